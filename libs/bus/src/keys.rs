@@ -1,0 +1,196 @@
+//! The only place a Redis key or channel name is spelled.
+//!
+//! Names follow the spec (§3.5, §3.5.1, §3.7.1, §3.8.3, §3.8.5). Tenant data lives under
+//! `{prefix}:t:{tenant}:…`; the few names the spec keeps outside a tenant namespace (the global
+//! event stream, the run lock, the container registry, instance bookkeeping) carry the tenant as a
+//! segment where the spec puts one there. The prefix defaults to `djinnbot` and is configurable so
+//! tests (and several installations sharing a Redis) cannot see each other's keys.
+
+use std::fmt::Write as _;
+
+use shared_schemas::ids::{AgentId, RunId, TenantId};
+
+pub const DEFAULT_PREFIX: &str = "djinnbot";
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Keys {
+    prefix: String,
+}
+
+impl Default for Keys {
+    fn default() -> Self {
+        Self::new(DEFAULT_PREFIX)
+    }
+}
+
+impl Keys {
+    pub fn new(prefix: impl Into<String>) -> Self {
+        Self {
+            prefix: prefix.into(),
+        }
+    }
+
+    pub fn prefix(&self) -> &str {
+        &self.prefix
+    }
+
+    fn global(&self, rest: &str) -> String {
+        format!("{}:{rest}", self.prefix)
+    }
+
+    fn tenant(&self, tenant: &TenantId, rest: &str) -> String {
+        format!("{}:t:{tenant}:{rest}", self.prefix)
+    }
+
+    // ── events (§3.5, §3.5.1) ────────────────────────────────────────────────────────────────
+
+    /// The one stream every backend worker reads; each entry carries its `tenantId`.
+    pub fn global_events(&self) -> String {
+        self.global("events:global")
+    }
+
+    /// The tenant's copy of the global stream, read by the SSE relay.
+    pub fn tenant_events(&self, tenant: &TenantId) -> String {
+        self.tenant(tenant, "events:global")
+    }
+
+    pub fn run_events(&self, tenant: &TenantId, run: &RunId) -> String {
+        self.tenant(tenant, &format!("events:run:{run}"))
+    }
+
+    /// Consumer group of engine workers on the global stream.
+    pub fn engine_workers_group(&self) -> String {
+        self.global("cg:engine-workers")
+    }
+
+    /// Where entries go after too many failed deliveries from `stream`.
+    pub fn dead_letter(&self, stream: &str) -> String {
+        format!("{stream}:dead")
+    }
+
+    // ── run control (§3.5) ───────────────────────────────────────────────────────────────────
+
+    pub fn run_commands(&self, tenant: &TenantId, run: &RunId) -> String {
+        self.tenant(tenant, &format!("run:{run}:commands"))
+    }
+
+    pub fn run_status(&self, tenant: &TenantId, run: &RunId) -> String {
+        self.tenant(tenant, &format!("run:{run}:status"))
+    }
+
+    pub fn mcp_grants_changed(&self, tenant: &TenantId) -> String {
+        self.tenant(tenant, "mcp:grants-changed")
+    }
+
+    pub fn tools_overrides_changed(&self, tenant: &TenantId) -> String {
+        self.tenant(tenant, "tools:overrides-changed")
+    }
+
+    pub fn webhooks_github(&self, tenant: &TenantId) -> String {
+        self.tenant(tenant, "webhooks:github")
+    }
+
+    // ── MCP process ownership (§3.7.1) ───────────────────────────────────────────────────────
+
+    pub fn mcp_lease(&self, tenant: &TenantId, server: &str) -> String {
+        self.global(&format!("mcp:lease:{tenant}:{}", segment(server)))
+    }
+
+    pub fn mcp_endpoint(&self, tenant: &TenantId, server: &str) -> String {
+        self.global(&format!("mcp:endpoint:{tenant}:{}", segment(server)))
+    }
+
+    pub fn mcp_last_used(&self, tenant: &TenantId, server: &str) -> String {
+        self.global(&format!("mcp:last-used:{tenant}:{}", segment(server)))
+    }
+
+    pub fn mcp_process_count(&self, instance: &str) -> String {
+        self.global(&format!("mcp:process-count:{}", segment(instance)))
+    }
+
+    // ── engine scaling (§3.8.3) ──────────────────────────────────────────────────────────────
+
+    /// Run ids are globally unique, so the spec keeps the run lock outside the tenant namespace.
+    pub fn run_lock(&self, run: &RunId) -> String {
+        self.global(&format!("lock:run:{run}"))
+    }
+
+    pub fn container(&self, run: &RunId) -> String {
+        self.global(&format!("containers:{run}"))
+    }
+
+    /// SCAN pattern matching every container registry entry.
+    pub fn containers_pattern(&self) -> String {
+        self.global("containers:*")
+    }
+
+    pub fn pipeline_cache(&self, tenant: &TenantId, pipeline: &str) -> String {
+        self.global(&format!("pipeline-cache:{tenant}:{}", segment(pipeline)))
+    }
+
+    pub fn pipeline_invalidate(&self) -> String {
+        self.global("pipeline:invalidate")
+    }
+
+    // ── Slack partitions (§3.8.5) ────────────────────────────────────────────────────────────
+
+    pub fn slack_instances(&self) -> String {
+        self.global("slack:instances")
+    }
+
+    pub fn slack_heartbeat(&self, instance: &str) -> String {
+        self.global(&format!("slack:heartbeat:{}", segment(instance)))
+    }
+
+    pub fn slack_assignment(&self, tenant: &TenantId, agent: &AgentId) -> String {
+        self.global(&format!("slack:assignment:{tenant}:{agent}"))
+    }
+
+    pub fn slack_rebalance_trigger(&self) -> String {
+        self.global("slack:rebalance-trigger")
+    }
+
+    // ── platform plumbing (ours) ─────────────────────────────────────────────────────────────
+
+    /// Fixed-window request counter of one tenant.
+    pub fn rate_limit(&self, tenant: &TenantId, window: u64) -> String {
+        self.tenant(tenant, &format!("ratelimit:{window}"))
+    }
+
+    /// Stored response of a POST carrying `Idempotency-Key` (the key is hashed by the caller).
+    pub fn idempotency(&self, tenant: &TenantId, key_hash: &str) -> String {
+        self.tenant(tenant, &format!("idempotency:{}", segment(key_hash)))
+    }
+
+    /// Cached tenant status (active | suspended | deleted) checked on every request.
+    pub fn tenant_status(&self, tenant: &TenantId) -> String {
+        self.tenant(tenant, "status")
+    }
+
+    /// PKCE verifier and provider of an OIDC login in flight.
+    pub fn oidc_state(&self, state: &str) -> String {
+        self.global(&format!("oidc:state:{}", segment(state)))
+    }
+
+    /// Monotonic counter handing out fencing tokens for the lease at `lease_key`.
+    pub fn fence(&self, lease_key: &str) -> String {
+        format!("{lease_key}:fence")
+    }
+}
+
+/// Escapes a free-form segment so it cannot add separators or glob characters to a key.
+/// Everything outside `[A-Za-z0-9_.-]` becomes `%XX`.
+fn segment(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len());
+    for b in raw.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-') {
+            out.push(char::from(b));
+        } else {
+            let _ = write!(out, "%{b:02X}");
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests;
