@@ -1,0 +1,125 @@
+//! Event publishing: the dual publish of spec §3.5.1.
+//!
+//! Backend workers read one global stream through a consumer group; dashboards read their tenant's
+//! copy through the SSE relay, which therefore never filters a shared stream. Both copies (and the
+//! run stream when the event belongs to a run) must agree, so they are written by one Lua script.
+//!
+//! Why a script and not `MULTI`/`EXEC`: a transaction only refuses commands that fail to *queue*
+//! (syntax errors). A command that fails while executing — `WRONGTYPE` because something else
+//! already lives at the tenant key — fails alone and `EXEC` still runs the others, so the global
+//! stream would get an event the tenant never sees. The script checks every key's type before
+//! writing anything and is declared with a `#!lua` shebang, which makes Redis refuse it up front
+//! under memory pressure instead of failing halfway. The integration tests show both behaviours.
+//!
+//! Streams are trimmed with `MAXLEN ~`, which removes only whole radix-tree nodes (Redis'
+//! `stream-node-max-entries`, 100 by default): a stream may hold up to about that many entries
+//! more than `maxlen`, in exchange for trimming that costs nothing.
+//!
+//! The script touches keys in different hash slots, as a `MULTI` would; the spec shards Redis by
+//! function rather than running a cluster (§3.8.2), so this holds.
+
+use redis::Script;
+use redis::aio::ConnectionManager;
+use serde::Serialize;
+use shared_schemas::ids::{RunId, TenantId};
+
+use crate::{BusError, Keys};
+
+/// Field holding the JSON of an event in every stream entry we write.
+pub const DATA_FIELD: &str = "data";
+
+const DUAL_PUBLISH: &str = r"#!lua
+-- KEYS: the streams to append to, the global stream first.
+-- ARGV[1]: approximate maximum length; ARGV[2]: the event JSON.
+for _, key in ipairs(KEYS) do
+  local kind = redis.call('TYPE', key)['ok']
+  if kind ~= 'stream' and kind ~= 'none' then
+    return redis.error_reply('WRONGTYPE ' .. key .. ' holds a ' .. kind ..
+      ', not a stream; the event was written nowhere')
+  end
+end
+local first
+for i, key in ipairs(KEYS) do
+  local id = redis.call('XADD', key, 'MAXLEN', '~', ARGV[1], '*', 'data', ARGV[2])
+  if i == 1 then first = id end
+end
+return first
+";
+
+/// Writes events to Redis streams and pub/sub channels.
+///
+/// Cheap to clone: the connection manager multiplexes one connection.
+#[derive(Clone)]
+pub struct Publisher {
+    conn: ConnectionManager,
+    keys: Keys,
+    maxlen: usize,
+    script: Script,
+}
+
+impl std::fmt::Debug for Publisher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Publisher")
+            .field("prefix", &self.keys.prefix())
+            .field("maxlen", &self.maxlen)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Publisher {
+    pub fn new(conn: ConnectionManager, keys: Keys, maxlen: usize) -> Self {
+        Self {
+            conn,
+            keys,
+            maxlen,
+            script: Script::new(DUAL_PUBLISH),
+        }
+    }
+
+    pub fn keys(&self) -> &Keys {
+        &self.keys
+    }
+
+    /// Appends `event` to the global stream, the tenant's stream and, when `run` is given, the
+    /// run's stream, all or none of them. Returns the id of the global entry.
+    ///
+    /// The event should carry its own `tenantId` (the envelope of `shared-schemas` does): global
+    /// consumers scope their work by it.
+    #[tracing::instrument(skip_all, fields(tenant = %tenant, run = run.map(RunId::as_str)))]
+    pub async fn publish(
+        &self,
+        tenant: &TenantId,
+        run: Option<&RunId>,
+        event: &impl Serialize,
+    ) -> Result<String, BusError> {
+        let data = serde_json::to_string(event)?;
+        let mut invocation = self.script.prepare_invoke();
+        invocation
+            .key(self.keys.global_events())
+            .key(self.keys.tenant_events(tenant));
+        if let Some(run) = run {
+            invocation.key(self.keys.run_events(tenant, run));
+        }
+        invocation.arg(self.maxlen).arg(data);
+        let id: String = invocation.invoke_async(&mut self.conn.clone()).await?;
+        tracing::debug!(entry = %id, "event published");
+        Ok(id)
+    }
+
+    /// Publishes `message` as JSON on a pub/sub channel (run commands, invalidations, triggers).
+    /// Returns how many subscribers received it; pub/sub keeps nothing for absent subscribers.
+    #[tracing::instrument(skip(self, message))]
+    pub async fn publish_channel(
+        &self,
+        channel: &str,
+        message: &impl Serialize,
+    ) -> Result<usize, BusError> {
+        let data = serde_json::to_string(message)?;
+        let receivers: usize = redis::cmd("PUBLISH")
+            .arg(channel)
+            .arg(data)
+            .query_async(&mut self.conn.clone())
+            .await?;
+        Ok(receivers)
+    }
+}
