@@ -1,4 +1,5 @@
-//! Prefixed id newtypes (`ten_…`, `usr_…`, `agt_…`).
+//! Prefixed id newtypes (`ten_…`, `usr_…`, `agt_…`) and the unprefixed slugs people write in
+//! pipeline YAML (`PipelineId`, `StepId`).
 //!
 //! An id is its prefix followed by 1..=100 characters of `[A-Za-z0-9_-]`. That accepts the ids the
 //! reference implementation already issued (`usr_` + 12 hex, `run_{ms}_{rand9}`) while rejecting
@@ -50,29 +51,15 @@ pub fn random_body() -> String {
         .collect()
 }
 
-macro_rules! prefixed_id {
-    ($(#[$meta:meta])* $name:ident, $prefix:literal) => {
-        $(#[$meta])*
-        #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, utoipa::ToSchema)]
-        #[serde(transparent)]
-        #[schema(value_type = String, example = json!(concat!($prefix, "0a1b2c3d4e5f6g7h")))]
-        pub struct $name(String);
+/// Checks an unprefixed slug (pipeline and step ids) against the same alphabet and length limit.
+pub fn validate_slug(value: &str) -> Result<(), IdError> {
+    validate("", value)
+}
 
+/// The conversions every string id shares, whatever its validation.
+macro_rules! string_id_impls {
+    ($name:ident) => {
         impl $name {
-            pub const PREFIX: &'static str = $prefix;
-
-            /// A new random id.
-            pub fn generate() -> Self {
-                Self(format!("{}{}", $prefix, random_body()))
-            }
-
-            /// Parses and validates an id.
-            pub fn parse(value: impl Into<String>) -> Result<Self, IdError> {
-                let value = value.into();
-                validate($prefix, &value)?;
-                Ok(Self(value))
-            }
-
             pub fn as_str(&self) -> &str {
                 &self.0
             }
@@ -129,6 +116,56 @@ macro_rules! prefixed_id {
     };
 }
 
+macro_rules! prefixed_id {
+    ($(#[$meta:meta])* $name:ident, $prefix:literal) => {
+        $(#[$meta])*
+        #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, utoipa::ToSchema)]
+        #[serde(transparent)]
+        #[schema(value_type = String, example = json!(concat!($prefix, "0a1b2c3d4e5f6g7h")))]
+        pub struct $name(String);
+
+        impl $name {
+            pub const PREFIX: &'static str = $prefix;
+
+            /// A new random id.
+            pub fn generate() -> Self {
+                Self(format!("{}{}", $prefix, random_body()))
+            }
+
+            /// Parses and validates an id.
+            pub fn parse(value: impl Into<String>) -> Result<Self, IdError> {
+                let value = value.into();
+                validate($prefix, &value)?;
+                Ok(Self(value))
+            }
+        }
+
+        string_id_impls!($name);
+    };
+}
+
+/// Ids chosen by people (in YAML files) rather than generated, so they carry no prefix.
+macro_rules! slug_id {
+    ($(#[$meta:meta])* $name:ident, $example:literal) => {
+        $(#[$meta])*
+        #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, utoipa::ToSchema)]
+        #[serde(transparent)]
+        #[schema(value_type = String, example = $example)]
+        pub struct $name(String);
+
+        impl $name {
+            /// Parses and validates a slug.
+            pub fn parse(value: impl Into<String>) -> Result<Self, IdError> {
+                let value = value.into();
+                validate_slug(&value)?;
+                Ok(Self(value))
+            }
+        }
+
+        string_id_impls!($name);
+    };
+}
+
 prefixed_id!(
     /// A tenant (`ten_`): the unit of isolation.
     TenantId,
@@ -175,6 +212,17 @@ prefixed_id!(
     "evt_"
 );
 
+slug_id!(
+    /// A pipeline, named by the top-level `id` of its YAML file (`engineering`, `planning-agentic`).
+    PipelineId,
+    "engineering"
+);
+slug_id!(
+    /// A step of a pipeline (`SPEC`, `IMPLEMENT`), unique within its pipeline.
+    StepId,
+    "IMPLEMENT"
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -206,6 +254,15 @@ mod tests {
             TenantId::parse(format!("ten_{}", "a".repeat(101))),
             Err(IdError::BadLength)
         );
+    }
+
+    #[test]
+    fn slugs_take_no_prefix_but_keep_the_alphabet() {
+        assert!(PipelineId::parse("planning-agentic").is_ok());
+        assert!(StepId::parse("REVIEW_2").is_ok());
+        assert_eq!(StepId::parse(""), Err(IdError::BadLength));
+        assert_eq!(StepId::parse("a:b"), Err(IdError::BadCharacter));
+        assert_eq!(PipelineId::parse("my pipeline"), Err(IdError::BadCharacter));
     }
 
     #[test]

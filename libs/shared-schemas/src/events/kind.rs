@@ -1,0 +1,133 @@
+//! The `Event` enum: one variant per event type name. The list is written once, in the macro
+//! call below, so the serde tag, `type_name` and `TYPE_NAMES` cannot drift apart.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::container::*;
+use super::onboarding::*;
+use super::platform::*;
+use super::project::*;
+use super::run::*;
+use super::run_admin::*;
+
+macro_rules! events {
+    ($($(#[$doc:meta])* $variant:ident($payload:ty) = $name:tt,)*) => {
+        /// Every event type, tagged by `type` in SCREAMING_SNAKE_CASE with its payload fields
+        /// beside the tag.
+        #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+        #[serde(tag = "type")]
+        pub enum Event {
+            $($(#[$doc])* #[serde(rename = $name)] $variant($payload),)*
+        }
+
+        impl Event {
+            /// Every known `type`, in declaration order.
+            pub const TYPE_NAMES: &'static [&'static str] = &[$($name),*];
+
+            /// The wire name of this event's type, such as `RUN_COMPLETE`.
+            pub fn type_name(&self) -> &'static str {
+                match self {
+                    $(Self::$variant(_) => $name,)*
+                }
+            }
+        }
+    };
+}
+
+impl Event {
+    /// Whether this build knows the event type `name`; consumers skip the others.
+    pub fn is_known_type(name: &str) -> bool {
+        Self::TYPE_NAMES.contains(&name)
+    }
+}
+
+events! {
+    // Run stream (several re-published on the global stream as they are).
+    RunCreated(RunCreated) = "RUN_CREATED",
+    StepQueued(StepQueued) = "STEP_QUEUED",
+    StepStarted(StepStarted) = "STEP_STARTED",
+    StepOutput(StepOutput) = "STEP_OUTPUT",
+    StepThinking(StepThinking) = "STEP_THINKING",
+    StepComplete(StepComplete) = "STEP_COMPLETE",
+    StepFailed(StepFailed) = "STEP_FAILED",
+    StepRetrying(StepRetrying) = "STEP_RETRYING",
+    StepCancelled(StepCancelled) = "STEP_CANCELLED",
+    LoopItemComplete(LoopItemComplete) = "LOOP_ITEM_COMPLETE",
+    LoopItemFailed(LoopItemFailed) = "LOOP_ITEM_FAILED",
+    RunComplete(RunComplete) = "RUN_COMPLETE",
+    RunFailed(RunFailed) = "RUN_FAILED",
+    AgentMessage(AgentMessage) = "AGENT_MESSAGE",
+    HumanIntervention(HumanIntervention) = "HUMAN_INTERVENTION",
+    SlackMessage(SlackMessage) = "SLACK_MESSAGE",
+    AgentState(AgentState) = "AGENT_STATE",
+    ToolCallStart(ToolCallStart) = "TOOL_CALL_START",
+    ToolCallEnd(ToolCallEnd) = "TOOL_CALL_END",
+    FileChanged(FileChanged) = "FILE_CHANGED",
+    CommitFailed(CommitFailed) = "COMMIT_FAILED",
+    AgentStateChanged(AgentStateChanged) = "AGENT_STATE_CHANGED",
+    StepError(StepError) = "STEP_ERROR",
+    AgentThinking(AgentThinking) = "AGENT_THINKING",
+    ToolStarted(ToolStarted) = "TOOL_STARTED",
+    ToolComplete(ToolComplete) = "TOOL_COMPLETE",
+    ContainerCreated(ContainerLifecycle) = "CONTAINER_CREATED",
+    ContainerStarting(ContainerLifecycle) = "CONTAINER_STARTING",
+    ContainerReady(ContainerLifecycle) = "CONTAINER_READY",
+    ContainerStopping(ContainerLifecycle) = "CONTAINER_STOPPING",
+    ContainerDestroyed(ContainerLifecycle) = "CONTAINER_DESTROYED",
+    ContainerCrashed(ContainerCrashed) = "CONTAINER_CRASHED",
+    ContainerStopped(ContainerStopped) = "CONTAINER_STOPPED",
+    ContainerCreateFailed(ContainerFailure) = "CONTAINER_CREATE_FAILED",
+    ContainerStartError(ContainerFailure) = "CONTAINER_START_ERROR",
+    ContainerCrash(ContainerCrash) = "CONTAINER_CRASH",
+    RedisConnectionError(ContainerFailure) = "REDIS_CONNECTION_ERROR",
+    RunDeleted(RunDeleted) = "RUN_DELETED",
+    // Global stream: run bookkeeping.
+    RunUpdated(RunUpdated) = "RUN_UPDATED",
+    RunStatusChanged(RunStatusChanged) = "RUN_STATUS_CHANGED",
+    RunsBulkDeleted(RunsBulkDeleted) = "RUNS_BULK_DELETED",
+    StepUpdated(StepUpdated) = "STEP_UPDATED",
+    // Global stream: projects and tasks.
+    ProjectCreated(ProjectCreated) = "PROJECT_CREATED",
+    ProjectUpdated(ProjectRef) = "PROJECT_UPDATED",
+    ProjectDeleted(ProjectRef) = "PROJECT_DELETED",
+    ProjectRepositoryUpdated(ProjectRepositoryUpdated) = "PROJECT_REPOSITORY_UPDATED",
+    ProjectRepositoryRemoved(ProjectRef) = "PROJECT_REPOSITORY_REMOVED",
+    ProjectSlackUpdated(ProjectSlackUpdated) = "PROJECT_SLACK_UPDATED",
+    ProjectVisionUpdated(ProjectRef) = "PROJECT_VISION_UPDATED",
+    ProjectPlanningStarted(ProjectPlanningStarted) = "PROJECT_PLANNING_STARTED",
+    ProjectPlanningCompleted(ProjectPlanningCompleted) = "PROJECT_PLANNING_COMPLETED",
+    TaskCreated(TaskCreated) = "TASK_CREATED",
+    TaskUpdated(TaskRef) = "TASK_UPDATED",
+    TaskMoved(TaskMoved) = "TASK_MOVED",
+    TaskStatusChanged(TaskStatusChanged) = "TASK_STATUS_CHANGED",
+    TaskClaimed(TaskClaimed) = "TASK_CLAIMED",
+    TaskExecutionStarted(TaskExecutionStarted) = "TASK_EXECUTION_STARTED",
+    TaskPrOpened(TaskPrOpened) = "TASK_PR_OPENED",
+    TasksImported(TasksImported) = "TASKS_IMPORTED",
+    DependencyAdded(DependencyAdded) = "DEPENDENCY_ADDED",
+    DependencyRemoved(DependencyRemoved) = "DEPENDENCY_REMOVED",
+    AgentAssigned(ProjectAgentRole) = "AGENT_ASSIGNED",
+    AgentRemoved(ProjectAgentRemoved) = "AGENT_REMOVED",
+    AgentRoleUpdated(ProjectAgentRole) = "AGENT_ROLE_UPDATED",
+    AgentRoutineMapped(AgentRoutineMapped) = "AGENT_ROUTINE_MAPPED",
+    SwarmLaunched(SwarmLaunched) = "SWARM_LAUNCHED",
+    // Global stream: onboarding.
+    OnboardingStarted(OnboardingStarted) = "ONBOARDING_STARTED",
+    OnboardingContextUpdated(OnboardingContextUpdated) = "ONBOARDING_CONTEXT_UPDATED",
+    OnboardingHandoff(OnboardingHandoff) = "ONBOARDING_HANDOFF",
+    OnboardingLandingPageUpdated(OnboardingLandingPageUpdated) = "ONBOARDING_LANDING_PAGE_UPDATED",
+    OnboardingCompleted(OnboardingCompleted) = "ONBOARDING_COMPLETED",
+    // Global stream: commands for engine-svc.
+    PulseTriggered(PulseTriggered) = "PULSE_TRIGGERED",
+    TaskWorkspaceRequested(TaskWorkspaceRequested) = "TASK_WORKSPACE_REQUESTED",
+    TaskWorkspaceRemoveRequested(TaskWorkspaceRemoveRequested) = "TASK_WORKSPACE_REMOVE_REQUESTED",
+    McpRestartRequested(McpRestartRequested) = "MCP_RESTART_REQUESTED",
+    SystemUpdateRequested(SystemUpdateRequested) = "SYSTEM_UPDATE_REQUESTED",
+    SystemUpdateProgress(SystemUpdateProgress) = "SYSTEM_UPDATE_PROGRESS",
+    CodeGraphIndexRequested(CodeGraphIndexRequested) = "CODE_GRAPH_INDEX_REQUESTED",
+    // Platform.
+    TenantDeleted(TenantDeleted) = "TENANT_DELETED",
+    TenantStatusChanged(TenantStatusChanged) = "TENANT_STATUS_CHANGED",
+    AgentDeleted(AgentDeleted) = "AGENT_DELETED",
+}

@@ -1,0 +1,136 @@
+//! The JSON-schema snapshot of every exported type, and the rules that decide whether a change to
+//! it is additive ([`compat`]).
+
+use serde_json::{Map, Value};
+use utoipa::OpenApi;
+
+use crate::events::container::*;
+use crate::events::onboarding::*;
+use crate::events::platform::*;
+use crate::events::project::*;
+use crate::events::run::*;
+use crate::events::run_admin::*;
+use crate::events::{Event, EventEnvelope, RawEnvelope};
+use crate::ids::*;
+
+#[derive(OpenApi)]
+#[openapi(components(schemas(
+    TenantId,
+    UserId,
+    AgentId,
+    ProjectId,
+    TaskId,
+    RunId,
+    ApiKeyId,
+    SessionId,
+    EventId,
+    PipelineId,
+    StepId,
+    EventEnvelope,
+    RawEnvelope,
+    Event,
+    InterventionAction,
+    AgentActivity,
+    FileAction,
+    RunCreated,
+    StepQueued,
+    StepStarted,
+    StepOutput,
+    StepThinking,
+    StepComplete,
+    StepFailed,
+    StepRetrying,
+    StepCancelled,
+    LoopItemComplete,
+    LoopItemFailed,
+    RunComplete,
+    RunFailed,
+    AgentMessage,
+    HumanIntervention,
+    SlackMessage,
+    AgentState,
+    ToolCallStart,
+    ToolCallEnd,
+    FileChanged,
+    CommitFailed,
+    AgentStateChanged,
+    StepError,
+    AgentThinking,
+    ToolStarted,
+    ToolComplete,
+    ContainerLifecycle,
+    ContainerCrashed,
+    ContainerStopped,
+    ContainerFailure,
+    ContainerCrash,
+    RunStatus,
+    StepStatus,
+    RunUpdated,
+    RunStatusChanged,
+    RunDeleted,
+    RunsBulkDeleted,
+    StepUpdated,
+    ProjectRef,
+    ProjectCreated,
+    ProjectRepositoryUpdated,
+    ProjectSlackUpdated,
+    ProjectPlanningStarted,
+    ProjectPlanningCompleted,
+    TaskCreated,
+    TaskRef,
+    TaskMoved,
+    TaskStatusChanged,
+    TaskClaimed,
+    TaskExecutionStarted,
+    TaskPrOpened,
+    TasksImported,
+    DependencyKind,
+    DependencyAdded,
+    DependencyRemoved,
+    ProjectAgentRole,
+    ProjectAgentRemoved,
+    AgentRoutineMapped,
+    SwarmLaunched,
+    OnboardingStarted,
+    OnboardingContextUpdated,
+    OnboardingHandoff,
+    OnboardingLandingPageUpdated,
+    OnboardingCompleted,
+    PulseTriggered,
+    TaskWorkspaceRequested,
+    TaskWorkspaceRemoveRequested,
+    McpRestartRequested,
+    SystemUpdateRequested,
+    SystemUpdateProgress,
+    CodeGraphIndexRequested,
+    TenantDeleted,
+    TenantStatus,
+    TenantStatusChanged,
+    AgentDeleted,
+)))]
+struct SchemaDoc;
+
+/// The component schemas of every exported type, keyed by type name, with every object's keys
+/// sorted so the committed file diffs cleanly whatever serde_json features the build unifies.
+pub fn schema_snapshot() -> Value {
+    let components = SchemaDoc::openapi().components.map(|c| c.schemas);
+    let value = serde_json::to_value(components.unwrap_or_default()).unwrap_or(Value::Null);
+    sorted(value)
+}
+
+/// Recursively rebuilds objects with their keys in order.
+pub fn sorted(value: Value) -> Value {
+    match value {
+        Value::Object(map) => {
+            let mut entries: Vec<(String, Value)> = map.into_iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(&b.0));
+            let mut out = Map::new();
+            for (key, inner) in entries {
+                out.insert(key, sorted(inner));
+            }
+            Value::Object(out)
+        }
+        Value::Array(items) => Value::Array(items.into_iter().map(sorted).collect()),
+        other => other,
+    }
+}
