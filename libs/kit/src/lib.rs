@@ -1,1 +1,45 @@
+//! The runtime every DjinnBot service is built on.
+//!
+//! A service is a library exposing `router(state)` and `run(config, listener, shutdown)`, with a
+//! thin `main.rs` calling [`cli::main`]. Kit gives it: layered [`config`], JSON [`telemetry`],
+//! the HTTP stack ([`http`]: request ids, tracing, metrics, timeout, body limit, graceful drain),
+//! the error body ([`error`]), JWT auth and the [`auth::TenantContext`] extractor, Postgres with
+//! tenant-scoped transactions ([`db::TenantTx`]), Redis, health checks, a per-tenant rate limit
+//! and `Idempotency-Key` support. Feature `test-utils` adds the test harness ([`testing`]).
 
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod extract;
+pub mod health;
+pub mod http;
+pub mod idempotency;
+pub mod metrics;
+pub mod middleware;
+pub mod openapi;
+pub mod platform;
+pub mod ratelimit;
+pub mod telemetry;
+#[cfg(feature = "test-utils")]
+pub mod testing;
+
+pub use auth::{Claims, TenantContext, TokenKind};
+pub use config::{CommonConfig, ServiceInfo};
+pub use error::ApiError;
+pub use platform::Platform;
+
+/// Connects the platform, builds the service's router and serves it until `shutdown`.
+pub async fn run_service(
+    service: ServiceInfo,
+    config: CommonConfig,
+    listener: tokio::net::TcpListener,
+    shutdown: tokio_util::sync::CancellationToken,
+    build: impl FnOnce(Platform) -> axum::Router,
+) -> anyhow::Result<()> {
+    let grace = config.shutdown_grace();
+    let platform = Platform::connect(service, config).await?;
+    http::serve(build(platform), listener, shutdown, grace).await?;
+    Ok(())
+}

@@ -1,0 +1,193 @@
+#!/usr/bin/env bash
+# The local stack: Postgres, Redis and HAProxy from Debian's packages on loopback, with all state
+# under .dev/, plus the services. Used by `make up`, `make down` and `make test`.
+#
+#   stack.sh deps       install what is missing (postgresql, redis-server, haproxy, wrk)
+#   stack.sh infra      start Postgres and Redis (idempotent)
+#   stack.sh migrate    apply migrations to the dev database
+#   stack.sh services   start every service and HAProxy, wait until ready
+#   stack.sh up         all of the above, then print the URL
+#   stack.sh down       stop everything this script started
+#   stack.sh status     show what runs
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+DEV=${DJB_DEV_DIR:-$ROOT/.dev}
+PG_PORT=${DJB_PG_PORT:-55432}
+REDIS_PORT=${DJB_REDIS_PORT:-56379}
+HTTP_PORT=${DJB_HTTP_PORT:-8000}
+DB_NAME=${DJB_DB_NAME:-djinnbot}
+TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
+PROFILE=${DJB_PROFILE:-debug}
+SERVICES="auth-svc:8010:auth_svc project-svc:8020:project_svc agent-svc:8030:agent_svc
+sse-relay:8040:sse_relay memory-svc:8050:memory_svc engine-svc:8060:engine_svc
+slack-svc:8070:slack_svc mcp-svc:8001:mcp_svc webhook-gw:8002:webhook_gw"
+
+log() { printf '\033[1m==>\033[0m %s\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else die "need root to run: $*"; fi; }
+
+pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
+
+deps() {
+  local missing=()
+  [ -n "$(pg_bin)" ] || missing+=(postgresql)
+  command -v redis-server >/dev/null || missing+=(redis-server)
+  command -v haproxy >/dev/null || missing+=(haproxy)
+  command -v wrk >/dev/null || missing+=(wrk)
+  command -v curl >/dev/null || missing+=(curl)
+  if [ ${#missing[@]} -gt 0 ]; then
+    log "installing ${missing[*]}"
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  fi
+  # Debian's packages start their own servers on the default ports; ours use other ports.
+  if ! command -v cargo-nextest >/dev/null && ! cargo nextest --version >/dev/null 2>&1; then
+    log "installing cargo-nextest"
+    cargo install --locked cargo-nextest >/dev/null
+  fi
+}
+
+# Postgres refuses to run as root: run it as the postgres user when we are root.
+as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+
+pg_up() { as_pg "$(pg_bin)/pg_ctl" -D "$DEV/pg/data" status >/dev/null 2>&1; }
+
+start_postgres() {
+  mkdir -p "$DEV/pg" "$DEV/logs"
+  [ "$(id -u)" = 0 ] && chown postgres "$DEV/pg"
+  if [ ! -f "$DEV/pg/data/PG_VERSION" ]; then
+    log "initialising Postgres in $DEV/pg/data"
+    as_pg "$(pg_bin)/initdb" -D "$DEV/pg/data" -U postgres --auth=trust --no-sync -E UTF8 >/dev/null
+  fi
+  if ! pg_up; then
+    log "starting Postgres on 127.0.0.1:$PG_PORT"
+    touch "$DEV/logs/postgres.log"; [ "$(id -u)" = 0 ] && chown postgres "$DEV/logs/postgres.log"
+    as_pg "$(pg_bin)/pg_ctl" -D "$DEV/pg/data" -l "$DEV/logs/postgres.log" -w -t 60 start \
+      -o "-p $PG_PORT -c listen_addresses=127.0.0.1 -c unix_socket_directories=$DEV/pg \
+          -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=400" >/dev/null
+  fi
+  psql_admin -tAc "select 1 from pg_database where datname = '$DB_NAME'" | grep -q 1 \
+    || psql_admin -qc "create database $DB_NAME"
+}
+
+psql_admin() { psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres "$@"; }
+
+redis_up() { redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping >/dev/null 2>&1; }
+
+start_redis() {
+  mkdir -p "$DEV/redis" "$DEV/logs" "$DEV/run"
+  if ! redis_up; then
+    log "starting Redis on 127.0.0.1:$REDIS_PORT"
+    redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --daemonize yes --save '' --appendonly no \
+      --dir "$DEV/redis" --pidfile "$DEV/run/redis.pid" --logfile "$DEV/logs/redis.log"
+    for _ in $(seq 50); do redis_up && return 0; sleep 0.1; done
+    die "Redis did not start (see $DEV/logs/redis.log)"
+  fi
+}
+
+infra() { start_postgres; start_redis; }
+
+bin() { echo "$TARGET/$PROFILE/$1"; }
+
+build() {
+  log "building services ($PROFILE)"
+  local flag=(); [ "$PROFILE" = release ] && flag=(--release)
+  (cd "$ROOT" && CARGO_TARGET_DIR=$TARGET cargo build "${flag[@]}" --bins -q)
+}
+
+migrate() {
+  log "applying migrations to $DB_NAME"
+  MIGRATION_DATABASE_URL="postgres://postgres@127.0.0.1:$PG_PORT/$DB_NAME" DJB_DEV_MODE=true \
+    RUST_LOG=warn "$(bin auth-svc)" migrate
+}
+
+service_env() { # name port role
+  echo DJB_DEV_MODE=true HOST=127.0.0.1 PORT="$2" \
+    DATABASE_URL="postgres://$3@127.0.0.1:$PG_PORT/$DB_NAME" \
+    REDIS_URL="redis://127.0.0.1:$REDIS_PORT" \
+    AUTH_SECRET_KEY="${AUTH_SECRET_KEY:-dev-only-insecure-auth-secret-change-me-0123456789}"
+}
+
+running() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+
+start_services() {
+  mkdir -p "$DEV/run" "$DEV/logs"
+  for entry in $SERVICES; do
+    IFS=: read -r name port role <<<"$entry"
+    local pidf="$DEV/run/$name.pid"
+    running "$pidf" && continue
+    # shellcheck disable=SC2046
+    env $(service_env "$name" "$port" "$role") "$(bin "$name")" serve >>"$DEV/logs/$name.log" 2>&1 &
+    echo $! >"$pidf"
+  done
+  for entry in $SERVICES; do
+    IFS=: read -r name port _ <<<"$entry"
+    wait_http "http://127.0.0.1:$port/health/ready" "$name"
+  done
+  start_haproxy
+}
+
+start_haproxy() {
+  local pidf="$DEV/run/haproxy.pid"
+  running "$pidf" && return 0
+  log "starting HAProxy on 127.0.0.1:$HTTP_PORT"
+  DJB_HTTP_PORT=$HTTP_PORT DJB_DEV_DIR=$DEV \
+    AUTH_SECRET_KEY="${AUTH_SECRET_KEY:-dev-only-insecure-auth-secret-change-me-0123456789}" \
+    haproxy -D -p "$pidf" -f "$ROOT/haproxy/dev.cfg" >>"$DEV/logs/haproxy.log" 2>&1
+  wait_http "http://127.0.0.1:$HTTP_PORT/health/auth-svc" haproxy
+}
+
+wait_http() {
+  for _ in $(seq 150); do curl -fsS -o /dev/null "$1" 2>/dev/null && return 0; sleep 0.2; done
+  die "$2 is not ready at $1 (see $DEV/logs/$2.log)"
+}
+
+stop_pidfile() {
+  local pidf=$1
+  if running "$pidf"; then
+    local pid; pid=$(cat "$pidf")
+    kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+  fi
+  rm -f "$pidf"
+}
+
+down() {
+  stop_pidfile "$DEV/run/haproxy.pid"
+  for entry in $SERVICES; do stop_pidfile "$DEV/run/${entry%%:*}.pid"; done
+  if redis_up; then redis-cli -h 127.0.0.1 -p "$REDIS_PORT" shutdown nosave >/dev/null 2>&1 || true; fi
+  if [ -d "$DEV/pg/data" ] && pg_up; then
+    as_pg "$(pg_bin)/pg_ctl" -D "$DEV/pg/data" -m fast -w stop >/dev/null
+  fi
+  log "stopped"
+}
+
+status() {
+  pg_up && echo "postgres  up   127.0.0.1:$PG_PORT" || echo "postgres  down"
+  redis_up && echo "redis     up   127.0.0.1:$REDIS_PORT" || echo "redis     down"
+  for entry in $SERVICES haproxy::; do
+    IFS=: read -r name port _ <<<"$entry"
+    running "$DEV/run/$name.pid" && echo "$name up ${port:+127.0.0.1:$port}" || echo "$name down"
+  done
+}
+
+up() {
+  local started=$SECONDS
+  deps; infra; build; migrate; start_services
+  log "DjinnBot is up in $((SECONDS - started)) s: http://127.0.0.1:$HTTP_PORT (logs in $DEV/logs, stop with make down)"
+}
+
+case "${1:-}" in
+  deps) deps ;;
+  infra) infra ;;
+  build) build ;;
+  migrate) migrate ;;
+  services) start_services ;;
+  up) up ;;
+  down) down ;;
+  status) status ;;
+  *) die "usage: $0 deps|infra|build|migrate|services|up|down|status" ;;
+esac

@@ -1,0 +1,275 @@
+//! JWT verification and minting (HS256 with a `kid` so keys can rotate), and the
+//! `TenantContext` extractor: the only place a request's tenant comes from.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use axum::extract::{FromRef, FromRequestParts};
+use axum::http::request::Parts;
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use secrecy::ExposeSecret;
+use serde::{Deserialize, Serialize};
+use shared_schemas::ids::TenantId;
+
+use crate::config::{CommonConfig, ConfigError};
+use crate::error::ApiError;
+
+/// Who a token speaks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TokenKind {
+    User,
+    Agent,
+    Service,
+}
+
+/// What a token may be used for; only `access` tokens open the API. The name and values match
+/// the reference contract's `type` claim.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TokenUse {
+    Access,
+    PendingTotp,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Claims {
+    pub sub: String,
+    pub tenant_id: TenantId,
+    pub kind: TokenKind,
+    #[serde(rename = "type")]
+    pub token_use: TokenUse,
+    pub exp: u64,
+    pub iat: u64,
+    pub jti: String,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub is_admin: bool,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub platform_admin: bool,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub totp_verified: bool,
+    /// Set on agent tokens: the agent (and run) the token is scoped to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run_id: Option<String>,
+}
+
+impl Claims {
+    /// An access token for `sub` in `tenant`, valid for `ttl` from now.
+    pub fn access(
+        sub: impl Into<String>,
+        tenant: TenantId,
+        kind: TokenKind,
+        ttl: Duration,
+    ) -> Self {
+        let now = now_secs();
+        Self {
+            sub: sub.into(),
+            tenant_id: tenant,
+            kind,
+            token_use: TokenUse::Access,
+            exp: now + ttl.as_secs(),
+            iat: now,
+            jti: uuid::Uuid::new_v4().simple().to_string(),
+            is_admin: false,
+            platform_admin: false,
+            totp_verified: false,
+            agent_id: None,
+            run_id: None,
+        }
+    }
+}
+
+fn now_secs() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or_default()
+}
+
+/// Signing key plus the keys still accepted for verification during a rotation.
+pub struct JwtKeys {
+    current_kid: String,
+    encoding: EncodingKey,
+    decoding: HashMap<String, DecodingKey>,
+    validation: Validation,
+}
+
+impl std::fmt::Debug for JwtKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut kids: Vec<_> = self.decoding.keys().collect();
+        kids.sort();
+        f.debug_struct("JwtKeys")
+            .field("current_kid", &self.current_kid)
+            .field("accepted_kids", &kids)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum TokenError {
+    #[error("Token expired")]
+    Expired,
+    #[error("Invalid token")]
+    Invalid,
+    #[error("Unknown signing key")]
+    UnknownKey,
+    #[error("Token is missing required claims")]
+    MissingClaims,
+    #[error("Invalid token type")]
+    WrongUse,
+}
+
+impl JwtKeys {
+    pub fn new(kid: &str, secret: &[u8]) -> Self {
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.leeway = 5;
+        validation.set_required_spec_claims(&["exp", "sub"]);
+        let mut decoding = HashMap::new();
+        decoding.insert(kid.to_owned(), DecodingKey::from_secret(secret));
+        Self {
+            current_kid: kid.to_owned(),
+            encoding: EncodingKey::from_secret(secret),
+            decoding,
+            validation,
+        }
+    }
+
+    /// Adds a key that verifies (but never signs) tokens.
+    pub fn accept(mut self, kid: &str, secret: &[u8]) -> Self {
+        self.decoding
+            .insert(kid.to_owned(), DecodingKey::from_secret(secret));
+        self
+    }
+
+    pub fn from_config(cfg: &CommonConfig) -> Result<Self, ConfigError> {
+        let mut keys = Self::new(&cfg.auth_key_id, cfg.auth_secret().as_bytes());
+        if let Some(previous) = &cfg.auth_previous_keys {
+            for pair in previous
+                .expose_secret()
+                .split(',')
+                .filter(|p| !p.is_empty())
+            {
+                let (kid, secret) = pair.split_once('=').ok_or(ConfigError::Invalid {
+                    name: "AUTH_PREVIOUS_KEYS",
+                    reason: "expected kid=secret pairs separated by commas".to_owned(),
+                })?;
+                keys = keys.accept(kid.trim(), secret.trim().as_bytes());
+            }
+        }
+        Ok(keys)
+    }
+
+    pub fn mint(&self, claims: &Claims) -> Result<String, ApiError> {
+        let mut header = Header::new(Algorithm::HS256);
+        header.kid = Some(self.current_kid.clone());
+        jsonwebtoken::encode(&header, claims, &self.encoding).map_err(ApiError::internal)
+    }
+
+    /// Verifies signature, algorithm, key id and expiry, and decodes the claims.
+    pub fn verify(&self, token: &str) -> Result<Claims, TokenError> {
+        // decode_header rejects `alg: none` and anything that is not a JWT.
+        let header = jsonwebtoken::decode_header(token).map_err(|_| TokenError::Invalid)?;
+        if header.alg != Algorithm::HS256 {
+            return Err(TokenError::Invalid);
+        }
+        let key = header
+            .kid
+            .as_deref()
+            .and_then(|kid| self.decoding.get(kid))
+            .ok_or(TokenError::UnknownKey)?;
+        let data = jsonwebtoken::decode::<Claims>(token, key, &self.validation).map_err(|e| {
+            use jsonwebtoken::errors::ErrorKind;
+            match e.kind() {
+                ErrorKind::ExpiredSignature => TokenError::Expired,
+                ErrorKind::Json(_) | ErrorKind::MissingRequiredClaim(_) => {
+                    TokenError::MissingClaims
+                }
+                _ => TokenError::Invalid,
+            }
+        })?;
+        Ok(data.claims)
+    }
+}
+
+/// The authenticated caller and its tenant. Extracting it answers 401 when the request carries
+/// no valid access token (Bearer header, or `?token=` for EventSource clients).
+#[derive(Debug, Clone)]
+pub struct TenantContext {
+    pub tenant_id: TenantId,
+    pub claims: Arc<Claims>,
+}
+
+impl TenantContext {
+    pub fn from_claims(claims: Claims) -> Self {
+        Self {
+            tenant_id: claims.tenant_id.clone(),
+            claims: Arc::new(claims),
+        }
+    }
+
+    pub fn subject(&self) -> &str {
+        &self.claims.sub
+    }
+
+    pub fn kind(&self) -> TokenKind {
+        self.claims.kind
+    }
+}
+
+/// Finds the bearer token of a request, if any.
+pub fn bearer_token(parts: &Parts) -> Option<&str> {
+    if let Some(value) = parts.headers.get(axum::http::header::AUTHORIZATION) {
+        let value = value.to_str().ok()?;
+        let (scheme, token) = value.split_once(' ')?;
+        return scheme
+            .eq_ignore_ascii_case("bearer")
+            .then_some(token.trim())
+            .filter(|t| !t.is_empty());
+    }
+    parts.uri.query().and_then(|q| {
+        q.split('&')
+            .filter_map(|pair| pair.split_once('='))
+            .find(|(k, _)| *k == "token")
+            .map(|(_, v)| v)
+            .filter(|v| !v.is_empty())
+    })
+}
+
+/// Verifies the request's access token, if it has one; `Ok(None)` when there is none.
+pub fn authenticate(keys: &JwtKeys, parts: &Parts) -> Result<Option<TenantContext>, TokenError> {
+    let Some(token) = bearer_token(parts) else {
+        return Ok(None);
+    };
+    let claims = keys.verify(token)?;
+    if claims.token_use != TokenUse::Access {
+        return Err(TokenError::WrongUse);
+    }
+    Ok(Some(TenantContext::from_claims(claims)))
+}
+
+impl<S> FromRequestParts<S> for TenantContext
+where
+    S: Send + Sync,
+    crate::Platform: FromRef<S>,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        // The platform middleware already verified the token when it rate-limited the request.
+        if let Some(ctx) = parts.extensions.get::<TenantContext>() {
+            return Ok(ctx.clone());
+        }
+        let platform = crate::Platform::from_ref(state);
+        let ctx = authenticate(&platform.jwt, parts)
+            .map_err(|e| ApiError::unauthorized(e.to_string()))?
+            .ok_or_else(|| ApiError::unauthorized("Not authenticated"))?;
+        tracing::Span::current().record("tenant_id", ctx.tenant_id.as_str());
+        Ok(ctx)
+    }
+}
+
+#[cfg(test)]
+mod tests;

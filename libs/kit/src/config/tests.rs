@@ -1,0 +1,82 @@
+use super::*;
+
+const SVC: ServiceInfo = ServiceInfo {
+    name: "test-svc",
+    default_port: 8123,
+    db_role: "test_svc",
+};
+
+fn from_toml(text: &str) -> CommonConfig {
+    config::Config::builder()
+        .add_source(config::File::from_str(text, config::FileFormat::Toml))
+        .build()
+        .and_then(|c| c.try_deserialize())
+        .expect("test config parses")
+}
+
+#[test]
+fn production_mode_fails_fast_without_secrets() {
+    let mut cfg = from_toml("");
+    let err = cfg.finish(&SVC).expect_err("must refuse");
+    assert!(matches!(err, ConfigError::MissingSecret("DATABASE_URL")));
+}
+
+#[test]
+fn dev_mode_fills_local_defaults() {
+    let mut cfg = from_toml("djb_dev_mode = true");
+    cfg.finish(&SVC).expect("dev mode has defaults");
+    assert_eq!(cfg.port(), 8123);
+    assert!(cfg.redis_url().starts_with("redis://127.0.0.1"));
+    assert!(!cfg.auth_secret().is_empty());
+}
+
+#[test]
+fn short_auth_secret_is_refused_outside_dev_mode() {
+    let mut cfg = from_toml(
+        r#"database_url = "postgres://x"
+           redis_url = "redis://x"
+           auth_secret_key = "short""#,
+    );
+    let err = cfg.finish(&SVC).expect_err("must refuse");
+    assert!(matches!(
+        err,
+        ConfigError::Invalid {
+            name: "AUTH_SECRET_KEY",
+            ..
+        }
+    ));
+}
+
+#[test]
+fn debug_output_redacts_secrets() {
+    let mut cfg = from_toml(
+        r#"database_url = "postgres://user:hunter2@db/x"
+           redis_url = "redis://:hunter2@r"
+           auth_secret_key = "hunter2-hunter2-hunter2-hunter2-hunter2""#,
+    );
+    cfg.finish(&SVC).expect("valid");
+    let shown = format!("{cfg:?}");
+    assert!(!shown.contains("hunter2"), "{shown}");
+}
+
+#[test]
+fn environment_wins_over_file() {
+    let cfg = config::Config::builder()
+        .add_source(config::File::from_str(
+            "tenant_rate_limit = 5",
+            config::FileFormat::Toml,
+        ))
+        .add_source(
+            config::Environment::default()
+                .try_parsing(true)
+                .source(Some(
+                    [("TENANT_RATE_LIMIT".to_owned(), "7".to_owned())]
+                        .into_iter()
+                        .collect(),
+                )),
+        )
+        .build()
+        .and_then(|c| c.try_deserialize::<CommonConfig>())
+        .expect("parses");
+    assert_eq!(cfg.tenant_rate_limit, 7);
+}

@@ -1,0 +1,109 @@
+//! `ValidJson<T>`: a JSON body that is parsed with field paths in its errors and then checked by
+//! `T::validate`, so handlers only ever see valid input and clients get our error body.
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Request};
+use axum::http::{StatusCode, header};
+use serde::de::DeserializeOwned;
+
+use crate::error::{ApiError, FieldError};
+
+/// Semantic checks beyond what the type expresses (lengths, formats, cross-field rules).
+pub trait Validate {
+    fn validate(&self) -> Result<(), Vec<FieldError>> {
+        Ok(())
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct ValidJson<T>(pub T);
+
+impl<S, T> FromRequest<S> for ValidJson<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned + Validate,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let is_json = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .is_some_and(|mime| {
+                let mime = mime.trim();
+                mime == "application/json" || mime.ends_with("+json")
+            });
+        if !is_json {
+            return Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "expected Content-Type: application/json",
+            ));
+        }
+        let bytes = Bytes::from_request(req, state)
+            .await
+            .map_err(|e| ApiError::new(e.status(), "payload_too_large", e.body_text()))?;
+        let value = parse::<T>(&bytes)?;
+        value.validate().map_err(ApiError::validation)?;
+        Ok(Self(value))
+    }
+}
+
+/// Parses JSON, naming the failing field path in the error.
+pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let de = &mut serde_json::Deserializer::from_slice(bytes);
+    serde_path_to_error::deserialize(de).map_err(|err| {
+        let path = err.path().to_string();
+        let inner = err.into_inner();
+        if inner.is_syntax() || inner.is_eof() {
+            ApiError::bad_request("malformed_json", format!("malformed JSON: {inner}"))
+        } else {
+            ApiError::validation(vec![FieldError {
+                path: if path == "." { "body".to_owned() } else { path },
+                message: inner.to_string(),
+            }])
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use serde::Deserialize;
+
+    use super::*;
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Outer {
+        name: String,
+        items: Vec<Inner>,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[allow(dead_code)]
+    struct Inner {
+        count: u32,
+    }
+
+    #[test]
+    fn type_errors_name_the_field_path() {
+        let err = parse::<Outer>(br#"{"name":"x","items":[{"count":1},{"count":"two"}]}"#)
+            .expect_err("must fail");
+        match err {
+            ApiError::Client { code, errors, .. } => {
+                assert_eq!(code, "validation_failed");
+                assert_eq!(errors[0].path, "items[1].count");
+            }
+            ApiError::Internal(e) => panic!("unexpected {e}"),
+        }
+    }
+
+    #[test]
+    fn malformed_json_is_a_400() {
+        let err = parse::<Outer>(b"{\"name\":").expect_err("must fail");
+        assert_eq!(err.status(), StatusCode::BAD_REQUEST);
+    }
+}

@@ -1,0 +1,91 @@
+//! `Platform`: what kit gives every service — config, Postgres, Redis, key builder, JWT keys and
+//! metrics — in one cheap-to-clone value. A service's `AppState` holds it as a field and derives
+//! `FromRef`, so kit's extractors find it.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+
+use crate::auth::JwtKeys;
+use crate::config::{CommonConfig, ServiceInfo};
+use crate::db::Db;
+use crate::metrics::Metrics;
+
+#[derive(Clone)]
+pub struct Platform {
+    pub service: ServiceInfo,
+    pub config: Arc<CommonConfig>,
+    pub db: Db,
+    pub redis: ConnectionManager,
+    pub keys: bus::Keys,
+    pub jwt: Arc<JwtKeys>,
+    pub metrics: Arc<Metrics>,
+}
+
+impl std::fmt::Debug for Platform {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Platform")
+            .field("service", &self.service.name)
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+/// How long start-up waits for Redis before giving up.
+const REDIS_CONNECT_ATTEMPTS: u32 = 30;
+
+impl Platform {
+    /// Connects to Postgres (lazily) and Redis (retrying for about 30 s).
+    pub async fn connect(service: ServiceInfo, config: CommonConfig) -> anyhow::Result<Self> {
+        let db = Db::connect_lazy(config.database_url(), config.db_max_connections)?;
+        let redis = connect_redis(config.redis_url()).await?;
+        Self::from_parts(service, config, db, redis)
+    }
+
+    pub fn from_parts(
+        service: ServiceInfo,
+        config: CommonConfig,
+        db: Db,
+        redis: ConnectionManager,
+    ) -> anyhow::Result<Self> {
+        let jwt = JwtKeys::from_config(&config)?;
+        Ok(Self {
+            service,
+            keys: bus::Keys::new(config.redis_prefix.clone()),
+            config: Arc::new(config),
+            db,
+            redis,
+            jwt: Arc::new(jwt),
+            metrics: Arc::new(Metrics::new(service.name)?),
+        })
+    }
+
+    /// A publisher for events of this service, trimmed to the configured stream length.
+    pub fn publisher(&self) -> bus::publish::Publisher {
+        bus::publish::Publisher::new(
+            self.redis.clone(),
+            self.keys.clone(),
+            self.config.event_stream_maxlen,
+        )
+    }
+}
+
+pub async fn connect_redis(url: &str) -> anyhow::Result<ConnectionManager> {
+    let client = redis::Client::open(url)?;
+    let config = ConnectionManagerConfig::new()
+        .set_connection_timeout(Some(Duration::from_secs(2)))
+        .set_response_timeout(Some(Duration::from_secs(5)));
+    let mut attempt = 0;
+    loop {
+        match ConnectionManager::new_with_config(client.clone(), config.clone()).await {
+            Ok(conn) => return Ok(conn),
+            Err(err) if attempt + 1 < REDIS_CONNECT_ATTEMPTS => {
+                attempt += 1;
+                tracing::warn!(error = %err, attempt, "redis not reachable yet");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+            Err(err) => return Err(err.into()),
+        }
+    }
+}

@@ -1,0 +1,8 @@
+//! kit against real Postgres and Redis (started by `make test`).
+
+mod app;
+mod health;
+mod http_auth;
+mod idempotency;
+mod ratelimit;
+mod rls;

@@ -1,0 +1,3 @@
+fn main() -> std::process::ExitCode {
+    kit::cli::main(agent_svc::SERVICE, agent_svc::run, agent_svc::openapi)
+}

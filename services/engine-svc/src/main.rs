@@ -1,0 +1,3 @@
+fn main() -> std::process::ExitCode {
+    kit::cli::main(engine_svc::SERVICE, engine_svc::run, engine_svc::openapi)
+}
