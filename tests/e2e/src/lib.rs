@@ -1,1 +1,179 @@
+//! Starts the platform as a user runs it: every service binary (built by `make test`) on its own
+//! free loopback port against a fresh database, and HAProxy with `haproxy/dev.cfg` in front.
+//! Everything is killed when the [`Stack`] is dropped.
 
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use kit::testing::{TEST_AUTH_SECRET, TestDb, redis_url};
+
+/// (binary, Postgres role, env var HAProxy reads its address from)
+pub const SERVICES: &[(&str, &str, &str)] = &[
+    ("auth-svc", "auth_svc", "AUTH_SVC_ADDR"),
+    ("project-svc", "project_svc", "PROJECT_SVC_ADDR"),
+    ("agent-svc", "agent_svc", "AGENT_SVC_ADDR"),
+    ("sse-relay", "sse_relay", "SSE_RELAY_ADDR"),
+    ("memory-svc", "memory_svc", "MEMORY_SVC_ADDR"),
+    ("engine-svc", "engine_svc", "ENGINE_SVC_ADDR"),
+    ("slack-svc", "slack_svc", "SLACK_SVC_ADDR"),
+    ("mcp-svc", "mcp_svc", "MCP_SVC_ADDR"),
+    ("webhook-gw", "webhook_gw", "WEBHOOK_GW_ADDR"),
+];
+
+pub struct Stack {
+    pub db: TestDb,
+    /// HAProxy's public address, e.g. `http://127.0.0.1:41234`.
+    pub base: String,
+    pub http: reqwest::Client,
+    children: Vec<Child>,
+    _dir: TempDir,
+}
+
+/// Options of a stack; defaults are the production defaults of `dev.cfg`.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    pub tenant_rate_limit: Option<u32>,
+}
+
+fn workspace_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn bin_dir() -> PathBuf {
+    if let Ok(dir) = std::env::var("DJB_BIN_DIR") {
+        return PathBuf::from(dir);
+    }
+    std::env::var("CARGO_TARGET_DIR")
+        .map_or_else(|_| workspace_root().join("target"), PathBuf::from)
+        .join("debug")
+}
+
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap_or_else(|e| panic!("free port: {e}"))
+}
+
+/// A scratch directory removed on drop.
+struct TempDir(PathBuf);
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+impl Stack {
+    pub async fn start(options: Options) -> Self {
+        kit::testing::init_logs();
+        let db = TestDb::create().await;
+        let dir = std::env::temp_dir().join(format!("djb-e2e-{}", uuid::Uuid::new_v4().simple()));
+        std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("temp dir: {e}"));
+        let prefix = format!("test-{}", uuid::Uuid::new_v4().simple());
+        let log = if std::env::var_os("TEST_LOG").is_some() {
+            "info"
+        } else {
+            "warn"
+        };
+        let mut children = Vec::new();
+        let mut addrs = Vec::new();
+        for (name, role, addr_var) in SERVICES {
+            let port = free_port();
+            let bin = bin_dir().join(name);
+            let child = Command::new(&bin)
+                .arg("serve")
+                .env("DJB_DEV_MODE", "true")
+                .env("HOST", "127.0.0.1")
+                .env("PORT", port.to_string())
+                .env("DATABASE_URL", db.url_as(role))
+                .env("REDIS_URL", redis_url())
+                .env("REDIS_PREFIX", &prefix)
+                .env("AUTH_SECRET_KEY", TEST_AUTH_SECRET)
+                .env("RUST_LOG", log)
+                .stdout(Stdio::null())
+                .spawn()
+                .unwrap_or_else(|e| {
+                    panic!(
+                        "start {} (run `make test`, which builds it): {e}",
+                        bin.display()
+                    )
+                });
+            children.push(child);
+            addrs.push((*name, *addr_var, port));
+        }
+        let http = reqwest::Client::new();
+        for (name, _, port) in &addrs {
+            wait_ok(
+                &http,
+                &format!("http://127.0.0.1:{port}/health/ready"),
+                name,
+            )
+            .await;
+        }
+        let http_port = free_port();
+        let mut haproxy = Command::new("haproxy");
+        haproxy
+            .args(["-db", "-f"])
+            .arg(workspace_root().join("haproxy/dev.cfg"))
+            .env("DJB_HTTP_PORT", http_port.to_string())
+            .env("DJB_HAPROXY_STATS_PORT", free_port().to_string())
+            .env("DJB_DEV_DIR", &dir)
+            .env("AUTH_SECRET_KEY", TEST_AUTH_SECRET)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        if let Some(limit) = options.tenant_rate_limit {
+            haproxy.env("DJB_TENANT_RATE_LIMIT", limit.to_string());
+        }
+        for (_, var, port) in &addrs {
+            haproxy.env(var, format!("127.0.0.1:{port}"));
+        }
+        children.push(
+            haproxy
+                .spawn()
+                .unwrap_or_else(|e| panic!("start haproxy: {e}")),
+        );
+        let base = format!("http://127.0.0.1:{http_port}");
+        // HAProxy marks a backend up after its first passing health check.
+        for (name, _, _) in &addrs {
+            wait_ok(&http, &format!("{base}/health/{name}"), "haproxy").await;
+        }
+        Self {
+            db,
+            base,
+            http,
+            children,
+            _dir: TempDir(dir),
+        }
+    }
+
+    pub fn get(&self, path: &str) -> reqwest::RequestBuilder {
+        self.http.get(format!("{}{path}", self.base))
+    }
+}
+
+async fn wait_ok(http: &reqwest::Client, url: &str, what: &str) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Ok(res) = http.get(url).send().await
+            && res.status().is_success()
+        {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{what} not ready at {url} within 30 s"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+impl Drop for Stack {
+    fn drop(&mut self) {
+        for child in &mut self.children {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
