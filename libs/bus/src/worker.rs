@@ -249,9 +249,11 @@ impl Worker {
     }
 
     /// Creates the group (and the stream) unless it exists. The group starts at the beginning of
-    /// the stream: after the stream was deleted under us, everything in the new one is unseen,
-    /// and on first start events published before any worker ran are not lost (the stream is
-    /// bounded by `MAXLEN`, so the backlog is too).
+    /// the stream: after the stream was deleted under us, everything in the new one is unseen;
+    /// on first start, events published before any worker ran are not lost; after a destroyed
+    /// group, the retained stream is handled again — a replay idempotent handlers absorb, where
+    /// starting at `$` would silently drop what arrived while the group was missing. The stream
+    /// is bounded by `MAXLEN`, so any replay is too.
     async fn ensure_group(&self, conn: &mut ConnectionManager) -> Result<(), BusError> {
         let created: redis::RedisResult<()> = conn
             .xgroup_create_mkstream(&self.stream, &self.group, "0")
@@ -303,9 +305,7 @@ impl Worker {
         Fut: Future<Output = Result<(), E>>,
         E: Display,
     {
-        let Delivery {
-            entry, deliveries, ..
-        } = delivery;
+        let Delivery { entry, deliveries } = delivery;
         let span = tracing::info_span!("entry", id = %entry.id, deliveries);
         async {
             if deliveries > u64::from(self.max_deliveries) {

@@ -16,7 +16,7 @@ async fn an_expired_lease_taken_over_fences_out_its_old_holder() {
     let redis = TestRedis::start().await;
     let keys = &redis.keys;
     let key = keys.mcp_lease(&tenant(), "filesystem");
-    let ttl = Duration::from_millis(200);
+    let ttl = Duration::from_secs(1);
 
     let a = Lease::acquire(redis.conn(), keys, key.clone(), "pod-a".into(), ttl)
         .await

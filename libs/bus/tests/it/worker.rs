@@ -205,7 +205,77 @@ async fn an_entry_failing_max_deliveries_times_goes_to_the_dead_letter_stream() 
 }
 
 #[tokio::test]
+async fn an_entry_whose_consumers_keep_dying_is_buried_without_running_the_handler() {
+    let redis = TestRedis::start().await;
+    let mut conn = redis.conn();
+    let keys = redis.keys.clone();
+    let (stream, group) = (keys.global_events(), keys.engine_workers_group());
+    let dead_letter = keys.dead_letter(&stream);
+    let publisher = Publisher::new(redis.conn(), keys.clone(), 10_000);
+    let _: () = conn
+        .xgroup_create_mkstream(&stream, &group, "0")
+        .await
+        .expect("group created");
+    let id = publisher
+        .publish(&tenant(), None, &json!({"poison": true}))
+        .await
+        .expect("published");
+    let options = StreamReadOptions::default().group(&group, "engine-crashed");
+    let _: StreamReadReply = conn
+        .xread_options(&[&stream], &[">"], &options)
+        .await
+        .expect("XREADGROUP works");
+
+    let calls = Seen::default();
+    let shutdown = CancellationToken::new();
+    let worker = Worker::new(redis.client.clone(), &keys, &stream, &group)
+        .consumer("engine-careful")
+        .max_deliveries(1)
+        .reclaim_idle(Duration::from_millis(100))
+        .block(Duration::from_millis(50));
+    let workers = vec![spawn_counting(worker, &calls, &Seen::default(), &shutdown)];
+
+    eventually("the entry reaches the dead-letter stream", || {
+        let (mut conn, dead_letter) = (conn.clone(), dead_letter.clone());
+        async move { conn.xlen::<_, usize>(&dead_letter).await.unwrap_or(0) == 1 }
+    })
+    .await;
+    stop(shutdown, workers).await;
+
+    let buried: StreamRangeReply = conn.xrange_all(&dead_letter).await.expect("XRANGE");
+    let buried = &buried.ids[0];
+    assert_eq!(buried.get::<String>("source_id"), Some(id));
+    assert_eq!(buried.get::<String>("deliveries").as_deref(), Some("2"));
+    assert!(
+        !buried.contains_key("error"),
+        "no handler ran, so no error is known"
+    );
+    assert!(
+        snapshot(&calls).is_empty(),
+        "the handler never saw the entry"
+    );
+    assert_eq!(pending(&mut conn, &stream, &group).await, 0);
+    redis.cleanup().await;
+}
+
+/// What is removed under a running worker.
+#[derive(Debug, Clone, Copy)]
+enum Sabotage {
+    DeleteStream,
+    DestroyGroup,
+}
+
+#[tokio::test]
 async fn a_stream_deleted_under_a_running_worker_is_consumed_again() {
+    keeps_consuming_after(Sabotage::DeleteStream).await;
+}
+
+#[tokio::test]
+async fn a_group_destroyed_under_a_running_worker_is_recreated() {
+    keeps_consuming_after(Sabotage::DestroyGroup).await;
+}
+
+async fn keeps_consuming_after(sabotage: Sabotage) {
     let redis = TestRedis::start().await;
     let mut conn = redis.conn();
     let keys = redis.keys.clone();
@@ -242,12 +312,22 @@ async fn a_stream_deleted_under_a_running_worker_is_consumed_again() {
         .await
         .expect("published");
     eventually("the first event handled", handled("1")).await;
-    let _: usize = conn.del(&stream).await.expect("DEL works");
+    match sabotage {
+        Sabotage::DeleteStream => {
+            let _: usize = conn.del(&stream).await.expect("DEL works");
+        }
+        Sabotage::DestroyGroup => {
+            let _: bool = conn
+                .xgroup_destroy(&stream, &group)
+                .await
+                .expect("XGROUP DESTROY works");
+        }
+    }
     publisher
         .publish(&tenant, None, &json!({"n": 2}))
         .await
         .expect("published");
-    eventually("the event after the deletion handled", handled("2")).await;
+    eventually("the event after the sabotage handled", handled("2")).await;
     stop(shutdown, vec![task]).await;
     redis.cleanup().await;
 }
