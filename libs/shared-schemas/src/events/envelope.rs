@@ -147,3 +147,41 @@ fn now_millis() -> i64 {
         .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
         .unwrap_or(0)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::events::run::RunFailed;
+
+    fn failed() -> Event {
+        Event::RunFailed(RunFailed {
+            error: "boom".into(),
+        })
+    }
+
+    #[test]
+    fn new_fills_a_fresh_id_and_the_current_time() {
+        let tenant = TenantId::generate();
+        let first = EventEnvelope::new(tenant.clone(), None, failed());
+        let second = EventEnvelope::new(tenant, None, failed());
+        assert_ne!(first.id, second.id);
+        assert!(first.timestamp > 1_700_000_000_000);
+        assert_eq!(first.type_name(), "RUN_FAILED");
+    }
+
+    #[test]
+    fn text_that_is_not_json_is_malformed() {
+        assert!(matches!(decode("not json"), Err(EventError::Malformed(_))));
+        assert!(matches!(decode("[1, 2]"), Err(EventError::Malformed(_))));
+    }
+
+    #[test]
+    fn raw_envelope_converts_back_to_the_same_event() {
+        let envelope = EventEnvelope::new(TenantId::generate(), Some(RunId::generate()), failed());
+        let text = serde_json::to_string(&envelope).expect("serializes");
+        let raw = RawEnvelope::from_json(&text).expect("header parses");
+        assert!(raw.is_known_type());
+        assert_eq!(raw.payload.len(), 1, "only the payload field is left over");
+        assert_eq!(raw.into_event(), Ok(envelope));
+    }
+}

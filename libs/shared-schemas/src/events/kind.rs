@@ -131,3 +131,31 @@ events! {
     TenantStatusChanged(TenantStatusChanged) = "TENANT_STATUS_CHANGED",
     AgentDeleted(AgentDeleted) = "AGENT_DELETED",
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::*;
+
+    #[test]
+    fn type_names_are_unique_and_screaming_snake_case() {
+        let unique: BTreeSet<_> = Event::TYPE_NAMES.iter().collect();
+        assert_eq!(unique.len(), Event::TYPE_NAMES.len());
+        for name in Event::TYPE_NAMES {
+            assert!(
+                name.bytes().all(|b| b.is_ascii_uppercase() || b == b'_'),
+                "{name}"
+            );
+        }
+    }
+
+    #[test]
+    fn type_name_matches_the_serde_tag() {
+        let event = Event::ContainerReady(ContainerLifecycle { detail: None });
+        let wire = serde_json::to_value(&event).expect("serializes");
+        assert_eq!(wire["type"], event.type_name());
+        assert!(Event::is_known_type("CONTAINER_READY"));
+        assert!(!Event::is_known_type("container_ready"));
+    }
+}

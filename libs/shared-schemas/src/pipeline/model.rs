@@ -221,3 +221,33 @@ pub struct OutputSchema {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub strict: Option<bool>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn defaults(yaml: &str) -> PipelineDefaults {
+        serde_norway::from_str(yaml).expect("defaults parse")
+    }
+
+    #[test]
+    fn timeout_alias_is_folded_and_the_explicit_name_wins() {
+        assert_eq!(defaults("timeout: 30").timeout_seconds, Some(30));
+        assert_eq!(defaults("timeoutSeconds: 40").timeout_seconds, Some(40));
+        assert_eq!(
+            defaults("timeout: 30\ntimeoutSeconds: 40").timeout_seconds,
+            Some(40)
+        );
+    }
+
+    #[test]
+    fn step_type_defaults_to_standard_and_loop_is_recognised() {
+        let step: StepConfig =
+            serde_norway::from_str("{id: A, agent: a, input: go, type: loop}").expect("parses");
+        assert!(step.is_loop());
+        let plain: StepConfig =
+            serde_norway::from_str("{id: A, agent: a, input: go}").expect("parses");
+        assert!(!plain.is_loop());
+        assert_eq!(plain.step_type.unwrap_or_default(), StepType::Standard);
+    }
+}

@@ -96,3 +96,62 @@ fn first_occurrences<'a>(ids: impl Iterator<Item = &'a str>) -> HashMap<&'a str,
     }
     first
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pipeline::parse_pipeline;
+
+    fn findings(yaml: &str) -> Vec<String> {
+        let config: PipelineConfig = serde_norway::from_str(yaml).expect("model parses");
+        cross_validate(&config)
+            .into_iter()
+            .map(|(path, message)| format!("{path}: {message}"))
+            .collect()
+    }
+
+    const AGENTS: &str =
+        "id: p\nname: P\nversion: '1'\nagents:\n  - {id: a, name: A, persona: x}\n";
+
+    #[test]
+    fn a_consistent_pipeline_has_no_findings() {
+        let yaml = format!("{AGENTS}steps:\n  - {{id: S, agent: a, input: go, onComplete: S}}\n");
+        assert!(findings(&yaml).is_empty());
+        assert!(parse_pipeline(&yaml).is_ok());
+    }
+
+    #[test]
+    fn every_reference_is_checked() {
+        let yaml = format!(
+            "{AGENTS}steps:\n  - id: S\n    agent: b\n    input: go\n    onComplete: X\n    \
+             onResult: {{OK: {{goto: Y, notify: {{agent: c, message: m}}}}}}\n    \
+             loop: {{over: list, onEachComplete: Z, onAllComplete: W}}\n"
+        );
+        assert_eq!(
+            findings(&yaml),
+            [
+                "steps[0].agent: unknown agent \"b\"",
+                "steps[0].onResult.OK.notify.agent: unknown agent \"c\"",
+                "steps[0].onComplete: unknown step \"X\"",
+                "steps[0].onResult.OK.goto: unknown step \"Y\"",
+                "steps[0].loop.onEachComplete: unknown step \"Z\"",
+                "steps[0].loop.onAllComplete: unknown step \"W\"",
+            ]
+        );
+    }
+
+    #[test]
+    fn only_repeated_ids_are_duplicates() {
+        let yaml = format!(
+            "{AGENTS}  - {{id: a, name: A2, persona: x}}\nsteps:\n  - {{id: S, agent: a, input: 1}}\n  \
+             - {{id: T, agent: a, input: 2}}\n  - {{id: S, agent: a, input: 3}}\n"
+        );
+        assert_eq!(
+            findings(&yaml),
+            [
+                "agents[1].id: duplicate agent id \"a\"",
+                "steps[2].id: duplicate step id \"S\""
+            ]
+        );
+    }
+}

@@ -1,6 +1,8 @@
 //! The JSON-schema snapshot of every exported type, and the rules that decide whether a change to
 //! it is additive ([`compat`]).
 
+pub mod compat;
+
 use serde_json::{Map, Value};
 use utoipa::OpenApi;
 
@@ -12,6 +14,7 @@ use crate::events::run::*;
 use crate::events::run_admin::*;
 use crate::events::{Event, EventEnvelope, RawEnvelope};
 use crate::ids::*;
+use crate::pipeline::*;
 
 #[derive(OpenApi)]
 #[openapi(components(schemas(
@@ -107,6 +110,17 @@ use crate::ids::*;
     TenantStatus,
     TenantStatusChanged,
     AgentDeleted,
+    PipelineConfig,
+    PipelineDefaults,
+    PipelineAgent,
+    StepConfig,
+    StepType,
+    OutputMethod,
+    ResultAction,
+    Notify,
+    LoopConfig,
+    OutputSchema,
+    PipelineError,
 )))]
 struct SchemaDoc;
 
