@@ -7,8 +7,10 @@
 //! - a failed entry stays pending and comes back once it has been idle for `reclaim_idle`
 //!   (`XAUTOCLAIM`), to this worker or to another one — which is also how the entries of a
 //!   replica that died before acknowledging are taken over;
-//! - an entry delivered `max_deliveries` times goes to a dead-letter stream so one poisonous
-//!   event cannot circle forever;
+//! - the handler runs at most `max_deliveries` times per entry: the last failure moves the entry
+//!   to a dead-letter stream with the error, and an entry delivered more often than that (its
+//!   earlier handlers hung or their process died) goes there without running again, so one
+//!   poisonous event cannot circle forever;
 //! - a handler slower than `reclaim_idle` can be reclaimed while it still runs.
 //!
 //! Handlers must therefore be idempotent (run locks, conditional updates).

@@ -6,12 +6,14 @@ use std::time::Duration;
 
 use bus::Keys;
 use redis::AsyncCommands;
-use redis::aio::ConnectionManager;
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use shared_schemas::ids::TenantId;
 use tracing_subscriber::EnvFilter;
 
 const DEFAULT_URL: &str = "redis://127.0.0.1:56379";
 const PATIENCE: Duration = Duration::from_secs(10);
+const HOW_TO_START: &str = "start one with `redis-server --port 56379 --bind 127.0.0.1 --save '' \
+    --appendonly no --daemonize yes` or set REDIS_URL";
 
 pub struct TestRedis {
     pub client: redis::Client,
@@ -26,13 +28,12 @@ impl TestRedis {
         let url = std::env::var("REDIS_URL").unwrap_or_else(|_| DEFAULT_URL.to_owned());
         let client = redis::Client::open(url.as_str())
             .unwrap_or_else(|err| panic!("REDIS_URL `{url}` is not a Redis URL: {err}"));
-        let conn = ConnectionManager::new(client.clone())
+        // One retry: an absent Redis should fail the test quickly.
+        let config = ConnectionManagerConfig::new().set_number_of_retries(1);
+        let conn = ConnectionManager::new_with_config(client.clone(), config)
             .await
             .unwrap_or_else(|err| {
-                panic!(
-                    "Redis is not reachable at {url} ({err}); start one with `redis-server --port \
-                 56379 --bind 127.0.0.1 --save '' --appendonly no --daemonize yes` or set REDIS_URL"
-                )
+                panic!("Redis is not reachable at {url} ({err}); {HOW_TO_START}")
             });
         let keys = Keys::new(format!("test-{}", uuid::Uuid::new_v4()));
         Self { client, conn, keys }
