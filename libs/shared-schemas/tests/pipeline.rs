@@ -227,6 +227,25 @@ fn yaml_syntax_error_carries_line_and_column() {
 }
 
 #[test]
+fn tab_indentation_is_a_syntax_error_at_its_line() {
+    let error = only_error(&format!("{HEADER}\t- id: A\n"));
+    assert_eq!((error.line, error.column), (12, Some(1)));
+}
+
+#[test]
+fn value_reached_through_an_alias_is_pinned_to_its_anchor() {
+    let yaml = format!(
+        "shared: &next\n  target: X\n{HEADER}  - id: A\n    agent: eric\n    input: go\n    onComplete: *next\n"
+    );
+    let error = only_error(&yaml);
+    assert_eq!(
+        (error.line, error.path.as_str()),
+        (1, "steps[0].onComplete")
+    );
+    assert_eq!(error.message, "invalid type: map, expected a string");
+}
+
+#[test]
 fn wrong_type_names_the_value_line_and_path() {
     let yaml =
         format!("{HEADER}  - id: A\n    agent: eric\n    input: go\n    maxRetries: three\n");

@@ -128,6 +128,8 @@ struct SchemaDoc;
 /// sorted so the committed file diffs cleanly whatever serde_json features the build unifies.
 pub fn schema_snapshot() -> Value {
     let components = SchemaDoc::openapi().components.map(|c| c.schemas);
+    // Schemas have string keys only, so this cannot fail; were it to, the snapshot test would
+    // report every type as removed rather than pass silently.
     let value = serde_json::to_value(components.unwrap_or_default()).unwrap_or(Value::Null);
     sorted(value)
 }
@@ -146,5 +148,32 @@ pub fn sorted(value: Value) -> Value {
         }
         Value::Array(items) => Value::Array(items.into_iter().map(sorted).collect()),
         other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn sorted_orders_keys_at_every_depth() {
+        let value = sorted(json!({"b": {"z": 1, "a": [{"y": 2, "x": 3}]}, "a": null}));
+        assert_eq!(
+            value.to_string(),
+            r#"{"a":null,"b":{"a":[{"x":3,"y":2}],"z":1}}"#
+        );
+    }
+
+    #[test]
+    fn snapshot_is_a_map_of_component_schemas() {
+        let snapshot = schema_snapshot();
+        let components = snapshot.as_object().expect("an object");
+        assert!(components.len() > 90);
+        assert_eq!(
+            snapshot["TenantStatus"]["enum"],
+            json!(["active", "suspended", "deleted"])
+        );
     }
 }
