@@ -106,6 +106,15 @@ impl Publisher {
         Ok(id)
     }
 
+    /// Publishes a platform event to the streams its envelope names (tenant, and run if any).
+    pub async fn publish_event(
+        &self,
+        envelope: &shared_schemas::events::EventEnvelope,
+    ) -> Result<String, BusError> {
+        self.publish(&envelope.tenant_id, envelope.run_id.as_ref(), envelope)
+            .await
+    }
+
     /// Publishes `message` as JSON on a pub/sub channel (run commands, invalidations, triggers).
     /// Returns how many subscribers received it; pub/sub keeps nothing for absent subscribers.
     #[tracing::instrument(skip(self, message))]

@@ -72,6 +72,33 @@ async fn dual_publish_writes_the_same_payload_to_global_tenant_and_run_streams()
 }
 
 #[tokio::test]
+async fn a_typed_envelope_goes_to_its_tenant_and_run_streams() {
+    use shared_schemas::events::{Decoded, EventEnvelope, decode};
+    let redis = TestRedis::start().await;
+    let mut conn = redis.conn();
+    let keys = redis.keys.clone();
+    let publisher = Publisher::new(redis.conn(), keys.clone(), 1000);
+    let (tenant, run) = (tenant(), RunId::generate());
+    let envelope: EventEnvelope = serde_json::from_value(json!({
+        "id": "evt_1", "type": "RUN_FAILED", "tenantId": tenant, "runId": run,
+        "timestamp": 5, "error": "boom"
+    }))
+    .expect("a valid RUN_FAILED envelope");
+    publisher.publish_event(&envelope).await.expect("published");
+    let copy = entries(&mut conn, &keys.run_events(&tenant, &run)).await;
+    assert_eq!(copy.len(), 1);
+    match decode(&copy[0].1).expect("decodes") {
+        Decoded::Known(back) => assert_eq!(back, envelope),
+        Decoded::Unknown(raw) => panic!("unexpected unknown event {raw:?}"),
+    }
+    assert_eq!(
+        entries(&mut conn, &keys.tenant_events(&tenant)).await.len(),
+        1
+    );
+    redis.cleanup().await;
+}
+
+#[tokio::test]
 async fn streams_stay_near_maxlen() {
     let redis = TestRedis::start().await;
     let mut conn = redis.conn();

@@ -6,3 +6,4 @@ mod http_auth;
 mod idempotency;
 mod ratelimit;
 mod rls;
+mod shutdown;
