@@ -114,6 +114,7 @@ running() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 
 start_services() {
   mkdir -p "$DEV/run" "$DEV/logs"
+  echo "$PROFILE" >"$DEV/run/profile"
   for entry in $SERVICES; do
     IFS=: read -r name port role <<<"$entry"
     local pidf="$DEV/run/$name.pid"
