@@ -5,6 +5,7 @@
 use std::fmt;
 
 use opentelemetry::trace::TracerProvider as _;
+use opentelemetry_otlp::WithExportConfig as _;
 use opentelemetry_sdk::trace::SdkTracerProvider;
 use serde_json::{Map, Value};
 use tracing::field::{Field, Visit};
@@ -46,9 +47,11 @@ pub fn init(service: &'static str, config: &CommonConfig) -> anyhow::Result<Tele
     let registry = tracing_subscriber::registry().with(fmt_layer);
     match &config.otel_exporter_otlp_endpoint {
         Some(endpoint) if !endpoint.is_empty() => {
-            // The exporter reads the endpoint (and headers) from the standard OTEL_* variables.
+            // OTEL_EXPORTER_OTLP_ENDPOINT is the collector's base URL; traces go to /v1/traces.
+            // Headers and timeouts still come from the standard OTEL_* variables.
             let exporter = opentelemetry_otlp::SpanExporter::builder()
                 .with_http()
+                .with_endpoint(format!("{}/v1/traces", endpoint.trim_end_matches('/')))
                 .build()?;
             let provider = SdkTracerProvider::builder()
                 .with_batch_exporter(exporter)

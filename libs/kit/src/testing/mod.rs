@@ -44,14 +44,27 @@ pub fn init_logs() {
 
 /// A config pointing at the test database (as the service's own role) and a unique Redis prefix.
 pub fn test_config(service: &ServiceInfo, db: &TestDb) -> CommonConfig {
+    config_from_toml(
+        service,
+        &format!(
+            "database_url = \"{}\"\nredis_url = \"{}\"\n",
+            db.url_as(service.db_role),
+            redis_url()
+        ),
+    )
+}
+
+/// A dev-mode config with a unique Redis prefix and the test signing key, for tests that need
+/// no database of their own.
+pub fn dev_config(service: &ServiceInfo) -> CommonConfig {
+    config_from_toml(service, &format!("redis_url = \"{}\"\n", redis_url()))
+}
+
+fn config_from_toml(service: &ServiceInfo, extra: &str) -> CommonConfig {
     let text = format!(
         "djb_dev_mode = true\n\
-         database_url = \"{}\"\n\
-         redis_url = \"{}\"\n\
          redis_prefix = \"test-{}\"\n\
-         auth_secret_key = \"{TEST_AUTH_SECRET}\"\n",
-        db.url_as(service.db_role),
-        redis_url(),
+         auth_secret_key = \"{TEST_AUTH_SECRET}\"\n{extra}",
         uuid::Uuid::new_v4().simple(),
     );
     let mut cfg: CommonConfig = config::Config::builder()
