@@ -134,9 +134,11 @@ start_haproxy() {
   local pidf="$DEV/run/haproxy.pid"
   running "$pidf" && return 0
   log "starting HAProxy on 127.0.0.1:$HTTP_PORT"
-  DJB_HTTP_PORT=$HTTP_PORT DJB_DEV_DIR=$DEV \
+  # Foreground master (master-worker is set in dev.cfg) so its JSON logs reach the log file.
+  DJB_HTTP_PORT=$HTTP_PORT DJB_DEV_DIR=$DEV/run \
     AUTH_SECRET_KEY="${AUTH_SECRET_KEY:-dev-only-insecure-auth-secret-change-me-0123456789}" \
-    haproxy -D -p "$pidf" -f "$ROOT/haproxy/dev.cfg" >>"$DEV/logs/haproxy.log" 2>&1
+    nohup haproxy -db -f "$ROOT/haproxy/dev.cfg" >>"$DEV/logs/haproxy.log" 2>&1 &
+  echo $! >"$pidf"
   wait_http "http://127.0.0.1:$HTTP_PORT/health/auth-svc" haproxy
 }
 
