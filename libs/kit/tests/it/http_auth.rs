@@ -108,34 +108,27 @@ async fn errors_outside_handlers_use_our_body() {
         (405, Some("method_not_allowed"))
     );
     let token = app.token(&tenant(), "usr_1", TokenKind::User);
-    let res = app
-        .client
-        .post("/v1/items")
-        .bearer_auth(&token)
-        .header("content-type", "text/plain")
-        .body("x")
-        .send()
-        .await
-        .expect("send");
-    let (status, body) = json(res).await;
-    assert_eq!(
-        (status, body["code"].as_str()),
-        (415, Some("unsupported_media_type"))
-    );
-    let res = app
-        .client
-        .post("/v1/items")
-        .bearer_auth(&token)
-        .header("content-type", "application/json")
-        .body("{\"name\":")
-        .send()
-        .await
-        .expect("send");
-    let (status, body) = json(res).await;
-    assert_eq!(
-        (status, body["code"].as_str()),
-        (400, Some("malformed_json"))
-    );
+    let bad_bodies = [
+        ("text/plain", "x", 415, "unsupported_media_type"),
+        ("application/json", "{\"name\":", 400, "malformed_json"),
+    ];
+    for (content_type, body, status, code) in bad_bodies {
+        let res = app
+            .client
+            .post("/v1/items")
+            .bearer_auth(&token)
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+            .await
+            .expect("send");
+        let (got, answer) = json(res).await;
+        assert_eq!(
+            (got, answer["code"].as_str()),
+            (status, Some(code)),
+            "{body}"
+        );
+    }
     let res = app
         .client
         .post_json("/v1/items", &token, &serde_json::json!({"name": 5}))
