@@ -172,6 +172,24 @@ impl Keys {
         self.global(&format!("oidc:state:{}", segment(state)))
     }
 
+    /// Failed logins from one client address in the current window (auth-svc brute-force guard).
+    pub fn login_failures_ip(&self, ip: &str) -> String {
+        self.global(&format!("auth:login-failures:ip:{}", segment(ip)))
+    }
+
+    /// Failed logins for one account (keyed by a hash of the email, so unknown emails count too).
+    pub fn login_failures_account(&self, account_hash: &str) -> String {
+        self.global(&format!(
+            "auth:login-failures:account:{}",
+            segment(account_hash)
+        ))
+    }
+
+    /// Set while an account is locked after too many failures; its TTL is the lockout left.
+    pub fn login_lockout(&self, account_hash: &str) -> String {
+        self.global(&format!("auth:lockout:{}", segment(account_hash)))
+    }
+
     /// Monotonic counter handing out fencing tokens for the lease at `lease_key`.
     pub fn fence(&self, lease_key: &str) -> String {
         format!("{lease_key}:fence")

@@ -96,6 +96,62 @@ impl DerefMut for TenantTx {
     }
 }
 
+/// A transaction that sees rows through one capability setting before any tenant is known:
+/// login finds a user only by `app.login_email`, refresh finds a session only by
+/// `app.refresh_hash`. Row-level policies grant exactly that (see migrations/README.md), so a
+/// lookup can never list other rows; once the row names its tenant, `enter_tenant` narrows the
+/// same transaction to it.
+pub struct LookupTx {
+    tx: Transaction<'static, Postgres>,
+}
+
+impl LookupTx {
+    /// `setting` must be an `app.*` name a policy checks; `value` is what the caller already holds.
+    pub async fn begin(pool: &PgPool, setting: &str, value: &str) -> Result<Self, sqlx::Error> {
+        if !setting.starts_with("app.") || setting == "app.tenant_id" {
+            return Err(sqlx::Error::Protocol(format!(
+                "not a lookup capability: {setting}"
+            )));
+        }
+        let mut tx = pool.begin().await?;
+        sqlx::query("select set_config($1, $2, true)")
+            .bind(setting)
+            .bind(value)
+            .execute(&mut *tx)
+            .await?;
+        Ok(Self { tx })
+    }
+
+    /// Continues the same transaction as a tenant transaction.
+    pub async fn enter_tenant(mut self, tenant: &TenantId) -> Result<TenantTx, sqlx::Error> {
+        sqlx::query("select set_config('app.tenant_id', $1, true)")
+            .bind(tenant.as_str())
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(TenantTx {
+            tx: self.tx,
+            tenant: tenant.clone(),
+        })
+    }
+
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        self.tx.commit().await
+    }
+}
+
+impl Deref for LookupTx {
+    type Target = PgConnection;
+    fn deref(&self) -> &PgConnection {
+        &self.tx
+    }
+}
+
+impl DerefMut for LookupTx {
+    fn deref_mut(&mut self) -> &mut PgConnection {
+        &mut self.tx
+    }
+}
+
 /// The Postgres role of each service, and the env var that may carry its password.
 pub const SERVICE_ROLES: &[(&str, &str)] = &[
     ("auth_svc", "AUTH_SVC_DB_PASSWORD"),

@@ -112,9 +112,12 @@ pub async fn serve(
     let addr = listener.local_addr()?;
     tracing::info!(%addr, "listening");
     let stop = shutdown.clone();
-    let server = axum::serve(listener, router)
-        .with_graceful_shutdown(async move { stop.cancelled().await })
-        .into_future();
+    let server = axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(async move { stop.cancelled().await })
+    .into_future();
     tokio::pin!(server);
     tokio::select! {
         res = &mut server => res,
@@ -123,6 +126,21 @@ pub async fn serve(
             Ok(())
         }
     }
+}
+
+/// The client's address: the last `X-Forwarded-For` hop (the one our HAProxy appended; it drops
+/// what clients send) when `trust_forwarded`, else the socket peer.
+pub fn client_ip(
+    headers: &axum::http::HeaderMap,
+    peer: Option<std::net::SocketAddr>,
+    trust_forwarded: bool,
+) -> Option<std::net::IpAddr> {
+    let forwarded = trust_forwarded
+        .then(|| headers.get("x-forwarded-for")?.to_str().ok())
+        .flatten()
+        .and_then(|v| v.rsplit(',').next())
+        .and_then(|ip| ip.trim().parse().ok());
+    forwarded.or(peer.map(|p| p.ip()))
 }
 
 /// Cancels the returned token on SIGTERM or Ctrl-C.

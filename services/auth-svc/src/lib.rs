@@ -1,7 +1,20 @@
-//! auth-svc: identity and tenant provisioning: accounts, tokens, TOTP, OIDC, API keys.
+//! auth-svc: identity and tenant provisioning — tenants, accounts, sessions and tokens.
 //!
-//! Today it serves what kit gives every service (health, metrics, OpenAPI); its own routes
-//! arrive with the issue that owns them.
+//! Passwords are argon2id; access tokens are kit's HS256 JWTs; refresh tokens are opaque,
+//! stored hashed and rotated on every use with reuse detection. Row-level security holds even
+//! before the tenant is known: login and refresh read rows through capability lookups
+//! (`kit::db::LookupTx`), never through a role that bypasses RLS. See docs/auth.md.
+
+pub mod api;
+pub mod client;
+pub mod config;
+pub mod domain;
+pub mod flows;
+pub mod routes;
+pub mod session;
+pub mod store;
+
+use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::FromRef;
@@ -9,6 +22,9 @@ use kit::{CommonConfig, Platform, ServiceInfo};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use utoipa::OpenApi;
+
+use crate::config::AuthConfig;
+use crate::domain::crypto::SecretBox;
 
 pub const SERVICE: ServiceInfo = ServiceInfo {
     name: "auth-svc",
@@ -19,18 +35,31 @@ pub const SERVICE: ServiceInfo = ServiceInfo {
 #[derive(Clone, FromRef)]
 pub struct AppState {
     pub platform: Platform,
+    pub config: Arc<AuthConfig>,
+    pub secrets: Arc<SecretBox>,
 }
 
-#[derive(OpenApi)]
-#[openapi()]
-struct ApiDoc;
+impl AppState {
+    /// Fails when auth-svc's own settings are invalid (e.g. no `SECRET_ENCRYPTION_KEY`).
+    pub fn new(platform: Platform, config: AuthConfig) -> anyhow::Result<Self> {
+        let secrets = config.secret_box()?;
+        Ok(Self {
+            platform,
+            config: Arc::new(config),
+            secrets: Arc::new(secrets),
+        })
+    }
+}
 
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    kit::openapi::document(&SERVICE, ApiDoc::openapi())
+    let mut doc = routes::AuthDoc::openapi();
+    doc.merge(routes::TenantsDoc::openapi());
+    doc.merge(routes::UsersDoc::openapi());
+    kit::openapi::document(&SERVICE, doc)
 }
 
 pub fn router(state: AppState) -> Router {
-    let routes = Router::new().with_state(state.clone());
+    let routes = routes::routes().with_state(state.clone());
     kit::http::service_router(state.platform, routes, openapi())
 }
 
@@ -39,8 +68,16 @@ pub async fn run(
     listener: TcpListener,
     shutdown: CancellationToken,
 ) -> anyhow::Result<()> {
+    // Read before connecting anything, so a missing key fails start-up at once.
+    let auth = AuthConfig::load()?;
+    let secrets = Arc::new(auth.secret_box()?);
+    let auth = Arc::new(auth);
     kit::run_service(SERVICE, config, listener, shutdown, |platform| {
-        router(AppState { platform })
+        router(AppState {
+            platform,
+            config: auth,
+            secrets,
+        })
     })
     .await
 }

@@ -95,6 +95,13 @@ const TABLE: &[(&str, Scope, Build)] = &[
     ("idempotency", Scope::Tenant, |k, t| k.idempotency(t, "abc")),
     ("tenant_status", Scope::Tenant, |k, t| k.tenant_status(t)),
     ("oidc_state", Scope::Global, |k, _| k.oidc_state("st")),
+    ("login_failures_ip", Scope::Global, |k, _| {
+        k.login_failures_ip("10.0.0.1")
+    }),
+    ("login_failures_account", Scope::Global, |k, _| {
+        k.login_failures_account("h1")
+    }),
+    ("login_lockout", Scope::Global, |k, _| k.login_lockout("h1")),
     ("fence", Scope::TenantSegment, |k, t| {
         k.fence(&k.mcp_lease(t, "srv"))
     }),

@@ -1,0 +1,56 @@
+//! Who is calling from where: the extractors auth-svc's handlers share.
+
+use std::net::{IpAddr, SocketAddr};
+
+use axum::extract::{ConnectInfo, FromRef, FromRequestParts};
+use axum::http::header;
+use axum::http::request::Parts;
+use kit::auth::TokenKind;
+use kit::{ApiError, Platform, TenantContext};
+
+use crate::AppState;
+
+/// The client's address (for the brute-force guard and session records) and user agent.
+#[derive(Debug, Clone)]
+pub struct ClientInfo {
+    pub ip: Option<IpAddr>,
+    pub user_agent: Option<String>,
+}
+
+impl FromRequestParts<AppState> for ClientInfo {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0);
+        let ip = kit::http::client_ip(&parts.headers, peer, state.config.trust_forwarded_for);
+        let user_agent = parts
+            .headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(|ua| ua.chars().take(512).collect());
+        Ok(Self { ip, user_agent })
+    }
+}
+
+/// A signed-in person (not an agent or service key).
+#[derive(Debug, Clone)]
+pub struct UserContext(pub TenantContext);
+
+impl<S> FromRequestParts<S> for UserContext
+where
+    S: Send + Sync,
+    Platform: FromRef<S>,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let ctx = TenantContext::from_request_parts(parts, state).await?;
+        if ctx.kind() != TokenKind::User {
+            return Err(ApiError::forbidden("this endpoint is for users only"));
+        }
+        Ok(Self(ctx))
+    }
+}

@@ -1,0 +1,95 @@
+//! auth-svc's own settings, read from the same layered sources as kit's.
+
+use std::time::Duration;
+
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+
+use crate::domain::crypto::SecretBox;
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct AuthConfig {
+    /// 64 hex characters (32 bytes): encrypts TOTP secrets, OIDC client secrets, SMTP passwords.
+    /// Required even in dev mode: an ephemeral key would make stored secrets unreadable later.
+    pub secret_encryption_key: Option<SecretString>,
+    #[serde(default = "yes")]
+    pub registration_enabled: bool,
+    #[serde(default = "default_refresh_ttl")]
+    pub auth_refresh_token_ttl: u64,
+    /// A rotated refresh token still works this long, for a client that lost the response.
+    #[serde(default = "default_reuse_grace")]
+    pub auth_refresh_reuse_grace_secs: u64,
+    #[serde(default = "default_account_failures")]
+    pub login_max_failures_per_account: u64,
+    #[serde(default = "default_ip_failures")]
+    pub login_max_failures_per_ip: u64,
+    #[serde(default = "default_failure_window")]
+    pub login_failure_window_secs: u64,
+    /// Longest an account stays locked; lockouts double per failure up to this.
+    #[serde(default = "default_lockout_cap")]
+    pub login_lockout_cap_secs: u64,
+    /// Trust the last `X-Forwarded-For` hop (set by our HAProxy) as the client address.
+    #[serde(default = "yes")]
+    pub trust_forwarded_for: bool,
+    #[serde(default = "default_totp_issuer")]
+    pub auth_totp_issuer: String,
+    /// Where browsers land after an OIDC login (tokens in the fragment).
+    #[serde(default = "default_dashboard_url")]
+    pub dashboard_url: String,
+}
+
+fn yes() -> bool {
+    true
+}
+fn default_refresh_ttl() -> u64 {
+    7 * 24 * 3600
+}
+fn default_reuse_grace() -> u64 {
+    30
+}
+fn default_account_failures() -> u64 {
+    5
+}
+fn default_ip_failures() -> u64 {
+    50
+}
+fn default_failure_window() -> u64 {
+    900
+}
+fn default_lockout_cap() -> u64 {
+    900
+}
+fn default_totp_issuer() -> String {
+    "DjinnBot".to_owned()
+}
+fn default_dashboard_url() -> String {
+    "http://127.0.0.1:3000".to_owned()
+}
+
+impl AuthConfig {
+    pub fn load() -> Result<Self, kit::config::ConfigError> {
+        kit::config::load()
+    }
+
+    /// The encryption key, or why the service cannot start without it.
+    pub fn secret_box(&self) -> Result<SecretBox, kit::config::ConfigError> {
+        let raw = self
+            .secret_encryption_key
+            .as_ref()
+            .map(|s| s.expose_secret().trim().to_owned())
+            .filter(|s| !s.is_empty())
+            .ok_or(kit::config::ConfigError::Invalid {
+                name: "SECRET_ENCRYPTION_KEY",
+                reason: "required (64 hex characters); generate one with `openssl rand -hex 32`"
+                    .to_owned(),
+            })?;
+        SecretBox::from_hex(&raw).map_err(|reason| kit::config::ConfigError::Invalid {
+            name: "SECRET_ENCRYPTION_KEY",
+            reason,
+        })
+    }
+
+    pub fn refresh_ttl(&self) -> Duration {
+        Duration::from_secs(self.auth_refresh_token_ttl)
+    }
+}

@@ -1,0 +1,112 @@
+//! Brute-force guard in Redis, shared by every auth-svc replica: failures are counted per client
+//! address and per account (a hash of the email, so unknown emails behave like known ones).
+//! Past the account threshold the account is locked for a time that doubles with each further
+//! failure, capped; past the address threshold the address is refused until its window ends.
+
+use kit::Platform;
+
+use crate::config::AuthConfig;
+use crate::domain::tokens::sha256_hex;
+
+pub struct Guard<'a> {
+    platform: &'a Platform,
+    config: &'a AuthConfig,
+    ip_key: Option<String>,
+    account_hash: String,
+}
+
+impl<'a> Guard<'a> {
+    pub fn new(
+        platform: &'a Platform,
+        config: &'a AuthConfig,
+        ip: Option<std::net::IpAddr>,
+        email: &str,
+    ) -> Self {
+        Self {
+            platform,
+            config,
+            ip_key: ip.map(|ip| platform.keys.login_failures_ip(&ip.to_string())),
+            account_hash: sha256_hex(email),
+        }
+    }
+
+    /// `Err(retry_after_secs)` while the address or the account is blocked.
+    pub async fn check(&self) -> Result<(), u64> {
+        let mut conn = self.platform.redis.clone();
+        let lock_key = self.platform.keys.login_lockout(&self.account_hash);
+        let mut pipe = redis::pipe();
+        pipe.pttl(&lock_key);
+        if let Some(ip_key) = &self.ip_key {
+            pipe.get(ip_key).ttl(ip_key);
+        }
+        let reply: Result<Vec<Option<i64>>, _> = pipe.query_async(&mut conn).await;
+        let Ok(reply) = reply else {
+            // Redis down: a login without the guard beats no login at all; argon2 still slows it.
+            return Ok(());
+        };
+        if let Some(Some(ms)) = reply.first()
+            && *ms > 0
+        {
+            return Err(u64::try_from(*ms).unwrap_or(1).div_ceil(1000));
+        }
+        if let (Some(Some(count)), Some(Some(ttl))) = (reply.get(1), reply.get(2))
+            && u64::try_from(*count).unwrap_or(0) >= self.config.login_max_failures_per_ip
+        {
+            return Err(u64::try_from(*ttl).unwrap_or(1).max(1));
+        }
+        Ok(())
+    }
+
+    /// Counts a failure; locks the account once it is over its threshold.
+    pub async fn failed(&self) {
+        let mut conn = self.platform.redis.clone();
+        let window = i64::try_from(self.config.login_failure_window_secs).unwrap_or(900);
+        let account_key = self
+            .platform
+            .keys
+            .login_failures_account(&self.account_hash);
+        let mut pipe = redis::pipe();
+        pipe.incr(&account_key, 1)
+            .expire(&account_key, window)
+            .ignore();
+        if let Some(ip_key) = &self.ip_key {
+            pipe.incr(ip_key, 1)
+                .ignore()
+                .expire(ip_key, window)
+                .ignore();
+        }
+        let Ok((failures,)) = pipe.query_async::<(u64,)>(&mut conn).await else {
+            return;
+        };
+        let threshold = self.config.login_max_failures_per_account;
+        if failures >= threshold {
+            let doublings = u32::try_from(failures - threshold)
+                .unwrap_or(u32::MAX)
+                .min(20);
+            let secs = 30u64
+                .saturating_mul(1 << doublings)
+                .min(self.config.login_lockout_cap_secs);
+            let lock = self.platform.keys.login_lockout(&self.account_hash);
+            let _: Result<(), _> = redis::cmd("SET")
+                .arg(&lock)
+                .arg(1)
+                .arg("EX")
+                .arg(secs)
+                .query_async(&mut conn)
+                .await;
+        }
+    }
+
+    /// A successful login clears the account's failures (not the address's).
+    pub async fn succeeded(&self) {
+        let mut conn = self.platform.redis.clone();
+        let _: Result<(), _> = redis::pipe()
+            .del(
+                self.platform
+                    .keys
+                    .login_failures_account(&self.account_hash),
+            )
+            .query_async(&mut conn)
+            .await;
+    }
+}

@@ -1,0 +1,7 @@
+//! Rules that are neither HTTP nor SQL.
+
+pub mod crypto;
+pub mod lockout;
+pub mod password;
+pub mod tokens;
+pub mod validate;

@@ -1,0 +1,111 @@
+//! Creating a tenant with its owner: public registration and the installation's first setup.
+//! Both use the two-phase protocol of spec §2.2.1 inside ONE transaction, so a failure at any
+//! step leaves neither tenant nor user behind.
+
+use kit::ApiError;
+use kit::db::TenantTx;
+use shared_schemas::ids::TenantId;
+
+use crate::AppState;
+use crate::api::TokenResponse;
+use crate::client::ClientInfo;
+use crate::domain::password;
+use crate::domain::tokens::{now_ms, random_secret};
+use crate::domain::validate::slugify;
+use crate::session;
+use crate::store::{installation, tenants, users};
+
+pub struct NewAccount {
+    pub email: String,
+    pub password: Option<String>,
+    pub display_name: Option<String>,
+    pub tenant_name: Option<String>,
+    pub tenant_slug: Option<String>,
+    pub platform_admin: bool,
+}
+
+/// How many generated slugs to try before giving up (each retry adds random characters).
+const SLUG_ATTEMPTS: usize = 5;
+
+pub async fn create(
+    app: &AppState,
+    account: NewAccount,
+    client: &ClientInfo,
+) -> Result<TokenResponse, ApiError> {
+    let email = account.email.trim().to_lowercase();
+    let hash = match account.password {
+        Some(p) => Some(password::hash(p).await?),
+        None => None,
+    };
+    let local = email.split('@').next().unwrap_or("team").to_owned();
+    let display_name = account
+        .display_name
+        .map(|n| n.trim().to_owned())
+        .unwrap_or_else(|| local.clone());
+    let tenant_name = account
+        .tenant_name
+        .map(|n| n.trim().to_owned())
+        .unwrap_or_else(|| display_name.clone());
+
+    let tenant = TenantId::generate();
+    let mut tx = TenantTx::begin(app.platform.db.pool(), &tenant).await?;
+    let now = now_ms();
+    // Phase 1: the tenant, owner unknown.
+    insert_tenant(&mut tx, &tenant_name, account.tenant_slug.as_deref(), now).await?;
+    // Phase 2: its first user.
+    let user = users::insert(
+        &mut tx,
+        &users::NewUser {
+            email: &email,
+            display_name: Some(&display_name),
+            password_hash: hash.as_deref(),
+            is_admin: true,
+            platform_admin: account.platform_admin,
+        },
+        now,
+    )
+    .await?;
+    let user_id =
+        shared_schemas::ids::UserId::parse(user.id.as_str()).map_err(ApiError::internal)?;
+    // Phase 3: the owner; the deferred foreign key checks it belongs to this tenant at commit.
+    tenants::set_owner(&mut tx, &user_id, now).await?;
+    if account.platform_admin && !installation::complete(&mut tx, &user_id, now).await? {
+        return Err(setup_done());
+    }
+    let tokens = session::issue(app, &mut tx, &user, client, None).await?;
+    tx.commit().await?;
+    tracing::info!(tenant = %tenant, user = %user.id, "tenant created");
+    Ok(tokens)
+}
+
+pub fn setup_done() -> ApiError {
+    ApiError::conflict("setup_complete", "setup has already been completed")
+}
+
+async fn insert_tenant(
+    tx: &mut TenantTx,
+    name: &str,
+    requested: Option<&str>,
+    now: i64,
+) -> Result<(), ApiError> {
+    if let Some(slug) = requested {
+        return match tenants::insert(tx, name, slug, now).await? {
+            true => Ok(()),
+            false => Err(tenants::slug_taken()),
+        };
+    }
+    let base = slugify(name);
+    for attempt in 0..SLUG_ATTEMPTS {
+        let slug = if attempt == 0 {
+            base.clone()
+        } else {
+            format!("{base}-{}", &random_secret("")[..6])
+        };
+        if tenants::insert(tx, name, &slug, now).await? {
+            return Ok(());
+        }
+    }
+    Err(ApiError::internal(anyhow::anyhow!(
+        "no free slug for {base}"
+    )))
+}

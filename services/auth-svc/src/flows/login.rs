@@ -1,0 +1,55 @@
+//! Password login with the brute-force guard. Unknown email and wrong password take the same
+//! time (argon2 runs either way) and get the same answer.
+
+use kit::ApiError;
+use kit::db::LookupTx;
+use shared_schemas::ids::TenantId;
+
+use crate::AppState;
+use crate::api::{LoginRequest, LoginResponse};
+use crate::client::ClientInfo;
+use crate::domain::lockout::Guard;
+use crate::domain::password;
+use crate::flows::ensure_tenant_active;
+use crate::session;
+use crate::store::users;
+
+pub fn invalid_credentials() -> ApiError {
+    ApiError::unauthorized("Invalid email or password")
+}
+
+pub async fn login(
+    app: &AppState,
+    req: LoginRequest,
+    client: &ClientInfo,
+) -> Result<LoginResponse, ApiError> {
+    let email = req.email.trim().to_lowercase();
+    let guard = Guard::new(&app.platform, &app.config, client.ip, &email);
+    guard.check().await.map_err(ApiError::too_many_requests)?;
+
+    let mut lookup = LookupTx::begin(app.platform.db.pool(), "app.login_email", &email).await?;
+    let user = users::find_by_email(&mut lookup, &email).await?;
+    let stored = user.as_ref().and_then(|u| u.password_hash.clone());
+    let matches = password::verify(req.password, stored).await?;
+    let Some(user) = user.filter(|_| matches) else {
+        guard.failed().await;
+        return Err(invalid_credentials());
+    };
+    if !user.is_active {
+        return Err(ApiError::unauthorized("Account is disabled"));
+    }
+    let tenant = TenantId::parse(user.tenant_id.as_str()).map_err(ApiError::internal)?;
+    let mut tx = lookup.enter_tenant(&tenant).await?;
+    ensure_tenant_active(&mut tx).await?;
+    guard.succeeded().await;
+    if user.totp_enabled {
+        tx.commit().await?;
+        return Ok(LoginResponse::TotpRequired {
+            requires_totp: true,
+            pending_token: session::pending_totp_token(app, &user)?,
+        });
+    }
+    let tokens = session::issue(app, &mut tx, &user, client, None).await?;
+    tx.commit().await?;
+    Ok(LoginResponse::Tokens(tokens))
+}

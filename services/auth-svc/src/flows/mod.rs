@@ -1,0 +1,27 @@
+//! The account flows: what happens between a validated request and the store.
+
+pub mod account;
+pub mod login;
+pub mod refresh;
+pub mod tenancy;
+
+use kit::ApiError;
+use kit::db::TenantTx;
+use shared_schemas::ids::TenantId;
+
+use crate::store::tenants;
+
+/// Refuses a tenant that is not active (suspended or being deleted).
+pub async fn ensure_tenant_active(tx: &mut TenantTx) -> Result<(), ApiError> {
+    let tenant: TenantId = tx.tenant().clone();
+    let row = tenants::get(tx, &tenant).await?;
+    match row.as_ref().map(|t| t.status.as_str()) {
+        Some("active") => Ok(()),
+        Some(_) => Err(ApiError::new(
+            axum::http::StatusCode::FORBIDDEN,
+            "tenant_suspended",
+            "this tenant is suspended",
+        )),
+        None => Err(ApiError::unauthorized("account no longer exists")),
+    }
+}

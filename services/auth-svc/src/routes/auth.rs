@@ -1,0 +1,158 @@
+//! `/v1/auth`: status, setup, register, login, refresh, logout, me.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use kit::error::OrNotFound;
+use kit::extract::ValidJson;
+use kit::{ApiError, TenantContext};
+use serde_json::{Value, json};
+
+use crate::AppState;
+use crate::api::{
+    Done, LoginRequest, LoginResponse, OK, RefreshRequest, RegisterRequest, SetupRequest,
+    StatusResponse, TokenResponse, UserOut,
+};
+use crate::client::ClientInfo;
+use crate::flows::account::{self, NewAccount, setup_done};
+use crate::flows::{login, refresh};
+use crate::store::{installation, users};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/v1/auth/status", get(status))
+        .route("/v1/auth/setup", post(setup))
+        .route("/v1/auth/register", post(register))
+        .route("/v1/auth/login", post(login_route))
+        .route("/v1/auth/refresh", post(refresh_route))
+        .route("/v1/auth/logout", post(logout))
+        .route("/v1/auth/me", get(me))
+}
+
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(status, setup, register, login_route, refresh_route, logout, me))]
+pub struct ApiDoc;
+
+/// What the sign-in page should offer.
+#[utoipa::path(get, path = "/v1/auth/status", tag = "auth", responses((status = 200, body = StatusResponse)))]
+async fn status(State(app): State<AppState>) -> Result<Json<StatusResponse>, ApiError> {
+    Ok(Json(StatusResponse {
+        auth_enabled: true,
+        setup_complete: installation::setup_complete(app.platform.db.pool()).await?,
+        registration_enabled: app.config.registration_enabled,
+        oidc_providers: Vec::new(),
+    }))
+}
+
+/// The installation's first user: platform administrator and owner of a new tenant.
+#[utoipa::path(post, path = "/v1/auth/setup", tag = "auth", request_body = SetupRequest,
+    responses((status = 201, body = TokenResponse), (status = 409, body = kit::error::ErrorBody)))]
+async fn setup(
+    State(app): State<AppState>,
+    client: ClientInfo,
+    ValidJson(req): ValidJson<SetupRequest>,
+) -> Result<(StatusCode, Json<TokenResponse>), ApiError> {
+    if installation::setup_complete(app.platform.db.pool()).await? {
+        return Err(setup_done());
+    }
+    let account = NewAccount {
+        email: req.email,
+        password: Some(req.password),
+        display_name: req.display_name,
+        tenant_name: req.tenant_name,
+        tenant_slug: None,
+        platform_admin: true,
+    };
+    Ok((
+        StatusCode::CREATED,
+        Json(account::create(&app, account, &client).await?),
+    ))
+}
+
+/// Public sign-up: a new tenant and its owner.
+#[utoipa::path(post, path = "/v1/auth/register", tag = "auth", request_body = RegisterRequest,
+    responses((status = 201, body = TokenResponse), (status = 403, body = kit::error::ErrorBody),
+              (status = 409, body = kit::error::ErrorBody)))]
+async fn register(
+    State(app): State<AppState>,
+    client: ClientInfo,
+    ValidJson(req): ValidJson<RegisterRequest>,
+) -> Result<(StatusCode, Json<TokenResponse>), ApiError> {
+    if !app.config.registration_enabled {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "registration_disabled",
+            "public registration is disabled on this installation",
+        ));
+    }
+    let account = NewAccount {
+        email: req.email,
+        password: Some(req.password),
+        display_name: req.display_name,
+        tenant_name: req.tenant_name,
+        tenant_slug: req.tenant_slug,
+        platform_admin: false,
+    };
+    Ok((
+        StatusCode::CREATED,
+        Json(account::create(&app, account, &client).await?),
+    ))
+}
+
+/// Email and password; answers tokens or a TOTP challenge.
+#[utoipa::path(post, path = "/v1/auth/login", tag = "auth", request_body = LoginRequest,
+    responses((status = 200, body = LoginResponse), (status = 401, body = kit::error::ErrorBody),
+              (status = 429, body = kit::error::ErrorBody)))]
+async fn login_route(
+    State(app): State<AppState>,
+    client: ClientInfo,
+    ValidJson(req): ValidJson<LoginRequest>,
+) -> Result<Json<LoginResponse>, ApiError> {
+    Ok(Json(login::login(&app, req, &client).await?))
+}
+
+/// Exchanges a refresh token for a new pair (the old one is rotated out).
+#[utoipa::path(post, path = "/v1/auth/refresh", tag = "auth", request_body = RefreshRequest,
+    responses((status = 200, body = TokenResponse), (status = 401, body = kit::error::ErrorBody)))]
+async fn refresh_route(
+    State(app): State<AppState>,
+    client: ClientInfo,
+    ValidJson(req): ValidJson<RefreshRequest>,
+) -> Result<Json<TokenResponse>, ApiError> {
+    Ok(Json(
+        refresh::refresh(&app, &req.refresh_token, &client).await?,
+    ))
+}
+
+/// Ends the session the refresh token belongs to.
+#[utoipa::path(post, path = "/v1/auth/logout", tag = "auth", request_body = RefreshRequest,
+    responses((status = 200, body = Done)))]
+async fn logout(
+    State(app): State<AppState>,
+    ValidJson(req): ValidJson<RefreshRequest>,
+) -> Result<Json<Done>, ApiError> {
+    refresh::logout(&app, &req.refresh_token).await?;
+    Ok(Json(OK))
+}
+
+/// The caller: a user, or the agent/service a key speaks for.
+#[utoipa::path(get, path = "/v1/auth/me", tag = "auth", security(("bearer" = [])),
+    responses((status = 200, body = UserOut), (status = 401, body = kit::error::ErrorBody)))]
+async fn me(State(app): State<AppState>, ctx: TenantContext) -> Result<Json<Value>, ApiError> {
+    if ctx.kind() != kit::TokenKind::User {
+        return Ok(Json(json!({
+            "id": ctx.subject(), "tenantId": ctx.tenant_id, "kind": ctx.kind(),
+            "isService": true, "isAdmin": false, "agentId": ctx.claims.agent_id,
+        })));
+    }
+    let mut tx = app.platform.db.begin_tenant(&ctx).await?;
+    let user = users::get(&mut tx, ctx.subject())
+        .await?
+        .or_not_found("user not found")?;
+    tx.commit().await?;
+    let mut body = serde_json::to_value(UserOut::from(&user)).map_err(ApiError::internal)?;
+    body["isService"] = json!(false);
+    body["kind"] = json!("user");
+    Ok(Json(body))
+}

@@ -1,0 +1,20 @@
+//! HTTP routes of auth-svc, one file per resource.
+
+mod auth;
+mod tenants;
+mod users;
+
+use axum::Router;
+
+use crate::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .merge(auth::routes())
+        .merge(tenants::routes())
+        .merge(users::routes())
+}
+
+pub use auth::ApiDoc as AuthDoc;
+pub use tenants::ApiDoc as TenantsDoc;
+pub use users::ApiDoc as UsersDoc;

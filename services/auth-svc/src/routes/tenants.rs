@@ -1,0 +1,149 @@
+//! `/v1/tenants`: the caller's tenant, and tenant status for platform administrators.
+
+use axum::extract::{Path, State};
+use axum::routing::{get, put};
+use axum::{Json, Router};
+use kit::ApiError;
+use kit::db::LookupTx;
+use kit::error::{FieldError, OrNotFound};
+use kit::extract::{ValidJson, Validate};
+use serde::Deserialize;
+use shared_schemas::ids::TenantId;
+
+use crate::AppState;
+use crate::api::{Done, OK};
+use crate::client::UserContext;
+use crate::domain::tokens::now_ms;
+use crate::domain::validate::{self, MAX_NAME, finish};
+use crate::flows::tenancy;
+use crate::store::tenants::{self, Tenant};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/v1/tenants/me",
+            get(get_mine).put(update_mine).delete(delete_mine),
+        )
+        .route("/v1/tenants/", get(list_all))
+        .route("/v1/tenants/{tenant_id}/status", put(set_status))
+}
+
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(get_mine, update_mine, delete_mine, list_all, set_status))]
+pub struct ApiDoc;
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct UpdateTenant {
+    pub name: Option<String>,
+    pub slug: Option<String>,
+}
+
+impl Validate for UpdateTenant {
+    fn validate(&self) -> Result<(), Vec<FieldError>> {
+        let mut errors = Vec::new();
+        if let Some(name) = &self.name {
+            validate::name("name", name, MAX_NAME, &mut errors);
+        }
+        if let Some(slug) = &self.slug {
+            validate::slug("slug", slug, &mut errors);
+        }
+        finish(errors)
+    }
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StatusChange {
+    /// `active` or `suspended`.
+    pub status: String,
+}
+
+impl Validate for StatusChange {
+    fn validate(&self) -> Result<(), Vec<FieldError>> {
+        finish(match self.status.as_str() {
+            "active" | "suspended" => Vec::new(),
+            _ => vec![FieldError {
+                path: "status".into(),
+                message: "must be active or suspended".into(),
+            }],
+        })
+    }
+}
+
+/// The caller's tenant.
+#[utoipa::path(get, path = "/v1/tenants/me", tag = "tenants", security(("bearer" = [])),
+    responses((status = 200, body = Tenant)))]
+async fn get_mine(
+    State(app): State<AppState>,
+    UserContext(ctx): UserContext,
+) -> Result<Json<Tenant>, ApiError> {
+    let mut tx = app.platform.db.begin_tenant(&ctx).await?;
+    let tenant = tenants::get(&mut tx, &ctx.tenant_id)
+        .await?
+        .or_not_found("tenant not found")?;
+    tx.commit().await?;
+    Ok(Json(tenant))
+}
+
+/// Renames the caller's tenant or changes its slug (owner or tenant administrator).
+#[utoipa::path(put, path = "/v1/tenants/me", tag = "tenants", request_body = UpdateTenant,
+    security(("bearer" = [])), responses((status = 200, body = Tenant), (status = 409, body = kit::error::ErrorBody)))]
+async fn update_mine(
+    State(app): State<AppState>,
+    UserContext(ctx): UserContext,
+    ValidJson(req): ValidJson<UpdateTenant>,
+) -> Result<Json<Tenant>, ApiError> {
+    let mut tx = app.platform.db.begin_tenant(&ctx).await?;
+    tenancy::require_admin(&mut tx, &ctx).await?;
+    let name = req.name.as_deref().map(str::trim);
+    let tenant = tenants::update(&mut tx, name, req.slug.as_deref(), now_ms()).await?;
+    tx.commit().await?;
+    Ok(Json(tenant))
+}
+
+/// Deletes the caller's tenant and everything in it (owner only).
+#[utoipa::path(delete, path = "/v1/tenants/me", tag = "tenants", security(("bearer" = [])),
+    responses((status = 200, body = Done), (status = 403, body = kit::error::ErrorBody)))]
+async fn delete_mine(
+    State(app): State<AppState>,
+    UserContext(ctx): UserContext,
+) -> Result<Json<Done>, ApiError> {
+    tenancy::delete_tenant(&app, &ctx).await?;
+    Ok(Json(OK))
+}
+
+/// Every tenant of the installation (platform administrators).
+#[utoipa::path(get, path = "/v1/tenants/", tag = "tenants", security(("bearer" = [])),
+    responses((status = 200, body = [Tenant])))]
+async fn list_all(
+    State(app): State<AppState>,
+    UserContext(ctx): UserContext,
+) -> Result<Json<Vec<Tenant>>, ApiError> {
+    tenancy::require_platform_admin(&app, &ctx).await?;
+    let mut tx = LookupTx::begin(app.platform.db.pool(), "app.scope", "platform").await?;
+    let all = tenants::list_all(&mut tx).await?;
+    tx.commit().await?;
+    Ok(Json(all))
+}
+
+/// Suspends or reactivates a tenant (platform administrators). A suspended tenant cannot sign
+/// in or refresh, and every service refuses its tokens within seconds.
+#[utoipa::path(put, path = "/v1/tenants/{tenant_id}/status", tag = "tenants", request_body = StatusChange,
+    security(("bearer" = [])), responses((status = 200, body = Tenant), (status = 404, body = kit::error::ErrorBody)))]
+async fn set_status(
+    State(app): State<AppState>,
+    UserContext(ctx): UserContext,
+    Path(tenant_id): Path<String>,
+    ValidJson(req): ValidJson<StatusChange>,
+) -> Result<Json<Tenant>, ApiError> {
+    tenancy::require_platform_admin(&app, &ctx).await?;
+    let target = TenantId::parse(tenant_id).map_err(|_| ApiError::not_found("tenant not found"))?;
+    if target == ctx.tenant_id {
+        return Err(ApiError::bad_request(
+            "own_tenant",
+            "a platform administrator cannot suspend their own tenant",
+        ));
+    }
+    Ok(Json(tenancy::set_status(&app, &target, &req.status).await?))
+}

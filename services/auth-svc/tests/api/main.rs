@@ -1,0 +1,9 @@
+//! auth-svc against real Postgres and Redis.
+
+mod cross_tenant;
+mod helpers;
+mod login;
+mod refresh;
+mod register;
+mod tenants;
+mod users;
