@@ -103,8 +103,18 @@ migrate() {
     RUST_LOG=warn "$(bin auth-svc)" migrate
 }
 
+# A dev encryption key made once and kept in .dev/: secrets stored by auth-svc must stay readable
+# across restarts, so it is never regenerated (delete .dev/ to start over).
+secret_key() {
+  local f="$DEV/secret-encryption-key"
+  if [ ! -s "$f" ]; then
+    mkdir -p "$DEV"; (umask 077; head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$f")
+  fi
+  cat "$f"
+}
+
 service_env() { # name port role
-  echo DJB_DEV_MODE=true HOST=127.0.0.1 PORT="$2" \
+  echo DJB_DEV_MODE=true HOST=127.0.0.1 PORT="$2" SECRET_ENCRYPTION_KEY="$(secret_key)" \
     DATABASE_URL="postgres://$3@127.0.0.1:$PG_PORT/$DB_NAME" \
     REDIS_URL="redis://127.0.0.1:$REDIS_PORT" \
     AUTH_SECRET_KEY="${AUTH_SECRET_KEY:-dev-only-insecure-auth-secret-change-me-0123456789}"
