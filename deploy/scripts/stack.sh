@@ -6,6 +6,7 @@
 #   stack.sh infra      start Postgres and Redis (idempotent)
 #   stack.sh migrate    apply migrations to the dev database
 #   stack.sh services   start every service and HAProxy, wait until ready
+#   stack.sh stop-services  stop the services and HAProxy, keep Postgres and Redis
 #   stack.sh up         all of the above, then print the URL
 #   stack.sh down       stop everything this script started
 #   stack.sh status     show what runs
@@ -168,9 +169,13 @@ stop_pidfile() {
   rm -f "$pidf"
 }
 
-down() {
+stop_services() {
   stop_pidfile "$DEV/run/haproxy.pid"
   for entry in $SERVICES; do stop_pidfile "$DEV/run/${entry%%:*}.pid"; done
+}
+
+down() {
+  stop_services
   if redis_up; then redis-cli -h 127.0.0.1 -p "$REDIS_PORT" shutdown nosave >/dev/null 2>&1 || true; fi
   if [ -d "$DEV/pg/data" ] && pg_up; then
     as_pg "$(pg_bin)/pg_ctl" -D "$DEV/pg/data" -m fast -w stop >/dev/null
@@ -199,6 +204,7 @@ case "${1:-}" in
   build) build ;;
   migrate) migrate ;;
   services) start_services ;;
+  stop-services) stop_services ;;
   up) up ;;
   down) down ;;
   status) status ;;
