@@ -6,4 +6,5 @@ mod login;
 mod refresh;
 mod register;
 mod tenants;
+mod totp;
 mod users;
