@@ -190,6 +190,12 @@ impl Keys {
         self.global(&format!("auth:lockout:{}", segment(account_hash)))
     }
 
+    /// Set once a pending-TOTP token has completed a login (keyed by its `jti`, kept until the
+    /// token would expire anyway), so the token cannot be used a second time.
+    pub fn pending_totp_used(&self, jti: &str) -> String {
+        self.global(&format!("auth:pending-totp-used:{}", segment(jti)))
+    }
+
     /// Monotonic counter handing out fencing tokens for the lease at `lease_key`.
     pub fn fence(&self, lease_key: &str) -> String {
         format!("{lease_key}:fence")

@@ -1,6 +1,8 @@
 //! Request and response bodies of auth-svc. Field names follow the reference contract
 //! (camelCase); multi-tenancy adds `tenantId` where a client needs it.
 
+pub mod totp;
+
 use kit::error::FieldError;
 use kit::extract::Validate;
 use serde::{Deserialize, Serialize};

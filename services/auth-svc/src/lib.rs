@@ -54,6 +54,7 @@ impl AppState {
 pub fn openapi() -> utoipa::openapi::OpenApi {
     let mut doc = routes::AuthDoc::openapi();
     doc.merge(routes::TenantsDoc::openapi());
+    doc.merge(routes::TotpDoc::openapi());
     doc.merge(routes::UsersDoc::openapi());
     kit::openapi::document(&SERVICE, doc)
 }

@@ -102,6 +102,9 @@ const TABLE: &[(&str, Scope, Build)] = &[
         k.login_failures_account("h1")
     }),
     ("login_lockout", Scope::Global, |k, _| k.login_lockout("h1")),
+    ("pending_totp_used", Scope::Global, |k, _| {
+        k.pending_totp_used("j1")
+    }),
     ("fence", Scope::TenantSegment, |k, t| {
         k.fence(&k.mcp_lease(t, "srv"))
     }),

@@ -4,4 +4,5 @@ pub mod crypto;
 pub mod lockout;
 pub mod password;
 pub mod tokens;
+pub mod totp;
 pub mod validate;

@@ -41,14 +41,16 @@ pub async fn login(
     let tenant = TenantId::parse(user.tenant_id.as_str()).map_err(ApiError::internal)?;
     let mut tx = lookup.enter_tenant(&tenant).await?;
     ensure_tenant_active(&mut tx).await?;
-    guard.succeeded().await;
     if user.totp_enabled {
+        // Failures are cleared only once the second factor passes too: otherwise each correct
+        // password would reset the count of wrong codes (see flows/totp_login.rs).
         tx.commit().await?;
         return Ok(LoginResponse::TotpRequired {
             requires_totp: true,
             pending_token: session::pending_totp_token(app, &user)?,
         });
     }
+    guard.succeeded().await;
     let tokens = session::issue(app, &mut tx, &user, client, None).await?;
     tx.commit().await?;
     Ok(LoginResponse::Tokens(tokens))

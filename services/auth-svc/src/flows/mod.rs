@@ -4,6 +4,8 @@ pub mod account;
 pub mod login;
 pub mod refresh;
 pub mod tenancy;
+pub mod totp;
+pub mod totp_login;
 
 use kit::ApiError;
 use kit::db::TenantTx;

@@ -2,6 +2,7 @@
 
 mod auth;
 mod tenants;
+mod totp;
 mod users;
 
 use axum::Router;
@@ -12,9 +13,11 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .merge(auth::routes())
         .merge(tenants::routes())
+        .merge(totp::routes())
         .merge(users::routes())
 }
 
 pub use auth::ApiDoc as AuthDoc;
 pub use tenants::ApiDoc as TenantsDoc;
+pub use totp::ApiDoc as TotpDoc;
 pub use users::ApiDoc as UsersDoc;

@@ -4,4 +4,5 @@
 pub mod installation;
 pub mod sessions;
 pub mod tenants;
+pub mod totp;
 pub mod users;

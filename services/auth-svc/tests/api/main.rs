@@ -7,4 +7,5 @@ mod login;
 mod refresh;
 mod register;
 mod tenants;
+mod totp;
 mod users;
