@@ -55,6 +55,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     let mut doc = routes::AuthDoc::openapi();
     doc.merge(routes::TenantsDoc::openapi());
     doc.merge(routes::UsersDoc::openapi());
+    doc.merge(routes::WaitlistDoc::openapi());
     kit::openapi::document(&SERVICE, doc)
 }
 

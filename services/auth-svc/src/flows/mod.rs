@@ -4,6 +4,7 @@ pub mod account;
 pub mod login;
 pub mod refresh;
 pub mod tenancy;
+pub mod waitlist;
 
 use kit::ApiError;
 use kit::db::TenantTx;

@@ -3,6 +3,7 @@
 mod auth;
 mod tenants;
 mod users;
+mod waitlist;
 
 use axum::Router;
 
@@ -13,8 +14,10 @@ pub fn routes() -> Router<AppState> {
         .merge(auth::routes())
         .merge(tenants::routes())
         .merge(users::routes())
+        .merge(waitlist::routes())
 }
 
 pub use auth::ApiDoc as AuthDoc;
 pub use tenants::ApiDoc as TenantsDoc;
 pub use users::ApiDoc as UsersDoc;
+pub use waitlist::ApiDoc as WaitlistDoc;

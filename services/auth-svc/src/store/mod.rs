@@ -5,3 +5,4 @@ pub mod installation;
 pub mod sessions;
 pub mod tenants;
 pub mod users;
+pub mod waitlist;

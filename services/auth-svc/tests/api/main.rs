@@ -1,9 +1,13 @@
 //! auth-svc against real Postgres and Redis.
 
 mod cross_tenant;
+mod email_settings;
 mod helpers;
+mod invitations;
 mod login;
 mod refresh;
 mod register;
+mod smtp_sink;
 mod tenants;
 mod users;
+mod waitlist;
