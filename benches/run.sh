@@ -16,16 +16,14 @@ if ! curl -fsS -o /dev/null "$BASE/health" 2>/dev/null; then
 fi
 profile=$(cat "$DEV/run/profile" 2>/dev/null || echo unknown)
 
-# One client on 127.0.0.1 would hit HAProxy's per-IP limit at once: lift it for the run, restore after.
-restart_haproxy() {
-  local pidf="$DEV/run/haproxy.pid"
-  [ -f "$pidf" ] && kill "$(cat "$pidf")" 2>/dev/null && sleep 0.5
-  rm -f "$pidf"
+# One client on 127.0.0.1 would hit the per-IP and per-tenant limits at once: restart the services
+# and HAProxy with the limits lifted for the run, and with the defaults again afterwards.
+restart() {
+  "$ROOT/deploy/scripts/stack.sh" stop-services
   DJB_PROFILE=$profile "$ROOT/deploy/scripts/stack.sh" services >/dev/null
 }
-DJB_IP_RATE_LIMIT=1000000000 DJB_TENANT_RATE_LIMIT=1000000000 restart_haproxy
-trap restart_haproxy EXIT
-[ "$profile" = release ] || echo "warning: the running stack is a $profile build; numbers are not representative (make down; DJB_PROFILE=release make up)" >&2
+DJB_IP_RATE_LIMIT=1000000000 DJB_TENANT_RATE_LIMIT=1000000000 TENANT_RATE_LIMIT=1000000000 restart
+trap restart EXIT
 
 # name | url | note
 SCENARIOS=(
@@ -44,6 +42,8 @@ for s in "${SCENARIOS[@]}"; do
   errs=$(awk '/Non-2xx/ {n+=$5} /Socket errors/ {n+=$4+$6+$8+$10} END {print n+0}' <<<"$out")
   printf '| %s | %s | %s | %s | %s | %s |\n' "$name" "$rps" "$p50" "$p99" "${errs:-0}" "$note"
 done
+cargo build --release -q -p djinnbot-bench
+BENCH_BASE=$BASE BENCH_SECONDS=$SECS "${CARGO_TARGET_DIR:-$ROOT/target}/release/auth-bench"
 echo
 echo "stack: $profile build, wrk -t$THREADS -c$CONNS -d${SECS}s, $(nproc) cores"
 echo "idle RSS (kB):"

@@ -6,6 +6,7 @@
 #   stack.sh infra      start Postgres and Redis (idempotent)
 #   stack.sh migrate    apply migrations to the dev database
 #   stack.sh services   start every service and HAProxy, wait until ready
+#   stack.sh stop-services  stop the services and HAProxy, keep Postgres and Redis
 #   stack.sh up         all of the above, then print the URL
 #   stack.sh down       stop everything this script started
 #   stack.sh status     show what runs
@@ -103,8 +104,18 @@ migrate() {
     RUST_LOG=warn "$(bin auth-svc)" migrate
 }
 
+# A dev encryption key made once and kept in .dev/: secrets stored by auth-svc must stay readable
+# across restarts, so it is never regenerated (delete .dev/ to start over).
+secret_key() {
+  local f="$DEV/secret-encryption-key"
+  if [ ! -s "$f" ]; then
+    mkdir -p "$DEV"; (umask 077; head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$f")
+  fi
+  cat "$f"
+}
+
 service_env() { # name port role
-  echo DJB_DEV_MODE=true HOST=127.0.0.1 PORT="$2" \
+  echo DJB_DEV_MODE=true HOST=127.0.0.1 PORT="$2" SECRET_ENCRYPTION_KEY="$(secret_key)" \
     DATABASE_URL="postgres://$3@127.0.0.1:$PG_PORT/$DB_NAME" \
     REDIS_URL="redis://127.0.0.1:$REDIS_PORT" \
     AUTH_SECRET_KEY="${AUTH_SECRET_KEY:-dev-only-insecure-auth-secret-change-me-0123456789}"
@@ -158,9 +169,13 @@ stop_pidfile() {
   rm -f "$pidf"
 }
 
-down() {
+stop_services() {
   stop_pidfile "$DEV/run/haproxy.pid"
   for entry in $SERVICES; do stop_pidfile "$DEV/run/${entry%%:*}.pid"; done
+}
+
+down() {
+  stop_services
   if redis_up; then redis-cli -h 127.0.0.1 -p "$REDIS_PORT" shutdown nosave >/dev/null 2>&1 || true; fi
   if [ -d "$DEV/pg/data" ] && pg_up; then
     as_pg "$(pg_bin)/pg_ctl" -D "$DEV/pg/data" -m fast -w stop >/dev/null
@@ -189,6 +204,7 @@ case "${1:-}" in
   build) build ;;
   migrate) migrate ;;
   services) start_services ;;
+  stop-services) stop_services ;;
   up) up ;;
   down) down ;;
   status) status ;;

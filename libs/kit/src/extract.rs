@@ -53,6 +53,13 @@ where
 
 /// Parses JSON, naming the failing field path in the error.
 pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    // Syntax first: a typed parse may stop at an unknown field before it reaches the broken part.
+    if let Err(err) = serde_json::from_slice::<serde::de::IgnoredAny>(bytes) {
+        return Err(ApiError::bad_request(
+            "malformed_json",
+            format!("malformed JSON: {err}"),
+        ));
+    }
     let de = &mut serde_json::Deserializer::from_slice(bytes);
     serde_path_to_error::deserialize(de).map_err(|err| {
         let path = err.path().to_string();
@@ -99,6 +106,12 @@ mod tests {
             }
             ApiError::Internal(e) => panic!("unexpected {e}"),
         }
+    }
+
+    #[test]
+    fn truncated_json_is_a_400_even_with_unknown_fields_first() {
+        let err = parse::<Outer>(b"{\"unknown\":").expect_err("must fail");
+        assert_eq!(err.status(), StatusCode::BAD_REQUEST);
     }
 
     #[test]

@@ -91,6 +91,7 @@ impl Stack {
                 .env("REDIS_URL", redis_url())
                 .env("REDIS_PREFIX", &prefix)
                 .env("AUTH_SECRET_KEY", TEST_AUTH_SECRET)
+                .env("SECRET_ENCRYPTION_KEY", "0f".repeat(32))
                 .env("RUST_LOG", log)
                 .stdout(Stdio::null())
                 .spawn()

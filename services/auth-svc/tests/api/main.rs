@@ -1,5 +1,6 @@
 //! auth-svc against real Postgres and Redis.
 
+mod bad_input;
 mod cross_tenant;
 mod email_settings;
 mod helpers;
