@@ -186,11 +186,11 @@ pub fn invitation(to: &str, link: &str, ttl: Duration, from_name: &str) -> Mail 
          {from_name}\n"
     );
     let html = format!(
-        "<p>Hello,</p>\
-         <p>You joined the DjinnBot waitlist with this address, and your spot is ready.</p>\
-         <p><a href=\"{href}\">Create your account</a> (the link works once and for {valid}).</p>\
-         <p>If you did not ask to join, ignore this email and nothing happens.</p>\
-         <p>{name}</p>",
+        "<p>Hello,</p>\n\
+         <p>You joined the DjinnBot waitlist with this address, and your spot is ready.</p>\n\
+         <p><a href=\"{href}\">Create your account</a> (the link works once and for {valid}).</p>\n\
+         <p>If you did not ask to join, ignore this email and nothing happens.</p>\n\
+         <p>{name}</p>\n",
         href = escape_html(link),
         name = escape_html(from_name),
     );
