@@ -109,7 +109,7 @@ pub async fn delete(app: &AppState, ctx: &TenantContext, id: &str) -> Result<(),
     }
 }
 
-/// Stored settings with the password decrypted, or `None` before the first PUT.
+/// Stored settings with the password decrypted; 400 `email_not_configured` before the first PUT.
 async fn smtp_settings(app: &AppState, conn: &mut PgConnection) -> Result<SmtpSettings, ApiError> {
     let row = store::email_settings(conn)
         .await?
