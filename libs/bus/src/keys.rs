@@ -167,6 +167,11 @@ impl Keys {
         self.tenant(tenant, "status")
     }
 
+    /// Waitlist sign-ups from one client address in the current window (auth-svc).
+    pub fn waitlist_join_ip(&self, ip: &str) -> String {
+        self.global(&format!("auth:waitlist-join:ip:{}", segment(ip)))
+    }
+
     /// PKCE verifier and provider of an OIDC login in flight.
     pub fn oidc_state(&self, state: &str) -> String {
         self.global(&format!("oidc:state:{}", segment(state)))

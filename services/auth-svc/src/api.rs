@@ -33,6 +33,9 @@ pub struct RegisterRequest {
     pub tenant_name: Option<String>,
     /// Defaults to one derived from the tenant name.
     pub tenant_slug: Option<String>,
+    /// Token of a waitlist invitation (`?invite=` of its link); admits this email even while
+    /// public registration is disabled.
+    pub invite_token: Option<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -97,6 +100,14 @@ impl Validate for RegisterRequest {
         }
         if let Some(slug) = &self.tenant_slug {
             validate::slug("tenantSlug", slug, &mut errors);
+        }
+        if let Some(token) = &self.invite_token
+            && !(1..=200).contains(&token.len())
+        {
+            errors.push(FieldError {
+                path: "inviteToken".into(),
+                message: "must be 1-200 characters".into(),
+            });
         }
         finish(errors)
     }

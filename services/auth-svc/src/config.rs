@@ -36,6 +36,18 @@ pub struct AuthConfig {
     /// Where browsers land after an OIDC login (tokens in the fragment).
     #[serde(default = "default_dashboard_url")]
     pub dashboard_url: String,
+    /// Waitlist sign-ups accepted from one client address (an IPv6 /64) per window.
+    #[serde(default = "default_join_limit")]
+    pub waitlist_join_max_per_ip: u64,
+    #[serde(default = "default_join_window")]
+    pub waitlist_join_window_secs: u64,
+    /// How long the registration link of an invitation works.
+    #[serde(default = "default_invite_ttl")]
+    pub waitlist_invite_ttl_secs: u64,
+    /// Bound on one SMTP delivery (connect, TLS, dialogue); below the request timeout so a slow
+    /// mail server answers 502, not a timeout.
+    #[serde(default = "default_smtp_timeout")]
+    pub smtp_timeout_secs: u64,
 }
 
 fn yes() -> bool {
@@ -64,6 +76,18 @@ fn default_totp_issuer() -> String {
 }
 fn default_dashboard_url() -> String {
     "http://127.0.0.1:3000".to_owned()
+}
+fn default_join_limit() -> u64 {
+    10
+}
+fn default_join_window() -> u64 {
+    3600
+}
+fn default_invite_ttl() -> u64 {
+    7 * 24 * 3600
+}
+fn default_smtp_timeout() -> u64 {
+    15
 }
 
 impl AuthConfig {

@@ -56,6 +56,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     doc.merge(routes::TenantsDoc::openapi());
     doc.merge(routes::TotpDoc::openapi());
     doc.merge(routes::UsersDoc::openapi());
+    doc.merge(routes::WaitlistDoc::openapi());
     kit::openapi::document(&SERVICE, doc)
 }
 

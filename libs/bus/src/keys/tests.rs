@@ -94,6 +94,9 @@ const TABLE: &[(&str, Scope, Build)] = &[
     }),
     ("idempotency", Scope::Tenant, |k, t| k.idempotency(t, "abc")),
     ("tenant_status", Scope::Tenant, |k, t| k.tenant_status(t)),
+    ("waitlist_join_ip", Scope::Global, |k, _| {
+        k.waitlist_join_ip("10.0.0.1")
+    }),
     ("oidc_state", Scope::Global, |k, _| k.oidc_state("st")),
     ("login_failures_ip", Scope::Global, |k, _| {
         k.login_failures_ip("10.0.0.1")

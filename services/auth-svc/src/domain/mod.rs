@@ -2,6 +2,7 @@
 
 pub mod crypto;
 pub mod lockout;
+pub mod mail;
 pub mod password;
 pub mod tokens;
 pub mod totp;

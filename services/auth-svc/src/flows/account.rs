@@ -12,6 +12,7 @@ use crate::client::ClientInfo;
 use crate::domain::password;
 use crate::domain::tokens::{now_ms, random_secret};
 use crate::domain::validate::slugify;
+use crate::flows::waitlist;
 use crate::session;
 use crate::store::{installation, tenants, users};
 
@@ -32,7 +33,31 @@ pub async fn create(
     account: NewAccount,
     client: &ClientInfo,
 ) -> Result<TokenResponse, ApiError> {
+    create_inner(app, account, client, None).await
+}
+
+/// Registration through a waitlist invitation (works while public registration is disabled);
+/// the invitation is used up in the same transaction as the account.
+pub async fn create_invited(
+    app: &AppState,
+    account: NewAccount,
+    client: &ClientInfo,
+    invite_token: &str,
+) -> Result<TokenResponse, ApiError> {
+    create_inner(app, account, client, Some(invite_token)).await
+}
+
+async fn create_inner(
+    app: &AppState,
+    account: NewAccount,
+    client: &ClientInfo,
+    invite: Option<&str>,
+) -> Result<TokenResponse, ApiError> {
     let email = account.email.trim().to_lowercase();
+    if let Some(token) = invite {
+        // Before argon2: a bad token must not cost a password hash.
+        waitlist::check_invite(app, token, &email).await?;
+    }
     let hash = match account.password {
         Some(p) => Some(password::hash(p).await?),
         None => None,
@@ -71,6 +96,9 @@ pub async fn create(
     tenants::set_owner(&mut tx, &user_id, now).await?;
     if account.platform_admin && !installation::complete(&mut tx, &user_id, now).await? {
         return Err(setup_done());
+    }
+    if let Some(token) = invite {
+        waitlist::redeem(&mut tx, token, &email, now).await?;
     }
     let tokens = session::issue(app, &mut tx, &user, client, None).await?;
     tx.commit().await?;

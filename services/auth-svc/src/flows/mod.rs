@@ -6,6 +6,7 @@ pub mod refresh;
 pub mod tenancy;
 pub mod totp;
 pub mod totp_login;
+pub mod waitlist;
 
 use kit::ApiError;
 use kit::db::TenantTx;

@@ -70,7 +70,8 @@ async fn setup(
     ))
 }
 
-/// Public sign-up: a new tenant and its owner.
+/// Public sign-up: a new tenant and its owner. With `inviteToken` (a waitlist invitation for
+/// this email) it works even while public registration is disabled.
 #[utoipa::path(post, path = "/v1/auth/register", tag = "auth", request_body = RegisterRequest,
     responses((status = 201, body = TokenResponse), (status = 403, body = kit::error::ErrorBody),
               (status = 409, body = kit::error::ErrorBody)))]
@@ -79,7 +80,8 @@ async fn register(
     client: ClientInfo,
     ValidJson(req): ValidJson<RegisterRequest>,
 ) -> Result<(StatusCode, Json<TokenResponse>), ApiError> {
-    if !app.config.registration_enabled {
+    let invite = req.invite_token;
+    if !app.config.registration_enabled && invite.is_none() {
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,
             "registration_disabled",
@@ -94,10 +96,11 @@ async fn register(
         tenant_slug: req.tenant_slug,
         platform_admin: false,
     };
-    Ok((
-        StatusCode::CREATED,
-        Json(account::create(&app, account, &client).await?),
-    ))
+    let tokens = match invite {
+        Some(token) => account::create_invited(&app, account, &client, &token).await?,
+        None => account::create(&app, account, &client).await?,
+    };
+    Ok((StatusCode::CREATED, Json(tokens)))
 }
 
 /// Email and password; answers tokens or a TOTP challenge.

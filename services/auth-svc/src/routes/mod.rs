@@ -4,6 +4,7 @@ mod auth;
 mod tenants;
 mod totp;
 mod users;
+mod waitlist;
 
 use axum::Router;
 
@@ -15,9 +16,11 @@ pub fn routes() -> Router<AppState> {
         .merge(tenants::routes())
         .merge(totp::routes())
         .merge(users::routes())
+        .merge(waitlist::routes())
 }
 
 pub use auth::ApiDoc as AuthDoc;
 pub use tenants::ApiDoc as TenantsDoc;
 pub use totp::ApiDoc as TotpDoc;
 pub use users::ApiDoc as UsersDoc;
+pub use waitlist::ApiDoc as WaitlistDoc;

@@ -6,3 +6,4 @@ pub mod sessions;
 pub mod tenants;
 pub mod totp;
 pub mod users;
+pub mod waitlist;

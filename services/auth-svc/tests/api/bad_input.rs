@@ -12,6 +12,9 @@ const JSON_ENDPOINTS: &[(&str, &str, bool)] = &[
     ("PUT", "/v1/tenants/me", true),
     ("POST", "/v1/users/", true),
     ("PUT", "/v1/users/me/profile", true),
+    ("POST", "/v1/waitlist/join", false),
+    ("PUT", "/v1/waitlist/email-settings", true),
+    ("POST", "/v1/waitlist/email-settings/test", true),
 ];
 
 #[tokio::test]
