@@ -94,6 +94,9 @@ const TABLE: &[(&str, Scope, Build)] = &[
     }),
     ("idempotency", Scope::Tenant, |k, t| k.idempotency(t, "abc")),
     ("tenant_status", Scope::Tenant, |k, t| k.tenant_status(t)),
+    ("api_key_cache", Scope::Global, |k, _| {
+        k.api_key_cache("ab12")
+    }),
     ("oidc_state", Scope::Global, |k, _| k.oidc_state("st")),
     ("login_failures_ip", Scope::Global, |k, _| {
         k.login_failures_ip("10.0.0.1")

@@ -1,6 +1,8 @@
 //! HTTP routes of auth-svc, one file per resource.
 
+mod api_keys;
 mod auth;
+mod internal;
 mod tenants;
 mod users;
 
@@ -13,8 +15,12 @@ pub fn routes() -> Router<AppState> {
         .merge(auth::routes())
         .merge(tenants::routes())
         .merge(users::routes())
+        .merge(api_keys::routes())
+        .merge(internal::routes())
 }
 
+pub use api_keys::ApiDoc as ApiKeysDoc;
 pub use auth::ApiDoc as AuthDoc;
+pub use internal::ApiDoc as InternalDoc;
 pub use tenants::ApiDoc as TenantsDoc;
 pub use users::ApiDoc as UsersDoc;
