@@ -91,6 +91,7 @@ fn credential_settings_are_checked() {
         ("tenant_status_cache_ms = 5000", "TENANT_STATUS_CACHE_MS"),
         ("api_key_cache_ttl_secs = 0", "API_KEY_CACHE_TTL_SECS"),
         ("auth_svc_url = \"auth-svc:8010\"", "AUTH_SVC_URL"),
+        ("auth_svc_url = \"https://auth.example\"", "AUTH_SVC_URL"),
     ] {
         let mut cfg = from_toml(&format!("djb_dev_mode = true\n{text}"));
         match cfg.finish(&SVC) {

@@ -45,9 +45,9 @@ const INSERT: &str =
      values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $4 <> 'user', $10, $11, $12)";
 
 pub async fn insert(tx: &mut TenantTx, new: &NewKey<'_>, now: i64) -> Result<ApiKey, ApiError> {
-    Ok(run_insert(tx, new, now, "")
+    run_insert(tx, new, now, "")
         .await?
-        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("api key insert returned nothing")))?)
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("api key insert returned nothing")))
 }
 
 /// Inserts an agent's key unless the agent already has a live one (then `None`).

@@ -8,5 +8,6 @@ mod key_cross_tenant;
 mod login;
 mod refresh;
 mod register;
+mod status_sync;
 mod tenants;
 mod users;
