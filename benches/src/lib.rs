@@ -14,7 +14,10 @@ impl Settings {
     /// `BENCH_BASE` (default http://127.0.0.1:8000), `BENCH_SECONDS` (10), `BENCH_CONNECTIONS` (16).
     pub fn from_env() -> Self {
         let var = |name: &str, default: u64| {
-            std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+            std::env::var(name)
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(default)
         };
         Self {
             base: std::env::var("BENCH_BASE").unwrap_or_else(|_| "http://127.0.0.1:8000".into()),

@@ -172,6 +172,12 @@ impl Keys {
         self.global(&format!("auth:waitlist-join:ip:{}", segment(ip)))
     }
 
+    /// Resolved claims of an API key, keyed by the key's SHA-256 (never the key itself). The
+    /// tenant is unknown until the key is resolved, so the name sits outside any tenant.
+    pub fn api_key_cache(&self, key_hash: &str) -> String {
+        self.global(&format!("auth:api-key:{}", segment(key_hash)))
+    }
+
     /// PKCE verifier and provider of an OIDC login in flight.
     pub fn oidc_state(&self, state: &str) -> String {
         self.global(&format!("oidc:state:{}", segment(state)))

@@ -1,11 +1,20 @@
 //! JWT verification and minting (HS256 with a `kid` so keys can rotate), and the
 //! `TenantContext` extractor: the only place a request's tenant comes from.
+//!
+//! A request's bearer is either a JWT or an API key (`djb_…`, resolved through auth-svc, see
+//! [`api_key`]). Either way the tenant must be active ([`status`]), and handlers narrow who may
+//! call them with the scope helpers ([`scope`]).
+
+pub mod api_key;
+pub mod scope;
+pub mod status;
 
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::extract::{FromRef, FromRequestParts};
+use axum::http::StatusCode;
 use axum::http::request::Parts;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use secrecy::ExposeSecret;
@@ -31,7 +40,13 @@ pub enum TokenKind {
 pub enum TokenUse {
     Access,
     PendingTotp,
+    /// A service calling another service's `/internal/...` endpoint; never opens `/v1`.
+    Internal,
 }
+
+/// The tenant id internal service tokens carry: they speak for no tenant. Generated tenant ids
+/// have 16 characters after `ten_`, so no tenant can ever have this one.
+pub const PLATFORM_TENANT: &str = "ten_platform";
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Claims {
@@ -82,7 +97,18 @@ impl Claims {
     }
 }
 
-fn now_secs() -> u64 {
+impl Claims {
+    /// A short-lived token for `service` to call another service's internal endpoints. Every
+    /// service holds the shared signing key, so each mints its own; no token is handed out.
+    pub fn internal(service: &str, ttl: Duration) -> Result<Self, ApiError> {
+        let tenant = TenantId::parse(PLATFORM_TENANT).map_err(ApiError::internal)?;
+        let mut claims = Self::access(format!("svc:{service}"), tenant, TokenKind::Service, ttl);
+        claims.token_use = TokenUse::Internal;
+        Ok(claims)
+    }
+}
+
+pub(crate) fn now_secs() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs())
@@ -195,11 +221,15 @@ impl JwtKeys {
 }
 
 /// The authenticated caller and its tenant. Extracting it answers 401 when the request carries
-/// no valid access token (Bearer header, or `?token=` for EventSource clients).
+/// no valid credential (Bearer header, or `?token=` for EventSource clients), 403/401 when its
+/// tenant is suspended/deleted, and 403 for a service API key (those open only internal
+/// endpoints, through [`scope::ServiceOnly`]).
 #[derive(Debug, Clone)]
 pub struct TenantContext {
     pub tenant_id: TenantId,
     pub claims: Arc<Claims>,
+    /// Set when the request authenticated with an API key: that key's id.
+    pub api_key_id: Option<String>,
 }
 
 impl TenantContext {
@@ -207,6 +237,7 @@ impl TenantContext {
         Self {
             tenant_id: claims.tenant_id.clone(),
             claims: Arc::new(claims),
+            api_key_id: None,
         }
     }
 
@@ -238,7 +269,8 @@ pub fn bearer_token(parts: &Parts) -> Option<&str> {
     })
 }
 
-/// Verifies the request's access token, if it has one; `Ok(None)` when there is none.
+/// Verifies the request's access JWT, if it has one; `Ok(None)` when there is none. Only the
+/// signature and claims: [`authenticate_request`] also takes API keys and checks tenant status.
 pub fn authenticate(keys: &JwtKeys, parts: &Parts) -> Result<Option<TenantContext>, TokenError> {
     let Some(token) = bearer_token(parts) else {
         return Ok(None);
@@ -250,6 +282,79 @@ pub fn authenticate(keys: &JwtKeys, parts: &Parts) -> Result<Option<TenantContex
     Ok(Some(TenantContext::from_claims(claims)))
 }
 
+/// Why a request's credential was refused, kept in the request extensions by the middleware so
+/// the extractor answers with it (public routes ignore it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthRejection {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub detail: String,
+}
+
+impl AuthRejection {
+    pub fn unauthorized(detail: impl Into<String>) -> Self {
+        Self {
+            status: StatusCode::UNAUTHORIZED,
+            code: "unauthorized",
+            detail: detail.into(),
+        }
+    }
+}
+
+impl From<TokenError> for AuthRejection {
+    fn from(err: TokenError) -> Self {
+        Self::unauthorized(err.to_string())
+    }
+}
+
+impl From<AuthRejection> for ApiError {
+    fn from(r: AuthRejection) -> Self {
+        ApiError::new(r.status, r.code, r.detail)
+    }
+}
+
+/// Resolves the request's credential (an access JWT or an API key) and checks that its tenant
+/// is active. `Ok(None)` when the request carries no credential.
+pub async fn authenticate_request(
+    platform: &crate::Platform,
+    parts: &Parts,
+) -> Result<Option<TenantContext>, AuthRejection> {
+    let Some(token) = bearer_token(parts) else {
+        return Ok(None);
+    };
+    let ctx = if api_key::is_api_key(token) {
+        api_key::resolve(platform, token).await?
+    } else {
+        let claims = platform.jwt.verify(token)?;
+        if claims.token_use != TokenUse::Access {
+            return Err(TokenError::WrongUse.into());
+        }
+        TenantContext::from_claims(claims)
+    };
+    status::check(platform, &ctx.tenant_id).await?;
+    Ok(Some(ctx))
+}
+
+/// The request's caller, whatever its kind: what the middleware resolved, or resolved now for
+/// routers mounted without kit's stack.
+pub(crate) async fn caller(
+    parts: &mut Parts,
+    platform: &crate::Platform,
+) -> Result<TenantContext, ApiError> {
+    if let Some(ctx) = parts.extensions.get::<TenantContext>() {
+        return Ok(ctx.clone());
+    }
+    if let Some(rejection) = parts.extensions.get::<AuthRejection>() {
+        return Err(rejection.clone().into());
+    }
+    let ctx = authenticate_request(platform, parts)
+        .await?
+        .ok_or_else(|| ApiError::unauthorized("Not authenticated"))?;
+    tracing::Span::current().record("tenant_id", ctx.tenant_id.as_str());
+    parts.extensions.insert(ctx.clone());
+    Ok(ctx)
+}
+
 impl<S> FromRequestParts<S> for TenantContext
 where
     S: Send + Sync,
@@ -258,15 +363,9 @@ where
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        // The platform middleware already verified the token when it rate-limited the request.
-        if let Some(ctx) = parts.extensions.get::<TenantContext>() {
-            return Ok(ctx.clone());
-        }
         let platform = crate::Platform::from_ref(state);
-        let ctx = authenticate(&platform.jwt, parts)
-            .map_err(|e| ApiError::unauthorized(e.to_string()))?
-            .ok_or_else(|| ApiError::unauthorized("Not authenticated"))?;
-        tracing::Span::current().record("tenant_id", ctx.tenant_id.as_str());
+        let ctx = caller(parts, &platform).await?;
+        ctx.refuse_service_key()?;
         Ok(ctx)
     }
 }

@@ -54,6 +54,17 @@ pub struct CommonConfig {
     pub auth_previous_keys: Option<SecretString>,
     #[serde(default = "default_access_ttl")]
     pub auth_access_token_ttl: u64,
+    /// Where services resolve API keys (`POST /internal/auth/introspect`); in-cluster HTTP.
+    #[serde(default = "default_auth_svc_url")]
+    pub auth_svc_url: String,
+    /// How long a resolved API key is cached in Redis; also the longest a revoked key's user
+    /// deactivation takes to be seen (revoking the key itself is immediate).
+    #[serde(default = "default_api_key_cache_ttl")]
+    pub api_key_cache_ttl_secs: u64,
+    /// How long each service instance trusts its in-process copy of a tenant's status (at most
+    /// 2000 ms, so a suspension reaches every service within about two seconds).
+    #[serde(default = "default_tenant_status_cache_ms")]
+    pub tenant_status_cache_ms: u64,
     #[serde(default = "default_request_timeout")]
     pub request_timeout_secs: u64,
     #[serde(default = "default_body_limit")]
@@ -81,6 +92,8 @@ const DEV_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:55432/djinnbot";
 const DEV_REDIS_URL: &str = "redis://127.0.0.1:56379";
 const DEV_AUTH_SECRET: &str = "dev-only-insecure-auth-secret-change-me-0123456789";
 const MIN_SECRET_LEN: usize = 32;
+/// Suspensions must reach every service within seconds.
+const MAX_TENANT_STATUS_CACHE_MS: u64 = 2000;
 
 fn default_host() -> IpAddr {
     IpAddr::from([127, 0, 0, 1])
@@ -93,6 +106,15 @@ fn default_key_id() -> String {
 }
 fn default_access_ttl() -> u64 {
     900
+}
+fn default_auth_svc_url() -> String {
+    "http://127.0.0.1:8010".to_owned()
+}
+fn default_api_key_cache_ttl() -> u64 {
+    30
+}
+fn default_tenant_status_cache_ms() -> u64 {
+    1000
 }
 fn default_request_timeout() -> u64 {
     30
@@ -168,6 +190,25 @@ impl CommonConfig {
                 reason: "must be greater than zero".to_owned(),
             });
         }
+        if self.api_key_cache_ttl_secs == 0 {
+            return Err(ConfigError::Invalid {
+                name: "API_KEY_CACHE_TTL_SECS",
+                reason: "must be greater than zero".to_owned(),
+            });
+        }
+        if self.tenant_status_cache_ms > MAX_TENANT_STATUS_CACHE_MS {
+            return Err(ConfigError::Invalid {
+                name: "TENANT_STATUS_CACHE_MS",
+                reason: format!("must be at most {MAX_TENANT_STATUS_CACHE_MS}"),
+            });
+        }
+        // kit's HTTP client is built without TLS: services talk to auth-svc in-cluster.
+        if !self.auth_svc_url.starts_with("http://") {
+            return Err(ConfigError::Invalid {
+                name: "AUTH_SVC_URL",
+                reason: "must be an in-cluster http:// URL".to_owned(),
+            });
+        }
         Ok(())
     }
 
@@ -206,6 +247,14 @@ impl CommonConfig {
 
     pub fn shutdown_grace(&self) -> Duration {
         Duration::from_secs(self.shutdown_grace_secs)
+    }
+
+    pub fn api_key_cache_ttl(&self) -> Duration {
+        Duration::from_secs(self.api_key_cache_ttl_secs)
+    }
+
+    pub fn tenant_status_cache(&self) -> Duration {
+        Duration::from_millis(self.tenant_status_cache_ms)
     }
 }
 

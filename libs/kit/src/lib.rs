@@ -3,9 +3,10 @@
 //! A service is a library exposing `router(state)` and `run(config, listener, shutdown)`, with a
 //! thin `main.rs` calling [`cli::main`]. Kit gives it: layered [`config`], JSON [`telemetry`],
 //! the HTTP stack ([`http`]: request ids, tracing, metrics, timeout, body limit, graceful drain),
-//! the error body ([`error`]), JWT auth and the [`auth::TenantContext`] extractor, Postgres with
-//! tenant-scoped transactions ([`db::TenantTx`]), Redis, health checks, a per-tenant rate limit
-//! and `Idempotency-Key` support. Feature `test-utils` adds the test harness ([`testing`]).
+//! the error body ([`error`]), JWT and API-key auth with tenant status checks and the
+//! [`auth::TenantContext`] extractor, Postgres with tenant-scoped transactions
+//! ([`db::TenantTx`]), Redis, health checks, a per-tenant rate limit and `Idempotency-Key`
+//! support. Feature `test-utils` adds the test harness ([`testing`]).
 
 pub mod auth;
 pub mod cli;

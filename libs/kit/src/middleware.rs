@@ -7,28 +7,35 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use crate::Platform;
-use crate::auth::authenticate;
+use crate::auth::authenticate_request;
 use crate::error::{ApiError, ErrorBody, code_for_status, internal_response};
 use crate::ratelimit;
 
 /// Largest body of a bare error response we rewrite into our error shape.
 const REWRITE_LIMIT: usize = 64 * 1024;
 
-/// Verifies a bearer token when one is present, hands the `TenantContext` to the extractor and
-/// counts the request against its tenant's budget. Requests without a valid token pass through:
-/// public routes need none, and protected routes answer 401 from the extractor.
+/// Resolves the bearer credential (JWT or API key) when one is present, checks its tenant is
+/// active, hands the `TenantContext` to the extractor and counts the request against its
+/// tenant's budget. Requests without a valid credential pass through with the reason attached:
+/// public routes need none, and protected routes answer it from the extractor.
 pub async fn authenticate_and_limit(
     State(platform): State<Platform>,
     req: Request,
     next: Next,
 ) -> Response {
     let (mut parts, body) = req.into_parts();
-    if let Ok(Some(ctx)) = authenticate(&platform.jwt, &parts) {
-        tracing::Span::current().record("tenant_id", ctx.tenant_id.as_str());
-        if let Err(retry_after) = ratelimit::admit(&platform, &ctx.tenant_id).await {
-            return ApiError::too_many_requests(retry_after).into_response();
+    match authenticate_request(&platform, &parts).await {
+        Ok(Some(ctx)) => {
+            tracing::Span::current().record("tenant_id", ctx.tenant_id.as_str());
+            if let Err(retry_after) = ratelimit::admit(&platform, &ctx.tenant_id).await {
+                return ApiError::too_many_requests(retry_after).into_response();
+            }
+            parts.extensions.insert(ctx);
         }
-        parts.extensions.insert(ctx);
+        Ok(None) => {}
+        Err(rejection) => {
+            parts.extensions.insert(rejection);
+        }
     }
     next.run(Request::from_parts(parts, body)).await
 }

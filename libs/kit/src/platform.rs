@@ -1,5 +1,5 @@
-//! `Platform`: what kit gives every service — config, Postgres, Redis, key builder, JWT keys and
-//! metrics — in one cheap-to-clone value. A service's `AppState` holds it as a field and derives
+//! `Platform`: what kit gives every service — config, Postgres, Redis, key builder, JWT keys, the
+//! API-key resolver, the tenant status cache and metrics — in one cheap-to-clone value. A service's `AppState` holds it as a field and derives
 //! `FromRef`, so kit's extractors find it.
 
 use std::sync::Arc;
@@ -8,6 +8,8 @@ use std::time::Duration;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 
 use crate::auth::JwtKeys;
+use crate::auth::api_key::ApiKeys;
+use crate::auth::status::TenantStatusCache;
 use crate::config::{CommonConfig, ServiceInfo};
 use crate::db::Db;
 use crate::metrics::Metrics;
@@ -20,6 +22,10 @@ pub struct Platform {
     pub redis: ConnectionManager,
     pub keys: bus::Keys,
     pub jwt: Arc<JwtKeys>,
+    /// Resolves `djb_…` bearer keys (through auth-svc, cached in Redis).
+    pub api_keys: ApiKeys,
+    /// This instance's short-lived copy of tenant statuses.
+    pub tenant_status: TenantStatusCache,
     pub metrics: Arc<Metrics>,
 }
 
@@ -49,14 +55,16 @@ impl Platform {
         db: Db,
         redis: ConnectionManager,
     ) -> anyhow::Result<Self> {
-        let jwt = JwtKeys::from_config(&config)?;
+        let jwt = Arc::new(JwtKeys::from_config(&config)?);
         Ok(Self {
             service,
             keys: bus::Keys::new(config.redis_prefix.clone()),
+            api_keys: ApiKeys::over_http(&config, jwt.clone(), service.name)?,
+            tenant_status: TenantStatusCache::new(config.tenant_status_cache()),
             config: Arc::new(config),
             db,
             redis,
-            jwt: Arc::new(jwt),
+            jwt,
             metrics: Arc::new(Metrics::new(service.name)?),
         })
     }

@@ -33,6 +33,9 @@ pub struct AuthConfig {
     pub trust_forwarded_for: bool,
     #[serde(default = "default_totp_issuer")]
     pub auth_totp_issuer: String,
+    /// How often every non-active tenant's status is rewritten to Redis (also once at start).
+    #[serde(default = "default_status_sync")]
+    pub tenant_status_sync_secs: u64,
     /// Where browsers land after an OIDC login (tokens in the fragment).
     #[serde(default = "default_dashboard_url")]
     pub dashboard_url: String,
@@ -70,6 +73,9 @@ fn default_failure_window() -> u64 {
 }
 fn default_lockout_cap() -> u64 {
     900
+}
+fn default_status_sync() -> u64 {
+    60
 }
 fn default_totp_issuer() -> String {
     "DjinnBot".to_owned()
@@ -111,6 +117,10 @@ impl AuthConfig {
             name: "SECRET_ENCRYPTION_KEY",
             reason,
         })
+    }
+
+    pub fn status_sync_every(&self) -> Duration {
+        Duration::from_secs(self.tenant_status_sync_secs.max(1))
     }
 
     pub fn refresh_ttl(&self) -> Duration {

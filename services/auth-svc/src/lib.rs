@@ -57,10 +57,13 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     doc.merge(routes::TotpDoc::openapi());
     doc.merge(routes::UsersDoc::openapi());
     doc.merge(routes::WaitlistDoc::openapi());
+    doc.merge(routes::ApiKeysDoc::openapi());
+    doc.merge(routes::InternalDoc::openapi());
     kit::openapi::document(&SERVICE, doc)
 }
 
-pub fn router(state: AppState) -> Router {
+pub fn router(mut state: AppState) -> Router {
+    flows::introspect::resolve_keys_locally(&mut state.platform);
     let routes = routes::routes().with_state(state.clone());
     kit::http::service_router(state.platform, routes, openapi())
 }
@@ -74,12 +77,15 @@ pub async fn run(
     let auth = AuthConfig::load()?;
     let secrets = Arc::new(auth.secret_box()?);
     let auth = Arc::new(auth);
+    let sync_stop = shutdown.clone();
     kit::run_service(SERVICE, config, listener, shutdown, |platform| {
-        router(AppState {
+        let state = AppState {
             platform,
             config: auth,
             secrets,
-        })
+        };
+        flows::status_sync::spawn(state.clone(), state.config.status_sync_every(), sync_stop);
+        router(state)
     })
     .await
 }

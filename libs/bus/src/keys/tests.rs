@@ -97,6 +97,9 @@ const TABLE: &[(&str, Scope, Build)] = &[
     ("waitlist_join_ip", Scope::Global, |k, _| {
         k.waitlist_join_ip("10.0.0.1")
     }),
+    ("api_key_cache", Scope::Global, |k, _| {
+        k.api_key_cache("ab12")
+    }),
     ("oidc_state", Scope::Global, |k, _| k.oidc_state("st")),
     ("login_failures_ip", Scope::Global, |k, _| {
         k.login_failures_ip("10.0.0.1")

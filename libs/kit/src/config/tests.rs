@@ -80,3 +80,23 @@ fn environment_wins_over_file() {
         .expect("parses");
     assert_eq!(cfg.tenant_rate_limit, 7);
 }
+
+#[test]
+fn credential_settings_are_checked() {
+    let mut cfg = from_toml("djb_dev_mode = true");
+    cfg.finish(&SVC).expect("defaults are valid");
+    assert_eq!(cfg.auth_svc_url, "http://127.0.0.1:8010");
+    assert!(cfg.tenant_status_cache() <= Duration::from_secs(2));
+    for (text, name) in [
+        ("tenant_status_cache_ms = 5000", "TENANT_STATUS_CACHE_MS"),
+        ("api_key_cache_ttl_secs = 0", "API_KEY_CACHE_TTL_SECS"),
+        ("auth_svc_url = \"auth-svc:8010\"", "AUTH_SVC_URL"),
+        ("auth_svc_url = \"https://auth.example\"", "AUTH_SVC_URL"),
+    ] {
+        let mut cfg = from_toml(&format!("djb_dev_mode = true\n{text}"));
+        match cfg.finish(&SVC) {
+            Err(ConfigError::Invalid { name: got, .. }) => assert_eq!(got, name),
+            other => panic!("{text}: {other:?}"),
+        }
+    }
+}

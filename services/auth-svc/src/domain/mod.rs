@@ -1,5 +1,6 @@
 //! Rules that are neither HTTP nor SQL.
 
+pub mod api_keys;
 pub mod crypto;
 pub mod lockout;
 pub mod mail;

@@ -1,8 +1,11 @@
 //! The account flows: what happens between a validated request and the store.
 
 pub mod account;
+pub mod api_keys;
+pub mod introspect;
 pub mod login;
 pub mod refresh;
+pub mod status_sync;
 pub mod tenancy;
 pub mod totp;
 pub mod totp_login;

@@ -1,6 +1,8 @@
 //! HTTP routes of auth-svc, one file per resource.
 
+mod api_keys;
 mod auth;
+mod internal;
 mod tenants;
 mod totp;
 mod users;
@@ -17,9 +19,13 @@ pub fn routes() -> Router<AppState> {
         .merge(totp::routes())
         .merge(users::routes())
         .merge(waitlist::routes())
+        .merge(api_keys::routes())
+        .merge(internal::routes())
 }
 
+pub use api_keys::ApiDoc as ApiKeysDoc;
 pub use auth::ApiDoc as AuthDoc;
+pub use internal::ApiDoc as InternalDoc;
 pub use tenants::ApiDoc as TenantsDoc;
 pub use totp::ApiDoc as TotpDoc;
 pub use users::ApiDoc as UsersDoc;

@@ -1,6 +1,7 @@
 //! SQL of auth-svc. Every function takes the transaction it runs in; tenant tables are always
 //! filtered by `tenant_id` explicitly, on top of row-level security.
 
+pub mod api_keys;
 pub mod installation;
 pub mod sessions;
 pub mod tenants;

@@ -1,14 +1,18 @@
 //! auth-svc against real Postgres and Redis.
 
+mod api_keys;
 mod bad_input;
 mod cross_tenant;
 mod email_settings;
 mod helpers;
 mod invitations;
+mod key_auth;
+mod key_cross_tenant;
 mod login;
 mod refresh;
 mod register;
 mod smtp_sink;
+mod status_sync;
 mod tenants;
 mod totp;
 mod users;

@@ -1,0 +1,59 @@
+//! `/internal/auth/...`: service-to-service endpoints. Not under `/v1`, so HAProxy never routes
+//! them; callers present an internal service token (`kit::auth::Claims::internal`).
+
+use axum::extract::State;
+use axum::routing::post;
+use axum::{Json, Router};
+use kit::ApiError;
+use kit::auth::api_key::{INTROSPECT_PATH, Introspection};
+use kit::auth::scope::InternalService;
+use kit::error::FieldError;
+use kit::extract::{ValidJson, Validate};
+use serde::Deserialize;
+
+use crate::AppState;
+use crate::domain::validate::finish;
+use crate::flows::introspect::{self, MAX_KEY_LEN};
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route(INTROSPECT_PATH, post(introspect_key))
+}
+
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(introspect_key))]
+pub struct ApiDoc;
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IntrospectRequest {
+    pub key: String,
+}
+
+impl Validate for IntrospectRequest {
+    fn validate(&self) -> Result<(), Vec<FieldError>> {
+        let ok = (1..=MAX_KEY_LEN).contains(&self.key.len());
+        finish(if ok {
+            Vec::new()
+        } else {
+            vec![FieldError {
+                path: "key".into(),
+                message: format!("must be 1-{MAX_KEY_LEN} characters"),
+            }]
+        })
+    }
+}
+
+/// Resolves an API key for another service: who it acts for, or `{"active": false}`.
+#[utoipa::path(post, path = "/internal/auth/introspect", tag = "internal", request_body = IntrospectRequest,
+    security(("bearer" = [])), responses((status = 200, body = Introspection),
+              (status = 401, body = kit::error::ErrorBody), (status = 403, body = kit::error::ErrorBody)))]
+async fn introspect_key(
+    State(app): State<AppState>,
+    caller: InternalService,
+    ValidJson(req): ValidJson<IntrospectRequest>,
+) -> Result<Json<Introspection>, ApiError> {
+    tracing::debug!(service = caller.service, "api key introspection");
+    Ok(Json(
+        introspect::introspect(&app.platform.db, &req.key).await?,
+    ))
+}
