@@ -26,8 +26,30 @@ pub struct Stack {
     /// HAProxy's public address, e.g. `http://127.0.0.1:41234`.
     pub base: String,
     pub http: reqwest::Client,
-    children: Vec<Child>,
+    /// Declared before the database so processes stop before anything else is dropped.
+    _children: Children,
     _dir: TempDir,
+}
+
+/// Kills every started process when dropped — also when start-up panics half-way.
+#[derive(Default)]
+struct Children(Vec<Child>);
+
+impl Drop for Children {
+    fn drop(&mut self) {
+        for child in &mut self.0 {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+fn output() -> Stdio {
+    if std::env::var_os("TEST_LOG").is_some() {
+        Stdio::inherit()
+    } else {
+        Stdio::null()
+    }
 }
 
 /// Options of a stack; defaults are the production defaults of `dev.cfg`.
@@ -77,7 +99,7 @@ impl Stack {
         } else {
             "warn"
         };
-        let mut children = Vec::new();
+        let mut children = Children::default();
         let mut addrs = Vec::new();
         for (name, role, addr_var) in SERVICES {
             let port = free_port();
@@ -93,7 +115,7 @@ impl Stack {
                 .env("AUTH_SECRET_KEY", TEST_AUTH_SECRET)
                 .env("SECRET_ENCRYPTION_KEY", "0f".repeat(32))
                 .env("RUST_LOG", log)
-                .stdout(Stdio::null())
+                .stdout(output())
                 .spawn()
                 .unwrap_or_else(|e| {
                     panic!(
@@ -101,7 +123,7 @@ impl Stack {
                         bin.display()
                     )
                 });
-            children.push(child);
+            children.0.push(child);
             addrs.push((*name, *addr_var, port));
         }
         let http = reqwest::Client::new();
@@ -132,7 +154,7 @@ impl Stack {
         for (_, var, port) in &addrs {
             haproxy.env(var, format!("127.0.0.1:{port}"));
         }
-        children.push(
+        children.0.push(
             haproxy
                 .spawn()
                 .unwrap_or_else(|e| panic!("start haproxy: {e}")),
@@ -146,7 +168,7 @@ impl Stack {
             db,
             base,
             http,
-            children,
+            _children: children,
             _dir: TempDir(dir),
         }
     }
@@ -169,14 +191,5 @@ async fn wait_ok(http: &reqwest::Client, url: &str, what: &str) {
             "{what} not ready at {url} within 30 s"
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-impl Drop for Stack {
-    fn drop(&mut self) {
-        for child in &mut self.children {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
     }
 }
