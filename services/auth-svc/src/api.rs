@@ -207,7 +207,8 @@ pub struct StatusResponse {
     pub auth_enabled: bool,
     pub setup_complete: bool,
     pub registration_enabled: bool,
-    pub oidc_providers: Vec<serde_json::Value>,
+    /// Enabled platform providers (tenant providers are reached by their own sign-in link).
+    pub oidc_providers: Vec<crate::store::oidc::ProviderButton>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]

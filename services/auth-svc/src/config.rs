@@ -51,6 +51,16 @@ pub struct AuthConfig {
     /// mail server answers 502, not a timeout.
     #[serde(default = "default_smtp_timeout")]
     pub smtp_timeout_secs: u64,
+    /// Where browsers reach this API (HAProxy's public URL): OIDC providers redirect to
+    /// `{public_api_url}/v1/auth/oidc/{slug}/callback`.
+    #[serde(default = "default_public_api_url")]
+    pub public_api_url: String,
+    /// Accept `http://` issuers and endpoints (local development and tests only; OIDC requires TLS).
+    #[serde(default)]
+    pub oidc_allow_insecure_http: bool,
+    /// Timeout of each request to an OIDC provider (discovery, keys, token exchange).
+    #[serde(default = "default_oidc_timeout")]
+    pub oidc_http_timeout_secs: u64,
 }
 
 fn yes() -> bool {
@@ -94,6 +104,12 @@ fn default_invite_ttl() -> u64 {
 }
 fn default_smtp_timeout() -> u64 {
     15
+}
+fn default_public_api_url() -> String {
+    "http://127.0.0.1:8000".to_owned()
+}
+fn default_oidc_timeout() -> u64 {
+    10
 }
 
 impl AuthConfig {

@@ -15,6 +15,7 @@ pub mod session;
 pub mod store;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
 use axum::extract::FromRef;
@@ -25,6 +26,7 @@ use utoipa::OpenApi;
 
 use crate::config::AuthConfig;
 use crate::domain::crypto::SecretBox;
+use crate::flows::oidc::OidcHttp;
 
 pub const SERVICE: ServiceInfo = ServiceInfo {
     name: "auth-svc",
@@ -37,13 +39,17 @@ pub struct AppState {
     pub platform: Platform,
     pub config: Arc<AuthConfig>,
     pub secrets: Arc<SecretBox>,
+    /// HTTP client for OIDC providers (one connection pool for all of them).
+    pub oidc: OidcHttp,
 }
 
 impl AppState {
     /// Fails when auth-svc's own settings are invalid (e.g. no `SECRET_ENCRYPTION_KEY`).
     pub fn new(platform: Platform, config: AuthConfig) -> anyhow::Result<Self> {
         let secrets = config.secret_box()?;
+        let oidc = OidcHttp::new(Duration::from_secs(config.oidc_http_timeout_secs))?;
         Ok(Self {
+            oidc,
             platform,
             config: Arc::new(config),
             secrets: Arc::new(secrets),
@@ -53,6 +59,8 @@ impl AppState {
 
 pub fn openapi() -> utoipa::openapi::OpenApi {
     let mut doc = routes::AuthDoc::openapi();
+    doc.merge(routes::OidcDoc::openapi());
+    doc.merge(routes::ProvidersDoc::openapi());
     doc.merge(routes::TenantsDoc::openapi());
     doc.merge(routes::TotpDoc::openapi());
     doc.merge(routes::UsersDoc::openapi());
@@ -76,6 +84,7 @@ pub async fn run(
     // Read before connecting anything, so a missing key fails start-up at once.
     let auth = AuthConfig::load()?;
     let secrets = Arc::new(auth.secret_box()?);
+    let oidc = OidcHttp::new(Duration::from_secs(auth.oidc_http_timeout_secs))?;
     let auth = Arc::new(auth);
     let sync_stop = shutdown.clone();
     kit::run_service(SERVICE, config, listener, shutdown, |platform| {
@@ -83,6 +92,7 @@ pub async fn run(
             platform,
             config: auth,
             secrets,
+            oidc,
         };
         flows::status_sync::spawn(state.clone(), state.config.status_sync_every(), sync_stop);
         router(state)

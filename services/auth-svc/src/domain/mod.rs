@@ -4,6 +4,7 @@ pub mod api_keys;
 pub mod crypto;
 pub mod lockout;
 pub mod mail;
+pub mod oidc;
 pub mod password;
 pub mod tokens;
 pub mod totp;

@@ -4,6 +4,7 @@ pub mod account;
 pub mod api_keys;
 pub mod introspect;
 pub mod login;
+pub mod oidc;
 pub mod refresh;
 pub mod status_sync;
 pub mod tenancy;

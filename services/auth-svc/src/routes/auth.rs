@@ -17,7 +17,7 @@ use crate::api::{
 use crate::client::ClientInfo;
 use crate::flows::account::{self, NewAccount, setup_done};
 use crate::flows::{login, refresh};
-use crate::store::{installation, users};
+use crate::store::{installation, oidc, users};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -41,7 +41,8 @@ async fn status(State(app): State<AppState>) -> Result<Json<StatusResponse>, Api
         auth_enabled: true,
         setup_complete: installation::setup_complete(app.platform.db.pool()).await?,
         registration_enabled: app.config.registration_enabled,
-        oidc_providers: Vec::new(),
+        oidc_providers: oidc::platform_buttons(&mut *app.platform.db.pool().acquire().await?)
+            .await?,
     }))
 }
 

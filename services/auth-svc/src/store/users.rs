@@ -17,12 +17,15 @@ pub struct User {
     pub totp_enabled: bool,
     pub slack_id: Option<String>,
     pub phone_number: Option<String>,
+    /// `{provider slug}:{sub}` of a linked OIDC identity.
+    pub oidc_subject: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
 }
 
 const COLUMNS: &str = "id, tenant_id, email, display_name, password_hash, is_active, is_admin, \
-                       platform_admin, totp_enabled, slack_id, phone_number, created_at, updated_at";
+                       platform_admin, totp_enabled, slack_id, phone_number, oidc_subject, created_at, \
+                       updated_at";
 
 pub struct NewUser<'a> {
     pub email: &'a str,
@@ -64,6 +67,37 @@ pub async fn find_by_email(conn: &mut PgConnection, email: &str) -> Result<Optio
     .bind(email)
     .fetch_optional(conn)
     .await?)
+}
+
+/// OIDC lookup across tenants: only works inside a `LookupTx` holding `app.oidc_subject`.
+pub async fn find_by_oidc_subject(
+    conn: &mut PgConnection,
+    subject: &str,
+) -> Result<Option<User>, ApiError> {
+    Ok(sqlx::query_as(&format!(
+        "select {COLUMNS} from auth.users where oidc_subject = $1"
+    ))
+    .bind(subject)
+    .fetch_optional(conn)
+    .await?)
+}
+
+/// Links an OIDC identity (`{slug}:{sub}`) to an account.
+pub async fn set_oidc_subject(tx: &mut TenantTx, id: &str, subject: &str) -> Result<(), ApiError> {
+    let tenant = tx.tenant().clone();
+    sqlx::query("update auth.users set oidc_subject = $3 where tenant_id = $1 and id = $2")
+        .bind(tenant.as_str())
+        .bind(id)
+        .bind(subject)
+        .execute(&mut **tx)
+        .await
+        .on_constraint("users_oidc_subject_key", || {
+            ApiError::conflict(
+                "account_conflict",
+                "this identity is linked to another account",
+            )
+        })?;
+    Ok(())
 }
 
 pub async fn get(tx: &mut TenantTx, id: &str) -> Result<Option<User>, ApiError> {

@@ -9,6 +9,7 @@ mod invitations;
 mod key_auth;
 mod key_cross_tenant;
 mod login;
+mod oidc;
 mod refresh;
 mod register;
 mod smtp_sink;

@@ -1,0 +1,312 @@
+//! Managing providers: tenant administrators manage their tenant's, platform administrators the
+//! platform's (`scope: platform`). Secrets are encrypted on the way in and masked on the way out.
+
+use kit::db::{LookupTx, TenantTx};
+use kit::{ApiError, TenantContext};
+use serde::Serialize;
+use sqlx::PgConnection;
+
+use crate::AppState;
+use crate::domain::crypto::mask;
+use crate::domain::oidc::{
+    self, CreateProvider, DEFAULT_SCOPES, ProviderScope, UpdateProvider, merge_optional,
+};
+use crate::domain::tokens::now_ms;
+use crate::flows::oidc::client;
+use crate::flows::tenancy::{require_admin, require_platform_admin};
+use crate::store::oidc::{self as store, Provider};
+
+/// A provider as administrators see it: the client secret only masked.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ProviderOut {
+    pub id: String,
+    pub slug: String,
+    pub name: String,
+    /// `tenant` or `platform`.
+    pub scope: &'static str,
+    pub tenant_id: Option<String>,
+    pub issuer_url: String,
+    pub client_id: String,
+    pub client_secret: String,
+    pub scopes: String,
+    pub button_text: Option<String>,
+    pub button_color: Option<String>,
+    pub icon_url: Option<String>,
+    pub auto_discovery: bool,
+    pub enabled: bool,
+    pub authorization_endpoint: Option<String>,
+    pub token_endpoint: Option<String>,
+    pub userinfo_endpoint: Option<String>,
+    pub jwks_uri: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// What `/test` found at the provider.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct DiscoveryReport {
+    pub status: &'static str,
+    pub issuer: String,
+    pub authorization_endpoint: String,
+    pub token_endpoint: Option<String>,
+    pub userinfo_endpoint: Option<String>,
+    pub jwks_uri: String,
+    /// Signing keys published at `jwksUri`.
+    pub keys: usize,
+}
+
+/// The stored client secret in clear (for the token exchange and for masking).
+pub fn reveal(app: &AppState, p: &Provider) -> Result<String, ApiError> {
+    app.secrets
+        .decrypt(&p.client_secret)
+        .map_err(ApiError::internal)
+}
+
+fn out(app: &AppState, p: Provider) -> Result<ProviderOut, ApiError> {
+    let secret = mask(&reveal(app, &p)?);
+    Ok(ProviderOut {
+        scope: if p.tenant_id.is_some() {
+            "tenant"
+        } else {
+            "platform"
+        },
+        client_secret: secret,
+        id: p.id,
+        slug: p.slug,
+        name: p.name,
+        tenant_id: p.tenant_id,
+        issuer_url: p.issuer_url,
+        client_id: p.client_id,
+        scopes: p.scopes,
+        button_text: p.button_text,
+        button_color: p.button_color,
+        icon_url: p.icon_url,
+        auto_discovery: p.auto_discovery,
+        enabled: p.enabled,
+        authorization_endpoint: p.authorization_endpoint,
+        token_endpoint: p.token_endpoint,
+        userinfo_endpoint: p.userinfo_endpoint,
+        jwks_uri: p.jwks_uri,
+        created_at: p.created_at,
+        updated_at: p.updated_at,
+    })
+}
+
+/// The transaction a provider is changed in: the owning tenant's, or platform scope.
+enum OwnerTx {
+    Tenant(TenantTx),
+    Platform(LookupTx),
+}
+
+impl OwnerTx {
+    /// Checks the caller may manage providers of `scope` and opens the matching transaction.
+    async fn open(
+        app: &AppState,
+        ctx: &TenantContext,
+        scope: ProviderScope,
+    ) -> Result<Self, ApiError> {
+        match scope {
+            ProviderScope::Tenant => {
+                let mut tx = app.platform.db.begin_tenant(ctx).await?;
+                require_admin(&mut tx, ctx).await?;
+                Ok(Self::Tenant(tx))
+            }
+            ProviderScope::Platform => {
+                require_platform_admin(app, ctx).await?;
+                let pool = app.platform.db.pool();
+                Ok(Self::Platform(
+                    LookupTx::begin(pool, "app.scope", "platform").await?,
+                ))
+            }
+        }
+    }
+
+    fn owner(&self) -> Option<String> {
+        match self {
+            Self::Tenant(tx) => Some(tx.tenant().to_string()),
+            Self::Platform(_) => None,
+        }
+    }
+
+    fn conn(&mut self) -> &mut PgConnection {
+        match self {
+            Self::Tenant(tx) => tx,
+            Self::Platform(tx) => tx,
+        }
+    }
+
+    async fn commit(self) -> Result<(), ApiError> {
+        match self {
+            Self::Tenant(tx) => tx.commit().await?,
+            Self::Platform(tx) => tx.commit().await?,
+        }
+        Ok(())
+    }
+}
+
+fn not_found() -> ApiError {
+    ApiError::not_found("OIDC provider not found")
+}
+
+/// Opens the transaction for an existing provider: the caller's tenant's own (tenant admin) or
+/// a platform provider (platform admin). Another tenant's provider is invisible: 404.
+async fn open_existing(
+    app: &AppState,
+    ctx: &TenantContext,
+    id: &str,
+) -> Result<(OwnerTx, Provider), ApiError> {
+    let mut tx = app.platform.db.begin_tenant(ctx).await?;
+    let found = store::get_visible(&mut tx, ctx.tenant_id.as_str(), id)
+        .await?
+        .ok_or_else(not_found)?;
+    tx.commit().await?;
+    let scope = match found.tenant_id {
+        Some(_) => ProviderScope::Tenant,
+        None => ProviderScope::Platform,
+    };
+    let mut owner = OwnerTx::open(app, ctx, scope).await?;
+    let owner_id = owner.owner();
+    let current = store::get(owner.conn(), owner_id.as_deref(), id)
+        .await?
+        .ok_or_else(not_found)?;
+    Ok((owner, current))
+}
+
+/// URLs the server fetches must be https unless the installation allows http (development).
+fn check_urls(app: &AppState, p: &Provider) -> Result<(), ApiError> {
+    oidc::manual_endpoints_complete(
+        p.auto_discovery,
+        p.authorization_endpoint.as_deref(),
+        p.token_endpoint.as_deref(),
+        p.jwks_uri.as_deref(),
+    )
+    .and_then(|()| {
+        oidc::require_tls(
+            &[
+                ("issuerUrl", Some(&p.issuer_url)),
+                ("tokenEndpoint", p.token_endpoint.as_deref()),
+                ("userinfoEndpoint", p.userinfo_endpoint.as_deref()),
+                ("jwksUri", p.jwks_uri.as_deref()),
+            ],
+            app.config.oidc_allow_insecure_http,
+        )
+    })
+    .map_err(ApiError::validation)
+}
+
+pub async fn list(
+    app: &AppState,
+    ctx: &TenantContext,
+    scope: ProviderScope,
+) -> Result<Vec<ProviderOut>, ApiError> {
+    let mut tx = OwnerTx::open(app, ctx, scope).await?;
+    let owner = tx.owner();
+    let rows = store::list(tx.conn(), owner.as_deref()).await?;
+    tx.commit().await?;
+    rows.into_iter().map(|p| out(app, p)).collect()
+}
+
+pub async fn create(
+    app: &AppState,
+    ctx: &TenantContext,
+    req: CreateProvider,
+) -> Result<ProviderOut, ApiError> {
+    let mut tx = OwnerTx::open(app, ctx, req.scope).await?;
+    let now = now_ms();
+    let clean = |v: Option<String>| merge_optional(None, v.as_deref());
+    let row = Provider {
+        id: oidc::new_provider_id(),
+        tenant_id: tx.owner(),
+        slug: req.slug,
+        name: req.name.trim().to_owned(),
+        issuer_url: req.issuer_url,
+        client_id: req.client_id,
+        client_secret: app.secrets.encrypt(&req.client_secret),
+        authorization_endpoint: clean(req.authorization_endpoint),
+        token_endpoint: clean(req.token_endpoint),
+        userinfo_endpoint: clean(req.userinfo_endpoint),
+        jwks_uri: clean(req.jwks_uri),
+        scopes: req.scopes.unwrap_or_else(|| DEFAULT_SCOPES.to_owned()),
+        button_text: clean(req.button_text),
+        button_color: clean(req.button_color),
+        icon_url: clean(req.icon_url),
+        auto_discovery: req.auto_discovery.unwrap_or(true),
+        enabled: req.enabled.unwrap_or(true),
+        created_at: now,
+        updated_at: now,
+    };
+    check_urls(app, &row)?;
+    let saved = store::insert(tx.conn(), &row).await?;
+    tx.commit().await?;
+    tracing::info!(provider = %saved.id, slug = %saved.slug, tenant = ?saved.tenant_id, "OIDC provider created");
+    out(app, saved)
+}
+
+pub async fn update(
+    app: &AppState,
+    ctx: &TenantContext,
+    id: &str,
+    req: UpdateProvider,
+) -> Result<ProviderOut, ApiError> {
+    let (mut tx, mut p) = open_existing(app, ctx, id).await?;
+    if let Some(secret) = req.client_secret.as_deref()
+        && secret != mask(&reveal(app, &p)?)
+    {
+        p.client_secret = app.secrets.encrypt(secret);
+    }
+    p.name = req.name.map_or(p.name, |n| n.trim().to_owned());
+    p.issuer_url = req.issuer_url.unwrap_or(p.issuer_url);
+    p.client_id = req.client_id.unwrap_or(p.client_id);
+    p.scopes = req.scopes.unwrap_or(p.scopes);
+    p.button_text = merge_optional(p.button_text, req.button_text.as_deref());
+    p.button_color = merge_optional(p.button_color, req.button_color.as_deref());
+    p.icon_url = merge_optional(p.icon_url, req.icon_url.as_deref());
+    p.authorization_endpoint = merge_optional(
+        p.authorization_endpoint,
+        req.authorization_endpoint.as_deref(),
+    );
+    p.token_endpoint = merge_optional(p.token_endpoint, req.token_endpoint.as_deref());
+    p.userinfo_endpoint = merge_optional(p.userinfo_endpoint, req.userinfo_endpoint.as_deref());
+    p.jwks_uri = merge_optional(p.jwks_uri, req.jwks_uri.as_deref());
+    p.auto_discovery = req.auto_discovery.unwrap_or(p.auto_discovery);
+    p.enabled = req.enabled.unwrap_or(p.enabled);
+    p.updated_at = now_ms();
+    check_urls(app, &p)?;
+    let saved = store::update(tx.conn(), &p).await?.ok_or_else(not_found)?;
+    tx.commit().await?;
+    out(app, saved)
+}
+
+pub async fn delete(app: &AppState, ctx: &TenantContext, id: &str) -> Result<(), ApiError> {
+    let (mut tx, p) = open_existing(app, ctx, id).await?;
+    if !store::delete(tx.conn(), p.tenant_id.as_deref(), &p.id).await? {
+        return Err(not_found());
+    }
+    tx.commit().await?;
+    tracing::info!(provider = %p.id, slug = %p.slug, "OIDC provider deleted");
+    Ok(())
+}
+
+/// Loads the provider's metadata and keys exactly as a login would, and reports them.
+pub async fn test(
+    app: &AppState,
+    ctx: &TenantContext,
+    id: &str,
+) -> Result<DiscoveryReport, ApiError> {
+    let (tx, p) = open_existing(app, ctx, id).await?;
+    tx.commit().await?;
+    let meta = client::metadata(&app.oidc, &p)
+        .await
+        .map_err(|e| ApiError::bad_request("discovery_failed", e.to_string()))?;
+    Ok(DiscoveryReport {
+        status: "ok",
+        issuer: meta.issuer().to_string(),
+        authorization_endpoint: meta.authorization_endpoint().to_string(),
+        token_endpoint: meta.token_endpoint().map(ToString::to_string),
+        userinfo_endpoint: meta.userinfo_endpoint().map(ToString::to_string),
+        jwks_uri: meta.jwks_uri().to_string(),
+        keys: meta.jwks().keys().len(),
+    })
+}

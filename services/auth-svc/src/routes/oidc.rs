@@ -1,0 +1,75 @@
+//! `/v1/auth/oidc/{slug}/authorize|callback`: the browser's round trip through a provider.
+
+use axum::Router;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use kit::ApiError;
+use serde::Deserialize;
+
+use crate::AppState;
+use crate::client::ClientInfo;
+use crate::flows::oidc::login::{self, CallbackQuery};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/v1/auth/oidc/{slug}/authorize", get(authorize))
+        .route("/v1/auth/oidc/{slug}/callback", get(callback))
+}
+
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(authorize, callback))]
+pub struct ApiDoc;
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct AuthorizeQuery {
+    /// A path on the dashboard to return to after signing in (e.g. `/projects`).
+    pub redirect: Option<String>,
+}
+
+/// A 302 that is never cached and never leaks its URL (it may carry tokens) as a Referer.
+fn found(location: &str) -> Result<Response, ApiError> {
+    let location = HeaderValue::from_str(location).map_err(ApiError::internal)?;
+    Ok((
+        StatusCode::FOUND,
+        [
+            (header::LOCATION, location),
+            (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+            (
+                header::REFERRER_POLICY,
+                HeaderValue::from_static("no-referrer"),
+            ),
+        ],
+    )
+        .into_response())
+}
+
+/// Sends the browser to the provider (PKCE S256, state and nonce; the login has 5 minutes).
+#[utoipa::path(get, path = "/v1/auth/oidc/{slug}/authorize", tag = "auth", params(AuthorizeQuery),
+    responses((status = 302, description = "to the provider, or to the dashboard with `#error=`"),
+    (status = 404, body = kit::error::ErrorBody), (status = 422, body = kit::error::ErrorBody)))]
+async fn authorize(
+    State(app): State<AppState>,
+    Path(slug): Path<String>,
+    Query(q): Query<AuthorizeQuery>,
+) -> Result<Response, ApiError> {
+    found(&login::authorize(&app, &slug, q.redirect.as_deref()).await?)
+}
+
+/// Where the provider sends the browser back; always 302 to the dashboard's `/auth/callback`
+/// with `#accessToken=…&refreshToken=…&expiresIn=…&tenantId=…`,
+/// `#requiresTOTP=true&pendingToken=…` or `#error=<code>`.
+#[utoipa::path(get, path = "/v1/auth/oidc/{slug}/callback", tag = "auth", params(CallbackQuery),
+    responses((status = 302, description = "to the dashboard with the outcome in the fragment")))]
+async fn callback(
+    State(app): State<AppState>,
+    Path(slug): Path<String>,
+    client: ClientInfo,
+    query: Result<Query<CallbackQuery>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    // A query that does not parse is answered like a missing code: back to the dashboard.
+    let q = query.map(|Query(q)| q).unwrap_or_default();
+    found(&login::callback(&app, &slug, q, &client).await)
+}

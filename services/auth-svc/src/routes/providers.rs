@@ -1,0 +1,126 @@
+//! `/v1/auth/providers`: OIDC providers of the caller's tenant (tenant administrators) or of the
+//! platform (`?scope=platform` / `"scope": "platform"`, platform administrators).
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use kit::ApiError;
+use kit::extract::ValidJson;
+use serde::{Deserialize, Serialize};
+
+use crate::AppState;
+use crate::client::UserContext;
+use crate::domain::oidc::{CreateProvider, ProviderScope, UpdateProvider};
+use crate::flows::oidc::providers::{self, DiscoveryReport, ProviderOut};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/v1/auth/providers", get(list).post(create))
+        .route(
+            "/v1/auth/providers/{provider_id}",
+            put(update).delete(remove),
+        )
+        .route("/v1/auth/providers/{provider_id}/test", post(test))
+}
+
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(list, create, update, remove, test))]
+pub struct ApiDoc;
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ScopeQuery {
+    /// `tenant` (default) or `platform`.
+    #[serde(default)]
+    #[param(value_type = Option<String>)]
+    pub scope: ProviderScope,
+}
+
+/// A changed provider with the outcome, as the reference answers (`id`, `slug`, `status`).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Changed {
+    pub status: &'static str,
+    #[serde(flatten)]
+    pub provider: ProviderOut,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Deleted {
+    pub id: String,
+    pub status: &'static str,
+}
+
+/// The providers of the caller's tenant, or of the platform; client secrets masked.
+#[utoipa::path(get, path = "/v1/auth/providers", tag = "auth", params(ScopeQuery),
+    security(("bearer" = [])), responses((status = 200, body = [ProviderOut]),
+    (status = 403, body = kit::error::ErrorBody)))]
+async fn list(
+    State(app): State<AppState>,
+    UserContext(ctx): UserContext,
+    Query(q): Query<ScopeQuery>,
+) -> Result<Json<Vec<ProviderOut>>, ApiError> {
+    Ok(Json(providers::list(&app, &ctx, q.scope).await?))
+}
+
+/// Adds a provider; its slug is unique across the installation.
+#[utoipa::path(post, path = "/v1/auth/providers", tag = "auth", request_body = CreateProvider,
+    security(("bearer" = [])), responses((status = 201, body = Changed),
+    (status = 409, body = kit::error::ErrorBody), (status = 422, body = kit::error::ErrorBody)))]
+async fn create(
+    State(app): State<AppState>,
+    UserContext(ctx): UserContext,
+    ValidJson(req): ValidJson<CreateProvider>,
+) -> Result<(StatusCode, Json<Changed>), ApiError> {
+    let provider = providers::create(&app, &ctx, req).await?;
+    let body = Changed {
+        status: "created",
+        provider,
+    };
+    Ok((StatusCode::CREATED, Json(body)))
+}
+
+/// Changes a provider (the slug stays: it names linked identities).
+#[utoipa::path(put, path = "/v1/auth/providers/{provider_id}", tag = "auth",
+    request_body = UpdateProvider, security(("bearer" = [])),
+    responses((status = 200, body = Changed), (status = 404, body = kit::error::ErrorBody)))]
+async fn update(
+    State(app): State<AppState>,
+    UserContext(ctx): UserContext,
+    Path(id): Path<String>,
+    ValidJson(req): ValidJson<UpdateProvider>,
+) -> Result<Json<Changed>, ApiError> {
+    let provider = providers::update(&app, &ctx, &id, req).await?;
+    Ok(Json(Changed {
+        status: "updated",
+        provider,
+    }))
+}
+
+/// Removes a provider. Accounts linked to it keep their other ways to sign in.
+#[utoipa::path(delete, path = "/v1/auth/providers/{provider_id}", tag = "auth",
+    security(("bearer" = [])),
+    responses((status = 200, body = Deleted), (status = 404, body = kit::error::ErrorBody)))]
+async fn remove(
+    State(app): State<AppState>,
+    UserContext(ctx): UserContext,
+    Path(id): Path<String>,
+) -> Result<Json<Deleted>, ApiError> {
+    providers::delete(&app, &ctx, &id).await?;
+    Ok(Json(Deleted {
+        id,
+        status: "deleted",
+    }))
+}
+
+/// Loads the provider's configuration and signing keys as a login would; 400 when that fails.
+#[utoipa::path(post, path = "/v1/auth/providers/{provider_id}/test", tag = "auth",
+    security(("bearer" = [])), responses((status = 200, body = DiscoveryReport),
+    (status = 400, body = kit::error::ErrorBody), (status = 404, body = kit::error::ErrorBody)))]
+async fn test(
+    State(app): State<AppState>,
+    UserContext(ctx): UserContext,
+    Path(id): Path<String>,
+) -> Result<Json<DiscoveryReport>, ApiError> {
+    Ok(Json(providers::test(&app, &ctx, &id).await?))
+}

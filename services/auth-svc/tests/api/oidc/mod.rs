@@ -1,0 +1,116 @@
+//! OIDC sign-in against a local fake provider (real openidconnect client code end to end).
+
+mod fake;
+mod login;
+mod providers;
+
+use std::collections::HashMap;
+
+use kit::testing::TestApp;
+use openidconnect::url::Url;
+use serde_json::{Value, json};
+
+use crate::helpers::*;
+pub use fake::{CLIENT_ID, CLIENT_SECRET, FakeIdp, FakeUser, Tamper};
+
+pub const DASHBOARD: &str = "http://dash.test";
+/// The public URL the provider sends browsers back to; the "browser" maps it to the test server.
+pub const PUBLIC_API: &str = "http://api.test";
+
+pub async fn spawn_oidc(extra: Value) -> TestApp {
+    let mut config = json!({
+        "oidc_allow_insecure_http": true,
+        "dashboard_url": DASHBOARD,
+        "public_api_url": PUBLIC_API,
+    });
+    if let (Some(c), Some(e)) = (config.as_object_mut(), extra.as_object()) {
+        c.extend(e.clone());
+    }
+    spawn_with(config).await
+}
+
+pub fn provider_body(idp: &FakeIdp, slug: &str) -> Value {
+    json!({
+        "name": format!("IdP {slug}"),
+        "slug": slug,
+        "issuerUrl": idp.issuer,
+        "clientId": CLIENT_ID,
+        "clientSecret": CLIENT_SECRET,
+        "buttonText": "Sign in with IdP",
+        "buttonColor": "#123abc",
+    })
+}
+
+/// Creates a provider (with `extra` fields merged in) and returns its id.
+pub async fn create_provider(app: &TestApp, token: &str, body: Value) -> String {
+    let (status, created) = send(app, "POST", "/v1/auth/providers", token, Some(body)).await;
+    assert_eq!(status, 201, "{created}");
+    created["id"].as_str().expect("id").to_owned()
+}
+
+/// The installation's platform administrator (the setup user).
+pub async fn platform_admin(app: &TestApp) -> Value {
+    let (status, body) = post(
+        app,
+        "/v1/auth/setup",
+        json!({"email": "root@djinn.test", "password": PASSWORD}),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    body
+}
+
+/// A browser that does not follow redirects: each hop is looked at.
+pub fn browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+}
+
+/// GET `url`, expecting a 302; returns the Location.
+pub async fn hop(url: &str) -> String {
+    let res = browser().get(url).send().await.expect("send");
+    let status = res.status();
+    let location = res
+        .headers()
+        .get("location")
+        .map(|v| v.to_str().expect("ascii").to_owned());
+    assert_eq!(status, 302, "{url} -> {:?}", res.text().await);
+    location.expect("location")
+}
+
+/// Our callback URL as the provider sent it, pointed at the test server.
+pub fn to_test_server(app: &TestApp, public: &str) -> String {
+    let rest = public.strip_prefix(PUBLIC_API).expect("public API URL");
+    format!("{}{rest}", app.client.base_url())
+}
+
+pub fn params(url: &Url) -> HashMap<String, String> {
+    url.query_pairs().into_owned().collect()
+}
+
+/// The key/value pairs of a dashboard location's fragment.
+pub fn fragment(location: &str) -> HashMap<String, String> {
+    let url = Url::parse(location).expect("url");
+    assert_eq!(
+        format!("{}{}", url.origin().ascii_serialization(), url.path()),
+        format!("{DASHBOARD}/auth/callback"),
+        "{location}"
+    );
+    assert_eq!(url.query(), None, "nothing in the query: {location}");
+    openidconnect::url::form_urlencoded::parse(url.fragment().unwrap_or_default().as_bytes())
+        .into_owned()
+        .collect()
+}
+
+/// The whole browser round trip: authorize → provider → callback; the dashboard location.
+pub async fn sign_in(app: &TestApp, slug: &str) -> String {
+    let to_idp = hop(&format!(
+        "{}/v1/auth/oidc/{slug}/authorize",
+        app.client.base_url()
+    ))
+    .await;
+    let back = hop(&to_idp).await;
+    hop(&to_test_server(app, &back)).await
+}
