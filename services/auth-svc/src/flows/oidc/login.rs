@@ -69,7 +69,7 @@ fn redirect_url(app: &AppState, slug: &str) -> Result<RedirectUrl, ApiError> {
     RedirectUrl::new(format!("{base}/v1/auth/oidc/{slug}/callback")).map_err(ApiError::internal)
 }
 
-/// The provider's client, or `Err(location)` sending the browser back with an error.
+/// The provider's client; `provider_unavailable` when its metadata or keys cannot be loaded.
 async fn provider_client(app: &AppState, p: &Provider) -> Result<ProviderClient, ApiError> {
     let meta = client::metadata(&app.oidc, p).await.map_err(|e| {
         tracing::warn!(provider = %p.slug, error = %e, "OIDC provider unavailable");

@@ -1,8 +1,10 @@
 //! OIDC sign-in against a local fake provider (real openidconnect client code end to end).
 
 mod fake;
+mod isolation;
 mod login;
 mod providers;
+mod refusals;
 
 use std::collections::HashMap;
 
@@ -113,4 +115,26 @@ pub async fn sign_in(app: &TestApp, slug: &str) -> String {
     .await;
     let back = hop(&to_idp).await;
     hop(&to_test_server(app, &back)).await
+}
+
+/// A platform provider `slug` at `idp`, created by the installation's platform administrator.
+pub async fn platform_provider(app: &TestApp, idp: &FakeIdp, slug: &str) -> Value {
+    let root = platform_admin(app).await;
+    let mut body = provider_body(idp, slug);
+    body["scope"] = json!("platform");
+    create_provider(app, &access(&root), body).await;
+    root
+}
+
+pub async fn users_count(app: &TestApp) -> i64 {
+    count(app, "select count(*) from auth.users").await
+}
+
+/// The linked OIDC identity of the account with `email`.
+pub async fn oidc_subject(app: &TestApp, email: &str) -> Option<String> {
+    sqlx::query_scalar("select oidc_subject from auth.users where email = $1")
+        .bind(email)
+        .fetch_one(&app.db.admin)
+        .await
+        .expect("user")
 }
