@@ -158,6 +158,16 @@ async fn bad_provider_input_is_refused_and_writes_nothing() {
             "{body} -> {answer}"
         );
     }
+    let mut missing = with(json!({}));
+    missing.as_object_mut().expect("object").remove("clientId");
+    let (status, answer) = send(&app, "POST", "/v1/auth/providers", &t, Some(missing)).await;
+    assert_eq!(status, 422, "{answer}");
+    assert!(
+        answer["detail"]
+            .as_str()
+            .expect("detail")
+            .contains("clientId")
+    );
     let (status, body) = send(
         &app,
         "POST",
