@@ -212,11 +212,7 @@ async fn totp_users_get_the_second_factor_challenge() {
     let app = spawn_oidc(json!({})).await;
     let idp = FakeIdp::start().await;
     platform_provider(&app, &idp, "company").await;
-    register(&app, "careful@example.com").await;
-    sqlx::query("update auth.users set totp_enabled = true where email = 'careful@example.com'")
-        .execute(&app.db.admin)
-        .await
-        .expect("totp");
+    let careful = crate::totp::enabled(&app, "careful@example.com").await;
     idp.log_in_as(FakeUser::new("c-1", "careful@example.com"));
     let f = fragment(&sign_in(&app, "company").await);
     assert_eq!(
@@ -225,8 +221,14 @@ async fn totp_users_get_the_second_factor_challenge() {
         "{f:?}"
     );
     assert!(!f.contains_key("accessToken") && !f.contains_key("refreshToken"));
-    let (status, _) = send(&app, "GET", "/v1/auth/me", &f["pendingToken"], None).await;
+    let pending = &f["pendingToken"];
+    let (status, _) = send(&app, "GET", "/v1/auth/me", pending, None).await;
     assert_eq!(status, 401, "a pending token is not an access token");
+    // The second factor finishes the login as for a password login.
+    let code = crate::totp::code(&careful.secret, 0);
+    let (status, tokens) = crate::totp::login_totp(&app, pending, &code).await;
+    assert_eq!(status, 200, "{tokens}");
+    assert_eq!(tokens["user"]["id"], careful.user_id());
 }
 
 #[tokio::test]
