@@ -145,3 +145,48 @@ async fn service_roles_are_neither_owners_nor_bypass_rls() {
     .expect("owners");
     assert_eq!(owned, 0);
 }
+
+#[tokio::test]
+async fn global_rows_are_readable_by_every_tenant_and_writable_by_none() {
+    let db = TestDb::create().await;
+    let (a, _) = db.create_tenant("Alpha").await;
+    sqlx::raw_sql(
+        "create table agent.catalog (id text primary key, tenant_id varchar(64), name text not null);
+         select djb.enable_tenant_rls('agent.catalog', true);
+         insert into agent.catalog values ('g1', null, 'global');",
+    )
+    .execute(&db.admin)
+    .await
+    .expect("set up");
+    let pool = db.pool_as("agent_svc").await;
+    let mut tx = TenantTx::begin(&pool, &a).await.expect("begin");
+    sqlx::query("insert into agent.catalog values ('t1', $1, 'mine')")
+        .bind(a.as_str())
+        .execute(&mut *tx)
+        .await
+        .expect("own row");
+    let visible: Vec<String> = sqlx::query_scalar("select id from agent.catalog order by id")
+        .fetch_all(&mut *tx)
+        .await
+        .expect("select");
+    assert_eq!(visible, ["g1", "t1"]);
+    let changed = sqlx::query("update agent.catalog set name = 'pwned' where id = 'g1'")
+        .execute(&mut *tx)
+        .await
+        .expect("update runs")
+        .rows_affected();
+    let deleted = sqlx::query("delete from agent.catalog where id = 'g1'")
+        .execute(&mut *tx)
+        .await
+        .expect("delete runs")
+        .rows_affected();
+    assert_eq!(
+        (changed, deleted),
+        (0, 0),
+        "global rows are read-only for tenants"
+    );
+    let claim = sqlx::query("insert into agent.catalog values ('g2', null, 'fake global')")
+        .execute(&mut *tx)
+        .await;
+    assert!(claim.is_err(), "a tenant cannot create global rows");
+}
