@@ -2,11 +2,10 @@
 
 use std::net::{IpAddr, SocketAddr};
 
-use axum::extract::{ConnectInfo, FromRef, FromRequestParts};
+use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::header;
 use axum::http::request::Parts;
-use kit::auth::TokenKind;
-use kit::{ApiError, Platform, TenantContext};
+use kit::ApiError;
 
 use crate::AppState;
 
@@ -35,22 +34,6 @@ impl FromRequestParts<AppState> for ClientInfo {
     }
 }
 
-/// A signed-in person (not an agent or service key).
-#[derive(Debug, Clone)]
-pub struct UserContext(pub TenantContext);
-
-impl<S> FromRequestParts<S> for UserContext
-where
-    S: Send + Sync,
-    Platform: FromRef<S>,
-{
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
-        let ctx = TenantContext::from_request_parts(parts, state).await?;
-        if ctx.kind() != TokenKind::User {
-            return Err(ApiError::forbidden("this endpoint is for users only"));
-        }
-        Ok(Self(ctx))
-    }
-}
+/// A user of the tenant (signed in, or with a user API key); kit's extractor under the name
+/// auth-svc's handlers use.
+pub use kit::auth::scope::UserOnly as UserContext;
