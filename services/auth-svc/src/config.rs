@@ -31,6 +31,9 @@ pub struct AuthConfig {
     /// Trust the last `X-Forwarded-For` hop (set by our HAProxy) as the client address.
     #[serde(default = "yes")]
     pub trust_forwarded_for: bool,
+    pub password_hash_threads: Option<usize>,
+    #[serde(default = "default_hash_queue")]
+    pub password_hash_queue: usize,
     #[serde(default = "default_totp_issuer")]
     pub auth_totp_issuer: String,
     /// How often every non-active tenant's status is rewritten to Redis (also once at start).
@@ -87,6 +90,9 @@ fn default_lockout_cap() -> u64 {
 fn default_status_sync() -> u64 {
     60
 }
+fn default_hash_queue() -> usize {
+    32
+}
 fn default_totp_issuer() -> String {
     "DjinnBot".to_owned()
 }
@@ -113,6 +119,16 @@ fn default_oidc_timeout() -> u64 {
 }
 
 impl AuthConfig {
+    /// The argon2 pool: `PASSWORD_HASH_THREADS` workers (default: one per core) and at most
+    /// `PASSWORD_HASH_QUEUE` hashes waiting or running (default 32; beyond it: 503 `busy`).
+    pub fn hasher(&self) -> std::io::Result<crate::domain::password::Hasher> {
+        let cores = std::thread::available_parallelism().map_or(2, usize::from);
+        crate::domain::password::Hasher::new(
+            self.password_hash_threads.unwrap_or(cores),
+            self.password_hash_queue,
+        )
+    }
+
     pub fn load() -> Result<Self, kit::config::ConfigError> {
         kit::config::load()
     }

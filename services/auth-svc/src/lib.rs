@@ -26,6 +26,7 @@ use utoipa::OpenApi;
 
 use crate::config::AuthConfig;
 use crate::domain::crypto::SecretBox;
+use crate::domain::password::Hasher;
 use crate::flows::oidc::OidcHttp;
 
 pub const SERVICE: ServiceInfo = ServiceInfo {
@@ -41,6 +42,8 @@ pub struct AppState {
     pub secrets: Arc<SecretBox>,
     /// HTTP client for OIDC providers (one connection pool for all of them).
     pub oidc: OidcHttp,
+    /// The bounded argon2 pool (see domain::password).
+    pub hasher: Hasher,
 }
 
 impl AppState {
@@ -48,8 +51,10 @@ impl AppState {
     pub fn new(platform: Platform, config: AuthConfig) -> anyhow::Result<Self> {
         let secrets = config.secret_box()?;
         let oidc = OidcHttp::new(Duration::from_secs(config.oidc_http_timeout_secs))?;
+        let hasher = config.hasher()?;
         Ok(Self {
             oidc,
+            hasher,
             platform,
             config: Arc::new(config),
             secrets: Arc::new(secrets),
@@ -85,6 +90,7 @@ pub async fn run(
     let auth = AuthConfig::load()?;
     let secrets = Arc::new(auth.secret_box()?);
     let oidc = OidcHttp::new(Duration::from_secs(auth.oidc_http_timeout_secs))?;
+    let hasher = auth.hasher()?;
     let auth = Arc::new(auth);
     let sync_stop = shutdown.clone();
     kit::run_service(SERVICE, config, listener, shutdown, |platform| {
@@ -93,6 +99,7 @@ pub async fn run(
             config: auth,
             secrets,
             oidc,
+            hasher,
         };
         flows::status_sync::spawn(state.clone(), state.config.status_sync_every(), sync_stop);
         router(state)

@@ -1,43 +1,120 @@
-//! Argon2id with OWASP's parameters (19 MiB, 2 iterations, 1 lane), run off the async runtime:
-//! a hash takes tens of milliseconds of CPU and would otherwise stall every other request.
+//! Argon2id with OWASP's parameters (19 MiB, 2 iterations, 1 lane).
+//!
+//! Each hash takes ~19 MiB and tens of milliseconds of CPU. Hashing runs on a small dedicated
+//! pool (one thread per core by default) behind a bounded queue: concurrency — and so memory —
+//! stays fixed however many logins arrive, the async runtime never stalls, and a flood beyond
+//! the queue is answered 503 at once instead of piling up threads (`spawn_blocking` would
+//! start up to 512, each keeping a 19 MiB allocator arena).
+
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
 
 use argon2::password_hash::{PasswordHasher, PasswordVerifier, phc::PasswordHash};
 use argon2::{Algorithm, Argon2, Params, Version};
+use axum::http::StatusCode;
 use kit::ApiError;
 
-fn hasher() -> Argon2<'static> {
+type Job = Box<dyn FnOnce() + Send>;
+
+#[derive(Clone)]
+pub struct Hasher {
+    jobs: mpsc::Sender<Job>,
+    queue: Arc<tokio::sync::Semaphore>,
+}
+
+impl std::fmt::Debug for Hasher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Hasher").finish_non_exhaustive()
+    }
+}
+
+fn argon() -> Argon2<'static> {
     // Fixed, valid parameters: Params::new only fails for out-of-range values.
     let params = Params::new(19_456, 2, 1, None).unwrap_or_default();
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
 }
 
-pub async fn hash(password: String) -> Result<String, ApiError> {
-    tokio::task::spawn_blocking(move || {
-        hasher()
-            .hash_password(password.as_bytes())
-            .map(|h| h.to_string())
-            .map_err(|e| ApiError::internal(anyhow::anyhow!("argon2: {e}")))
-    })
-    .await
-    .map_err(ApiError::internal)?
+impl Hasher {
+    /// `threads` workers; at most `queue` hashes waiting or running at once.
+    pub fn new(threads: usize, queue: usize) -> std::io::Result<Self> {
+        let (tx, rx) = mpsc::channel::<Job>();
+        let rx = Arc::new(Mutex::new(rx));
+        for n in 0..threads.max(1) {
+            let rx = rx.clone();
+            std::thread::Builder::new()
+                .name(format!("argon2-{n}"))
+                .spawn(move || {
+                    loop {
+                        // The lock is held only while waiting; the job runs without it.
+                        let job = match rx.lock() {
+                            Ok(rx) => rx.recv(),
+                            Err(_) => return,
+                        };
+                        match job {
+                            Ok(job) => job(),
+                            Err(_) => return, // every Hasher dropped
+                        }
+                    }
+                })?;
+        }
+        Ok(Self {
+            jobs: tx,
+            queue: Arc::new(tokio::sync::Semaphore::new(queue.max(1))),
+        })
+    }
+
+    async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, ApiError> {
+        let _slot = self.queue.try_acquire().map_err(|_| busy())?;
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        self.jobs
+            .send(Box::new(move || {
+                let _ = tx.send(work());
+            }))
+            .map_err(|_| ApiError::internal(anyhow::anyhow!("password hasher stopped")))?;
+        rx.await.map_err(ApiError::internal)
+    }
+
+    pub async fn hash(&self, password: String) -> Result<String, ApiError> {
+        self.run(move || {
+            argon()
+                .hash_password(password.as_bytes())
+                .map(|h| h.to_string())
+                .map_err(|e| ApiError::internal(anyhow::anyhow!("argon2: {e}")))
+        })
+        .await?
+    }
+
+    /// Verifies `password` against `stored`; with no stored hash (unknown account, OIDC-only
+    /// user) it spends the same work on a dummy hash so timing does not tell accounts apart.
+    pub async fn verify(&self, password: String, stored: Option<String>) -> Result<bool, ApiError> {
+        self.run(move || {
+            let (hash, real) = match stored {
+                Some(h) => (h, true),
+                None => (DUMMY_HASH.to_owned(), false),
+            };
+            let Ok(parsed) = PasswordHash::new(&hash) else {
+                return false;
+            };
+            argon()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok()
+                && real
+        })
+        .await
+    }
 }
 
-/// Verifies `password` against `stored`; with no stored hash (unknown account, OIDC-only user)
-/// it still spends the same work on a dummy hash so timing does not tell accounts apart.
-pub async fn verify(password: String, stored: Option<String>) -> Result<bool, ApiError> {
-    tokio::task::spawn_blocking(move || {
-        let argon = hasher();
-        let (hash, real) = match stored {
-            Some(h) => (h, true),
-            None => (DUMMY_HASH.to_owned(), false),
-        };
-        let Ok(parsed) = PasswordHash::new(&hash) else {
-            return Ok(false);
-        };
-        Ok(argon.verify_password(password.as_bytes(), &parsed).is_ok() && real)
-    })
-    .await
-    .map_err(ApiError::internal)?
+fn busy() -> ApiError {
+    ApiError::Client {
+        status: StatusCode::SERVICE_UNAVAILABLE,
+        code: "busy",
+        detail: "too many sign-ins in progress, retry shortly".to_owned(),
+        errors: Vec::new(),
+        retry_after: Some(1),
+    }
 }
 
 /// A hash of a random password with the same parameters.
@@ -49,16 +126,23 @@ mod tests {
 
     #[tokio::test]
     async fn hashes_verify_and_differ() {
-        let a = hash("correct horse".to_owned()).await.expect("hash");
-        let b = hash("correct horse".to_owned()).await.expect("hash");
+        let hasher = Hasher::new(1, 4).expect("pool");
+        let a = hasher.hash("correct horse".to_owned()).await.expect("hash");
+        let b = hasher.hash("correct horse".to_owned()).await.expect("hash");
         assert_ne!(a, b, "salted");
         assert!(a.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
         assert!(
-            verify("correct horse".to_owned(), Some(a.clone()))
+            hasher
+                .verify("correct horse".to_owned(), Some(a.clone()))
                 .await
                 .expect("verify")
         );
-        assert!(!verify("wrong".to_owned(), Some(a)).await.expect("verify"));
+        assert!(
+            !hasher
+                .verify("wrong".to_owned(), Some(a))
+                .await
+                .expect("verify")
+        );
     }
 
     #[test]
@@ -70,6 +154,24 @@ mod tests {
 
     #[tokio::test]
     async fn missing_hash_never_verifies() {
-        assert!(!verify("anything".to_owned(), None).await.expect("verify"));
+        let hasher = Hasher::new(1, 4).expect("pool");
+        assert!(
+            !hasher
+                .verify("anything".to_owned(), None)
+                .await
+                .expect("verify")
+        );
+    }
+
+    #[tokio::test]
+    async fn a_full_queue_answers_busy_at_once() {
+        let hasher = Hasher::new(1, 1).expect("pool");
+        let (first, second) = tokio::join!(
+            hasher.hash("one password".to_owned()),
+            hasher.hash("two password".to_owned())
+        );
+        assert!(first.is_ok());
+        let err = second.expect_err("queue of one is full");
+        assert_eq!(err.status(), StatusCode::SERVICE_UNAVAILABLE);
     }
 }

@@ -9,7 +9,6 @@ use shared_schemas::ids::TenantId;
 use crate::AppState;
 use crate::api::TokenResponse;
 use crate::client::ClientInfo;
-use crate::domain::password;
 use crate::domain::tokens::{now_ms, random_secret};
 use crate::domain::validate::slugify;
 use crate::flows::waitlist;
@@ -59,7 +58,7 @@ async fn create_inner(
         waitlist::check_invite(app, token, &email).await?;
     }
     let hash = match account.password {
-        Some(p) => Some(password::hash(p).await?),
+        Some(p) => Some(app.hasher.hash(p).await?),
         None => None,
     };
     let local = email.split('@').next().unwrap_or("team").to_owned();

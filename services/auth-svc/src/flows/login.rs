@@ -9,7 +9,6 @@ use crate::AppState;
 use crate::api::{LoginRequest, LoginResponse};
 use crate::client::ClientInfo;
 use crate::domain::lockout::Guard;
-use crate::domain::password;
 use crate::flows::ensure_tenant_active;
 use crate::session;
 use crate::store::users;
@@ -30,7 +29,7 @@ pub async fn login(
     let mut lookup = LookupTx::begin(app.platform.db.pool(), "app.login_email", &email).await?;
     let user = users::find_by_email(&mut lookup, &email).await?;
     let stored = user.as_ref().and_then(|u| u.password_hash.clone());
-    let matches = password::verify(req.password, stored).await?;
+    let matches = app.hasher.verify(req.password, stored).await?;
     let Some(user) = user.filter(|_| matches) else {
         guard.failed().await;
         return Err(invalid_credentials());

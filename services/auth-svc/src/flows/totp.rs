@@ -19,7 +19,6 @@ use crate::api::totp::{
 };
 use crate::client::ClientInfo;
 use crate::domain::lockout::Guard;
-use crate::domain::password;
 use crate::domain::tokens::now_ms;
 use crate::domain::totp::{self, Check};
 use crate::store::totp::{self as store, TotpState};
@@ -159,7 +158,11 @@ pub async fn disable(
     match (req.password, req.totp_code) {
         (Some(password), _) => {
             guard.check().await.map_err(ApiError::too_many_requests)?;
-            if !password::verify(password, state.password_hash.clone()).await? {
+            if !app
+                .hasher
+                .verify(password, state.password_hash.clone())
+                .await?
+            {
                 guard.failed().await;
                 return Err(ApiError::unauthorized("Invalid password"));
             }

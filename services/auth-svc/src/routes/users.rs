@@ -12,7 +12,6 @@ use serde::{Deserialize, Serialize};
 use crate::AppState;
 use crate::api::{Done, OK, PASSWORD_LIMITS};
 use crate::client::UserContext;
-use crate::domain::password;
 use crate::domain::tokens::now_ms;
 use crate::domain::validate::{self, MAX_NAME, finish};
 use crate::flows::tenancy::require_admin;
@@ -149,7 +148,7 @@ async fn create(
     UserContext(ctx): UserContext,
     ValidJson(req): ValidJson<CreateUser>,
 ) -> Result<(StatusCode, Json<UserResponse>), ApiError> {
-    let hash = password::hash(req.password).await?;
+    let hash = app.hasher.hash(req.password).await?;
     let email = req.email.trim().to_lowercase();
     let mut tx = app.platform.db.begin_tenant(&ctx).await?;
     require_admin(&mut tx, &ctx).await?;
