@@ -1,20 +1,27 @@
 //! Argon2id with OWASP's parameters (19 MiB, 2 iterations, 1 lane).
 //!
-//! Each hash takes ~19 MiB and tens of milliseconds of CPU. Hashing runs on a small dedicated
-//! pool (one thread per core by default) behind a bounded queue: concurrency — and so memory —
-//! stays fixed however many logins arrive, the async runtime never stalls, and a flood beyond
-//! the queue is answered 503 at once instead of piling up threads (`spawn_blocking` would
-//! start up to 512, each keeping a 19 MiB allocator arena).
+//! Each hash needs 19 MiB of working memory and tens of milliseconds of CPU. Hashing runs on a
+//! small dedicated pool (one thread per core by default) behind a bounded queue, and each worker
+//! owns one 19 MiB block buffer for its whole life: memory stays fixed however many logins
+//! arrive, the async runtime never stalls, and a flood beyond the queue is answered 503 at once.
+//! (Allocating per hash made glibc keep hundreds of MiB after a login burst; `spawn_blocking`
+//! could also start up to 512 threads.)
 
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 
-use argon2::password_hash::{PasswordHasher, PasswordVerifier, phc::PasswordHash};
-use argon2::{Algorithm, Argon2, Params, Version};
+use argon2::password_hash::PasswordVerifier;
+use argon2::password_hash::phc::{Output, ParamsString, PasswordHash, Salt};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
 use axum::http::StatusCode;
 use kit::ApiError;
+use rand::RngCore;
 
-type Job = Box<dyn FnOnce() + Send>;
+type Job = Box<dyn FnOnce(&mut [Block]) + Send>;
+
+const M_COST: u32 = 19_456;
+const SALT_LEN: usize = 16;
+const OUTPUT_LEN: usize = 32;
 
 #[derive(Clone)]
 pub struct Hasher {
@@ -28,10 +35,54 @@ impl std::fmt::Debug for Hasher {
     }
 }
 
-fn argon() -> Argon2<'static> {
+fn params() -> Params {
     // Fixed, valid parameters: Params::new only fails for out-of-range values.
-    let params = Params::new(19_456, 2, 1, None).unwrap_or_default();
-    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+    Params::new(M_COST, 2, 1, Some(OUTPUT_LEN)).unwrap_or_default()
+}
+
+fn argon() -> Argon2<'static> {
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params())
+}
+
+fn hash_with(
+    password: &[u8],
+    memory: &mut [Block],
+) -> Result<String, argon2::password_hash::Error> {
+    let mut salt = [0u8; SALT_LEN];
+    rand::rng().fill_bytes(&mut salt);
+    let mut out = [0u8; OUTPUT_LEN];
+    argon().hash_password_into_with_memory(password, &salt, &mut out, memory)?;
+    let phc = PasswordHash {
+        algorithm: Algorithm::Argon2id.ident(),
+        version: Some(Version::V0x13.into()),
+        params: ParamsString::try_from(&params())?,
+        salt: Some(Salt::new(&salt)?),
+        hash: Some(Output::new(&out)?),
+    };
+    Ok(phc.to_string())
+}
+
+/// Verifies with the worker's memory when the hash uses our parameters (every hash we wrote);
+/// anything else (an imported hash) goes through the allocating path.
+fn verify_with(password: &[u8], stored: &PasswordHash, memory: &mut [Block]) -> bool {
+    let ours = stored.algorithm == Algorithm::Argon2id.ident()
+        && stored.version == Some(Version::V0x13.into())
+        && Params::try_from(stored).is_ok_and(|p| p == params());
+    let (Some(salt), Some(expected)) = (&stored.salt, &stored.hash) else {
+        return false;
+    };
+    if !ours || expected.len() != OUTPUT_LEN {
+        return argon().verify_password(password, stored).is_ok();
+    }
+    let mut out = [0u8; OUTPUT_LEN];
+    if argon()
+        .hash_password_into_with_memory(password, salt.as_ref(), &mut out, memory)
+        .is_err()
+    {
+        return false;
+    }
+    // Output's equality is constant-time.
+    Output::new(&out).is_ok_and(|o| &o == expected)
 }
 
 impl Hasher {
@@ -44,6 +95,7 @@ impl Hasher {
             std::thread::Builder::new()
                 .name(format!("argon2-{n}"))
                 .spawn(move || {
+                    let mut memory = vec![Block::new(); M_COST as usize];
                     loop {
                         // The lock is held only while waiting; the job runs without it.
                         let job = match rx.lock() {
@@ -51,7 +103,7 @@ impl Hasher {
                             Err(_) => return,
                         };
                         match job {
-                            Ok(job) => job(),
+                            Ok(job) => job(&mut memory),
                             Err(_) => return, // every Hasher dropped
                         }
                     }
@@ -65,23 +117,21 @@ impl Hasher {
 
     async fn run<T: Send + 'static>(
         &self,
-        work: impl FnOnce() -> T + Send + 'static,
+        work: impl FnOnce(&mut [Block]) -> T + Send + 'static,
     ) -> Result<T, ApiError> {
         let _slot = self.queue.try_acquire().map_err(|_| busy())?;
         let (tx, rx) = tokio::sync::oneshot::channel();
         self.jobs
-            .send(Box::new(move || {
-                let _ = tx.send(work());
+            .send(Box::new(move |memory: &mut [Block]| {
+                let _ = tx.send(work(memory));
             }))
             .map_err(|_| ApiError::internal(anyhow::anyhow!("password hasher stopped")))?;
         rx.await.map_err(ApiError::internal)
     }
 
     pub async fn hash(&self, password: String) -> Result<String, ApiError> {
-        self.run(move || {
-            argon()
-                .hash_password(password.as_bytes())
-                .map(|h| h.to_string())
+        self.run(move |memory| {
+            hash_with(password.as_bytes(), memory)
                 .map_err(|e| ApiError::internal(anyhow::anyhow!("argon2: {e}")))
         })
         .await?
@@ -90,7 +140,7 @@ impl Hasher {
     /// Verifies `password` against `stored`; with no stored hash (unknown account, OIDC-only
     /// user) it spends the same work on a dummy hash so timing does not tell accounts apart.
     pub async fn verify(&self, password: String, stored: Option<String>) -> Result<bool, ApiError> {
-        self.run(move || {
+        self.run(move |memory| {
             let (hash, real) = match stored {
                 Some(h) => (h, true),
                 None => (DUMMY_HASH.to_owned(), false),
@@ -98,10 +148,7 @@ impl Hasher {
             let Ok(parsed) = PasswordHash::new(&hash) else {
                 return false;
             };
-            argon()
-                .verify_password(password.as_bytes(), &parsed)
-                .is_ok()
-                && real
+            verify_with(password.as_bytes(), &parsed, memory) && real
         })
         .await
     }
@@ -150,6 +197,38 @@ mod tests {
         let parsed = PasswordHash::new(DUMMY_HASH).expect("valid PHC string");
         assert_eq!(parsed.algorithm.as_str(), "argon2id");
         assert!(DUMMY_HASH.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
+    }
+
+    #[tokio::test]
+    async fn hashes_made_by_the_library_still_verify() {
+        use argon2::password_hash::PasswordHasher;
+        let hasher = Hasher::new(1, 4).expect("pool");
+        let standard = argon()
+            .hash_password(b"old password")
+            .expect("hash")
+            .to_string();
+        let other_params = Argon2::new(
+            Algorithm::Argon2id,
+            Version::V0x13,
+            Params::new(8_192, 3, 1, None).expect("params"),
+        )
+        .hash_password(b"old password")
+        .expect("hash")
+        .to_string();
+        for stored in [standard, other_params] {
+            assert!(
+                hasher
+                    .verify("old password".to_owned(), Some(stored.clone()))
+                    .await
+                    .expect("verify")
+            );
+            assert!(
+                !hasher
+                    .verify("wrong".to_owned(), Some(stored))
+                    .await
+                    .expect("verify")
+            );
+        }
     }
 
     #[tokio::test]
