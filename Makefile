@@ -12,7 +12,7 @@ export DJB_TEST_PG_URL ?= postgres://postgres@127.0.0.1:$(PG_PORT)/postgres
 export DJB_TEST_REDIS_URL ?= redis://127.0.0.1:$(REDIS_PORT)/15
 export DJB_BIN_DIR ?= $(CARGO_TARGET_DIR)/debug
 
-.PHONY: up down status test lint keys-lint fmt bench build clean-test-dbs haproxy-check
+.PHONY: up down status test lint keys-lint fmt bench fuzz build clean-test-dbs haproxy-check
 
 up: ## start Postgres, Redis, every service and HAProxy; print the URL
 	@$(STACK) up
@@ -53,6 +53,9 @@ haproxy-check:
 
 fmt:
 	cargo fmt --all
+
+fuzz: ## schemathesis against every running service's OpenAPI; fails on any 5xx (needs make up)
+	@deploy/scripts/fuzz.sh
 
 bench: ## run the benchmarks in benches/ against a running stack and print one table
 	@$(STACK) deps

@@ -51,28 +51,54 @@ where
     }
 }
 
-/// Parses JSON, naming the failing field path in the error.
+/// Parses JSON, naming the failing field path in the error. Strings may not contain NUL:
+/// Postgres cannot store it in text, so it is refused here for every service.
 pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     // Syntax first: a typed parse may stop at an unknown field before it reaches the broken part.
-    if let Err(err) = serde_json::from_slice::<serde::de::IgnoredAny>(bytes) {
-        return Err(ApiError::bad_request(
-            "malformed_json",
-            format!("malformed JSON: {err}"),
-        ));
+    let value: serde_json::Value = serde_json::from_slice(bytes)
+        .map_err(|err| ApiError::bad_request("malformed_json", format!("malformed JSON: {err}")))?;
+    if let Some(path) = nul_path(&value, String::new()) {
+        return Err(ApiError::validation(vec![FieldError {
+            path: if path.is_empty() {
+                "body".to_owned()
+            } else {
+                path
+            },
+            message: "must not contain NUL characters".to_owned(),
+        }]));
     }
-    let de = &mut serde_json::Deserializer::from_slice(bytes);
-    serde_path_to_error::deserialize(de).map_err(|err| {
+    serde_path_to_error::deserialize(&value).map_err(|err| {
         let path = err.path().to_string();
-        let inner = err.into_inner();
-        if inner.is_syntax() || inner.is_eof() {
-            ApiError::bad_request("malformed_json", format!("malformed JSON: {inner}"))
-        } else {
-            ApiError::validation(vec![FieldError {
-                path: if path == "." { "body".to_owned() } else { path },
-                message: inner.to_string(),
-            }])
-        }
+        ApiError::validation(vec![FieldError {
+            path: if path == "." { "body".to_owned() } else { path },
+            message: err.into_inner().to_string(),
+        }])
     })
+}
+
+/// The path of the first string (or object key) containing NUL, if any.
+fn nul_path(value: &serde_json::Value, at: String) -> Option<String> {
+    use serde_json::Value;
+    match value {
+        Value::String(s) if s.contains('\0') => Some(at),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, v)| nul_path(v, format!("{at}[{i}]"))),
+        Value::Object(map) => map.iter().find_map(|(k, v)| {
+            let here = if at.is_empty() {
+                k.clone()
+            } else {
+                format!("{at}.{k}")
+            };
+            if k.contains('\0') {
+                Some(here)
+            } else {
+                nul_path(v, here)
+            }
+        }),
+        _ => None,
+    }
 }
 
 #[cfg(test)]
@@ -112,6 +138,21 @@ mod tests {
     fn truncated_json_is_a_400_even_with_unknown_fields_first() {
         let err = parse::<Outer>(b"{\"unknown\":").expect_err("must fail");
         assert_eq!(err.status(), StatusCode::BAD_REQUEST);
+    }
+
+    #[test]
+    fn nul_characters_are_refused_with_their_path() {
+        let err = parse::<Outer>(br#"{"name":"a\u0000b","items":[]}"#).expect_err("must fail");
+        match err {
+            ApiError::Client { status, errors, .. } => {
+                assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+                assert_eq!(errors[0].path, "name");
+            }
+            ApiError::Internal(e) => panic!("unexpected {e}"),
+        }
+        let err = parse::<Outer>(br#"{"name":"a","items":[{"count":1,"x\u0000":2}]}"#)
+            .expect_err("must fail");
+        assert_eq!(err.status(), StatusCode::UNPROCESSABLE_ENTITY);
     }
 
     #[test]
