@@ -15,7 +15,7 @@ use crate::client::ClientInfo;
 use crate::domain::tokens::{now_ms, sha256_hex};
 use crate::flows::ensure_tenant_active;
 use crate::session;
-use crate::store::sessions::{self, Session};
+use crate::store::sessions::{self, Revoke, Session};
 use crate::store::users;
 
 fn invalid() -> ApiError {
@@ -50,14 +50,14 @@ pub async fn refresh(
     if let Some(rotated_at) = session.rotated_at {
         let grace_ms = i64::try_from(app.config.auth_refresh_reuse_grace_secs * 1000).unwrap_or(0);
         if now - rotated_at > grace_ms {
-            sessions::revoke_family(&mut tx, &session.family_id, now).await?;
+            sessions::revoke(&mut tx, Revoke::Family(&session.family_id), now).await?;
             tx.commit().await?;
             tracing::warn!(family = %session.family_id, "refresh token reuse: family revoked");
             return Err(ApiError::unauthorized(
                 "Refresh token reuse detected; sign in again",
             ));
         }
-        sessions::revoke_live(&mut tx, &session.family_id, now).await?;
+        sessions::revoke(&mut tx, Revoke::LiveOf(&session.family_id), now).await?;
     }
     let user = users::get(&mut tx, &session.user_id)
         .await?
@@ -77,7 +77,7 @@ pub async fn refresh(
 pub async fn logout(app: &AppState, token: &str) -> Result<(), ApiError> {
     match open(app, token).await {
         Ok((mut tx, session)) => {
-            sessions::revoke_family(&mut tx, &session.family_id, now_ms()).await?;
+            sessions::revoke(&mut tx, Revoke::Family(&session.family_id), now_ms()).await?;
             tx.commit().await?;
             Ok(())
         }

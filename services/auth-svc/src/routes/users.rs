@@ -219,7 +219,7 @@ async fn update(
         .await?
         .or_not_found("user not found")?;
     if req.is_active == Some(false) {
-        sessions::revoke_user(&mut tx, &user_id, now).await?;
+        sessions::revoke(&mut tx, sessions::Revoke::User(&user_id), now).await?;
     }
     tx.commit().await?;
     Ok(Json(user.into()))

@@ -85,45 +85,32 @@ pub async fn mark_rotated(tx: &mut TenantTx, id: &str, now: i64) -> Result<(), A
     Ok(())
 }
 
-/// Revokes the live (unrotated) tokens of a family: a lost-response retry replaces them.
-pub async fn revoke_live(tx: &mut TenantTx, family: &str, now: i64) -> Result<(), ApiError> {
-    let tenant = tx.tenant().clone();
-    sqlx::query(
-        "update auth.user_sessions set revoked_at = $3
-          where tenant_id = $1 and family_id = $2 and rotated_at is null and revoked_at is null",
-    )
-    .bind(tenant.as_str())
-    .bind(family)
-    .bind(now)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
+/// Which sessions to end.
+pub enum Revoke<'a> {
+    /// The unrotated tokens of a family: a lost-response retry replaces them.
+    LiveOf(&'a str),
+    /// Every token of a family (logout, or reuse of an old token).
+    Family(&'a str),
+    /// All of a user's sessions (deactivation).
+    User(&'a str),
 }
 
-/// Revokes every token of a family (logout, or reuse of an old token).
-pub async fn revoke_family(tx: &mut TenantTx, family: &str, now: i64) -> Result<(), ApiError> {
+pub async fn revoke(tx: &mut TenantTx, which: Revoke<'_>, now: i64) -> Result<(), ApiError> {
     let tenant = tx.tenant().clone();
-    sqlx::query(
+    let (filter, id) = match which {
+        Revoke::LiveOf(f) => (
+            "family_id = $2 and rotated_at is null and revoked_at is null",
+            f,
+        ),
+        Revoke::Family(f) => ("family_id = $2", f),
+        Revoke::User(u) => ("user_id = $2", u),
+    };
+    sqlx::query(&format!(
         "update auth.user_sessions set revoked_at = coalesce(revoked_at, $3)
-          where tenant_id = $1 and family_id = $2",
-    )
+          where tenant_id = $1 and {filter}"
+    ))
     .bind(tenant.as_str())
-    .bind(family)
-    .bind(now)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
-}
-
-/// Revokes all of a user's sessions (deactivation, password or TOTP changes).
-pub async fn revoke_user(tx: &mut TenantTx, user: &str, now: i64) -> Result<(), ApiError> {
-    let tenant = tx.tenant().clone();
-    sqlx::query(
-        "update auth.user_sessions set revoked_at = coalesce(revoked_at, $3)
-          where tenant_id = $1 and user_id = $2",
-    )
-    .bind(tenant.as_str())
-    .bind(user)
+    .bind(id)
     .bind(now)
     .execute(&mut **tx)
     .await?;
