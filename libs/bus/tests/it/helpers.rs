@@ -4,7 +4,7 @@ use std::future::Future;
 use std::sync::Once;
 use std::time::Duration;
 
-use bus::Keys;
+use bus::{Keys, Publisher};
 use redis::AsyncCommands;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use shared_schemas::ids::TenantId;
@@ -118,4 +118,22 @@ pub async fn pending(conn: &mut ConnectionManager, stream: &str, group: &str) ->
     let reply: redis::RedisResult<redis::streams::StreamPendingReply> =
         conn.xpending(stream, group).await;
     reply.map(|reply| reply.count()).unwrap_or(0)
+}
+
+/// What every worker test starts from: its own Redis namespace, the engine stream and group of
+/// spec §3.5.1, and a publisher onto them.
+pub async fn worker_setup() -> (
+    TestRedis,
+    ConnectionManager,
+    Keys,
+    String,
+    String,
+    Publisher,
+) {
+    let redis = TestRedis::start().await;
+    let keys = redis.keys.clone();
+    let publisher = Publisher::new(redis.conn(), keys.clone(), 10_000);
+    let (stream, group) = (keys.global_events(), keys.engine_workers_group());
+    let conn = redis.conn();
+    (redis, conn, keys, stream, group, publisher)
 }

@@ -2,14 +2,14 @@ use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use bus::{Publisher, StreamEntry, Worker};
+use bus::{StreamEntry, Worker};
 use redis::AsyncCommands;
 use redis::streams::{StreamRangeReply, StreamReadOptions, StreamReadReply};
 use serde_json::json;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-use crate::helpers::{TestRedis, eventually, pending, tenant};
+use crate::helpers::{eventually, pending, tenant, worker_setup};
 
 /// Entry ids (or payloads) a handler saw, with how often.
 type Seen = Arc<Mutex<HashMap<String, u32>>>;
@@ -53,11 +53,7 @@ async fn stop(shutdown: CancellationToken, workers: Vec<JoinHandle<Result<(), bu
 
 #[tokio::test]
 async fn three_workers_handle_each_entry_exactly_once() {
-    let redis = TestRedis::start().await;
-    let mut conn = redis.conn();
-    let keys = redis.keys.clone();
-    let (stream, group) = (keys.global_events(), keys.engine_workers_group());
-    let publisher = Publisher::new(redis.conn(), keys.clone(), 10_000);
+    let (redis, mut conn, keys, stream, group, publisher) = worker_setup().await;
     let tenant = tenant();
     let (seen, by) = (Seen::default(), Seen::default());
     let shutdown = CancellationToken::new();
@@ -100,11 +96,7 @@ async fn three_workers_handle_each_entry_exactly_once() {
 
 #[tokio::test]
 async fn entries_of_a_consumer_that_died_before_acking_are_taken_over() {
-    let redis = TestRedis::start().await;
-    let mut conn = redis.conn();
-    let keys = redis.keys.clone();
-    let (stream, group) = (keys.global_events(), keys.engine_workers_group());
-    let publisher = Publisher::new(redis.conn(), keys.clone(), 10_000);
+    let (redis, mut conn, keys, stream, group, publisher) = worker_setup().await;
     let tenant = tenant();
     let _: () = conn
         .xgroup_create_mkstream(&stream, &group, "0")
@@ -152,12 +144,8 @@ async fn entries_of_a_consumer_that_died_before_acking_are_taken_over() {
 
 #[tokio::test]
 async fn an_entry_failing_max_deliveries_times_goes_to_the_dead_letter_stream() {
-    let redis = TestRedis::start().await;
-    let mut conn = redis.conn();
-    let keys = redis.keys.clone();
-    let (stream, group) = (keys.global_events(), keys.engine_workers_group());
+    let (redis, mut conn, keys, stream, group, publisher) = worker_setup().await;
     let dead_letter = keys.dead_letter(&stream);
-    let publisher = Publisher::new(redis.conn(), keys.clone(), 10_000);
     let event = json!({"type": "RUN_COMPLETE", "n": 1});
     let id = publisher
         .publish(&tenant(), None, &event)
@@ -206,12 +194,8 @@ async fn an_entry_failing_max_deliveries_times_goes_to_the_dead_letter_stream() 
 
 #[tokio::test]
 async fn an_entry_whose_consumers_keep_dying_is_buried_without_running_the_handler() {
-    let redis = TestRedis::start().await;
-    let mut conn = redis.conn();
-    let keys = redis.keys.clone();
-    let (stream, group) = (keys.global_events(), keys.engine_workers_group());
+    let (redis, mut conn, keys, stream, group, publisher) = worker_setup().await;
     let dead_letter = keys.dead_letter(&stream);
-    let publisher = Publisher::new(redis.conn(), keys.clone(), 10_000);
     let _: () = conn
         .xgroup_create_mkstream(&stream, &group, "0")
         .await
@@ -276,11 +260,7 @@ async fn a_group_destroyed_under_a_running_worker_is_recreated() {
 }
 
 async fn keeps_consuming_after(sabotage: Sabotage) {
-    let redis = TestRedis::start().await;
-    let mut conn = redis.conn();
-    let keys = redis.keys.clone();
-    let (stream, group) = (keys.global_events(), keys.engine_workers_group());
-    let publisher = Publisher::new(redis.conn(), keys.clone(), 10_000);
+    let (redis, mut conn, keys, stream, group, publisher) = worker_setup().await;
     let tenant = tenant();
     let seen = Seen::default();
     let shutdown = CancellationToken::new();
@@ -334,11 +314,7 @@ async fn keeps_consuming_after(sabotage: Sabotage) {
 
 #[tokio::test]
 async fn shutdown_finishes_the_entry_in_hand_and_leaves_the_group() {
-    let redis = TestRedis::start().await;
-    let mut conn = redis.conn();
-    let keys = redis.keys.clone();
-    let (stream, group) = (keys.global_events(), keys.engine_workers_group());
-    let publisher = Publisher::new(redis.conn(), keys.clone(), 10_000);
+    let (redis, mut conn, keys, stream, group, publisher) = worker_setup().await;
     let shutdown = CancellationToken::new();
     let started = CancellationToken::new();
     let finish = CancellationToken::new();
