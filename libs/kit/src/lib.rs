@@ -11,6 +11,7 @@
 pub mod auth;
 pub mod cli;
 pub mod config;
+pub mod crypto;
 pub mod db;
 pub mod error;
 pub mod extract;
@@ -20,6 +21,7 @@ pub mod idempotency;
 pub mod metrics;
 pub mod middleware;
 pub mod openapi;
+pub mod paths;
 pub mod platform;
 pub mod ratelimit;
 pub mod telemetry;

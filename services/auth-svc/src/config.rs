@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 use serde::Deserialize;
 
 use crate::domain::crypto::SecretBox;
@@ -135,20 +135,7 @@ impl AuthConfig {
 
     /// The encryption key, or why the service cannot start without it.
     pub fn secret_box(&self) -> Result<SecretBox, kit::config::ConfigError> {
-        let raw = self
-            .secret_encryption_key
-            .as_ref()
-            .map(|s| s.expose_secret().trim().to_owned())
-            .filter(|s| !s.is_empty())
-            .ok_or(kit::config::ConfigError::Invalid {
-                name: "SECRET_ENCRYPTION_KEY",
-                reason: "required (64 hex characters); generate one with `openssl rand -hex 32`"
-                    .to_owned(),
-            })?;
-        SecretBox::from_hex(&raw).map_err(|reason| kit::config::ConfigError::Invalid {
-            name: "SECRET_ENCRYPTION_KEY",
-            reason,
-        })
+        SecretBox::from_config(self.secret_encryption_key.as_ref())
     }
 
     pub fn status_sync_every(&self) -> Duration {
