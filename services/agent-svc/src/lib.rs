@@ -1,14 +1,23 @@
-//! agent-svc: agents as tenant-owned data and everything configured around them.
-//!
-//! Today it serves what kit gives every service (health, metrics, OpenAPI); its own routes
-//! arrive with the issue that owns them.
+//! agent-svc: agents as tenant-owned data and everything configured around them — persona and
+//! config, templates, activity, sandboxes, queue, inbox, channels, tools, pulses, skills,
+//! secrets, provider settings and the LLM call log. See docs/agents.md.
+
+pub mod config;
+pub mod domain;
+pub mod routes;
+pub mod store;
+
+use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::FromRef;
+use kit::crypto::SecretBox;
+use kit::paths::DataPaths;
 use kit::{CommonConfig, Platform, ServiceInfo};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
-use utoipa::OpenApi;
+
+use crate::config::AgentConfig;
 
 pub const SERVICE: ServiceInfo = ServiceInfo {
     name: "agent-svc",
@@ -19,18 +28,30 @@ pub const SERVICE: ServiceInfo = ServiceInfo {
 #[derive(Clone, FromRef)]
 pub struct AppState {
     pub platform: Platform,
+    pub config: Arc<AgentConfig>,
+    pub secrets: Arc<SecretBox>,
+    pub paths: DataPaths,
 }
 
-#[derive(OpenApi)]
-#[openapi()]
-struct ApiDoc;
+impl AppState {
+    /// Fails when agent-svc's own settings are invalid (e.g. no `SECRET_ENCRYPTION_KEY`).
+    pub fn new(platform: Platform, config: AgentConfig) -> anyhow::Result<Self> {
+        let secrets = config.secret_box()?;
+        Ok(Self {
+            paths: config.data_paths(),
+            platform,
+            config: Arc::new(config),
+            secrets: Arc::new(secrets),
+        })
+    }
+}
 
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    kit::openapi::document(&SERVICE, ApiDoc::openapi())
+    kit::openapi::document(&SERVICE, routes::openapi())
 }
 
 pub fn router(state: AppState) -> Router {
-    let routes = Router::new().with_state(state.clone());
+    let routes = routes::routes().with_state(state.clone());
     kit::http::service_router(state.platform, routes, openapi())
 }
 
@@ -39,8 +60,18 @@ pub async fn run(
     listener: TcpListener,
     shutdown: CancellationToken,
 ) -> anyhow::Result<()> {
+    // Read before connecting anything, so a missing key fails start-up at once.
+    let own = AgentConfig::load()?;
+    let secrets = Arc::new(own.secret_box()?);
+    let paths = own.data_paths();
+    let own = Arc::new(own);
     kit::run_service(SERVICE, config, listener, shutdown, |platform| {
-        router(AppState { platform })
+        router(AppState {
+            platform,
+            config: own,
+            secrets,
+            paths,
+        })
     })
     .await
 }

@@ -1,0 +1,4 @@
+//! Rules that are neither HTTP nor SQL.
+
+pub mod agent_config;
+pub mod validate;

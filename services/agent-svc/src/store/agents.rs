@@ -1,0 +1,278 @@
+//! SQL of `agent.agents`. Every statement filters by the transaction's tenant explicitly (RLS
+//! would hide other tenants' rows anyway).
+
+use kit::ApiError;
+use kit::db::TenantTx;
+use kit::error::OnConstraint;
+use sqlx::FromRow;
+
+use crate::domain::agent_config::AgentRuntimeConfig;
+
+#[derive(Debug, Clone, FromRow)]
+pub struct Agent {
+    pub id: String,
+    pub name: String,
+    pub slug: String,
+    pub emoji: Option<String>,
+    pub role: Option<String>,
+    pub description: String,
+    pub model: Option<String>,
+    pub thinking_level: String,
+    pub pulse_enabled: bool,
+    pub identity_md: Option<String>,
+    pub soul_md: Option<String>,
+    pub agents_md: Option<String>,
+    pub decision_md: Option<String>,
+    pub config_json: String,
+    pub slack_config: Option<String>,
+    pub status: String,
+    pub template_id: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+impl Agent {
+    pub fn config(&self) -> AgentRuntimeConfig {
+        AgentRuntimeConfig::from_stored(&self.config_json)
+    }
+}
+
+const COLUMNS: &str = "id, name, slug, emoji, role, description, model, thinking_level, \
+    pulse_enabled, identity_md, soul_md, agents_md, decision_md, config_json, slack_config, \
+    status, template_id, created_at, updated_at";
+
+/// The persona files an agent has, by the names the API uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PersonaFile {
+    Identity,
+    Soul,
+    Agents,
+    Decision,
+}
+
+impl PersonaFile {
+    pub const ALL: [Self; 4] = [Self::Identity, Self::Soul, Self::Agents, Self::Decision];
+
+    /// `IDENTITY`, `IDENTITY.md` (any case of the extension) → the file; anything else → None.
+    pub fn parse(name: &str) -> Option<Self> {
+        let stem = name.strip_suffix(".md").unwrap_or(name);
+        Self::ALL.into_iter().find(|f| f.stem() == stem)
+    }
+
+    pub fn stem(self) -> &'static str {
+        match self {
+            Self::Identity => "IDENTITY",
+            Self::Soul => "SOUL",
+            Self::Agents => "AGENTS",
+            Self::Decision => "DECISION",
+        }
+    }
+
+    pub fn file_name(self) -> String {
+        format!("{}.md", self.stem())
+    }
+
+    fn column(self) -> &'static str {
+        match self {
+            Self::Identity => "identity_md",
+            Self::Soul => "soul_md",
+            Self::Agents => "agents_md",
+            Self::Decision => "decision_md",
+        }
+    }
+
+    pub fn of(self, agent: &Agent) -> Option<&str> {
+        match self {
+            Self::Identity => agent.identity_md.as_deref(),
+            Self::Soul => agent.soul_md.as_deref(),
+            Self::Agents => agent.agents_md.as_deref(),
+            Self::Decision => agent.decision_md.as_deref(),
+        }
+    }
+}
+
+pub fn not_found() -> ApiError {
+    ApiError::new(
+        axum::http::StatusCode::NOT_FOUND,
+        "agent_not_found",
+        "agent not found",
+    )
+}
+
+/// 404 unless the agent exists in the transaction's tenant; every per-agent route starts here.
+pub async fn require(tx: &mut TenantTx, agent_id: &str) -> Result<(), ApiError> {
+    let tenant = tx.tenant().to_string();
+    let found: Option<i32> =
+        sqlx::query_scalar("select 1 from agent.agents where tenant_id = $1 and id = $2")
+            .bind(tenant)
+            .bind(agent_id)
+            .fetch_optional(&mut **tx)
+            .await?;
+    found.map(|_| ()).ok_or_else(not_found)
+}
+
+pub async fn get(tx: &mut TenantTx, agent_id: &str) -> Result<Agent, ApiError> {
+    let tenant = tx.tenant().to_string();
+    sqlx::query_as(&format!(
+        "select {COLUMNS} from agent.agents where tenant_id = $1 and id = $2"
+    ))
+    .bind(tenant)
+    .bind(agent_id)
+    .fetch_optional(&mut **tx)
+    .await?
+    .ok_or_else(not_found)
+}
+
+pub async fn list(tx: &mut TenantTx) -> Result<Vec<Agent>, ApiError> {
+    let tenant = tx.tenant().to_string();
+    Ok(sqlx::query_as(&format!(
+        "select {COLUMNS} from agent.agents where tenant_id = $1 order by created_at, id"
+    ))
+    .bind(tenant)
+    .fetch_all(&mut **tx)
+    .await?)
+}
+
+/// What a new agent starts with; the row fills in ids and times.
+#[derive(Debug, Clone, Default)]
+pub struct NewAgent {
+    pub name: String,
+    pub slug: String,
+    pub emoji: Option<String>,
+    pub role: Option<String>,
+    pub description: String,
+    pub files: [Option<String>; 4],
+    pub config: AgentRuntimeConfig,
+    pub template_id: Option<String>,
+}
+
+pub async fn insert(tx: &mut TenantTx, new: &NewAgent, now: i64) -> Result<Agent, ApiError> {
+    let id = shared_schemas::ids::AgentId::generate().to_string();
+    let tenant = tx.tenant().to_string();
+    let [identity, soul, agents, decision] = &new.files;
+    let thinking = thinking_column(&new.config);
+    sqlx::query_as(&format!(
+        "insert into agent.agents (id, tenant_id, name, slug, emoji, role, description, model,
+             thinking_level, pulse_enabled, identity_md, soul_md, agents_md, decision_md,
+             config_json, template_id, created_at, updated_at)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17)
+         returning {COLUMNS}"
+    ))
+    .bind(id)
+    .bind(tenant)
+    .bind(new.name.trim())
+    .bind(&new.slug)
+    .bind(&new.emoji)
+    .bind(&new.role)
+    .bind(&new.description)
+    .bind(&new.config.model)
+    .bind(thinking)
+    .bind(new.config.pulse_enabled.unwrap_or(false))
+    .bind(identity)
+    .bind(soul)
+    .bind(agents)
+    .bind(decision)
+    .bind(new.config.to_stored())
+    .bind(&new.template_id)
+    .bind(now)
+    .fetch_one(&mut **tx)
+    .await
+    .on_constraint("agents_tenant_slug_key", || {
+        ApiError::conflict(
+            "slug_taken",
+            format!("an agent with slug `{}` already exists", new.slug),
+        )
+    })
+}
+
+fn thinking_column(config: &AgentRuntimeConfig) -> String {
+    config
+        .thinking_level
+        .and_then(|l| serde_json::to_value(l).ok())
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_else(|| "off".to_owned())
+}
+
+/// Writes a config, mirroring the keys that also live in their own columns.
+pub async fn set_config(
+    tx: &mut TenantTx,
+    agent_id: &str,
+    config: &AgentRuntimeConfig,
+    now: i64,
+) -> Result<(), ApiError> {
+    let tenant = tx.tenant().to_string();
+    let done = sqlx::query(
+        "update agent.agents set config_json = $3, model = $4, thinking_level = $5,
+                pulse_enabled = $6, updated_at = $7
+          where tenant_id = $1 and id = $2",
+    )
+    .bind(tenant)
+    .bind(agent_id)
+    .bind(config.to_stored())
+    .bind(&config.model)
+    .bind(thinking_column(config))
+    .bind(config.pulse_enabled.unwrap_or(false))
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Err(not_found());
+    }
+    Ok(())
+}
+
+/// Reads an agent's config for a change: the row stays locked until the transaction ends, so
+/// two concurrent edits of different keys both survive.
+pub async fn config_for_update(
+    tx: &mut TenantTx,
+    agent_id: &str,
+) -> Result<AgentRuntimeConfig, ApiError> {
+    let tenant = tx.tenant().to_string();
+    let json: Option<String> = sqlx::query_scalar(
+        "select config_json from agent.agents where tenant_id = $1 and id = $2 for update",
+    )
+    .bind(tenant)
+    .bind(agent_id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    json.map(|j| AgentRuntimeConfig::from_stored(&j))
+        .ok_or_else(not_found)
+}
+
+pub async fn set_file(
+    tx: &mut TenantTx,
+    agent_id: &str,
+    file: PersonaFile,
+    content: &str,
+    now: i64,
+) -> Result<(), ApiError> {
+    let tenant = tx.tenant().to_string();
+    let column = file.column();
+    let done = sqlx::query(&format!(
+        "update agent.agents set {column} = $3, updated_at = $4 where tenant_id = $1 and id = $2"
+    ))
+    .bind(tenant)
+    .bind(agent_id)
+    .bind(content)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Err(not_found());
+    }
+    Ok(())
+}
+
+/// Deletes the agent; everything of it in agent-svc goes with it (foreign keys cascade).
+pub async fn delete(tx: &mut TenantTx, agent_id: &str) -> Result<(), ApiError> {
+    let tenant = tx.tenant().to_string();
+    let done = sqlx::query("delete from agent.agents where tenant_id = $1 and id = $2")
+        .bind(tenant)
+        .bind(agent_id)
+        .execute(&mut **tx)
+        .await?;
+    if done.rows_affected() == 0 {
+        return Err(not_found());
+    }
+    Ok(())
+}

@@ -1,0 +1,10 @@
+//! SQL, one module per resource. Every function runs inside a tenant transaction.
+
+pub mod agents;
+
+/// Epoch milliseconds, the unit of every timestamp column.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}

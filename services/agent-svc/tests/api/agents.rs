@@ -1,0 +1,112 @@
+//! Agents CRUD: tenant-unique slugs, validation, delete publishes AGENT_DELETED.
+
+use serde_json::json as j;
+
+use crate::helpers::{agent, assert_error, send, spawn, tenant};
+
+#[tokio::test]
+async fn two_tenants_both_have_a_researcher_and_see_only_their_own() {
+    let app = spawn().await;
+    let a = tenant(&app, "Alpha").await;
+    let b = tenant(&app, "Beta").await;
+    let a_id = agent(&app, &a, "researcher").await;
+    let b_id = agent(&app, &b, "researcher").await;
+    assert_ne!(a_id, b_id);
+
+    for (t, own) in [(&a, &a_id), (&b, &b_id)] {
+        let (status, list) = send(&app, "GET", "/v1/agents/", &t.token, None).await;
+        assert_eq!(status, 200);
+        let ids: Vec<_> = list
+            .as_array()
+            .expect("list")
+            .iter()
+            .map(|x| x["id"].clone())
+            .collect();
+        assert_eq!(ids, vec![j!(own)]);
+    }
+    let (status, body) = send(&app, "GET", &format!("/v1/agents/{a_id}"), &b.token, None).await;
+    assert_error(status, &body, 404, "agent_not_found");
+    let (status, body) = send(
+        &app,
+        "DELETE",
+        &format!("/v1/agents/{a_id}"),
+        &b.token,
+        None,
+    )
+    .await;
+    assert_error(status, &body, 404, "agent_not_found");
+    let (status, _) = send(&app, "GET", &format!("/v1/agents/{a_id}"), &a.token, None).await;
+    assert_eq!(status, 200, "B's delete changed nothing");
+}
+
+#[tokio::test]
+async fn a_duplicate_slug_in_one_tenant_is_a_conflict() {
+    let app = spawn().await;
+    let a = tenant(&app, "Alpha").await;
+    agent(&app, &a, "researcher").await;
+    let (status, body) = send(
+        &app,
+        "POST",
+        "/v1/agents/",
+        &a.token,
+        Some(j!({"name": "Other", "slug": "researcher"})),
+    )
+    .await;
+    assert_error(status, &body, 409, "slug_taken");
+}
+
+#[tokio::test]
+async fn bad_agents_are_refused_with_field_paths() {
+    let app = spawn().await;
+    let a = tenant(&app, "Alpha").await;
+    let huge = "x".repeat(300 * 1024);
+    for (body, path) in [
+        (j!({"name": ""}), "name"),
+        (j!({"name": "A", "slug": "Not A Slug"}), "slug"),
+        (j!({"name": "A", "slug": "../etc"}), "slug"),
+        (
+            j!({"name": "A", "files": {"NOTES.md": "x"}}),
+            "files.NOTES.md",
+        ),
+        (
+            j!({"name": "A", "files": {"SOUL.md": huge}}),
+            "files.SOUL.md",
+        ),
+        (j!({"name": "A", "config": {"modle": "x"}}), "config"),
+        (
+            j!({"name": "A", "config": {"pulseIntervalMinutes": 0}}),
+            "config.pulseIntervalMinutes",
+        ),
+        (j!({"name": "A", "colour": "red"}), "colour"),
+    ] {
+        let (status, err) = send(&app, "POST", "/v1/agents/", &a.token, Some(body.clone())).await;
+        assert!(status == 422 || status == 413, "{body}: {status} {err}");
+        if status == 422 {
+            assert!(err.to_string().contains(path), "{path} missing in {err}");
+        }
+    }
+    let (_, list) = send(&app, "GET", "/v1/agents/", &a.token, None).await;
+    assert_eq!(list, j!([]), "nothing half-written");
+}
+
+#[tokio::test]
+async fn slugs_default_from_names_and_files_round_trip() {
+    let app = spawn().await;
+    let a = tenant(&app, "Alpha").await;
+    let (status, body) = send(
+        &app,
+        "POST",
+        "/v1/agents/",
+        &a.token,
+        Some(j!({"name": "Research Lead", "emoji": "🔬",
+                 "files": {"SOUL.md": "curious", "IDENTITY.md": "# Research Lead"},
+                 "config": {"model": "openrouter/x/y", "thinking_level": "low"}})),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body["slug"], "research-lead");
+    assert_eq!(body["files"]["SOUL.md"], "curious");
+    assert_eq!(body["persona_files"], j!(["IDENTITY.md", "SOUL.md"]));
+    assert_eq!(body["model"], "openrouter/x/y");
+    assert_eq!(body["thinking_level"], "low");
+}

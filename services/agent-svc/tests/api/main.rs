@@ -1,0 +1,4 @@
+//! agent-svc against real Postgres and Redis.
+
+mod agents;
+mod helpers;
