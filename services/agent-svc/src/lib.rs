@@ -2,6 +2,7 @@
 //! config, templates, activity, sandboxes, queue, inbox, channels, tools, pulses, skills,
 //! secrets, provider settings and the LLM call log. See docs/agents.md.
 
+pub mod catalog;
 pub mod config;
 pub mod domain;
 pub mod routes;
@@ -66,6 +67,12 @@ pub async fn run(
     let paths = own.data_paths();
     let own = Arc::new(own);
     kit::run_service(SERVICE, config, listener, shutdown, |platform| {
+        let (seed_platform, seed_config) = (platform.clone(), own.clone());
+        tokio::spawn(async move {
+            if let Err(err) = catalog::seed(&seed_platform, &seed_config).await {
+                tracing::error!(error = %err, "seeding the global catalogs failed");
+            }
+        });
         router(AppState {
             platform,
             config: own,

@@ -41,10 +41,15 @@ pub async fn spawn() -> TestApp {
 /// With agent-svc settings overridden, e.g. `{"sandbox_read_limit_bytes": 10}`.
 pub async fn spawn_with(extra: Value) -> TestApp {
     let config = agent_config(extra);
-    TestApp::spawn(SERVICE, move |platform| {
+    let seed_config = config.clone();
+    let app = TestApp::spawn(SERVICE, move |platform| {
         router(AppState::new(platform, config).expect("state"))
     })
-    .await
+    .await;
+    agent_svc::catalog::seed(&app.platform, &seed_config)
+        .await
+        .expect("seed catalogs");
+    app
 }
 
 /// A tenant and a user token in it.
