@@ -2,7 +2,7 @@
 //! `T::validate`, so handlers only ever see valid input and clients get our error body.
 
 use axum::body::Bytes;
-use axum::extract::{FromRequest, Request};
+use axum::extract::{FromRequest, OptionalFromRequest, Request};
 use axum::http::{StatusCode, header};
 use serde::de::DeserializeOwned;
 
@@ -48,6 +48,30 @@ where
         let value = parse::<T>(&bytes)?;
         value.validate().map_err(ApiError::validation)?;
         Ok(Self(value))
+    }
+}
+
+/// `Option<ValidJson<T>>`: no body at all (no `Content-Type`, nothing sent) is `None`, for
+/// endpoints whose whole body is optional; anything sent is checked exactly like `ValidJson`.
+impl<S, T> OptionalFromRequest<S> for ValidJson<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned + Validate,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Option<Self>, Self::Rejection> {
+        let headers = req.headers();
+        let empty = !headers.contains_key(header::CONTENT_TYPE)
+            && headers
+                .get(header::CONTENT_LENGTH)
+                .is_none_or(|v| v.as_bytes() == b"0");
+        if empty {
+            return Ok(None);
+        }
+        <Self as FromRequest<S>>::from_request(req, state)
+            .await
+            .map(Some)
     }
 }
 

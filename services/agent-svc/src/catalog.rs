@@ -5,8 +5,12 @@
 use kit::Platform;
 
 use crate::config::AgentConfig;
+use crate::domain::templates;
+use crate::store;
 
 pub async fn seed(platform: &Platform, config: &AgentConfig) -> anyhow::Result<()> {
-    let _ = (platform, config);
+    let catalog = templates::load_dir(&config.agent_templates_dir)?;
+    store::templates::replace_all(platform.db.pool(), &catalog, store::now_ms()).await?;
+    tracing::info!(templates = catalog.len(), "agent template catalog loaded");
     Ok(())
 }

@@ -240,7 +240,24 @@ impl AgentRuntimeConfig {
         serde_json::from_value(base).unwrap_or_else(|_| self.clone())
     }
 
+    /// Every key on its own and the keys together (an offset must fit its interval).
     pub fn validate(&self, errors: &mut Vec<FieldError>) {
+        self.validate_keys(errors);
+        let interval = self
+            .pulse_interval_minutes
+            .unwrap_or(DEFAULT_PULSE_INTERVAL_MINUTES);
+        if let Some(offset) = self.pulse_offset_minutes
+            && offset >= interval
+        {
+            errors.push(err(
+                "pulseOffsetMinutes",
+                format!("must be below the interval ({interval})"),
+            ));
+        }
+    }
+
+    /// Every key on its own: what a partial update can be checked for before it is merged.
+    pub fn validate_keys(&self, errors: &mut Vec<FieldError>) {
         let models = [
             ("model", &self.model),
             ("thinkingModel", &self.thinking_model),
@@ -411,9 +428,9 @@ mod tests {
             paths,
             [
                 "pulseIntervalMinutes",
-                "pulseOffsetMinutes",
                 "pulseBlackouts[0].startTime",
-                "pulseOneOffs[0]"
+                "pulseOneOffs[0]",
+                "pulseOffsetMinutes",
             ]
         );
     }

@@ -1,4 +1,5 @@
 //! Rules that are neither HTTP nor SQL.
 
 pub mod agent_config;
+pub mod templates;
 pub mod validate;

@@ -1,6 +1,8 @@
 //! One module per resource; each has `routes()` and an OpenAPI doc merged here.
 
+pub mod agent_config;
 pub mod agents;
+pub mod templates;
 
 use axum::Router;
 use kit::db::TenantTx;
@@ -11,11 +13,17 @@ use crate::AppState;
 use crate::store;
 
 pub fn routes() -> Router<AppState> {
-    Router::new().merge(agents::routes())
+    Router::new()
+        .merge(agents::routes())
+        .merge(templates::routes())
+        .merge(agent_config::routes())
 }
 
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    agents::ApiDoc::openapi()
+    let mut doc = agents::ApiDoc::openapi();
+    doc.merge(templates::ApiDoc::openapi());
+    doc.merge(agent_config::ApiDoc::openapi());
+    doc
 }
 
 /// A tenant transaction on one of the caller's agents: 404 when the tenant has no such agent

@@ -1,6 +1,7 @@
 //! SQL, one module per resource. Every function runs inside a tenant transaction.
 
 pub mod agents;
+pub mod templates;
 
 /// Epoch milliseconds, the unit of every timestamp column.
 pub fn now_ms() -> i64 {
