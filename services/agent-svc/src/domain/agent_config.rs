@@ -288,17 +288,13 @@ impl AgentRuntimeConfig {
             1,
             1440,
         );
-        let interval = self
-            .pulse_interval_minutes
-            .unwrap_or(DEFAULT_PULSE_INTERVAL_MINUTES);
-        if let Some(offset) = self.pulse_offset_minutes
-            && offset >= interval
-        {
-            errors.push(err(
-                "pulseOffsetMinutes",
-                format!("must be below the interval ({interval})"),
-            ));
-        }
+        range(
+            errors,
+            "pulseOffsetMinutes",
+            self.pulse_offset_minutes,
+            0,
+            1439,
+        );
         range(
             errors,
             "pulseMaxConsecutiveSkips",
