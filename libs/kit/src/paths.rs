@@ -103,18 +103,18 @@ fn segment(name: &str) -> Result<&str, PathError> {
     }
 }
 
-/// The lexical part of the check: `rel` split into normal components (leading `/` of a
-/// request path like `/src/main.rs` is read as "from the base", as the dashboard sends it).
+/// The lexical part of the check: `rel` split into normal components. Request paths are
+/// relative to the base; an absolute one is refused rather than reinterpreted, so a client
+/// never believes it read `/etc/passwd` when it read something else.
 fn components(rel: &str) -> Result<Vec<&str>, PathError> {
     if rel.contains('\0') {
         return Err(PathError::BadCharacter);
     }
-    let trimmed = rel.trim_start_matches('/');
-    if trimmed.starts_with('/') || Path::new(trimmed).has_root() || trimmed.contains(":\\") {
+    if rel.starts_with(['/', '\\']) || Path::new(rel).has_root() || rel.contains(":\\") {
         return Err(PathError::Absolute);
     }
     let mut parts = Vec::new();
-    for c in Path::new(trimmed).components() {
+    for c in Path::new(rel).components() {
         match c {
             Component::Normal(p) => parts.push(p.to_str().ok_or(PathError::BadCharacter)?),
             Component::CurDir => {}
@@ -184,19 +184,24 @@ mod tests {
                 "{bad}"
             );
         }
-        // Leading slashes mean "from the base", never the host's root.
-        let rooted = resolve_within(&base, "//etc/passwd").expect("rooted");
-        assert!(rooted.starts_with(base.canonicalize().expect("canon")));
+        for bad in ["/etc/passwd", "//etc", "\\x", "C:\\x"] {
+            assert!(
+                matches!(resolve_within(&base, bad), Err(PathError::Absolute)),
+                "{bad}"
+            );
+        }
         assert!(matches!(
             resolve_within(&base, "a\0b"),
             Err(PathError::BadCharacter)
         ));
-        let ok = resolve_within(&base, "/sub/new.txt").expect("inside");
+        let ok = resolve_within(&base, "sub/new.txt").expect("inside");
         assert!(ok.starts_with(base.canonicalize().expect("canon")));
-        assert_eq!(
-            resolve_within(&base, "/").expect("root"),
-            base.canonicalize().expect("canon")
-        );
+        for root in ["", "."] {
+            assert_eq!(
+                resolve_within(&base, root).expect("root"),
+                base.canonicalize().expect("canon")
+            );
+        }
     }
 
     #[test]

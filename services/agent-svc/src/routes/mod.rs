@@ -2,6 +2,7 @@
 
 pub mod agent_config;
 pub mod agents;
+pub mod sandbox;
 pub mod templates;
 
 use axum::Router;
@@ -17,12 +18,14 @@ pub fn routes() -> Router<AppState> {
         .merge(agents::routes())
         .merge(templates::routes())
         .merge(agent_config::routes())
+        .merge(sandbox::routes())
 }
 
 pub fn openapi() -> utoipa::openapi::OpenApi {
     let mut doc = agents::ApiDoc::openapi();
     doc.merge(templates::ApiDoc::openapi());
     doc.merge(agent_config::ApiDoc::openapi());
+    doc.merge(sandbox::ApiDoc::openapi());
     doc
 }
 

@@ -2,4 +2,5 @@
 
 mod agents;
 mod helpers;
+mod sandbox;
 mod templates;
