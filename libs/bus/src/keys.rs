@@ -211,6 +211,24 @@ impl Keys {
     pub fn fence(&self, lease_key: &str) -> String {
         format!("{lease_key}:fence")
     }
+
+    // ── agents (agent-svc reads what the engine's runtimes record) ─────────────────────────────
+
+    /// Consumer group of agent-svc's activity recorder on the global stream.
+    pub fn agent_activity_group(&self) -> String {
+        self.global("cg:agent-activity")
+    }
+
+    /// Hash of an agent's live work locks: lock id → JSON `{runId, stepId, summary, acquiredAt,
+    /// expiresAt}`, one per parallel instance working for the agent.
+    pub fn agent_work_locks(&self, tenant: &TenantId, agent: &AgentId) -> String {
+        self.tenant(tenant, &format!("agent:{agent}:work-locks"))
+    }
+
+    /// Counter of an agent's wake-ups on one UTC day (`YYYY-MM-DD`), for the wake guardrails.
+    pub fn agent_wakes(&self, tenant: &TenantId, agent: &AgentId, day: &str) -> String {
+        self.tenant(tenant, &format!("agent:{agent}:wakes:{}", segment(day)))
+    }
 }
 
 /// Escapes a free-form segment so it cannot add separators or glob characters to a key.

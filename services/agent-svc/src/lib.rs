@@ -2,6 +2,7 @@
 //! config, templates, activity, sandboxes, queue, inbox, channels, tools, pulses, skills,
 //! secrets, provider settings and the LLM call log. See docs/agents.md.
 
+pub mod activity;
 pub mod catalog;
 pub mod config;
 pub mod domain;
@@ -66,7 +67,14 @@ pub async fn run(
     let secrets = Arc::new(own.secret_box()?);
     let paths = own.data_paths();
     let own = Arc::new(own);
+    let recorder_stop = shutdown.clone();
     kit::run_service(SERVICE, config, listener, shutdown, |platform| {
+        let recorder = platform.clone();
+        tokio::spawn(async move {
+            if let Err(err) = activity::run(recorder, recorder_stop).await {
+                tracing::error!(error = %err, "the activity recorder stopped");
+            }
+        });
         let (seed_platform, seed_config) = (platform.clone(), own.clone());
         tokio::spawn(async move {
             if let Err(err) = catalog::seed(&seed_platform, &seed_config).await {

@@ -114,6 +114,15 @@ const TABLE: &[(&str, Scope, Build)] = &[
     ("fence", Scope::TenantSegment, |k, t| {
         k.fence(&k.mcp_lease(t, "srv"))
     }),
+    ("agent_activity_group", Scope::Global, |k, _| {
+        k.agent_activity_group()
+    }),
+    ("agent_work_locks", Scope::Tenant, |k, t| {
+        k.agent_work_locks(t, &agent())
+    }),
+    ("agent_wakes", Scope::Tenant, |k, t| {
+        k.agent_wakes(t, &agent(), "2026-11-22")
+    }),
 ];
 
 /// Methods of `Keys` that build no name.

@@ -2,6 +2,7 @@
 
 pub mod agent_config;
 pub mod agents;
+pub mod lifecycle;
 pub mod sandbox;
 pub mod templates;
 
@@ -19,6 +20,7 @@ pub fn routes() -> Router<AppState> {
         .merge(templates::routes())
         .merge(agent_config::routes())
         .merge(sandbox::routes())
+        .merge(lifecycle::routes())
 }
 
 pub fn openapi() -> utoipa::openapi::OpenApi {
@@ -26,6 +28,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     doc.merge(templates::ApiDoc::openapi());
     doc.merge(agent_config::ApiDoc::openapi());
     doc.merge(sandbox::ApiDoc::openapi());
+    doc.merge(lifecycle::ApiDoc::openapi());
     doc
 }
 

@@ -1,5 +1,6 @@
 //! SQL, one module per resource. Every function runs inside a tenant transaction.
 
+pub mod activity;
 pub mod agents;
 pub mod templates;
 

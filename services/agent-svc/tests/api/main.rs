@@ -2,5 +2,6 @@
 
 mod agents;
 mod helpers;
+mod lifecycle;
 mod sandbox;
 mod templates;
