@@ -1,6 +1,11 @@
 //! SQL, one module per resource. Every function runs inside a tenant transaction.
 
 pub mod agents;
+pub mod channels;
+pub mod inbox;
+pub mod messaging;
+pub mod queue;
+pub mod tools;
 
 /// Epoch milliseconds, the unit of every timestamp column.
 pub fn now_ms() -> i64 {
