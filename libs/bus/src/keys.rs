@@ -86,6 +86,16 @@ impl Keys {
         self.tenant(tenant, "tools:overrides-changed")
     }
 
+    /// An agent's channel tokens changed (`{agentId, channel}`): bridges reconnect that bot.
+    pub fn channel_credentials_changed(&self, tenant: &TenantId) -> String {
+        self.tenant(tenant, "channel:credentials-changed")
+    }
+
+    /// An agent's outbound messaging targets changed: runtimes drop their cached allow-list.
+    pub fn messaging_permissions_changed(&self, tenant: &TenantId) -> String {
+        self.tenant(tenant, "messaging-permissions:changed")
+    }
+
     pub fn webhooks_github(&self, tenant: &TenantId) -> String {
         self.tenant(tenant, "webhooks:github")
     }

@@ -53,6 +53,12 @@ const TABLE: &[(&str, Scope, Build)] = &[
     ("tools_overrides_changed", Scope::Tenant, |k, t| {
         k.tools_overrides_changed(t)
     }),
+    ("channel_credentials_changed", Scope::Tenant, |k, t| {
+        k.channel_credentials_changed(t)
+    }),
+    ("messaging_permissions_changed", Scope::Tenant, |k, t| {
+        k.messaging_permissions_changed(t)
+    }),
     ("webhooks_github", Scope::Tenant, |k, t| {
         k.webhooks_github(t)
     }),
@@ -209,6 +215,14 @@ fn names_match_the_spec() {
         (
             "tools_overrides_changed",
             "djinnbot:t:ten_alpha:tools:overrides-changed",
+        ),
+        (
+            "channel_credentials_changed",
+            "djinnbot:t:ten_alpha:channel:credentials-changed",
+        ),
+        (
+            "messaging_permissions_changed",
+            "djinnbot:t:ten_alpha:messaging-permissions:changed",
         ),
         ("webhooks_github", "djinnbot:t:ten_alpha:webhooks:github"),
         ("mcp_lease", "djinnbot:mcp:lease:ten_alpha:srv"),

@@ -2,13 +2,18 @@
 
 pub mod agent_config;
 pub mod agents;
+pub mod channels;
+pub mod inbox;
 pub mod lifecycle;
+pub mod messaging;
+pub mod queue;
 pub mod sandbox;
 pub mod templates;
+pub mod tools;
 
 use axum::Router;
 use kit::db::TenantTx;
-use kit::{ApiError, Platform, TenantContext};
+use kit::{ApiError, Platform, TenantContext, TokenKind};
 use utoipa::OpenApi;
 
 use crate::AppState;
@@ -21,6 +26,11 @@ pub fn routes() -> Router<AppState> {
         .merge(agent_config::routes())
         .merge(sandbox::routes())
         .merge(lifecycle::routes())
+        .merge(channels::routes())
+        .merge(tools::routes())
+        .merge(messaging::routes())
+        .merge(queue::routes())
+        .merge(inbox::routes())
 }
 
 pub fn openapi() -> utoipa::openapi::OpenApi {
@@ -29,6 +39,11 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     doc.merge(agent_config::ApiDoc::openapi());
     doc.merge(sandbox::ApiDoc::openapi());
     doc.merge(lifecycle::ApiDoc::openapi());
+    doc.merge(channels::ApiDoc::openapi());
+    doc.merge(tools::ApiDoc::openapi());
+    doc.merge(messaging::ApiDoc::openapi());
+    doc.merge(queue::ApiDoc::openapi());
+    doc.merge(inbox::ApiDoc::openapi());
     doc
 }
 
@@ -43,5 +58,21 @@ pub async fn open_agent(
     let mut tx = platform.db.begin_tenant(ctx).await?;
     store::agents::require(&mut tx, agent_id).await?;
     ctx.require_access_to_agent(agent_id)?;
+    Ok(tx)
+}
+
+/// `open_agent` for changes to what an agent may do (its bot tokens, tools, messaging targets):
+/// users and services of the tenant make them, the agent itself may not widen its own reach.
+pub async fn open_agent_for_change(
+    platform: &Platform,
+    ctx: &TenantContext,
+    agent_id: &str,
+) -> Result<TenantTx, ApiError> {
+    let tx = open_agent(platform, ctx, agent_id).await?;
+    if ctx.kind() == TokenKind::Agent {
+        return Err(ApiError::forbidden(
+            "an agent cannot change its own channels, tools or messaging permissions",
+        ));
+    }
     Ok(tx)
 }

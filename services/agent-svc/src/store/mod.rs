@@ -2,7 +2,12 @@
 
 pub mod activity;
 pub mod agents;
+pub mod channels;
+pub mod inbox;
+pub mod messaging;
+pub mod queue;
 pub mod templates;
+pub mod tools;
 
 /// Epoch milliseconds, the unit of every timestamp column.
 pub fn now_ms() -> i64 {

@@ -1,0 +1,200 @@
+//! `/v1/agents/{agent_id}/tools`: built-in tools switched off (or explicitly on) per agent. A tool
+//! without an override is enabled. The runtime reads `/tools/disabled` with its agent token at
+//! start and again when `tools:overrides-changed` fires; only users and services change them.
+
+use std::collections::BTreeSet;
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::{delete, get};
+use axum::{Json, Router};
+use kit::error::FieldError;
+use kit::extract::{ValidJson, Validate};
+use kit::{ApiError, TenantContext};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use crate::AppState;
+use crate::domain::notify;
+use crate::domain::validate::{err, finish};
+use crate::routes::{open_agent, open_agent_for_change};
+use crate::store::{self, tools::Override};
+
+/// More than any agent has tools; bounds the work of one request.
+const MAX_OVERRIDES: usize = 500;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/v1/agents/{agent_id}/tools/overrides",
+            get(list).put(upsert),
+        )
+        .route(
+            "/v1/agents/{agent_id}/tools/overrides/{tool_name}",
+            delete(remove),
+        )
+        .route("/v1/agents/{agent_id}/tools/disabled", get(disabled))
+}
+
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(list, upsert, remove, disabled))]
+pub struct ApiDoc;
+
+/// The reference's `ToolOverrideResponse` (snake_case, as it was).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ToolOverride {
+    pub agent_id: String,
+    pub tool_name: String,
+    pub enabled: bool,
+    pub updated_at: i64,
+    pub updated_by: String,
+}
+
+impl ToolOverride {
+    fn new(agent_id: &str, o: Override) -> Self {
+        Self {
+            agent_id: agent_id.to_owned(),
+            tool_name: o.tool_name,
+            enabled: o.enabled,
+            updated_at: o.updated_at,
+            updated_by: o.updated_by,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ToolOverrideItem {
+    pub tool_name: String,
+    pub enabled: bool,
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BulkToolOverrides {
+    pub overrides: Vec<ToolOverrideItem>,
+    /// Who made the change, for the record; the caller's subject when absent.
+    pub updated_by: Option<String>,
+}
+
+/// Tool names as LLM tool schemas allow them, plus `.` and `:` for namespaced MCP tools.
+fn is_tool_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 256
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b':'))
+}
+
+impl Validate for BulkToolOverrides {
+    fn validate(&self) -> Result<(), Vec<FieldError>> {
+        let mut errors: Vec<FieldError> = Vec::new();
+        if self.overrides.len() > MAX_OVERRIDES {
+            errors.push(err(
+                "overrides",
+                format!("at most {MAX_OVERRIDES} per request"),
+            ));
+        }
+        let mut seen = BTreeSet::new();
+        for (i, item) in self.overrides.iter().enumerate() {
+            let path = format!("overrides[{i}].tool_name");
+            if !is_tool_name(&item.tool_name) {
+                errors.push(err(
+                    &path,
+                    "must be 1 to 256 letters, digits, `_`, `-`, `.` or `:`",
+                ));
+            } else if !seen.insert(item.tool_name.as_str()) {
+                errors.push(err(&path, "is listed twice"));
+            }
+        }
+        if let Some(by) = &self.updated_by
+            && (by.trim().is_empty() || by.len() > 128)
+        {
+            errors.push(err("updated_by", "must be 1 to 128 bytes"));
+        }
+        finish(errors)
+    }
+}
+
+/// The overrides that exist; a tool absent here is enabled.
+#[utoipa::path(get, path = "/v1/agents/{agent_id}/tools/overrides", tag = "agent-tools",
+    responses((status = 200, body = [ToolOverride]), (status = 404)))]
+async fn list(
+    State(app): State<AppState>,
+    ctx: TenantContext,
+    Path(agent_id): Path<String>,
+) -> Result<Json<Vec<ToolOverride>>, ApiError> {
+    let mut tx = open_agent(&app.platform, &ctx, &agent_id).await?;
+    let rows = store::tools::list(&mut tx, &agent_id).await?;
+    tx.commit().await?;
+    let view = |o| ToolOverride::new(&agent_id, o);
+    Ok(Json(rows.into_iter().map(view).collect()))
+}
+
+/// Sets every listed tool's state in one transaction; answers the listed tools' new state.
+#[utoipa::path(put, path = "/v1/agents/{agent_id}/tools/overrides", tag = "agent-tools",
+    request_body = BulkToolOverrides,
+    responses((status = 200, body = [ToolOverride]), (status = 400), (status = 403),
+        (status = 404), (status = 422)))]
+async fn upsert(
+    State(app): State<AppState>,
+    ctx: TenantContext,
+    Path(agent_id): Path<String>,
+    ValidJson(body): ValidJson<BulkToolOverrides>,
+) -> Result<Json<Vec<ToolOverride>>, ApiError> {
+    let mut tx = open_agent_for_change(&app.platform, &ctx, &agent_id).await?;
+    if body.overrides.is_empty() {
+        return Err(ApiError::bad_request(
+            "empty_overrides",
+            "overrides list must not be empty",
+        ));
+    }
+    let by = body.updated_by.as_deref().unwrap_or(ctx.subject()).trim();
+    let now = store::now_ms();
+    let mut saved = Vec::with_capacity(body.overrides.len());
+    for item in &body.overrides {
+        let row = store::tools::upsert(&mut tx, &agent_id, &item.tool_name, item.enabled, by, now)
+            .await?;
+        saved.push(ToolOverride::new(&agent_id, row));
+    }
+    tx.commit().await?;
+    announce(&app, &ctx, &agent_id).await;
+    Ok(Json(saved))
+}
+
+/// Removes one override (the tool is enabled again); removing a missing one is not an error.
+#[utoipa::path(delete, path = "/v1/agents/{agent_id}/tools/overrides/{tool_name}",
+    tag = "agent-tools", responses((status = 204), (status = 403), (status = 404)))]
+async fn remove(
+    State(app): State<AppState>,
+    ctx: TenantContext,
+    Path((agent_id, tool_name)): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    let mut tx = open_agent_for_change(&app.platform, &ctx, &agent_id).await?;
+    let removed = store::tools::delete(&mut tx, &agent_id, &tool_name).await?;
+    tx.commit().await?;
+    if removed {
+        announce(&app, &ctx, &agent_id).await;
+    }
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The names of the agent's disabled tools, sorted.
+#[utoipa::path(get, path = "/v1/agents/{agent_id}/tools/disabled", tag = "agent-tools",
+    responses((status = 200, body = [String]), (status = 404)))]
+async fn disabled(
+    State(app): State<AppState>,
+    ctx: TenantContext,
+    Path(agent_id): Path<String>,
+) -> Result<Json<Vec<String>>, ApiError> {
+    let mut tx = open_agent(&app.platform, &ctx, &agent_id).await?;
+    let names = store::tools::disabled(&mut tx, &agent_id).await?;
+    tx.commit().await?;
+    Ok(Json(names))
+}
+
+/// Running runtimes of the agent re-read `/tools/disabled` (the reference's `{agent_id}`).
+async fn announce(app: &AppState, ctx: &TenantContext, agent_id: &str) {
+    let channel = app.platform.keys.tools_overrides_changed(&ctx.tenant_id);
+    notify::publish(&app.platform, &channel, &json!({ "agent_id": agent_id })).await;
+}

@@ -1,0 +1,52 @@
+//! Credentials other than a user's, and a pub/sub listener for change notifications.
+
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use kit::testing::TestApp;
+use kit::{Claims, TokenKind};
+use serde_json::Value;
+
+use crate::helpers::Tenant;
+
+/// A service JWT of the tenant (what engine-svc or slack-svc send).
+pub fn service_token(app: &TestApp, t: &Tenant) -> String {
+    app.token(&t.id, "engine-svc", TokenKind::Service)
+}
+
+/// A runtime token of the tenant scoped to one agent.
+pub fn agent_token(app: &TestApp, t: &Tenant, agent_id: &str) -> String {
+    let mut claims = Claims::access(
+        format!("agent:{agent_id}"),
+        t.id.clone(),
+        TokenKind::Agent,
+        Duration::from_secs(900),
+    );
+    claims.agent_id = Some(agent_id.to_owned());
+    app.mint(&claims)
+}
+
+/// Subscribed to some pub/sub channels before the action under test.
+pub struct Listener {
+    pubsub: redis::aio::PubSub,
+}
+
+impl Listener {
+    pub async fn on(channels: &[String]) -> Self {
+        let client = redis::Client::open(kit::testing::redis_url()).expect("redis url");
+        let mut pubsub = client.get_async_pubsub().await.expect("pub/sub connection");
+        for channel in channels {
+            pubsub.subscribe(channel).await.expect("SUBSCRIBE");
+        }
+        Self { pubsub }
+    }
+
+    /// The next message as (channel, JSON), or None after `wait`.
+    pub async fn next(&mut self, wait: Duration) -> Option<(String, Value)> {
+        let mut stream = self.pubsub.on_message();
+        let msg = tokio::time::timeout(wait, stream.next()).await.ok()??;
+        let payload: String = msg.get_payload().expect("text payload");
+        let json = serde_json::from_str(&payload).expect("JSON payload");
+        Some((msg.get_channel_name().to_owned(), json))
+    }
+}
