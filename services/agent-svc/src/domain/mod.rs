@@ -1,4 +1,7 @@
 //! Rules that are neither HTTP nor SQL.
 
 pub mod agent_config;
+pub mod pulse_config;
+pub mod pulse_routines;
+pub mod pulse_schedule;
 pub mod validate;

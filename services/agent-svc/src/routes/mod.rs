@@ -1,6 +1,11 @@
 //! One module per resource; each has `routes()` and an OpenAPI doc merged here.
 
 pub mod agents;
+pub mod pulse_agent;
+pub mod pulse_routine_types;
+pub mod pulse_routines;
+pub mod pulse_types;
+pub mod pulses;
 
 use axum::Router;
 use kit::db::TenantTx;
@@ -11,11 +16,19 @@ use crate::AppState;
 use crate::store;
 
 pub fn routes() -> Router<AppState> {
-    Router::new().merge(agents::routes())
+    Router::new()
+        .merge(agents::routes())
+        .merge(pulse_routines::routes())
+        .merge(pulses::routes())
+        .merge(pulse_agent::routes())
 }
 
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    agents::ApiDoc::openapi()
+    let mut doc = agents::ApiDoc::openapi();
+    doc.merge(pulse_routines::ApiDoc::openapi());
+    doc.merge(pulses::ApiDoc::openapi());
+    doc.merge(pulse_agent::ApiDoc::openapi());
+    doc
 }
 
 /// A tenant transaction on one of the caller's agents: 404 when the tenant has no such agent

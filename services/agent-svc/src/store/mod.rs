@@ -1,6 +1,8 @@
 //! SQL, one module per resource. Every function runs inside a tenant transaction.
 
 pub mod agents;
+pub mod pulse_routines;
+pub mod pulses;
 
 /// Epoch milliseconds, the unit of every timestamp column.
 pub fn now_ms() -> i64 {
