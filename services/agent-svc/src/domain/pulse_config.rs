@@ -84,7 +84,7 @@ pub const PULSE_CONFIG_NAMES: [(&str, &str); 3] = [
 
 /// `intervalMs` of `PUT /pulse/config`: whole minutes only, since schedules are per minute.
 pub fn interval_from_ms(ms: u64) -> Result<u32, FieldError> {
-    if ms == 0 || ms % 60_000 != 0 {
+    if ms == 0 || !ms.is_multiple_of(60_000) {
         return Err(err(
             "intervalMs",
             "must be a whole number of minutes (n × 60000)",

@@ -181,7 +181,7 @@ impl RoutineSpec {
             .as_deref()
             .map(|c| pulse_schedule::parse_cron(c, now))
         {
-            Some(Ok(schedule)) => Recurrence::Cron(schedule),
+            Some(Ok(schedule)) => Recurrence::Cron(Box::new(schedule)),
             _ => Recurrence::Every {
                 interval: self.interval_minutes.max(1),
                 offset: self.offset_minutes % self.interval_minutes.max(1),

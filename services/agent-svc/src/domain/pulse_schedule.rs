@@ -73,8 +73,12 @@ fn minute_of_day(t: DateTime<Utc>) -> u32 {
 /// How a schedule repeats.
 #[derive(Debug, Clone)]
 pub enum Recurrence {
-    Every { interval: u32, offset: u32 },
-    Cron(cron::Schedule),
+    Every {
+        interval: u32,
+        offset: u32,
+    },
+    /// Boxed: a parsed schedule is large and most plans are intervals.
+    Cron(Box<cron::Schedule>),
 }
 
 impl Recurrence {

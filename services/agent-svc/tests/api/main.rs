@@ -2,3 +2,5 @@
 
 mod agents;
 mod helpers;
+mod pulse_routines;
+mod pulses;

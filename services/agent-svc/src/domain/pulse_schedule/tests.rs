@@ -122,7 +122,7 @@ fn one_offs_are_merged_and_fire_even_in_a_blackout() {
 fn five_field_cron_counts_weekdays_like_crontab() {
     let now = at("2026-03-01T00:00:00Z"); // a Sunday
     let plan = Plan::new(
-        Recurrence::Cron(parse_cron("0 9 * * 1-5", now).expect("cron")),
+        Recurrence::Cron(Box::new(parse_cron("0 9 * * 1-5", now).expect("cron"))),
         &[],
         &[],
     );
