@@ -2,5 +2,6 @@
 
 mod agents;
 mod helpers;
+mod pulse_access;
 mod pulse_routines;
 mod pulses;
