@@ -14,6 +14,9 @@ pub struct PulseTriggered {
     pub agent_id: AgentId,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub project_id: Option<ProjectId>,
+    /// The pulse routine to run (`pr_…`); absent for the agent's own pulse.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub routine_id: Option<String>,
     /// Who asked: `manual`, `github`, `schedule`, ...
     pub source: String,
     /// Free-form context handed to the agent (a webhook summary, a user note).

@@ -268,6 +268,10 @@ pub fn all() -> Vec<Value> {
             json!({"agentId": AGENT, "projectId": PROJECT, "source": "github", "context": {"issue": 7}}),
         ),
         global(
+            "PULSE_TRIGGERED",
+            json!({"agentId": AGENT, "routineId": "pr_standup", "source": "manual", "context": {}}),
+        ),
+        global(
             "TASK_WORKSPACE_REQUESTED",
             json!({"agentId": AGENT, "projectId": PROJECT, "taskId": TASK, "taskBranch": "feat/tsk_login"}),
         ),

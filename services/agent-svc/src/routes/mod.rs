@@ -6,6 +6,11 @@ pub mod channels;
 pub mod inbox;
 pub mod lifecycle;
 pub mod messaging;
+pub mod pulse_agent;
+pub mod pulse_routine_types;
+pub mod pulse_routines;
+pub mod pulse_types;
+pub mod pulses;
 pub mod queue;
 pub mod sandbox;
 pub mod templates;
@@ -31,6 +36,9 @@ pub fn routes() -> Router<AppState> {
         .merge(messaging::routes())
         .merge(queue::routes())
         .merge(inbox::routes())
+        .merge(pulse_routines::routes())
+        .merge(pulses::routes())
+        .merge(pulse_agent::routes())
 }
 
 pub fn openapi() -> utoipa::openapi::OpenApi {
@@ -44,6 +52,9 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     doc.merge(messaging::ApiDoc::openapi());
     doc.merge(queue::ApiDoc::openapi());
     doc.merge(inbox::ApiDoc::openapi());
+    doc.merge(pulse_routines::ApiDoc::openapi());
+    doc.merge(pulses::ApiDoc::openapi());
+    doc.merge(pulse_agent::ApiDoc::openapi());
     doc
 }
 

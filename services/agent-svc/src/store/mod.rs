@@ -5,6 +5,8 @@ pub mod agents;
 pub mod channels;
 pub mod inbox;
 pub mod messaging;
+pub mod pulse_routines;
+pub mod pulses;
 pub mod queue;
 pub mod templates;
 pub mod tools;
