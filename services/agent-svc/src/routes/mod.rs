@@ -1,6 +1,12 @@
 //! One module per resource; each has `routes()` and an OpenAPI doc merged here.
 
 pub mod agents;
+pub mod llm_calls;
+pub mod providers;
+pub mod settings;
+pub mod shares;
+pub mod support;
+pub mod user_providers;
 
 use axum::Router;
 use kit::db::TenantTx;
@@ -11,11 +17,23 @@ use crate::AppState;
 use crate::store;
 
 pub fn routes() -> Router<AppState> {
-    Router::new().merge(agents::routes())
+    Router::new()
+        .merge(agents::routes())
+        .merge(settings::routes())
+        .merge(providers::routes())
+        .merge(user_providers::routes())
+        .merge(shares::routes())
+        .merge(llm_calls::routes())
 }
 
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    agents::ApiDoc::openapi()
+    let mut doc = agents::ApiDoc::openapi();
+    doc.merge(settings::ApiDoc::openapi());
+    doc.merge(providers::ApiDoc::openapi());
+    doc.merge(user_providers::ApiDoc::openapi());
+    doc.merge(shares::ApiDoc::openapi());
+    doc.merge(llm_calls::ApiDoc::openapi());
+    doc
 }
 
 /// A tenant transaction on one of the caller's agents: 404 when the tenant has no such agent

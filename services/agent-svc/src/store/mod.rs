@@ -1,6 +1,10 @@
 //! SQL, one module per resource. Every function runs inside a tenant transaction.
 
 pub mod agents;
+pub mod llm_calls;
+pub mod providers;
+pub mod settings;
+pub mod shares;
 
 /// Epoch milliseconds, the unit of every timestamp column.
 pub fn now_ms() -> i64 {
