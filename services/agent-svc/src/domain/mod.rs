@@ -3,10 +3,16 @@
 pub mod agent_config;
 pub mod channels;
 pub mod inbox;
+pub mod key_resolution;
+pub mod llm_calls;
 pub mod notify;
+pub mod provider_catalog;
+pub mod providers;
 pub mod pulse_config;
 pub mod pulse_routines;
 pub mod pulse_schedule;
 pub mod sandbox;
+pub mod sealed;
+pub mod settings;
 pub mod templates;
 pub mod validate;

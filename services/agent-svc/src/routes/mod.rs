@@ -5,7 +5,9 @@ pub mod agents;
 pub mod channels;
 pub mod inbox;
 pub mod lifecycle;
+pub mod llm_calls;
 pub mod messaging;
+pub mod providers;
 pub mod pulse_agent;
 pub mod pulse_routine_types;
 pub mod pulse_routines;
@@ -13,8 +15,12 @@ pub mod pulse_types;
 pub mod pulses;
 pub mod queue;
 pub mod sandbox;
+pub mod settings;
+pub mod shares;
+pub mod support;
 pub mod templates;
 pub mod tools;
+pub mod user_providers;
 
 use axum::Router;
 use kit::db::TenantTx;
@@ -39,6 +45,11 @@ pub fn routes() -> Router<AppState> {
         .merge(pulse_routines::routes())
         .merge(pulses::routes())
         .merge(pulse_agent::routes())
+        .merge(settings::routes())
+        .merge(providers::routes())
+        .merge(user_providers::routes())
+        .merge(shares::routes())
+        .merge(llm_calls::routes())
 }
 
 pub fn openapi() -> utoipa::openapi::OpenApi {
@@ -55,6 +66,11 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     doc.merge(pulse_routines::ApiDoc::openapi());
     doc.merge(pulses::ApiDoc::openapi());
     doc.merge(pulse_agent::ApiDoc::openapi());
+    doc.merge(settings::ApiDoc::openapi());
+    doc.merge(providers::ApiDoc::openapi());
+    doc.merge(user_providers::ApiDoc::openapi());
+    doc.merge(shares::ApiDoc::openapi());
+    doc.merge(llm_calls::ApiDoc::openapi());
     doc
 }
 

@@ -4,10 +4,14 @@ pub mod activity;
 pub mod agents;
 pub mod channels;
 pub mod inbox;
+pub mod llm_calls;
 pub mod messaging;
+pub mod providers;
 pub mod pulse_routines;
 pub mod pulses;
 pub mod queue;
+pub mod settings;
+pub mod shares;
 pub mod templates;
 pub mod tools;
 
