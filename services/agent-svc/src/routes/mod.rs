@@ -1,6 +1,9 @@
 //! One module per resource; each has `routes()` and an OpenAPI doc merged here.
 
 pub mod agents;
+pub mod secrets;
+pub mod skill_grants;
+pub mod skills;
 
 use axum::Router;
 use kit::db::TenantTx;
@@ -11,11 +14,19 @@ use crate::AppState;
 use crate::store;
 
 pub fn routes() -> Router<AppState> {
-    Router::new().merge(agents::routes())
+    Router::new()
+        .merge(agents::routes())
+        .merge(skills::routes())
+        .merge(skill_grants::routes())
+        .merge(secrets::routes())
 }
 
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    agents::ApiDoc::openapi()
+    let mut doc = agents::ApiDoc::openapi();
+    doc.merge(skills::ApiDoc::openapi());
+    doc.merge(skill_grants::ApiDoc::openapi());
+    doc.merge(secrets::ApiDoc::openapi());
+    doc
 }
 
 /// A tenant transaction on one of the caller's agents: 404 when the tenant has no such agent

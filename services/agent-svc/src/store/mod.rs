@@ -1,6 +1,9 @@
 //! SQL, one module per resource. Every function runs inside a tenant transaction.
 
 pub mod agents;
+pub mod secrets;
+pub mod skill_grants;
+pub mod skills;
 
 /// Epoch milliseconds, the unit of every timestamp column.
 pub fn now_ms() -> i64 {
