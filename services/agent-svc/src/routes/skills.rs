@@ -128,7 +128,7 @@ impl Validate for CreateSkillRequest {
                 "must contain a letter or digit (or give a `slug`)",
             )),
         }
-        validate::name("description", &self.description, MAX_TEXT, &mut errors);
+        check_description(&self.description, &mut errors);
         check_content(Some(&self.content), &mut errors);
         check_tags("tags", &self.tags, &mut errors);
         match (self.scope.as_deref(), &self.owner_agent_id) {
@@ -155,6 +155,14 @@ impl Validate for CreateSkillRequest {
     }
 }
 
+/// Shown in agents' prompts, so required; it may run over several lines.
+fn check_description(description: &str, errors: &mut Vec<FieldError>) {
+    if description.trim().is_empty() {
+        errors.push(validate::err("description", "must not be empty"));
+    }
+    validate::text("description", Some(description), MAX_TEXT, errors);
+}
+
 fn check_content(content: Option<&str>, errors: &mut Vec<FieldError>) {
     if content.is_some_and(|c| c.trim().is_empty()) {
         errors.push(validate::err("content", "must not be empty"));
@@ -175,7 +183,7 @@ impl Validate for UpdateSkillRequest {
     fn validate(&self) -> Result<(), Vec<FieldError>> {
         let mut errors = Vec::new();
         if let Some(d) = &self.description {
-            validate::name("description", d, MAX_TEXT, &mut errors);
+            check_description(d, &mut errors);
         }
         check_content(self.content.as_deref(), &mut errors);
         if let Some(tags) = &self.tags {

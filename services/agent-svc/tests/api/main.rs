@@ -2,3 +2,6 @@
 
 mod agents;
 mod helpers;
+mod secrets;
+mod skill_grants;
+mod skills;
