@@ -1,6 +1,7 @@
 //! One module per resource; each has `routes()` and an OpenAPI doc merged here.
 
 pub mod agents;
+pub mod secret_grants;
 pub mod secrets;
 pub mod skill_grants;
 pub mod skills;
@@ -19,6 +20,7 @@ pub fn routes() -> Router<AppState> {
         .merge(skills::routes())
         .merge(skill_grants::routes())
         .merge(secrets::routes())
+        .merge(secret_grants::routes())
 }
 
 pub fn openapi() -> utoipa::openapi::OpenApi {
@@ -26,6 +28,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     doc.merge(skills::ApiDoc::openapi());
     doc.merge(skill_grants::ApiDoc::openapi());
     doc.merge(secrets::ApiDoc::openapi());
+    doc.merge(secret_grants::ApiDoc::openapi());
     doc
 }
 

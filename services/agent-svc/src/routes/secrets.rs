@@ -1,16 +1,16 @@
 //! `/v1/secrets/`: credentials a tenant hands to its agents as environment variables (contract
 //! §1.3, §10). Values are encrypted at rest and answered only masked, except to engine-svc on
-//! `/agents/{agent_id}/env`. Users create secrets; admins and the creator change, delete and
-//! grant them; the library is for users, an agent sees only the secrets granted to itself.
+//! `/agents/{agent_id}/env` (secret_grants.rs). Users create secrets; admins and the creator
+//! change, delete and grant them. The library is for users; an agent sees only the secrets
+//! granted to itself.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::{get, post};
+use axum::routing::get;
 use axum::{Json, Router};
-use kit::auth::scope::{AnyCaller, UserOnly};
+use kit::auth::scope::UserOnly;
 use kit::crypto::{SecretBox, mask};
 use kit::error::FieldError;
 use kit::extract::{ValidJson, Validate};
@@ -20,7 +20,6 @@ use serde::{Deserialize, Serialize};
 use crate::AppState;
 use crate::domain::secrets::{self as rules, check_env_key, check_type, normalize_env_key};
 use crate::domain::validate::{self, MAX_NAME, MAX_TEXT, finish};
-use crate::routes::open_agent;
 use crate::store::{self, secrets::NewSecret, secrets::Secret, secrets::SecretPatch};
 
 /// Largest secret value (an SSH key or a certificate chain fits easily).
@@ -34,27 +33,10 @@ pub fn routes() -> Router<AppState> {
             "/v1/secrets/{secret_id}",
             get(get_one).put(update).delete(delete),
         )
-        .route(
-            "/v1/secrets/{secret_id}/grant/{agent_id}",
-            post(grant).delete(revoke),
-        )
-        .route("/v1/secrets/agents/{agent_id}", get(list_for_agent))
-        .route("/v1/secrets/agents/{agent_id}/env", get(env))
 }
 
 #[derive(utoipa::OpenApi)]
-#[openapi(paths(
-    types,
-    list,
-    create,
-    get_one,
-    update,
-    delete,
-    grant,
-    revoke,
-    list_for_agent,
-    env
-))]
+#[openapi(paths(types, list, create, get_one, update, delete))]
 pub struct ApiDoc;
 
 /// A secret without its value: `masked_preview` is enough to recognise it, never to use it.
@@ -288,28 +270,13 @@ async fn update(
         value: body.value.map(|v| (secrets.encrypt(&v), mask(&v))),
     };
     if let Some(key) = &patch.env_key {
-        refuse_clash(&mut tx, &secret.id, key, &secret.granted_agents).await?;
+        store::secrets::refuse_env_key_clash(&mut tx, &secret.id, key, &secret.granted_agents)
+            .await?;
     }
     store::secrets::update(&mut tx, &secret.id, &patch, store::now_ms()).await?;
     let secret = store::secrets::get(&mut tx, &secret.id).await?;
     tx.commit().await?;
     Ok(Json(secret.into()))
-}
-
-/// 409 `env_key_conflict` when one of `agents` already gets `env_key` from another secret.
-async fn refuse_clash(
-    tx: &mut kit::db::TenantTx,
-    secret_id: &str,
-    env_key: &str,
-    agents: &[String],
-) -> Result<(), ApiError> {
-    match store::secrets::env_key_clash(tx, secret_id, env_key, agents).await? {
-        None => Ok(()),
-        Some(agent) => Err(ApiError::conflict(
-            "env_key_conflict",
-            format!("agent {agent} already receives {env_key} from another secret"),
-        )),
-    }
 }
 
 /// Deletes the secret and all its grants (admins and its creator).
@@ -326,114 +293,4 @@ async fn delete(
     store::secrets::delete(&mut tx, &secret.id).await?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
-}
-
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct GrantResponse {
-    pub secret_id: String,
-    pub agent_id: String,
-    pub granted_at: i64,
-    pub granted_by: Option<String>,
-}
-
-/// Gives the agent the secret's variable at its next start (admins and the secret's creator).
-#[utoipa::path(post, path = "/v1/secrets/{secret_id}/grant/{agent_id}", tag = "secrets",
-    responses((status = 200, body = GrantResponse), (status = 403), (status = 404), (status = 409)))]
-async fn grant(
-    State(platform): State<Platform>,
-    UserOnly(ctx): UserOnly,
-    Path((secret_id, agent_id)): Path<(String, String)>,
-) -> Result<Json<GrantResponse>, ApiError> {
-    let mut tx = open_agent(&platform, &ctx, &agent_id).await?;
-    let secret = store::secrets::get(&mut tx, &secret_id).await?;
-    rules::require_manager(&ctx, &secret.created_by)?;
-    refuse_clash(
-        &mut tx,
-        &secret.id,
-        &secret.env_key,
-        std::slice::from_ref(&agent_id),
-    )
-    .await?;
-    let (granted_at, granted_by) = store::secrets::grant(
-        &mut tx,
-        &secret.id,
-        &agent_id,
-        ctx.subject(),
-        store::now_ms(),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(Json(GrantResponse {
-        secret_id: secret.id,
-        agent_id,
-        granted_at,
-        granted_by,
-    }))
-}
-
-/// Takes the secret away from the agent; 404 `grant_not_found` when it had none.
-#[utoipa::path(delete, path = "/v1/secrets/{secret_id}/grant/{agent_id}", tag = "secrets",
-    responses((status = 204), (status = 403), (status = 404)))]
-async fn revoke(
-    State(platform): State<Platform>,
-    UserOnly(ctx): UserOnly,
-    Path((secret_id, agent_id)): Path<(String, String)>,
-) -> Result<StatusCode, ApiError> {
-    let mut tx = open_agent(&platform, &ctx, &agent_id).await?;
-    let secret = store::secrets::get(&mut tx, &secret_id).await?;
-    rules::require_manager(&ctx, &secret.created_by)?;
-    if !store::secrets::revoke(&mut tx, &secret.id, &agent_id).await? {
-        return Err(ApiError::new(
-            StatusCode::NOT_FOUND,
-            "grant_not_found",
-            "the agent has no grant of this secret",
-        ));
-    }
-    tx.commit().await?;
-    Ok(StatusCode::NO_CONTENT)
-}
-
-/// The secrets granted to the agent, masked (an agent credential: its own only).
-#[utoipa::path(get, path = "/v1/secrets/agents/{agent_id}", tag = "secrets",
-    responses((status = 200, body = [SecretResponse]), (status = 404)))]
-async fn list_for_agent(
-    State(platform): State<Platform>,
-    ctx: TenantContext,
-    Path(agent_id): Path<String>,
-) -> Result<Json<Vec<SecretResponse>>, ApiError> {
-    let mut tx = open_agent(&platform, &ctx, &agent_id).await?;
-    let secrets = store::secrets::list_for_agent(&mut tx, &agent_id).await?;
-    tx.commit().await?;
-    Ok(Json(secrets.into_iter().map(Into::into).collect()))
-}
-
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct AgentSecretEnvResponse {
-    pub agent_id: String,
-    /// `ENV_KEY` → plaintext, for injection into the agent's container.
-    pub env: BTreeMap<String, String>,
-}
-
-/// The plaintext variables engine-svc injects when it starts the agent: a service credential of
-/// the tenant only (users and agents get 403; another tenant's agent is 404 first).
-#[utoipa::path(get, path = "/v1/secrets/agents/{agent_id}/env", tag = "secrets",
-    responses((status = 200, body = AgentSecretEnvResponse), (status = 403), (status = 404)))]
-async fn env(
-    State(platform): State<Platform>,
-    State(secrets): State<Arc<SecretBox>>,
-    AnyCaller(ctx): AnyCaller,
-    Path(agent_id): Path<String>,
-) -> Result<Json<AgentSecretEnvResponse>, ApiError> {
-    let mut tx = open_agent(&platform, &ctx, &agent_id).await?;
-    ctx.require_service()?;
-    let sealed = store::secrets::granted_ciphertexts(&mut tx, &agent_id).await?;
-    tx.commit().await?;
-    let mut env = BTreeMap::new();
-    for (key, ciphertext) in sealed {
-        // A value that no longer decrypts (wrong SECRET_ENCRYPTION_KEY) fails the start loudly
-        // rather than starting the agent without its credential.
-        let plain = secrets.decrypt(&ciphertext).map_err(ApiError::internal)?;
-        env.insert(key, plain);
-    }
-    Ok(Json(AgentSecretEnvResponse { agent_id, env }))
 }

@@ -178,16 +178,16 @@ pub async fn delete(tx: &mut TenantTx, id: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// Whether giving `agent_ids` the variable `env_key` through `secret_id` would clash with another
-/// secret they already have: two values for one variable would make the agent's env ambiguous.
-pub async fn env_key_clash(
+/// 409 `env_key_conflict` when one of `agent_ids` already gets `env_key` from another secret:
+/// two values for one variable would make the agent's environment ambiguous.
+pub async fn refuse_env_key_clash(
     tx: &mut TenantTx,
     secret_id: &str,
     env_key: &str,
     agent_ids: &[String],
-) -> Result<Option<String>, ApiError> {
+) -> Result<(), ApiError> {
     let tenant = tx.tenant().to_string();
-    Ok(sqlx::query_scalar(
+    let clash: Option<String> = sqlx::query_scalar(
         "select g.agent_id from agent.agent_secret_grants g
            join agent.secrets s on s.tenant_id = g.tenant_id and s.id = g.secret_id
           where g.tenant_id = $1 and g.agent_id = any($4) and s.env_key = $3 and s.id <> $2
@@ -198,7 +198,14 @@ pub async fn env_key_clash(
     .bind(env_key)
     .bind(agent_ids)
     .fetch_optional(&mut **tx)
-    .await?)
+    .await?;
+    match clash {
+        None => Ok(()),
+        Some(agent) => Err(ApiError::conflict(
+            "env_key_conflict",
+            format!("agent {agent} already receives {env_key} from another secret"),
+        )),
+    }
 }
 
 /// Grants the secret (idempotent: an existing grant is kept as it was). `(granted_at, granted_by)`.

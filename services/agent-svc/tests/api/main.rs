@@ -2,6 +2,7 @@
 
 mod agents;
 mod helpers;
+mod secret_grants;
 mod secrets;
 mod skill_grants;
 mod skills;
