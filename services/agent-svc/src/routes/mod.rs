@@ -15,8 +15,12 @@ pub mod pulse_types;
 pub mod pulses;
 pub mod queue;
 pub mod sandbox;
+pub mod secret_grants;
+pub mod secrets;
 pub mod settings;
 pub mod shares;
+pub mod skill_grants;
+pub mod skills;
 pub mod support;
 pub mod templates;
 pub mod tools;
@@ -50,6 +54,10 @@ pub fn routes() -> Router<AppState> {
         .merge(user_providers::routes())
         .merge(shares::routes())
         .merge(llm_calls::routes())
+        .merge(skills::routes())
+        .merge(skill_grants::routes())
+        .merge(secrets::routes())
+        .merge(secret_grants::routes())
 }
 
 pub fn openapi() -> utoipa::openapi::OpenApi {
@@ -71,6 +79,10 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     doc.merge(user_providers::ApiDoc::openapi());
     doc.merge(shares::ApiDoc::openapi());
     doc.merge(llm_calls::ApiDoc::openapi());
+    doc.merge(skills::ApiDoc::openapi());
+    doc.merge(skill_grants::ApiDoc::openapi());
+    doc.merge(secrets::ApiDoc::openapi());
+    doc.merge(secret_grants::ApiDoc::openapi());
     doc
 }
 

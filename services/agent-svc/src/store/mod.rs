@@ -10,8 +10,11 @@ pub mod providers;
 pub mod pulse_routines;
 pub mod pulses;
 pub mod queue;
+pub mod secrets;
 pub mod settings;
 pub mod shares;
+pub mod skill_grants;
+pub mod skills;
 pub mod templates;
 pub mod tools;
 

@@ -1,0 +1,274 @@
+//! SQL of `agent.skills`: the tenant's own skills plus the global library (tenant_id null), which
+//! tenants read but never write (RLS, migration 0011). Writes here touch the tenant's own rows
+//! only; the catalog seeder is the one writer of global rows.
+
+use axum::http::StatusCode;
+use kit::ApiError;
+use kit::db::{LookupTx, TenantTx};
+use kit::error::OnConstraint;
+use sqlx::types::Json;
+use sqlx::{FromRow, PgPool};
+
+use crate::domain::skill_library::LibrarySkill;
+
+#[derive(Debug, Clone, FromRow)]
+pub struct Skill {
+    pub id: String,
+    pub is_global: bool,
+    pub slug: String,
+    pub name: String,
+    pub description: String,
+    pub tags: Json<Vec<String>>,
+    pub content: String,
+    pub enabled: bool,
+    pub scope: String,
+    pub owner_agent_id: Option<String>,
+    pub has_files: bool,
+    pub created_by: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+pub const COLUMNS: &str = "id, is_global, slug, name, description, tags, content, enabled, \
+    scope, owner_agent_id, has_files, created_by, created_at, updated_at";
+
+pub fn not_found() -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, "skill_not_found", "skill not found")
+}
+
+fn global_read_only() -> ApiError {
+    ApiError::new(
+        StatusCode::FORBIDDEN,
+        "global_read_only",
+        "global skills are read-only; create a skill of your own instead",
+    )
+}
+
+fn skill_exists(slug: &str) -> ApiError {
+    ApiError::conflict(
+        "skill_exists",
+        format!("a skill with slug `{slug}` already exists"),
+    )
+}
+
+/// The tenant's skills and the global ones, by slug (the tenant's first when both have one).
+pub async fn list(tx: &mut TenantTx) -> Result<Vec<Skill>, ApiError> {
+    let tenant = tx.tenant().to_string();
+    Ok(sqlx::query_as(&format!(
+        "select {COLUMNS} from agent.skills
+          where tenant_id = $1 or tenant_id is null
+          order by slug, is_global, id"
+    ))
+    .bind(tenant)
+    .fetch_all(&mut **tx)
+    .await?)
+}
+
+/// A skill the tenant can see, by id (`skl_…`) or by slug as the reference's clients send it.
+/// Slugs never contain `_`, so the two cannot be confused; a tenant's skill shadows a global one
+/// of the same slug (possible only when the global one was added later).
+pub async fn find(tx: &mut TenantTx, key: &str) -> Result<Option<Skill>, ApiError> {
+    let tenant = tx.tenant().to_string();
+    let column = if key.starts_with("skl_") {
+        "id"
+    } else {
+        "slug"
+    };
+    Ok(sqlx::query_as(&format!(
+        "select {COLUMNS} from agent.skills
+          where {column} = $2 and (tenant_id = $1 or tenant_id is null)
+          order by is_global limit 1"
+    ))
+    .bind(tenant)
+    .bind(key)
+    .fetch_optional(&mut **tx)
+    .await?)
+}
+
+pub async fn require(tx: &mut TenantTx, key: &str) -> Result<Skill, ApiError> {
+    find(tx, key).await?.ok_or_else(not_found)
+}
+
+/// A skill the tenant may change: 404 when unknown, 403 `global_read_only` for a global one.
+pub async fn require_own(tx: &mut TenantTx, key: &str) -> Result<Skill, ApiError> {
+    let skill = require(tx, key).await?;
+    if skill.is_global {
+        return Err(global_read_only());
+    }
+    Ok(skill)
+}
+
+/// Whether the slug is taken in the tenant's view (its own skills or the global library).
+pub async fn slug_taken(tx: &mut TenantTx, slug: &str) -> Result<bool, ApiError> {
+    let tenant = tx.tenant().to_string();
+    Ok(sqlx::query_scalar(
+        "select exists (select 1 from agent.skills
+                         where slug = $2 and (tenant_id = $1 or tenant_id is null))",
+    )
+    .bind(tenant)
+    .bind(slug)
+    .fetch_one(&mut **tx)
+    .await?)
+}
+
+/// A new tenant skill; the row fills in id and times.
+#[derive(Debug, Clone)]
+pub struct NewSkill {
+    pub slug: String,
+    pub name: String,
+    pub description: String,
+    pub tags: Vec<String>,
+    pub content: String,
+    pub enabled: bool,
+    pub owner_agent_id: Option<String>,
+    pub created_by: String,
+}
+
+/// 409 `skill_exists` when the tenant or the global library already has the slug.
+pub async fn insert(tx: &mut TenantTx, new: &NewSkill, now: i64) -> Result<Skill, ApiError> {
+    if slug_taken(tx, &new.slug).await? {
+        return Err(skill_exists(&new.slug));
+    }
+    let tenant = tx.tenant().to_string();
+    let scope = if new.owner_agent_id.is_some() {
+        "agent"
+    } else {
+        "global"
+    };
+    sqlx::query_as(&format!(
+        "insert into agent.skills (id, tenant_id, is_global, slug, name, description, tags,
+             content, enabled, scope, owner_agent_id, has_files, created_by, created_at, updated_at)
+         values ($1, $2, false, $3, $4, $5, $6, $7, $8, $9, $10, false, $11, $12, $12)
+         returning {COLUMNS}"
+    ))
+    .bind(format!("skl_{}", shared_schemas::ids::random_body()))
+    .bind(tenant)
+    .bind(&new.slug)
+    .bind(&new.name)
+    .bind(&new.description)
+    .bind(Json(&new.tags))
+    .bind(&new.content)
+    .bind(new.enabled)
+    .bind(scope)
+    .bind(&new.owner_agent_id)
+    .bind(&new.created_by)
+    .bind(now)
+    .fetch_one(&mut **tx)
+    .await
+    // Two concurrent creates of one slug: the second meets the unique constraint.
+    .on_constraint("skills_tenant_slug_key", || skill_exists(&new.slug))
+}
+
+/// Only the fields given change.
+#[derive(Debug, Clone, Default)]
+pub struct SkillPatch {
+    pub description: Option<String>,
+    pub tags: Option<Vec<String>>,
+    pub content: Option<String>,
+    pub enabled: Option<bool>,
+}
+
+pub async fn update(
+    tx: &mut TenantTx,
+    id: &str,
+    patch: &SkillPatch,
+    now: i64,
+) -> Result<Skill, ApiError> {
+    let tenant = tx.tenant().to_string();
+    sqlx::query_as(&format!(
+        "update agent.skills
+            set description = coalesce($3, description), tags = coalesce($4, tags),
+                content = coalesce($5, content), enabled = coalesce($6, enabled), updated_at = $7
+          where tenant_id = $1 and id = $2
+          returning {COLUMNS}"
+    ))
+    .bind(tenant)
+    .bind(id)
+    .bind(&patch.description)
+    .bind(patch.tags.as_ref().map(Json))
+    .bind(&patch.content)
+    .bind(patch.enabled)
+    .bind(now)
+    .fetch_optional(&mut **tx)
+    .await?
+    .ok_or_else(not_found)
+}
+
+/// Deletes one of the tenant's skills; its grants go with it (foreign key cascade).
+pub async fn delete(tx: &mut TenantTx, id: &str) -> Result<(), ApiError> {
+    let tenant = tx.tenant().to_string();
+    let done = sqlx::query("delete from agent.skills where tenant_id = $1 and id = $2")
+        .bind(tenant)
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    if done.rows_affected() == 0 {
+        return Err(not_found());
+    }
+    Ok(())
+}
+
+/// What a seeding pass changed.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct SeedReport {
+    pub upserted: usize,
+    pub removed: usize,
+    pub invalid: Vec<String>,
+}
+
+/// Writes the global library in one transaction with the `app.scope = catalog` capability
+/// (the only way to write rows with tenant_id null): valid folders are upserted by slug (ids
+/// stay stable, so tenants' grants survive), rows whose folder is gone are removed (their grants
+/// cascade). A folder whose SKILL.md became invalid keeps its previous row.
+pub async fn seed_global(
+    pool: &PgPool,
+    library: &[LibrarySkill],
+    now: i64,
+) -> Result<SeedReport, sqlx::Error> {
+    let mut tx = LookupTx::begin(pool, "app.scope", "catalog").await?;
+    let mut report = SeedReport::default();
+    for skill in library {
+        let doc = match &skill.doc {
+            Ok(doc) => doc,
+            Err(reason) => {
+                report.invalid.push(format!("{}: {reason}", skill.slug));
+                continue;
+            }
+        };
+        sqlx::query(
+            "insert into agent.skills (id, tenant_id, is_global, slug, name, description, tags,
+                 content, enabled, scope, has_files, created_by, created_at, updated_at)
+             values ($1, null, true, $2, $3, $4, $5, $6, $7, 'global', $8, 'catalog', $9, $9)
+             on conflict (slug) where tenant_id is null do update
+                set name = excluded.name, description = excluded.description,
+                    tags = excluded.tags, content = excluded.content,
+                    enabled = excluded.enabled, has_files = excluded.has_files,
+                    updated_at = excluded.updated_at
+              where (skills.name, skills.description, skills.tags, skills.content,
+                     skills.enabled, skills.has_files)
+                    is distinct from (excluded.name, excluded.description, excluded.tags,
+                     excluded.content, excluded.enabled, excluded.has_files)",
+        )
+        .bind(format!("skl_{}", shared_schemas::ids::random_body()))
+        .bind(&skill.slug)
+        .bind(&doc.name)
+        .bind(&doc.description)
+        .bind(Json(&doc.tags))
+        .bind(&doc.content)
+        .bind(doc.enabled)
+        .bind(skill.has_files)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        report.upserted += 1;
+    }
+    let present: Vec<&str> = library.iter().map(|s| s.slug.as_str()).collect();
+    let removed =
+        sqlx::query("delete from agent.skills where tenant_id is null and not (slug = any($1))")
+            .bind(&present)
+            .execute(&mut *tx)
+            .await?;
+    report.removed = usize::try_from(removed.rows_affected()).unwrap_or(usize::MAX);
+    tx.commit().await?;
+    Ok(report)
+}
