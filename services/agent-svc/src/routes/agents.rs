@@ -63,7 +63,8 @@ impl From<&Agent> for AgentSummary {
                 .filter(|f| f.of(a).is_some())
                 .map(PersonaFile::file_name)
                 .collect(),
-            slack_connected: a.slack_config.is_some(),
+            // Set by the handlers that read channel credentials; a new agent has none.
+            slack_connected: false,
             model: a.model.clone(),
             thinking_level: a.thinking_level.clone(),
             pulse_enabled: a.pulse_enabled,
@@ -188,8 +189,16 @@ async fn list(
 ) -> Result<Json<Vec<AgentSummary>>, ApiError> {
     let mut tx = platform.db.begin_tenant(&ctx).await?;
     let agents = store::agents::list(&mut tx).await?;
+    let slack = store::channels::slack_connected_agents(&mut tx).await?;
     tx.commit().await?;
-    Ok(Json(agents.iter().map(AgentSummary::from).collect()))
+    let summaries = agents
+        .iter()
+        .map(|a| AgentSummary {
+            slack_connected: slack.contains(&a.id),
+            ..a.into()
+        })
+        .collect();
+    Ok(Json(summaries))
 }
 
 /// Creates an agent; 409 `slug_taken` when the tenant already has the slug.
@@ -215,8 +224,11 @@ async fn get_one(
 ) -> Result<Json<AgentDetail>, ApiError> {
     let mut tx = open_agent(&platform, &ctx, &agent_id).await?;
     let agent = store::agents::get(&mut tx, &agent_id).await?;
+    let slack = store::channels::slack_connected_agents(&mut tx).await?;
     tx.commit().await?;
-    Ok(Json((&agent).into()))
+    let mut detail = AgentDetail::from(&agent);
+    detail.summary.slack_connected = slack.contains(&agent.id);
+    Ok(Json(detail))
 }
 
 /// Deletes the agent and everything agent-svc keeps of it; other services hear `AGENT_DELETED`.

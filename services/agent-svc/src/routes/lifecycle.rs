@@ -176,6 +176,8 @@ async fn status(
 pub struct Lifecycle {
     pub state: String,
     pub last_active: Option<i64>,
+    /// Items waiting in the agent's work queue.
+    pub queue_depth: usize,
     #[schema(value_type = Vec<Object>)]
     pub current_work: Vec<Value>,
     #[schema(value_type = Object)]
@@ -192,10 +194,12 @@ async fn lifecycle(
     let (state, last_active) = state_of(&platform, &ctx, &agent_id).await?;
     let mut tx = platform.db.begin_tenant(&ctx).await?;
     let config = store::agents::get(&mut tx, &agent_id).await?.config();
+    let queue_depth = store::queue::queued(&mut tx, &agent_id).await?.len();
     tx.commit().await?;
     Ok(Json(Lifecycle {
         state,
         last_active,
+        queue_depth,
         current_work: locks(&platform, &ctx, &agent_id).await?,
         pulse: serde_json::json!({
             "enabled": config.pulse_enabled.unwrap_or(false),
@@ -246,6 +250,8 @@ pub struct ActivityStats {
     pub sessions_today: i64,
     pub sessions_this_week: i64,
     pub error_count: i64,
+    pub total_tokens: i64,
+    pub total_cost: f64,
 }
 
 #[utoipa::path(get, path = "/v1/agents/{agent_id}/activity/stats", tag = "lifecycle",
@@ -275,6 +281,8 @@ async fn stats(
         sessions_today: c.sessions_today,
         sessions_this_week: c.sessions_week,
         error_count: c.errors,
+        total_tokens: c.total_tokens,
+        total_cost: c.total_cost,
     }))
 }
 

@@ -94,6 +94,9 @@ pub struct Counts {
     pub sessions_today: i64,
     pub sessions_week: i64,
     pub errors: i64,
+    /// From the LLM call log: every token and dollar the agent has spent.
+    pub total_tokens: i64,
+    pub total_cost: f64,
 }
 
 /// Distinct sessions (or runs) the agent worked in since the given instants, and errors.
@@ -109,7 +112,11 @@ pub async fn counts(
                     as sessions_today,
                 count(distinct coalesce(session_id, run_id)) filter (where created_at >= $4)
                     as sessions_week,
-                count(*) filter (where is_error) as errors
+                count(*) filter (where is_error) as errors,
+                (select coalesce(sum(total_tokens), 0)::bigint from agent.llm_call_logs
+                  where tenant_id = $1 and agent_id = $2) as total_tokens,
+                (select coalesce(sum(cost_total), 0)::float8 from agent.llm_call_logs
+                  where tenant_id = $1 and agent_id = $2) as total_cost
            from agent.agent_activity
           where tenant_id = $1 and agent_id = $2",
     )

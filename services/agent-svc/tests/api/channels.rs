@@ -334,6 +334,25 @@ async fn slack_connected_agents_are_the_enabled_complete_slack_bots() {
         .await
         .expect("query");
     assert_eq!(connected, [full.clone()].into_iter().collect());
+    tx.commit().await.expect("commit");
+    // The agents list and detail say the same.
+    let (_, list) = send(&app, "GET", "/v1/agents/", &a.token, None).await;
+    let flags: Vec<(Value, Value)> = list
+        .as_array()
+        .expect("list")
+        .iter()
+        .map(|x| (x["id"].clone(), x["slack_connected"].clone()))
+        .collect();
+    assert_eq!(
+        flags,
+        vec![
+            (j!(full), j!(true)),
+            (j!(half), j!(false)),
+            (j!(off), j!(false))
+        ]
+    );
+    let (_, detail) = send(&app, "GET", &format!("/v1/agents/{full}"), &a.token, None).await;
+    assert_eq!(detail["slack_connected"], true);
 
     // Deleting the agent removes its credentials with it.
     let (status, _) = send(

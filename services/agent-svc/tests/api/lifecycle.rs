@@ -90,6 +90,47 @@ async fn events_naming_an_agent_become_its_activity_in_its_tenant_only() {
     assert_eq!(status, 200, "{stats}");
     assert_eq!(stats["sessionsToday"], 1);
     assert_eq!(stats["errorCount"], 0);
+    assert_eq!(stats["totalTokens"], 0);
+
+    // Spend comes from the LLM call log; queue depth from the work queue.
+    let svc = crate::creds::service(&app, &a);
+    for tokens in [100, 23] {
+        let call = j!({"agent_id": id, "provider": "openai", "model": "m", "total_tokens": tokens,
+                       "cost_total": 0.25});
+        let (status, _) = send(&app, "POST", "/v1/internal/llm-calls", &svc, Some(call)).await;
+        assert_eq!(status, 201);
+    }
+    let item = j!({"kind": "task", "title": "review PR"});
+    let (status, body) = send(
+        &app,
+        "POST",
+        &format!("/v1/agents/{id}/queue"),
+        &svc,
+        Some(item),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    let (_, stats) = send(
+        &app,
+        "GET",
+        &format!("/v1/agents/{id}/activity/stats"),
+        &a.token,
+        None,
+    )
+    .await;
+    assert_eq!(
+        (stats["totalTokens"].clone(), stats["totalCost"].clone()),
+        (j!(123), j!(0.5))
+    );
+    let (_, life) = send(
+        &app,
+        "GET",
+        &format!("/v1/agents/{id}/lifecycle"),
+        &a.token,
+        None,
+    )
+    .await;
+    assert_eq!(life["queueDepth"], 1);
     stop.cancel();
 }
 
