@@ -117,7 +117,8 @@ async fn create(
 }
 
 #[utoipa::path(get, path = "/v1/agents/{agent_id}/pulse-routines/{routine_id}",
-    tag = "pulse-routines", responses((status = 200, body = PulseRoutine), (status = 404)))]
+    tag = "pulse-routines",
+    params(("agent_id" = String, Path), ("routine_id" = String, Path)), responses((status = 200, body = PulseRoutine), (status = 404)))]
 async fn get_one(
     State(platform): State<Platform>,
     ctx: TenantContext,
@@ -132,7 +133,8 @@ async fn get_one(
 /// Changes the fields the body names (`null` clears an optional one); the result must be a
 /// valid routine as a whole (e.g. the offset below the new interval).
 #[utoipa::path(put, path = "/v1/agents/{agent_id}/pulse-routines/{routine_id}",
-    tag = "pulse-routines", request_body = UpdatePulseRoutine,
+    tag = "pulse-routines",
+    params(("agent_id" = String, Path), ("routine_id" = String, Path)), request_body = UpdatePulseRoutine,
     responses((status = 200, body = PulseRoutine), (status = 404), (status = 409), (status = 422)))]
 async fn update(
     State(platform): State<Platform>,
@@ -151,7 +153,8 @@ async fn update(
 }
 
 #[utoipa::path(delete, path = "/v1/agents/{agent_id}/pulse-routines/{routine_id}",
-    tag = "pulse-routines", responses((status = 200, body = Status), (status = 404)))]
+    tag = "pulse-routines",
+    params(("agent_id" = String, Path), ("routine_id" = String, Path)), responses((status = 200, body = Status), (status = 404)))]
 async fn delete(
     State(platform): State<Platform>,
     UserOnly(ctx): UserOnly,
@@ -167,7 +170,8 @@ async fn delete(
 }
 
 #[utoipa::path(patch, path = "/v1/agents/{agent_id}/pulse-routines/{routine_id}/toggle",
-    tag = "pulse-routines", responses((status = 200, body = Toggled), (status = 404)))]
+    tag = "pulse-routines",
+    params(("agent_id" = String, Path), ("routine_id" = String, Path)), responses((status = 200, body = Toggled), (status = 404)))]
 async fn toggle(
     State(platform): State<Platform>,
     UserOnly(ctx): UserOnly,
@@ -181,7 +185,8 @@ async fn toggle(
 
 /// A disabled copy named `X (copy)` (or `X (copy 2)`, …) without the one-off pulses.
 #[utoipa::path(post, path = "/v1/agents/{agent_id}/pulse-routines/{routine_id}/duplicate",
-    tag = "pulse-routines", responses((status = 201, body = PulseRoutine), (status = 404)))]
+    tag = "pulse-routines",
+    params(("agent_id" = String, Path), ("routine_id" = String, Path)), responses((status = 201, body = PulseRoutine), (status = 404)))]
 async fn duplicate(
     State(platform): State<Platform>,
     UserOnly(ctx): UserOnly,
@@ -236,6 +241,7 @@ async fn reorder(
 /// Asks engine-svc to run this routine now (a `PULSE_TRIGGERED` event with `routineId`).
 #[utoipa::path(post, path = "/v1/agents/{agent_id}/pulse-routines/{routine_id}/trigger",
     tag = "pulse-routines",
+    params(("agent_id" = String, Path), ("routine_id" = String, Path)),
     responses((status = 202, body = TriggerResponse), (status = 404), (status = 503)))]
 async fn trigger(
     State(platform): State<Platform>,

@@ -115,3 +115,31 @@ async fn tenant_b_learns_nothing_and_changes_nothing_on_any_agent_route() {
     let (status, _) = send(&app, "GET", &format!("/v1/agents/{own}"), &b.token, None).await;
     assert_eq!(status, 200);
 }
+
+/// Clients (and the fuzzer) can only call what the document describes completely.
+#[test]
+fn every_path_parameter_is_declared() {
+    let doc = serde_json::to_value(agent_svc::openapi()).expect("openapi");
+    let mut missing = Vec::new();
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        let names: Vec<&str> = path
+            .split('/')
+            .filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
+            .collect();
+        for (method, op) in item.as_object().expect("item") {
+            let declared: Vec<&str> = op["parameters"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|p| p["in"] == "path")
+                .filter_map(|p| p["name"].as_str())
+                .collect();
+            for name in &names {
+                if !declared.contains(name) {
+                    missing.push(format!("{method} {path}: {name}"));
+                }
+            }
+        }
+    }
+    assert_eq!(missing, Vec::<String>::new());
+}
