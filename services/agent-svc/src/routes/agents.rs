@@ -7,6 +7,7 @@ use axum::{Json, Router};
 use kit::auth::scope::UserOnly;
 use kit::error::FieldError;
 use kit::extract::{ValidJson, Validate};
+use kit::paths::Area;
 use kit::{ApiError, Platform, TenantContext};
 use serde::{Deserialize, Serialize};
 use shared_schemas::events::platform::AgentDeleted;
@@ -235,14 +236,26 @@ async fn get_one(
 #[utoipa::path(delete, path = "/v1/agents/{agent_id}", tag = "agents",
     responses((status = 204), (status = 404)))]
 async fn delete(
-    State(platform): State<Platform>,
+    State(state): State<AppState>,
     UserOnly(ctx): UserOnly,
     Path(agent_id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
+    let platform = &state.platform;
     let mut tx = platform.db.begin_tenant(&ctx).await?;
     store::agents::delete(&mut tx, &agent_id).await?;
     tx.commit().await?;
-    // After commit: a rolled-back delete must not make other services drop their data.
+    // After commit: a rolled-back delete must not lose files or make other services drop data.
+    let sandbox = state
+        .paths
+        .base(ctx.tenant_id.as_str(), Area::Sandboxes, &agent_id)?;
+    tokio::task::spawn_blocking(move || match std::fs::remove_dir_all(&sandbox) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            tracing::warn!(error = %e, path = %sandbox.display(), "sandbox of a deleted agent not removed");
+        }
+        _ => {}
+    })
+    .await
+    .map_err(ApiError::internal)?;
     let id = AgentId::parse(agent_id.as_str()).map_err(|_| store::agents::not_found())?;
     let event = Event::AgentDeleted(AgentDeleted { agent_id: id });
     platform

@@ -110,3 +110,74 @@ async fn slugs_default_from_names_and_files_round_trip() {
     assert_eq!(body["model"], "openrouter/x/y");
     assert_eq!(body["thinking_level"], "low");
 }
+
+#[tokio::test]
+async fn deleting_an_agent_removes_its_rows_and_sandbox_and_tells_the_bus() {
+    let data = std::env::temp_dir().join(format!("djb-del-{}", shared_schemas::ids::random_body()));
+    let app = crate::helpers::spawn_with(j!({"data_path": data})).await;
+    let a = tenant(&app, "Alpha").await;
+    let id = agent(&app, &a, "doomed").await;
+    let keep = agent(&app, &a, "kept").await;
+    for agent_id in [&id, &keep] {
+        let (status, _) = send(
+            &app,
+            "GET",
+            &format!("/v1/agents/{agent_id}/sandbox"),
+            &a.token,
+            None,
+        )
+        .await;
+        assert_eq!(status, 200);
+    }
+    let (status, _) = send(
+        &app,
+        "PUT",
+        &format!("/v1/agents/{id}/tools/overrides"),
+        &a.token,
+        Some(j!({"overrides": [{"tool_name": "bash", "enabled": false}]})),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let sandboxes = data.join("tenants").join(a.id.as_str()).join("sandboxes");
+
+    let (status, _) = send(&app, "DELETE", &format!("/v1/agents/{id}"), &a.token, None).await;
+    assert_eq!(status, 204);
+    let (status, body) = send(&app, "GET", &format!("/v1/agents/{id}"), &a.token, None).await;
+    assert_error(status, &body, 404, "agent_not_found");
+    let left: i64 =
+        sqlx::query_scalar("select count(*) from agent.tool_overrides where agent_id = $1")
+            .bind(&id)
+            .fetch_one(&app.db.admin)
+            .await
+            .expect("count");
+    assert_eq!(left, 0);
+    assert!(!sandboxes.join(&id).exists());
+    assert!(
+        sandboxes.join(&keep).is_dir(),
+        "only the deleted agent's sandbox goes"
+    );
+
+    let mut redis = app.platform.redis.clone();
+    let entries: Vec<(String, Vec<(String, String)>)> = redis::cmd("XRANGE")
+        .arg(app.platform.keys.tenant_events(&a.id))
+        .arg("-")
+        .arg("+")
+        .query_async(&mut redis)
+        .await
+        .expect("xrange");
+    let events: Vec<serde_json::Value> = entries
+        .iter()
+        .flat_map(|(_, fields)| {
+            fields
+                .iter()
+                .map(|(_, v)| serde_json::from_str(v).expect("json"))
+        })
+        .collect();
+    let deleted: Vec<_> = events
+        .iter()
+        .filter(|e| e["type"] == "AGENT_DELETED")
+        .collect();
+    assert_eq!(deleted.len(), 1, "{events:?}");
+    assert_eq!(deleted[0]["agentId"], j!(id));
+    assert_eq!(deleted[0]["tenantId"], j!(a.id.as_str()));
+}
