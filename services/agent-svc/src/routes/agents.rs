@@ -18,7 +18,8 @@ use crate::AppState;
 use crate::domain::agent_config::AgentRuntimeConfig;
 use crate::domain::validate::{self, MAX_DOCUMENT, MAX_NAME, MAX_SHORT, MAX_TEXT, finish};
 use crate::routes::open_agent;
-use crate::store::{self, agents::Agent, agents::NewAgent, agents::PersonaFile};
+use crate::store;
+use crate::store::agents::{Agent, ListedAgent, NewAgent, PersonaFile};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -48,6 +49,28 @@ pub struct AgentSummary {
     pub template_id: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
+}
+
+impl From<ListedAgent> for AgentSummary {
+    fn from(a: ListedAgent) -> Self {
+        Self {
+            persona_files: a.persona_files(),
+            slack_connected: a.slack_connected,
+            id: a.id,
+            slug: a.slug,
+            name: a.name,
+            emoji: a.emoji,
+            role: a.role,
+            description: a.description,
+            model: a.model,
+            thinking_level: a.thinking_level,
+            pulse_enabled: a.pulse_enabled,
+            status: a.status,
+            template_id: a.template_id,
+            created_at: a.created_at,
+            updated_at: a.updated_at,
+        }
+    }
 }
 
 impl From<&Agent> for AgentSummary {
@@ -190,16 +213,8 @@ async fn list(
 ) -> Result<Json<Vec<AgentSummary>>, ApiError> {
     let mut tx = platform.db.begin_tenant(&ctx).await?;
     let agents = store::agents::list(&mut tx).await?;
-    let slack = store::channels::slack_connected_agents(&mut tx).await?;
     tx.commit().await?;
-    let summaries = agents
-        .iter()
-        .map(|a| AgentSummary {
-            slack_connected: slack.contains(&a.id),
-            ..a.into()
-        })
-        .collect();
-    Ok(Json(summaries))
+    Ok(Json(agents.into_iter().map(AgentSummary::from).collect()))
 }
 
 /// Creates an agent; 409 `slug_taken` when the tenant already has the slug.

@@ -240,7 +240,7 @@ pub(crate) async fn tenant_schedules(
     tx: &mut TenantTx,
     only: Option<&str>,
 ) -> Result<Vec<pulse_schedule::Scheduled>, ApiError> {
-    let all_agents = agents::list(tx).await?;
+    let all_agents = agents::list_full(tx).await?;
     let all_routines = store::pulse_routines::list_all(tx).await?;
     let agents = all_agents
         .iter()

@@ -123,11 +123,74 @@ pub async fn get(tx: &mut TenantTx, agent_id: &str) -> Result<Agent, ApiError> {
     .ok_or_else(not_found)
 }
 
-pub async fn list(tx: &mut TenantTx) -> Result<Vec<Agent>, ApiError> {
+/// Every agent of the tenant with its persona text and config (for schedule computations).
+pub async fn list_full(tx: &mut TenantTx) -> Result<Vec<Agent>, ApiError> {
     let tenant = tx.tenant().to_string();
     Ok(sqlx::query_as(&format!(
         "select {COLUMNS} from agent.agents where tenant_id = $1 order by created_at, id"
     ))
+    .bind(tenant)
+    .fetch_all(&mut **tx)
+    .await?)
+}
+
+/// An agent as lists show it: which persona files it has, not their text (up to 1 MiB each
+/// agent), and whether a complete, enabled Slack bot is configured.
+#[derive(Debug, Clone, FromRow)]
+pub struct ListedAgent {
+    pub id: String,
+    pub name: String,
+    pub slug: String,
+    pub emoji: Option<String>,
+    pub role: Option<String>,
+    pub description: String,
+    pub model: Option<String>,
+    pub thinking_level: String,
+    pub pulse_enabled: bool,
+    pub status: String,
+    pub template_id: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub has_identity: bool,
+    pub has_soul: bool,
+    pub has_agents: bool,
+    pub has_decision: bool,
+    pub slack_connected: bool,
+}
+
+impl ListedAgent {
+    pub fn persona_files(&self) -> Vec<String> {
+        let present = [
+            self.has_identity,
+            self.has_soul,
+            self.has_agents,
+            self.has_decision,
+        ];
+        PersonaFile::ALL
+            .into_iter()
+            .zip(present)
+            .filter_map(|(f, has)| has.then(|| f.file_name()))
+            .collect()
+    }
+}
+
+/// The tenant's agents, oldest first, in one statement.
+pub async fn list(tx: &mut TenantTx) -> Result<Vec<ListedAgent>, ApiError> {
+    let tenant = tx.tenant().to_string();
+    Ok(sqlx::query_as(
+        "select a.id, a.name, a.slug, a.emoji, a.role, a.description, a.model, a.thinking_level,
+                a.pulse_enabled, a.status, a.template_id, a.created_at, a.updated_at,
+                a.identity_md is not null as has_identity, a.soul_md is not null as has_soul,
+                a.agents_md is not null as has_agents, a.decision_md is not null as has_decision,
+                exists (select 1 from agent.channel_credentials c
+                         where c.tenant_id = a.tenant_id and c.agent_id = a.id
+                           and c.channel = 'slack' and c.enabled
+                           and c.primary_token is not null and c.secondary_token is not null)
+                    as slack_connected
+           from agent.agents a
+          where a.tenant_id = $1
+          order by a.created_at, a.id",
+    )
     .bind(tenant)
     .fetch_all(&mut **tx)
     .await?)
