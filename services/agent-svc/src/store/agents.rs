@@ -169,7 +169,8 @@ impl ListedAgent {
         PersonaFile::ALL
             .into_iter()
             .zip(present)
-            .filter_map(|(f, has)| has.then(|| f.file_name()))
+            .filter(|(_, has)| *has)
+            .map(|(f, _)| f.file_name())
             .collect()
     }
 }
