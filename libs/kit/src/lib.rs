@@ -27,6 +27,7 @@ pub mod ratelimit;
 pub mod telemetry;
 #[cfg(feature = "test-utils")]
 pub mod testing;
+pub mod validate;
 
 pub use auth::{Claims, TenantContext, TokenKind};
 pub use config::{CommonConfig, ServiceInfo};

@@ -1,14 +1,25 @@
-//! project-svc: projects, tasks, dependencies, workflows and templates per tenant.
-//!
-//! Today it serves what kit gives every service (health, metrics, OpenAPI); its own routes
-//! arrive with the issue that owns them.
+//! project-svc: projects, their kanban boards, tasks, dependencies, workflows, templates and
+//! onboarding sessions, per tenant. Runs are started in engine-svc through [`engine::EngineRuns`].
+//! See docs/projects.md.
+
+pub mod config;
+pub mod domain;
+pub mod engine;
+pub mod events;
+pub mod routes;
+pub mod store;
+
+use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
 use axum::extract::FromRef;
 use kit::{CommonConfig, Platform, ServiceInfo};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
-use utoipa::OpenApi;
+
+use crate::config::ProjectConfig;
+use crate::engine::{EngineRuns, HttpEngine};
 
 pub const SERVICE: ServiceInfo = ServiceInfo {
     name: "project-svc",
@@ -19,18 +30,32 @@ pub const SERVICE: ServiceInfo = ServiceInfo {
 #[derive(Clone, FromRef)]
 pub struct AppState {
     pub platform: Platform,
+    pub config: Arc<ProjectConfig>,
+    pub engine: Arc<dyn EngineRuns>,
 }
 
-#[derive(OpenApi)]
-#[openapi()]
-struct ApiDoc;
+impl AppState {
+    /// The production wiring: engine-svc over HTTP at `ENGINE_SVC_URL`.
+    pub fn new(platform: Platform, config: ProjectConfig) -> anyhow::Result<Self> {
+        let engine = HttpEngine::new(
+            &config.engine_svc_url,
+            Duration::from_secs(config.engine_timeout_secs),
+            platform.jwt.clone(),
+        )?;
+        Ok(Self {
+            platform,
+            config: Arc::new(config),
+            engine: Arc::new(engine),
+        })
+    }
+}
 
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    kit::openapi::document(&SERVICE, ApiDoc::openapi())
+    kit::openapi::document(&SERVICE, routes::openapi())
 }
 
 pub fn router(state: AppState) -> Router {
-    let routes = Router::new().with_state(state.clone());
+    let routes = routes::routes().with_state(state.clone());
     kit::http::service_router(state.platform, routes, openapi())
 }
 
@@ -39,8 +64,20 @@ pub async fn run(
     listener: TcpListener,
     shutdown: CancellationToken,
 ) -> anyhow::Result<()> {
+    // Everything that can fail on settings fails here, before anything is connected.
+    let own = Arc::new(ProjectConfig::load()?);
+    let keys = Arc::new(kit::auth::JwtKeys::from_config(&config)?);
+    let engine: Arc<dyn EngineRuns> = Arc::new(HttpEngine::new(
+        &own.engine_svc_url,
+        Duration::from_secs(own.engine_timeout_secs),
+        keys,
+    )?);
     kit::run_service(SERVICE, config, listener, shutdown, |platform| {
-        router(AppState { platform })
+        router(AppState {
+            platform,
+            config: own,
+            engine,
+        })
     })
     .await
 }

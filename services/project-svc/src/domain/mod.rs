@@ -1,0 +1,3 @@
+//! Rules that are neither HTTP nor SQL.
+
+pub mod validate;

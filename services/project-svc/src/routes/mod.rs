@@ -1,0 +1,28 @@
+//! One module per resource; each has `routes()` and an OpenAPI doc merged here.
+
+use axum::Router;
+use kit::db::TenantTx;
+use kit::{ApiError, Platform, TenantContext};
+
+use crate::AppState;
+use crate::store;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+}
+
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    utoipa::openapi::OpenApiBuilder::new().build()
+}
+
+/// A tenant transaction on one of the caller's projects: 404 `project_not_found` when the
+/// tenant has no such project, whoever else has one by that id.
+pub async fn open_project(
+    platform: &Platform,
+    ctx: &TenantContext,
+    project_id: &str,
+) -> Result<TenantTx, ApiError> {
+    let mut tx = platform.db.begin_tenant(ctx).await?;
+    store::projects::require(&mut tx, project_id).await?;
+    Ok(tx)
+}

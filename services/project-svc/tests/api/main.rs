@@ -1,0 +1,4 @@
+//! project-svc against real Postgres and Redis.
+
+mod helpers;
+mod schema;
