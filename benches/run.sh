@@ -45,6 +45,7 @@ done
 cargo build --release -q -p djinnbot-bench
 BENCH_BASE=$BASE BENCH_SECONDS=$SECS "${CARGO_TARGET_DIR:-$ROOT/target}/release/auth-bench"
 BENCH_BASE=$BASE BENCH_SECONDS=$SECS "${CARGO_TARGET_DIR:-$ROOT/target}/release/agent-bench"
+BENCH_BASE=$BASE BENCH_SECONDS=$SECS "${CARGO_TARGET_DIR:-$ROOT/target}/release/project-bench"
 echo
 echo "stack: $profile build, wrk -t$THREADS -c$CONNS -d${SECS}s, $(nproc) cores"
 echo "idle RSS (kB):"
