@@ -122,6 +122,7 @@ service_env() { # name port role
     DATABASE_URL="postgres://$3@127.0.0.1:$PG_PORT/$DB_NAME" \
     REDIS_URL="redis://127.0.0.1:$REDIS_PORT" \
     DATA_PATH="$DEV/data" SKILLS_DIR="$ROOT/skills" AGENT_TEMPLATES_DIR="$ROOT/agent-templates" \
+    PROJECT_TEMPLATES_DIR="$ROOT/project-templates" \
     AUTH_SECRET_KEY="${AUTH_SECRET_KEY:-dev-only-insecure-auth-secret-change-me-0123456789}"
 }
 
