@@ -1,3 +1,5 @@
 //! Rules that are neither HTTP nor SQL.
 
+pub mod task_changes;
+pub mod tasks;
 pub mod validate;
