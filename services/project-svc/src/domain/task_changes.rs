@@ -205,9 +205,13 @@ pub async fn move_to(
     let at = place(tx, &mut task, target, Some(position)).await?;
     let now = now_ms();
     rules::set_status(&mut task, &rules::status_in(target, &before.status), now);
+    let events = board_events(&before, &task, at)?;
+    if events.is_empty() {
+        // Already there: nothing to write or announce.
+        return Ok((before, at, events));
+    }
     task.updated_at = now;
     let task = store::save(tx, &task).await?;
-    let events = board_events(&before, &task, at)?;
     Ok((task, at, events))
 }
 

@@ -106,7 +106,9 @@ pub async fn order(
     .await?)
 }
 
-/// Writes positions 0..n-1 for `ids` (all in `column_id`), touching only rows that change.
+/// Puts `ids` into `column_id` at positions 0..n-1, touching only rows that change. The ids
+/// come from the column itself plus at most the task moving in; the column foreign key keeps
+/// that task within its project.
 pub async fn write_order(
     tx: &mut TenantTx,
     column_id: &str,
@@ -117,10 +119,10 @@ pub async fn write_order(
         .map(|i| i32::try_from(i).unwrap_or(i32::MAX))
         .collect();
     sqlx::query(
-        "update project.tasks t set column_position = o.pos
+        "update project.tasks t set column_id = $2, column_position = o.pos
            from unnest($3::text[], $4::int[]) as o(id, pos)
-          where t.tenant_id = $1 and t.column_id = $2 and t.id = o.id
-            and t.column_position <> o.pos",
+          where t.tenant_id = $1 and t.id = o.id
+            and (t.column_id <> $2 or t.column_position <> o.pos)",
     )
     .bind(tenant)
     .bind(column_id)
