@@ -12,7 +12,7 @@ use kit::{ApiError, Platform, TenantContext};
 use serde::{Deserialize, Serialize};
 
 use crate::AppState;
-use crate::domain::task_changes::{self, Claim};
+use crate::domain::task_moves::{self, Claim};
 use crate::domain::tasks as rules;
 use crate::domain::validate::MAX_TEXT;
 use crate::routes::open_project;
@@ -147,7 +147,7 @@ async fn move_task(
     let position = usize::try_from(req.position).unwrap_or(0);
     let mut tx = open_project(&platform, &ctx, &project_id).await?;
     let (task, at, events) =
-        task_changes::move_to(&mut tx, &project_id, &task_id, &req.column_id, position).await?;
+        task_moves::move_to(&mut tx, &project_id, &task_id, &req.column_id, position).await?;
     tx.commit().await?;
     crate::events::publish(&platform, &ctx.tenant_id, events).await;
     Ok(Json(MoveResponse {
@@ -174,7 +174,7 @@ async fn claim(
     ctx.require_access_to_agent(&req.agent_id)?;
     let mut tx = open_project(&platform, &ctx, &project_id).await?;
     let (outcome, events) =
-        task_changes::claim(&mut tx, &project_id, &task_id, &req.agent_id).await?;
+        task_moves::claim(&mut tx, &project_id, &task_id, &req.agent_id).await?;
     tx.commit().await?;
     crate::events::publish(&platform, &ctx.tenant_id, events).await;
     let (status, task, branch) = match outcome {
@@ -203,7 +203,7 @@ async fn transition(
     ValidJson(req): ValidJson<TransitionTaskRequest>,
 ) -> Result<Json<TransitionResponse>, ApiError> {
     let mut tx = open_project(&platform, &ctx, &project_id).await?;
-    let (task, from, events) = task_changes::transition(
+    let (task, from, events) = task_moves::transition(
         &mut tx,
         &project_id,
         &task_id,
