@@ -1,3 +1,6 @@
 //! Rules that are neither HTTP nor SQL.
 
+pub mod task_changes;
+pub mod task_moves;
+pub mod tasks;
 pub mod validate;

@@ -1,18 +1,27 @@
 //! One module per resource; each has `routes()` and an OpenAPI doc merged here.
 
+pub mod task_moves;
+pub mod tasks;
+
 use axum::Router;
 use kit::db::TenantTx;
 use kit::{ApiError, Platform, TenantContext};
+
+use utoipa::OpenApi;
 
 use crate::AppState;
 use crate::store;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .merge(tasks::routes())
+        .merge(task_moves::routes())
 }
 
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    utoipa::openapi::OpenApiBuilder::new().build()
+    let mut doc = tasks::ApiDoc::openapi();
+    doc.merge(task_moves::ApiDoc::openapi());
+    doc
 }
 
 /// A tenant transaction on one of the caller's projects: 404 `project_not_found` when the

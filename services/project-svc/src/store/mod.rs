@@ -2,6 +2,8 @@
 //! by its tenant explicitly (row-level security would hide other tenants' rows anyway).
 
 pub mod projects;
+pub mod task_board;
+pub mod tasks;
 
 /// Epoch milliseconds, the unit of every timestamp column.
 pub fn now_ms() -> i64 {

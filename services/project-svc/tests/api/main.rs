@@ -2,3 +2,8 @@
 
 mod helpers;
 mod schema;
+mod task_moves;
+mod task_queries;
+mod task_support;
+mod tasks;
+mod tasks_cross_tenant;
