@@ -1,3 +1,5 @@
 //! Rules that are neither HTTP nor SQL.
 
+pub mod onboarding;
+pub mod templates;
 pub mod validate;

@@ -7,12 +7,20 @@ use kit::{ApiError, Platform, TenantContext};
 use crate::AppState;
 use crate::store;
 
+pub mod onboarding;
+pub mod templates;
+
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .merge(templates::routes())
+        .merge(onboarding::routes())
 }
 
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    utoipa::openapi::OpenApiBuilder::new().build()
+    use utoipa::OpenApi;
+    let mut doc = templates::ApiDoc::openapi();
+    doc.merge(onboarding::ApiDoc::openapi());
+    doc
 }
 
 /// A tenant transaction on one of the caller's projects: 404 `project_not_found` when the
