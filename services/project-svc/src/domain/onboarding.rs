@@ -130,8 +130,8 @@ mod tests {
     fn context_merges_shallowly_and_is_bounded() {
         let base = json!({"goal": "x", "team": {"size": 2}});
         let update = json!({"team": {"size": 3}, "stack": "rust"});
-        let merged = merge_context(&base, update.as_object().cloned().expect("object"))
-            .expect("merged");
+        let merged =
+            merge_context(&base, update.as_object().cloned().expect("object")).expect("merged");
         assert_eq!(
             merged,
             json!({"goal": "x", "team": {"size": 3}, "stack": "rust"})
@@ -153,7 +153,12 @@ mod tests {
     fn landing_page_versions_count_up() {
         let first = landing_page(None, "<p>a</p>".into(), None, None);
         assert_eq!(first["version"], 1);
-        let second = landing_page(Some(&first), "<p>b</p>".into(), Some("c".into()), Some("agt_x"));
+        let second = landing_page(
+            Some(&first),
+            "<p>b</p>".into(),
+            Some("c".into()),
+            Some("agt_x"),
+        );
         assert_eq!(second["version"], 2);
         assert_eq!(second["last_agent_id"], "agt_x");
     }

@@ -89,7 +89,12 @@ impl TemplateContent {
     /// Every rule at once, with the failing field paths; `columns` must already be normalised.
     pub fn check(&self, errors: &mut Vec<FieldError>) {
         validate::name("name", &self.name, MAX_NAME, errors);
-        validate::text("description", Some(&self.description), MAX_DESCRIPTION, errors);
+        validate::text(
+            "description",
+            Some(&self.description),
+            MAX_DESCRIPTION,
+            errors,
+        );
         check_icon(self.icon.as_deref(), errors);
         check_board(&self.columns, &self.status_semantics, errors);
         check_pipeline(self.default_pipeline_id.as_deref(), errors);
@@ -99,10 +104,10 @@ impl TemplateContent {
 }
 
 pub fn check_icon(icon: Option<&str>, errors: &mut Vec<FieldError>) {
-    if let Some(icon) = icon {
-        if icon.trim().is_empty() || icon.chars().count() > MAX_ICON {
-            errors.push(err("icon", format!("must be 1 to {MAX_ICON} characters")));
-        }
+    if let Some(icon) = icon
+        && (icon.trim().is_empty() || icon.chars().count() > MAX_ICON)
+    {
+        errors.push(err("icon", format!("must be 1 to {MAX_ICON} characters")));
     }
 }
 
@@ -185,10 +190,18 @@ pub fn check_board(
                 format!("must list 1 to {MAX_STATUSES_PER_COLUMN} statuses"),
             ));
         }
-        for (j, s) in col.statuses.iter().take(MAX_STATUSES_PER_COLUMN).enumerate() {
+        for (j, s) in col
+            .statuses
+            .iter()
+            .take(MAX_STATUSES_PER_COLUMN)
+            .enumerate()
+        {
             let path = format!("{at}.statuses[{j}]");
             if !is_status(s) {
-                errors.push(err(&path, "must be 1 to 32 lower-case letters, digits, `_` or `-`"));
+                errors.push(err(
+                    &path,
+                    "must be 1 to 32 lower-case letters, digits, `_` or `-`",
+                ));
             } else if !statuses.insert(s.as_str()) {
                 errors.push(err(&path, format!("`{s}` is already in another column")));
             }
@@ -227,7 +240,12 @@ pub fn normalise_columns(mut columns: Vec<ColumnDefinition>) -> Vec<ColumnDefini
     let keys: Vec<(u32, usize)> = columns
         .iter()
         .enumerate()
-        .map(|(i, c)| (c.position.unwrap_or(u32::try_from(i).unwrap_or(u32::MAX)), i))
+        .map(|(i, c)| {
+            (
+                c.position.unwrap_or(u32::try_from(i).unwrap_or(u32::MAX)),
+                i,
+            )
+        })
         .collect();
     let mut order: Vec<usize> = (0..columns.len()).collect();
     order.sort_by_key(|&i| keys[i]);

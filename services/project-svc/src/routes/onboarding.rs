@@ -29,16 +29,31 @@ use crate::store::{self, now_ms};
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/v1/onboarding/sessions", get(list).post(create))
-        .route("/v1/onboarding/sessions/{session_id}", get(get_one).delete(delete))
-        .route("/v1/onboarding/sessions/{session_id}/abandon", patch(abandon))
+        .route(
+            "/v1/onboarding/sessions/{session_id}",
+            get(get_one).delete(delete),
+        )
+        .route(
+            "/v1/onboarding/sessions/{session_id}/abandon",
+            patch(abandon),
+        )
         .route("/v1/onboarding/sessions/{session_id}/resume", post(resume))
         .merge(conversation::routes())
 }
 
 #[derive(utoipa::OpenApi)]
-#[openapi(paths(create, list, get_one, abandon, resume, delete,
-    conversation::message, conversation::context, conversation::landing_page,
-    conversation::handoff))]
+#[openapi(paths(
+    create,
+    list,
+    get_one,
+    abandon,
+    resume,
+    delete,
+    conversation::message,
+    conversation::context,
+    conversation::landing_page,
+    conversation::handoff
+))]
 pub struct ApiDoc;
 
 /// A stored message (the reference's `OnboardingMessageResponse`).
@@ -153,7 +168,11 @@ impl Validate for CreateSessionRequest {
     fn validate(&self) -> Result<(), Vec<FieldError>> {
         let mut errors = Vec::new();
         rules::check_model("model", self.model.as_deref(), &mut errors);
-        if self.template_id.as_ref().is_some_and(|t| t.is_empty() || t.len() > 128) {
+        if self
+            .template_id
+            .as_ref()
+            .is_some_and(|t| t.is_empty() || t.len() > 128)
+        {
             errors.push(validate::err("templateId", "must be 1 to 128 characters"));
         }
         finish(errors)
@@ -221,7 +240,10 @@ async fn list(
 ) -> Result<Json<Vec<SessionSummary>>, ApiError> {
     let Query(q) = query.map_err(|e| validate::field_error("query", e.body_text()))?;
     if let Some(s) = q.status.as_deref().filter(|s| !STATUSES.contains(s)) {
-        return Err(validate::field_error("status", format!("unknown status `{s}`")));
+        return Err(validate::field_error(
+            "status",
+            format!("unknown status `{s}`"),
+        ));
     }
     let limit = q.limit.unwrap_or(20);
     if !(1..=100).contains(&limit) {

@@ -125,7 +125,10 @@ impl Validate for CreateTemplateRequest {
     fn validate(&self) -> Result<(), Vec<FieldError>> {
         let mut errors = Vec::new();
         if RESERVED_SLUGS.contains(&self.slug.as_str()) {
-            errors.push(validate::err("slug", format!("`{}` is reserved", self.slug)));
+            errors.push(validate::err(
+                "slug",
+                format!("`{}` is reserved", self.slug),
+            ));
         }
         validate::slug("slug", &self.slug, &mut errors);
         self.content().check(&mut errors);
@@ -300,7 +303,10 @@ async fn free_copy_slug(tx: &mut kit::db::TenantTx, base: &str) -> Result<String
 
 fn copy_name(name: &str) -> String {
     let keep = validate::MAX_NAME - " (copy)".len();
-    format!("{} (copy)", name.chars().take(keep).collect::<String>().trim_end())
+    format!(
+        "{} (copy)",
+        name.chars().take(keep).collect::<String>().trim_end()
+    )
 }
 
 /// Re-reads the built-in catalog from the repository's files (it is also read at every start).

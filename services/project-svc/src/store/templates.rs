@@ -200,11 +200,12 @@ pub async fn update(
 
 pub async fn delete(tx: &mut TenantTx, id: &str) -> Result<(), ApiError> {
     let tenant = tx.tenant().to_string();
-    let done = sqlx::query("delete from project.project_templates where tenant_id = $1 and id = $2")
-        .bind(tenant)
-        .bind(id)
-        .execute(&mut **tx)
-        .await?;
+    let done =
+        sqlx::query("delete from project.project_templates where tenant_id = $1 and id = $2")
+            .bind(tenant)
+            .bind(id)
+            .execute(&mut **tx)
+            .await?;
     if done.rows_affected() == 0 {
         return Err(not_found());
     }

@@ -1,5 +1,7 @@
 //! project-svc against real Postgres and Redis.
 
 mod helpers;
+mod onboarding;
+mod onboarding_cross_tenant;
 mod schema;
 mod templates;

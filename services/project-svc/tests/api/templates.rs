@@ -3,10 +3,10 @@
 
 use std::time::Duration;
 
+use kit::TokenKind;
 use kit::auth::Claims;
 use kit::db::{LookupTx, TenantTx};
 use kit::testing::TestApp;
-use kit::TokenKind;
 use serde_json::{Value, json as j};
 
 use crate::helpers::{Tenant, assert_error, project_config, send, spawn, tenant};
@@ -77,14 +77,26 @@ async fn the_catalog_and_the_tenants_templates_are_listed_by_sort_order() {
     let (_, list) = send(&app, "GET", "/v1/project-templates/", &a.token, None).await;
     assert_eq!(
         slugs(&list),
-        ["software-kanban", "sales", "research", "content-pipeline", "simple-todo"]
+        [
+            "software-kanban",
+            "sales",
+            "research",
+            "content-pipeline",
+            "simple-todo"
+        ]
     );
 
     // By id or by slug, built-in or own; any credential of the tenant reads.
     let agent = app.token(&a.id, "agt_reader", TokenKind::Agent);
     for key in [mine["id"].as_str().expect("id"), "sales", "research"] {
-        let (status, one) =
-            send(&app, "GET", &format!("/v1/project-templates/{key}"), &agent, None).await;
+        let (status, one) = send(
+            &app,
+            "GET",
+            &format!("/v1/project-templates/{key}"),
+            &agent,
+            None,
+        )
+        .await;
         assert_eq!(status, 200, "{one}");
     }
     let (status, body) = send(&app, "GET", "/v1/project-templates/nope", &a.token, None).await;
@@ -118,12 +130,18 @@ async fn a_template_with_a_broken_board_or_a_taken_slug_is_refused_and_nothing_i
             j!({"columns": [{"name": "A", "statuses": ["lead"]}, {"name": "B", "statuses": ["lead", "won"]}]}),
             "columns[1].statuses[0]",
         ),
-        (j!({"statusSemantics": {"initial": ["nowhere"], "terminal_done": ["won"]}}), "statusSemantics.initial[0]"),
+        (
+            j!({"statusSemantics": {"initial": ["nowhere"], "terminal_done": ["won"]}}),
+            "statusSemantics.initial[0]",
+        ),
         (j!({"slug": "Not A Slug"}), "slug"),
         (j!({"slug": "seed"}), "slug"),
         (j!({"name": " "}), "name"),
         (j!({"icon": "x".repeat(17)}), "icon"),
-        (j!({"onboardingAgentChain": ["stas"]}), "onboardingAgentChain[0]"),
+        (
+            j!({"onboardingAgentChain": ["stas"]}),
+            "onboardingAgentChain[0]",
+        ),
         (j!({"defaultPipelineId": "bad id"}), "defaultPipelineId"),
     ];
     for (patch, path) in cases {
@@ -131,23 +149,45 @@ async fn a_template_with_a_broken_board_or_a_taken_slug_is_refused_and_nothing_i
         for (k, v) in patch.as_object().expect("patch") {
             body[k] = v.clone();
         }
-        let (status, res) = send(&app, "POST", "/v1/project-templates/", &a.token, Some(body)).await;
+        let (status, res) =
+            send(&app, "POST", "/v1/project-templates/", &a.token, Some(body)).await;
         assert_error(status, &res, 422, "validation_failed");
         assert!(res.to_string().contains(path), "{path}: {res}");
     }
     let mut unknown = board();
     unknown["surprise"] = j!(1);
-    let (status, res) = send(&app, "POST", "/v1/project-templates/", &a.token, Some(unknown)).await;
+    let (status, res) = send(
+        &app,
+        "POST",
+        "/v1/project-templates/",
+        &a.token,
+        Some(unknown),
+    )
+    .await;
     assert_eq!(status, 422, "{res}");
     assert_eq!(tenant_rows(&app).await, 0);
 
     // A built-in's slug, then the tenant's own slug twice: 409.
     let mut taken = board();
     taken["slug"] = j!("research");
-    let (status, res) = send(&app, "POST", "/v1/project-templates/", &a.token, Some(taken)).await;
+    let (status, res) = send(
+        &app,
+        "POST",
+        "/v1/project-templates/",
+        &a.token,
+        Some(taken),
+    )
+    .await;
     assert_error(status, &res, 409, "template_exists");
     create(&app, &a, board()).await;
-    let (status, res) = send(&app, "POST", "/v1/project-templates/", &a.token, Some(board())).await;
+    let (status, res) = send(
+        &app,
+        "POST",
+        "/v1/project-templates/",
+        &a.token,
+        Some(board()),
+    )
+    .await;
     assert_error(status, &res, 409, "template_exists");
     assert_eq!(tenant_rows(&app).await, 1);
 
@@ -164,22 +204,47 @@ async fn built_ins_are_read_only_and_are_cloned_instead() {
     let app = spawn().await;
     let a = tenant(&app, "Alpha").await;
     for (method, body) in [("PUT", Some(j!({"name": "Mine now"}))), ("DELETE", None)] {
-        let (status, res) =
-            send(&app, method, "/v1/project-templates/research", &a.token, body).await;
+        let (status, res) = send(
+            &app,
+            method,
+            "/v1/project-templates/research",
+            &a.token,
+            body,
+        )
+        .await;
         assert_error(status, &res, 403, "builtin_read_only");
     }
-    let (_, research) = send(&app, "GET", "/v1/project-templates/research", &a.token, None).await;
+    let (_, research) = send(
+        &app,
+        "GET",
+        "/v1/project-templates/research",
+        &a.token,
+        None,
+    )
+    .await;
     assert_eq!(research["name"], "Research project");
 
-    let (status, copy) =
-        send(&app, "POST", "/v1/project-templates/research/clone", &a.token, None).await;
+    let (status, copy) = send(
+        &app,
+        "POST",
+        "/v1/project-templates/research/clone",
+        &a.token,
+        None,
+    )
+    .await;
     assert_eq!(status, 201, "{copy}");
     assert_eq!(copy["slug"], "research-copy");
     assert_eq!(copy["name"], "Research project (copy)");
     assert_eq!(copy["is_builtin"], false);
     assert_eq!(copy["columns"], research["columns"]);
-    let (_, again) =
-        send(&app, "POST", "/v1/project-templates/research/clone", &a.token, None).await;
+    let (_, again) = send(
+        &app,
+        "POST",
+        "/v1/project-templates/research/clone",
+        &a.token,
+        None,
+    )
+    .await;
     assert_eq!(again["slug"], "research-copy-2");
 
     // The copy is the tenant's: it changes (fields given, the rest kept) and goes away.
@@ -219,7 +284,10 @@ async fn an_update_is_checked_as_a_whole_and_a_refused_one_changes_nothing() {
     )
     .await;
     assert_error(status, &res, 422, "validation_failed");
-    assert!(res.to_string().contains("statusSemantics.initial[0]"), "{res}");
+    assert!(
+        res.to_string().contains("statusSemantics.initial[0]"),
+        "{res}"
+    );
     let (_, now) = send(&app, "GET", &path, &a.token, None).await;
     assert_eq!(now["name"], "Sales");
     assert_eq!(now["columns"], mine["columns"]);
@@ -255,11 +323,12 @@ async fn a_tenant_transaction_cannot_write_global_template_rows() {
     .expect("global row");
 
     let mut tx = TenantTx::begin(pool, &a.id).await.expect("tx");
-    let seen: i64 =
-        sqlx::query_scalar("select count(*) from project.project_templates where tenant_id is null")
-            .fetch_one(&mut *tx)
-            .await
-            .expect("read");
+    let seen: i64 = sqlx::query_scalar(
+        "select count(*) from project.project_templates where tenant_id is null",
+    )
+    .fetch_one(&mut *tx)
+    .await
+    .expect("read");
     assert_eq!(seen, 4, "global rows are readable");
     let updated = sqlx::query("update project.project_templates set name = 'x' where id = $1")
         .bind(&global)
@@ -299,7 +368,9 @@ async fn a_tenant_transaction_cannot_write_global_template_rows() {
 
     // The catalog capability reaches global rows only, never a tenant's.
     let own = create(&app, &a, board()).await;
-    let mut tx = LookupTx::begin(pool, "app.scope", "catalog").await.expect("tx");
+    let mut tx = LookupTx::begin(pool, "app.scope", "catalog")
+        .await
+        .expect("tx");
     let touched = sqlx::query("update project.project_templates set name = 'x' where id = $1")
         .bind(own["id"].as_str())
         .execute(&mut *tx)
@@ -338,12 +409,20 @@ async fn seeding_follows_the_files_and_keeps_ids() {
         .expect("seed");
     assert_eq!((report.upserted, report.removed), (2, 4), "{report:?}");
     let (_, list) = send(&app, "GET", "/v1/project-templates/", &a.token, None).await;
-    assert_eq!(slugs(&list), ["alpha", "beta", "sales"], "the tenant's own stays");
+    assert_eq!(
+        slugs(&list),
+        ["alpha", "beta", "sales"],
+        "the tenant's own stays"
+    );
     let alpha = list["templates"][0]["id"].clone();
 
     write(&dir, "alpha", &FILE.replace("NAME", "Alpha, revised"));
     std::fs::remove_file(dir.join("beta.yml")).expect("rm");
-    write(&dir, "broken", "name: Broken\ncolumns: []\nstatusSemantics: {}\n");
+    write(
+        &dir,
+        "broken",
+        "name: Broken\ncolumns: []\nstatusSemantics: {}\n",
+    );
     let report = project_svc::store::templates::seed(&app.platform, &config)
         .await
         .expect("reseed");
@@ -380,7 +459,12 @@ async fn only_a_platform_administrator_reruns_the_seed() {
         .expect("delete");
     let (status, res) = send(&app, "POST", "/v1/project-templates/seed", &a.token, None).await;
     assert_error(status, &res, 403, "forbidden");
-    let mut claims = Claims::access(a.user.as_str(), a.id.clone(), TokenKind::User, Duration::from_secs(900));
+    let mut claims = Claims::access(
+        a.user.as_str(),
+        a.id.clone(),
+        TokenKind::User,
+        Duration::from_secs(900),
+    );
     claims.platform_admin = true;
     let admin = app.mint(&claims);
     let (status, res) = send(&app, "POST", "/v1/project-templates/seed", &admin, None).await;
@@ -415,6 +499,13 @@ async fn tenant_b_cannot_see_or_touch_tenant_a_templates() {
     }
     // B may use the same slug for its own; A's is unchanged.
     create(&app, &b, board()).await;
-    let (_, still) = send(&app, "GET", &format!("/v1/project-templates/{id}"), &a.token, None).await;
+    let (_, still) = send(
+        &app,
+        "GET",
+        &format!("/v1/project-templates/{id}"),
+        &a.token,
+        None,
+    )
+    .await;
     assert_eq!(still, mine);
 }

@@ -27,13 +27,22 @@ use crate::store::{self, now_ms};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/v1/onboarding/sessions/{session_id}/message", post(message))
-        .route("/v1/onboarding/sessions/{session_id}/context", patch(context))
+        .route(
+            "/v1/onboarding/sessions/{session_id}/message",
+            post(message),
+        )
+        .route(
+            "/v1/onboarding/sessions/{session_id}/context",
+            patch(context),
+        )
         .route(
             "/v1/onboarding/sessions/{session_id}/landing-page",
             patch(landing_page),
         )
-        .route("/v1/onboarding/sessions/{session_id}/handoff", post(handoff))
+        .route(
+            "/v1/onboarding/sessions/{session_id}/handoff",
+            post(handoff),
+        )
 }
 
 /// Users and services act on any session of the tenant; an agent only on the one it leads.
@@ -240,9 +249,17 @@ impl Validate for HandoffRequest {
     fn validate(&self) -> Result<(), Vec<FieldError>> {
         let mut errors = Vec::new();
         if AgentId::parse(self.next_agent_id.as_str()).is_err() {
-            errors.push(validate::err("next_agent_id", "must be an agent id (`agt_…`)"));
+            errors.push(validate::err(
+                "next_agent_id",
+                "must be an agent id (`agt_…`)",
+            ));
         }
-        validate::text("summary", self.summary.as_deref(), MAX_DESCRIPTION, &mut errors);
+        validate::text(
+            "summary",
+            self.summary.as_deref(),
+            MAX_DESCRIPTION,
+            &mut errors,
+        );
         let highlights = self.conversation_highlights.as_deref().unwrap_or_default();
         if highlights.len() > MAX_HIGHLIGHTS {
             errors.push(validate::err(
@@ -283,7 +300,10 @@ pub(super) async fn handoff(
     let to = AgentId::parse(body.next_agent_id.as_str())
         .map_err(|_| validate::field_error("next_agent_id", "not an agent id"))?;
     if from.as_deref() == Some(to.as_str()) {
-        return Err(validate::field_error("next_agent_id", "already leads this session"));
+        return Err(validate::field_error(
+            "next_agent_id",
+            "already leads this session",
+        ));
     }
     let note = rules::handoff_note(
         to.as_str(),
