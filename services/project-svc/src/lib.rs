@@ -73,6 +73,14 @@ pub async fn run(
         keys,
     )?);
     kit::run_service(SERVICE, config, listener, shutdown, |platform| {
+        // The built-in template catalog is rewritten from its files at every start; a failure
+        // is logged and leaves the previous catalog in place.
+        let (seed_platform, seed_config) = (platform.clone(), own.clone());
+        tokio::spawn(async move {
+            if let Err(err) = store::templates::seed(&seed_platform, &seed_config).await {
+                tracing::error!(error = %err, "seeding the built-in project templates failed");
+            }
+        });
         router(AppState {
             platform,
             config: own,

@@ -1,12 +1,13 @@
 //! One module per resource; each has `routes()` and an OpenAPI doc merged here.
 
+pub mod onboarding;
 pub mod task_moves;
 pub mod tasks;
+pub mod templates;
 
 use axum::Router;
 use kit::db::TenantTx;
 use kit::{ApiError, Platform, TenantContext};
-
 use utoipa::OpenApi;
 
 use crate::AppState;
@@ -16,11 +17,15 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .merge(tasks::routes())
         .merge(task_moves::routes())
+        .merge(templates::routes())
+        .merge(onboarding::routes())
 }
 
 pub fn openapi() -> utoipa::openapi::OpenApi {
     let mut doc = tasks::ApiDoc::openapi();
     doc.merge(task_moves::ApiDoc::openapi());
+    doc.merge(templates::ApiDoc::openapi());
+    doc.merge(onboarding::ApiDoc::openapi());
     doc
 }
 

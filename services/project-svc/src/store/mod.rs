@@ -1,9 +1,11 @@
 //! SQL, one module per resource. Every function runs inside a tenant transaction and filters
 //! by its tenant explicitly (row-level security would hide other tenants' rows anyway).
 
+pub mod onboarding;
 pub mod projects;
 pub mod task_board;
 pub mod tasks;
+pub mod templates;
 
 /// Epoch milliseconds, the unit of every timestamp column.
 pub fn now_ms() -> i64 {

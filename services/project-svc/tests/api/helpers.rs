@@ -56,10 +56,19 @@ impl EngineRuns for RecordingEngine {
 /// project-svc with the real HTTP engine client pointed at a closed port (engine absent).
 pub async fn spawn() -> TestApp {
     let config = project_config();
-    TestApp::spawn(SERVICE, move |platform| {
+    let app = TestApp::spawn(SERVICE, move |platform| {
         router(AppState::new(platform, config).expect("state"))
     })
-    .await
+    .await;
+    seed_templates(&app).await;
+    app
+}
+
+/// The built-in templates, as `run` seeds them at start.
+pub async fn seed_templates(app: &TestApp) {
+    project_svc::store::templates::seed(&app.platform, &project_config())
+        .await
+        .expect("seed templates");
 }
 
 /// project-svc with a recording engine (available or not).
@@ -76,6 +85,7 @@ pub async fn spawn_with_engine(available: bool) -> (TestApp, Arc<RecordingEngine
         })
     })
     .await;
+    seed_templates(&app).await;
     (app, engine)
 }
 
