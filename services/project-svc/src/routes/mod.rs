@@ -1,18 +1,29 @@
 //! One module per resource; each has `routes()` and an OpenAPI doc merged here.
 
+pub mod columns;
+pub mod project_settings;
+pub mod projects;
+
 use axum::Router;
 use kit::db::TenantTx;
 use kit::{ApiError, Platform, TenantContext};
+use utoipa::OpenApi;
 
 use crate::AppState;
 use crate::store;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .merge(projects::routes())
+        .merge(project_settings::routes())
+        .merge(columns::routes())
 }
 
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    utoipa::openapi::OpenApiBuilder::new().build()
+    let mut doc = projects::ApiDoc::openapi();
+    doc.merge(project_settings::ApiDoc::openapi());
+    doc.merge(columns::ApiDoc::openapi());
+    doc
 }
 
 /// A tenant transaction on one of the caller's projects: 404 `project_not_found` when the
