@@ -1,6 +1,7 @@
 //! One module per resource; each has `routes()` and an OpenAPI doc merged here.
 
 pub mod columns;
+pub mod project_create;
 pub mod project_settings;
 pub mod projects;
 
