@@ -224,7 +224,7 @@ impl Validate for VisionRequest {
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct Updated {
+pub struct VisionUpdated {
     pub status: &'static str,
 }
 
@@ -247,13 +247,13 @@ async fn get_vision(
 /// Replaces the vision document; `PROJECT_VISION_UPDATED` on a change.
 #[utoipa::path(put, path = "/v1/projects/{project_id}/vision", tag = "projects",
     params(("project_id" = String, Path)), request_body = VisionRequest,
-    responses((status = 200, body = Updated), (status = 403), (status = 404), (status = 422)))]
+    responses((status = 200, body = VisionUpdated), (status = 403), (status = 404), (status = 422)))]
 async fn put_vision(
     State(platform): State<Platform>,
     ctx: TenantContext,
     Path(project_id): Path<String>,
     ValidJson(req): ValidJson<VisionRequest>,
-) -> Result<Json<Updated>, ApiError> {
+) -> Result<Json<VisionUpdated>, ApiError> {
     require_editor(&ctx)?;
     let (_, changed) = change_project(&platform, &ctx, &project_id, |p, _| {
         // Kept as written (markdown); only an all-blank document counts as none.
@@ -266,5 +266,5 @@ async fn put_vision(
         });
         crate::events::publish(&platform, &ctx.tenant_id, vec![event]).await;
     }
-    Ok(Json(Updated { status: "updated" }))
+    Ok(Json(VisionUpdated { status: "updated" }))
 }
