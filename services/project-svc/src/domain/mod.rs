@@ -1,6 +1,8 @@
 //! Rules that are neither HTTP nor SQL.
 
+pub mod board;
 pub mod onboarding;
+pub mod projects;
 pub mod task_changes;
 pub mod task_moves;
 pub mod tasks;

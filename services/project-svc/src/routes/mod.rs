@@ -1,6 +1,10 @@
 //! One module per resource; each has `routes()` and an OpenAPI doc merged here.
 
+pub mod columns;
 pub mod onboarding;
+pub mod project_create;
+pub mod project_settings;
+pub mod projects;
 pub mod task_moves;
 pub mod tasks;
 pub mod templates;
@@ -15,6 +19,9 @@ use crate::store;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .merge(projects::routes())
+        .merge(project_settings::routes())
+        .merge(columns::routes())
         .merge(tasks::routes())
         .merge(task_moves::routes())
         .merge(templates::routes())
@@ -22,7 +29,10 @@ pub fn routes() -> Router<AppState> {
 }
 
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    let mut doc = tasks::ApiDoc::openapi();
+    let mut doc = projects::ApiDoc::openapi();
+    doc.merge(project_settings::ApiDoc::openapi());
+    doc.merge(columns::ApiDoc::openapi());
+    doc.merge(tasks::ApiDoc::openapi());
     doc.merge(task_moves::ApiDoc::openapi());
     doc.merge(templates::ApiDoc::openapi());
     doc.merge(onboarding::ApiDoc::openapi());

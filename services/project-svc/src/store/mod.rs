@@ -1,6 +1,8 @@
 //! SQL, one module per resource. Every function runs inside a tenant transaction and filters
 //! by its tenant explicitly (row-level security would hide other tenants' rows anyway).
 
+pub mod board;
+pub mod columns;
 pub mod onboarding;
 pub mod projects;
 pub mod task_board;

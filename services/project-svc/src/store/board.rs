@@ -1,0 +1,138 @@
+//! The rows a project's board shows besides its columns: tasks, dependency edges, workflows
+//! and assigned agents, read as they are stored (the reference's serialisers), one statement
+//! per table.
+
+use kit::ApiError;
+use kit::db::TenantTx;
+use serde::Serialize;
+use sqlx::FromRow;
+use sqlx::types::Json;
+
+/// A task on the board (the reference's `_serialize_task`, plus `work_type`).
+#[derive(Debug, Serialize, FromRow, utoipa::ToSchema)]
+pub struct BoardTask {
+    pub id: String,
+    pub project_id: String,
+    pub title: String,
+    pub description: String,
+    pub status: String,
+    pub priority: String,
+    pub assigned_agent: Option<String>,
+    pub workflow_id: Option<String>,
+    pub pipeline_id: Option<String>,
+    pub run_id: Option<String>,
+    pub parent_task_id: Option<String>,
+    #[schema(value_type = Vec<String>)]
+    pub tags: Json<serde_json::Value>,
+    pub estimated_hours: Option<f64>,
+    pub column_id: String,
+    pub column_position: i32,
+    #[schema(value_type = Object)]
+    pub metadata: Json<serde_json::Value>,
+    pub work_type: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub completed_at: Option<i64>,
+}
+
+#[derive(Debug, Serialize, FromRow, utoipa::ToSchema)]
+pub struct BoardDependency {
+    pub id: String,
+    pub project_id: String,
+    pub from_task_id: String,
+    pub to_task_id: String,
+    /// `blocks` or `informs`.
+    #[serde(rename = "type")]
+    pub kind: String,
+}
+
+#[derive(Debug, Serialize, FromRow, utoipa::ToSchema)]
+pub struct BoardWorkflow {
+    pub id: String,
+    pub project_id: String,
+    pub name: String,
+    pub pipeline_id: String,
+    pub is_default: bool,
+    #[schema(value_type = Object)]
+    pub task_filter: Json<serde_json::Value>,
+    pub trigger: String,
+}
+
+#[derive(Debug, Serialize, FromRow, utoipa::ToSchema)]
+pub struct BoardAgent {
+    pub project_id: String,
+    pub agent_id: String,
+    pub role: String,
+    pub assigned_at: i64,
+    pub assigned_by: Option<String>,
+}
+
+/// Tasks column by column (in board order), then by their place in the column.
+pub async fn tasks(tx: &mut TenantTx, project_id: &str) -> Result<Vec<BoardTask>, ApiError> {
+    let tenant = tx.tenant().to_string();
+    let rows = sqlx::query_as::<_, BoardTask>(
+        "select t.id, t.project_id, t.title, t.description, t.status, t.priority,
+                t.assigned_agent, t.workflow_id, t.pipeline_id, t.run_id, t.parent_task_id,
+                t.tags, t.estimated_hours, t.column_id, t.column_position, t.metadata,
+                t.work_type, t.created_at, t.updated_at, t.completed_at
+         from project.tasks t
+         join project.kanban_columns c
+           on c.tenant_id = t.tenant_id and c.project_id = t.project_id and c.id = t.column_id
+         where t.tenant_id = $1 and t.project_id = $2
+         order by c.position, c.id, t.column_position, t.created_at, t.id",
+    )
+    .bind(tenant)
+    .bind(project_id)
+    .fetch_all(&mut **tx)
+    .await?;
+    Ok(rows)
+}
+
+pub async fn dependencies(
+    tx: &mut TenantTx,
+    project_id: &str,
+) -> Result<Vec<BoardDependency>, ApiError> {
+    let tenant = tx.tenant().to_string();
+    let rows = sqlx::query_as::<_, BoardDependency>(
+        "select id, project_id, from_task_id, to_task_id, type as kind
+         from project.dependency_edges
+         where tenant_id = $1 and project_id = $2 order by created_at, id",
+    )
+    .bind(tenant)
+    .bind(project_id)
+    .fetch_all(&mut **tx)
+    .await?;
+    Ok(rows)
+}
+
+pub async fn workflows(
+    tx: &mut TenantTx,
+    project_id: &str,
+) -> Result<Vec<BoardWorkflow>, ApiError> {
+    let tenant = tx.tenant().to_string();
+    let rows = sqlx::query_as::<_, BoardWorkflow>(
+        "select id, project_id, name, pipeline_id, is_default, task_filter, trigger
+         from project.project_workflows
+         where tenant_id = $1 and project_id = $2 order by created_at, id",
+    )
+    .bind(tenant)
+    .bind(project_id)
+    .fetch_all(&mut **tx)
+    .await?;
+    Ok(rows)
+}
+
+/// Agents by role, then by when they joined (the reference's order).
+pub async fn agents(tx: &mut TenantTx, project_id: &str) -> Result<Vec<BoardAgent>, ApiError> {
+    let tenant = tx.tenant().to_string();
+    let rows = sqlx::query_as::<_, BoardAgent>(
+        "select project_id, agent_id, role, assigned_at, assigned_by
+         from project.project_agents
+         where tenant_id = $1 and project_id = $2 order by role, assigned_at, agent_id",
+    )
+    .bind(tenant)
+    .bind(project_id)
+    .fetch_all(&mut **tx)
+    .await?;
+    Ok(rows)
+}
