@@ -1,3 +1,5 @@
 //! Rules that are neither HTTP nor SQL.
 
+pub mod graph;
+pub mod import;
 pub mod validate;

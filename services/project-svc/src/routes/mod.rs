@@ -4,15 +4,27 @@ use axum::Router;
 use kit::db::TenantTx;
 use kit::{ApiError, Platform, TenantContext};
 
+use utoipa::OpenApi;
+
 use crate::AppState;
 use crate::store;
 
+pub mod dependencies;
+pub mod planning;
+pub mod ready;
+
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .merge(dependencies::routes())
+        .merge(ready::routes())
+        .merge(planning::routes())
 }
 
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    utoipa::openapi::OpenApiBuilder::new().build()
+    let mut doc = dependencies::ApiDoc::openapi();
+    doc.merge(ready::ApiDoc::openapi());
+    doc.merge(planning::ApiDoc::openapi());
+    doc
 }
 
 /// A tenant transaction on one of the caller's projects: 404 `project_not_found` when the

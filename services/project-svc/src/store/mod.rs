@@ -1,6 +1,8 @@
 //! SQL, one module per resource. Every function runs inside a tenant transaction and filters
 //! by its tenant explicitly (row-level security would hide other tenants' rows anyway).
 
+pub mod dependencies;
+pub mod import;
 pub mod projects;
 
 /// Epoch milliseconds, the unit of every timestamp column.
