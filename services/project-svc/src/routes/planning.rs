@@ -234,15 +234,8 @@ async fn import_tasks(
     let mut tx = open_project(&platform, &ctx, &project_id).await?;
     let edges = import::edges(&body.drafts()).map_err(ApiError::validation)?;
     refuse_cycle(&body, &edges)?;
-    let landing = store::landing(&mut tx, &project_id).await?;
     let tasks = new_tasks(body);
-    let now = crate::store::now_ms();
-    store::insert_tasks(&mut tx, &project_id, &landing, &tasks, now).await?;
-    let pairs: Vec<(&str, &str)> = edges
-        .iter()
-        .map(|&(f, t)| (tasks[f].id.as_str(), tasks[t].id.as_str()))
-        .collect();
-    store::insert_edges(&mut tx, &project_id, &pairs, now).await?;
+    write_import(&mut tx, &project_id, &tasks, &edges).await?;
     tx.commit().await?;
     let event = Event::TasksImported(TasksImported {
         project_id: ProjectId::parse(project_id).map_err(ApiError::internal)?,
@@ -253,6 +246,23 @@ async fn import_tasks(
         StatusCode::CREATED,
         Json(import_response(&tasks, edges.len())),
     ))
+}
+
+/// The tasks into the backlog column, then their edges (by index into `tasks`).
+async fn write_import(
+    tx: &mut kit::db::TenantTx,
+    project_id: &str,
+    tasks: &[NewTask],
+    edges: &[(usize, usize)],
+) -> Result<(), ApiError> {
+    let landing = store::landing(tx, project_id).await?;
+    let now = crate::store::now_ms();
+    store::insert_tasks(tx, project_id, &landing, tasks, now).await?;
+    let pairs: Vec<(&str, &str)> = edges
+        .iter()
+        .map(|&(f, t)| (tasks[f].id.as_str(), tasks[t].id.as_str()))
+        .collect();
+    store::insert_edges(tx, project_id, &pairs, now).await
 }
 
 fn refuse_cycle(body: &ImportRequest, edges: &[(usize, usize)]) -> Result<(), GraphError> {

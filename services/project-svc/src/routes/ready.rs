@@ -1,6 +1,8 @@
 //! `GET /v1/projects/{project_id}/ready-tasks`: tasks an agent may start now, because every
 //! task that blocks them is done (contract §1.2 projects/tasks).
 
+use std::collections::HashMap;
+
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::routing::get;
@@ -87,7 +89,7 @@ impl ReadyQuery {
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct TaskBrief {
+pub struct DependentTask {
     pub id: String,
     pub title: String,
     pub status: String,
@@ -106,7 +108,7 @@ pub struct ReadyTask {
     pub work_type: Option<String>,
     pub completed_stages: serde_json::Value,
     /// The tasks this one blocks, with their status.
-    pub blocking_tasks: Vec<TaskBrief>,
+    pub blocking_tasks: Vec<DependentTask>,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -115,7 +117,7 @@ pub struct InFlightTask {
     pub title: String,
     pub status: String,
     pub priority: String,
-    pub blocks: Vec<TaskBrief>,
+    pub blocks: Vec<DependentTask>,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -145,7 +147,10 @@ async fn ready(
     let view = View::new(&tasks, &edges);
     let chosen: Vec<usize> = view.ready(&filter).into_iter().take(limit).collect();
     let ids: Vec<String> = chosen.iter().map(|&i| tasks[i].id.clone()).collect();
-    let descriptions = store::descriptions(&mut tx, &project_id, &ids).await?;
+    let descriptions: HashMap<String, String> = store::descriptions(&mut tx, &project_id, &ids)
+        .await?
+        .into_iter()
+        .collect();
     tx.commit().await?;
     let in_progress = view.in_flight(filter.agent_id.as_deref());
     let tasks = chosen
@@ -184,13 +189,13 @@ impl<'a> View<'a> {
         ready_tasks(&facts, &self.graph.blocks, filter)
     }
 
-    fn blocked_by(&self, i: usize) -> Vec<TaskBrief> {
+    fn blocked_by(&self, i: usize) -> Vec<DependentTask> {
         self.graph
             .blocks
             .successors(i)
             .iter()
             .filter_map(|&s| self.tasks.get(s))
-            .map(|t| TaskBrief {
+            .map(|t| DependentTask {
                 id: t.id.clone(),
                 title: t.title.clone(),
                 status: t.status.clone(),
@@ -198,13 +203,9 @@ impl<'a> View<'a> {
             .collect()
     }
 
-    fn ready_task(&self, i: usize, descriptions: &[(String, String)]) -> ReadyTask {
+    fn ready_task(&self, i: usize, descriptions: &HashMap<String, String>) -> ReadyTask {
         let t = &self.tasks[i];
-        let description = descriptions
-            .iter()
-            .find(|(id, _)| *id == t.id)
-            .map(|(_, d)| d.clone())
-            .unwrap_or_default();
+        let description = descriptions.get(&t.id).cloned().unwrap_or_default();
         ReadyTask {
             id: t.id.clone(),
             title: t.title.clone(),

@@ -9,6 +9,7 @@ use sqlx::FromRow;
 use sqlx::types::Json;
 
 #[derive(Debug, Clone, FromRow, serde::Serialize, utoipa::ToSchema)]
+#[schema(as = DependencyEdge)]
 pub struct Edge {
     pub id: String,
     pub project_id: String,
