@@ -1,6 +1,8 @@
 //! Rules that are neither HTTP nor SQL.
 
 pub mod board;
+pub mod graph;
+pub mod import;
 pub mod onboarding;
 pub mod projects;
 pub mod task_changes;

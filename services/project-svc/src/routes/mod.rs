@@ -1,10 +1,13 @@
 //! One module per resource; each has `routes()` and an OpenAPI doc merged here.
 
 pub mod columns;
+pub mod dependencies;
 pub mod onboarding;
+pub mod planning;
 pub mod project_create;
 pub mod project_settings;
 pub mod projects;
+pub mod ready;
 pub mod task_moves;
 pub mod tasks;
 pub mod templates;
@@ -24,6 +27,9 @@ pub fn routes() -> Router<AppState> {
         .merge(columns::routes())
         .merge(tasks::routes())
         .merge(task_moves::routes())
+        .merge(dependencies::routes())
+        .merge(ready::routes())
+        .merge(planning::routes())
         .merge(templates::routes())
         .merge(onboarding::routes())
 }
@@ -34,6 +40,9 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     doc.merge(columns::ApiDoc::openapi());
     doc.merge(tasks::ApiDoc::openapi());
     doc.merge(task_moves::ApiDoc::openapi());
+    doc.merge(dependencies::ApiDoc::openapi());
+    doc.merge(ready::ApiDoc::openapi());
+    doc.merge(planning::ApiDoc::openapi());
     doc.merge(templates::ApiDoc::openapi());
     doc.merge(onboarding::ApiDoc::openapi());
     doc

@@ -3,6 +3,8 @@
 
 pub mod board;
 pub mod columns;
+pub mod dependencies;
+pub mod import;
 pub mod onboarding;
 pub mod projects;
 pub mod task_board;
