@@ -1,3 +1,4 @@
 //! Rules that are neither HTTP nor SQL.
 
 pub mod validate;
+pub mod workflows;

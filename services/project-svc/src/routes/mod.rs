@@ -7,12 +7,25 @@ use kit::{ApiError, Platform, TenantContext};
 use crate::AppState;
 use crate::store;
 
+pub mod execution;
+pub mod project_agents;
+pub mod workflows;
+
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .merge(workflows::routes())
+        .merge(project_agents::routes())
+        .merge(execution::routes())
 }
 
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    utoipa::openapi::OpenApiBuilder::new().build()
+    use utoipa::OpenApi;
+    let mut doc = workflows::ApiDoc::openapi();
+    doc.merge(project_agents::ApiDoc::openapi());
+    doc.merge(project_agents::routines::ApiDoc::openapi());
+    doc.merge(execution::ApiDoc::openapi());
+    doc.merge(execution::EndsApiDoc::openapi());
+    doc
 }
 
 /// A tenant transaction on one of the caller's projects: 404 `project_not_found` when the

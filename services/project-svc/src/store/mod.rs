@@ -1,7 +1,10 @@
 //! SQL, one module per resource. Every function runs inside a tenant transaction and filters
 //! by its tenant explicitly (row-level security would hide other tenants' rows anyway).
 
+pub mod project_agents;
 pub mod projects;
+pub mod task_runs;
+pub mod workflows;
 
 /// Epoch milliseconds, the unit of every timestamp column.
 pub fn now_ms() -> i64 {
