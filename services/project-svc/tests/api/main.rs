@@ -1,6 +1,7 @@
 //! project-svc against real Postgres and Redis.
 
 mod execution;
+mod execution_batch;
 mod helpers;
 mod project_agents;
 mod schema;
