@@ -17,3 +17,20 @@ pub async fn publish(platform: &Platform, tenant: &TenantId, events: Vec<Event>)
         }
     }
 }
+
+/// [`publish`] for events about one run (a started task or planning run): the envelope carries
+/// the run's id, so the run's own stream and its followers see them too.
+pub async fn publish_for_run(
+    platform: &Platform,
+    tenant: &TenantId,
+    run: &shared_schemas::ids::RunId,
+    events: Vec<Event>,
+) {
+    let publisher = platform.publisher();
+    for event in events {
+        let envelope = EventEnvelope::new(tenant.clone(), Some(run.clone()), event);
+        if let Err(err) = publisher.publish_event(&envelope).await {
+            tracing::error!(error = %err, event = envelope.id.as_str(), "event of a committed change not published");
+        }
+    }
+}

@@ -10,3 +10,4 @@ pub mod task_moves;
 pub mod tasks;
 pub mod templates;
 pub mod validate;
+pub mod workflows;

@@ -2,8 +2,10 @@
 
 pub mod columns;
 pub mod dependencies;
+pub mod execution;
 pub mod onboarding;
 pub mod planning;
+pub mod project_agents;
 pub mod project_create;
 pub mod project_settings;
 pub mod projects;
@@ -11,6 +13,7 @@ pub mod ready;
 pub mod task_moves;
 pub mod tasks;
 pub mod templates;
+pub mod workflows;
 
 use axum::Router;
 use kit::db::TenantTx;
@@ -30,6 +33,9 @@ pub fn routes() -> Router<AppState> {
         .merge(dependencies::routes())
         .merge(ready::routes())
         .merge(planning::routes())
+        .merge(workflows::routes())
+        .merge(project_agents::routes())
+        .merge(execution::routes())
         .merge(templates::routes())
         .merge(onboarding::routes())
 }
@@ -43,6 +49,11 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     doc.merge(dependencies::ApiDoc::openapi());
     doc.merge(ready::ApiDoc::openapi());
     doc.merge(planning::ApiDoc::openapi());
+    doc.merge(workflows::ApiDoc::openapi());
+    doc.merge(project_agents::ApiDoc::openapi());
+    doc.merge(project_agents::routines::ApiDoc::openapi());
+    doc.merge(execution::ApiDoc::openapi());
+    doc.merge(execution::EndsApiDoc::openapi());
     doc.merge(templates::ApiDoc::openapi());
     doc.merge(onboarding::ApiDoc::openapi());
     doc

@@ -6,10 +6,13 @@ pub mod columns;
 pub mod dependencies;
 pub mod import;
 pub mod onboarding;
+pub mod project_agents;
 pub mod projects;
 pub mod task_board;
+pub mod task_runs;
 pub mod tasks;
 pub mod templates;
+pub mod workflows;
 
 /// Epoch milliseconds, the unit of every timestamp column.
 pub fn now_ms() -> i64 {

@@ -2,6 +2,8 @@
 
 mod columns;
 mod dependencies;
+mod execution;
+mod execution_batch;
 mod graph_cross_tenant;
 mod graph_support;
 mod helpers;
@@ -9,6 +11,7 @@ mod onboarding;
 mod onboarding_conversation;
 mod onboarding_cross_tenant;
 mod planning;
+mod project_agents;
 mod project_changes;
 mod projects;
 mod projects_cross_tenant;
@@ -21,3 +24,6 @@ mod tasks;
 mod tasks_cross_tenant;
 mod templates;
 mod templates_catalog;
+mod wf_support;
+mod workflows;
+mod workflows_cross_tenant;

@@ -1,0 +1,361 @@
+//! Starting runs through the engine: what the engine is asked (for which tenant), what is
+//! recorded once it accepted, and that nothing is written or announced when it cannot.
+
+use kit::TokenKind;
+use serde_json::json as j;
+
+use crate::helpers::{assert_error, board, send, spawn, spawn_with_engine, task_row, tenant};
+use crate::wf_support::{count, events_of, set_project, set_task, task_state};
+
+#[tokio::test]
+async fn executing_a_task_starts_its_run_for_the_callers_tenant_and_records_it() {
+    let (app, engine) = spawn_with_engine(true).await;
+    let a = tenant(&app, "Alpha").await;
+    let (p, cols) = board(&app, &a, "Board").await;
+    set_project(&app, &p, "default_pipeline_id", "engineering").await;
+    let t = task_row(&app, &a, &p, &cols[1], "Build the API", "ready").await;
+
+    let (s, body) = send(
+        &app,
+        "POST",
+        &format!("/v1/projects/{p}/tasks/{t}/execute"),
+        &a.token,
+        Some(j!({"context": "use axum", "modelOverride": "gpt-x"})),
+    )
+    .await;
+    assert_eq!(s, 200, "{body}");
+    assert_eq!(
+        body,
+        j!({"status": "executing", "task_id": t, "run_id": "run_test1", "pipeline_id": "engineering"})
+    );
+
+    let calls = engine.calls.lock().expect("lock").clone();
+    assert_eq!(calls.len(), 1);
+    let (called_tenant, run) = &calls[0];
+    assert_eq!(called_tenant, &a.id);
+    assert_eq!(run.pipeline_id, "engineering");
+    assert_eq!(run.project_id.as_deref(), Some(p.as_str()));
+    assert_eq!(run.task_id.as_deref(), Some(t.as_str()));
+    assert_eq!(run.context.as_deref(), Some("use axum"));
+    assert_eq!(run.model_override.as_deref(), Some("gpt-x"));
+    assert_eq!(run.key_user_id.as_deref(), Some(a.user.as_str()));
+    assert!(
+        run.task.contains("Build the API") && run.task.contains("[Project: Board]"),
+        "{}",
+        run.task
+    );
+
+    let (status, column, run_id, pipeline, _) = task_state(&app, &t).await;
+    assert_eq!(
+        (status.as_str(), column.as_str()),
+        ("in_progress", cols[2].as_str())
+    );
+    assert_eq!(run_id.as_deref(), Some("run_test1"));
+    assert_eq!(pipeline.as_deref(), Some("engineering"));
+    let runs: Vec<(String, String, String)> = sqlx::query_as(
+        "select run_id, pipeline_id, status from project.task_runs where task_id = $1",
+    )
+    .bind(&t)
+    .fetch_all(&app.db.admin)
+    .await
+    .expect("runs");
+    assert_eq!(
+        runs,
+        vec![("run_test1".into(), "engineering".into(), "running".into())]
+    );
+
+    let started = events_of(&app, &a, "TASK_EXECUTION_STARTED").await;
+    assert_eq!(started.len(), 1, "{started:?}");
+    assert_eq!(started[0]["runId"], "run_test1");
+    assert_eq!(started[0]["taskId"], j!(t));
+    assert_eq!(started[0]["pipelineId"], "engineering");
+
+    // Running now: a second start is refused before the engine is asked.
+    let (s, body) = send(
+        &app,
+        "POST",
+        &format!("/v1/projects/{p}/tasks/{t}/execute"),
+        &a.token,
+        None,
+    )
+    .await;
+    assert_error(s, &body, 409, "task_not_executable");
+    assert_eq!(engine.calls.lock().expect("lock").len(), 1);
+}
+
+#[tokio::test]
+async fn the_pipeline_is_the_one_named_then_the_workflow_then_the_default() {
+    let (app, engine) = spawn_with_engine(true).await;
+    let a = tenant(&app, "Alpha").await;
+    let (p, cols) = board(&app, &a, "Board").await;
+    let exec = |t: &str| format!("/v1/projects/{p}/tasks/{t}/execute");
+    let last_pipeline = || {
+        engine
+            .calls
+            .lock()
+            .expect("lock")
+            .last()
+            .map(|c| c.1.pipeline_id.clone())
+    };
+
+    // No pipeline anywhere: 422, nothing asked, nothing written.
+    let t1 = task_row(&app, &a, &p, &cols[0], "one", "backlog").await;
+    let (s, body) = send(&app, "POST", &exec(&t1), &a.token, None).await;
+    assert_error(s, &body, 422, "no_pipeline");
+    assert!(engine.calls.lock().expect("lock").is_empty());
+    assert_eq!(
+        count(
+            &app,
+            "select count(*) from project.task_runs where task_id = $1",
+            &t1
+        )
+        .await,
+        0
+    );
+
+    set_project(&app, &p, "default_pipeline_id", "proj-default").await;
+    let wfs = format!("/v1/projects/{p}/workflows");
+    let (_, default_wf) = send(
+        &app,
+        "POST",
+        &wfs,
+        &a.token,
+        Some(j!({"name": "D", "pipelineId": "wf-default", "isDefault": true})),
+    )
+    .await;
+    let (_, api_wf) = send(
+        &app,
+        "POST",
+        &wfs,
+        &a.token,
+        Some(j!({"name": "A", "pipelineId": "wf-api", "taskFilter": {"tags": ["api"]}})),
+    )
+    .await;
+    let (_, named_wf) = send(
+        &app,
+        "POST",
+        &wfs,
+        &a.token,
+        Some(j!({"name": "N", "pipelineId": "wf-named"})),
+    )
+    .await;
+    assert!(default_wf["id"].is_string() && api_wf["id"].is_string());
+
+    let (s, _) = send(&app, "POST", &exec(&t1), &a.token, None).await;
+    assert_eq!(s, 200);
+    assert_eq!(last_pipeline().as_deref(), Some("wf-default"));
+
+    let t2 = task_row(&app, &a, &p, &cols[0], "two", "backlog").await;
+    sqlx::query("update project.tasks set tags = '[\"api\"]' where id = $1")
+        .bind(&t2)
+        .execute(&app.db.admin)
+        .await
+        .expect("tags");
+    send(&app, "POST", &exec(&t2), &a.token, None).await;
+    assert_eq!(last_pipeline().as_deref(), Some("wf-api"));
+
+    let t3 = task_row(&app, &a, &p, &cols[0], "three", "backlog").await;
+    set_task(
+        &app,
+        &t3,
+        "workflow_id",
+        named_wf["id"].as_str().expect("id"),
+    )
+    .await;
+    send(&app, "POST", &exec(&t3), &a.token, None).await;
+    assert_eq!(last_pipeline().as_deref(), Some("wf-named"));
+
+    let t4 = task_row(&app, &a, &p, &cols[0], "four", "backlog").await;
+    send(
+        &app,
+        "POST",
+        &exec(&t4),
+        &a.token,
+        Some(j!({"workflowId": api_wf["id"]})),
+    )
+    .await;
+    assert_eq!(last_pipeline().as_deref(), Some("wf-api"));
+    let t5 = task_row(&app, &a, &p, &cols[0], "five", "backlog").await;
+    send(
+        &app,
+        "POST",
+        &exec(&t5),
+        &a.token,
+        Some(j!({"pipelineId": "explicit", "workflowId": api_wf["id"]})),
+    )
+    .await;
+    assert_eq!(last_pipeline().as_deref(), Some("explicit"));
+
+    // Without the workflows the project's default pipeline remains.
+    sqlx::query("delete from project.project_workflows where project_id = $1")
+        .bind(&p)
+        .execute(&app.db.admin)
+        .await
+        .expect("delete");
+    let t6 = task_row(&app, &a, &p, &cols[0], "six", "backlog").await;
+    send(&app, "POST", &exec(&t6), &a.token, None).await;
+    assert_eq!(last_pipeline().as_deref(), Some("proj-default"));
+
+    let t7 = task_row(&app, &a, &p, &cols[0], "seven", "backlog").await;
+    let (s, body) = send(
+        &app,
+        "POST",
+        &exec(&t7),
+        &a.token,
+        Some(j!({"workflowId": "wf_gone"})),
+    )
+    .await;
+    assert_error(s, &body, 404, "workflow_not_found");
+    for (bad, field) in [
+        (j!({"pipelineId": "a b"}), "pipelineId"),
+        (j!({"keyUserId": "someone"}), "keyUserId"),
+        (j!({"modelOverride": ""}), "modelOverride"),
+        (j!({"runAs": "root"}), "runAs"),
+    ] {
+        let (s, res) = send(&app, "POST", &exec(&t7), &a.token, Some(bad)).await;
+        assert_error(s, &res, 422, "validation_failed");
+        assert!(res.to_string().contains(field), "{res}");
+    }
+    assert_eq!(task_state(&app, &t7).await.0, "backlog");
+    assert_eq!(events_of(&app, &a, "TASK_EXECUTION_STARTED").await.len(), 6);
+}
+
+#[tokio::test]
+async fn with_the_engine_down_nothing_is_written_or_announced() {
+    let (app, engine) = spawn_with_engine(false).await;
+    let a = tenant(&app, "Alpha").await;
+    let (p, cols) = board(&app, &a, "Board").await;
+    set_project(&app, &p, "default_pipeline_id", "engineering").await;
+    let t = task_row(&app, &a, &p, &cols[1], "one", "ready").await;
+    send(
+        &app,
+        "POST",
+        &format!("/v1/projects/{p}/agents"),
+        &a.token,
+        Some(j!({"agentId": "agt_ada"})),
+    )
+    .await;
+    let before = task_state(&app, &t).await;
+
+    for (path, body) in [
+        (format!("/v1/projects/{p}/tasks/{t}/execute"), None),
+        (
+            format!("/v1/projects/{p}/tasks/{t}/execute-agent"),
+            Some(j!({"agentId": "agt_ada"})),
+        ),
+        (format!("/v1/projects/{p}/execute-ready"), None),
+        (format!("/v1/projects/{p}/plan"), None),
+    ] {
+        let (s, res) = send(&app, "POST", &path, &a.token, body).await;
+        assert_error(s, &res, 503, "engine_unavailable");
+    }
+    assert!(engine.calls.lock().expect("lock").is_empty());
+    assert_eq!(
+        count(
+            &app,
+            "select count(*) from project.task_runs where project_id = $1",
+            &p
+        )
+        .await,
+        0
+    );
+    assert_eq!(task_state(&app, &t).await, before);
+    assert!(
+        events_of(&app, &a, "TASK_EXECUTION_STARTED")
+            .await
+            .is_empty()
+    );
+    assert!(
+        events_of(&app, &a, "PROJECT_PLANNING_STARTED")
+            .await
+            .is_empty()
+    );
+}
+
+#[tokio::test]
+async fn the_real_engine_client_answers_503_when_engine_svc_is_absent() {
+    let app = spawn().await;
+    let a = tenant(&app, "Alpha").await;
+    let (p, cols) = board(&app, &a, "Board").await;
+    let t = task_row(&app, &a, &p, &cols[1], "one", "ready").await;
+    let (s, res) = send(
+        &app,
+        "POST",
+        &format!("/v1/projects/{p}/tasks/{t}/execute"),
+        &a.token,
+        Some(j!({"pipelineId": "engineering"})),
+    )
+    .await;
+    assert_error(s, &res, 503, "engine_unavailable");
+    assert_eq!(
+        count(
+            &app,
+            "select count(*) from project.task_runs where project_id = $1",
+            &p
+        )
+        .await,
+        0
+    );
+    assert_eq!(task_state(&app, &t).await.0, "ready");
+}
+
+#[tokio::test]
+async fn executing_as_an_agent_needs_the_agent_on_the_project() {
+    let (app, engine) = spawn_with_engine(true).await;
+    let a = tenant(&app, "Alpha").await;
+    let (p, cols) = board(&app, &a, "Board").await;
+    let t = task_row(&app, &a, &p, &cols[0], "one", "backlog").await;
+    let path = format!("/v1/projects/{p}/tasks/{t}/execute-agent");
+    let (s, res) = send(
+        &app,
+        "POST",
+        &path,
+        &a.token,
+        Some(j!({"agentId": "agt_ada"})),
+    )
+    .await;
+    assert_error(s, &res, 404, "project_agent_not_found");
+    let (s, res) = send(&app, "POST", &path, &a.token, Some(j!({"agentId": "ada"}))).await;
+    assert_error(s, &res, 422, "validation_failed");
+    send(
+        &app,
+        "POST",
+        &format!("/v1/projects/{p}/agents"),
+        &a.token,
+        Some(j!({"agentId": "agt_ada"})),
+    )
+    .await;
+    // Agents do not start runs through this endpoint; users do.
+    let agent = app.token(&a.id, "agt_ada", TokenKind::Agent);
+    let (s, res) = send(
+        &app,
+        "POST",
+        &path,
+        &agent,
+        Some(j!({"agentId": "agt_ada"})),
+    )
+    .await;
+    assert_error(s, &res, 403, "forbidden");
+
+    let (s, body) = send(
+        &app,
+        "POST",
+        &path,
+        &a.token,
+        Some(j!({"agentId": "agt_ada", "keyUserId": "usr_other"})),
+    )
+    .await;
+    assert_eq!(s, 200, "{body}");
+    assert_eq!(body["agent_id"], "agt_ada");
+    assert_eq!(body["pipeline_id"], "execute");
+    let calls = engine.calls.lock().expect("lock").clone();
+    assert_eq!(calls.len(), 1);
+    assert_eq!(calls[0].0, a.id);
+    assert_eq!(calls[0].1.agent_id.as_deref(), Some("agt_ada"));
+    assert_eq!(calls[0].1.key_user_id.as_deref(), Some("usr_other"));
+    let (status, _, _, pipeline, agent_id) = task_state(&app, &t).await;
+    assert_eq!(status, "in_progress");
+    assert_eq!(pipeline.as_deref(), Some("execute"));
+    assert_eq!(agent_id.as_deref(), Some("agt_ada"));
+    assert_eq!(events_of(&app, &a, "TASK_EXECUTION_STARTED").await.len(), 1);
+}
