@@ -19,7 +19,10 @@ pub fn no_columns() -> ApiError {
     )
 }
 
+/// Where imported tasks go, with the board locked (as every position-writing change does) so
+/// concurrent creations in that column cannot take the same positions.
 pub async fn landing(tx: &mut TenantTx, project_id: &str) -> Result<Landing, ApiError> {
+    crate::store::task_board::lock_board(tx, project_id).await?;
     let tenant = tx.tenant().to_string();
     let column: Option<(String, bool, Option<String>)> = sqlx::query_as(
         "select id, task_statuses ? 'backlog', task_statuses ->> 0 from project.kanban_columns

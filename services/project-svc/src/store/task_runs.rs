@@ -6,6 +6,8 @@ use kit::db::TenantTx;
 use sqlx::FromRow;
 use sqlx::types::Json;
 
+use crate::store::task_board;
+
 /// What starting a run needs to know of a project.
 #[derive(Debug, Clone, FromRow)]
 pub struct ProjectForRun {
@@ -55,11 +57,14 @@ pub fn task_not_found() -> ApiError {
 }
 
 /// The task, locked until the transaction ends: two starts of one task run one after the other.
+/// The board is locked first, in the order every position-writing change uses (columns, then
+/// tasks), so a start and a move of the same task cannot deadlock.
 pub async fn lock_task(
     tx: &mut TenantTx,
     project_id: &str,
     task_id: &str,
 ) -> Result<TaskForRun, ApiError> {
+    task_board::lock_board(tx, project_id).await?;
     let tenant = tx.tenant().to_string();
     sqlx::query_as::<_, TaskForRun>(&format!(
         "select {TASK} from project.tasks t
@@ -82,6 +87,7 @@ pub async fn lock_ready(
     done: &[String],
     limit: i64,
 ) -> Result<Vec<TaskForRun>, ApiError> {
+    task_board::lock_board(tx, project_id).await?;
     let tenant = tx.tenant().to_string();
     let rows = sqlx::query_as::<_, TaskForRun>(&format!(
         "select {TASK} from project.tasks t
@@ -133,6 +139,15 @@ async fn set_status(
     status: &str,
     now: i64,
 ) -> Result<(), ApiError> {
+    task_board::lock_board(tx, project_id).await?;
+    let before: Option<String> = sqlx::query_scalar(
+        "select column_id from project.tasks where tenant_id = $1 and project_id = $2 and id = $3",
+    )
+    .bind(tx.tenant().to_string())
+    .bind(project_id)
+    .bind(task_id)
+    .fetch_optional(&mut **tx)
+    .await?;
     let tenant = tx.tenant().to_string();
     sqlx::query(
         "with target as (
@@ -160,6 +175,20 @@ async fn set_status(
     .bind(now)
     .execute(&mut **tx)
     .await?;
+    // The column it left keeps dense positions.
+    let after: Option<String> = sqlx::query_scalar(
+        "select column_id from project.tasks where tenant_id = $1 and project_id = $2 and id = $3",
+    )
+    .bind(tx.tenant().to_string())
+    .bind(project_id)
+    .bind(task_id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    if let Some(old) = before
+        && after.as_ref() != Some(&old)
+    {
+        task_board::close_gap(tx, &old).await?;
+    }
     Ok(())
 }
 
