@@ -17,6 +17,7 @@ mod project_changes;
 mod projects;
 mod projects_cross_tenant;
 mod ready_tasks;
+mod route_walk;
 mod schema;
 mod task_moves;
 mod task_queries;
