@@ -229,6 +229,11 @@ impl Keys {
         self.global("cg:agent-activity")
     }
 
+    /// Consumer group of project-svc's clean-up of deleted agents on the global stream.
+    pub fn project_cleanup_group(&self) -> String {
+        self.global("cg:project-cleanup")
+    }
+
     /// Hash of an agent's live work locks: lock id → JSON `{runId, stepId, summary, acquiredAt,
     /// expiresAt}`, one per parallel instance working for the agent.
     pub fn agent_work_locks(&self, tenant: &TenantId, agent: &AgentId) -> String {

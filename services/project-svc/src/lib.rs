@@ -2,6 +2,7 @@
 //! onboarding sessions, per tenant. Runs are started in engine-svc through [`engine::EngineRuns`].
 //! See docs/projects.md.
 
+pub mod cleanup;
 pub mod config;
 pub mod domain;
 pub mod engine;
@@ -72,7 +73,14 @@ pub async fn run(
         Duration::from_secs(own.engine_timeout_secs),
         keys,
     )?);
+    let cleanup_stop = shutdown.clone();
     kit::run_service(SERVICE, config, listener, shutdown, |platform| {
+        let cleaner = platform.clone();
+        tokio::spawn(async move {
+            if let Err(err) = cleanup::run(cleaner, cleanup_stop).await {
+                tracing::error!(error = %err, "the deleted-agent clean-up stopped");
+            }
+        });
         // The built-in template catalog is rewritten from its files at every start; a failure
         // is logged and leaves the previous catalog in place.
         let (seed_platform, seed_config) = (platform.clone(), own.clone());

@@ -129,6 +129,9 @@ const TABLE: &[(&str, Scope, Build)] = &[
     ("agent_wakes", Scope::Tenant, |k, t| {
         k.agent_wakes(t, &agent(), "2026-11-22")
     }),
+    ("project_cleanup_group", Scope::Global, |k, _| {
+        k.project_cleanup_group()
+    }),
 ];
 
 /// Methods of `Keys` that build no name.

@@ -1,5 +1,6 @@
 //! project-svc against real Postgres and Redis.
 
+mod agent_cleanup;
 mod board_positions;
 mod columns;
 mod dependencies;
