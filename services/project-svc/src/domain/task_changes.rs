@@ -97,8 +97,10 @@ pub async fn create(
         Some(w) => Some(pipeline_of(tx, project_id, w).await?),
         None => None,
     };
-    rules::check_wip(column, board::count_in(tx, &column.id, None).await?)?;
-    let position = board::order(tx, &column.id, None).await?.len();
+    // Positions are dense under the board lock, so the count is the end of the column.
+    let in_column = board::count_in(tx, &column.id, None).await?;
+    rules::check_wip(column, in_column)?;
+    let position = in_column;
     let now = now_ms();
     let task = Task {
         id: shared_schemas::ids::TaskId::generate().into_string(),

@@ -116,10 +116,32 @@ pub async fn insert_all(
     project_id: &str,
     specs: &[ColumnSpec],
 ) -> Result<(), ApiError> {
-    for (i, spec) in specs.iter().enumerate() {
-        let position = i32::try_from(i).map_err(ApiError::internal)?;
-        insert(tx, project_id, spec, position).await?;
-    }
+    // One statement for the whole board: a new project is created in few round trips.
+    let tenant = tx.tenant().to_string();
+    let ids: Vec<String> = specs.iter().map(|_| new_id("col_")).collect();
+    let names: Vec<&str> = specs.iter().map(|s| s.name.as_str()).collect();
+    let positions: Vec<i32> = (0..specs.len())
+        .map(i32::try_from)
+        .collect::<Result<_, _>>()
+        .map_err(ApiError::internal)?;
+    let limits: Vec<Option<i32>> = specs.iter().map(|s| s.wip_limit).collect();
+    let statuses: Vec<Json<&Vec<String>>> = specs.iter().map(|s| Json(&s.task_statuses)).collect();
+    sqlx::query(
+        "insert into project.kanban_columns
+             (id, tenant_id, project_id, name, position, wip_limit, task_statuses)
+         select c.id, $1, $2, c.name, c.position, c.wip_limit, c.statuses
+           from unnest($3::text[], $4::text[], $5::int4[], $6::int4[], $7::jsonb[])
+                as c(id, name, position, wip_limit, statuses)",
+    )
+    .bind(tenant)
+    .bind(project_id)
+    .bind(&ids)
+    .bind(&names)
+    .bind(&positions)
+    .bind(&limits)
+    .bind(&statuses)
+    .execute(&mut **tx)
+    .await?;
     Ok(())
 }
 
