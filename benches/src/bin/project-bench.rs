@@ -61,12 +61,12 @@ async fn big_project(http: &reqwest::Client, base: &str, token: &str) -> anyhow:
 
 type State = (reqwest::Client, String, String, usize);
 
+/// A successful GET whose whole body arrived (an unread body would hold the connection).
 async fn get_ok(http: &reqwest::Client, url: String, token: &str) -> bool {
-    http.get(url)
-        .bearer_auth(token)
-        .send()
-        .await
-        .is_ok_and(|r| r.status().is_success())
+    match http.get(url).bearer_auth(token).send().await {
+        Ok(r) if r.status().is_success() => r.bytes().await.is_ok(),
+        _ => false,
+    }
 }
 
 #[tokio::main]
