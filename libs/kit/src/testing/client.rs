@@ -47,3 +47,33 @@ pub async fn json(res: Response) -> (u16, Value) {
     let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
     (status, body)
 }
+
+impl TestClient {
+    /// One call with a bearer token and an optional JSON body: status and JSON answer.
+    pub async fn send(
+        &self,
+        method: &str,
+        path: &str,
+        token: &str,
+        body: Option<Value>,
+    ) -> (u16, Value) {
+        let method = Method::from_bytes(method.as_bytes())
+            .unwrap_or_else(|e| panic!("method {method}: {e}"));
+        let mut req = self.request(method, path).bearer_auth(token);
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        let res = req
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("send {path}: {e}"));
+        json(res).await
+    }
+}
+
+/// Asserts our error body: `{"detail": "...", "code": "<code>"}` with the status.
+pub fn assert_error(status: u16, body: &Value, want_status: u16, want_code: &str) {
+    assert_eq!(status, want_status, "{body}");
+    assert_eq!(body["code"], want_code, "{body}");
+    assert!(body["detail"].is_string(), "{body}");
+}

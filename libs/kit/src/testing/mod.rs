@@ -7,6 +7,7 @@
 
 mod client;
 mod db;
+pub mod walk;
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -16,7 +17,7 @@ use shared_schemas::ids::{TenantId, UserId};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
-pub use client::{TestClient, json};
+pub use client::{TestClient, assert_error, json};
 pub use db::TestDb;
 
 use crate::auth::{Claims, TokenKind};

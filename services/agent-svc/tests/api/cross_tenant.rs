@@ -4,51 +4,17 @@
 //! otherwise valid), never a success, and A's rows are byte-for-byte unchanged afterwards.
 
 use kit::TokenKind;
-use kit::testing::TestApp;
+use kit::testing::{TestApp, walk};
 use serde_json::{Value, json as j};
-use sqlx::PgPool;
 
 use crate::helpers::{agent, send, spawn, tenant};
-
-/// A digest of every row tenant A has in the `agent` schema.
-async fn fingerprint(admin: &PgPool, tenant: &str) -> Vec<(String, Option<String>)> {
-    let tables: Vec<String> = sqlx::query_scalar(
-        "select table_name::text from information_schema.columns
-          where table_schema = 'agent' and column_name = 'tenant_id' order by 1",
-    )
-    .fetch_all(admin)
-    .await
-    .expect("tables");
-    let mut out = Vec::new();
-    for table in tables {
-        let digest: Option<String> = sqlx::query_scalar(&format!(
-            "select md5(string_agg(t::text, '|' order by t::text)) from agent.{table} t
-              where tenant_id = $1"
-        ))
-        .bind(tenant)
-        .fetch_one(admin)
-        .await
-        .expect("digest");
-        out.push((table, digest));
-    }
-    out
-}
 
 /// Every (method, path template) of the service's API that names an agent.
 fn agent_routes() -> Vec<(String, String)> {
     let doc = serde_json::to_value(agent_svc::openapi()).expect("openapi");
-    let mut routes = Vec::new();
-    for (path, item) in doc["paths"].as_object().expect("paths") {
-        if !path.contains("{agent_id}") && !path.contains("{source_id}") {
-            continue;
-        }
-        for method in item.as_object().expect("item").keys() {
-            if ["get", "post", "put", "patch", "delete"].contains(&method.as_str()) {
-                routes.push((method.to_uppercase(), path.clone()));
-            }
-        }
-    }
-    routes
+    walk::operations(&doc, |path| {
+        path.contains("{agent_id}") || path.contains("{source_id}")
+    })
 }
 
 fn concrete(template: &str, agent_id: &str) -> String {
@@ -81,7 +47,7 @@ async fn tenant_b_learns_nothing_and_changes_nothing_on_any_agent_route() {
     let own = agent(&app, &b, "researcher").await;
     let missing = "agt_doesnotexist000";
     let b_service = app.token(&b.id, "engine-svc", TokenKind::Service);
-    let before = fingerprint(&app.db.admin, a.id.as_str()).await;
+    let before = walk::tenant_fingerprint(&app.db.admin, "agent", a.id.as_str()).await;
 
     let routes = agent_routes();
     assert!(routes.len() >= 15, "the walk sees the routes: {routes:?}");
@@ -108,7 +74,7 @@ async fn tenant_b_learns_nothing_and_changes_nothing_on_any_agent_route() {
     );
     assert_eq!(
         before,
-        fingerprint(&app.db.admin, a.id.as_str()).await,
+        walk::tenant_fingerprint(&app.db.admin, "agent", a.id.as_str()).await,
         "A's rows unchanged"
     );
     // B's own agent is reachable with the same token (the walk is not failing for B generally).
@@ -120,26 +86,5 @@ async fn tenant_b_learns_nothing_and_changes_nothing_on_any_agent_route() {
 #[test]
 fn every_path_parameter_is_declared() {
     let doc = serde_json::to_value(agent_svc::openapi()).expect("openapi");
-    let mut missing = Vec::new();
-    for (path, item) in doc["paths"].as_object().expect("paths") {
-        let names: Vec<&str> = path
-            .split('/')
-            .filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
-            .collect();
-        for (method, op) in item.as_object().expect("item") {
-            let declared: Vec<&str> = op["parameters"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter(|p| p["in"] == "path")
-                .filter_map(|p| p["name"].as_str())
-                .collect();
-            for name in &names {
-                if !declared.contains(name) {
-                    missing.push(format!("{method} {path}: {name}"));
-                }
-            }
-        }
-    }
-    assert_eq!(missing, Vec::<String>::new());
+    assert_eq!(walk::undeclared_path_parameters(&doc), Vec::<String>::new());
 }

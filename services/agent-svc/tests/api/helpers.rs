@@ -5,7 +5,8 @@ use std::path::PathBuf;
 use agent_svc::config::AgentConfig;
 use agent_svc::{AppState, SERVICE, router};
 use kit::TokenKind;
-use kit::testing::{TestApp, json};
+use kit::testing::TestApp;
+pub use kit::testing::assert_error;
 use serde_json::{Value, json as j};
 use shared_schemas::ids::TenantId;
 
@@ -76,12 +77,7 @@ pub async fn send(
     token: &str,
     body: Option<Value>,
 ) -> (u16, Value) {
-    let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
-    let mut req = app.client.request(method, path).bearer_auth(token);
-    if let Some(body) = body {
-        req = req.json(&body);
-    }
-    json(req.send().await.expect("send")).await
+    app.client.send(method, path, token, body).await
 }
 
 /// Creates an agent through the API; returns its id.
@@ -96,11 +92,4 @@ pub async fn agent(app: &TestApp, t: &Tenant, slug: &str) -> String {
     .await;
     assert_eq!(status, 201, "{body}");
     body["id"].as_str().expect("id").to_owned()
-}
-
-/// Asserts our error body: `{"detail": "...", "code": "<code>"}` with the status.
-pub fn assert_error(status: u16, body: &Value, want_status: u16, want_code: &str) {
-    assert_eq!(status, want_status, "{body}");
-    assert_eq!(body["code"], want_code, "{body}");
-    assert!(body["detail"].is_string(), "{body}");
 }

@@ -46,12 +46,7 @@ pub async fn send(
     token: &str,
     body: Option<Value>,
 ) -> (u16, Value) {
-    let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
-    let mut req = app.client.request(method, path).bearer_auth(token);
-    if let Some(body) = body {
-        req = req.json(&body);
-    }
-    json(req.send().await.expect("send")).await
+    app.client.send(method, path, token, body).await
 }
 
 /// Registers a new tenant with its owner; returns the token response.

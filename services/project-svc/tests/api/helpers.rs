@@ -7,7 +7,8 @@
 use std::sync::{Arc, Mutex};
 
 use kit::TokenKind;
-use kit::testing::{TestApp, json};
+use kit::testing::TestApp;
+pub use kit::testing::assert_error;
 use project_svc::config::ProjectConfig;
 use project_svc::engine::{EngineError, EngineRuns, StartRun, StartedRun};
 use project_svc::{AppState, SERVICE, router};
@@ -113,19 +114,7 @@ pub async fn send(
     token: &str,
     body: Option<Value>,
 ) -> (u16, Value) {
-    let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
-    let mut req = app.client.request(method, path).bearer_auth(token);
-    if let Some(body) = body {
-        req = req.json(&body);
-    }
-    json(req.send().await.expect("send")).await
-}
-
-/// Asserts our error body: `{"detail": "...", "code": "<code>"}` with the status.
-pub fn assert_error(status: u16, body: &Value, want_status: u16, want_code: &str) {
-    assert_eq!(status, want_status, "{body}");
-    assert_eq!(body["code"], want_code, "{body}");
-    assert!(body["detail"].is_string(), "{body}");
+    app.client.send(method, path, token, body).await
 }
 
 /// A project with the columns `Backlog`, `Ready`, `In Progress`, `Done` written straight into

@@ -4,49 +4,14 @@
 //! nowhere get — never a success — and every row A has in the `project` schema is unchanged.
 
 use kit::TokenKind;
-use kit::testing::TestApp;
+use kit::testing::{TestApp, walk};
 use serde_json::{Value, json as j};
-use sqlx::PgPool;
 
 use crate::helpers::{send, spawn_with_engine, tenant};
 
-async fn fingerprint(admin: &PgPool, tenant: &str) -> Vec<(String, Option<String>)> {
-    let tables: Vec<String> = sqlx::query_scalar(
-        "select table_name::text from information_schema.columns
-          where table_schema = 'project' and column_name = 'tenant_id' order by 1",
-    )
-    .fetch_all(admin)
-    .await
-    .expect("tables");
-    let mut out = Vec::new();
-    for table in tables {
-        let digest: Option<String> = sqlx::query_scalar(&format!(
-            "select md5(string_agg(t::text, '|' order by t::text)) from project.{table} t
-              where tenant_id = $1"
-        ))
-        .bind(tenant)
-        .fetch_one(admin)
-        .await
-        .expect("digest");
-        out.push((table, digest));
-    }
-    out
-}
-
 fn routes() -> Vec<(String, String)> {
     let doc = serde_json::to_value(project_svc::openapi()).expect("openapi");
-    let mut out = Vec::new();
-    for (path, item) in doc["paths"].as_object().expect("paths") {
-        if !path.contains('{') {
-            continue;
-        }
-        for method in item.as_object().expect("item").keys() {
-            if ["get", "post", "put", "patch", "delete"].contains(&method.as_str()) {
-                out.push((method.to_uppercase(), path.clone()));
-            }
-        }
-    }
-    out
+    walk::operations(&doc, |path| path.contains('{'))
 }
 
 fn concrete(template: &str, ids: &[(&str, String)]) -> String {
@@ -127,7 +92,7 @@ async fn tenant_b_learns_nothing_and_changes_nothing_on_any_route() {
         ("session_id", "onb_nowhere0000000".to_owned()),
     ];
     let b_service = app.token(&b.id, "engine-svc", TokenKind::Service);
-    let before = fingerprint(&app.db.admin, a.id.as_str()).await;
+    let before = walk::tenant_fingerprint(&app.db.admin, "project", a.id.as_str()).await;
 
     let routes = routes();
     assert!(
@@ -158,7 +123,7 @@ async fn tenant_b_learns_nothing_and_changes_nothing_on_any_route() {
     );
     assert_eq!(
         before,
-        fingerprint(&app.db.admin, a.id.as_str()).await,
+        walk::tenant_fingerprint(&app.db.admin, "project", a.id.as_str()).await,
         "A's rows unchanged"
     );
     assert!(
@@ -171,25 +136,5 @@ async fn tenant_b_learns_nothing_and_changes_nothing_on_any_route() {
 #[test]
 fn every_path_parameter_is_declared() {
     let doc = serde_json::to_value(project_svc::openapi()).expect("openapi");
-    let mut missing = Vec::new();
-    for (path, item) in doc["paths"].as_object().expect("paths") {
-        for (method, op) in item.as_object().expect("item") {
-            let declared: Vec<&str> = op["parameters"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter(|p| p["in"] == "path")
-                .filter_map(|p| p["name"].as_str())
-                .collect();
-            for name in path
-                .split('/')
-                .filter_map(|s| s.strip_prefix('{')?.strip_suffix('}'))
-            {
-                if !declared.contains(&name) {
-                    missing.push(format!("{method} {path}: {name}"));
-                }
-            }
-        }
-    }
-    assert_eq!(missing, Vec::<String>::new());
+    assert_eq!(walk::undeclared_path_parameters(&doc), Vec::<String>::new());
 }
