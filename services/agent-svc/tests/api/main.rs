@@ -21,6 +21,8 @@ mod secrets;
 mod settings;
 mod shares;
 mod skill_grants;
+mod skill_library;
 mod skills;
 mod templates;
 mod tokens;
+mod user_keys;
