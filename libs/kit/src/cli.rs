@@ -38,6 +38,7 @@ where
     F: FnOnce(CommonConfig, TcpListener, CancellationToken) -> Fut,
     Fut: Future<Output = anyhow::Result<()>>,
 {
+    crate::tls::install_provider();
     let cli = Cli::parse();
     let command = cli.command.unwrap_or(Command::Serve);
     if let Command::Openapi = command {

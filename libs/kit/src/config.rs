@@ -5,6 +5,7 @@
 //! Loading has no side effects. Secrets are `SecretString`, so `Debug` and logs never show them.
 
 use std::net::IpAddr;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use secrecy::{ExposeSecret, SecretString};
@@ -43,6 +44,12 @@ pub struct CommonConfig {
     pub port: Option<u16>,
     pub database_url: Option<SecretString>,
     pub redis_url: Option<SecretString>,
+    /// PEM file of the CA that signs the Redis server's certificate, for a `rediss://` URL to a
+    /// managed Redis with a private CA; when set it is the only CA Redis connections trust.
+    /// Postgres takes its CA in the URL instead (`sslmode=verify-full&sslrootcert=…`).
+    pub redis_ca_cert: Option<PathBuf>,
+    /// PEM file of an extra CA that outbound HTTPS trusts besides the system store.
+    pub https_ca_cert: Option<PathBuf>,
     /// Prefix of every Redis key (`bus::keys`); tests use a unique one.
     #[serde(default = "default_redis_prefix")]
     pub redis_prefix: String,
@@ -202,11 +209,29 @@ impl CommonConfig {
                 reason: format!("must be at most {MAX_TENANT_STATUS_CACHE_MS}"),
             });
         }
-        // kit's HTTP client is built without TLS: services talk to auth-svc in-cluster.
+        self.check_tls()?;
+        // API-key introspection stays in-cluster (Kubernetes DNS, spec §3.8.1).
         if !self.auth_svc_url.starts_with("http://") {
             return Err(ConfigError::Invalid {
                 name: "AUTH_SVC_URL",
                 reason: "must be an in-cluster http:// URL".to_owned(),
+            });
+        }
+        Ok(())
+    }
+
+    /// An empty CA path means none; a Redis CA only makes sense for a `rediss://` URL, and
+    /// without this check it would be silently ignored on a plain connection.
+    fn check_tls(&mut self) -> Result<(), ConfigError> {
+        for slot in [&mut self.redis_ca_cert, &mut self.https_ca_cert] {
+            if slot.as_ref().is_some_and(|p| p.as_os_str().is_empty()) {
+                *slot = None;
+            }
+        }
+        if self.redis_ca_cert.is_some() && !self.redis_url().starts_with("rediss://") {
+            return Err(ConfigError::Invalid {
+                name: "REDIS_CA_CERT",
+                reason: "is set but REDIS_URL is not a rediss:// URL".to_owned(),
             });
         }
         Ok(())

@@ -6,7 +6,7 @@
 //! the error body ([`error`]), JWT and API-key auth with tenant status checks and the
 //! [`auth::TenantContext`] extractor, Postgres with tenant-scoped transactions
 //! ([`db::TenantTx`]), Redis, health checks, a per-tenant rate limit and `Idempotency-Key`
-//! support. Feature `test-utils` adds the test harness ([`testing`]).
+//! support, and TLS to Postgres, Redis and HTTPS ([`tls`]). Feature `test-utils` adds the test harness ([`testing`]).
 
 pub mod auth;
 pub mod cli;
@@ -27,6 +27,7 @@ pub mod ratelimit;
 pub mod telemetry;
 #[cfg(feature = "test-utils")]
 pub mod testing;
+pub mod tls;
 pub mod validate;
 
 pub use auth::{Claims, TenantContext, TokenKind};

@@ -45,7 +45,7 @@ impl Platform {
     /// Connects to Postgres (lazily) and Redis (retrying for about 30 s).
     pub async fn connect(service: ServiceInfo, config: CommonConfig) -> anyhow::Result<Self> {
         let db = Db::connect_lazy(config.database_url(), config.db_max_connections)?;
-        let redis = connect_redis(config.redis_url()).await?;
+        let redis = connect_redis(&config).await?;
         Self::from_parts(service, config, db, redis)
     }
 
@@ -55,6 +55,7 @@ impl Platform {
         db: Db,
         redis: ConnectionManager,
     ) -> anyhow::Result<Self> {
+        crate::tls::install_provider();
         let jwt = Arc::new(JwtKeys::from_config(&config)?);
         Ok(Self {
             service,
@@ -69,6 +70,12 @@ impl Platform {
         })
     }
 
+    /// A new Redis client (TLS and CA as configured), for workers that need connections of
+    /// their own: blocking stream reads, pub/sub.
+    pub fn redis_client(&self) -> Result<redis::Client, crate::tls::TlsError> {
+        crate::tls::redis_client(&self.config)
+    }
+
     /// A publisher for events of this service, trimmed to the configured stream length.
     pub fn publisher(&self) -> bus::publish::Publisher {
         bus::publish::Publisher::new(
@@ -79,8 +86,10 @@ impl Platform {
     }
 }
 
-pub async fn connect_redis(url: &str) -> anyhow::Result<ConnectionManager> {
-    let client = redis::Client::open(url)?;
+/// Connects to `REDIS_URL`: plain for `redis://`, TLS for `rediss://` (trusting
+/// `REDIS_CA_CERT` when set).
+pub async fn connect_redis(config: &CommonConfig) -> anyhow::Result<ConnectionManager> {
+    let client = crate::tls::redis_client(config)?;
     let config = ConnectionManagerConfig::new()
         .set_connection_timeout(Some(Duration::from_secs(2)))
         .set_response_timeout(Some(Duration::from_secs(5)));

@@ -49,6 +49,7 @@ pub fn init(service: &'static str, config: &CommonConfig) -> anyhow::Result<Tele
         Some(endpoint) if !endpoint.is_empty() => {
             // OTEL_EXPORTER_OTLP_ENDPOINT is the collector's base URL; traces go to /v1/traces.
             // Headers and timeouts still come from the standard OTEL_* variables.
+            crate::tls::install_provider();
             let exporter = opentelemetry_otlp::SpanExporter::builder()
                 .with_http()
                 .with_endpoint(format!("{}/v1/traces", endpoint.trim_end_matches('/')))

@@ -100,3 +100,19 @@ fn credential_settings_are_checked() {
         }
     }
 }
+
+#[test]
+fn redis_ca_cert_needs_a_tls_url() {
+    let mut cfg = from_toml("djb_dev_mode = true\nredis_ca_cert = \"/etc/redis-ca.pem\"");
+    match cfg.finish(&SVC) {
+        Err(ConfigError::Invalid { name, .. }) => assert_eq!(name, "REDIS_CA_CERT"),
+        other => panic!("a CA for redis:// must be refused: {other:?}"),
+    }
+    let mut cfg = from_toml(
+        "djb_dev_mode = true\nredis_url = \"rediss://r:6380\"\nredis_ca_cert = \"/etc/redis-ca.pem\"",
+    );
+    cfg.finish(&SVC).expect("a CA for rediss:// is fine");
+    let mut cfg = from_toml("djb_dev_mode = true\nredis_ca_cert = \"\"\nhttps_ca_cert = \"\"");
+    cfg.finish(&SVC).expect("empty paths mean none");
+    assert!(cfg.redis_ca_cert.is_none() && cfg.https_ca_cert.is_none());
+}

@@ -12,6 +12,7 @@ pub struct TestClient {
 
 impl TestClient {
     pub fn new(base: String) -> Self {
+        crate::tls::install_provider();
         Self {
             base,
             http: reqwest::Client::new(),

@@ -62,6 +62,8 @@ pub fn dev_config(service: &ServiceInfo) -> CommonConfig {
 }
 
 fn config_from_toml(service: &ServiceInfo, extra: &str) -> CommonConfig {
+    // Tests build HTTP clients from these configs, and reqwest needs the provider first.
+    crate::tls::install_provider();
     let text = format!(
         "djb_dev_mode = true\n\
          redis_prefix = \"test-{}\"\n\
@@ -104,7 +106,7 @@ impl TestApp {
         adjust(&mut config);
         let pool =
             Db::connect_lazy(config.database_url(), 5).unwrap_or_else(|e| panic!("test pool: {e}"));
-        let redis = connect_redis(config.redis_url())
+        let redis = connect_redis(&config)
             .await
             .unwrap_or_else(|e| panic!("test redis at {}: {e}", redis_url()));
         let grace = config.shutdown_grace();
