@@ -4,6 +4,11 @@
 use std::future::Future;
 use std::time::{Duration, Instant};
 
+/// The load clients' HTTP client, on kit's TLS stack (so `BENCH_BASE` may be https://).
+pub fn http_client() -> anyhow::Result<reqwest::Client> {
+    Ok(kit::tls::http_client_builder_trusting(None)?.build()?)
+}
+
 pub struct Settings {
     pub base: String,
     pub duration: Duration,

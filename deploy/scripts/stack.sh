@@ -38,9 +38,8 @@ deps() {
   command -v haproxy >/dev/null || missing+=(haproxy)
   command -v wrk >/dev/null || missing+=(wrk)
   command -v curl >/dev/null || missing+=(curl)
-  # auth-svc reaches OIDC providers over HTTPS with the system TLS library.
-  command -v pkg-config >/dev/null || missing+=(pkg-config)
-  pkg-config --exists openssl 2>/dev/null || missing+=(libssl-dev)
+  # No TLS library: every binary uses rustls (kit::tls); the servers' CAs come from ca-certificates.
+  [ -f /etc/ssl/certs/ca-certificates.crt ] || missing+=(ca-certificates)
   if [ ${#missing[@]} -gt 0 ]; then
     log "installing ${missing[*]}"
     as_root apt-get update -qq

@@ -41,7 +41,7 @@ async fn create(http: &reqwest::Client, base: &str, token: &str, slug: &str) -> 
 async fn main() -> anyhow::Result<()> {
     let settings = Settings::from_env();
     let (tenants, agents) = (var("BENCH_TENANTS", 100), var("BENCH_AGENTS", 20));
-    let http = reqwest::Client::new();
+    let http = djinnbot_bench::http_client()?;
     let base = settings.base.clone();
     let run = uuid::Uuid::new_v4().simple().to_string();
 

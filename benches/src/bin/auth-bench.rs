@@ -9,7 +9,7 @@ const PASSWORD: &str = "bench password 123";
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let settings = Settings::from_env();
-    let http = reqwest::Client::new();
+    let http = djinnbot_bench::http_client()?;
     let run = uuid::Uuid::new_v4().simple().to_string();
     let mut users = Vec::new();
     for n in 0..settings.concurrency {

@@ -72,7 +72,7 @@ async fn get_ok(http: &reqwest::Client, url: String, token: &str) -> bool {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let settings = Settings::from_env();
-    let http = reqwest::Client::new();
+    let http = djinnbot_bench::http_client()?;
     let base = settings.base.clone();
     let run = uuid::Uuid::new_v4().simple().to_string();
     let token = register(&http, &base, &format!("projects-{}@bench.test", &run[..8])).await?;

@@ -24,7 +24,7 @@ const ERROR_TYPES: [&str; 6] = [
 
 /// Runs the recorder until `shutdown`.
 pub async fn run(platform: Platform, shutdown: CancellationToken) -> anyhow::Result<()> {
-    let client = redis::Client::open(platform.config.redis_url())?;
+    let client = platform.redis_client()?;
     let keys = platform.keys.clone();
     let worker = Worker::new(
         client,

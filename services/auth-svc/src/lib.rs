@@ -50,7 +50,10 @@ impl AppState {
     /// Fails when auth-svc's own settings are invalid (e.g. no `SECRET_ENCRYPTION_KEY`).
     pub fn new(platform: Platform, config: AuthConfig) -> anyhow::Result<Self> {
         let secrets = config.secret_box()?;
-        let oidc = OidcHttp::new(Duration::from_secs(config.oidc_http_timeout_secs))?;
+        let oidc = OidcHttp::new(
+            &platform.config,
+            Duration::from_secs(config.oidc_http_timeout_secs),
+        )?;
         let hasher = config.hasher()?;
         Ok(Self {
             oidc,
@@ -89,7 +92,7 @@ pub async fn run(
     // Read before connecting anything, so a missing key fails start-up at once.
     let auth = AuthConfig::load()?;
     let secrets = Arc::new(auth.secret_box()?);
-    let oidc = OidcHttp::new(Duration::from_secs(auth.oidc_http_timeout_secs))?;
+    let oidc = OidcHttp::new(&config, Duration::from_secs(auth.oidc_http_timeout_secs))?;
     let hasher = auth.hasher()?;
     let auth = Arc::new(auth);
     let sync_stop = shutdown.clone();

@@ -10,7 +10,7 @@ use tokio_util::sync::CancellationToken;
 
 /// Runs the clean-up until `shutdown`.
 pub async fn run(platform: Platform, shutdown: CancellationToken) -> anyhow::Result<()> {
-    let client = redis::Client::open(platform.config.redis_url())?;
+    let client = platform.redis_client()?;
     let keys = platform.keys.clone();
     Worker::new(
         client,

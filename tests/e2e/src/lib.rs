@@ -126,7 +126,10 @@ impl Stack {
             children.0.push(child);
             addrs.push((*name, *addr_var, port));
         }
-        let http = reqwest::Client::new();
+        let http = kit::tls::http_client_builder_trusting(None)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .build()
+            .unwrap_or_else(|e| panic!("http client: {e}"));
         for (name, _, port) in &addrs {
             wait_ok(
                 &http,

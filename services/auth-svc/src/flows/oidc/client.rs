@@ -32,8 +32,9 @@ pub struct OidcHttp {
 }
 
 impl OidcHttp {
-    pub fn new(timeout: Duration) -> anyhow::Result<Self> {
-        let client = reqwest::Client::builder()
+    /// On kit's TLS stack: the system's roots plus `HTTPS_CA_CERT` (a provider with a private CA).
+    pub fn new(common: &kit::CommonConfig, timeout: Duration) -> anyhow::Result<Self> {
+        let client = kit::tls::http_client_builder(common)?
             .redirect(reqwest::redirect::Policy::none())
             .timeout(timeout)
             .connect_timeout(timeout)
