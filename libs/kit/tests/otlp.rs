@@ -80,8 +80,14 @@ fn spans_are_exported_over_otlp_http_in_the_callers_trace() {
     // Protobuf keeps `bytes` fields as they are, so the exported request span's trace id and
     // parent span id appear verbatim in the body.
     let all: Vec<u8> = got.iter().flat_map(|(_, body)| body.to_vec()).collect();
-    assert!(contains(&all, &hex_bytes(TRACE)), "no span in the caller's trace");
-    assert!(contains(&all, &hex_bytes(CALLER_SPAN)), "no span parented by the caller");
+    assert!(
+        contains(&all, &hex_bytes(TRACE)),
+        "no span in the caller's trace"
+    );
+    assert!(
+        contains(&all, &hex_bytes(CALLER_SPAN)),
+        "no span parented by the caller"
+    );
     assert!(contains(&all, b"exported-span"));
     drop(app);
 }

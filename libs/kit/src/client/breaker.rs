@@ -3,7 +3,9 @@
 //! Closed: calls pass; `failures` consecutive failures open it. Open: calls fail fast until the
 //! cooldown has passed. Then one call is let through as a probe (half-open): its success closes
 //! the breaker, its failure opens it for another cooldown. Other calls fail fast while the probe
-//! is in flight, so a recovering service is not hit by the whole backlog at once.
+//! is in flight, so a recovering service is not hit by the whole backlog at once. A probe that
+//! never reports (its caller gave up and dropped the call) is replaced by a new one after
+//! another cooldown, so the breaker cannot stay half-open for good.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -11,9 +13,16 @@ use std::time::{Duration, Instant};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum State {
-    Closed { failures: u32 },
-    Open { until: Instant },
-    HalfOpen,
+    Closed {
+        failures: u32,
+    },
+    Open {
+        until: Instant,
+    },
+    /// A probe is in flight; another may go at `until` if it has not reported by then.
+    HalfOpen {
+        until: Instant,
+    },
 }
 
 /// What a caller may do now.
@@ -55,13 +64,14 @@ impl Breakers {
             .or_insert(State::Closed { failures: 0 });
         match *state {
             State::Closed { .. } => Admission::Pass,
-            State::Open { until } if now >= until => {
-                *state = State::HalfOpen;
+            State::Open { until } | State::HalfOpen { until } if now >= until => {
+                *state = State::HalfOpen {
+                    until: now + self.cooldown,
+                };
                 Admission::Pass
             }
-            State::Open { until } => Admission::Refused(until - now),
-            // The probe decides; everyone else waits about one cooldown.
-            State::HalfOpen => Admission::Refused(self.cooldown),
+            // While open, and while the probe decides, everyone else fails fast.
+            State::Open { until } | State::HalfOpen { until } => Admission::Refused(until - now),
         }
     }
 
@@ -75,7 +85,7 @@ impl Breakers {
             (State::Closed { failures }, false) if failures + 1 < self.threshold => State::Closed {
                 failures: failures + 1,
             },
-            (State::Closed { .. } | State::HalfOpen, false) => {
+            (State::Closed { .. } | State::HalfOpen { .. }, false) => {
                 tracing::warn!(target_url = target, "circuit opened");
                 State::Open {
                     until: now + self.cooldown,
@@ -121,6 +131,23 @@ mod tests {
         assert!(matches!(b.admit_at(T, later), Admission::Refused(_)));
         b.record_at(T, true, later);
         assert_eq!(b.admit_at(T, later), Admission::Pass);
+    }
+
+    #[test]
+    fn a_probe_that_never_reports_is_replaced_after_a_cooldown() {
+        let b = Breakers::new(1, Duration::from_secs(2));
+        let t0 = Instant::now();
+        b.record_at(T, false, t0);
+        let probe = t0 + Duration::from_secs(2);
+        assert_eq!(b.admit_at(T, probe), Admission::Pass);
+        assert_eq!(
+            b.admit_at(T, probe + Duration::from_secs(1)),
+            Admission::Refused(Duration::from_secs(1))
+        );
+        assert_eq!(
+            b.admit_at(T, probe + Duration::from_secs(2)),
+            Admission::Pass
+        );
     }
 
     #[test]

@@ -256,6 +256,8 @@ impl Call<'_> {
             if attempt > 1 {
                 tokio::time::sleep(inner.settings.backoff(attempt - 1)).await;
             }
+            // Before asking the breaker: a call admitted as the probe must report back.
+            let token = self.client.token(&self.caller)?;
             if let Admission::Refused(retry_after) = inner.breakers.admit(target) {
                 return Err(failure.unwrap_or(CallError::CircuitOpen {
                     target: target.to_owned(),
@@ -263,7 +265,6 @@ impl Call<'_> {
                 }));
             }
             tracing::Span::current().record("attempts", attempt);
-            let token = self.client.token(&self.caller)?;
             let mut req = inner
                 .http
                 .request(self.method.clone(), url.clone())

@@ -165,6 +165,49 @@ mod tests {
         }
     }
 
+    /// Through `CommonConfig` and environment variables, the way services load it.
+    fn from_env(vars: &[(&str, &str)]) -> crate::CommonConfig {
+        let map = vars
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .chain([("DJB_DEV_MODE".to_owned(), "true".to_owned())])
+            .collect();
+        config::Config::builder()
+            .add_source(
+                config::Environment::default()
+                    .try_parsing(true)
+                    .source(Some(map)),
+            )
+            .build()
+            .and_then(|c| c.try_deserialize())
+            .expect("config parses")
+    }
+
+    #[test]
+    fn knobs_come_from_the_environment_with_defaults() {
+        let svc = crate::ServiceInfo {
+            name: "t",
+            default_port: 1,
+            db_role: "t",
+        };
+        let mut cfg = from_env(&[
+            ("SERVICE_CLIENT_RETRIES", "4"),
+            ("SERVICE_CLIENT_BREAKER_COOLDOWN_MS", "250"),
+        ]);
+        cfg.finish(&svc).expect("valid");
+        assert_eq!(cfg.service_client.service_client_retries, 4);
+        assert_eq!(
+            cfg.service_client.breaker_cooldown(),
+            Duration::from_millis(250)
+        );
+        assert_eq!(
+            cfg.service_client.timeout(),
+            ClientSettings::default().timeout()
+        );
+        let mut bad = from_env(&[("SERVICE_CLIENT_TIMEOUT_MS", "0")]);
+        assert!(bad.finish(&svc).is_err());
+    }
+
     #[test]
     fn nonsense_is_refused() {
         let zero = ClientSettings {
