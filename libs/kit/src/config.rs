@@ -88,11 +88,23 @@ pub struct CommonConfig {
     /// Stream length kept by `MAXLEN ~` on every event stream.
     #[serde(default = "default_stream_maxlen")]
     pub event_stream_maxlen: usize,
+    /// How often the outbox relay looks for unsent rows when no notification woke it.
+    #[serde(default = "default_outbox_poll_ms")]
+    pub outbox_poll_ms: u64,
+    /// How long sent outbox rows are kept before they are deleted.
+    #[serde(default = "default_outbox_retention")]
+    pub outbox_retention_secs: u64,
+    /// How long consumers remember the event ids they applied (redeliveries come within hours).
+    #[serde(default = "default_applied_events_retention")]
+    pub applied_events_retention_secs: u64,
     pub otel_exporter_otlp_endpoint: Option<String>,
     /// Unique per process; defaults to `{hostname}-{pid}`.
     pub instance_id: Option<String>,
     /// Overrides the log filter (`info` by default), e.g. `debug,sqlx=warn`.
     pub rust_log: Option<String>,
+    /// `SERVICE_CLIENT_*`: timeouts, retries and breaker of calls to other services.
+    #[serde(flatten)]
+    pub service_client: crate::client::ClientSettings,
 }
 
 const DEV_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:55432/djinnbot";
@@ -143,6 +155,15 @@ fn default_db_max_connections() -> u32 {
 }
 fn default_stream_maxlen() -> usize {
     10_000
+}
+fn default_outbox_poll_ms() -> u64 {
+    1000
+}
+fn default_outbox_retention() -> u64 {
+    3600
+}
+fn default_applied_events_retention() -> u64 {
+    7 * 24 * 3600
 }
 
 /// Reads `T` from the layered sources. Services use it for their own settings struct too.
@@ -210,6 +231,7 @@ impl CommonConfig {
             });
         }
         self.check_tls()?;
+        self.service_client.validate()?;
         // API-key introspection stays in-cluster (Kubernetes DNS, spec §3.8.1).
         if !self.auth_svc_url.starts_with("http://") {
             return Err(ConfigError::Invalid {

@@ -10,6 +10,7 @@ use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use crate::auth::JwtKeys;
 use crate::auth::api_key::ApiKeys;
 use crate::auth::status::TenantStatusCache;
+use crate::client::ServiceClient;
 use crate::config::{CommonConfig, ServiceInfo};
 use crate::db::Db;
 use crate::metrics::Metrics;
@@ -22,6 +23,8 @@ pub struct Platform {
     pub redis: ConnectionManager,
     pub keys: bus::Keys,
     pub jwt: Arc<JwtKeys>,
+    /// Calls other services (service tokens, retries, breakers, trace propagation).
+    pub client: ServiceClient,
     /// Resolves `djb_…` bearer keys (through auth-svc, cached in Redis).
     pub api_keys: ApiKeys,
     /// This instance's short-lived copy of tenant statuses.
@@ -45,7 +48,7 @@ impl Platform {
     /// Connects to Postgres (lazily) and Redis (retrying for about 30 s).
     pub async fn connect(service: ServiceInfo, config: CommonConfig) -> anyhow::Result<Self> {
         let db = Db::connect_lazy(config.database_url(), config.db_max_connections)?;
-        let redis = connect_redis(&config).await?;
+        let redis = connect_redis_client(crate::tls::redis_client(&config)?).await?;
         Self::from_parts(service, config, db, redis)
     }
 
@@ -57,10 +60,12 @@ impl Platform {
     ) -> anyhow::Result<Self> {
         crate::tls::install_provider();
         let jwt = Arc::new(JwtKeys::from_config(&config)?);
+        let client = ServiceClient::new(service.name, jwt.clone(), &config.service_client)?;
         Ok(Self {
             service,
             keys: bus::Keys::new(config.redis_prefix.clone()),
-            api_keys: ApiKeys::over_http(&config, jwt.clone(), service.name)?,
+            api_keys: ApiKeys::over_http(&config, client.clone()),
+            client,
             tenant_status: TenantStatusCache::new(config.tenant_status_cache()),
             config: Arc::new(config),
             db,
@@ -86,10 +91,15 @@ impl Platform {
     }
 }
 
-/// Connects to `REDIS_URL`: plain for `redis://`, TLS for `rediss://` (trusting
-/// `REDIS_CA_CERT` when set).
-pub async fn connect_redis(config: &CommonConfig) -> anyhow::Result<ConnectionManager> {
-    let client = crate::tls::redis_client(config)?;
+/// Connects to `url`, retrying for about 30 s: plain for `redis://`, TLS for `rediss://`
+/// trusting the system store. A service connects with `connect_redis_client(tls::redis_client(&config)?)`,
+/// which also honours `REDIS_CA_CERT`.
+pub async fn connect_redis(url: &str) -> anyhow::Result<ConnectionManager> {
+    connect_redis_client(crate::tls::redis_client_trusting(url, None)?).await
+}
+
+/// Connects with `client`, retrying for about 30 s.
+pub async fn connect_redis_client(client: redis::Client) -> anyhow::Result<ConnectionManager> {
     let config = ConnectionManagerConfig::new()
         .set_connection_timeout(Some(Duration::from_secs(2)))
         .set_response_timeout(Some(Duration::from_secs(5)));

@@ -7,6 +7,7 @@
 
 mod client;
 mod db;
+pub mod openapi;
 pub mod walk;
 
 use std::net::SocketAddr;
@@ -23,7 +24,7 @@ pub use db::TestDb;
 use crate::auth::{Claims, TokenKind};
 use crate::config::{CommonConfig, ServiceInfo};
 use crate::db::Db;
-use crate::platform::{Platform, connect_redis};
+use crate::platform::{Platform, connect_redis_client};
 
 pub const TEST_AUTH_SECRET: &str = "test-secret-test-secret-test-secret-0123456789";
 
@@ -106,7 +107,9 @@ impl TestApp {
         adjust(&mut config);
         let pool =
             Db::connect_lazy(config.database_url(), 5).unwrap_or_else(|e| panic!("test pool: {e}"));
-        let redis = connect_redis(&config)
+        let client =
+            crate::tls::redis_client(&config).unwrap_or_else(|e| panic!("test redis client: {e}"));
+        let redis = connect_redis_client(client)
             .await
             .unwrap_or_else(|e| panic!("test redis at {}: {e}", redis_url()));
         let grace = config.shutdown_grace();
@@ -120,6 +123,7 @@ impl TestApp {
             .unwrap_or_else(|e| panic!("local addr: {e}"));
         let shutdown = CancellationToken::new();
         let router = build(platform.clone());
+        crate::outbox::Relay::for_platform(&platform).spawn(shutdown.clone());
         let stop = shutdown.clone();
         tokio::spawn(async move {
             if let Err(err) = crate::http::serve(router, listener, stop, grace).await {
