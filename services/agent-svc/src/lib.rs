@@ -48,13 +48,16 @@ impl AppState {
     }
 }
 
+/// The service's OpenAPI document, as `agent-svc openapi` prints it and `openapi/agent-svc.json`
+/// holds it.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    kit::openapi::document(&SERVICE, routes::openapi())
+    kit::openapi::document(&SERVICE, routes::routes().into_openapi())
 }
 
 pub fn router(state: AppState) -> Router {
-    let routes = routes::routes().with_state(state.clone());
-    kit::http::service_router(state.platform, routes, openapi())
+    let (routes, api) = routes::routes().split_for_parts();
+    let openapi = kit::openapi::document(&SERVICE, api);
+    kit::http::service_router(state.platform.clone(), routes.with_state(state), openapi)
 }
 
 pub async fn run(

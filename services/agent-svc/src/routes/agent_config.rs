@@ -1,13 +1,14 @@
 //! `/v1/agents/{id}/config` and `/v1/agents/{id}/files/{filename}`: what used to be config.yml
 //! and the persona markdown files of the reference's AGENTS_DIR.
 
+use axum::Json;
 use axum::extract::{Path, State};
-use axum::routing::{get, put};
-use axum::{Json, Router};
 use kit::error::FieldError;
 use kit::extract::{ValidJson, Validate};
 use kit::{ApiError, Platform, TenantContext};
 use serde::{Deserialize, Serialize};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::domain::agent_config::{
@@ -18,18 +19,12 @@ use crate::domain::validate::{MAX_DOCUMENT, err, finish};
 use crate::routes::open_agent;
 use crate::store::{self, agents::PersonaFile};
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/v1/agents/{agent_id}/config",
-            get(get_config).put(put_config),
-        )
-        .route("/v1/agents/{agent_id}/files/{filename}", put(put_file))
+/// Every route of this file, declared once with its OpenAPI operation.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(get_config, put_config))
+        .routes(routes!(put_file))
 }
-
-#[derive(utoipa::OpenApi)]
-#[openapi(paths(get_config, put_config, put_file))]
-pub struct ApiDoc;
 
 /// The config as the runtime will use it: what was set, with defaults for the rest.
 fn effective(stored: &AgentRuntimeConfig) -> AgentRuntimeConfig {

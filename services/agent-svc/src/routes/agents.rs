@@ -1,9 +1,8 @@
 //! `/v1/agents/`: agents as tenant rows (spec §2.4, §4.1; contract §1.3, §7).
 
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::get;
-use axum::{Json, Router};
 use kit::auth::scope::UserOnly;
 use kit::error::FieldError;
 use kit::extract::{ValidJson, Validate};
@@ -13,6 +12,8 @@ use serde::{Deserialize, Serialize};
 use shared_schemas::events::platform::AgentDeleted;
 use shared_schemas::events::{Event, EventEnvelope};
 use shared_schemas::ids::AgentId;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::domain::agent_config::AgentRuntimeConfig;
@@ -21,15 +22,12 @@ use crate::routes::open_agent;
 use crate::store;
 use crate::store::agents::{Agent, ListedAgent, NewAgent, PersonaFile};
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/v1/agents/", get(list).post(create))
-        .route("/v1/agents/{agent_id}", get(get_one).delete(delete))
+/// Every route of this file, declared once with its OpenAPI operation.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(get_one, delete))
 }
-
-#[derive(utoipa::OpenApi)]
-#[openapi(paths(list, create, get_one, delete))]
-pub struct ApiDoc;
 
 /// An agent as lists show it (contract §7 list item, plus slug, status and times).
 #[derive(Debug, Serialize, utoipa::ToSchema)]

@@ -3,10 +3,11 @@
 //! them in clear (`/channels/keys/all`, for the bridges).
 
 use std::collections::BTreeMap;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
+use axum::Json;
 use axum::extract::{Path, State};
-use axum::routing::get;
-use axum::{Json, Router};
 use kit::auth::scope::ServiceOnly;
 use kit::extract::{ValidJson, Validate};
 use kit::{ApiError, TenantContext};
@@ -19,19 +20,13 @@ use crate::domain::notify;
 use crate::routes::{open_agent, open_agent_for_change};
 use crate::store::{self, channels::Credential};
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/v1/agents/{agent_id}/channels", get(list))
-        .route("/v1/agents/{agent_id}/channels/keys/all", get(keys))
-        .route(
-            "/v1/agents/{agent_id}/channels/{channel}",
-            get(get_one).put(upsert).delete(remove),
-        )
+/// Every route of this file, declared once with its OpenAPI operation.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list))
+        .routes(routes!(keys))
+        .routes(routes!(get_one, upsert, remove))
 }
-
-#[derive(utoipa::OpenApi)]
-#[openapi(paths(list, get_one, upsert, remove, keys))]
-pub struct ApiDoc;
 
 /// A catalog channel as the settings page shows it: labels from the catalog, tokens masked.
 #[derive(Debug, Serialize, utoipa::ToSchema)]

@@ -2,14 +2,15 @@
 //! the tenant. Anyone of the tenant may write to an agent's inbox (agents message each other
 //! with their own tokens); only the agent itself, users and services read and tidy it.
 
+use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use kit::error::FieldError;
 use kit::extract::{ValidJson, Validate};
 use kit::{ApiError, TenantContext};
 use serde::{Deserialize, Serialize};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::domain::inbox::{self, InboxFilter, MessageType, Priority};
@@ -21,17 +22,14 @@ use crate::store::{self, inbox::Message, inbox::NewMessage};
 const MAX_BODY: usize = 64 * 1024;
 const MAX_MARK: usize = 1000;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/v1/agents/{agent_id}/inbox", get(list).post(send))
-        .route("/v1/agents/{agent_id}/inbox/mark-read", post(mark_read))
-        .route("/v1/agents/{agent_id}/inbox/clear", post(clear))
-        .route("/v1/agents/{agent_id}/inbox/{message_id}", get(get_one))
+/// Every route of this file, declared once with its OpenAPI operation.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, send))
+        .routes(routes!(mark_read))
+        .routes(routes!(clear))
+        .routes(routes!(get_one))
 }
-
-#[derive(utoipa::OpenApi)]
-#[openapi(paths(list, send, mark_read, clear, get_one))]
-pub struct ApiDoc;
 
 /// A message as the reference answers it (`body` and `message` carry the same text).
 #[derive(Debug, Serialize, utoipa::ToSchema)]

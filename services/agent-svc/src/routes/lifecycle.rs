@@ -3,10 +3,11 @@
 //! runtimes keep in the tenant's Redis namespace.
 
 use std::collections::HashMap;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
+use axum::Json;
 use axum::extract::{Path, Query, State};
-use axum::routing::get;
-use axum::{Json, Router};
 use chrono::{Datelike, Duration, Utc};
 use kit::{ApiError, Platform, TenantContext};
 use redis::AsyncCommands;
@@ -18,20 +19,17 @@ use crate::AppState;
 use crate::routes::open_agent;
 use crate::store::{self, activity::ActivityRow};
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/v1/agents/status", get(fleet))
-        .route("/v1/agents/{agent_id}/status", get(status))
-        .route("/v1/agents/{agent_id}/lifecycle", get(lifecycle))
-        .route("/v1/agents/{agent_id}/activity", get(activity))
-        .route("/v1/agents/{agent_id}/activity/stats", get(stats))
-        .route("/v1/agents/{agent_id}/wake-stats", get(wake_stats))
-        .route("/v1/agents/{agent_id}/work-ledger", get(work_ledger))
+/// Every route of this file, declared once with its OpenAPI operation.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(fleet))
+        .routes(routes!(status))
+        .routes(routes!(lifecycle))
+        .routes(routes!(activity))
+        .routes(routes!(stats))
+        .routes(routes!(wake_stats))
+        .routes(routes!(work_ledger))
 }
-
-#[derive(utoipa::OpenApi)]
-#[openapi(paths(fleet, status, lifecycle, activity, stats, wake_stats, work_ledger))]
-pub struct ApiDoc;
 
 /// Live work locks of an agent, newest first.
 async fn locks(

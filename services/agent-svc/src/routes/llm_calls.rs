@@ -2,16 +2,17 @@
 //! (`/v1/llm-calls`, `/v1/admin/llm-calls`) and see their own usage (`/v1/usage/me`)
 //! (contract §1.3 llm_calls and user_usage rows).
 
+use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use kit::auth::scope::{AnyCaller, UserOnly};
 use kit::error::FieldError;
 use kit::extract::{ValidJson, Validate};
 use kit::{ApiError, Platform, TenantContext, TokenKind};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::domain::llm_calls::{CallFilter, RecordLlmCall, USAGE_STATUSES, USAGE_TYPES};
@@ -23,17 +24,14 @@ use crate::store::{
     llm_calls::{CallSummary, LlmCall, UsageRow, UsageSummary},
 };
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/v1/internal/llm-calls", post(record))
-        .route("/v1/llm-calls", get(list))
-        .route("/v1/admin/llm-calls", get(admin_list))
-        .route("/v1/usage/me", get(my_usage))
+/// Every route of this file, declared once with its OpenAPI operation.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(record))
+        .routes(routes!(list))
+        .routes(routes!(admin_list))
+        .routes(routes!(my_usage))
 }
-
-#[derive(utoipa::OpenApi)]
-#[openapi(paths(record, list, admin_list, my_usage))]
-pub struct ApiDoc;
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Recorded {

@@ -3,11 +3,12 @@
 //! so only users and services change it; the agent reads its own.
 
 use std::collections::BTreeSet;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
+use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::routing::{delete, get};
-use axum::{Json, Router};
 use kit::error::FieldError;
 use kit::extract::{ValidJson, Validate};
 use kit::{ApiError, TenantContext};
@@ -24,21 +25,12 @@ use crate::store::{self, messaging::Permission};
 const CHANNELS: [&str; 3] = ["telegram", "whatsapp", "signal"];
 const MAX_BULK: usize = 1000;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/v1/agents/{agent_id}/messaging-permissions",
-            get(list).post(create).put(replace),
-        )
-        .route(
-            "/v1/agents/{agent_id}/messaging-permissions/{permission_id}",
-            delete(remove),
-        )
+/// Every route of this file, declared once with its OpenAPI operation.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create, replace))
+        .routes(routes!(remove))
 }
-
-#[derive(utoipa::OpenApi)]
-#[openapi(paths(list, create, replace, remove))]
-pub struct ApiDoc;
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]

@@ -3,11 +3,12 @@
 //! (contract §1.3 settings, §10 "Model providers"; spec §2.5, §2.8).
 
 use std::collections::BTreeMap;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::{get, put};
-use axum::{Json, Router};
 use kit::auth::scope::ServiceOnly;
 use kit::crypto::SecretBox;
 use kit::error::FieldError;
@@ -25,19 +26,13 @@ use crate::domain::validate::{self, MAX_NAME, err, finish};
 use crate::routes::support::{ValidQuery, require_admin};
 use crate::store::{self, providers::ProviderRow};
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/v1/settings/providers", get(list).post(create_custom))
-        .route("/v1/settings/providers/keys/all", get(keys_all))
-        .route(
-            "/v1/settings/providers/{provider_id}",
-            put(upsert).delete(remove),
-        )
+/// Every route of this file, declared once with its OpenAPI operation.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create_custom))
+        .routes(routes!(keys_all))
+        .routes(routes!(upsert, remove))
 }
-
-#[derive(utoipa::OpenApi)]
-#[openapi(paths(list, create_custom, upsert, remove, keys_all))]
-pub struct ApiDoc;
 
 /// A provider with the tenant's config; keys and secret-like extra values only masked.
 #[derive(Debug, Serialize, utoipa::ToSchema)]

@@ -4,10 +4,9 @@
 //! Pulses are run by engine-svc; a trigger here is a request for it on the bus
 //! (`PULSE_TRIGGERED`), recorded first in `agent.pulse_triggers`.
 
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use chrono::{DateTime, Utc};
 use kit::auth::scope::UserOnly;
 use kit::db::TenantTx;
@@ -18,6 +17,8 @@ use serde_json::json;
 use shared_schemas::events::platform::PulseTriggered;
 use shared_schemas::events::{Event, EventEnvelope};
 use shared_schemas::ids::{AgentId, random_body};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::domain::agent_config::AgentRuntimeConfig;
@@ -26,19 +27,13 @@ use crate::routes::open_agent;
 use crate::routes::pulses::{change_config, tenant_schedules};
 use crate::store::{self, agents, pulses};
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/v1/agents/{agent_id}/pulse/config",
-            get(get_config).put(put_config),
-        )
-        .route("/v1/agents/{agent_id}/pulse/status", get(status))
-        .route("/v1/agents/{agent_id}/pulse/trigger", post(trigger))
+/// Every route of this file, declared once with its OpenAPI operation.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(get_config, put_config))
+        .routes(routes!(status))
+        .routes(routes!(trigger))
 }
-
-#[derive(utoipa::OpenApi)]
-#[openapi(paths(get_config, put_config, status, trigger))]
-pub struct ApiDoc;
 
 /// The reference's `PulseConfig`, backed by the agent's `pulse*` config keys.
 #[derive(Debug, Serialize, utoipa::ToSchema)]

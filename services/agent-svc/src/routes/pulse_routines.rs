@@ -1,16 +1,17 @@
 //! `/v1/agents/{agent_id}/pulse-routines`: named pulses of an agent, each with its own
 //! instructions and schedule (contract §1.3 pulse_routines, §2 `pulse_routines`).
 
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::{get, patch, post};
-use axum::{Json, Router};
 use chrono::Utc;
 use kit::auth::scope::{AnyCaller, UserOnly};
 use kit::error::FieldError;
 use kit::extract::{ValidJson, Validate};
 use kit::{ApiError, Platform, TenantContext, TokenKind};
 use serde::{Deserialize, Serialize};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::domain::pulse_routines::{RoutineSpec, copy_name, pick_color};
@@ -22,29 +23,17 @@ use crate::routes::pulse_routine_types::{
 };
 use crate::store::{self, pulse_routines as routines};
 
-pub fn routes() -> Router<AppState> {
-    let base = "/v1/agents/{agent_id}/pulse-routines";
-    Router::new()
-        .route(base, get(list).post(create))
-        .route(&format!("{base}/reorder"), post(reorder))
-        .route(
-            &format!("{base}/{{routine_id}}"),
-            get(get_one).put(update).delete(delete),
-        )
-        .route(&format!("{base}/{{routine_id}}/toggle"), patch(toggle))
-        .route(&format!("{base}/{{routine_id}}/duplicate"), post(duplicate))
-        .route(&format!("{base}/{{routine_id}}/trigger"), post(trigger))
-        .route(
-            "/v1/pulse-routines/{routine_id}/record-run",
-            post(record_run),
-        )
+/// Every route of this file, declared once with its OpenAPI operation.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(reorder))
+        .routes(routes!(get_one, update, delete))
+        .routes(routes!(toggle))
+        .routes(routes!(duplicate))
+        .routes(routes!(trigger))
+        .routes(routes!(record_run))
 }
-
-#[derive(utoipa::OpenApi)]
-#[openapi(paths(
-    list, create, get_one, update, delete, toggle, duplicate, reorder, trigger, record_run
-))]
-pub struct ApiDoc;
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]

@@ -1,16 +1,17 @@
 //! `/v1/pulses/`: an agent's pulse schedule (kept in its config), one-off pulses, the tenant's
 //! pulse timeline with conflicts, and auto-spreading offsets (contract §1.3 pulses, §7).
 
+use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
-use axum::routing::{delete, get, post};
-use axum::{Json, Router};
 use chrono::{Duration, Utc};
 use kit::auth::scope::UserOnly;
 use kit::db::TenantTx;
 use kit::extract::{ValidJson, Validate};
 use kit::{ApiError, Platform, TenantContext, TokenKind};
 use serde::Deserialize;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::domain::agent_config::{AgentRuntimeConfig, Blackout};
@@ -24,29 +25,15 @@ use crate::routes::pulse_types::{
 };
 use crate::store::{self, agents};
 
-pub fn routes() -> Router<AppState> {
-    let schedule = "/v1/pulses/agents/{agent_id}/schedule";
-    Router::new()
-        .route("/v1/pulses/timeline", get(timeline))
-        .route("/v1/pulses/auto-spread", post(spread))
-        .route(schedule, get(get_schedule).put(put_schedule))
-        .route(&format!("{schedule}/one-off"), post(add_one_off))
-        .route(
-            &format!("{schedule}/one-off/{{timestamp}}"),
-            delete(remove_one_off),
-        )
+/// Every route of this file, declared once with its OpenAPI operation.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(timeline))
+        .routes(routes!(spread))
+        .routes(routes!(get_schedule, put_schedule))
+        .routes(routes!(add_one_off))
+        .routes(routes!(remove_one_off))
 }
-
-#[derive(utoipa::OpenApi)]
-#[openapi(paths(
-    timeline,
-    spread,
-    get_schedule,
-    put_schedule,
-    add_one_off,
-    remove_one_off
-))]
-pub struct ApiDoc;
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]

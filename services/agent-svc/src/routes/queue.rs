@@ -2,15 +2,16 @@
 //! token and takes items off with `DELETE .../queue/{item_id}` when it starts them; users (and
 //! the agent) read the queue and cancel items.
 
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::{delete, get, post};
-use axum::{Json, Router};
 use kit::auth::scope::ServiceOnly;
 use kit::error::FieldError;
 use kit::extract::{ValidJson, Validate};
 use kit::{ApiError, TenantContext};
 use serde::{Deserialize, Serialize};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::domain::inbox::Priority;
@@ -21,17 +22,14 @@ use crate::store::{self, queue::NewItem};
 /// Largest payload of one item, serialized.
 const MAX_PAYLOAD: usize = 64 * 1024;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/v1/agents/{agent_id}/queue", get(list).post(enqueue))
-        .route("/v1/agents/{agent_id}/queue/cancel", post(cancel))
-        .route("/v1/agents/{agent_id}/queue/clear", post(clear))
-        .route("/v1/agents/{agent_id}/queue/{item_id}", delete(take))
+/// Every route of this file, declared once with its OpenAPI operation.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, enqueue))
+        .routes(routes!(cancel))
+        .routes(routes!(clear))
+        .routes(routes!(take))
 }
-
-#[derive(utoipa::OpenApi)]
-#[openapi(paths(list, enqueue, cancel, clear, take))]
-pub struct ApiDoc;
 
 /// The reference's `QueueItem` plus what a non-pipeline item needs (kind, title, payload).
 #[derive(Debug, Serialize, utoipa::ToSchema)]

@@ -1,11 +1,12 @@
 //! `/v1/agents/{id}/sandbox...`: read an agent's sandbox files, or reset them.
 
 use std::path::PathBuf;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
+use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use kit::auth::scope::UserOnly;
 use kit::paths::Area;
 use kit::{ApiError, TenantContext};
@@ -15,17 +16,14 @@ use crate::AppState;
 use crate::domain::sandbox::{self, Entry, FileContent, SandboxError};
 use crate::routes::open_agent;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/v1/agents/{agent_id}/sandbox", get(info))
-        .route("/v1/agents/{agent_id}/sandbox/tree", get(tree))
-        .route("/v1/agents/{agent_id}/sandbox/file", get(file))
-        .route("/v1/agents/{agent_id}/sandbox/reset", post(reset))
+/// Every route of this file, declared once with its OpenAPI operation.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(info))
+        .routes(routes!(tree))
+        .routes(routes!(file))
+        .routes(routes!(reset))
 }
-
-#[derive(utoipa::OpenApi)]
-#[openapi(paths(info, tree, file, reset))]
-pub struct ApiDoc;
 
 impl From<SandboxError> for ApiError {
     fn from(e: SandboxError) -> Self {

@@ -3,11 +3,12 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use kit::auth::scope::{AnyCaller, UserOnly};
 use kit::crypto::SecretBox;
 use kit::{ApiError, Platform, TenantContext};
@@ -19,19 +20,13 @@ use crate::routes::open_agent;
 use crate::routes::secrets::SecretResponse;
 use crate::store;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/v1/secrets/{secret_id}/grant/{agent_id}",
-            post(grant).delete(revoke),
-        )
-        .route("/v1/secrets/agents/{agent_id}", get(list_for_agent))
-        .route("/v1/secrets/agents/{agent_id}/env", get(env))
+/// Every route of this file, declared once with its OpenAPI operation.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(grant, revoke))
+        .routes(routes!(list_for_agent))
+        .routes(routes!(env))
 }
-
-#[derive(utoipa::OpenApi)]
-#[openapi(paths(grant, revoke, list_for_agent, env))]
-pub struct ApiDoc;
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct GrantResponse {

@@ -5,11 +5,12 @@
 //! granted to itself.
 
 use std::sync::Arc;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::get;
-use axum::{Json, Router};
 use kit::auth::scope::UserOnly;
 use kit::crypto::{SecretBox, mask};
 use kit::error::FieldError;
@@ -25,19 +26,13 @@ use crate::store::{self, secrets::NewSecret, secrets::Secret, secrets::SecretPat
 /// Largest secret value (an SSH key or a certificate chain fits easily).
 const MAX_VALUE: usize = 64 * 1024;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/v1/secrets/types", get(types))
-        .route("/v1/secrets/", get(list).post(create))
-        .route(
-            "/v1/secrets/{secret_id}",
-            get(get_one).put(update).delete(delete),
-        )
+/// Every route of this file, declared once with its OpenAPI operation.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(types))
+        .routes(routes!(list, create))
+        .routes(routes!(get_one, update, delete))
 }
-
-#[derive(utoipa::OpenApi)]
-#[openapi(paths(types, list, create, get_one, update, delete))]
-pub struct ApiDoc;
 
 /// A secret without its value: `masked_preview` is enough to recognise it, never to use it.
 #[derive(Debug, Serialize, utoipa::ToSchema)]

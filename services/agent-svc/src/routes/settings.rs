@@ -1,12 +1,13 @@
 //! `/v1/settings/`: the tenant's global settings, favourite models and model suggestions
 //! (contract §1.3 settings, §10 "Global settings"; spec §2.5).
 
+use axum::Json;
 use axum::extract::State;
-use axum::routing::get;
-use axum::{Json, Router};
 use kit::error::FieldError;
 use kit::extract::{ValidJson, Validate};
 use kit::{ApiError, Platform, TenantContext};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::domain::settings::{
@@ -16,25 +17,13 @@ use crate::domain::validate::finish;
 use crate::routes::support::require_admin;
 use crate::store;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/v1/settings/", get(get_settings).put(put_settings))
-        .route(
-            "/v1/settings/favorites",
-            get(get_favorites).put(put_favorites),
-        )
-        .route("/v1/settings/models/suggestions", get(get_suggestions))
+/// Every route of this file, declared once with its OpenAPI operation.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(get_settings, put_settings))
+        .routes(routes!(get_favorites, put_favorites))
+        .routes(routes!(get_suggestions))
 }
-
-#[derive(utoipa::OpenApi)]
-#[openapi(paths(
-    get_settings,
-    put_settings,
-    get_favorites,
-    put_favorites,
-    get_suggestions
-))]
-pub struct ApiDoc;
 
 impl Validate for SettingsPatch {
     fn validate(&self) -> Result<(), Vec<FieldError>> {

@@ -4,11 +4,12 @@
 //! caller's tenant and the admin id comes from the token.
 
 use std::collections::BTreeMap;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::get;
-use axum::{Json, Router};
 use kit::error::FieldError;
 use kit::extract::{ValidJson, Validate};
 use kit::{ApiError, Platform, TenantContext};
@@ -20,19 +21,13 @@ use crate::domain::validate::{MAX_SHORT, err, finish};
 use crate::routes::support::require_admin;
 use crate::store::{self, shares::ShareRow};
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/v1/admin/shared-providers", get(list).post(create))
-        .route("/v1/admin/shared-providers/usage", get(usage))
-        .route(
-            "/v1/admin/shared-providers/{grant_id}",
-            axum::routing::patch(update).delete(revoke),
-        )
+/// Every route of this file, declared once with its OpenAPI operation.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(usage))
+        .routes(routes!(update, revoke))
 }
-
-#[derive(utoipa::OpenApi)]
-#[openapi(paths(list, create, update, revoke, usage))]
-pub struct ApiDoc;
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]

@@ -3,11 +3,12 @@
 //! reads (an agent only its own routes); users, or the agent itself, grant and revoke.
 
 use std::sync::Arc;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
+use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::routing::{delete, get, post};
-use axum::{Json, Router};
 use kit::{ApiError, Platform, TenantContext, TokenKind};
 use serde::{Deserialize, Serialize};
 
@@ -18,22 +19,16 @@ use crate::routes::open_agent;
 use crate::store::skill_grants::{self, GrantedSkill};
 use crate::store::skills::{self, Skill};
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/v1/skills/agents/{agent_id}", get(list))
-        .route("/v1/skills/agents/{agent_id}/manifest", get(manifest))
-        .route("/v1/skills/agents/{agent_id}/{skill_id}", delete(revoke))
-        .route("/v1/skills/agents/{agent_id}/{skill_id}/grant", post(grant))
-        .route(
-            "/v1/skills/agents/{agent_id}/{skill_id}/content",
-            get(content),
-        )
-        .route("/v1/skills/agents/{agent_id}/{skill_id}/files", get(files))
+/// Every route of this file, declared once with its OpenAPI operation.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list))
+        .routes(routes!(manifest))
+        .routes(routes!(revoke))
+        .routes(routes!(grant))
+        .routes(routes!(content))
+        .routes(routes!(files))
 }
-
-#[derive(utoipa::OpenApi)]
-#[openapi(paths(list, manifest, grant, revoke, content, files))]
-pub struct ApiDoc;
 
 /// A skill granted to an agent (contract `SkillGrantResponse`, plus `slug` and `name`).
 #[derive(Debug, Serialize, utoipa::ToSchema)]

@@ -2,35 +2,30 @@
 //! repository's skills/ folder (spec §2.7; contract §1.3, §10). Any credential of the tenant
 //! reads; users write, and only the tenant's own skills (global ones answer 403).
 
+use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
-use axum::routing::{get, patch, post};
-use axum::{Json, Router};
 use kit::auth::scope::UserOnly;
 use kit::error::FieldError;
 use kit::extract::{ValidJson, Validate};
 use kit::{ApiError, Platform, TenantContext};
 use serde::{Deserialize, Serialize};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::domain::skill_doc::{self, check_tags};
 use crate::domain::validate::{self, MAX_DOCUMENT, MAX_NAME, MAX_TEXT, finish};
 use crate::store::{self, skill_grants, skills::NewSkill, skills::Skill, skills::SkillPatch};
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/v1/skills/", get(list).post(create))
-        .route("/v1/skills/parse", post(parse))
-        .route(
-            "/v1/skills/{skill_id}",
-            get(get_one).put(update).delete(delete),
-        )
-        .route("/v1/skills/{skill_id}/enabled", patch(set_enabled))
+/// Every route of this file, declared once with its OpenAPI operation.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(parse))
+        .routes(routes!(get_one, update, delete))
+        .routes(routes!(set_enabled))
 }
-
-#[derive(utoipa::OpenApi)]
-#[openapi(paths(list, create, get_one, update, delete, set_enabled, parse))]
-pub struct ApiDoc;
 
 /// Single-segment paths under /v1/skills/ that are (or were, in the reference) endpoints: a skill
 /// with such a slug could not be addressed by it.

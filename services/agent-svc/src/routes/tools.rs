@@ -3,11 +3,12 @@
 //! start and again when `tools:overrides-changed` fires; only users and services change them.
 
 use std::collections::BTreeSet;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::{delete, get};
-use axum::{Json, Router};
 use kit::error::FieldError;
 use kit::extract::{ValidJson, Validate};
 use kit::{ApiError, TenantContext};
@@ -23,22 +24,13 @@ use crate::store::{self, tools::Override};
 /// More than any agent has tools; bounds the work of one request.
 const MAX_OVERRIDES: usize = 500;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/v1/agents/{agent_id}/tools/overrides",
-            get(list).put(upsert),
-        )
-        .route(
-            "/v1/agents/{agent_id}/tools/overrides/{tool_name}",
-            delete(remove),
-        )
-        .route("/v1/agents/{agent_id}/tools/disabled", get(disabled))
+/// Every route of this file, declared once with its OpenAPI operation.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, upsert))
+        .routes(routes!(remove))
+        .routes(routes!(disabled))
 }
-
-#[derive(utoipa::OpenApi)]
-#[openapi(paths(list, upsert, remove, disabled))]
-pub struct ApiDoc;
 
 /// The reference's `ToolOverrideResponse` (snake_case, as it was).
 #[derive(Debug, Serialize, utoipa::ToSchema)]

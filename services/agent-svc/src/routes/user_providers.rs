@@ -2,10 +2,11 @@
 //! with them (contract §1.1 users rows, §10; spec §2.8). The user is always the token's.
 
 use std::collections::BTreeMap;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
+use axum::Json;
 use axum::extract::{Path, State};
-use axum::routing::{get, put};
-use axum::{Json, Router};
 use kit::ApiError;
 use kit::auth::scope::UserOnly;
 use kit::crypto::SecretBox;
@@ -18,18 +19,12 @@ use crate::domain::sealed;
 use crate::routes::providers::{ProviderConfig, Removed, info_for, provider_not_found};
 use crate::store::{self, providers::ProviderRow};
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/v1/users/me/providers", get(list))
-        .route(
-            "/v1/users/me/providers/{provider_id}",
-            put(upsert).delete(remove),
-        )
+/// Every route of this file, declared once with its OpenAPI operation.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list))
+        .routes(routes!(upsert, remove))
 }
-
-#[derive(utoipa::OpenApi)]
-#[openapi(paths(list, upsert, remove))]
-pub struct ApiDoc;
 
 /// One provider of the user: their own config (masked) and/or an admin's share.
 #[derive(Debug, Serialize, utoipa::ToSchema)]

@@ -9,6 +9,7 @@ mod helpers;
 mod inbox;
 mod lifecycle;
 mod llm_calls;
+mod openapi_doc;
 mod permissions;
 mod providers;
 mod pulse_access;
