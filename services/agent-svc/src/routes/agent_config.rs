@@ -50,7 +50,7 @@ async fn get_config(
     ctx: TenantContext,
     Path(agent_id): Path<String>,
 ) -> Result<Json<AgentRuntimeConfig>, ApiError> {
-    let mut tx = open_agent(&platform, &ctx, &agent_id).await?;
+    let (mut tx, agent_id) = open_agent(&platform, &ctx, &agent_id).await?;
     let agent = store::agents::get(&mut tx, &agent_id).await?;
     tx.commit().await?;
     Ok(Json(effective(&agent.config())))
@@ -84,7 +84,7 @@ async fn put_config(
     Path(agent_id): Path<String>,
     ValidJson(ConfigPatch(patch)): ValidJson<ConfigPatch>,
 ) -> Result<Json<ConfigUpdated>, ApiError> {
-    let mut tx = open_agent(&platform, &ctx, &agent_id).await?;
+    let (mut tx, agent_id) = open_agent(&platform, &ctx, &agent_id).await?;
     let merged = store::agents::config_for_update(&mut tx, &agent_id)
         .await?
         .merged(&patch);
@@ -135,7 +135,7 @@ async fn put_file(
     Path((agent_id, filename)): Path<(String, String)>,
     ValidJson(body): ValidJson<FileUpdate>,
 ) -> Result<Json<FileUpdated>, ApiError> {
-    let mut tx = open_agent(&platform, &ctx, &agent_id).await?;
+    let (mut tx, agent_id) = open_agent(&platform, &ctx, &agent_id).await?;
     let file = PersonaFile::parse(&filename).ok_or_else(|| {
         ApiError::bad_request(
             "unknown_persona_file",

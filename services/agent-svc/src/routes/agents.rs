@@ -236,7 +236,7 @@ async fn get_one(
     ctx: TenantContext,
     Path(agent_id): Path<String>,
 ) -> Result<Json<AgentDetail>, ApiError> {
-    let mut tx = open_agent(&platform, &ctx, &agent_id).await?;
+    let (mut tx, agent_id) = open_agent(&platform, &ctx, &agent_id).await?;
     let agent = store::agents::get(&mut tx, &agent_id).await?;
     let slack = store::channels::slack_connected_agents(&mut tx).await?;
     tx.commit().await?;
@@ -255,6 +255,7 @@ async fn delete(
 ) -> Result<StatusCode, ApiError> {
     let platform = &state.platform;
     let mut tx = platform.db.begin_tenant(&ctx).await?;
+    let agent_id = store::agents::resolve(&mut tx, &agent_id).await?;
     store::agents::delete(&mut tx, &agent_id).await?;
     tx.commit().await?;
     // After commit: a rolled-back delete must not lose files or make other services drop data.

@@ -134,7 +134,7 @@ async fn list(
     ctx: TenantContext,
     Path(agent_id): Path<String>,
 ) -> Result<Json<Vec<ChannelView>>, ApiError> {
-    let mut tx = open_agent(&app.platform, &ctx, &agent_id).await?;
+    let (mut tx, agent_id) = open_agent(&app.platform, &ctx, &agent_id).await?;
     let rows = store::channels::list(&mut tx, &agent_id).await?;
     tx.commit().await?;
     let view = |spec: &ChannelSpec| {
@@ -151,7 +151,7 @@ async fn get_one(
     ctx: TenantContext,
     Path((agent_id, channel)): Path<(String, String)>,
 ) -> Result<Json<ChannelView>, ApiError> {
-    let mut tx = open_agent(&app.platform, &ctx, &agent_id).await?;
+    let (mut tx, agent_id) = open_agent(&app.platform, &ctx, &agent_id).await?;
     let spec = channels::find(&channel)?;
     let row = store::channels::get(&mut tx, &agent_id, spec.id).await?;
     tx.commit().await?;
@@ -168,7 +168,7 @@ async fn upsert(
     Path((agent_id, channel)): Path<(String, String)>,
     ValidJson(body): ValidJson<UpsertChannel>,
 ) -> Result<Json<ChannelView>, ApiError> {
-    let mut tx = open_agent_for_change(&app.platform, &ctx, &agent_id).await?;
+    let (mut tx, agent_id) = open_agent_for_change(&app.platform, &ctx, &agent_id).await?;
     let spec = channels::find(&channel)?;
     let change = channels::Change {
         enabled: body.enabled,
@@ -194,7 +194,7 @@ async fn remove(
     ctx: TenantContext,
     Path((agent_id, channel)): Path<(String, String)>,
 ) -> Result<Json<ChannelRemoved>, ApiError> {
-    let mut tx = open_agent_for_change(&app.platform, &ctx, &agent_id).await?;
+    let (mut tx, agent_id) = open_agent_for_change(&app.platform, &ctx, &agent_id).await?;
     let spec = channels::find(&channel)?;
     let removed = store::channels::delete(&mut tx, &agent_id, spec.id).await?;
     tx.commit().await?;
@@ -217,7 +217,7 @@ async fn keys(
     ServiceOnly(ctx): ServiceOnly,
     Path(agent_id): Path<String>,
 ) -> Result<Json<ChannelKeys>, ApiError> {
-    let mut tx = open_agent(&app.platform, &ctx, &agent_id).await?;
+    let (mut tx, agent_id) = open_agent(&app.platform, &ctx, &agent_id).await?;
     let rows = store::channels::list(&mut tx, &agent_id).await?;
     tx.commit().await?;
     let reveal = |token: Option<String>| {

@@ -175,7 +175,7 @@ async fn list(
     Path(agent_id): Path<String>,
     Query(q): Query<InboxQuery>,
 ) -> Result<Json<InboxPage>, ApiError> {
-    let mut tx = open_agent(&app.platform, &ctx, &agent_id).await?;
+    let (mut tx, agent_id) = open_agent(&app.platform, &ctx, &agent_id).await?;
     let (limit, offset) = (q.limit.unwrap_or(100), q.offset.unwrap_or(0));
     if !(1..=1000).contains(&limit) {
         return Err(validate::field_error("limit", "must be between 1 and 1000"));
@@ -210,7 +210,7 @@ async fn send(
 ) -> Result<(StatusCode, Json<MessageView>), ApiError> {
     let mut tx = app.platform.db.begin_tenant(&ctx).await?;
     // Not `open_agent`: writing to another agent's inbox is allowed, reading it is not.
-    store::agents::require(&mut tx, &agent_id).await?;
+    let agent_id = store::agents::resolve(&mut tx, &agent_id).await?;
     let from_agent = inbox::sender_agent(&ctx, body.from_agent_id.as_deref())?;
     if let Some(sender) = &from_agent {
         store::agents::require(&mut tx, sender).await?;
@@ -242,7 +242,7 @@ async fn mark_read(
     Path(agent_id): Path<String>,
     ValidJson(body): ValidJson<MarkRead>,
 ) -> Result<Json<InboxMarked>, ApiError> {
-    let mut tx = open_agent(&app.platform, &ctx, &agent_id).await?;
+    let (mut tx, agent_id) = open_agent(&app.platform, &ctx, &agent_id).await?;
     let marked =
         store::inbox::mark_read(&mut tx, &agent_id, &body.message_ids, store::now_ms()).await?;
     let unread_count = store::inbox::unread_count(&mut tx, &agent_id).await?;
@@ -263,7 +263,7 @@ async fn clear(
     Path(agent_id): Path<String>,
     ValidJson(body): ValidJson<ConfirmClear>,
 ) -> Result<Json<InboxCleared>, ApiError> {
-    let mut tx = open_agent(&app.platform, &ctx, &agent_id).await?;
+    let (mut tx, agent_id) = open_agent(&app.platform, &ctx, &agent_id).await?;
     require_confirm(body.confirm, "inbox")?;
     let deleted = store::inbox::clear(&mut tx, &agent_id).await?;
     tx.commit().await?;
@@ -280,7 +280,7 @@ async fn get_one(
     ctx: TenantContext,
     Path((agent_id, message_id)): Path<(String, String)>,
 ) -> Result<Json<MessageView>, ApiError> {
-    let mut tx = open_agent(&app.platform, &ctx, &agent_id).await?;
+    let (mut tx, agent_id) = open_agent(&app.platform, &ctx, &agent_id).await?;
     let message = store::inbox::get(&mut tx, &agent_id, &message_id).await?;
     tx.commit().await?;
     let message = message.ok_or_else(|| {

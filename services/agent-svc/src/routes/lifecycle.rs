@@ -129,24 +129,25 @@ pub struct AgentStatus {
     pub last_seen: Option<i64>,
 }
 
+/// The agent's id, its last reported state and when it was last active.
 async fn state_of(
     platform: &Platform,
     ctx: &TenantContext,
-    agent_id: &str,
-) -> Result<(String, Option<i64>), ApiError> {
-    let mut tx = open_agent(platform, ctx, agent_id).await?;
+    agent_ref: &str,
+) -> Result<(String, String, Option<i64>), ApiError> {
+    let (mut tx, agent_id) = open_agent(platform, ctx, agent_ref).await?;
     let state = store::activity::latest_states(&mut tx)
         .await?
         .into_iter()
-        .find(|(id, ..)| id == agent_id)
+        .find(|(id, ..)| *id == agent_id)
         .map_or_else(|| "idle".to_owned(), |(_, s, _)| s);
     let last = store::activity::last_active(&mut tx)
         .await?
         .into_iter()
-        .find(|(id, _)| id == agent_id)
+        .find(|(id, _)| *id == agent_id)
         .map(|(_, t)| t);
     tx.commit().await?;
-    Ok((state, last))
+    Ok((agent_id, state, last))
 }
 
 #[utoipa::path(get, path = "/v1/agents/{agent_id}/status", tag = "lifecycle",
@@ -156,7 +157,7 @@ async fn status(
     ctx: TenantContext,
     Path(agent_id): Path<String>,
 ) -> Result<Json<AgentStatus>, ApiError> {
-    let (state, last_seen) = state_of(&platform, &ctx, &agent_id).await?;
+    let (agent_id, state, last_seen) = state_of(&platform, &ctx, &agent_id).await?;
     let locks = locks(&platform, &ctx, &agent_id).await?;
     Ok(Json(AgentStatus {
         status: state,
@@ -189,7 +190,7 @@ async fn lifecycle(
     ctx: TenantContext,
     Path(agent_id): Path<String>,
 ) -> Result<Json<Lifecycle>, ApiError> {
-    let (state, last_active) = state_of(&platform, &ctx, &agent_id).await?;
+    let (agent_id, state, last_active) = state_of(&platform, &ctx, &agent_id).await?;
     let mut tx = platform.db.begin_tenant(&ctx).await?;
     let config = store::agents::get(&mut tx, &agent_id).await?.config();
     let queue_depth = store::queue::queued(&mut tx, &agent_id).await?.len();
@@ -236,7 +237,7 @@ async fn activity(
             "must be between 1 and 1000",
         ));
     }
-    let mut tx = open_agent(&platform, &ctx, &agent_id).await?;
+    let (mut tx, agent_id) = open_agent(&platform, &ctx, &agent_id).await?;
     let timeline = store::activity::list(&mut tx, &agent_id, q.since, limit).await?;
     tx.commit().await?;
     Ok(Json(Timeline { timeline }))
@@ -266,7 +267,7 @@ async fn stats(
         .unwrap_or_default()
         .and_utc();
     let week = day - Duration::days(i64::from(now.weekday().num_days_from_monday()));
-    let mut tx = open_agent(&platform, &ctx, &agent_id).await?;
+    let (mut tx, agent_id) = open_agent(&platform, &ctx, &agent_id).await?;
     let c = store::activity::counts(
         &mut tx,
         &agent_id,
@@ -301,7 +302,7 @@ async fn wake_stats(
     ctx: TenantContext,
     Path(agent_id): Path<String>,
 ) -> Result<Json<WakeStats>, ApiError> {
-    let mut tx = open_agent(&platform, &ctx, &agent_id).await?;
+    let (mut tx, agent_id) = open_agent(&platform, &ctx, &agent_id).await?;
     let config = store::agents::get(&mut tx, &agent_id).await?.config();
     tx.commit().await?;
     let date = Utc::now().format("%Y-%m-%d").to_string();
@@ -337,10 +338,8 @@ async fn work_ledger(
     ctx: TenantContext,
     Path(agent_id): Path<String>,
 ) -> Result<Json<WorkLedger>, ApiError> {
-    open_agent(&platform, &ctx, &agent_id)
-        .await?
-        .commit()
-        .await?;
+    let (tx, agent_id) = open_agent(&platform, &ctx, &agent_id).await?;
+    tx.commit().await?;
     let locks = locks(&platform, &ctx, &agent_id).await?;
     Ok(Json(WorkLedger {
         count: locks.len(),

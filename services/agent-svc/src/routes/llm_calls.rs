@@ -99,14 +99,15 @@ impl Validate for AdminListQuery {
 async fn record(
     State(platform): State<Platform>,
     AnyCaller(ctx): AnyCaller,
-    ValidJson(body): ValidJson<RecordLlmCall>,
+    ValidJson(mut body): ValidJson<RecordLlmCall>,
 ) -> Result<(StatusCode, Json<Recorded>), ApiError> {
     if ctx.kind() == TokenKind::User {
         return Err(ApiError::forbidden(
             "calls are recorded by runtimes and services",
         ));
     }
-    let mut tx = open_agent(&platform, &ctx, &body.agent_id).await?;
+    let (mut tx, agent_id) = open_agent(&platform, &ctx, &body.agent_id).await?;
+    body.agent_id = agent_id;
     let id = store::llm_calls::insert(&mut tx, &body, store::now_ms()).await?;
     tx.commit().await?;
     Ok((StatusCode::CREATED, Json(Recorded { id, ok: true })))

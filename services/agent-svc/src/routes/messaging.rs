@@ -153,7 +153,7 @@ async fn list(
     Path(agent_id): Path<String>,
     Query(q): Query<ListQuery>,
 ) -> Result<Json<PermissionList>, ApiError> {
-    let mut tx = open_agent(&app.platform, &ctx, &agent_id).await?;
+    let (mut tx, agent_id) = open_agent(&app.platform, &ctx, &agent_id).await?;
     if let Some(channel) = &q.channel {
         check_channel(channel)?;
     }
@@ -173,7 +173,7 @@ async fn create(
     Path(agent_id): Path<String>,
     ValidJson(body): ValidJson<CreatePermission>,
 ) -> Result<(StatusCode, Json<PermissionView>), ApiError> {
-    let mut tx = open_agent_for_change(&app.platform, &ctx, &agent_id).await?;
+    let (mut tx, agent_id) = open_agent_for_change(&app.platform, &ctx, &agent_id).await?;
     check_channel(&body.channel)?;
     let (target, label) = (body.target.trim(), body.label.as_deref());
     let row = store::messaging::insert(
@@ -204,7 +204,7 @@ async fn replace(
     Path(agent_id): Path<String>,
     ValidJson(body): ValidJson<BulkSetPermissions>,
 ) -> Result<Json<PermissionList>, ApiError> {
-    let mut tx = open_agent_for_change(&app.platform, &ctx, &agent_id).await?;
+    let (mut tx, agent_id) = open_agent_for_change(&app.platform, &ctx, &agent_id).await?;
     check_channel(&body.channel)?;
     if let Some(other) = body.permissions.iter().find(|p| p.channel != body.channel) {
         return Err(ApiError::bad_request(
@@ -237,7 +237,7 @@ async fn remove(
     ctx: TenantContext,
     Path((agent_id, permission_id)): Path<(String, i64)>,
 ) -> Result<Json<PermissionRemoved>, ApiError> {
-    let mut tx = open_agent_for_change(&app.platform, &ctx, &agent_id).await?;
+    let (mut tx, agent_id) = open_agent_for_change(&app.platform, &ctx, &agent_id).await?;
     let channel = store::messaging::delete(&mut tx, &agent_id, permission_id).await?;
     tx.commit().await?;
     announce(&app, &ctx, &agent_id, &channel).await;

@@ -60,18 +60,19 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(secret_grants::routes())
 }
 
-/// A tenant transaction on one of the caller's agents: 404 when the tenant has no such agent
-/// (checked first, so another tenant's ids never answer anything else), 403 when an agent
-/// credential reaches for another agent.
+/// A tenant transaction on one of the caller's agents, named by its id or its slug (§6b: the
+/// monolith's ids were slugs and its clients still pass them), with the agent's id: 404 when the
+/// tenant has no such agent (checked first, so another tenant's ids and slugs never answer
+/// anything else), 403 when an agent credential reaches for another agent.
 pub async fn open_agent(
     platform: &Platform,
     ctx: &TenantContext,
-    agent_id: &str,
-) -> Result<TenantTx, ApiError> {
+    agent_ref: &str,
+) -> Result<(TenantTx, String), ApiError> {
     let mut tx = platform.db.begin_tenant(ctx).await?;
-    store::agents::require(&mut tx, agent_id).await?;
-    ctx.require_access_to_agent(agent_id)?;
-    Ok(tx)
+    let agent_id = store::agents::resolve(&mut tx, agent_ref).await?;
+    ctx.require_access_to_agent(&agent_id)?;
+    Ok((tx, agent_id))
 }
 
 /// `open_agent` for changes to what an agent may do (its bot tokens, tools, messaging targets):
@@ -79,13 +80,13 @@ pub async fn open_agent(
 pub async fn open_agent_for_change(
     platform: &Platform,
     ctx: &TenantContext,
-    agent_id: &str,
-) -> Result<TenantTx, ApiError> {
-    let tx = open_agent(platform, ctx, agent_id).await?;
+    agent_ref: &str,
+) -> Result<(TenantTx, String), ApiError> {
+    let opened = open_agent(platform, ctx, agent_ref).await?;
     if ctx.kind() == TokenKind::Agent {
         return Err(ApiError::forbidden(
             "an agent cannot change its own channels, tools or messaging permissions",
         ));
     }
-    Ok(tx)
+    Ok(opened)
 }

@@ -117,7 +117,7 @@ async fn get_config(
     ctx: TenantContext,
     Path(agent_id): Path<String>,
 ) -> Result<Json<PulseConfig>, ApiError> {
-    let mut tx = open_agent(&platform, &ctx, &agent_id).await?;
+    let (mut tx, agent_id) = open_agent(&platform, &ctx, &agent_id).await?;
     let config = agents::get(&mut tx, &agent_id).await?.config();
     tx.commit().await?;
     Ok(Json(PulseConfig::from(&ScheduleView::from(&config))))
@@ -154,7 +154,7 @@ async fn status(
     ctx: TenantContext,
     Path(agent_id): Path<String>,
 ) -> Result<Json<PulseStatus>, ApiError> {
-    let mut tx = open_agent(&platform, &ctx, &agent_id).await?;
+    let (mut tx, agent_id) = open_agent(&platform, &ctx, &agent_id).await?;
     let view = ScheduleView::from(&agents::get(&mut tx, &agent_id).await?.config());
     let routines = store::pulse_routines::list(&mut tx, &agent_id).await?;
     let schedules = tenant_schedules(&mut tx, Some(&agent_id)).await?;
@@ -182,7 +182,7 @@ async fn trigger(
     ctx: TenantContext,
     Path(agent_id): Path<String>,
 ) -> Result<(StatusCode, Json<TriggerResponse>), ApiError> {
-    let tx = open_agent(&platform, &ctx, &agent_id).await?;
+    let (tx, agent_id) = open_agent(&platform, &ctx, &agent_id).await?;
     let answer = request_pulse(&platform, &ctx, tx, &agent_id, None).await?;
     Ok((StatusCode::ACCEPTED, Json(answer)))
 }

@@ -78,7 +78,7 @@ async fn list(
     ctx: TenantContext,
     Path(agent_id): Path<String>,
 ) -> Result<Json<RoutineList>, ApiError> {
-    let mut tx = open_agent(&platform, &ctx, &agent_id).await?;
+    let (mut tx, agent_id) = open_agent(&platform, &ctx, &agent_id).await?;
     let all = routines::list(&mut tx, &agent_id).await?;
     tx.commit().await?;
     Ok(Json(RoutineList {
@@ -96,7 +96,7 @@ async fn create(
     Path(agent_id): Path<String>,
     ValidJson(body): ValidJson<CreatePulseRoutine>,
 ) -> Result<(StatusCode, Json<PulseRoutine>), ApiError> {
-    let mut tx = open_agent(&platform, &ctx, &agent_id).await?;
+    let (mut tx, agent_id) = open_agent(&platform, &ctx, &agent_id).await?;
     let (_, colors, next) = routines::siblings(&mut tx, &agent_id).await?;
     let mut spec = body.into_spec();
     spec.color = spec.color.or_else(|| Some(pick_color(&colors)));
@@ -113,7 +113,7 @@ async fn get_one(
     ctx: TenantContext,
     Path((agent_id, id)): Routine,
 ) -> Result<Json<PulseRoutine>, ApiError> {
-    let mut tx = open_agent(&platform, &ctx, &agent_id).await?;
+    let (mut tx, agent_id) = open_agent(&platform, &ctx, &agent_id).await?;
     let routine = routines::get(&mut tx, &agent_id, &id, false).await?;
     tx.commit().await?;
     Ok(Json((&routine).into()))
@@ -131,7 +131,7 @@ async fn update(
     Path((agent_id, id)): Routine,
     ValidJson(body): ValidJson<UpdatePulseRoutine>,
 ) -> Result<Json<PulseRoutine>, ApiError> {
-    let mut tx = open_agent(&platform, &ctx, &agent_id).await?;
+    let (mut tx, agent_id) = open_agent(&platform, &ctx, &agent_id).await?;
     let mut spec = routines::get(&mut tx, &agent_id, &id, true).await?.spec;
     spec.drop_past_one_offs(Utc::now());
     body.apply(&mut spec);
@@ -149,7 +149,7 @@ async fn delete(
     UserOnly(ctx): UserOnly,
     Path((agent_id, id)): Routine,
 ) -> Result<Json<Status>, ApiError> {
-    let mut tx = open_agent(&platform, &ctx, &agent_id).await?;
+    let (mut tx, agent_id) = open_agent(&platform, &ctx, &agent_id).await?;
     routines::delete(&mut tx, &agent_id, &id).await?;
     tx.commit().await?;
     Ok(Json(Status {
@@ -166,7 +166,7 @@ async fn toggle(
     UserOnly(ctx): UserOnly,
     Path((agent_id, id)): Routine,
 ) -> Result<Json<Toggled>, ApiError> {
-    let mut tx = open_agent(&platform, &ctx, &agent_id).await?;
+    let (mut tx, agent_id) = open_agent(&platform, &ctx, &agent_id).await?;
     let enabled = routines::toggle(&mut tx, &agent_id, &id, store::now_ms()).await?;
     tx.commit().await?;
     Ok(Json(Toggled { id, enabled }))
@@ -181,7 +181,7 @@ async fn duplicate(
     UserOnly(ctx): UserOnly,
     Path((agent_id, id)): Routine,
 ) -> Result<(StatusCode, Json<PulseRoutine>), ApiError> {
-    let mut tx = open_agent(&platform, &ctx, &agent_id).await?;
+    let (mut tx, agent_id) = open_agent(&platform, &ctx, &agent_id).await?;
     let source = routines::get(&mut tx, &agent_id, &id, false).await?.spec;
     let (names, colors, next) = routines::siblings(&mut tx, &agent_id).await?;
     let copy = RoutineSpec {
@@ -206,7 +206,7 @@ async fn reorder(
     Path(agent_id): Path<String>,
     ValidJson(body): ValidJson<Reorder>,
 ) -> Result<Json<Status>, ApiError> {
-    let mut tx = open_agent(&platform, &ctx, &agent_id).await?;
+    let (mut tx, agent_id) = open_agent(&platform, &ctx, &agent_id).await?;
     let mut current: Vec<String> = routines::list(&mut tx, &agent_id)
         .await?
         .into_iter()
@@ -237,7 +237,7 @@ async fn trigger(
     ctx: TenantContext,
     Path((agent_id, id)): Routine,
 ) -> Result<(StatusCode, Json<TriggerResponse>), ApiError> {
-    let mut tx = open_agent(&platform, &ctx, &agent_id).await?;
+    let (mut tx, agent_id) = open_agent(&platform, &ctx, &agent_id).await?;
     let routine = routines::get(&mut tx, &agent_id, &id, false).await?;
     let routine = Some((routine.id.as_str(), routine.spec.name.as_str()));
     let answer = request_pulse(&platform, &ctx, tx, &agent_id, routine).await?;

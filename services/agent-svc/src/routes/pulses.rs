@@ -113,7 +113,7 @@ async fn get_schedule(
     ctx: TenantContext,
     Path(agent_id): Path<String>,
 ) -> Result<Json<ScheduleResponse>, ApiError> {
-    let mut tx = open_agent(&platform, &ctx, &agent_id).await?;
+    let (mut tx, agent_id) = open_agent(&platform, &ctx, &agent_id).await?;
     let config = agents::get(&mut tx, &agent_id).await?.config();
     let schedules = tenant_schedules(&mut tx, Some(&agent_id)).await?;
     tx.commit().await?;
@@ -211,13 +211,13 @@ async fn remove_one_off(
 pub(crate) async fn change_config(
     platform: &Platform,
     ctx: &TenantContext,
-    agent_id: &str,
+    agent_ref: &str,
     change: impl FnOnce(&AgentRuntimeConfig) -> Result<AgentRuntimeConfig, ApiError>,
 ) -> Result<AgentRuntimeConfig, ApiError> {
-    let mut tx = open_agent(platform, ctx, agent_id).await?;
-    let current = agents::config_for_update(&mut tx, agent_id).await?;
+    let (mut tx, agent_id) = open_agent(platform, ctx, agent_ref).await?;
+    let current = agents::config_for_update(&mut tx, &agent_id).await?;
     let next = change(&current)?;
-    agents::set_config(&mut tx, agent_id, &next, store::now_ms()).await?;
+    agents::set_config(&mut tx, &agent_id, &next, store::now_ms()).await?;
     tx.commit().await?;
     Ok(next)
 }

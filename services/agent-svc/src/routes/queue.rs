@@ -159,7 +159,7 @@ async fn list(
     ctx: TenantContext,
     Path(agent_id): Path<String>,
 ) -> Result<Json<QueueResponse>, ApiError> {
-    let mut tx = open_agent(&app.platform, &ctx, &agent_id).await?;
+    let (mut tx, agent_id) = open_agent(&app.platform, &ctx, &agent_id).await?;
     let rows = store::queue::queued(&mut tx, &agent_id).await?;
     tx.commit().await?;
     let items: Vec<QueueItem> = rows.into_iter().map(QueueItem::from).collect();
@@ -178,7 +178,7 @@ async fn enqueue(
     Path(agent_id): Path<String>,
     ValidJson(body): ValidJson<EnqueueItem>,
 ) -> Result<(StatusCode, Json<QueueItem>), ApiError> {
-    let mut tx = open_agent(&app.platform, &ctx, &agent_id).await?;
+    let (mut tx, agent_id) = open_agent(&app.platform, &ctx, &agent_id).await?;
     let new = NewItem {
         priority: body.priority.as_str(),
         kind: body.kind,
@@ -203,7 +203,7 @@ async fn cancel(
     Path(agent_id): Path<String>,
     ValidJson(body): ValidJson<QueueCancel>,
 ) -> Result<Json<QueueCancelResponse>, ApiError> {
-    let mut tx = open_agent(&app.platform, &ctx, &agent_id).await?;
+    let (mut tx, agent_id) = open_agent(&app.platform, &ctx, &agent_id).await?;
     let n = store::queue::cancel(&mut tx, &agent_id, Some(&body.item_id)).await?;
     tx.commit().await?;
     Ok(Json(QueueCancelResponse { cancelled: n > 0 }))
@@ -219,7 +219,7 @@ async fn clear(
     Path(agent_id): Path<String>,
     ValidJson(body): ValidJson<ConfirmClear>,
 ) -> Result<Json<QueueClearResponse>, ApiError> {
-    let mut tx = open_agent(&app.platform, &ctx, &agent_id).await?;
+    let (mut tx, agent_id) = open_agent(&app.platform, &ctx, &agent_id).await?;
     require_confirm(body.confirm, "queue")?;
     let cleared = store::queue::cancel(&mut tx, &agent_id, None).await?;
     tx.commit().await?;
@@ -234,7 +234,7 @@ async fn take(
     ctx: TenantContext,
     Path((agent_id, item_id)): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
-    let mut tx = open_agent(&app.platform, &ctx, &agent_id).await?;
+    let (mut tx, agent_id) = open_agent(&app.platform, &ctx, &agent_id).await?;
     if !store::queue::delete(&mut tx, &agent_id, &item_id).await? {
         return Err(ApiError::new(
             StatusCode::NOT_FOUND,

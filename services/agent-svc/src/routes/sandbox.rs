@@ -36,14 +36,19 @@ impl From<SandboxError> for ApiError {
     }
 }
 
-/// The agent's sandbox root (created on first use), after the tenant and agent checks.
-async fn root(state: &AppState, ctx: &TenantContext, agent_id: &str) -> Result<PathBuf, ApiError> {
-    let tx = open_agent(&state.platform, ctx, agent_id).await?;
+/// The agent's id and sandbox root (created on first use), after the tenant and agent checks.
+async fn root(
+    state: &AppState,
+    ctx: &TenantContext,
+    agent_ref: &str,
+) -> Result<(String, PathBuf), ApiError> {
+    let (tx, agent_id) = open_agent(&state.platform, ctx, agent_ref).await?;
     tx.commit().await?;
     let base = state
         .paths
-        .base(ctx.tenant_id.as_str(), Area::Sandboxes, agent_id)?;
-    blocking(move || sandbox::ensure_root(&base).map_err(ApiError::internal)).await
+        .base(ctx.tenant_id.as_str(), Area::Sandboxes, &agent_id)?;
+    let root = blocking(move || sandbox::ensure_root(&base).map_err(ApiError::internal)).await?;
+    Ok((agent_id, root))
 }
 
 async fn blocking<T: Send + 'static>(
@@ -74,7 +79,7 @@ async fn info(
     ctx: TenantContext,
     Path(agent_id): Path<String>,
 ) -> Result<Json<SandboxInfo>, ApiError> {
-    let root = root(&state, &ctx, &agent_id).await?;
+    let (agent_id, root) = root(&state, &ctx, &agent_id).await?;
     let info = blocking(move || {
         let usage = sandbox::usage(&root);
         Ok(SandboxInfo {
@@ -123,7 +128,7 @@ async fn tree(
     Path(agent_id): Path<String>,
     Query(q): Query<PathQuery>,
 ) -> Result<Json<FileTree>, ApiError> {
-    let root = root(&state, &ctx, &agent_id).await?;
+    let (_, root) = root(&state, &ctx, &agent_id).await?;
     let rel = q.relative();
     let files = blocking({
         let rel = rel.clone();
@@ -142,7 +147,7 @@ async fn file(
     Path(agent_id): Path<String>,
     Query(q): Query<PathQuery>,
 ) -> Result<Json<FileContent>, ApiError> {
-    let root = root(&state, &ctx, &agent_id).await?;
+    let (_, root) = root(&state, &ctx, &agent_id).await?;
     let rel = q.relative();
     if rel.is_empty() {
         return Err(ApiError::bad_request(
@@ -169,7 +174,7 @@ async fn reset(
     UserOnly(ctx): UserOnly,
     Path(agent_id): Path<String>,
 ) -> Result<(StatusCode, Json<ResetDone>), ApiError> {
-    let root = root(&state, &ctx, &agent_id).await?;
+    let (_, root) = root(&state, &ctx, &agent_id).await?;
     let removed = blocking(move || sandbox::reset(&root).map_err(ApiError::internal)).await?;
     Ok((
         StatusCode::OK,

@@ -44,7 +44,7 @@ async fn grant(
     UserOnly(ctx): UserOnly,
     Path((secret_id, agent_id)): Path<(String, String)>,
 ) -> Result<Json<GrantResponse>, ApiError> {
-    let mut tx = open_agent(&platform, &ctx, &agent_id).await?;
+    let (mut tx, agent_id) = open_agent(&platform, &ctx, &agent_id).await?;
     let secret = store::secrets::get(&mut tx, &secret_id).await?;
     rules::require_manager(&ctx, &secret.created_by)?;
     let agents = std::slice::from_ref(&agent_id);
@@ -74,7 +74,7 @@ async fn revoke(
     UserOnly(ctx): UserOnly,
     Path((secret_id, agent_id)): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
-    let mut tx = open_agent(&platform, &ctx, &agent_id).await?;
+    let (mut tx, agent_id) = open_agent(&platform, &ctx, &agent_id).await?;
     let secret = store::secrets::get(&mut tx, &secret_id).await?;
     rules::require_manager(&ctx, &secret.created_by)?;
     if !store::secrets::revoke(&mut tx, &secret.id, &agent_id).await? {
@@ -96,7 +96,7 @@ async fn list_for_agent(
     ctx: TenantContext,
     Path(agent_id): Path<String>,
 ) -> Result<Json<Vec<SecretResponse>>, ApiError> {
-    let mut tx = open_agent(&platform, &ctx, &agent_id).await?;
+    let (mut tx, agent_id) = open_agent(&platform, &ctx, &agent_id).await?;
     let secrets = store::secrets::list_for_agent(&mut tx, &agent_id).await?;
     tx.commit().await?;
     Ok(Json(secrets.into_iter().map(Into::into).collect()))
@@ -119,7 +119,7 @@ async fn env(
     AnyCaller(ctx): AnyCaller,
     Path(agent_id): Path<String>,
 ) -> Result<Json<AgentSecretEnvResponse>, ApiError> {
-    let mut tx = open_agent(&platform, &ctx, &agent_id).await?;
+    let (mut tx, agent_id) = open_agent(&platform, &ctx, &agent_id).await?;
     ctx.require_service()?;
     let sealed = store::secrets::granted_ciphertexts(&mut tx, &agent_id).await?;
     tx.commit().await?;

@@ -104,7 +104,7 @@ async fn list(
     ctx: TenantContext,
     Path(agent_id): Path<String>,
 ) -> Result<Json<Vec<SkillGrantResponse>>, ApiError> {
-    let mut tx = open_agent(&platform, &ctx, &agent_id).await?;
+    let (mut tx, agent_id) = open_agent(&platform, &ctx, &agent_id).await?;
     let granted = skill_grants::list(&mut tx, &agent_id, false).await?;
     tx.commit().await?;
     Ok(Json(granted.into_iter().map(Into::into).collect()))
@@ -119,7 +119,7 @@ async fn manifest(
     ctx: TenantContext,
     Path(agent_id): Path<String>,
 ) -> Result<Json<ManifestResponse>, ApiError> {
-    let mut tx = open_agent(&platform, &ctx, &agent_id).await?;
+    let (mut tx, agent_id) = open_agent(&platform, &ctx, &agent_id).await?;
     let mut granted = skill_grants::list(&mut tx, &agent_id, true).await?;
     tx.commit().await?;
     // Sorted by slug with the tenant's row first, so dropping repeats keeps the tenant's.
@@ -157,7 +157,7 @@ async fn grant(
     Path((agent_id, skill_id)): Path<(String, String)>,
 ) -> Result<Json<SkillGrantResponse>, ApiError> {
     require_writer(&ctx)?;
-    let mut tx = open_agent(&platform, &ctx, &agent_id).await?;
+    let (mut tx, agent_id) = open_agent(&platform, &ctx, &agent_id).await?;
     let skill = skills::require(&mut tx, &skill_id).await?;
     let now = crate::store::now_ms();
     let (by, at) = skill_grants::grant(&mut tx, &agent_id, &skill.id, ctx.subject(), now).await?;
@@ -175,7 +175,7 @@ async fn revoke(
     Path((agent_id, skill_id)): Path<(String, String)>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     require_writer(&ctx)?;
-    let mut tx = open_agent(&platform, &ctx, &agent_id).await?;
+    let (mut tx, agent_id) = open_agent(&platform, &ctx, &agent_id).await?;
     let skill = skills::require(&mut tx, &skill_id).await?;
     skill_grants::revoke(&mut tx, &agent_id, &skill.id).await?;
     tx.commit().await?;
@@ -188,12 +188,12 @@ async fn revoke(
 async fn loadable(
     platform: &Platform,
     ctx: &TenantContext,
-    agent_id: &str,
+    agent_ref: &str,
     skill_id: &str,
 ) -> Result<Skill, ApiError> {
-    let mut tx = open_agent(platform, ctx, agent_id).await?;
+    let (mut tx, agent_id) = open_agent(platform, ctx, agent_ref).await?;
     let skill = skills::require(&mut tx, skill_id).await?;
-    let granted = skill_grants::is_granted(&mut tx, agent_id, &skill.id).await?;
+    let granted = skill_grants::is_granted(&mut tx, &agent_id, &skill.id).await?;
     tx.commit().await?;
     if !skill.enabled {
         return Err(ApiError::conflict(

@@ -116,7 +116,7 @@ async fn list(
     ctx: TenantContext,
     Path(agent_id): Path<String>,
 ) -> Result<Json<Vec<ToolOverride>>, ApiError> {
-    let mut tx = open_agent(&app.platform, &ctx, &agent_id).await?;
+    let (mut tx, agent_id) = open_agent(&app.platform, &ctx, &agent_id).await?;
     let rows = store::tools::list(&mut tx, &agent_id).await?;
     tx.commit().await?;
     let view = |o| ToolOverride::new(&agent_id, o);
@@ -134,7 +134,7 @@ async fn upsert(
     Path(agent_id): Path<String>,
     ValidJson(body): ValidJson<BulkToolOverrides>,
 ) -> Result<Json<Vec<ToolOverride>>, ApiError> {
-    let mut tx = open_agent_for_change(&app.platform, &ctx, &agent_id).await?;
+    let (mut tx, agent_id) = open_agent_for_change(&app.platform, &ctx, &agent_id).await?;
     if body.overrides.is_empty() {
         return Err(ApiError::bad_request(
             "empty_overrides",
@@ -162,7 +162,7 @@ async fn remove(
     ctx: TenantContext,
     Path((agent_id, tool_name)): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
-    let mut tx = open_agent_for_change(&app.platform, &ctx, &agent_id).await?;
+    let (mut tx, agent_id) = open_agent_for_change(&app.platform, &ctx, &agent_id).await?;
     let removed = store::tools::delete(&mut tx, &agent_id, &tool_name).await?;
     tx.commit().await?;
     if removed {
@@ -179,7 +179,7 @@ async fn disabled(
     ctx: TenantContext,
     Path(agent_id): Path<String>,
 ) -> Result<Json<Vec<String>>, ApiError> {
-    let mut tx = open_agent(&app.platform, &ctx, &agent_id).await?;
+    let (mut tx, agent_id) = open_agent(&app.platform, &ctx, &agent_id).await?;
     let names = store::tools::disabled(&mut tx, &agent_id).await?;
     tx.commit().await?;
     Ok(Json(names))

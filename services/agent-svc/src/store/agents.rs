@@ -111,6 +111,20 @@ pub async fn require(tx: &mut TenantTx, agent_id: &str) -> Result<(), ApiError> 
     found.map(|_| ()).ok_or_else(not_found)
 }
 
+/// The id of the tenant's agent that `agent_ref` names, by id (`agt_…`) or by slug; 404 when the
+/// tenant has neither. Slugs never contain `_`, so an id and a slug never name two agents.
+pub async fn resolve(tx: &mut TenantTx, agent_ref: &str) -> Result<String, ApiError> {
+    let tenant = tx.tenant().to_string();
+    let found: Option<String> = sqlx::query_scalar(
+        "select id from agent.agents where tenant_id = $1 and (id = $2 or slug = $2)",
+    )
+    .bind(tenant)
+    .bind(agent_ref)
+    .fetch_optional(&mut **tx)
+    .await?;
+    found.ok_or_else(not_found)
+}
+
 pub async fn get(tx: &mut TenantTx, agent_id: &str) -> Result<Agent, ApiError> {
     let tenant = tx.tenant().to_string();
     sqlx::query_as(&format!(

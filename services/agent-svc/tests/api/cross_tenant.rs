@@ -1,7 +1,8 @@
 //! The cross-tenant wall over every route this service serves, walked from its own OpenAPI
 //! document so a new route is covered the day it is added: tenant B's credentials on tenant A's
 //! agent get exactly the answer an agent that does not exist gets (404 where the request is
-//! otherwise valid), never a success, and A's rows are byte-for-byte unchanged afterwards.
+//! otherwise valid), never a success, and A's rows are byte-for-byte unchanged afterwards. A's
+//! agent is tried by its id and by its slug (a slug names only an agent of the caller's tenant).
 
 use kit::TokenKind;
 use kit::testing::{TestApp, walk};
@@ -44,8 +45,12 @@ async fn tenant_b_learns_nothing_and_changes_nothing_on_any_agent_route() {
     let a = tenant(&app, "Alpha").await;
     let b = tenant(&app, "Beta").await;
     let target = agent(&app, &a, "researcher").await;
+    agent(&app, &a, "alpha-secret").await;
     let own = agent(&app, &b, "researcher").await;
-    let missing = "agt_doesnotexist000";
+    let targets = [
+        (target.as_str(), "agt_doesnotexist000"),
+        ("alpha-secret", "nobody-has-this-slug"),
+    ];
     let b_service = app.token(&b.id, "engine-svc", TokenKind::Service);
     let before = walk::tenant_fingerprint(&app.db.admin, "agent", a.id.as_str()).await;
 
@@ -53,8 +58,11 @@ async fn tenant_b_learns_nothing_and_changes_nothing_on_any_agent_route() {
     assert!(routes.len() >= 15, "the walk sees the routes: {routes:?}");
     let mut exact_404 = 0;
     for (method, template) in &routes {
-        for token in [&b.token, &b_service] {
-            let (status, body) = call(&app, token, method, &concrete(template, &target)).await;
+        for (token, (target, missing)) in [&b.token, &b_service]
+            .into_iter()
+            .flat_map(|t| targets.map(|pair| (t, pair)))
+        {
+            let (status, body) = call(&app, token, method, &concrete(template, target)).await;
             let (want, want_body) = call(&app, token, method, &concrete(template, missing)).await;
             assert!(
                 !(200..300).contains(&status),
@@ -69,7 +77,7 @@ async fn tenant_b_learns_nothing_and_changes_nothing_on_any_agent_route() {
         }
     }
     assert!(
-        exact_404 >= routes.len(),
+        exact_404 >= 2 * routes.len(),
         "most routes answer 404 outright ({exact_404})"
     );
     assert_eq!(

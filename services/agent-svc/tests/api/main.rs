@@ -24,6 +24,7 @@ mod shares;
 mod skill_grants;
 mod skill_library;
 mod skills;
+mod slugs;
 mod templates;
 mod tokens;
 mod user_keys;
