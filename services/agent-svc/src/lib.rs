@@ -2,12 +2,12 @@
 //! config, templates, activity, sandboxes, queue, inbox, channels, tools, pulses, skills,
 //! secrets, provider settings and the LLM call log. See docs/agents.md.
 
-pub mod activity;
-pub mod catalog;
 pub mod config;
 pub mod domain;
+pub mod flows;
 pub mod routes;
 pub mod store;
+pub mod workers;
 
 use std::sync::Arc;
 
@@ -74,13 +74,13 @@ pub async fn run(
     kit::run_service(SERVICE, config, listener, shutdown, |platform| {
         let recorder = platform.clone();
         tokio::spawn(async move {
-            if let Err(err) = activity::run(recorder, recorder_stop).await {
+            if let Err(err) = workers::activity::run(recorder, recorder_stop).await {
                 tracing::error!(error = %err, "the activity recorder stopped");
             }
         });
         let (seed_platform, seed_config) = (platform.clone(), own.clone());
         tokio::spawn(async move {
-            if let Err(err) = catalog::seed(&seed_platform, &seed_config).await {
+            if let Err(err) = flows::catalog::seed(&seed_platform, &seed_config).await {
                 tracing::error!(error = %err, "seeding the global catalogs failed");
             }
         });

@@ -5,7 +5,7 @@ pub mod channels;
 pub mod inbox;
 pub mod key_resolution;
 pub mod llm_calls;
-pub mod notify;
+pub mod messaging;
 pub mod provider_catalog;
 pub mod providers;
 pub mod pulse_config;

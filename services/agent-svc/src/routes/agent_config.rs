@@ -16,7 +16,7 @@ use crate::domain::agent_config::{
     ThinkingLevel, ThreadMode,
 };
 use crate::domain::validate::{MAX_DOCUMENT, err, finish};
-use crate::routes::open_agent;
+use crate::flows::access::open_agent;
 use crate::store::{self, agents::PersonaFile};
 
 /// Every route of this file, declared once with its OpenAPI operation.

@@ -6,19 +6,16 @@ use axum::http::StatusCode;
 use kit::auth::scope::UserOnly;
 use kit::error::FieldError;
 use kit::extract::{ValidJson, Validate};
-use kit::paths::Area;
 use kit::{ApiError, Platform, TenantContext};
 use serde::{Deserialize, Serialize};
-use shared_schemas::events::platform::AgentDeleted;
-use shared_schemas::events::{Event, EventEnvelope};
-use shared_schemas::ids::AgentId;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::domain::agent_config::AgentRuntimeConfig;
 use crate::domain::validate::{self, MAX_DOCUMENT, MAX_NAME, MAX_SHORT, MAX_TEXT, finish};
-use crate::routes::open_agent;
+use crate::flows;
+use crate::flows::access::open_agent;
 use crate::store;
 use crate::store::agents::{Agent, ListedAgent, NewAgent, PersonaFile};
 
@@ -245,7 +242,8 @@ async fn get_one(
     Ok(Json(detail))
 }
 
-/// Deletes the agent and everything agent-svc keeps of it; other services hear `AGENT_DELETED`.
+/// Deletes the agent and everything agent-svc keeps of it; other services hear `AGENT_DELETED`
+/// (through the outbox, with the commit).
 #[utoipa::path(delete, path = "/v1/agents/{agent_id}", tag = "agents",
     responses((status = 204), (status = 404)))]
 async fn delete(
@@ -253,28 +251,6 @@ async fn delete(
     UserOnly(ctx): UserOnly,
     Path(agent_id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    let platform = &state.platform;
-    let mut tx = platform.db.begin_tenant(&ctx).await?;
-    let agent_id = store::agents::resolve(&mut tx, &agent_id).await?;
-    store::agents::delete(&mut tx, &agent_id).await?;
-    tx.commit().await?;
-    // After commit: a rolled-back delete must not lose files or make other services drop data.
-    let sandbox = state
-        .paths
-        .base(ctx.tenant_id.as_str(), Area::Sandboxes, &agent_id)?;
-    tokio::task::spawn_blocking(move || match std::fs::remove_dir_all(&sandbox) {
-        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-            tracing::warn!(error = %e, path = %sandbox.display(), "sandbox of a deleted agent not removed");
-        }
-        _ => {}
-    })
-    .await
-    .map_err(ApiError::internal)?;
-    let id = AgentId::parse(agent_id.as_str()).map_err(|_| store::agents::not_found())?;
-    let event = Event::AgentDeleted(AgentDeleted { agent_id: id });
-    platform
-        .publisher()
-        .publish_event(&EventEnvelope::new(ctx.tenant_id.clone(), None, event))
-        .await?;
+    flows::agents::delete(&state, &ctx, &agent_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

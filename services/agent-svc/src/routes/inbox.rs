@@ -15,7 +15,7 @@ use utoipa_axum::routes;
 use crate::AppState;
 use crate::domain::inbox::{self, InboxFilter, MessageType, Priority};
 use crate::domain::validate::{self, MAX_SHORT, err, finish};
-use crate::routes::open_agent;
+use crate::flows::access::open_agent;
 use crate::routes::queue::{ConfirmClear, require_confirm};
 use crate::store::{self, inbox::Message, inbox::NewMessage};
 

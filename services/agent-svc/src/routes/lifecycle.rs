@@ -16,7 +16,7 @@ use serde_json::Value;
 use shared_schemas::ids::AgentId;
 
 use crate::AppState;
-use crate::routes::open_agent;
+use crate::flows::access::open_agent;
 use crate::store::{self, activity::ActivityRow};
 
 /// Every route of this file, declared once with its OpenAPI operation.

@@ -17,7 +17,7 @@ use utoipa_axum::routes;
 use crate::AppState;
 use crate::domain::llm_calls::{CallFilter, RecordLlmCall, USAGE_STATUSES, USAGE_TYPES};
 use crate::domain::validate::{err, finish};
-use crate::routes::open_agent;
+use crate::flows::access::open_agent;
 use crate::routes::support::{ValidQuery, check_page, default_limit, present, require_admin};
 use crate::store::{
     self,

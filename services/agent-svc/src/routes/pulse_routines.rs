@@ -16,8 +16,9 @@ use utoipa_axum::routes;
 use crate::AppState;
 use crate::domain::pulse_routines::{RoutineSpec, copy_name, pick_color};
 use crate::domain::validate::{err, finish};
-use crate::routes::open_agent;
-use crate::routes::pulse_agent::{TriggerResponse, request_pulse};
+use crate::flows;
+use crate::flows::access::open_agent;
+use crate::routes::pulse_agent::TriggerResponse;
 use crate::routes::pulse_routine_types::{
     CreatePulseRoutine, PulseRoutine, RoutineList, UpdatePulseRoutine,
 };
@@ -231,17 +232,14 @@ async fn reorder(
 #[utoipa::path(post, path = "/v1/agents/{agent_id}/pulse-routines/{routine_id}/trigger",
     tag = "pulse-routines",
     params(("agent_id" = String, Path), ("routine_id" = String, Path)),
-    responses((status = 202, body = TriggerResponse), (status = 404), (status = 503)))]
+    responses((status = 202, body = TriggerResponse), (status = 404)))]
 async fn trigger(
     State(platform): State<Platform>,
     ctx: TenantContext,
     Path((agent_id, id)): Routine,
 ) -> Result<(StatusCode, Json<TriggerResponse>), ApiError> {
-    let (mut tx, agent_id) = open_agent(&platform, &ctx, &agent_id).await?;
-    let routine = routines::get(&mut tx, &agent_id, &id, false).await?;
-    let routine = Some((routine.id.as_str(), routine.spec.name.as_str()));
-    let answer = request_pulse(&platform, &ctx, tx, &agent_id, routine).await?;
-    Ok((StatusCode::ACCEPTED, Json(answer)))
+    let requested = flows::pulses::request(&platform, &ctx, &agent_id, Some(&id)).await?;
+    Ok((StatusCode::ACCEPTED, Json(requested.into())))
 }
 
 /// The engine (service credential) or the routine's own agent reports a finished run.

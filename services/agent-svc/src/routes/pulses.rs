@@ -18,7 +18,7 @@ use crate::domain::agent_config::{AgentRuntimeConfig, Blackout};
 use crate::domain::pulse_config::{self, SCHEDULE_NAMES, ScheduleView};
 use crate::domain::pulse_schedule::{self, auto_spread};
 use crate::domain::validate::field_error;
-use crate::routes::open_agent;
+use crate::flows::access::open_agent;
 use crate::routes::pulse_types::{
     OneOffChanged, OneOffRequest, PulseSchedule, PulseTimeline, ScheduleResponse, ScheduleUpdated,
     SpreadChange, SpreadResponse, agent_schedules, pulse_list,

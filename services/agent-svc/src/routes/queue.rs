@@ -16,7 +16,7 @@ use utoipa_axum::routes;
 use crate::AppState;
 use crate::domain::inbox::Priority;
 use crate::domain::validate::{self, MAX_SHORT, err, finish};
-use crate::routes::open_agent;
+use crate::flows::access::open_agent;
 use crate::store::{self, queue::NewItem};
 
 /// Largest payload of one item, serialized.

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::AppState;
 use crate::domain::sandbox::{self, Entry, FileContent, SandboxError};
-use crate::routes::open_agent;
+use crate::flows::access::open_agent;
 
 /// Every route of this file, declared once with its OpenAPI operation.
 pub fn routes() -> OpenApiRouter<AppState> {

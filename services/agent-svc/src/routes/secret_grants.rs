@@ -16,7 +16,7 @@ use serde::Serialize;
 
 use crate::AppState;
 use crate::domain::secrets as rules;
-use crate::routes::open_agent;
+use crate::flows::access::open_agent;
 use crate::routes::secrets::SecretResponse;
 use crate::store;
 

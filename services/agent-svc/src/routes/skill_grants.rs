@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use crate::AppState;
 use crate::config::AgentConfig;
 use crate::domain::{skill_doc, skill_library};
-use crate::routes::open_agent;
+use crate::flows::access::open_agent;
 use crate::store::skill_grants::{self, GrantedSkill};
 use crate::store::skills::{self, Skill};
 

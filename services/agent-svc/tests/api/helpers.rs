@@ -47,7 +47,7 @@ pub async fn spawn_with(extra: Value) -> TestApp {
         router(AppState::new(platform, config).expect("state"))
     })
     .await;
-    agent_svc::catalog::seed(&app.platform, &seed_config)
+    agent_svc::flows::catalog::seed(&app.platform, &seed_config)
         .await
         .expect("seed catalogs");
     app

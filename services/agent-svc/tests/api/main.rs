@@ -10,6 +10,7 @@ mod inbox;
 mod lifecycle;
 mod llm_calls;
 mod openapi_doc;
+mod outbox;
 mod permissions;
 mod providers;
 mod pulse_access;
