@@ -11,7 +11,20 @@ use serde::Serialize;
 use sqlx::types::Json;
 
 use crate::domain::validate::err;
-use crate::store::channels::Credential;
+
+/// A channel's stored credentials: tokens as ciphertexts with their masks.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Credential {
+    pub channel: String,
+    pub primary_token: Option<String>,
+    pub primary_token_masked: Option<String>,
+    pub secondary_token: Option<String>,
+    pub secondary_token_masked: Option<String>,
+    pub extra_config: Json<BTreeMap<String, String>>,
+    pub enabled: bool,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
 
 /// Longest token we store; real bot tokens are well under 200 characters.
 pub const MAX_TOKEN: usize = 4096;

@@ -1,6 +1,7 @@
 //! Rules that are neither HTTP nor SQL.
 
 pub mod agent_config;
+pub mod agents;
 pub mod channels;
 pub mod inbox;
 pub mod key_resolution;

@@ -6,7 +6,7 @@ use serde::Deserialize;
 
 use crate::domain::agent_config::AgentRuntimeConfig;
 use crate::domain::validate::is_slug;
-use crate::store::agents::PersonaFile;
+use crate::domain::agents::PersonaFile;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Template {
