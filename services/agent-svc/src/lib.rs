@@ -2,6 +2,7 @@
 //! config, templates, activity, sandboxes, queue, inbox, channels, tools, pulses, skills,
 //! secrets, provider settings and the LLM call log. See docs/agents.md.
 
+pub mod api;
 pub mod config;
 pub mod domain;
 pub mod flows;

@@ -3,8 +3,6 @@
 //! them in clear (`/channels/keys/all`, for the bridges).
 
 use std::collections::BTreeMap;
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
 use axum::Json;
 use axum::extract::{Path, State};
@@ -12,6 +10,8 @@ use kit::auth::scope::ServiceOnly;
 use kit::extract::{ValidJson, Validate};
 use kit::{ApiError, TenantContext};
 use serde::{Deserialize, Serialize};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::domain::channels::{self, CATALOG, ChannelSpec, ExtraField};

@@ -3,8 +3,6 @@
 //! so only users and services change it; the agent reads its own.
 
 use std::collections::BTreeSet;
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
@@ -13,6 +11,8 @@ use kit::error::FieldError;
 use kit::extract::{ValidJson, Validate};
 use kit::{ApiError, TenantContext};
 use serde::{Deserialize, Serialize};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::domain::messaging::check_channel;

@@ -1,8 +1,6 @@
 //! `/v1/agents/{id}/sandbox...`: read an agent's sandbox files, or reset them.
 
 use std::path::PathBuf;
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
@@ -11,10 +9,12 @@ use kit::auth::scope::UserOnly;
 use kit::paths::Area;
 use kit::{ApiError, TenantContext};
 use serde::{Deserialize, Serialize};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::AppState;
-use crate::domain::sandbox::{self, Entry, FileContent, SandboxError};
 use crate::flows::access::open_agent;
+use crate::store::sandbox::{self, Entry, FileContent, SandboxError};
 
 /// Every route of this file, declared once with its OpenAPI operation.
 pub fn routes() -> OpenApiRouter<AppState> {

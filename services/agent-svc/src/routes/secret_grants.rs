@@ -3,8 +3,6 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
 use axum::Json;
 use axum::extract::{Path, State};
@@ -13,6 +11,8 @@ use kit::auth::scope::{AnyCaller, UserOnly};
 use kit::crypto::SecretBox;
 use kit::{ApiError, Platform, TenantContext};
 use serde::Serialize;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::domain::secrets as rules;

@@ -3,8 +3,6 @@
 //! start and again when `tools:overrides-changed` fires; only users and services change them.
 
 use std::collections::BTreeSet;
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
 use axum::Json;
 use axum::extract::{Path, State};
@@ -13,6 +11,8 @@ use kit::error::FieldError;
 use kit::extract::{ValidJson, Validate};
 use kit::{ApiError, TenantContext};
 use serde::{Deserialize, Serialize};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::domain::validate::{err, finish};
