@@ -19,7 +19,7 @@ use crate::flows::access::open_agent;
 use crate::store;
 
 pub async fn fleet(platform: &Platform, ctx: &TenantContext) -> Result<Fleet, ApiError> {
-    let mut tx = platform.db.begin_tenant(&ctx).await?;
+    let mut tx = platform.db.begin_tenant(ctx).await?;
     let agents = store::agents::list(&mut tx).await?;
     let states: HashMap<_, _> = store::activity::latest_states(&mut tx)
         .await?
@@ -63,8 +63,8 @@ pub async fn status(
     ctx: &TenantContext,
     agent_id: &str,
 ) -> Result<AgentStatus, ApiError> {
-    let (agent_id, state, last_seen) = state_of(&platform, &ctx, &agent_id).await?;
-    let locks = locks(&platform, &ctx, &agent_id).await?;
+    let (agent_id, state, last_seen) = state_of(platform, ctx, agent_id).await?;
+    let locks = locks(platform, ctx, &agent_id).await?;
     Ok(AgentStatus {
         status: state,
         active_steps: locks.len(),
@@ -81,8 +81,8 @@ pub async fn lifecycle(
     ctx: &TenantContext,
     agent_id: &str,
 ) -> Result<Lifecycle, ApiError> {
-    let (agent_id, state, last_active) = state_of(&platform, &ctx, &agent_id).await?;
-    let mut tx = platform.db.begin_tenant(&ctx).await?;
+    let (agent_id, state, last_active) = state_of(platform, ctx, agent_id).await?;
+    let mut tx = platform.db.begin_tenant(ctx).await?;
     let config = store::agents::get(&mut tx, &agent_id).await?.config();
     let queue_depth = store::queue::queued(&mut tx, &agent_id).await?.len();
     tx.commit().await?;
@@ -90,7 +90,7 @@ pub async fn lifecycle(
         state,
         last_active,
         queue_depth,
-        current_work: locks(&platform, &ctx, &agent_id).await?,
+        current_work: locks(platform, ctx, &agent_id).await?,
         pulse: serde_json::json!({
             "enabled": config.pulse_enabled.unwrap_or(false),
             "intervalMinutes": config.pulse_interval_minutes,
@@ -111,7 +111,7 @@ pub async fn activity(
             "must be between 1 and 1000",
         ));
     }
-    let (mut tx, agent_id) = open_agent(&platform, &ctx, &agent_id).await?;
+    let (mut tx, agent_id) = open_agent(platform, ctx, agent_id).await?;
     let timeline = store::activity::list(&mut tx, &agent_id, q.since, limit).await?;
     tx.commit().await?;
     Ok(Timeline { timeline })
@@ -129,7 +129,7 @@ pub async fn stats(
         .unwrap_or_default()
         .and_utc();
     let week = day - Duration::days(i64::from(now.weekday().num_days_from_monday()));
-    let (mut tx, agent_id) = open_agent(&platform, &ctx, &agent_id).await?;
+    let (mut tx, agent_id) = open_agent(platform, ctx, agent_id).await?;
     let c = store::activity::counts(
         &mut tx,
         &agent_id,
@@ -152,7 +152,7 @@ pub async fn wake_stats(
     ctx: &TenantContext,
     agent_id: &str,
 ) -> Result<WakeStats, ApiError> {
-    let (mut tx, agent_id) = open_agent(&platform, &ctx, &agent_id).await?;
+    let (mut tx, agent_id) = open_agent(platform, ctx, agent_id).await?;
     let config = store::agents::get(&mut tx, &agent_id).await?.config();
     tx.commit().await?;
     let date = Utc::now().format("%Y-%m-%d").to_string();
@@ -177,9 +177,9 @@ pub async fn work_ledger(
     ctx: &TenantContext,
     agent_id: &str,
 ) -> Result<WorkLedger, ApiError> {
-    let (tx, agent_id) = open_agent(&platform, &ctx, &agent_id).await?;
+    let (tx, agent_id) = open_agent(platform, ctx, agent_id).await?;
     tx.commit().await?;
-    let locks = locks(&platform, &ctx, &agent_id).await?;
+    let locks = locks(platform, ctx, &agent_id).await?;
     Ok(WorkLedger {
         count: locks.len(),
         locks,

@@ -22,7 +22,7 @@ pub async fn list(
     app: &AppState,
     ctx: &TenantContext,
 ) -> Result<Vec<ModelProviderResponse>, ApiError> {
-    let mut tx = app.platform.db.begin_tenant(&ctx).await?;
+    let mut tx = app.platform.db.begin_tenant(ctx).await?;
     let rows = store::providers::list_tenant(&mut tx).await?;
     tx.commit().await?;
     let find = |id: &str| rows.iter().find(|r| r.provider_id == id);
@@ -44,15 +44,15 @@ pub async fn upsert(
     provider_id: &str,
     body: ProviderConfig,
 ) -> Result<ModelProviderResponse, ApiError> {
-    require_admin(&ctx)?;
-    let mut tx = app.platform.db.begin_tenant(&ctx).await?;
-    let existing = store::providers::tenant_for_update(&mut tx, &provider_id).await?;
-    let info = info_for(&provider_id, existing.as_ref())
-        .ok_or_else(|| provider_not_found(&provider_id))?;
-    let patch = body.check_for(&provider_id, &info)?;
+    require_admin(ctx)?;
+    let mut tx = app.platform.db.begin_tenant(ctx).await?;
+    let existing = store::providers::tenant_for_update(&mut tx, provider_id).await?;
+    let info =
+        info_for(provider_id, existing.as_ref()).ok_or_else(|| provider_not_found(provider_id))?;
+    let patch = body.check_for(provider_id, &info)?;
     let sealed = sealed::apply(&app.secrets, existing.as_ref(), &patch);
     let row =
-        store::providers::upsert_tenant(&mut tx, &provider_id, &sealed, store::now_ms()).await?;
+        store::providers::upsert_tenant(&mut tx, provider_id, &sealed, store::now_ms()).await?;
     tx.commit().await?;
     Ok(ModelProviderResponse::build(&app.secrets, info, Some(&row)))
 }
@@ -64,10 +64,10 @@ pub async fn remove(
     ctx: &TenantContext,
     provider_id: &str,
 ) -> Result<Removed, ApiError> {
-    require_admin(&ctx)?;
-    let mut tx = app.platform.db.begin_tenant(&ctx).await?;
-    if !store::providers::delete_tenant(&mut tx, &provider_id).await? {
-        return Err(provider_not_found(&provider_id));
+    require_admin(ctx)?;
+    let mut tx = app.platform.db.begin_tenant(ctx).await?;
+    if !store::providers::delete_tenant(&mut tx, provider_id).await? {
+        return Err(provider_not_found(provider_id));
     }
     tx.commit().await?;
     Ok(Removed {
@@ -82,7 +82,7 @@ pub async fn keys_all(
     ctx: &TenantContext,
     q: KeysQuery,
 ) -> Result<ResolvedKeys, ApiError> {
-    let mut tx = app.platform.db.begin_tenant(&ctx).await?;
+    let mut tx = app.platform.db.begin_tenant(ctx).await?;
     let rows = store::providers::list_tenant(&mut tx).await?;
     let tenant = creds_of(&app.secrets, &rows, None);
     let Some(user_id) = q.user_id else {

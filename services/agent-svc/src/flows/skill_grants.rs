@@ -24,7 +24,7 @@ pub async fn list(
     ctx: &TenantContext,
     agent_id: &str,
 ) -> Result<Vec<SkillGrantResponse>, ApiError> {
-    let (mut tx, agent_id) = open_agent(&platform, &ctx, &agent_id).await?;
+    let (mut tx, agent_id) = open_agent(platform, ctx, agent_id).await?;
     let granted = skill_grants::list(&mut tx, &agent_id, false).await?;
     tx.commit().await?;
     Ok(granted.into_iter().map(Into::into).collect())
@@ -37,7 +37,7 @@ pub async fn manifest(
     ctx: &TenantContext,
     agent_id: &str,
 ) -> Result<ManifestResponse, ApiError> {
-    let (mut tx, agent_id) = open_agent(&platform, &ctx, &agent_id).await?;
+    let (mut tx, agent_id) = open_agent(platform, ctx, agent_id).await?;
     let mut granted = skill_grants::list(&mut tx, &agent_id, true).await?;
     tx.commit().await?;
     // Sorted by slug with the tenant's row first, so dropping repeats keeps the tenant's.
@@ -73,9 +73,9 @@ pub async fn grant(
     agent_id: &str,
     skill_id: &str,
 ) -> Result<SkillGrantResponse, ApiError> {
-    require_writer(&ctx)?;
-    let (mut tx, agent_id) = open_agent(&platform, &ctx, &agent_id).await?;
-    let skill = skills::require(&mut tx, &skill_id).await?;
+    require_writer(ctx)?;
+    let (mut tx, agent_id) = open_agent(platform, ctx, agent_id).await?;
+    let skill = skills::require(&mut tx, skill_id).await?;
     let now = crate::store::now_ms();
     let (by, at) = skill_grants::grant(&mut tx, &agent_id, &skill.id, ctx.subject(), now).await?;
     tx.commit().await?;
@@ -89,9 +89,9 @@ pub async fn revoke(
     agent_id: &str,
     skill_id: &str,
 ) -> Result<serde_json::Value, ApiError> {
-    require_writer(&ctx)?;
-    let (mut tx, agent_id) = open_agent(&platform, &ctx, &agent_id).await?;
-    let skill = skills::require(&mut tx, &skill_id).await?;
+    require_writer(ctx)?;
+    let (mut tx, agent_id) = open_agent(platform, ctx, agent_id).await?;
+    let skill = skills::require(&mut tx, skill_id).await?;
     skill_grants::revoke(&mut tx, &agent_id, &skill.id).await?;
     tx.commit().await?;
     Ok(serde_json::json!({ "revoked": skill.id, "agent_id": agent_id }))
@@ -106,7 +106,7 @@ pub async fn content(
     skill_id: &str,
     q: FileQuery,
 ) -> Result<SkillContent, ApiError> {
-    let skill = loadable(&platform, &ctx, &agent_id, &skill_id).await?;
+    let skill = loadable(platform, ctx, agent_id, skill_id).await?;
     let Some(file) = q.file.filter(|f| !f.is_empty()) else {
         return Ok(SkillContent {
             id: skill.id,
@@ -149,7 +149,7 @@ pub async fn files(
     agent_id: &str,
     skill_id: &str,
 ) -> Result<SkillFiles, ApiError> {
-    let skill = loadable(&platform, &ctx, &agent_id, &skill_id).await?;
+    let skill = loadable(platform, ctx, agent_id, skill_id).await?;
     let files = if skill.is_global && skill.has_files {
         let folder = config.skills_dir.join(&skill.slug);
         tokio::task::spawn_blocking(move || skill_library::companion_files(&folder))

@@ -17,7 +17,7 @@ pub async fn list(
     app: &AppState,
     ctx: &TenantContext,
 ) -> Result<Vec<UserProviderResponse>, ApiError> {
-    let mut tx = app.platform.db.begin_tenant(&ctx).await?;
+    let mut tx = app.platform.db.begin_tenant(ctx).await?;
     let tenant_rows = store::providers::list_tenant(&mut tx).await?;
     let own = store::providers::list_user(&mut tx, ctx.subject()).await?;
     let shares = store::shares::for_user(&mut tx, ctx.subject()).await?;
@@ -61,16 +61,16 @@ pub async fn upsert(
     provider_id: &str,
     body: ProviderConfig,
 ) -> Result<UserProviderResponse, ApiError> {
-    let mut tx = app.platform.db.begin_tenant(&ctx).await?;
-    let custom = store::providers::tenant_for_update(&mut tx, &provider_id).await?;
+    let mut tx = app.platform.db.begin_tenant(ctx).await?;
+    let custom = store::providers::tenant_for_update(&mut tx, provider_id).await?;
     let info =
-        info_for(&provider_id, custom.as_ref()).ok_or_else(|| provider_not_found(&provider_id))?;
-    let patch = body.check_for(&provider_id, &info)?;
-    let existing = store::providers::user_for_update(&mut tx, ctx.subject(), &provider_id).await?;
+        info_for(provider_id, custom.as_ref()).ok_or_else(|| provider_not_found(provider_id))?;
+    let patch = body.check_for(provider_id, &info)?;
+    let existing = store::providers::user_for_update(&mut tx, ctx.subject(), provider_id).await?;
     let sealed = sealed::apply(&app.secrets, existing.as_ref(), &patch);
     let now = store::now_ms();
     let row =
-        store::providers::upsert_user(&mut tx, ctx.subject(), &provider_id, &sealed, now).await?;
+        store::providers::upsert_user(&mut tx, ctx.subject(), provider_id, &sealed, now).await?;
     let shared = store::shares::for_user(&mut tx, ctx.subject())
         .await?
         .iter()
@@ -94,9 +94,9 @@ pub async fn remove(
     ctx: &TenantContext,
     provider_id: &str,
 ) -> Result<Removed, ApiError> {
-    let mut tx = app.platform.db.begin_tenant(&ctx).await?;
-    if !store::providers::delete_user(&mut tx, ctx.subject(), &provider_id).await? {
-        return Err(provider_not_found(&provider_id));
+    let mut tx = app.platform.db.begin_tenant(ctx).await?;
+    if !store::providers::delete_user(&mut tx, ctx.subject(), provider_id).await? {
+        return Err(provider_not_found(provider_id));
     }
     tx.commit().await?;
     Ok(Removed {
