@@ -93,3 +93,20 @@ pub async fn agent(app: &TestApp, t: &Tenant, slug: &str) -> String {
     assert_eq!(status, 201, "{body}");
     body["id"].as_str().expect("id").to_owned()
 }
+
+/// A set-up request that must succeed (any 2xx); its body. A failed set-up would otherwise let
+/// a later check pass for the wrong reason (an isolation test finding nothing to leak).
+pub async fn set_up(
+    app: &TestApp,
+    method: &str,
+    path: &str,
+    token: &str,
+    body: Option<Value>,
+) -> Value {
+    let (status, out) = send(app, method, path, token, body).await;
+    assert!(
+        (200..300).contains(&status),
+        "set-up {method} {path}: {status} {out}"
+    );
+    out
+}

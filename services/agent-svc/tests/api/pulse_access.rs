@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json as j};
 
-use crate::helpers::{agent, assert_error, send, spawn, tenant};
+use crate::helpers::{agent, assert_error, send, set_up, spawn, tenant};
 use crate::pulse_routines::routine;
 use crate::pulses::{enable, events_of, in_future, schedule, snapshot, tenant_events};
 
@@ -85,7 +85,7 @@ async fn tenant_b_reaches_none_of_tenant_as_pulse_data() {
     enable(&app, &a, &eric, j!({"enabled": true, "offsetMinutes": 7})).await;
     let soon = in_future(2);
     let one_off = format!("{}/one-off", schedule(&eric));
-    send(&app, "POST", &one_off, &a.token, Some(j!({"time": soon}))).await;
+    set_up(&app, "POST", &one_off, &a.token, Some(j!({"time": soon}))).await;
     let r = routine(&app, &a, &eric, j!({"name": "Standup"})).await;
     let rid = r["id"].as_str().expect("id");
     let base = format!("/v1/agents/{eric}/pulse-routines");
