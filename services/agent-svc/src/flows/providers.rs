@@ -11,10 +11,10 @@ use kit::{ApiError, TenantContext};
 
 use crate::AppState;
 use crate::api::providers::{KeysQuery, ModelProviderResponse, ProviderConfig, Removed};
+use crate::api::support::require_admin;
 use crate::domain::key_resolution::{self, DailyUse, ResolvedKeys};
 use crate::domain::providers::{self, ProviderInfo};
 use crate::domain::sealed;
-use crate::routes::support::require_admin;
 use crate::store::{self, providers::ProviderRow};
 
 /// Every catalog provider and the tenant's custom ones, with the tenant's config masked.

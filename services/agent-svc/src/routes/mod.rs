@@ -21,7 +21,6 @@ pub mod settings;
 pub mod shares;
 pub mod skill_grants;
 pub mod skills;
-pub mod support;
 pub mod templates;
 pub mod tools;
 pub mod user_providers;

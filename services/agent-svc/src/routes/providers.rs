@@ -18,11 +18,11 @@ use crate::AppState;
 use crate::api::providers::{
     CreateCustomProvider, KeysQuery, ModelProviderResponse, ProviderConfig, Removed,
 };
+use crate::api::support::{ValidQuery, require_admin};
 use crate::domain::key_resolution::ResolvedKeys;
 use crate::domain::providers::{self, ProviderInfo};
 use crate::domain::sealed::{self, ConfigPatch};
 use crate::flows;
-use crate::routes::support::{ValidQuery, require_admin};
 use crate::store;
 
 /// Every route of this file, declared once with its OpenAPI operation.

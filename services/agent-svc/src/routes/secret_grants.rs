@@ -15,9 +15,9 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
+use crate::api::secrets::SecretResponse;
 use crate::domain::secrets as rules;
 use crate::flows::access::open_agent;
-use crate::routes::secrets::SecretResponse;
 use crate::store;
 
 /// Every route of this file, declared once with its OpenAPI operation.

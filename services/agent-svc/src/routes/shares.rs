@@ -14,8 +14,8 @@ use crate::AppState;
 use crate::api::shares::{
     Revoked, ShareProvider, ShareUsageResponse, SharedProviderResponse, UpdateShare,
 };
+use crate::api::support::require_admin;
 use crate::flows;
-use crate::routes::support::require_admin;
 
 /// Every route of this file, declared once with its OpenAPI operation.
 pub fn routes() -> OpenApiRouter<AppState> {
