@@ -2,6 +2,7 @@
 
 pub mod agent_config;
 pub mod agents;
+pub mod channel_catalog;
 pub mod channels;
 pub mod inbox;
 pub mod key_resolution;
