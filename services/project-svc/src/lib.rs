@@ -51,13 +51,15 @@ impl AppState {
     }
 }
 
+/// The service's OpenAPI document (kit's routes and ours), from the same declarations as the router.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    kit::openapi::document(&SERVICE, routes::openapi())
+    kit::openapi::document(&SERVICE, routes::routes().into_openapi())
 }
 
 pub fn router(state: AppState) -> Router {
-    let routes = routes::routes().with_state(state.clone());
-    kit::http::service_router(state.platform, routes, openapi())
+    let (routes, api) = routes::routes().split_for_parts();
+    let document = kit::openapi::document(&SERVICE, api);
+    kit::http::service_router(state.platform.clone(), routes.with_state(state), document)
 }
 
 pub async fn run(

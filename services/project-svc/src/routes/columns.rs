@@ -3,10 +3,9 @@
 //! renumbers the others. There is no column event type; board changes announce
 //! `PROJECT_UPDATED`.
 
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::{post, put};
-use axum::{Json, Router};
 use kit::error::FieldError;
 use kit::extract::{ValidJson, Validate};
 use kit::{ApiError, Platform, TenantContext};
@@ -14,6 +13,8 @@ use serde::{Deserialize, Deserializer, Serialize};
 use shared_schemas::events::Event;
 use shared_schemas::events::project::ProjectRef;
 use sqlx::types::Json as DbJson;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::domain::board::{self, ColumnSpec};
@@ -23,18 +24,11 @@ use crate::routes::projects::{event_id, require_editor};
 use crate::store;
 use crate::store::columns::Column;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/v1/projects/{project_id}/columns", post(create))
-        .route(
-            "/v1/projects/{project_id}/columns/{column_id}",
-            put(update).delete(delete),
-        )
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create))
+        .routes(routes!(update, delete))
 }
-
-#[derive(utoipa::OpenApi)]
-#[openapi(paths(create, update, delete))]
-pub struct ApiDoc;
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]

@@ -2,11 +2,10 @@
 //! edges, and the whole graph for visualisation. The graph of all edges stays acyclic: an edge
 //! that would close a cycle is refused with 409 `dependency_cycle` naming the cycle.
 
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get, post};
-use axum::{Json, Router};
 use kit::error::FieldError;
 use kit::extract::{ValidJson, Validate};
 use kit::{ApiError, Platform, TenantContext};
@@ -14,6 +13,8 @@ use serde::{Deserialize, Serialize};
 use shared_schemas::events::Event;
 use shared_schemas::events::project::{DependencyAdded, DependencyKind, DependencyRemoved};
 use shared_schemas::ids::{ProjectId, TaskId};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::domain::graph::Indexed;
@@ -21,22 +22,12 @@ use crate::domain::validate::{err, finish};
 use crate::routes::open_project;
 use crate::store::dependencies::{self as store, Edge, GraphTask};
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/v1/projects/{project_id}/tasks/{task_id}/dependencies",
-            post(add),
-        )
-        .route(
-            "/v1/projects/{project_id}/tasks/{task_id}/dependencies/{dep_id}",
-            delete(remove),
-        )
-        .route("/v1/projects/{project_id}/dependency-graph", get(graph))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(add))
+        .routes(routes!(remove))
+        .routes(routes!(graph))
 }
-
-#[derive(utoipa::OpenApi)]
-#[openapi(paths(add, remove, graph))]
-pub struct ApiDoc;
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]

@@ -4,11 +4,12 @@
 //! `engine_unavailable` and nothing is written. Users start runs; engine-svc reports their end.
 
 use std::collections::HashSet;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
+use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
-use axum::routing::post;
-use axum::{Json, Router};
 use kit::ApiError;
 use kit::auth::scope::UserOnly;
 use kit::error::FieldError;
@@ -26,28 +27,13 @@ pub mod start;
 
 use start::{Board, RunOptions, StartedTask, check_options, no_pipeline};
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/v1/projects/{project_id}/tasks/{task_id}/execute",
-            post(execute),
-        )
-        .route(
-            "/v1/projects/{project_id}/tasks/{task_id}/execute-agent",
-            post(execute_agent),
-        )
-        .route(
-            "/v1/projects/{project_id}/execute-ready",
-            post(execute_ready),
-        )
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(execute))
+        .routes(routes!(execute_agent))
+        .routes(routes!(execute_ready))
         .merge(ends::routes())
 }
-
-#[derive(utoipa::OpenApi)]
-#[openapi(paths(execute, execute_agent, execute_ready))]
-pub struct ApiDoc;
-
-pub use ends::ApiDoc as EndsApiDoc;
 
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]

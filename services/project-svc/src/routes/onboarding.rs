@@ -6,11 +6,10 @@
 
 mod conversation;
 
+use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::routing::{get, patch, post};
-use axum::{Json, Router};
 use kit::auth::scope::UserOnly;
 use kit::error::FieldError;
 use kit::extract::{ValidJson, Validate};
@@ -19,6 +18,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use shared_schemas::events::{Event, onboarding::OnboardingStarted};
 use shared_schemas::ids::AgentId;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::domain::onboarding::{self as rules, DEFAULT_MODEL, STATUSES};
@@ -26,35 +27,14 @@ use crate::domain::validate::{self, finish};
 use crate::store::onboarding::{Message, NewSession, Session, SessionPatch};
 use crate::store::{self, now_ms};
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/v1/onboarding/sessions", get(list).post(create))
-        .route(
-            "/v1/onboarding/sessions/{session_id}",
-            get(get_one).delete(delete),
-        )
-        .route(
-            "/v1/onboarding/sessions/{session_id}/abandon",
-            patch(abandon),
-        )
-        .route("/v1/onboarding/sessions/{session_id}/resume", post(resume))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(get_one, delete))
+        .routes(routes!(abandon))
+        .routes(routes!(resume))
         .merge(conversation::routes())
 }
-
-#[derive(utoipa::OpenApi)]
-#[openapi(paths(
-    create,
-    list,
-    get_one,
-    abandon,
-    resume,
-    delete,
-    conversation::message,
-    conversation::context,
-    conversation::landing_page,
-    conversation::handoff
-))]
-pub struct ApiDoc;
 
 /// A stored message (the reference's `OnboardingMessageResponse`).
 #[derive(Debug, Serialize, utoipa::ToSchema)]

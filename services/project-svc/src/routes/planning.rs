@@ -3,12 +3,13 @@
 //! starts a planning run in engine-svc, lives with the other run starters.)
 
 use std::collections::BTreeMap;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
+use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use kit::error::FieldError;
 use kit::extract::{ValidJson, Validate};
 use kit::{ApiError, Platform, TenantContext};
@@ -26,15 +27,11 @@ use crate::routes::open_project;
 use crate::store::dependencies as graph_store;
 use crate::store::import::{self as store, NewTask};
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/v1/projects/{project_id}/timeline", get(timeline))
-        .route("/v1/projects/{project_id}/import", post(import_tasks))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(timeline))
+        .routes(routes!(import_tasks))
 }
-
-#[derive(utoipa::OpenApi)]
-#[openapi(paths(timeline, import_tasks))]
-pub struct ApiDoc;
 
 /// An unestimated task's hours on the timeline (the reference's value).
 const DEFAULT_HOURS: f64 = 4.0;

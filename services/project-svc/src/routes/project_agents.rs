@@ -3,10 +3,9 @@
 //! tenant and their existence there is not cross-checked (project-svc reads no other service's
 //! tables). Any credential of the tenant reads; users write.
 
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::{get, put};
-use axum::{Json, Router};
 use kit::auth::scope::UserOnly;
 use kit::error::FieldError;
 use kit::extract::{ValidJson, Validate};
@@ -15,6 +14,8 @@ use serde::{Deserialize, Serialize};
 use shared_schemas::events::Event;
 use shared_schemas::events::project::{AgentRoutineMapped, ProjectAgentRemoved, ProjectAgentRole};
 use shared_schemas::ids::AgentId;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::domain::validate::{self, finish};
@@ -25,19 +26,12 @@ use crate::store::{self};
 
 pub mod routines;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/v1/projects/{project_id}/agents", get(list).post(assign))
-        .route(
-            "/v1/projects/{project_id}/agents/{agent_id}",
-            put(set_role).delete(remove),
-        )
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, assign))
+        .routes(routes!(set_role, remove))
         .merge(routines::routes())
 }
-
-#[derive(utoipa::OpenApi)]
-#[openapi(paths(list, assign, set_role, remove))]
-pub struct ApiDoc;
 
 pub const ROLES: [&str; 3] = ["lead", "member", "reviewer"];
 

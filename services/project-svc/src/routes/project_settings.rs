@@ -2,15 +2,16 @@
 //! runs use, and the vision (contract §1.2 projects/core). Each PUT writes and announces only
 //! a real change.
 
+use axum::Json;
 use axum::extract::{Path, State};
-use axum::routing::get;
-use axum::{Json, Router};
 use kit::error::FieldError;
 use kit::extract::{ValidJson, Validate};
 use kit::{ApiError, Platform, TenantContext};
 use serde::{Deserialize, Serialize};
 use shared_schemas::events::Event;
 use shared_schemas::events::project::{ProjectRef, ProjectSlackUpdated};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::domain::projects::{self as rules, non_empty};
@@ -19,32 +20,12 @@ use crate::routes::open_project;
 use crate::routes::projects::{change_project, event_id, require_editor};
 use crate::store;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/v1/projects/{project_id}/slack",
-            get(get_slack).put(put_slack),
-        )
-        .route(
-            "/v1/projects/{project_id}/key-user",
-            get(get_key_user).put(put_key_user),
-        )
-        .route(
-            "/v1/projects/{project_id}/vision",
-            get(get_vision).put(put_vision),
-        )
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(get_slack, put_slack))
+        .routes(routes!(get_key_user, put_key_user))
+        .routes(routes!(get_vision, put_vision))
 }
-
-#[derive(utoipa::OpenApi)]
-#[openapi(paths(
-    get_slack,
-    put_slack,
-    get_key_user,
-    put_key_user,
-    get_vision,
-    put_vision
-))]
-pub struct ApiDoc;
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct SlackSettings {

@@ -2,11 +2,12 @@
 //! contract §1.2 projects/core). Requests are camelCase, rows snake_case, as the reference.
 
 use std::collections::BTreeMap;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
+use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use kit::db::TenantTx;
 use kit::error::FieldError;
 use kit::extract::{ValidJson, Validate};
@@ -27,19 +28,12 @@ use crate::store::board::{BoardAgent, BoardDependency, BoardTask, BoardWorkflow}
 use crate::store::columns::Column;
 use crate::store::projects::{ListedProject, Project};
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/v1/projects/", get(list).post(create))
-        .route(
-            "/v1/projects/{project_id}",
-            get(get_one).put(update).delete(delete),
-        )
-        .route("/v1/projects/{project_id}/archive", post(archive))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(get_one, update, delete))
+        .routes(routes!(archive))
 }
-
-#[derive(utoipa::OpenApi)]
-#[openapi(paths(list, create, get_one, update, delete, archive))]
-pub struct ApiDoc;
 
 /// Changing a project or its board is for the tenant's users and services; agents work on
 /// tasks, not on the projects holding them.

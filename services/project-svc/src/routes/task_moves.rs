@@ -2,14 +2,15 @@
 //! the task) and `transition` (a status change that moves the task to its column). Workflow
 //! policies (stage rules) are not applied here: `transition` maps a status to a column only.
 
+use axum::Json;
 use axum::extract::{Path, State};
-use axum::routing::post;
-use axum::{Json, Router};
 use kit::error::FieldError;
 use kit::extract::{ValidJson, Validate};
 use kit::validate::{err, finish};
 use kit::{ApiError, Platform, TenantContext};
 use serde::{Deserialize, Serialize};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::domain::task_moves::{self, Claim};
@@ -17,25 +18,12 @@ use crate::domain::tasks as rules;
 use crate::domain::validate::MAX_TEXT;
 use crate::routes::open_project;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/v1/projects/{project_id}/tasks/{task_id}/move",
-            post(move_task),
-        )
-        .route(
-            "/v1/projects/{project_id}/tasks/{task_id}/claim",
-            post(claim),
-        )
-        .route(
-            "/v1/projects/{project_id}/tasks/{task_id}/transition",
-            post(transition),
-        )
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(move_task))
+        .routes(routes!(claim))
+        .routes(routes!(transition))
 }
-
-#[derive(utoipa::OpenApi)]
-#[openapi(paths(move_task, claim, transition))]
-pub struct ApiDoc;
 
 /// Positions above this are clamped to the end of the column anyway.
 const MAX_POSITION: i64 = 1_000_000;

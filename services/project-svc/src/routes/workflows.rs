@@ -2,9 +2,8 @@
 //! project's workflow policy (stage rules per work type) and a task's resolved route through
 //! it. Any credential of the tenant reads; users write.
 
+use axum::Json;
 use axum::extract::{Path, State};
-use axum::routing::{get, put};
-use axum::{Json, Router};
 use kit::auth::scope::UserOnly;
 use kit::error::FieldError;
 use kit::extract::{ValidJson, Validate};
@@ -13,6 +12,8 @@ use serde::{Deserialize, Serialize};
 use shared_schemas::events::Event;
 use shared_schemas::events::project::ProjectRef;
 use shared_schemas::ids::ProjectId;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::domain::validate::{self, MAX_NAME, finish};
@@ -20,29 +21,13 @@ use crate::domain::workflows::{self as rules, ResolvedStages, StageRules, TaskFi
 use crate::routes::open_project;
 use crate::store::{self, workflows::NewWorkflow, workflows::Policy, workflows::Workflow};
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/v1/projects/{project_id}/workflows",
-            get(list).post(create),
-        )
-        .route(
-            "/v1/projects/{project_id}/workflows/{workflow_id}",
-            put(update).delete(delete),
-        )
-        .route(
-            "/v1/projects/{project_id}/workflow-policy",
-            get(get_policy).put(put_policy),
-        )
-        .route(
-            "/v1/projects/{project_id}/tasks/{task_id}/workflow",
-            get(task_workflow),
-        )
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(update, delete))
+        .routes(routes!(get_policy, put_policy))
+        .routes(routes!(task_workflow))
 }
-
-#[derive(utoipa::OpenApi)]
-#[openapi(paths(list, create, update, delete, get_policy, put_policy, task_workflow))]
-pub struct ApiDoc;
 
 /// The project's id as events carry it (`open_project` has already found the project).
 pub(crate) fn project_ref(project_id: &str) -> Result<ProjectId, ApiError> {

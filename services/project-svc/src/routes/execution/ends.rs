@@ -2,11 +2,12 @@
 //! engine-svc reporting that a task's run ended.
 
 use std::collections::HashSet;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
+use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
-use axum::routing::post;
-use axum::{Json, Router};
 use kit::auth::scope::{ServiceOnly, UserOnly};
 use kit::db::TenantTx;
 use kit::error::FieldError;
@@ -28,18 +29,11 @@ use crate::routes::workflows::project_ref;
 use crate::store::task_runs::{self, Ended, TaskForRun};
 use crate::store::{self};
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/v1/projects/{project_id}/tasks/{task_id}/run-completed",
-            post(run_completed),
-        )
-        .route("/v1/projects/{project_id}/plan", post(plan))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(run_completed))
+        .routes(routes!(plan))
 }
-
-#[derive(utoipa::OpenApi)]
-#[openapi(paths(run_completed, plan))]
-pub struct ApiDoc;
 
 /// What `execute-ready` started and left, and the events to publish after commit.
 pub struct Batch {

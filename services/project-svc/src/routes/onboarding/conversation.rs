@@ -3,10 +3,9 @@
 //! handoffs). An agent credential may write only to a session it currently leads; users and
 //! services of the tenant may write to any.
 
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::{patch, post};
-use axum::{Json, Router};
 use kit::auth::scope::UserOnly;
 use kit::error::FieldError;
 use kit::extract::{ValidJson, Validate};
@@ -18,6 +17,8 @@ use shared_schemas::events::onboarding::{
     OnboardingContextUpdated, OnboardingHandoff, OnboardingLandingPageUpdated, OnboardingStarted,
 };
 use shared_schemas::ids::AgentId;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::domain::onboarding::{self as rules, MAX_CAPTION, MAX_HIGHLIGHTS, MAX_LANDING_HTML};
@@ -25,24 +26,12 @@ use crate::domain::validate::{self, MAX_DESCRIPTION, finish};
 use crate::store::onboarding::{NewMessage, Session, SessionPatch};
 use crate::store::{self, now_ms};
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/v1/onboarding/sessions/{session_id}/message",
-            post(message),
-        )
-        .route(
-            "/v1/onboarding/sessions/{session_id}/context",
-            patch(context),
-        )
-        .route(
-            "/v1/onboarding/sessions/{session_id}/landing-page",
-            patch(landing_page),
-        )
-        .route(
-            "/v1/onboarding/sessions/{session_id}/handoff",
-            post(handoff),
-        )
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(message))
+        .routes(routes!(context))
+        .routes(routes!(landing_page))
+        .routes(routes!(handoff))
 }
 
 /// Users and services act on any session of the tenant; an agent only on the one it leads.
