@@ -10,6 +10,8 @@
 //!   [`events::Event`] for every run-stream, global-stream and platform event type, and
 //!   [`events::decode`] / [`events::RawEnvelope`] for consumers that must skip types they do not
 //!   know.
+//! - [`runs`]: what services say to each other about runs ([`runs::StartRun`], the payload of
+//!   `RUN_REQUESTED`, and engine-svc's report that a task's run ended).
 //! - [`pipeline`]: the pipeline YAML model and [`pipeline::parse_pipeline`], whose errors name
 //!   the line, column and path of the offending value.
 //! - [`schema`]: [`schema_snapshot`], the JSON schema of every exported type, and
@@ -40,6 +42,7 @@
 pub mod events;
 pub mod ids;
 pub mod pipeline;
+pub mod runs;
 pub mod schema;
 
 pub use schema::schema_snapshot;
