@@ -39,7 +39,7 @@ pub struct RunEndReport {
     pub status: String,
 }
 
-/// project-svc's answer to a [`RunEndReport`].
+/// project-svc's answer to engine-svc's report that a task's run ended (`RunEndReport`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct RunEnded {
     /// `updated`, `ignored` (a status that ends nothing) or `already_recorded`.

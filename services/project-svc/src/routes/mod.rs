@@ -15,12 +15,9 @@ pub mod tasks;
 pub mod templates;
 pub mod workflows;
 
-use kit::db::TenantTx;
-use kit::{ApiError, Platform, TenantContext};
 use utoipa_axum::router::OpenApiRouter;
 
 use crate::AppState;
-use crate::store;
 
 /// Every route of the service with its OpenAPI operation, declared once in its resource's file.
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -40,14 +37,4 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(onboarding::routes())
 }
 
-/// A tenant transaction on one of the caller's projects: 404 `project_not_found` when the
-/// tenant has no such project, whoever else has one by that id.
-pub async fn open_project(
-    platform: &Platform,
-    ctx: &TenantContext,
-    project_id: &str,
-) -> Result<TenantTx, ApiError> {
-    let mut tx = platform.db.begin_tenant(ctx).await?;
-    store::projects::require(&mut tx, project_id).await?;
-    Ok(tx)
-}
+pub use crate::flows::open_project;

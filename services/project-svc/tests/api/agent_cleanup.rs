@@ -9,7 +9,7 @@ use shared_schemas::events::{Event, EventEnvelope};
 use shared_schemas::ids::{AgentId, TenantId};
 use tokio_util::sync::CancellationToken;
 
-use crate::helpers::{send, spawn_with_engine, tenant};
+use crate::helpers::{send, spawn, tenant};
 
 const AGENT: &str = "agt_leaving000001";
 
@@ -35,7 +35,7 @@ async fn state(app: &kit::testing::TestApp, project: &str) -> (i64, i64) {
 
 #[tokio::test]
 async fn a_deleted_agent_leaves_its_tenants_projects_only() {
-    let (app, _) = spawn_with_engine(true).await;
+    let app = spawn().await;
     let a = tenant(&app, "Alpha").await;
     let b = tenant(&app, "Beta").await;
     let (status, project) = send(
