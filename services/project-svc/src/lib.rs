@@ -3,13 +3,12 @@
 //! (`RUN_REQUESTED`), never by a call. See docs/projects.md.
 
 pub mod api;
-pub mod cleanup;
 pub mod config;
 pub mod domain;
-pub mod events;
 pub mod flows;
 pub mod routes;
 pub mod store;
+pub mod workers;
 
 use std::sync::Arc;
 
@@ -64,7 +63,7 @@ pub async fn run(
     kit::run_service(SERVICE, config, listener, shutdown, |platform| {
         let cleaner = platform.clone();
         tokio::spawn(async move {
-            if let Err(err) = cleanup::run(cleaner, cleanup_stop).await {
+            if let Err(err) = workers::agent_cleanup::run(cleaner, cleanup_stop).await {
                 tracing::error!(error = %err, "the deleted-agent clean-up stopped");
             }
         });

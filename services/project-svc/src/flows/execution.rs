@@ -8,6 +8,7 @@ mod board;
 
 use std::collections::HashSet;
 
+use kit::outbox;
 use kit::{ApiError, Platform, TenantContext};
 use shared_schemas::events::Event;
 use shared_schemas::events::project::{ProjectPlanningStarted, TaskStatusChanged};
@@ -19,7 +20,7 @@ use crate::api::execution::{
     ReadyExecuted,
 };
 use crate::domain::validate;
-use crate::flows::{open_project, project_ref};
+use crate::flows::{commit_with_run, open_project, project_ref};
 use crate::store::{self, project_agents, task_runs};
 
 pub use board::{Board, RequestedRun, RunOptions, no_pipeline};
@@ -55,8 +56,7 @@ pub async fn execute(
         key_user_id: req.key_user_id.or_else(|| Some(ctx.subject().to_owned())),
     };
     let run = board.request(&mut tx, &task, &pipeline, &opts).await?;
-    tx.commit().await?;
-    crate::events::publish_for_run(platform, &ctx.tenant_id, &run.run_id, run.events).await;
+    commit_with_run(tx, &run.run_id, run.events).await?;
     Ok(Executing {
         status: REQUESTED,
         run: run.task,
@@ -88,8 +88,7 @@ pub async fn execute_agent(
         key_user_id: req.key_user_id.or_else(|| Some(ctx.subject().to_owned())),
     };
     let run = board.request(&mut tx, &task, &pipeline, &opts).await?;
-    tx.commit().await?;
-    crate::events::publish_for_run(platform, &ctx.tenant_id, &run.run_id, run.events).await;
+    commit_with_run(tx, &run.run_id, run.events).await?;
     Ok(Executing {
         status: REQUESTED,
         run: run.task,
@@ -122,11 +121,12 @@ pub async fn execute_ready(
     for task in &ready {
         batch.try_request(&mut tx, &board, task, &opts).await?;
     }
-    tx.commit().await?;
     for run in &batch.requested {
-        let events = run.events.clone();
-        crate::events::publish_for_run(platform, &ctx.tenant_id, &run.run_id, events).await;
+        for event in run.events.iter().cloned() {
+            outbox::append_for_run(&mut tx, &run.run_id, event).await?;
+        }
     }
+    tx.commit().await?;
     Ok(batch.finish())
 }
 
@@ -172,8 +172,7 @@ pub async fn run_ended(
         task_id: TaskId::parse(task_id).map_err(|_| task_runs::task_not_found())?,
         status: task_status.clone(),
     });
-    tx.commit().await?;
-    crate::events::publish_for_run(platform, &ctx.tenant_id, &run, vec![event]).await;
+    commit_with_run(tx, &run, vec![event]).await?;
     Ok(answer("updated", Some(task_status), None))
 }
 
@@ -215,8 +214,7 @@ pub async fn plan(
             pipeline_id: pipeline.clone(),
         }),
     ];
-    tx.commit().await?;
-    crate::events::publish_for_run(platform, &ctx.tenant_id, &run_id, events).await;
+    commit_with_run(tx, &run_id, events).await?;
     Ok(Planning {
         status: REQUESTED,
         project_id: project_id.to_owned(),

@@ -2,11 +2,15 @@
 //! records the events that report the change, and commits. The only layer that decides what
 //! happens; handlers call one flow, flows never call another service inside a transaction.
 
+pub mod agent_cleanup;
 pub mod execution;
+pub mod projects;
 
 use kit::db::TenantTx;
+use kit::outbox;
 use kit::{ApiError, Platform, TenantContext};
-use shared_schemas::ids::ProjectId;
+use shared_schemas::events::Event;
+use shared_schemas::ids::{ProjectId, RunId};
 
 use crate::store;
 
@@ -25,4 +29,27 @@ pub async fn open_project(
 /// The project's id as events carry it (`open_project` has already found the project).
 pub fn project_ref(project_id: &str) -> Result<ProjectId, ApiError> {
     ProjectId::parse(project_id).map_err(|_| store::projects::not_found())
+}
+
+/// Appends `events` (in order) to the outbox inside `tx`, then commits: the events leave with
+/// the change they report, or not at all.
+pub async fn commit_with(mut tx: TenantTx, events: Vec<Event>) -> Result<(), ApiError> {
+    for event in events {
+        outbox::append(&mut tx, event).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// [`commit_with`] for events about one run: they also reach the run's own stream.
+pub async fn commit_with_run(
+    mut tx: TenantTx,
+    run: &RunId,
+    events: Vec<Event>,
+) -> Result<(), ApiError> {
+    for event in events {
+        outbox::append_for_run(&mut tx, run, event).await?;
+    }
+    tx.commit().await?;
+    Ok(())
 }

@@ -19,7 +19,7 @@ use utoipa_axum::routes;
 use crate::AppState;
 use crate::domain::graph::Indexed;
 use crate::domain::validate::{err, finish};
-use crate::routes::open_project;
+use crate::flows::{commit_with, open_project};
 use crate::store::dependencies::{self as store, Edge, GraphTask};
 
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -142,7 +142,6 @@ async fn add(
         body.kind,
     )
     .await?;
-    tx.commit().await?;
     let (project, from, to) = ids(&project_id, [&edge.from_task_id, &edge.to_task_id])?;
     let event = Event::DependencyAdded(DependencyAdded {
         project_id: project,
@@ -150,7 +149,7 @@ async fn add(
         to_task_id: to,
         kind: body.kind,
     });
-    crate::events::publish(&platform, &ctx.tenant_id, vec![event]).await;
+    commit_with(tx, vec![event]).await?;
     Ok((StatusCode::CREATED, Json(edge.into())))
 }
 
@@ -229,14 +228,13 @@ async fn remove(
     let mut tx = open_project(&platform, &ctx, &project_id).await?;
     store::require_task(&mut tx, &project_id, &task_id).await?;
     let edge = store::delete(&mut tx, &project_id, &task_id, &dep_id).await?;
-    tx.commit().await?;
     let (project, from, to) = ids(&project_id, [&edge.from_task_id, &edge.to_task_id])?;
     let event = Event::DependencyRemoved(DependencyRemoved {
         project_id: project,
         from_task_id: from,
         to_task_id: to,
     });
-    crate::events::publish(&platform, &ctx.tenant_id, vec![event]).await;
+    commit_with(tx, vec![event]).await?;
     Ok(Json(serde_json::json!({ "status": "removed" })))
 }
 

@@ -24,6 +24,7 @@ use utoipa_axum::routes;
 use crate::AppState;
 use crate::domain::onboarding::{self as rules, DEFAULT_MODEL, STATUSES};
 use crate::domain::validate::{self, finish};
+use crate::flows::commit_with;
 use crate::store::onboarding::{Message, NewSession, Session, SessionPatch};
 use crate::store::{self, now_ms};
 
@@ -187,14 +188,13 @@ async fn create(
         current_agent_id: first_agent.as_ref().map(AgentId::as_str),
     };
     let session = store::onboarding::insert(&mut tx, &new, now_ms()).await?;
-    tx.commit().await?;
     let events = first_agent.map(|agent_id| {
         Event::OnboardingStarted(OnboardingStarted {
             onboarding_session_id: session.id.clone(),
             agent_id,
         })
     });
-    crate::events::publish(&platform, &ctx.tenant_id, events.into_iter().collect()).await;
+    commit_with(tx, events.into_iter().collect()).await?;
     let response = SessionResponse {
         session: session.into(),
         messages: Vec::new(),

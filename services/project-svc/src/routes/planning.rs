@@ -22,8 +22,8 @@ use crate::AppState;
 use crate::domain::graph::{Dag, Indexed, ScheduleFacts, round1, schedule, trace_latest};
 use crate::domain::import::{self, Draft, TaskRef};
 use crate::domain::validate::{field_error, finish};
+use crate::flows::{commit_with, open_project};
 use crate::routes::dependencies::{GraphError, edge_pairs};
-use crate::routes::open_project;
 use crate::store::dependencies as graph_store;
 use crate::store::import::{self as store, NewTask};
 
@@ -233,12 +233,11 @@ async fn import_tasks(
     refuse_cycle(&body, &edges)?;
     let tasks = new_tasks(body);
     write_import(&mut tx, &project_id, &tasks, &edges).await?;
-    tx.commit().await?;
     let event = Event::TasksImported(TasksImported {
         project_id: ProjectId::parse(project_id).map_err(ApiError::internal)?,
         count: u32::try_from(tasks.len()).unwrap_or(u32::MAX),
     });
-    crate::events::publish(&platform, &ctx.tenant_id, vec![event]).await;
+    commit_with(tx, vec![event]).await?;
     Ok((
         StatusCode::CREATED,
         Json(import_response(&tasks, edges.len())),

@@ -19,7 +19,7 @@ use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::domain::validate::{self, finish};
-use crate::routes::open_project;
+use crate::flows::{commit_with, open_project};
 use crate::routes::workflows::project_ref;
 use crate::store::project_agents::{self as agents, ColumnRef, Mapping, ProjectAgent};
 use crate::store::{self};
@@ -154,8 +154,7 @@ async fn assign(
     )
     .await?;
     events.insert(0, role_event(&project_id, &row.agent_id, &row.role, true)?);
-    tx.commit().await?;
-    crate::events::publish(&platform, &ctx.tenant_id, events).await;
+    commit_with(tx, events).await?;
     Ok(Json(Assigned {
         status: "assigned",
         project_id: row.project_id,
@@ -199,8 +198,7 @@ async fn set_role(
         agents::set_role(&mut tx, &project_id, &agent_id, &body.role).await?;
         events.insert(0, role_event(&project_id, &agent_id, &body.role, false)?);
     }
-    tx.commit().await?;
-    crate::events::publish(&platform, &ctx.tenant_id, events).await;
+    commit_with(tx, events).await?;
     Ok(Json(
         serde_json::json!({ "status": "updated", "role": body.role }),
     ))
@@ -221,8 +219,7 @@ async fn remove(
         project_id: project_ref(&project_id)?,
         agent_id: agent_ref(&agent_id)?,
     })];
-    tx.commit().await?;
-    crate::events::publish(&platform, &ctx.tenant_id, events).await;
+    commit_with(tx, events).await?;
     Ok(Json(serde_json::json!({ "status": "removed" })))
 }
 

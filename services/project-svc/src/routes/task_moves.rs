@@ -16,7 +16,7 @@ use crate::AppState;
 use crate::domain::task_moves::{self, Claim};
 use crate::domain::tasks as rules;
 use crate::domain::validate::MAX_TEXT;
-use crate::routes::open_project;
+use crate::flows::{commit_with, open_project};
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -136,8 +136,7 @@ async fn move_task(
     let mut tx = open_project(&platform, &ctx, &project_id).await?;
     let (task, at, events) =
         task_moves::move_to(&mut tx, &project_id, &task_id, &req.column_id, position).await?;
-    tx.commit().await?;
-    crate::events::publish(&platform, &ctx.tenant_id, events).await;
+    commit_with(tx, events).await?;
     Ok(Json(MoveResponse {
         status: "moved",
         column_id: task.column_id,
@@ -163,8 +162,7 @@ async fn claim(
     let mut tx = open_project(&platform, &ctx, &project_id).await?;
     let (outcome, events) =
         task_moves::claim(&mut tx, &project_id, &task_id, &req.agent_id).await?;
-    tx.commit().await?;
-    crate::events::publish(&platform, &ctx.tenant_id, events).await;
+    commit_with(tx, events).await?;
     let (status, task, branch) = match outcome {
         Claim::Claimed(t, b) => ("claimed", t, b),
         Claim::AlreadyHeld(t, b) => ("already_claimed", t, b),
@@ -199,8 +197,7 @@ async fn transition(
         req.note.as_deref(),
     )
     .await?;
-    tx.commit().await?;
-    crate::events::publish(&platform, &ctx.tenant_id, events).await;
+    commit_with(tx, events).await?;
     Ok(Json(TransitionResponse {
         status: "transitioned",
         task_id: task.id,

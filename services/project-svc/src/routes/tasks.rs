@@ -19,7 +19,7 @@ use utoipa_axum::routes;
 use crate::AppState;
 use crate::domain::task_changes::{self, NewTask, TaskPatch};
 use crate::domain::tasks::{self as rules, Priority};
-use crate::routes::open_project;
+use crate::flows::{commit_with, open_project};
 use crate::store::tasks::{self as store, Blocking, Dependent, Filter, Subtask, Task, TaskRun};
 
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -319,8 +319,7 @@ async fn create(
 ) -> Result<(StatusCode, Json<Task>), ApiError> {
     let mut tx = open_project(&platform, &ctx, &project_id).await?;
     let (task, events) = task_changes::create(&mut tx, &project_id, req.into()).await?;
-    tx.commit().await?;
-    crate::events::publish(&platform, &ctx.tenant_id, events).await;
+    commit_with(tx, events).await?;
     Ok((StatusCode::CREATED, Json(task)))
 }
 
@@ -358,8 +357,7 @@ async fn update(
 ) -> Result<Json<Task>, ApiError> {
     let mut tx = open_project(&platform, &ctx, &project_id).await?;
     let (task, events) = task_changes::update(&mut tx, &project_id, &task_id, req.into()).await?;
-    tx.commit().await?;
-    crate::events::publish(&platform, &ctx.tenant_id, events).await;
+    commit_with(tx, events).await?;
     Ok(Json(task))
 }
 
@@ -375,7 +373,6 @@ async fn delete(
 ) -> Result<Json<Deleted>, ApiError> {
     let mut tx = open_project(&platform, &ctx, &project_id).await?;
     let events = task_changes::delete(&mut tx, &project_id, &task_id).await?;
-    tx.commit().await?;
-    crate::events::publish(&platform, &ctx.tenant_id, events).await;
+    commit_with(tx, events).await?;
     Ok(Json(Deleted { status: "deleted" }))
 }

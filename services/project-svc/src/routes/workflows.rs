@@ -18,7 +18,7 @@ use utoipa_axum::routes;
 use crate::AppState;
 use crate::domain::validate::{self, MAX_NAME, finish};
 use crate::domain::workflows::{self as rules, ResolvedStages, StageRules, TaskFilter};
-use crate::routes::open_project;
+use crate::flows::{commit_with, open_project};
 use crate::store::{self, workflows::NewWorkflow, workflows::Policy, workflows::Workflow};
 
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -131,8 +131,7 @@ async fn create(
     };
     let row = store::workflows::insert(&mut tx, &project_id, &new, store::now_ms()).await?;
     let events = project_updated(&project_id)?;
-    tx.commit().await?;
-    crate::events::publish(&platform, &ctx.tenant_id, events).await;
+    commit_with(tx, events).await?;
     Ok(Json(row))
 }
 
@@ -165,8 +164,7 @@ async fn update(
     };
     let workflow = store::workflows::update(&mut tx, &current, &patch, store::now_ms()).await?;
     let events = project_updated(&project_id)?;
-    tx.commit().await?;
-    crate::events::publish(&platform, &ctx.tenant_id, events).await;
+    commit_with(tx, events).await?;
     Ok(Json(WorkflowUpdated {
         status: "updated",
         workflow,
@@ -185,8 +183,7 @@ async fn delete(
     let mut tx = open_project(&platform, &ctx, &project_id).await?;
     store::workflows::delete(&mut tx, &project_id, &workflow_id).await?;
     let events = project_updated(&project_id)?;
-    tx.commit().await?;
-    crate::events::publish(&platform, &ctx.tenant_id, events).await;
+    commit_with(tx, events).await?;
     Ok(Json(serde_json::json!({ "status": "deleted" })))
 }
 
@@ -273,8 +270,7 @@ async fn put_policy(
     let policy =
         store::workflows::upsert_policy(&mut tx, &project_id, &body.stage_rules, now).await?;
     let events = project_updated(&project_id)?;
-    tx.commit().await?;
-    crate::events::publish(&platform, &ctx.tenant_id, events).await;
+    commit_with(tx, events).await?;
     Ok(Json(policy))
 }
 

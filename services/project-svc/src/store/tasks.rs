@@ -364,3 +364,18 @@ pub async fn neighbours(tx: &mut TenantTx, task: &Task) -> Result<Neighbours, Ap
         runs,
     })
 }
+
+/// Clears the agent from every task of the tenant assigned to it.
+pub async fn unassign_agent(tx: &mut TenantTx, agent_id: &str, now: i64) -> Result<(), ApiError> {
+    let tenant = tx.tenant().to_string();
+    sqlx::query(
+        "update project.tasks set assigned_agent = null, updated_at = $3
+          where tenant_id = $1 and assigned_agent = $2",
+    )
+    .bind(tenant)
+    .bind(agent_id)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}

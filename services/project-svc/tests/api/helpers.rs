@@ -43,11 +43,34 @@ pub async fn seed_templates(app: &TestApp) {
         .expect("seed templates");
 }
 
-/// Every `RUN_REQUESTED` on the global stream (what engine-svc consumes), oldest first.
-pub async fn run_requests(app: &TestApp) -> Vec<Value> {
+/// Waits (up to 10 s) until the outbox relay has published every committed event: the
+/// events of a change reach Redis shortly after its commit, not before the response.
+pub async fn outbox_drained(app: &TestApp) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let unsent: i64 = sqlx::query_scalar(
+            "select count(*) from project.outbox where sent_at is null and last_error is null",
+        )
+        .fetch_one(&app.db.admin)
+        .await
+        .expect("outbox");
+        if unsent == 0 {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{unsent} events still unsent"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
+/// Every entry of `stream`, oldest first, once the outbox is drained.
+async fn stream(app: &TestApp, stream: String) -> Vec<Value> {
+    outbox_drained(app).await;
     let mut redis = app.platform.redis.clone();
     let entries: Vec<(String, Vec<(String, String)>)> = redis::cmd("XRANGE")
-        .arg(app.platform.keys.global_events())
+        .arg(stream)
         .arg("-")
         .arg("+")
         .query_async(&mut redis)
@@ -57,6 +80,19 @@ pub async fn run_requests(app: &TestApp) -> Vec<Value> {
         .iter()
         .flat_map(|(_, fields)| fields.iter().map(|(_, v)| v))
         .map(|v| serde_json::from_str::<Value>(v).expect("json"))
+        .collect()
+}
+
+/// Every event on the tenant's stream, oldest first.
+pub async fn tenant_events(app: &TestApp, t: &Tenant) -> Vec<Value> {
+    stream(app, app.platform.keys.tenant_events(&t.id)).await
+}
+
+/// Every `RUN_REQUESTED` on the global stream (what engine-svc consumes), oldest first.
+pub async fn run_requests(app: &TestApp) -> Vec<Value> {
+    stream(app, app.platform.keys.global_events())
+        .await
+        .into_iter()
         .filter(|e| e["type"] == "RUN_REQUESTED")
         .collect()
 }

@@ -23,6 +23,7 @@ use utoipa_axum::routes;
 use crate::AppState;
 use crate::domain::onboarding::{self as rules, MAX_CAPTION, MAX_HIGHLIGHTS, MAX_LANDING_HTML};
 use crate::domain::validate::{self, MAX_DESCRIPTION, finish};
+use crate::flows::commit_with;
 use crate::store::onboarding::{NewMessage, Session, SessionPatch};
 use crate::store::{self, now_ms};
 
@@ -159,12 +160,11 @@ pub(super) async fn context(
         ..SessionPatch::default()
     };
     store::onboarding::update(&mut tx, &session.id, patch, now_ms()).await?;
-    tx.commit().await?;
     let event = Event::OnboardingContextUpdated(OnboardingContextUpdated {
         onboarding_session_id: session.id,
         context: merged.clone(),
     });
-    crate::events::publish(&platform, &ctx.tenant_id, vec![event]).await;
+    commit_with(tx, vec![event]).await?;
     Ok(Json(
         serde_json::json!({ "status": "updated", "context": merged }),
     ))
@@ -211,11 +211,10 @@ pub(super) async fn landing_page(
         ..SessionPatch::default()
     };
     store::onboarding::update(&mut tx, &session.id, patch, now_ms()).await?;
-    tx.commit().await?;
     let event = Event::OnboardingLandingPageUpdated(OnboardingLandingPageUpdated {
         onboarding_session_id: session.id,
     });
-    crate::events::publish(&platform, &ctx.tenant_id, vec![event]).await;
+    commit_with(tx, vec![event]).await?;
     Ok(Json(
         serde_json::json!({ "status": "updated", "landingPageState": state }),
     ))
@@ -317,7 +316,6 @@ pub(super) async fn handoff(
         ..SessionPatch::default()
     };
     let updated = store::onboarding::update(&mut tx, &session.id, patch, now).await?;
-    tx.commit().await?;
     let mut events = vec![handoff_event(&session.id, from.as_deref(), &to)];
     if let Some(context) = merged {
         events.push(Event::OnboardingContextUpdated(OnboardingContextUpdated {
@@ -325,7 +323,7 @@ pub(super) async fn handoff(
             context,
         }));
     }
-    crate::events::publish(&platform, &ctx.tenant_id, events).await;
+    commit_with(tx, events).await?;
     Ok(Json(serde_json::json!({
         "status": "handed_off",
         "sessionId": updated.id,

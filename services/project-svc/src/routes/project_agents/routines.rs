@@ -18,7 +18,7 @@ use utoipa_axum::routes;
 use super::{check_columns, created, mapped};
 use crate::AppState;
 use crate::domain::validate::{self, finish};
-use crate::routes::open_project;
+use crate::flows::{commit_with, open_project};
 use crate::store::project_agents::{self as agents, ColumnRef, Mapping, MappingPatch, NewMapping};
 use crate::store::{self};
 
@@ -137,8 +137,7 @@ async fn create(
     }
     let m = agents::insert_mapping(&mut tx, &project_id, &agent_id, &new, store::now_ms()).await?;
     let events = vec![mapped(&m)?];
-    tx.commit().await?;
-    crate::events::publish(&platform, &ctx.tenant_id, events).await;
+    commit_with(tx, events).await?;
     Ok(created(m))
 }
 
@@ -193,8 +192,7 @@ async fn update(
     let m =
         agents::update_mapping(&mut tx, &project_id, &agent_id, &mapping_id, &patch, now).await?;
     let events = vec![mapped(&m)?];
-    tx.commit().await?;
-    crate::events::publish(&platform, &ctx.tenant_id, events).await;
+    commit_with(tx, events).await?;
     Ok(Json(m))
 }
 
