@@ -5,6 +5,8 @@
 pub mod agent_cleanup;
 pub mod execution;
 pub mod projects;
+pub mod task_changes;
+pub mod task_moves;
 
 use kit::db::TenantTx;
 use kit::outbox;

@@ -13,9 +13,9 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
-use crate::domain::task_moves::{self, Claim};
 use crate::domain::tasks as rules;
 use crate::domain::validate::MAX_TEXT;
+use crate::flows::task_moves::{self, Claim};
 use crate::flows::{commit_with, open_project};
 
 pub fn routes() -> OpenApiRouter<AppState> {

@@ -17,8 +17,8 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
-use crate::domain::task_changes::{self, NewTask, TaskPatch};
 use crate::domain::tasks::{self as rules, Priority};
+use crate::flows::task_changes::{self, NewTask, TaskPatch};
 use crate::flows::{commit_with, open_project};
 use crate::store::tasks::{self as store, Blocking, Dependent, Filter, Subtask, Task, TaskRun};
 
