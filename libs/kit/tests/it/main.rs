@@ -4,6 +4,7 @@ mod app;
 mod health;
 mod http_auth;
 mod idempotency;
+mod ids;
 mod ratelimit;
 mod rls;
 mod shutdown;
