@@ -5,6 +5,7 @@ mod health;
 mod http_auth;
 mod idempotency;
 mod ids;
+mod query;
 mod ratelimit;
 mod rls;
 mod shutdown;
