@@ -21,6 +21,7 @@ pub use client::{TestClient, assert_error, json};
 pub use db::TestDb;
 
 use crate::auth::{Claims, TokenKind};
+use crate::clock::ManualClock;
 use crate::config::{CommonConfig, ServiceInfo};
 use crate::db::Db;
 use crate::platform::{Platform, connect_redis};
@@ -84,6 +85,9 @@ pub struct TestApp {
     pub platform: Platform,
     pub db: TestDb,
     pub client: TestClient,
+    /// The service's clock (`platform.clock`): running with the system clock until the test
+    /// moves it with `advance`, `set` or `freeze`.
+    pub clock: ManualClock,
     shutdown: CancellationToken,
 }
 
@@ -108,8 +112,10 @@ impl TestApp {
             .await
             .unwrap_or_else(|e| panic!("test redis at {}: {e}", redis_url()));
         let grace = config.shutdown_grace();
+        let clock = ManualClock::new();
         let platform = Platform::from_parts(service, config, pool, redis)
-            .unwrap_or_else(|e| panic!("platform: {e}"));
+            .unwrap_or_else(|e| panic!("platform: {e}"))
+            .with_clock(std::sync::Arc::new(clock.clone()));
         let listener = TcpListener::bind("127.0.0.1:0")
             .await
             .unwrap_or_else(|e| panic!("bind: {e}"));
@@ -127,6 +133,7 @@ impl TestApp {
         Self {
             addr,
             client: TestClient::new(format!("http://{addr}")),
+            clock,
             platform,
             db,
             shutdown,
