@@ -17,8 +17,9 @@ use shared_schemas::ids::{TenantId, UserId};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
-pub use client::{TestClient, assert_error, json};
+pub use client::{Caller, TestClient, assert_error, id_of, json};
 pub use db::TestDb;
+pub use reqwest::{Method, StatusCode};
 
 use crate::auth::{Claims, TokenKind};
 use crate::clock::ManualClock;
@@ -77,6 +78,15 @@ fn config_from_toml(service: &ServiceInfo, extra: &str) -> CommonConfig {
     cfg.finish(service)
         .unwrap_or_else(|e| panic!("test config: {e}"));
     cfg
+}
+
+/// A tenant made by [`TestApp::tenant`].
+#[derive(Debug, Clone)]
+pub struct TestTenant {
+    pub id: TenantId,
+    pub user: UserId,
+    /// The owner's user access token.
+    pub token: String,
 }
 
 /// A service running on a real socket against real Postgres and Redis.
@@ -145,6 +155,14 @@ impl TestApp {
     /// database owner so the test does not depend on auth-svc.
     pub async fn create_tenant(&self, name: &str) -> (TenantId, UserId) {
         self.db.create_tenant(name).await
+    }
+
+    /// A tenant with its owner user and a user access token for the owner (plain claims: no
+    /// `is_admin`; mint your own [`Claims`] for an administrator).
+    pub async fn tenant(&self, name: &str) -> TestTenant {
+        let (id, user) = self.create_tenant(name).await;
+        let token = self.token(&id, user.as_str(), TokenKind::User);
+        TestTenant { id, user, token }
     }
 
     /// A signed access token for `subject` in `tenant`.

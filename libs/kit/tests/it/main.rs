@@ -10,3 +10,4 @@ mod query;
 mod ratelimit;
 mod rls;
 mod shutdown;
+mod walk;
