@@ -1,6 +1,7 @@
 //! kit against real Postgres and Redis (started by `make test`).
 
 mod app;
+mod catalog;
 mod clock;
 mod health;
 mod http_auth;
