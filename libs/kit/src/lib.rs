@@ -6,11 +6,13 @@
 //! the error body ([`error`]), JWT and API-key auth with tenant status checks and the
 //! [`auth::TenantContext`] extractor, Postgres with tenant-scoped transactions
 //! ([`db::TenantTx`]), Redis, health checks, a per-tenant rate limit, `Idempotency-Key`
-//! support, the transactional [`outbox`] with its relay and the [`clock::Clock`] flows read
-//! time from. Feature `test-utils` adds the test harness ([`testing`]).
+//! support, the [`client`] for calls between services, the transactional [`outbox`] with its
+//! relay and the [`clock::Clock`] flows read time from. Feature `test-utils` adds the test
+//! harness ([`testing`]).
 
 pub mod auth;
 pub mod cli;
+pub mod client;
 pub mod clock;
 pub mod config;
 pub mod crypto;

@@ -2,12 +2,14 @@
 
 mod app;
 mod catalog;
+mod client;
 mod clock;
 mod health;
 mod http_auth;
 mod idempotency;
 mod ids;
 mod query;
+mod query_token;
 mod ratelimit;
 mod rls;
 mod shutdown;
