@@ -1,5 +1,5 @@
 //! `Platform`: what kit gives every service — config, Postgres, Redis, key builder, JWT keys, the
-//! API-key resolver, the tenant status cache and metrics — in one cheap-to-clone value. A service's `AppState` holds it as a field and derives
+//! API-key resolver, the tenant status cache, metrics and the clock — in one cheap-to-clone value. A service's `AppState` holds it as a field and derives
 //! `FromRef`, so kit's extractors find it.
 
 use std::sync::Arc;
@@ -10,6 +10,8 @@ use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use crate::auth::JwtKeys;
 use crate::auth::api_key::ApiKeys;
 use crate::auth::status::TenantStatusCache;
+use crate::client::ServiceClient;
+use crate::clock::{Clock, SystemClock};
 use crate::config::{CommonConfig, ServiceInfo};
 use crate::db::Db;
 use crate::metrics::Metrics;
@@ -22,11 +24,15 @@ pub struct Platform {
     pub redis: ConnectionManager,
     pub keys: bus::Keys,
     pub jwt: Arc<JwtKeys>,
+    /// Calls other services (service tokens, retries, breakers, trace propagation).
+    pub client: ServiceClient,
     /// Resolves `djb_…` bearer keys (through auth-svc, cached in Redis).
     pub api_keys: ApiKeys,
     /// This instance's short-lived copy of tenant statuses.
     pub tenant_status: TenantStatusCache,
     pub metrics: Arc<Metrics>,
+    /// Wall-clock time for flows and kit alike (see [`crate::clock`]); tests move it.
+    pub clock: Arc<dyn Clock>,
 }
 
 impl std::fmt::Debug for Platform {
@@ -56,17 +62,26 @@ impl Platform {
         redis: ConnectionManager,
     ) -> anyhow::Result<Self> {
         let jwt = Arc::new(JwtKeys::from_config(&config)?);
+        let client = ServiceClient::new(service.name, jwt.clone(), &config.service_client)?;
         Ok(Self {
             service,
             keys: bus::Keys::new(config.redis_prefix.clone()),
-            api_keys: ApiKeys::over_http(&config, jwt.clone(), service.name)?,
+            api_keys: ApiKeys::over_http(&config, client.clone()),
+            client,
             tenant_status: TenantStatusCache::new(config.tenant_status_cache()),
             config: Arc::new(config),
             db,
             redis,
             jwt,
             metrics: Arc::new(Metrics::new(service.name)?),
+            clock: Arc::new(SystemClock),
         })
+    }
+
+    /// The same platform reading time from `clock` (the test harness passes its `ManualClock`).
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
     }
 
     /// A publisher for events of this service, trimmed to the configured stream length.
