@@ -7,7 +7,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use kit::auth::scope::{AnyCaller, UserOnly};
-use kit::extract::ValidJson;
+use kit::extract::{ValidJson, ValidQuery};
 use kit::{ApiError, Platform, TenantContext, TokenKind};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -16,7 +16,6 @@ use crate::AppState;
 use crate::api::llm_calls::{
     AdminListQuery, ListQuery, LlmCallListResponse, Recorded, UsageQuery, UserUsageResponse,
 };
-use crate::api::support::ValidQuery;
 use crate::domain::llm_calls::RecordLlmCall;
 use crate::flows;
 use crate::flows::access::open_agent;

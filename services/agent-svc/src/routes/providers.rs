@@ -9,7 +9,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use kit::auth::scope::ServiceOnly;
-use kit::extract::ValidJson;
+use kit::extract::{ValidJson, ValidQuery};
 use kit::{ApiError, TenantContext};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -18,7 +18,7 @@ use crate::AppState;
 use crate::api::providers::{
     CreateCustomProvider, KeysQuery, ModelProviderResponse, ProviderConfig, Removed,
 };
-use crate::api::support::{ValidQuery, require_admin};
+use crate::api::support::require_admin;
 use crate::domain::key_resolution::ResolvedKeys;
 use crate::domain::providers::{self, ProviderInfo};
 use crate::domain::sealed::{self, ConfigPatch};
