@@ -21,6 +21,8 @@ pub struct SetupRequest {
     pub password: String,
     pub display_name: Option<String>,
     pub tenant_name: Option<String>,
+    /// The installation's `SETUP_TOKEN`; required outside dev mode.
+    pub setup_token: Option<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -81,6 +83,12 @@ impl Validate for SetupRequest {
         );
         if let Some(name) = &self.tenant_name {
             validate::name("tenantName", name, MAX_NAME, &mut errors);
+        }
+        if self.setup_token.as_ref().is_some_and(|t| t.len() > 200) {
+            errors.push(FieldError {
+                path: "setupToken".into(),
+                message: "must be at most 200 characters".into(),
+            });
         }
         finish(errors)
     }

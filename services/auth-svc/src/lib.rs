@@ -81,6 +81,20 @@ pub fn router(mut state: AppState) -> Router {
     kit::http::service_router(state.platform, routes, openapi())
 }
 
+/// Creates the configured platform administrator before the service answers, on a pool of its
+/// own (kit connects the service's pool inside `run_service`).
+async fn bootstrap_admin(
+    config: &CommonConfig,
+    hasher: &crate::domain::password::Hasher,
+    admin: &crate::config::BootstrapAdmin,
+) -> anyhow::Result<()> {
+    let db = kit::db::Db::connect_lazy(config.database_url(), 1)?;
+    let outcome = flows::first_run::bootstrap_admin(db.pool(), hasher, admin).await;
+    db.pool().close().await;
+    outcome.map_err(|e| anyhow::anyhow!("BOOTSTRAP_ADMIN_EMAIL {}: {e}", admin.email))?;
+    Ok(())
+}
+
 pub async fn run(
     config: CommonConfig,
     listener: TcpListener,
@@ -91,6 +105,9 @@ pub async fn run(
     let secrets = Arc::new(auth.secret_box()?);
     let oidc = OidcHttp::new(Duration::from_secs(auth.oidc_http_timeout_secs))?;
     let hasher = auth.hasher()?;
+    if let Some(admin) = auth.bootstrap_admin()? {
+        bootstrap_admin(&config, &hasher, &admin).await?;
+    }
     let auth = Arc::new(auth);
     let sync_stop = shutdown.clone();
     kit::run_service(SERVICE, config, listener, shutdown, |platform| {

@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod api_keys;
+pub mod first_run;
 pub mod introspect;
 pub mod login;
 pub mod oidc;

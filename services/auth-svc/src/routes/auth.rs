@@ -15,9 +15,9 @@ use crate::api::{
     StatusResponse, TokenResponse, UserOut,
 };
 use crate::client::ClientInfo;
-use crate::flows::account::{self, NewAccount, setup_done};
-use crate::flows::{login, refresh};
-use crate::store::{installation, oidc, users};
+use crate::flows::account::{self, NewAccount};
+use crate::flows::{first_run, login, refresh};
+use crate::store::users;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -37,38 +37,21 @@ pub struct ApiDoc;
 /// What the sign-in page should offer.
 #[utoipa::path(get, path = "/v1/auth/status", tag = "auth", responses((status = 200, body = StatusResponse)))]
 async fn status(State(app): State<AppState>) -> Result<Json<StatusResponse>, ApiError> {
-    Ok(Json(StatusResponse {
-        auth_enabled: true,
-        setup_complete: installation::setup_complete(app.platform.db.pool()).await?,
-        registration_enabled: app.config.registration_enabled,
-        oidc_providers: oidc::platform_buttons(&mut *app.platform.db.pool().acquire().await?)
-            .await?,
-    }))
+    Ok(Json(first_run::status(&app).await?))
 }
 
-/// The installation's first user: platform administrator and owner of a new tenant.
+/// The installation's first user: platform administrator and owner of a new tenant. Outside dev
+/// mode it needs `setupToken` (the configured `SETUP_TOKEN`).
 #[utoipa::path(post, path = "/v1/auth/setup", tag = "auth", request_body = SetupRequest,
-    responses((status = 201, body = TokenResponse), (status = 409, body = kit::error::ErrorBody)))]
+    responses((status = 201, body = TokenResponse), (status = 401, body = kit::error::ErrorBody),
+              (status = 403, body = kit::error::ErrorBody), (status = 409, body = kit::error::ErrorBody)))]
 async fn setup(
     State(app): State<AppState>,
     client: ClientInfo,
     ValidJson(req): ValidJson<SetupRequest>,
 ) -> Result<(StatusCode, Json<TokenResponse>), ApiError> {
-    if installation::setup_complete(app.platform.db.pool()).await? {
-        return Err(setup_done());
-    }
-    let account = NewAccount {
-        email: req.email,
-        password: Some(req.password),
-        display_name: req.display_name,
-        tenant_name: req.tenant_name,
-        tenant_slug: None,
-        platform_admin: true,
-    };
-    Ok((
-        StatusCode::CREATED,
-        Json(account::create(&app, account, &client).await?),
-    ))
+    let tokens = first_run::setup(&app, req, &client).await?;
+    Ok((StatusCode::CREATED, Json(tokens)))
 }
 
 /// Public sign-up: a new tenant and its owner. With `inviteToken` (a waitlist invitation for
@@ -95,7 +78,6 @@ async fn register(
         display_name: req.display_name,
         tenant_name: req.tenant_name,
         tenant_slug: req.tenant_slug,
-        platform_admin: false,
     };
     let tokens = match invite {
         Some(token) => account::create_invited(&app, account, &client, &token).await?,

@@ -211,7 +211,6 @@ async fn new_tenant(
         display_name: name,
         tenant_name: None,
         tenant_slug: None,
-        platform_admin: false,
     };
     let tokens = accounts::create(app, account, client).await?;
     // Linked in a second transaction: if this fails the account still exists and the next
