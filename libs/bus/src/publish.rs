@@ -93,6 +93,17 @@ impl Publisher {
         event: &impl Serialize,
     ) -> Result<String, BusError> {
         let data = serde_json::to_string(event)?;
+        self.publish_raw(tenant, run, &data).await
+    }
+
+    /// [`publish`](Self::publish) of JSON that is already serialized (the outbox stores the
+    /// envelope's JSON and relays it as it was written).
+    pub async fn publish_raw(
+        &self,
+        tenant: &TenantId,
+        run: Option<&RunId>,
+        data: &str,
+    ) -> Result<String, BusError> {
         let mut invocation = self.script.prepare_invoke();
         invocation
             .key(self.keys.global_events())
@@ -124,6 +135,11 @@ impl Publisher {
         message: &impl Serialize,
     ) -> Result<usize, BusError> {
         let data = serde_json::to_string(message)?;
+        self.publish_channel_raw(channel, &data).await
+    }
+
+    /// [`publish_channel`](Self::publish_channel) of a message that is already JSON.
+    pub async fn publish_channel_raw(&self, channel: &str, data: &str) -> Result<usize, BusError> {
         let receivers: usize = redis::cmd("PUBLISH")
             .arg(channel)
             .arg(data)

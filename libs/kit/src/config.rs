@@ -81,6 +81,15 @@ pub struct CommonConfig {
     /// Stream length kept by `MAXLEN ~` on every event stream.
     #[serde(default = "default_stream_maxlen")]
     pub event_stream_maxlen: usize,
+    /// How often the outbox relay looks for unsent rows when no notification woke it.
+    #[serde(default = "default_outbox_poll_ms")]
+    pub outbox_poll_ms: u64,
+    /// How long sent outbox rows are kept before they are deleted.
+    #[serde(default = "default_outbox_retention")]
+    pub outbox_retention_secs: u64,
+    /// How long consumers remember the event ids they applied (redeliveries come within hours).
+    #[serde(default = "default_applied_events_retention")]
+    pub applied_events_retention_secs: u64,
     pub otel_exporter_otlp_endpoint: Option<String>,
     /// Unique per process; defaults to `{hostname}-{pid}`.
     pub instance_id: Option<String>,
@@ -136,6 +145,15 @@ fn default_db_max_connections() -> u32 {
 }
 fn default_stream_maxlen() -> usize {
     10_000
+}
+fn default_outbox_poll_ms() -> u64 {
+    1000
+}
+fn default_outbox_retention() -> u64 {
+    3600
+}
+fn default_applied_events_retention() -> u64 {
+    7 * 24 * 3600
 }
 
 /// Reads `T` from the layered sources. Services use it for their own settings struct too.

@@ -6,7 +6,7 @@
 //! the error body ([`error`]), JWT and API-key auth with tenant status checks and the
 //! [`auth::TenantContext`] extractor, Postgres with tenant-scoped transactions
 //! ([`db::TenantTx`]), Redis, health checks, a per-tenant rate limit and `Idempotency-Key`
-//! support. Feature `test-utils` adds the test harness ([`testing`]).
+//! support, and the transactional [`outbox`] with its relay. Feature `test-utils` adds the test harness ([`testing`]).
 
 pub mod auth;
 pub mod cli;
@@ -21,6 +21,7 @@ pub mod idempotency;
 pub mod metrics;
 pub mod middleware;
 pub mod openapi;
+pub mod outbox;
 pub mod paths;
 pub mod platform;
 pub mod ratelimit;
@@ -44,6 +45,14 @@ pub async fn run_service(
 ) -> anyhow::Result<()> {
     let grace = config.shutdown_grace();
     let platform = Platform::connect(service, config).await?;
-    http::serve(build(platform), listener, shutdown, grace).await?;
+    // The relay outlives the HTTP drain, so what the last requests commit still goes out.
+    let relay_stop = tokio_util::sync::CancellationToken::new();
+    let relay = outbox::Relay::for_platform(&platform).spawn(relay_stop.clone());
+    let served = http::serve(build(platform), listener, shutdown, grace).await;
+    relay_stop.cancel();
+    if let Err(err) = relay.await {
+        tracing::error!(error = %err, "outbox relay task failed");
+    }
+    served?;
     Ok(())
 }

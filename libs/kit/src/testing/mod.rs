@@ -118,6 +118,7 @@ impl TestApp {
             .unwrap_or_else(|e| panic!("local addr: {e}"));
         let shutdown = CancellationToken::new();
         let router = build(platform.clone());
+        crate::outbox::Relay::for_platform(&platform).spawn(shutdown.clone());
         let stop = shutdown.clone();
         tokio::spawn(async move {
             if let Err(err) = crate::http::serve(router, listener, stop, grace).await {

@@ -4,7 +4,8 @@
 use serde_json::Value;
 use sqlx::PgPool;
 
-/// An md5 digest of every row `tenant` has in each table of `schema` with a `tenant_id`.
+/// An md5 digest of every row `tenant` has in each table of `schema` with a `tenant_id`, but
+/// the outbox tables, which the relay updates on its own (events are checked on the streams).
 pub async fn tenant_fingerprint(
     admin: &PgPool,
     schema: &str,
@@ -12,7 +13,8 @@ pub async fn tenant_fingerprint(
 ) -> Vec<(String, Option<String>)> {
     let tables: Vec<String> = sqlx::query_scalar(
         "select table_name::text from information_schema.columns
-          where table_schema = $1 and column_name = 'tenant_id' order by 1",
+          where table_schema = $1 and column_name = 'tenant_id'
+            and table_name not in ('outbox', 'applied_events') order by 1",
     )
     .bind(schema)
     .fetch_all(admin)
