@@ -4,6 +4,7 @@ mod api_keys;
 mod bad_input;
 mod cross_tenant;
 mod email_settings;
+mod events;
 mod first_run;
 mod helpers;
 mod invitations;
