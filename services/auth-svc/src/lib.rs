@@ -22,7 +22,6 @@ use axum::extract::FromRef;
 use kit::{CommonConfig, Platform, ServiceInfo};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
-use utoipa::OpenApi;
 
 use crate::config::AuthConfig;
 use crate::domain::crypto::SecretBox;
@@ -62,23 +61,18 @@ impl AppState {
     }
 }
 
+/// The service's OpenAPI document, from the routes' own declarations (`auth-svc openapi`
+/// prints it; `openapi/auth-svc.json` is the committed copy).
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    let mut doc = routes::AuthDoc::openapi();
-    doc.merge(routes::OidcDoc::openapi());
-    doc.merge(routes::ProvidersDoc::openapi());
-    doc.merge(routes::TenantsDoc::openapi());
-    doc.merge(routes::TotpDoc::openapi());
-    doc.merge(routes::UsersDoc::openapi());
-    doc.merge(routes::WaitlistDoc::openapi());
-    doc.merge(routes::ApiKeysDoc::openapi());
-    doc.merge(routes::InternalDoc::openapi());
+    let (_, doc) = routes::routes().split_for_parts();
     kit::openapi::document(&SERVICE, doc)
 }
 
 pub fn router(mut state: AppState) -> Router {
     flows::introspect::resolve_keys_locally(&mut state.platform);
-    let routes = routes::routes().with_state(state.clone());
-    kit::http::service_router(state.platform, routes, openapi())
+    let (routes, doc) = routes::routes().split_for_parts();
+    let doc = kit::openapi::document(&SERVICE, doc);
+    kit::http::service_router(state.platform.clone(), routes.with_state(state), doc)
 }
 
 /// Creates the configured platform administrator before the service answers, on a pool of its

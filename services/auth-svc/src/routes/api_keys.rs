@@ -1,15 +1,16 @@
 //! `/v1/auth/api-keys`: the caller's keys, service keys and agent keys (contract §1.1).
 
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::{delete, get, post};
-use axum::{Json, Router};
 use kit::ApiError;
 use kit::auth::scope::AnyCaller;
 use kit::error::FieldError;
 use kit::extract::{ValidJson, Validate};
 use serde::{Deserialize, Serialize};
 use shared_schemas::ids::{AgentId, ApiKeyId};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::client::UserContext;
@@ -18,18 +19,14 @@ use crate::domain::validate::{self, MAX_NAME, finish};
 use crate::flows::api_keys::{self as flow, Issued};
 use crate::store::api_keys::ApiKey;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/v1/auth/api-keys", get(list_mine).post(create))
-        .route("/v1/auth/api-keys/{key_id}", delete(revoke))
-        .route("/v1/auth/api-keys/service", post(create_service))
-        .route("/v1/auth/api-keys/all", get(list_all))
-        .route("/v1/auth/api-keys/agent", post(ensure_agent))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_mine, create))
+        .routes(routes!(revoke))
+        .routes(routes!(create_service))
+        .routes(routes!(list_all))
+        .routes(routes!(ensure_agent))
 }
-
-#[derive(utoipa::OpenApi)]
-#[openapi(paths(list_mine, create, revoke, create_service, list_all, ensure_agent))]
-pub struct ApiDoc;
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]

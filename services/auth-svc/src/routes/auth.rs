@@ -1,13 +1,14 @@
 //! `/v1/auth`: status, setup, register, login, refresh, logout, me.
 
+use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use kit::error::OrNotFound;
 use kit::extract::ValidJson;
 use kit::{ApiError, TenantContext};
 use serde_json::{Value, json};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::api::{
@@ -19,20 +20,16 @@ use crate::flows::account::{self, NewAccount};
 use crate::flows::{first_run, login, refresh};
 use crate::store::users;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/v1/auth/status", get(status))
-        .route("/v1/auth/setup", post(setup))
-        .route("/v1/auth/register", post(register))
-        .route("/v1/auth/login", post(login_route))
-        .route("/v1/auth/refresh", post(refresh_route))
-        .route("/v1/auth/logout", post(logout))
-        .route("/v1/auth/me", get(me))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(status))
+        .routes(routes!(setup))
+        .routes(routes!(register))
+        .routes(routes!(login_route))
+        .routes(routes!(refresh_route))
+        .routes(routes!(logout))
+        .routes(routes!(me))
 }
-
-#[derive(utoipa::OpenApi)]
-#[openapi(paths(status, setup, register, login_route, refresh_route, logout, me))]
-pub struct ApiDoc;
 
 /// What the sign-in page should offer.
 #[utoipa::path(get, path = "/v1/auth/status", tag = "auth", responses((status = 200, body = StatusResponse)))]

@@ -1,27 +1,23 @@
 //! `/v1/auth/oidc/{slug}/authorize|callback`: the browser's round trip through a provider.
 
-use axum::Router;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use kit::ApiError;
 use serde::Deserialize;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::client::ClientInfo;
 use crate::flows::oidc::login::{self, CallbackQuery};
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/v1/auth/oidc/{slug}/authorize", get(authorize))
-        .route("/v1/auth/oidc/{slug}/callback", get(callback))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(authorize))
+        .routes(routes!(callback))
 }
-
-#[derive(utoipa::OpenApi)]
-#[openapi(paths(authorize, callback))]
-pub struct ApiDoc;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub struct AuthorizeQuery {

@@ -1,32 +1,26 @@
 //! `/v1/auth/providers`: OIDC providers of the caller's tenant (tenant administrators) or of the
 //! platform (`?scope=platform` / `"scope": "platform"`, platform administrators).
 
+use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::routing::{get, post, put};
-use axum::{Json, Router};
 use kit::ApiError;
 use kit::extract::ValidJson;
 use serde::{Deserialize, Serialize};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::client::UserContext;
 use crate::domain::oidc::{CreateProvider, ProviderScope, UpdateProvider};
 use crate::flows::oidc::providers::{self, DiscoveryReport, ProviderOut};
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/v1/auth/providers", get(list).post(create))
-        .route(
-            "/v1/auth/providers/{provider_id}",
-            put(update).delete(remove),
-        )
-        .route("/v1/auth/providers/{provider_id}/test", post(test))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(update, remove))
+        .routes(routes!(test))
 }
-
-#[derive(utoipa::OpenApi)]
-#[openapi(paths(list, create, update, remove, test))]
-pub struct ApiDoc;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]

@@ -1,12 +1,13 @@
 //! `/v1/tenants`: the caller's tenant, and tenant status for platform administrators.
 
+use axum::Json;
 use axum::extract::{Path, State};
-use axum::routing::{get, put};
-use axum::{Json, Router};
 use kit::ApiError;
 use kit::error::FieldError;
 use kit::extract::{ValidJson, Validate};
 use serde::Deserialize;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::api::{Done, OK};
@@ -15,19 +16,12 @@ use crate::domain::validate::{self, MAX_NAME, finish};
 use crate::flows::tenancy;
 use crate::store::tenants::Tenant;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/v1/tenants/me",
-            get(get_mine).put(update_mine).delete(delete_mine),
-        )
-        .route("/v1/tenants/", get(list_all))
-        .route("/v1/tenants/{tenant_id}/status", put(set_status))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(get_mine, update_mine, delete_mine))
+        .routes(routes!(list_all))
+        .routes(routes!(set_status))
 }
-
-#[derive(utoipa::OpenApi)]
-#[openapi(paths(get_mine, update_mine, delete_mine, list_all, set_status))]
-pub struct ApiDoc;
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]

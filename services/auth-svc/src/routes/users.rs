@@ -1,13 +1,14 @@
 //! `/v1/users`: the tenant's accounts (tenant administrators) and the caller's own profile.
 
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::get;
-use axum::{Json, Router};
 use kit::ApiError;
 use kit::error::{FieldError, OrNotFound};
 use kit::extract::{ValidJson, Validate};
 use serde::{Deserialize, Serialize};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::api::{Done, OK, PASSWORD_LIMITS};
@@ -18,16 +19,12 @@ use crate::flows::tenancy::require_admin;
 use crate::store::sessions;
 use crate::store::users::{self, Changes, NewUser, User};
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/v1/users/", get(list).post(create))
-        .route("/v1/users/me/profile", get(profile).put(update_profile))
-        .route("/v1/users/{user_id}", get(read).put(update).delete(remove))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(profile, update_profile))
+        .routes(routes!(read, update, remove))
 }
-
-#[derive(utoipa::OpenApi)]
-#[openapi(paths(list, create, read, update, remove, profile, update_profile))]
-pub struct ApiDoc;
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]

@@ -1,15 +1,16 @@
 //! `/v1/waitlist`: public sign-up, and (platform administrators) the list, invitations and the
 //! installation's outgoing mail settings.
 
+use axum::Json;
 use axum::extract::{Path, Query, State};
-use axum::routing::{delete, get, post};
-use axum::{Json, Router};
 use kit::ApiError;
 use kit::error::FieldError;
 use kit::extract::{ValidJson, Validate};
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::client::{ClientInfo, UserContext};
@@ -18,22 +19,15 @@ use crate::domain::validate::{self, MAX_NAME, finish};
 use crate::flows::waitlist::{self as flow, PASSWORD_MASK};
 use crate::store::waitlist::{EmailSettingsRow, Entry, STATUSES};
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/v1/waitlist/join", post(join))
-        .route("/v1/waitlist/", get(list))
-        .route("/v1/waitlist/{entry_id}/invite", post(invite))
-        .route("/v1/waitlist/{entry_id}", delete(remove))
-        .route(
-            "/v1/waitlist/email-settings",
-            get(read_settings).put(save_settings),
-        )
-        .route("/v1/waitlist/email-settings/test", post(test_email))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(join))
+        .routes(routes!(list))
+        .routes(routes!(invite))
+        .routes(routes!(remove))
+        .routes(routes!(read_settings, save_settings))
+        .routes(routes!(test_email))
 }
-
-#[derive(utoipa::OpenApi)]
-#[openapi(paths(join, list, invite, remove, read_settings, save_settings, test_email))]
-pub struct ApiDoc;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]

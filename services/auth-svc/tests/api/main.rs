@@ -12,6 +12,7 @@ mod key_auth;
 mod key_cross_tenant;
 mod login;
 mod oidc;
+mod openapi;
 mod refresh;
 mod register;
 mod smtp_sink;
