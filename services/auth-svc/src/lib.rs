@@ -6,12 +6,10 @@
 //! (`kit::db::LookupTx`), never through a role that bypasses RLS. See docs/auth.md.
 
 pub mod api;
-pub mod client;
 pub mod config;
 pub mod domain;
 pub mod flows;
 pub mod routes;
-pub mod session;
 pub mod store;
 
 use std::sync::Arc;

@@ -2,18 +2,19 @@
 //! flows::first_run) the installation's first platform administrator. All use the two-phase protocol of spec §2.2.1 inside ONE transaction, so a failure at any
 //! step leaves neither tenant nor user behind.
 
+use axum::http::StatusCode;
 use kit::ApiError;
 use kit::db::TenantTx;
 use shared_schemas::ids::TenantId;
 
 use crate::AppState;
-use crate::api::TokenResponse;
-use crate::client::ClientInfo;
+use crate::api::client::ClientInfo;
+use crate::api::{RegisterRequest, TokenResponse};
 use crate::domain::password::Hasher;
 use crate::domain::tokens::{now_ms, random_secret};
 use crate::domain::validate::slugify;
+use crate::flows::session;
 use crate::flows::waitlist;
-use crate::session;
 use crate::store::users::User;
 use crate::store::{tenants, users};
 
@@ -28,6 +29,31 @@ pub struct NewAccount {
 /// How many generated slugs to try before giving up (each retry adds random characters).
 const SLUG_ATTEMPTS: usize = 5;
 
+/// `POST /v1/auth/register`: open while `REGISTRATION_ENABLED`, or for the email of a waitlist
+/// invitation.
+pub async fn register(
+    app: &AppState,
+    req: RegisterRequest,
+    client: &ClientInfo,
+) -> Result<TokenResponse, ApiError> {
+    let invite = req.invite_token;
+    if !app.config.registration_enabled && invite.is_none() {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "registration_disabled",
+            "public registration is disabled on this installation",
+        ));
+    }
+    let account = NewAccount {
+        email: req.email,
+        password: Some(req.password),
+        display_name: req.display_name,
+        tenant_name: req.tenant_name,
+        tenant_slug: req.tenant_slug,
+    };
+    create_inner(app, account, client, invite.as_deref()).await
+}
+
 pub async fn create(
     app: &AppState,
     account: NewAccount,
@@ -36,17 +62,7 @@ pub async fn create(
     create_inner(app, account, client, None).await
 }
 
-/// Registration through a waitlist invitation (works while public registration is disabled);
-/// the invitation is used up in the same transaction as the account.
-pub async fn create_invited(
-    app: &AppState,
-    account: NewAccount,
-    client: &ClientInfo,
-    invite_token: &str,
-) -> Result<TokenResponse, ApiError> {
-    create_inner(app, account, client, Some(invite_token)).await
-}
-
+/// With `invite`, the waitlist invitation is used up in the same transaction as the account.
 async fn create_inner(
     app: &AppState,
     account: NewAccount,

@@ -11,13 +11,13 @@ use sqlx::PgPool;
 use subtle::ConstantTimeEq;
 
 use crate::AppState;
+use crate::api::client::ClientInfo;
 use crate::api::{SetupRequest, StatusResponse, TokenResponse};
-use crate::client::ClientInfo;
 use crate::config::BootstrapAdmin;
 use crate::domain::password::Hasher;
 use crate::domain::tokens::{now_ms, sha256_hex};
 use crate::flows::account::{self, NewAccount, Owner, setup_done};
-use crate::session;
+use crate::flows::session;
 use crate::store::users::User;
 use crate::store::{installation, oidc};
 

@@ -7,10 +7,12 @@ pub mod introspect;
 pub mod login;
 pub mod oidc;
 pub mod refresh;
+pub mod session;
 pub mod status_sync;
 pub mod tenancy;
 pub mod totp;
 pub mod totp_login;
+pub mod users;
 pub mod waitlist;
 
 use kit::ApiError;

@@ -3,7 +3,6 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use kit::error::OrNotFound;
 use kit::extract::ValidJson;
 use kit::{ApiError, TenantContext};
 use serde_json::{Value, json};
@@ -11,14 +10,12 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
+use crate::api::client::ClientInfo;
 use crate::api::{
     Done, LoginRequest, LoginResponse, OK, RefreshRequest, RegisterRequest, SetupRequest,
     StatusResponse, TokenResponse, UserOut,
 };
-use crate::client::ClientInfo;
-use crate::flows::account::{self, NewAccount};
-use crate::flows::{first_run, login, refresh};
-use crate::store::users;
+use crate::flows::{account, first_run, login, refresh, users};
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -61,26 +58,10 @@ async fn register(
     client: ClientInfo,
     ValidJson(req): ValidJson<RegisterRequest>,
 ) -> Result<(StatusCode, Json<TokenResponse>), ApiError> {
-    let invite = req.invite_token;
-    if !app.config.registration_enabled && invite.is_none() {
-        return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "registration_disabled",
-            "public registration is disabled on this installation",
-        ));
-    }
-    let account = NewAccount {
-        email: req.email,
-        password: Some(req.password),
-        display_name: req.display_name,
-        tenant_name: req.tenant_name,
-        tenant_slug: req.tenant_slug,
-    };
-    let tokens = match invite {
-        Some(token) => account::create_invited(&app, account, &client, &token).await?,
-        None => account::create(&app, account, &client).await?,
-    };
-    Ok((StatusCode::CREATED, Json(tokens)))
+    Ok((
+        StatusCode::CREATED,
+        Json(account::register(&app, req, &client).await?),
+    ))
 }
 
 /// Email and password; answers tokens or a TOTP challenge.
@@ -129,12 +110,8 @@ async fn me(State(app): State<AppState>, ctx: TenantContext) -> Result<Json<Valu
             "isService": true, "isAdmin": false, "agentId": ctx.claims.agent_id,
         })));
     }
-    let mut tx = app.platform.db.begin_tenant(&ctx).await?;
-    let user = users::get(&mut tx, ctx.subject())
-        .await?
-        .or_not_found("user not found")?;
-    tx.commit().await?;
-    let mut body = serde_json::to_value(UserOut::from(&user)).map_err(ApiError::internal)?;
+    let mut body = serde_json::to_value(UserOut::from(&users::me(&app, &ctx).await?))
+        .map_err(ApiError::internal)?;
     body["isService"] = json!(false);
     body["kind"] = json!("user");
     Ok(Json(body))

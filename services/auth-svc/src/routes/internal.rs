@@ -6,38 +6,16 @@ use axum::extract::State;
 use kit::ApiError;
 use kit::auth::api_key::Introspection;
 use kit::auth::scope::InternalService;
-use kit::error::FieldError;
-use kit::extract::{ValidJson, Validate};
-use serde::Deserialize;
+use kit::extract::ValidJson;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
-use crate::domain::validate::finish;
-use crate::flows::introspect::{self, MAX_KEY_LEN};
+use crate::api::internal::IntrospectRequest;
+use crate::flows::introspect::{self};
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(introspect_key))
-}
-
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct IntrospectRequest {
-    pub key: String,
-}
-
-impl Validate for IntrospectRequest {
-    fn validate(&self) -> Result<(), Vec<FieldError>> {
-        let ok = (1..=MAX_KEY_LEN).contains(&self.key.len());
-        finish(if ok {
-            Vec::new()
-        } else {
-            vec![FieldError {
-                path: "key".into(),
-                message: format!("must be 1-{MAX_KEY_LEN} characters"),
-            }]
-        })
-    }
 }
 
 /// Resolves an API key for another service: who it acts for, or `{"active": false}`.

@@ -6,13 +6,13 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use kit::ApiError;
 use kit::extract::ValidJson;
-use serde::{Deserialize, Serialize};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
-use crate::client::UserContext;
-use crate::domain::oidc::{CreateProvider, ProviderScope, UpdateProvider};
+use crate::api::client::UserContext;
+use crate::api::providers::{Changed, Deleted, ScopeQuery};
+use crate::domain::oidc::{CreateProvider, UpdateProvider};
 use crate::flows::oidc::providers::{self, DiscoveryReport, ProviderOut};
 
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -20,29 +20,6 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(list, create))
         .routes(routes!(update, remove))
         .routes(routes!(test))
-}
-
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
-#[serde(deny_unknown_fields)]
-pub struct ScopeQuery {
-    /// `tenant` (default) or `platform`.
-    #[serde(default)]
-    #[param(value_type = Option<String>)]
-    pub scope: ProviderScope,
-}
-
-/// A changed provider with the outcome, as the reference answers (`id`, `slug`, `status`).
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct Changed {
-    pub status: &'static str,
-    #[serde(flatten)]
-    pub provider: ProviderOut,
-}
-
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct Deleted {
-    pub id: String,
-    pub status: &'static str,
 }
 
 /// The providers of the caller's tenant, or of the platform; client secrets masked.

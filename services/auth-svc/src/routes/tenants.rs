@@ -3,16 +3,14 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use kit::ApiError;
-use kit::error::FieldError;
-use kit::extract::{ValidJson, Validate};
-use serde::Deserialize;
+use kit::extract::ValidJson;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
+use crate::api::client::UserContext;
+use crate::api::tenants::{StatusChange, UpdateTenant};
 use crate::api::{Done, OK};
-use crate::client::UserContext;
-use crate::domain::validate::{self, MAX_NAME, finish};
 use crate::flows::tenancy;
 use crate::store::tenants::Tenant;
 
@@ -21,45 +19,6 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(get_mine, update_mine, delete_mine))
         .routes(routes!(list_all))
         .routes(routes!(set_status))
-}
-
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct UpdateTenant {
-    pub name: Option<String>,
-    pub slug: Option<String>,
-}
-
-impl Validate for UpdateTenant {
-    fn validate(&self) -> Result<(), Vec<FieldError>> {
-        let mut errors = Vec::new();
-        if let Some(name) = &self.name {
-            validate::name("name", name, MAX_NAME, &mut errors);
-        }
-        if let Some(slug) = &self.slug {
-            validate::slug("slug", slug, &mut errors);
-        }
-        finish(errors)
-    }
-}
-
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct StatusChange {
-    /// `active` or `suspended`.
-    pub status: String,
-}
-
-impl Validate for StatusChange {
-    fn validate(&self) -> Result<(), Vec<FieldError>> {
-        finish(match self.status.as_str() {
-            "active" | "suspended" => Vec::new(),
-            _ => vec![FieldError {
-                path: "status".into(),
-                message: "must be active or suspended".into(),
-            }],
-        })
-    }
 }
 
 /// The caller's tenant.

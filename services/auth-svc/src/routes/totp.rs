@@ -8,12 +8,12 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
+use crate::api::client::{ClientInfo, UserContext};
 use crate::api::totp::{
     RecoveryCodesResponse, RecoveryLoginRequest, RecoveryLoginResponse, TotpCodeRequest,
     TotpDisableRequest, TotpEnabledResponse, TotpLoginRequest, TotpSetupResponse,
 };
 use crate::api::{Done, TokenResponse};
-use crate::client::{ClientInfo, UserContext};
 use crate::flows::{totp, totp_login};
 
 pub fn routes() -> OpenApiRouter<AppState> {

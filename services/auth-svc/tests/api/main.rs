@@ -15,6 +15,7 @@ mod oidc;
 mod openapi;
 mod refresh;
 mod register;
+mod route_walk;
 mod smtp_sink;
 mod status_sync;
 mod tenants;

@@ -16,11 +16,11 @@ use shared_schemas::ids::TenantId;
 
 use crate::AppState;
 use crate::api::LoginResponse;
-use crate::client::ClientInfo;
+use crate::api::client::ClientInfo;
 use crate::domain::validate::{self, MAX_NAME};
 use crate::flows::account::{self as accounts, NewAccount};
 use crate::flows::ensure_tenant_active;
-use crate::session;
+use crate::flows::session;
 use crate::store::oidc::Provider;
 use crate::store::users::{self, User};
 

@@ -1,7 +1,15 @@
 //! Request and response bodies of auth-svc. Field names follow the reference contract
 //! (camelCase); multi-tenancy adds `tenantId` where a client needs it.
 
+pub mod api_keys;
+pub mod client;
+pub mod internal;
+pub mod oidc;
+pub mod providers;
+pub mod tenants;
 pub mod totp;
+pub mod users;
+pub mod waitlist;
 
 use kit::error::FieldError;
 use kit::extract::Validate;
