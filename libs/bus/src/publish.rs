@@ -46,6 +46,52 @@ end
 return first
 ";
 
+const BATCH_PUBLISH: &str = r"#!lua
+-- A batch of outgoing items, written all or none, in order.
+-- ARGV[1]: approximate maximum length of streams; then per item three values:
+--   kind ('e' an event for the streams, 'n' a notice for a channel), how many KEYS it uses, JSON.
+-- KEYS: each item's keys in turn (an event's streams, a notice's channel).
+local k = 1
+for i = 2, #ARGV, 3 do
+  if ARGV[i] == 'e' then
+    for j = k, k + tonumber(ARGV[i + 1]) - 1 do
+      local kind = redis.call('TYPE', KEYS[j])['ok']
+      if kind ~= 'stream' and kind ~= 'none' then
+        return redis.error_reply('WRONGTYPE ' .. KEYS[j] .. ' holds a ' .. kind ..
+          ', not a stream; the batch was written nowhere')
+      end
+    end
+  end
+  k = k + tonumber(ARGV[i + 1])
+end
+k = 1
+for i = 2, #ARGV, 3 do
+  local n = tonumber(ARGV[i + 1])
+  for j = k, k + n - 1 do
+    if ARGV[i] == 'e' then
+      redis.call('XADD', KEYS[j], 'MAXLEN', '~', ARGV[1], '*', 'data', ARGV[i + 2])
+    else
+      redis.call('PUBLISH', KEYS[j], ARGV[i + 2])
+    end
+  end
+  k = k + n
+end
+return (#ARGV - 1) / 3
+";
+
+/// One item of [`Publisher::publish_batch`]: JSON already serialized.
+#[derive(Debug, Clone, Copy)]
+pub enum Outgoing<'a> {
+    /// An event for the global, tenant (and run) streams.
+    Event {
+        tenant: &'a TenantId,
+        run: Option<&'a RunId>,
+        data: &'a str,
+    },
+    /// A pub/sub message.
+    Notice { channel: &'a str, data: &'a str },
+}
+
 /// Writes events to Redis streams and pub/sub channels.
 ///
 /// Cheap to clone: the connection manager multiplexes one connection.
@@ -55,6 +101,7 @@ pub struct Publisher {
     keys: Keys,
     maxlen: usize,
     script: Script,
+    batch: Script,
 }
 
 impl std::fmt::Debug for Publisher {
@@ -73,6 +120,7 @@ impl Publisher {
             keys,
             maxlen,
             script: Script::new(DUAL_PUBLISH),
+            batch: Script::new(BATCH_PUBLISH),
         }
     }
 
@@ -115,6 +163,38 @@ impl Publisher {
         let id: String = invocation.invoke_async(&mut self.conn.clone()).await?;
         tracing::debug!(entry = %id, "event published");
         Ok(id)
+    }
+
+    /// Writes `items` in order in one script: every item or none (a key of the wrong type refuses
+    /// the whole batch before anything is written). One round trip for the whole batch, which
+    /// is what lets the outbox relay keep up with many writers.
+    pub async fn publish_batch(&self, items: &[Outgoing<'_>]) -> Result<(), BusError> {
+        if items.is_empty() {
+            return Ok(());
+        }
+        let mut invocation = self.batch.prepare_invoke();
+        invocation.arg(self.maxlen);
+        for item in items {
+            match *item {
+                Outgoing::Event { tenant, run, data } => {
+                    invocation
+                        .key(self.keys.global_events())
+                        .key(self.keys.tenant_events(tenant));
+                    if let Some(run) = run {
+                        invocation.key(self.keys.run_events(tenant, run));
+                    }
+                    invocation
+                        .arg("e")
+                        .arg(2 + usize::from(run.is_some()))
+                        .arg(data);
+                }
+                Outgoing::Notice { channel, data } => {
+                    invocation.key(channel).arg("n").arg(1).arg(data);
+                }
+            }
+        }
+        let _: usize = invocation.invoke_async(&mut self.conn.clone()).await?;
+        Ok(())
     }
 
     /// Publishes a platform event to the streams its envelope names (tenant, and run if any).

@@ -8,6 +8,7 @@
 pub mod api_key;
 pub mod scope;
 pub mod status;
+pub mod stream;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -221,9 +222,10 @@ impl JwtKeys {
 }
 
 /// The authenticated caller and its tenant. Extracting it answers 401 when the request carries
-/// no valid credential (Bearer header, or `?token=` for EventSource clients), 403/401 when its
-/// tenant is suspended/deleted, and 403 for a service API key (those open only internal
-/// endpoints, through [`scope::ServiceOnly`]).
+/// no valid credential in its `Authorization` header or carries a `?token=` (accepted only by
+/// streaming routes, [`stream::StreamTenantContext`]), 403/401 when its tenant is
+/// suspended/deleted, and 403 for a service API key (those open only internal endpoints,
+/// through [`scope::ServiceOnly`]).
 #[derive(Debug, Clone)]
 pub struct TenantContext {
     pub tenant_id: TenantId,
@@ -250,23 +252,19 @@ impl TenantContext {
     }
 }
 
-/// Finds the bearer token of a request, if any.
+/// The bearer token of the `Authorization` header, if any. A `?token=` is no credential here:
+/// only streaming routes take one ([`stream::StreamTenantContext`]).
 pub fn bearer_token(parts: &Parts) -> Option<&str> {
-    if let Some(value) = parts.headers.get(axum::http::header::AUTHORIZATION) {
-        let value = value.to_str().ok()?;
-        let (scheme, token) = value.split_once(' ')?;
-        return scheme
-            .eq_ignore_ascii_case("bearer")
-            .then_some(token.trim())
-            .filter(|t| !t.is_empty());
-    }
-    parts.uri.query().and_then(|q| {
-        q.split('&')
-            .filter_map(|pair| pair.split_once('='))
-            .find(|(k, _)| *k == "token")
-            .map(|(_, v)| v)
-            .filter(|v| !v.is_empty())
-    })
+    let value = parts
+        .headers
+        .get(axum::http::header::AUTHORIZATION)?
+        .to_str()
+        .ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then_some(token.trim())
+        .filter(|t| !t.is_empty())
 }
 
 /// Verifies the request's access JWT, if it has one; `Ok(None)` when there is none. Only the
@@ -341,6 +339,7 @@ pub(crate) async fn caller(
     parts: &mut Parts,
     platform: &crate::Platform,
 ) -> Result<TenantContext, ApiError> {
+    stream::refuse_query_token(parts)?;
     if let Some(ctx) = parts.extensions.get::<TenantContext>() {
         return Ok(ctx.clone());
     }

@@ -95,6 +95,9 @@ pub struct CommonConfig {
     pub instance_id: Option<String>,
     /// Overrides the log filter (`info` by default), e.g. `debug,sqlx=warn`.
     pub rust_log: Option<String>,
+    /// `SERVICE_CLIENT_*`: timeouts, retries and breaker of calls to other services.
+    #[serde(flatten)]
+    pub service_client: crate::client::ClientSettings,
 }
 
 const DEV_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:55432/djinnbot";
@@ -220,6 +223,7 @@ impl CommonConfig {
                 reason: format!("must be at most {MAX_TENANT_STATUS_CACHE_MS}"),
             });
         }
+        self.service_client.validate()?;
         // kit's HTTP client is built without TLS: services talk to auth-svc in-cluster.
         if !self.auth_svc_url.starts_with("http://") {
             return Err(ConfigError::Invalid {

@@ -1,6 +1,7 @@
 //! The HTTP stack every service runs behind, and serving with a bounded graceful drain.
 //!
-//! Layer order, outermost first: set request id → trace span → propagate request id → catch
+//! Layer order, outermost first: set request id → trace span (the child of an incoming
+//! `traceparent`) → request id scope (for the service client) → propagate request id → catch
 //! panic → metrics → error body → timeout → authenticate + tenant rate limit → idempotency →
 //! handler. Layers are added with `Router::layer`, so they run after routing and see the
 //! matched route template.
@@ -62,6 +63,7 @@ pub fn service_router(
                 .make_span_with(make_span)
                 .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
         )
+        .layer(from_fn(middleware::request_id_scope))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(tower_http::set_header::SetResponseHeaderLayer::overriding(
             SERVED_BY, served_by,
@@ -93,13 +95,15 @@ fn make_span<B>(req: &Request<B>) -> tracing::Span {
         .get(REQUEST_ID)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    tracing::info_span!(
+    let span = tracing::info_span!(
         "request",
         method = %req.method(),
         route,
         request_id,
         tenant_id = tracing::field::Empty,
-    )
+    );
+    crate::telemetry::adopt_remote_parent(&span, req.headers());
+    span
 }
 
 /// Serves until `shutdown` fires, then drains in-flight requests for at most `grace`.

@@ -6,10 +6,12 @@
 //! the error body ([`error`]), JWT and API-key auth with tenant status checks and the
 //! [`auth::TenantContext`] extractor, Postgres with tenant-scoped transactions
 //! ([`db::TenantTx`]), Redis, health checks, a per-tenant rate limit and `Idempotency-Key`
-//! support, and the transactional [`outbox`] with its relay. Feature `test-utils` adds the test harness ([`testing`]).
+//! support, the [`client`] for calls between services, and the transactional [`outbox`] with its
+//! relay. Feature `test-utils` adds the test harness ([`testing`]).
 
 pub mod auth;
 pub mod cli;
+pub mod client;
 pub mod config;
 pub mod crypto;
 pub mod db;

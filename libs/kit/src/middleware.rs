@@ -14,6 +14,35 @@ use crate::ratelimit;
 /// Largest body of a bare error response we rewrite into our error shape.
 const REWRITE_LIMIT: usize = 64 * 1024;
 
+tokio::task_local! {
+    /// The id of the request this task serves, for calls it makes to other services.
+    static REQUEST_ID: String;
+}
+
+/// The `x-request-id` of the request being served by this task, if any.
+pub fn current_request_id() -> Option<String> {
+    REQUEST_ID.try_with(Clone::clone).ok()
+}
+
+/// Runs `work` as if it served the request `id`: the service client forwards it (workers use
+/// this to carry an event's request id into the calls they make).
+pub async fn with_request_id<F: std::future::Future>(id: String, work: F) -> F::Output {
+    REQUEST_ID.scope(id, work).await
+}
+
+/// Makes the request id (set by the layer before) available to [`current_request_id`].
+pub async fn request_id_scope(req: Request, next: Next) -> Response {
+    let id = req
+        .headers()
+        .get(crate::http::REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    match id {
+        Some(id) => with_request_id(id, next.run(req)).await,
+        None => next.run(req).await,
+    }
+}
+
 /// Resolves the bearer credential (JWT or API key) when one is present, checks its tenant is
 /// active, hands the `TenantContext` to the extractor and counts the request against its
 /// tenant's budget. Requests without a valid credential pass through with the reason attached:

@@ -10,6 +10,7 @@ use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use crate::auth::JwtKeys;
 use crate::auth::api_key::ApiKeys;
 use crate::auth::status::TenantStatusCache;
+use crate::client::ServiceClient;
 use crate::config::{CommonConfig, ServiceInfo};
 use crate::db::Db;
 use crate::metrics::Metrics;
@@ -22,6 +23,8 @@ pub struct Platform {
     pub redis: ConnectionManager,
     pub keys: bus::Keys,
     pub jwt: Arc<JwtKeys>,
+    /// Calls other services (service tokens, retries, breakers, trace propagation).
+    pub client: ServiceClient,
     /// Resolves `djb_…` bearer keys (through auth-svc, cached in Redis).
     pub api_keys: ApiKeys,
     /// This instance's short-lived copy of tenant statuses.
@@ -56,10 +59,12 @@ impl Platform {
         redis: ConnectionManager,
     ) -> anyhow::Result<Self> {
         let jwt = Arc::new(JwtKeys::from_config(&config)?);
+        let client = ServiceClient::new(service.name, jwt.clone(), &config.service_client)?;
         Ok(Self {
             service,
             keys: bus::Keys::new(config.redis_prefix.clone()),
-            api_keys: ApiKeys::over_http(&config, jwt.clone(), service.name)?,
+            api_keys: ApiKeys::over_http(&config, client.clone()),
+            client,
             tenant_status: TenantStatusCache::new(config.tenant_status_cache()),
             config: Arc::new(config),
             db,

@@ -1,21 +1,33 @@
-//! JSON log lines carrying `service`, `instance_id` and the fields of the enclosing spans
-//! (`request_id`, `tenant_id`, `route`, `trace_id`), plus OpenTelemetry export when
-//! `OTEL_EXPORTER_OTLP_ENDPOINT` is set.
+//! JSON log lines carrying `service`, `instance_id`, the fields of the enclosing spans
+//! (`request_id`, `tenant_id`, `route`) and the OpenTelemetry `trace_id`, plus OTLP/HTTP export
+//! when `OTEL_EXPORTER_OTLP_ENDPOINT` is set.
+//!
+//! Every span gets OpenTelemetry ids whether or not it is exported, so log lines of one request
+//! share a trace id in every service it touches: an incoming W3C `traceparent` becomes the
+//! parent of the request span ([`remote_parent`]), and the service client sends the `traceparent`
+//! of its own span ([`inject_context`]).
 
 use std::fmt;
+use std::sync::{Arc, OnceLock};
 
-use opentelemetry::trace::TracerProvider as _;
+use axum::http::{HeaderMap, HeaderName, HeaderValue};
+use opentelemetry::propagation::{Extractor, Injector, TextMapPropagator as _};
+use opentelemetry::trace::{TraceContextExt as _, TracerProvider as _};
 use opentelemetry_otlp::WithExportConfig as _;
+use opentelemetry_sdk::propagation::TraceContextPropagator;
 use opentelemetry_sdk::trace::SdkTracerProvider;
 use serde_json::{Map, Value};
+use tracing::dispatcher::WeakDispatch;
 use tracing::field::{Field, Visit};
-use tracing::{Event, Subscriber};
+use tracing::{Dispatch, Event, Subscriber};
+use tracing_opentelemetry::OpenTelemetrySpanExt as _;
+use tracing_subscriber::EnvFilter;
+use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::fmt::format::{JsonFields, Writer};
 use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormattedFields};
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::registry::LookupSpan;
 use tracing_subscriber::util::SubscriberInitExt;
-use tracing_subscriber::{EnvFilter, Layer};
 
 use crate::config::CommonConfig;
 
@@ -36,15 +48,23 @@ impl Drop for TelemetryGuard {
 
 /// Installs the global subscriber once per process (call from `main`, never from a library).
 pub fn init(service: &'static str, config: &CommonConfig) -> anyhow::Result<TelemetryGuard> {
-    let filter = EnvFilter::try_new(config.rust_log.as_deref().unwrap_or("info"))?;
-    let fmt_layer = tracing_subscriber::fmt::layer()
-        .fmt_fields(JsonFields::new())
-        .event_format(JsonLines {
-            service,
-            instance_id: config.instance_id().to_owned(),
-        })
-        .with_filter(filter);
-    let registry = tracing_subscriber::registry().with(fmt_layer);
+    let provider = tracer_provider(service, config)?;
+    dispatch(service, config, &provider, std::io::stdout)?.try_init()?;
+    Ok(TelemetryGuard {
+        provider: Some(provider),
+    })
+}
+
+/// Exports over OTLP/HTTP when `OTEL_EXPORTER_OTLP_ENDPOINT` is set; without it spans still get
+/// ids (for the logs and for propagation) and are dropped when they end.
+pub fn tracer_provider(
+    service: &'static str,
+    config: &CommonConfig,
+) -> anyhow::Result<SdkTracerProvider> {
+    let resource = opentelemetry_sdk::Resource::builder()
+        .with_service_name(service)
+        .build();
+    let builder = SdkTracerProvider::builder().with_resource(resource);
     match &config.otel_exporter_otlp_endpoint {
         Some(endpoint) if !endpoint.is_empty() => {
             // OTEL_EXPORTER_OTLP_ENDPOINT is the collector's base URL; traces go to /v1/traces.
@@ -53,25 +73,94 @@ pub fn init(service: &'static str, config: &CommonConfig) -> anyhow::Result<Tele
                 .with_http()
                 .with_endpoint(format!("{}/v1/traces", endpoint.trim_end_matches('/')))
                 .build()?;
-            let provider = SdkTracerProvider::builder()
-                .with_batch_exporter(exporter)
-                .with_resource(
-                    opentelemetry_sdk::Resource::builder()
-                        .with_service_name(service)
-                        .build(),
-                )
-                .build();
-            let tracer = provider.tracer(service);
-            registry
-                .with(tracing_opentelemetry::layer().with_tracer(tracer))
-                .try_init()?;
-            Ok(TelemetryGuard {
-                provider: Some(provider),
-            })
+            Ok(builder.with_batch_exporter(exporter).build())
         }
-        _ => {
-            registry.try_init()?;
-            Ok(TelemetryGuard { provider: None })
+        _ => Ok(builder.build()),
+    }
+}
+
+/// The subscriber [`init`] installs, writing JSON lines to `writer`: tests install it for one
+/// thread (`tracing::dispatcher::set_default`) to read the lines and trace ids.
+pub fn dispatch<W>(
+    service: &'static str,
+    config: &CommonConfig,
+    provider: &SdkTracerProvider,
+    writer: W,
+) -> anyhow::Result<Dispatch>
+where
+    W: for<'a> MakeWriter<'a> + Send + Sync + 'static,
+{
+    let filter = EnvFilter::try_new(config.rust_log.as_deref().unwrap_or("info"))?;
+    let own = Arc::new(OnceLock::new());
+    let fmt_layer = tracing_subscriber::fmt::layer()
+        .fmt_fields(JsonFields::new())
+        .event_format(JsonLines {
+            service,
+            instance_id: config.instance_id().to_owned(),
+            dispatch: own.clone(),
+        })
+        .with_writer(writer);
+    let otel_layer = tracing_opentelemetry::layer().with_tracer(provider.tracer(service));
+    let dispatch = Dispatch::new(
+        tracing_subscriber::registry()
+            .with(filter)
+            .with(otel_layer)
+            .with(fmt_layer),
+    );
+    // A weak handle: the formatter asks the OpenTelemetry layer of its own subscriber for the
+    // trace id, without keeping that subscriber alive.
+    let _ = own.set(dispatch.downgrade());
+    Ok(dispatch)
+}
+
+/// The caller's span context from a `traceparent` header, when it carries a valid one.
+pub fn remote_parent(headers: &HeaderMap) -> Option<opentelemetry::Context> {
+    let cx = TraceContextPropagator::new().extract(&Headers(headers));
+    cx.span().span_context().is_valid().then_some(cx)
+}
+
+/// Makes `span` the child of the caller's span when the request carries a `traceparent`.
+pub fn adopt_remote_parent(span: &tracing::Span, headers: &HeaderMap) {
+    if let Some(parent) = remote_parent(headers)
+        && let Err(err) = span.set_parent(parent)
+    {
+        tracing::debug!(error = %err, "traceparent not applied");
+    }
+}
+
+/// Writes `traceparent` (and `tracestate`) for `span` into outgoing headers; nothing when no
+/// OpenTelemetry layer is installed.
+pub fn inject_context(span: &tracing::Span, headers: &mut HeaderMap) {
+    TraceContextPropagator::new().inject_context(&span.context(), &mut HeadersMut(headers));
+}
+
+/// The trace id of `span` in hex, if it has one.
+pub fn trace_id(span: &tracing::Span) -> Option<String> {
+    let cx = span.context();
+    let sc = cx.span().span_context().clone();
+    sc.is_valid().then(|| sc.trace_id().to_string())
+}
+
+struct Headers<'a>(&'a HeaderMap);
+
+impl Extractor for Headers<'_> {
+    fn get(&self, key: &str) -> Option<&str> {
+        self.0.get(key).and_then(|v| v.to_str().ok())
+    }
+    fn keys(&self) -> Vec<&str> {
+        self.0.keys().map(HeaderName::as_str).collect()
+    }
+}
+
+struct HeadersMut<'a>(&'a mut HeaderMap);
+
+impl Injector for HeadersMut<'_> {
+    fn set(&mut self, key: &str, value: String) {
+        if let (Ok(name), Ok(value)) = (
+            HeaderName::from_bytes(key.as_bytes()),
+            HeaderValue::from_str(&value),
+        ) {
+            self.0.insert(name, value);
         }
     }
 }
@@ -80,6 +169,8 @@ pub fn init(service: &'static str, config: &CommonConfig) -> anyhow::Result<Tele
 pub struct JsonLines {
     pub service: &'static str,
     pub instance_id: String,
+    /// The subscriber this formatter is part of, to look up the span's trace id.
+    pub dispatch: Arc<OnceLock<WeakDispatch>>,
 }
 
 impl<S, N> FormatEvent<S, N> for JsonLines
@@ -113,10 +204,30 @@ where
                 }
             }
         }
+        // After the loop: reading the OpenTelemetry context may lock the span's extensions.
+        if let Some(trace_id) = self.trace_id(ctx) {
+            line.insert("trace_id".into(), Value::from(trace_id));
+        }
         let mut visitor = JsonVisitor(&mut line);
         event.record(&mut visitor);
         let text = serde_json::to_string(&line).map_err(|_| fmt::Error)?;
         writeln!(writer, "{text}")
+    }
+}
+
+impl JsonLines {
+    /// The trace id of the innermost enclosing span that has one.
+    fn trace_id<S, N>(&self, ctx: &FmtContext<'_, S, N>) -> Option<String>
+    where
+        S: Subscriber + for<'a> LookupSpan<'a>,
+        N: for<'a> tracing_subscriber::fmt::FormatFields<'a> + 'static,
+    {
+        let dispatch = self.dispatch.get()?.upgrade()?;
+        ctx.event_scope()?.find_map(|span| {
+            let cx = tracing_opentelemetry::get_otel_context(&span.id(), &dispatch)?;
+            let sc = cx.span().span_context().clone();
+            sc.is_valid().then(|| sc.trace_id().to_string())
+        })
     }
 }
 

@@ -1,14 +1,26 @@
-//! engine-svc: pipeline runs, steps and agent runtime orchestration.
+//! engine-svc: pipelines, runs and their steps, and the agent runtimes that execute them.
 //!
-//! Today it serves what kit gives every service (health, metrics, OpenAPI); its own routes
-//! arrive with the issue that owns them.
+//! The rooms are those of every service (ARCHITECTURE §3): `api/`, `routes/`, `flows/`,
+//! `store/`, `domain/`, `workers/`. Today it serves what kit gives every service (health,
+//! metrics, OpenAPI, the outbox relay); its own routes arrive with the issue that owns them.
+
+pub mod api;
+pub mod config;
+pub mod domain;
+pub mod flows;
+pub mod routes;
+pub mod store;
+pub mod workers;
+
+use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::FromRef;
 use kit::{CommonConfig, Platform, ServiceInfo};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
-use utoipa::OpenApi;
+
+use crate::config::EngineConfig;
 
 pub const SERVICE: ServiceInfo = ServiceInfo {
     name: "engine-svc",
@@ -19,19 +31,22 @@ pub const SERVICE: ServiceInfo = ServiceInfo {
 #[derive(Clone, FromRef)]
 pub struct AppState {
     pub platform: Platform,
+    pub config: Arc<EngineConfig>,
 }
 
-#[derive(OpenApi)]
-#[openapi()]
-struct ApiDoc;
-
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    kit::openapi::document(&SERVICE, ApiDoc::openapi())
+    let (_, doc) = routes::routes().split_for_parts();
+    kit::openapi::document(&SERVICE, doc)
 }
 
 pub fn router(state: AppState) -> Router {
-    let routes = Router::new().with_state(state.clone());
-    kit::http::service_router(state.platform, routes, openapi())
+    let (routes, doc) = routes::routes().split_for_parts();
+    let routes = routes.with_state(state.clone());
+    kit::http::service_router(
+        state.platform,
+        routes,
+        kit::openapi::document(&SERVICE, doc),
+    )
 }
 
 pub async fn run(
@@ -39,8 +54,13 @@ pub async fn run(
     listener: TcpListener,
     shutdown: CancellationToken,
 ) -> anyhow::Result<()> {
+    // Settings fail here, before anything is connected.
+    let own = Arc::new(EngineConfig::load()?);
     kit::run_service(SERVICE, config, listener, shutdown, |platform| {
-        router(AppState { platform })
+        router(AppState {
+            platform,
+            config: own,
+        })
     })
     .await
 }

@@ -4,4 +4,5 @@
 mod helpers;
 mod lease;
 mod publish;
+mod publish_batch;
 mod worker;

@@ -1,8 +1,9 @@
 //! API keys (`djb_…`, `djb_svc_…`, `djb_agent_…`): opaque secrets issued by auth-svc, accepted
 //! by every service.
 //!
-//! A service resolves a key through auth-svc's `POST /internal/auth/introspect` (authenticated
-//! with an internal service JWT the service mints itself with the shared signing key) and caches
+//! A service resolves a key through auth-svc's `POST /internal/auth/introspect` (called with
+//! kit's service client as the platform: an internal service JWT the service mints itself with
+//! the shared signing key) and caches
 //! the answer in Redis under the key's SHA-256 (`bus::Keys::api_key_cache`) for
 //! `API_KEY_CACHE_TTL_SECS`, so a hot key costs one Redis GET. Unknown and revoked keys are
 //! cached too, so guessing costs auth-svc nothing. Revocation overwrites the entry with a
@@ -18,7 +19,8 @@ use sha2::{Digest, Sha256};
 use shared_schemas::ids::TenantId;
 
 use crate::Platform;
-use crate::auth::{AuthRejection, Claims, JwtKeys, TenantContext, TokenKind, now_secs};
+use crate::auth::{AuthRejection, Claims, TenantContext, TokenKind, now_secs};
+use crate::client::ServiceClient;
 use crate::config::CommonConfig;
 use crate::error::ApiError;
 
@@ -26,9 +28,6 @@ use crate::error::ApiError;
 pub const KEY_PREFIX: &str = "djb_";
 /// Path of auth-svc's introspection endpoint (not under `/v1`: HAProxy never routes it).
 pub const INTROSPECT_PATH: &str = "/internal/auth/introspect";
-/// Internal tokens live just long enough for one call.
-const INTERNAL_TOKEN_TTL: Duration = Duration::from_secs(60);
-const INTROSPECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// A revocation tombstone must outlive any introspection in flight when it was written.
 const TOMBSTONE_MIN_TTL: Duration = Duration::from_secs(60);
 
@@ -114,35 +113,24 @@ pub trait Introspect: Send + Sync {
     fn introspect<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Introspection, ApiError>>;
 }
 
-/// Calls auth-svc's introspection endpoint with a freshly minted internal token.
+/// Calls auth-svc's introspection endpoint as the platform (an internal token), through the
+/// service client: bounded by its timeouts, failing fast while auth-svc's breaker is open. Not
+/// retried: a POST without an idempotency key is tried once.
 struct HttpIntrospector {
-    http: reqwest::Client,
+    client: ServiceClient,
     url: String,
-    jwt: Arc<JwtKeys>,
-    service: &'static str,
 }
 
 impl Introspect for HttpIntrospector {
     fn introspect<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Introspection, ApiError>> {
         Box::pin(async move {
-            let token = self
-                .jwt
-                .mint(&Claims::internal(self.service, INTERNAL_TOKEN_TTL)?)?;
-            let res = self
-                .http
+            self.client
                 .post(&self.url)
-                .bearer_auth(token)
+                .internal()
                 .json(&serde_json::json!({ "key": key }))
-                .send()
+                .send_json()
                 .await
-                .map_err(ApiError::internal)?;
-            if !res.status().is_success() {
-                return Err(ApiError::internal(anyhow::anyhow!(
-                    "introspection answered {}",
-                    res.status()
-                )));
-            }
-            res.json().await.map_err(ApiError::internal)
+                .map_err(ApiError::from)
         })
     }
 }
@@ -163,28 +151,16 @@ impl std::fmt::Debug for ApiKeys {
 }
 
 impl ApiKeys {
-    /// Resolves through `AUTH_SVC_URL`.
-    pub fn over_http(
-        config: &CommonConfig,
-        jwt: Arc<JwtKeys>,
-        service: &'static str,
-    ) -> Result<Self, reqwest::Error> {
-        let http = reqwest::Client::builder()
-            .timeout(INTROSPECT_TIMEOUT)
-            .build()?;
+    /// Resolves through `AUTH_SVC_URL` with `client`.
+    pub fn over_http(config: &CommonConfig, client: ServiceClient) -> Self {
         let url = format!(
             "{}{INTROSPECT_PATH}",
             config.auth_svc_url.trim_end_matches('/')
         );
-        Ok(Self {
-            source: Arc::new(HttpIntrospector {
-                http,
-                url,
-                jwt,
-                service,
-            }),
+        Self {
+            source: Arc::new(HttpIntrospector { client, url }),
             cache_ttl: config.api_key_cache_ttl(),
-        })
+        }
     }
 
     /// The same cache in front of another source (auth-svc reads its own database).

@@ -155,12 +155,9 @@ where
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
         let platform = Platform::from_ref(state);
         // Only from the header: internal tokens never travel in URLs.
-        let in_header = parts
-            .headers
-            .contains_key(axum::http::header::AUTHORIZATION);
-        let token = bearer_token(parts)
-            .filter(|_| in_header)
-            .ok_or_else(|| ApiError::unauthorized("Not authenticated"))?;
+        super::stream::refuse_query_token(parts)?;
+        let token =
+            bearer_token(parts).ok_or_else(|| ApiError::unauthorized("Not authenticated"))?;
         let claims = platform
             .jwt
             .verify(token)

@@ -102,13 +102,13 @@ fn missing_tenant_is_refused() {
 }
 
 #[test]
-fn bearer_header_and_query_token_are_found() {
+fn only_the_header_carries_a_bearer_token() {
     let req = axum::http::Request::builder()
         .uri("/x?a=1&token=abc")
         .body(())
         .expect("request");
     let (parts, ()) = req.into_parts();
-    assert_eq!(bearer_token(&parts), Some("abc"));
+    assert_eq!(bearer_token(&parts), None);
     let req = axum::http::Request::builder()
         .uri("/x")
         .header("authorization", "Bearer xyz")

@@ -2,18 +2,19 @@
 //!
 //! One relay per service instance runs; across replicas only the holder of a transaction-scoped
 //! advisory lock publishes, so rows leave in commit order per service (and so per tenant). A
-//! batch is read, published one row at a time and marked in the same transaction that holds the
-//! lock. On a Redis connection error the batch stops at the failing row: what was published is
-//! marked, the rest waits for the next attempt (with backoff), so order holds and nothing is sent
-//! twice unless the process dies between publishing and committing (at least once). A row Redis
-//! refuses for good (a key of the wrong type) is marked with its error and skipped, so it cannot
-//! hold back every later event.
+//! batch is read, published in ONE Redis script (all rows or none, one round trip) and marked in
+//! the same transaction that holds the lock. On a Redis connection error nothing is marked and
+//! the batch is tried again with backoff, so order holds and nothing is sent twice unless the
+//! process dies between publishing and committing (delivery is at least once). When Redis
+//! refuses the batch for good (a key of the wrong type), the batch goes row by row: the refused
+//! row is marked with its error and skipped, so it cannot hold back every later event.
 //!
 //! The relay wakes on a `NOTIFY` sent by the committing transaction, and polls as a fallback
 //! (a missed notification, Postgres restarted, another replica held the lock).
 
 use std::time::{Duration, Instant};
 
+use bus::publish::Outgoing;
 use bus::{BusError, Publisher};
 use shared_schemas::ids::{RunId, TenantId};
 use sqlx::postgres::PgListener;
@@ -204,59 +205,67 @@ impl Relay {
         .fetch_all(&mut *tx)
         .await?;
         let full = rows.len() as i64 == self.config.batch;
+        let result = match self.publish_all(&rows).await {
+            Ok(()) => {
+                let all: Vec<i64> = rows.iter().map(|r| r.seq).collect();
+                mark_sent(&mut tx, &all).await?;
+                Ok((all.len(), full))
+            }
+            Err(err) if is_transient(&err) => Err(err),
+            // Something in the batch is refused for good: find it row by row.
+            Err(_) => self.publish_each(&mut tx, &rows).await.map(|n| (n, full)),
+        };
+        tx.commit().await?;
+        result
+    }
+
+    /// The whole batch in one script, all rows or none.
+    async fn publish_all(&self, rows: &[Pending]) -> Result<(), RelayError> {
+        let targets = rows.iter().map(target).collect::<Result<Vec<_>, _>>()?;
+        let items: Vec<Outgoing<'_>> = rows
+            .iter()
+            .zip(&targets)
+            .map(|(row, target)| target.outgoing(&row.payload))
+            .collect();
+        Ok(self.publisher.publish_batch(&items).await?)
+    }
+
+    /// Row by row: a refused row is marked with its error and skipped; a connection error stops
+    /// the batch at that row, the rows before it marked sent.
+    async fn publish_each(&self, tx: &mut LookupTx, rows: &[Pending]) -> Result<usize, RelayError> {
         let mut sent = Vec::with_capacity(rows.len());
         let mut stopped = None;
-        for row in &rows {
-            match self.publish(row).await {
+        for row in rows {
+            let published = match target(row) {
+                Ok(target) => self
+                    .publisher
+                    .publish_batch(&[target.outgoing(&row.payload)])
+                    .await
+                    .map_err(RelayError::from),
+                Err(err) => Err(err),
+            };
+            match published {
                 Ok(()) => sent.push(row.seq),
                 Err(err) if is_transient(&err) => {
                     stopped = Some(err);
                     break;
                 }
                 Err(err) => {
-                    tracing::error!(seq = row.seq, tenant = %row.tenant_id, error = %err, "outbox row refused by redis; skipped");
+                    tracing::error!(seq = row.seq, tenant = %row.tenant_id, error = %err, "outbox row refused; skipped");
                     sqlx::query("update outbox set sent_at = $2, last_error = $3 where seq = $1")
                         .bind(row.seq)
                         .bind(super::now_ms())
                         .bind(err.to_string())
-                        .execute(&mut *tx)
+                        .execute(&mut **tx)
                         .await?;
                 }
             }
         }
-        sqlx::query("update outbox set sent_at = $2 where seq = any($1)")
-            .bind(&sent)
-            .bind(super::now_ms())
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
+        mark_sent(tx, &sent).await?;
         match stopped {
             Some(err) => Err(err),
-            None => Ok((sent.len(), full)),
+            None => Ok(sent.len()),
         }
-    }
-
-    async fn publish(&self, row: &Pending) -> Result<(), RelayError> {
-        let tenant = TenantId::parse(row.tenant_id.as_str()).map_err(invalid)?;
-        match (row.kind.as_str(), &row.channel) {
-            ("notice", Some(channel)) => {
-                self.publisher
-                    .publish_channel_raw(channel, &row.payload)
-                    .await?;
-            }
-            _ => {
-                let run = row
-                    .run_id
-                    .as_deref()
-                    .map(RunId::parse)
-                    .transpose()
-                    .map_err(invalid)?;
-                self.publisher
-                    .publish_raw(&tenant, run.as_ref(), &row.payload)
-                    .await?;
-            }
-        }
-        Ok(())
     }
 
     /// Deletes sent rows and applied event ids older than their retention.
@@ -284,6 +293,57 @@ impl Relay {
         tx.commit().await?;
         Ok(outbox + applied)
     }
+}
+
+async fn mark_sent(tx: &mut LookupTx, seqs: &[i64]) -> Result<(), sqlx::Error> {
+    sqlx::query("update outbox set sent_at = $2 where seq = any($1)")
+        .bind(seqs)
+        .bind(super::now_ms())
+        .execute(&mut **tx)
+        .await
+        .map(drop)
+}
+
+/// Where a row goes, parsed from its columns.
+enum Target {
+    Event {
+        tenant: TenantId,
+        run: Option<RunId>,
+    },
+    Notice {
+        channel: String,
+    },
+}
+
+impl Target {
+    fn outgoing<'a>(&'a self, data: &'a str) -> Outgoing<'a> {
+        match self {
+            Self::Event { tenant, run } => Outgoing::Event {
+                tenant,
+                run: run.as_ref(),
+                data,
+            },
+            Self::Notice { channel } => Outgoing::Notice { channel, data },
+        }
+    }
+}
+
+fn target(row: &Pending) -> Result<Target, RelayError> {
+    if row.kind == "notice" {
+        let channel = row
+            .channel
+            .clone()
+            .ok_or_else(|| invalid("a notice without a channel"))?;
+        return Ok(Target::Notice { channel });
+    }
+    let tenant = TenantId::parse(row.tenant_id.as_str()).map_err(invalid)?;
+    let run = row
+        .run_id
+        .as_deref()
+        .map(RunId::parse)
+        .transpose()
+        .map_err(invalid)?;
+    Ok(Target::Event { tenant, run })
 }
 
 /// Waits for a notification; `false` when the listener is gone (it is then made anew).

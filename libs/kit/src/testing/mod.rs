@@ -7,6 +7,7 @@
 
 mod client;
 mod db;
+pub mod openapi;
 pub mod walk;
 
 use std::net::SocketAddr;

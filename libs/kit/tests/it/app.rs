@@ -7,6 +7,7 @@ use axum::extract::{FromRef, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use kit::auth::stream::StreamTenantContext;
 use kit::extract::{ValidJson, Validate};
 use kit::testing::TestApp;
 use kit::{Platform, ServiceInfo, TenantContext};
@@ -36,6 +37,11 @@ async fn whoami(ctx: TenantContext) -> Json<Value> {
     Json(json!({ "tenant": ctx.tenant_id, "sub": ctx.subject() }))
 }
 
+/// A stand-in for an SSE route: the one kind of route that takes `?token=`.
+async fn stream(ctx: StreamTenantContext) -> Json<Value> {
+    Json(json!({ "tenant": ctx.tenant_id, "sub": ctx.subject() }))
+}
+
 async fn create(
     State(created): State<Arc<AtomicU64>>,
     _ctx: TenantContext,
@@ -56,6 +62,7 @@ pub fn router(platform: Platform, created: Arc<AtomicU64>) -> Router {
     let routes = Router::new()
         .route("/v1/whoami", get(whoami))
         .route("/v1/items", post(create))
+        .route("/v1/stream", get(stream).post(stream))
         .with_state(state);
     kit::http::service_router(platform, routes, utoipa::openapi::OpenApi::default())
 }

@@ -1,0 +1,36 @@
+//! The committed OpenAPI documents (`openapi/<service>.json`): every API change shows in review.
+
+use std::path::PathBuf;
+
+use crate::config::ServiceInfo;
+
+/// Where `service`'s committed document lives in the repository.
+pub fn committed_path(service: &ServiceInfo) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../openapi")
+        .join(format!("{}.json", service.name))
+}
+
+/// Fails when the code's document differs from the committed one. With `UPDATE_OPENAPI=1` it
+/// writes the code's document instead (what `<service> openapi > openapi/<service>.json` does).
+pub fn assert_committed(service: &ServiceInfo, doc: &utoipa::openapi::OpenApi) {
+    let path = committed_path(service);
+    let code = format!(
+        "{}\n",
+        doc.to_pretty_json()
+            .unwrap_or_else(|e| panic!("OpenAPI of {}: {e}", service.name))
+    );
+    if std::env::var_os("UPDATE_OPENAPI").is_some() {
+        std::fs::write(&path, &code).unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
+        return;
+    }
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        committed == code,
+        "the OpenAPI document of {name} differs from {path}; review the change, then run \
+         `UPDATE_OPENAPI=1 cargo nextest run -p {name} openapi` (or `cargo run -p {name} -- \
+         openapi > openapi/{name}.json`) and commit the file",
+        name = service.name,
+        path = path.display(),
+    );
+}

@@ -1,0 +1,3 @@
+//! The runtime's use cases: the session with the engine over Redis.
+
+pub mod session;

@@ -1,0 +1,3 @@
+//! Store: SQL for one table family per file: functions taking `&mut TenantTx`.
+//!
+//! Here: SQL of the `engine` schema: pipelines, runs, steps, outputs, loop state.

@@ -1,0 +1,3 @@
+//! Workers: consumer-group handlers and background loops, each calling flows.
+//!
+//! Here: the run-request consumer, the runtime stream readers, the reconciler and lease heartbeats.

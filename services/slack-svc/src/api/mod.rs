@@ -1,0 +1,4 @@
+//! API: request and response types of this service's HTTP API (serde + utoipa `ToSchema`); types other
+//! services also use live in `shared-schemas`.
+//!
+//! Here: Slack connection and message types of the HTTP API.

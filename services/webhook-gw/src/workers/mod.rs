@@ -1,0 +1,3 @@
+//! Workers: consumer-group handlers and background loops, each calling flows.
+//!
+//! Here: delivery dispatch and retry.
