@@ -1,24 +1,9 @@
 //! The committed OpenAPI document (`openapi/auth-svc.json`) is the code's, so every API change
-//! shows up in review as a change of that file.
-
-use std::path::PathBuf;
-
-const REGENERATE: &str = "cargo run -q -p auth-svc -- openapi > openapi/auth-svc.json";
+//! shows up in review as a change of that file (the failure says how to regenerate it).
 
 #[test]
 fn committed_openapi_document_matches_the_code() {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../openapi/auth-svc.json");
-    let code = format!(
-        "{}\n",
-        auth_svc::openapi().to_pretty_json().expect("document")
-    );
-    let committed = std::fs::read_to_string(&path).unwrap_or_default();
-    assert!(
-        committed == code,
-        "auth-svc's OpenAPI document differs from {}: review the API change, then regenerate \
-         it with `{REGENERATE}` (from the repository root) and commit the file",
-        path.display()
-    );
+    kit::testing::openapi::assert_committed(&auth_svc::SERVICE, &auth_svc::openapi());
 }
 
 #[test]
