@@ -7,8 +7,13 @@ use shared_schemas::ids::AgentId;
 
 use crate::domain::api_keys::MAX_EXPIRES_DAYS;
 use crate::domain::validate::{self, MAX_NAME, finish};
-use crate::flows::api_keys::Issued;
 use crate::store::api_keys::ApiKey;
+
+/// A key as created: the row, and the plaintext shown this once.
+pub struct Issued {
+    pub key: ApiKey,
+    pub secret: String,
+}
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -136,4 +141,17 @@ pub struct AgentKeyOut {
 pub struct Revoked {
     pub id: String,
     pub status: &'static str,
+}
+
+impl AgentKeyOut {
+    /// `secret` is the plaintext of a key minted now; none when the agent's live key was kept.
+    pub fn new(key: ApiKey, agent_id: String, secret: Option<String>) -> Self {
+        Self {
+            id: key.id,
+            agent_id,
+            key_prefix: key.key_prefix,
+            created: secret.is_some(),
+            key: secret,
+        }
+    }
 }

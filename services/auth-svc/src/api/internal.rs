@@ -4,8 +4,8 @@ use kit::error::FieldError;
 use kit::extract::Validate;
 use serde::Deserialize;
 
+use crate::domain::api_keys::MAX_KEY_LEN;
 use crate::domain::validate::finish;
-use crate::flows::introspect::MAX_KEY_LEN;
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]

@@ -6,9 +6,10 @@ use kit::extract::Validate;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use crate::domain::mail::{PASSWORD_MASK, SmtpSettings};
 use crate::domain::validate::{self, MAX_NAME, finish};
-use crate::flows::waitlist::PASSWORD_MASK;
 use crate::store::waitlist::{EmailSettingsRow, STATUSES};
+use secrecy::SecretString;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -170,4 +171,27 @@ impl Validate for TestEmailRequest {
 pub struct TestEmailResponse {
     pub recipient: String,
     pub status: &'static str,
+}
+
+impl EmailSettingsRequest {
+    /// The settings to store, and whether to keep the stored password (absent, or sent back
+    /// masked); defaults: port 587, TLS on, sender name "DjinnBot".
+    pub fn into_settings(self) -> (SmtpSettings, bool) {
+        let keep_password = self
+            .smtp_password
+            .as_deref()
+            .is_none_or(|p| p == PASSWORD_MASK);
+        let settings = SmtpSettings {
+            host: self.smtp_host.trim().to_owned(),
+            port: self.smtp_port.unwrap_or(587),
+            username: self.smtp_username,
+            password: SecretString::from(self.smtp_password.unwrap_or_default()),
+            use_tls: self.smtp_use_tls.unwrap_or(true),
+            from_email: self.from_email.trim().to_lowercase(),
+            from_name: self
+                .from_name
+                .map_or_else(|| "DjinnBot".to_owned(), |n| n.trim().to_owned()),
+        };
+        (settings, keep_password)
+    }
 }

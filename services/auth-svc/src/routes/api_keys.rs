@@ -101,21 +101,13 @@ async fn ensure_agent(
     ValidJson(req): ValidJson<EnsureAgentKey>,
 ) -> Result<(StatusCode, Json<AgentKeyOut>), ApiError> {
     let (key, secret) = flow::ensure_agent(&app, &ctx, &req.agent_id, req.rotate).await?;
-    let status = if secret.is_some() {
+    let out = AgentKeyOut::new(key, req.agent_id, secret);
+    let status = if out.created {
         StatusCode::CREATED
     } else {
         StatusCode::OK
     };
-    Ok((
-        status,
-        Json(AgentKeyOut {
-            id: key.id,
-            agent_id: req.agent_id,
-            key_prefix: key.key_prefix,
-            created: secret.is_some(),
-            key: secret,
-        }),
-    ))
+    Ok((status, Json(out)))
 }
 
 fn listed(keys: Vec<ApiKey>) -> Json<Vec<ApiKeyOut>> {

@@ -12,8 +12,9 @@ use utoipa_axum::routes;
 use crate::AppState;
 use crate::api::client::UserContext;
 use crate::api::providers::{Changed, Deleted, ScopeQuery};
+use crate::api::providers::{DiscoveryReport, ProviderOut};
 use crate::domain::oidc::{CreateProvider, UpdateProvider};
-use crate::flows::oidc::providers::{self, DiscoveryReport, ProviderOut};
+use crate::flows::oidc::providers;
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

@@ -5,7 +5,6 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use kit::ApiError;
 use kit::extract::ValidJson;
-use secrecy::SecretString;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -15,8 +14,7 @@ use crate::api::waitlist::{
     EmailSettingsRequest, EmailSettingsResponse, InviteResponse, JoinRequest, JoinResponse,
     ListFilter, Removed, TestEmailRequest, TestEmailResponse,
 };
-use crate::domain::mail::SmtpSettings;
-use crate::flows::waitlist::{self as flow, PASSWORD_MASK};
+use crate::flows::waitlist as flow;
 use crate::store::waitlist::Entry;
 
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -107,21 +105,7 @@ async fn save_settings(
     UserContext(ctx): UserContext,
     ValidJson(req): ValidJson<EmailSettingsRequest>,
 ) -> Result<Json<crate::api::Done>, ApiError> {
-    let keep_password = req
-        .smtp_password
-        .as_deref()
-        .is_none_or(|p| p == PASSWORD_MASK);
-    let settings = SmtpSettings {
-        host: req.smtp_host.trim().to_owned(),
-        port: req.smtp_port.unwrap_or(587),
-        username: req.smtp_username,
-        password: SecretString::from(req.smtp_password.unwrap_or_default()),
-        use_tls: req.smtp_use_tls.unwrap_or(true),
-        from_email: req.from_email.trim().to_lowercase(),
-        from_name: req
-            .from_name
-            .map_or_else(|| "DjinnBot".to_owned(), |n| n.trim().to_owned()),
-    };
+    let (settings, keep_password) = req.into_settings();
     flow::save_email_settings(&app, &ctx, settings, keep_password).await?;
     Ok(Json(crate::api::OK))
 }
