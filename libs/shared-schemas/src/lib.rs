@@ -4,12 +4,16 @@
 //!
 //! - [`ids`]: prefixed id newtypes (`ten_…`, `usr_…`, `agt_…`, `prj_…`, `tsk_…`, `run_…`,
 //!   `ak_…`, `ses_…`, `evt_…`) that validate on parse and deserialize, plus the unprefixed slugs
-//!   people write in pipeline files ([`ids::PipelineId`], [`ids::StepId`]).
+//!   people write in pipeline files ([`ids::PipelineId`], [`ids::StepId`]). With feature `sqlx`
+//!   (kit turns it on) they bind as Postgres `text`, `Vec<Id>` as `text[]`, and decode from
+//!   `text`/`varchar` columns with validation, so store code passes and reads ids, not strings.
 //! - [`events`]: the event envelope of the Redis streams, one flat JSON object
 //!   `{ "id", "type", "tenantId", "runId"?, "timestamp", ...payload }`, with a typed
 //!   [`events::Event`] for every run-stream, global-stream and platform event type, and
 //!   [`events::decode`] / [`events::RawEnvelope`] for consumers that must skip types they do not
 //!   know.
+//! - [`runs`]: what services say to each other about runs ([`runs::StartRun`], the payload of
+//!   `RUN_REQUESTED`, and engine-svc's report that a task's run ended).
 //! - [`pipeline`]: the pipeline YAML model and [`pipeline::parse_pipeline`], whose errors name
 //!   the line, column and path of the offending value.
 //! - [`schema`]: [`schema_snapshot`], the JSON schema of every exported type, and
@@ -40,6 +44,7 @@
 pub mod events;
 pub mod ids;
 pub mod pipeline;
+pub mod runs;
 pub mod schema;
 
 pub use schema::schema_snapshot;

@@ -10,6 +10,7 @@ use super::platform::*;
 use super::project::*;
 use super::run::*;
 use super::run_admin::*;
+use crate::runs::StartRun;
 
 macro_rules! events {
     ($($(#[$doc:meta])* $variant:ident($payload:ty) = $name:tt,)*) => {
@@ -119,6 +120,8 @@ events! {
     OnboardingLandingPageUpdated(OnboardingLandingPageUpdated) = "ONBOARDING_LANDING_PAGE_UPDATED",
     OnboardingCompleted(OnboardingCompleted) = "ONBOARDING_COMPLETED",
     // Global stream: commands for engine-svc.
+    /// A run to start, with the run id its requester chose in the envelope's `runId`.
+    RunRequested(StartRun) = "RUN_REQUESTED",
     PulseTriggered(PulseTriggered) = "PULSE_TRIGGERED",
     TaskWorkspaceRequested(TaskWorkspaceRequested) = "TASK_WORKSPACE_REQUESTED",
     TaskWorkspaceRemoveRequested(TaskWorkspaceRemoveRequested) = "TASK_WORKSPACE_REMOVE_REQUESTED",

@@ -15,6 +15,7 @@ use crate::events::run_admin::*;
 use crate::events::{Event, EventEnvelope, RawEnvelope};
 use crate::ids::*;
 use crate::pipeline::*;
+use crate::runs::{RunEnded, StartRun};
 
 #[derive(OpenApi)]
 #[openapi(components(schemas(
@@ -106,6 +107,8 @@ use crate::pipeline::*;
     SystemUpdateRequested,
     SystemUpdateProgress,
     CodeGraphIndexRequested,
+    StartRun,
+    RunEnded,
     TenantDeleted,
     TenantStatus,
     TenantStatusChanged,

@@ -271,6 +271,10 @@ pub fn all() -> Vec<Value> {
             "PULSE_TRIGGERED",
             json!({"agentId": AGENT, "routineId": "pr_standup", "source": "manual", "context": {}}),
         ),
+        run(
+            "RUN_REQUESTED",
+            json!({"pipelineId": "engineering", "task": "[Project: Web] [Task: Login]\n\nA form", "projectId": PROJECT, "taskId": TASK, "keyUserId": "usr_ada"}),
+        ),
         global(
             "TASK_WORKSPACE_REQUESTED",
             json!({"agentId": AGENT, "projectId": PROJECT, "taskId": TASK, "taskBranch": "feat/tsk_login"}),

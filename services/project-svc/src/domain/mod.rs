@@ -5,8 +5,6 @@ pub mod graph;
 pub mod import;
 pub mod onboarding;
 pub mod projects;
-pub mod task_changes;
-pub mod task_moves;
 pub mod tasks;
 pub mod templates;
 pub mod validate;

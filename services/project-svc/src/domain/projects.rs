@@ -3,9 +3,34 @@
 
 use kit::error::FieldError;
 use serde::{Deserialize, Serialize};
+use sqlx::FromRow;
+use sqlx::types::Json;
 
 use crate::domain::validate::err;
-use crate::store::projects::Project;
+
+/// A project's own fields, as the reference returns them (snake_case).
+#[derive(Debug, Clone, PartialEq, Serialize, FromRow, utoipa::ToSchema)]
+pub struct Project {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    /// `active`, `completed`, `archived` or `paused`.
+    pub status: String,
+    pub repository: Option<String>,
+    pub default_pipeline_id: Option<String>,
+    pub onboarding_context: Option<String>,
+    pub slack_channel_id: Option<String>,
+    pub slack_notify_user_id: Option<String>,
+    pub vision: Option<String>,
+    pub template_id: Option<String>,
+    #[schema(value_type = Option<Object>)]
+    pub status_semantics: Option<Json<serde_json::Value>>,
+    pub workspace_type: Option<String>,
+    pub key_user_id: Option<String>,
+    pub completed_at: Option<i64>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]

@@ -5,8 +5,43 @@ use kit::ApiError;
 use kit::error::FieldError;
 use serde::{Deserialize, Serialize};
 use shared_schemas::ids::{ProjectId, TaskId};
+use sqlx::FromRow;
+use sqlx::types::Json;
 
 use crate::domain::validate::{self, err};
+
+/// A task row as the reference returns it (snake_case).
+#[derive(Debug, Clone, FromRow, Serialize, utoipa::ToSchema)]
+pub struct Task {
+    pub id: String,
+    pub project_id: String,
+    pub title: String,
+    pub description: String,
+    pub status: String,
+    pub priority: String,
+    pub assigned_agent: Option<String>,
+    pub workflow_id: Option<String>,
+    pub pipeline_id: Option<String>,
+    pub run_id: Option<String>,
+    pub parent_task_id: Option<String>,
+    #[schema(value_type = Vec<String>)]
+    pub tags: Json<Vec<String>>,
+    pub estimated_hours: Option<f64>,
+    pub column_id: String,
+    pub column_position: i32,
+    #[schema(value_type = Object)]
+    pub metadata: Json<serde_json::Value>,
+    pub work_type: Option<String>,
+    #[schema(value_type = Option<Object>)]
+    pub completed_stages: Option<Json<serde_json::Value>>,
+    pub spec_review_status: Option<String>,
+    pub quality_review_status: Option<String>,
+    pub spec_review_notes: Option<String>,
+    pub quality_review_notes: Option<String>,
+    pub completed_at: Option<i64>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
 
 /// Tags per task, and characters per tag.
 pub const MAX_TAGS: usize = 50;
@@ -158,7 +193,7 @@ pub fn status_in(column: &Column, current: &str) -> String {
 }
 
 /// Sets the status; entering `done` stamps `completed_at`, leaving it clears the stamp.
-pub fn set_status(task: &mut crate::store::tasks::Task, status: &str, now: i64) {
+pub fn set_status(task: &mut Task, status: &str, now: i64) {
     if status == task.status {
         return;
     }

@@ -3,10 +3,10 @@
 //! renumbers the others. There is no column event type; board changes announce
 //! `PROJECT_UPDATED`.
 
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::{post, put};
-use axum::{Json, Router};
+use kit::db::TenantTx;
 use kit::error::FieldError;
 use kit::extract::{ValidJson, Validate};
 use kit::{ApiError, Platform, TenantContext};
@@ -14,27 +14,22 @@ use serde::{Deserialize, Deserializer, Serialize};
 use shared_schemas::events::Event;
 use shared_schemas::events::project::ProjectRef;
 use sqlx::types::Json as DbJson;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::domain::board::{self, ColumnSpec};
 use crate::domain::validate::{err, finish};
-use crate::routes::open_project;
+use crate::flows::{commit_with, open_project};
 use crate::routes::projects::{event_id, require_editor};
 use crate::store;
 use crate::store::columns::Column;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/v1/projects/{project_id}/columns", post(create))
-        .route(
-            "/v1/projects/{project_id}/columns/{column_id}",
-            put(update).delete(delete),
-        )
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create))
+        .routes(routes!(update, delete))
 }
-
-#[derive(utoipa::OpenApi)]
-#[openapi(paths(create, update, delete))]
-pub struct ApiDoc;
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -109,16 +104,12 @@ pub struct ColumnDeleted {
     pub status: &'static str,
 }
 
-async fn announce(
-    platform: &Platform,
-    ctx: &TenantContext,
-    project_id: &str,
-) -> Result<(), ApiError> {
+/// Commits a change of the board with the event that announces it.
+async fn commit_board_change(tx: TenantTx, project_id: &str) -> Result<(), ApiError> {
     let event = Event::ProjectUpdated(ProjectRef {
         project_id: event_id(project_id)?,
     });
-    crate::events::publish(platform, &ctx.tenant_id, vec![event]).await;
-    Ok(())
+    commit_with(tx, vec![event]).await
 }
 
 fn board_full() -> ApiError {
@@ -154,8 +145,7 @@ async fn create(
     let id = store::columns::insert(&mut tx, &project_id, &spec, end).await?;
     store::columns::renumber(&mut tx, &project_id, &board::place(&ids, &id, req.position)).await?;
     let column = store::columns::get(&mut tx, &project_id, &id).await?;
-    tx.commit().await?;
-    announce(&platform, &ctx, &project_id).await?;
+    commit_board_change(tx, &project_id).await?;
     Ok((StatusCode::CREATED, Json(column)))
 }
 
@@ -192,14 +182,14 @@ async fn update(
         store::columns::renumber(&mut tx, &project_id, &order).await?;
     }
     let column = store::columns::get(&mut tx, &project_id, &column_id).await?;
-    tx.commit().await?;
     if !(fields_changed || moved) {
+        tx.commit().await?;
         return Ok(Json(ColumnChanged {
             status: "no changes",
             column,
         }));
     }
-    announce(&platform, &ctx, &project_id).await?;
+    commit_board_change(tx, &project_id).await?;
     Ok(Json(ColumnChanged {
         status: "updated",
         column,
@@ -233,7 +223,6 @@ async fn delete(
     }
     store::columns::delete(&mut tx, &project_id, &column_id).await?;
     store::columns::renumber(&mut tx, &project_id, &rest).await?;
-    tx.commit().await?;
-    announce(&platform, &ctx, &project_id).await?;
+    commit_board_change(tx, &project_id).await?;
     Ok(Json(ColumnDeleted { status: "deleted" }))
 }

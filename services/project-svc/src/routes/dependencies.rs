@@ -2,11 +2,10 @@
 //! edges, and the whole graph for visualisation. The graph of all edges stays acyclic: an edge
 //! that would close a cycle is refused with 409 `dependency_cycle` naming the cycle.
 
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get, post};
-use axum::{Json, Router};
 use kit::error::FieldError;
 use kit::extract::{ValidJson, Validate};
 use kit::{ApiError, Platform, TenantContext};
@@ -14,29 +13,21 @@ use serde::{Deserialize, Serialize};
 use shared_schemas::events::Event;
 use shared_schemas::events::project::{DependencyAdded, DependencyKind, DependencyRemoved};
 use shared_schemas::ids::{ProjectId, TaskId};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::domain::graph::Indexed;
 use crate::domain::validate::{err, finish};
-use crate::routes::open_project;
+use crate::flows::{commit_with, open_project};
 use crate::store::dependencies::{self as store, Edge, GraphTask};
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/v1/projects/{project_id}/tasks/{task_id}/dependencies",
-            post(add),
-        )
-        .route(
-            "/v1/projects/{project_id}/tasks/{task_id}/dependencies/{dep_id}",
-            delete(remove),
-        )
-        .route("/v1/projects/{project_id}/dependency-graph", get(graph))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(add))
+        .routes(routes!(remove))
+        .routes(routes!(graph))
 }
-
-#[derive(utoipa::OpenApi)]
-#[openapi(paths(add, remove, graph))]
-pub struct ApiDoc;
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -151,7 +142,6 @@ async fn add(
         body.kind,
     )
     .await?;
-    tx.commit().await?;
     let (project, from, to) = ids(&project_id, [&edge.from_task_id, &edge.to_task_id])?;
     let event = Event::DependencyAdded(DependencyAdded {
         project_id: project,
@@ -159,7 +149,7 @@ async fn add(
         to_task_id: to,
         kind: body.kind,
     });
-    crate::events::publish(&platform, &ctx.tenant_id, vec![event]).await;
+    commit_with(tx, vec![event]).await?;
     Ok((StatusCode::CREATED, Json(edge.into())))
 }
 
@@ -238,14 +228,13 @@ async fn remove(
     let mut tx = open_project(&platform, &ctx, &project_id).await?;
     store::require_task(&mut tx, &project_id, &task_id).await?;
     let edge = store::delete(&mut tx, &project_id, &task_id, &dep_id).await?;
-    tx.commit().await?;
     let (project, from, to) = ids(&project_id, [&edge.from_task_id, &edge.to_task_id])?;
     let event = Event::DependencyRemoved(DependencyRemoved {
         project_id: project,
         from_task_id: from,
         to_task_id: to,
     });
-    crate::events::publish(&platform, &ctx.tenant_id, vec![event]).await;
+    commit_with(tx, vec![event]).await?;
     Ok(Json(serde_json::json!({ "status": "removed" })))
 }
 

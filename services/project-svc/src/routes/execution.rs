@@ -1,297 +1,111 @@
-//! Running tasks through engine-svc: execute one task (with a pipeline, or as one agent), execute
-//! every ready task, start a planning run, and hear back when a task's run ended. Runs start in
-//! engine-svc as the caller's tenant; when the engine cannot take them the answer is 503
-//! `engine_unavailable` and nothing is written. Users start runs; engine-svc reports their end.
+//! Running tasks: request a run of one task (with a pipeline, or as one agent), of every ready
+//! task, or a planning run; and hear from engine-svc that a task's run ended. Users request
+//! runs; engine-svc reports their end. See flows::execution.
 
-use std::collections::HashSet;
-
+use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
-use axum::routing::post;
-use axum::{Json, Router};
-use kit::ApiError;
-use kit::auth::scope::UserOnly;
-use kit::error::FieldError;
-use kit::extract::{ValidJson, Validate};
-use serde::{Deserialize, Serialize};
+use kit::auth::scope::{ServiceOnly, UserOnly};
+use kit::extract::ValidJson;
+use kit::{ApiError, Platform};
+use shared_schemas::runs::{RunEndReport, RunEnded};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::AppState;
-use crate::domain::validate::{self, MAX_DESCRIPTION, finish};
-use crate::domain::workflows::check_pipeline;
-use crate::routes::open_project;
-use crate::store::{self, project_agents, task_runs};
+use crate::api::execution::{
+    ExecuteAgentRequest, ExecuteTaskRequest, Executing, PlanProjectRequest, Planning,
+    ReadyExecuted, ReadyQuery,
+};
+use crate::domain::validate;
+use crate::flows::execution as flow;
 
-mod ends;
-pub mod start;
-
-use start::{Board, RunOptions, StartedTask, check_options, no_pipeline};
-
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/v1/projects/{project_id}/tasks/{task_id}/execute",
-            post(execute),
-        )
-        .route(
-            "/v1/projects/{project_id}/tasks/{task_id}/execute-agent",
-            post(execute_agent),
-        )
-        .route(
-            "/v1/projects/{project_id}/execute-ready",
-            post(execute_ready),
-        )
-        .merge(ends::routes())
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(execute))
+        .routes(routes!(execute_agent))
+        .routes(routes!(execute_ready))
+        .routes(routes!(run_completed))
+        .routes(routes!(plan))
 }
 
-#[derive(utoipa::OpenApi)]
-#[openapi(paths(execute, execute_agent, execute_ready))]
-pub struct ApiDoc;
-
-pub use ends::ApiDoc as EndsApiDoc;
-
-#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct ExecuteTaskRequest {
-    /// A workflow of this project whose pipeline runs the task.
-    pub workflow_id: Option<String>,
-    /// The pipeline to run, before any workflow.
-    pub pipeline_id: Option<String>,
-    /// Extra context for the run.
-    pub context: Option<String>,
-    pub model_override: Option<String>,
-    /// Whose API keys the run uses (a user of the tenant); the caller by default.
-    pub key_user_id: Option<String>,
-}
-
-impl Validate for ExecuteTaskRequest {
-    fn validate(&self) -> Result<(), Vec<FieldError>> {
-        let mut errors = Vec::new();
-        if let Some(p) = &self.pipeline_id {
-            check_pipeline("pipelineId", p, &mut errors);
-        }
-        if self
-            .workflow_id
-            .as_ref()
-            .is_some_and(|w| w.is_empty() || w.len() > 64)
-        {
-            errors.push(validate::err("workflowId", "must be 1 to 64 characters"));
-        }
-        validate::text(
-            "context",
-            self.context.as_deref(),
-            MAX_DESCRIPTION,
-            &mut errors,
-        );
-        check_options(
-            self.model_override.as_deref(),
-            self.key_user_id.as_deref(),
-            &mut errors,
-        );
-        finish(errors)
-    }
-}
-
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct Executing {
-    /// `executing`.
-    pub status: &'static str,
-    #[serde(flatten)]
-    pub run: StartedTask,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub agent_id: Option<String>,
-}
-
-/// Engine answers become API errors; our own failures stay what they are.
-fn engine_error(e: Result<crate::engine::EngineError, ApiError>) -> ApiError {
-    e.map_or_else(|ours| ours, ApiError::from)
-}
-
-/// Starts the task's pipeline: the one named, else the workflow named, else the task's
-/// workflow, else the first workflow whose filter selects it, else the default workflow, else
-/// the project's default pipeline (422 `no_pipeline` when there is none).
+/// Requests a run of the task with its pipeline: the one named, else the workflow named, else
+/// the task's workflow, else the first workflow whose filter selects it, else the default
+/// workflow, else the project's default pipeline (422 `no_pipeline` when there is none).
 #[utoipa::path(post, path = "/v1/projects/{project_id}/tasks/{task_id}/execute",
     tag = "execution", params(("project_id" = String, Path), ("task_id" = String, Path)),
     request_body = Option<ExecuteTaskRequest>,
-    responses((status = 200, body = Executing), (status = 404), (status = 409), (status = 422),
-        (status = 503, description = "engine_unavailable: nothing was started or written")))]
+    responses((status = 200, body = Executing), (status = 404), (status = 409), (status = 422)))]
 async fn execute(
-    State(state): State<AppState>,
+    State(platform): State<Platform>,
     UserOnly(ctx): UserOnly,
     Path((project_id, task_id)): Path<(String, String)>,
     body: Option<ValidJson<ExecuteTaskRequest>>,
 ) -> Result<Json<Executing>, ApiError> {
     let req = body.map(|b| b.0).unwrap_or_default();
-    let mut tx = open_project(&state.platform, &ctx, &project_id).await?;
-    let board = Board::load(&mut tx, &project_id).await?;
-    let task = task_runs::lock_task(&mut tx, &project_id, &task_id).await?;
-    board.ensure_executable(&task)?;
-    if let Some(w) = &req.workflow_id {
-        store::workflows::require(&mut tx, &project_id, w).await?;
-    }
-    let pipeline = board
-        .pipeline(
-            req.pipeline_id.as_deref(),
-            req.workflow_id.as_deref(),
-            &task,
-        )
-        .ok_or_else(no_pipeline)?;
-    let opts = RunOptions {
-        context: req.context,
-        agent_id: None,
-        model_override: req.model_override,
-        key_user_id: req.key_user_id.or_else(|| Some(ctx.subject().to_owned())),
-    };
-    let tenant = &ctx.tenant_id;
-    let (run, run_id, event) = start::start(
-        state.engine.as_ref(),
-        tenant,
-        &mut tx,
-        &board,
-        &task,
-        &pipeline,
-        &opts,
-    )
-    .await
-    .map_err(engine_error)?;
-    tx.commit().await?;
-    crate::events::publish_for_run(&state.platform, tenant, &run_id, vec![event]).await;
-    Ok(Json(Executing {
-        status: "executing",
-        run,
-        agent_id: None,
-    }))
+    let run = flow::execute(&platform, &ctx, &project_id, &task_id, req).await?;
+    Ok(Json(run))
 }
 
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct ExecuteAgentRequest {
-    /// An agent assigned to this project.
-    pub agent_id: String,
-    pub model_override: Option<String>,
-    pub key_user_id: Option<String>,
-}
-
-impl Validate for ExecuteAgentRequest {
-    fn validate(&self) -> Result<(), Vec<FieldError>> {
-        let mut errors = Vec::new();
-        if shared_schemas::ids::AgentId::parse(self.agent_id.as_str()).is_err() {
-            errors.push(validate::err("agentId", "must be an agent id (`agt_…`)"));
-        }
-        check_options(
-            self.model_override.as_deref(),
-            self.key_user_id.as_deref(),
-            &mut errors,
-        );
-        finish(errors)
-    }
-}
-
-/// The single-step pipeline that runs one agent on one task.
-const AGENT_PIPELINE: &str = "execute";
-
-/// Runs the task as one agent of the project (pipeline `execute`); the task is assigned to it.
+/// Requests a run of the task as one agent of the project (pipeline `execute`); the task is
+/// assigned to it.
 #[utoipa::path(post, path = "/v1/projects/{project_id}/tasks/{task_id}/execute-agent",
     tag = "execution", params(("project_id" = String, Path), ("task_id" = String, Path)),
     request_body = ExecuteAgentRequest,
-    responses((status = 200, body = Executing), (status = 404), (status = 409), (status = 422),
-        (status = 503, description = "engine_unavailable: nothing was started or written")))]
+    responses((status = 200, body = Executing), (status = 404), (status = 409), (status = 422)))]
 async fn execute_agent(
-    State(state): State<AppState>,
+    State(platform): State<Platform>,
     UserOnly(ctx): UserOnly,
     Path((project_id, task_id)): Path<(String, String)>,
     ValidJson(req): ValidJson<ExecuteAgentRequest>,
 ) -> Result<Json<Executing>, ApiError> {
-    let mut tx = open_project(&state.platform, &ctx, &project_id).await?;
-    project_agents::require(&mut tx, &project_id, &req.agent_id).await?;
-    let board = Board::load(&mut tx, &project_id).await?;
-    let task = task_runs::lock_task(&mut tx, &project_id, &task_id).await?;
-    board.ensure_executable(&task)?;
-    let pipeline = board
-        .pipeline(Some(AGENT_PIPELINE), None, &task)
-        .ok_or_else(no_pipeline)?;
-    let opts = RunOptions {
-        context: None,
-        agent_id: Some(req.agent_id.clone()),
-        model_override: req.model_override,
-        key_user_id: req.key_user_id.or_else(|| Some(ctx.subject().to_owned())),
-    };
-    let tenant = &ctx.tenant_id;
-    let (run, run_id, event) = start::start(
-        state.engine.as_ref(),
-        tenant,
-        &mut tx,
-        &board,
-        &task,
-        &pipeline,
-        &opts,
-    )
-    .await
-    .map_err(engine_error)?;
-    tx.commit().await?;
-    crate::events::publish_for_run(&state.platform, tenant, &run_id, vec![event]).await;
-    Ok(Json(Executing {
-        status: "executing",
-        run,
-        agent_id: Some(req.agent_id),
-    }))
+    let run = flow::execute_agent(&platform, &ctx, &project_id, &task_id, req).await?;
+    Ok(Json(run))
 }
 
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
-pub struct ReadyQuery {
-    /// 1 to 50; 5 by default.
-    pub max_tasks: Option<i64>,
-}
-
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct Skipped {
-    pub task_id: String,
-    pub reason: String,
-}
-
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct ReadyExecuted {
-    /// `executed`, or `no_ready_tasks`.
-    pub status: &'static str,
-    pub executed: usize,
-    pub skipped: usize,
-    pub tasks: Vec<StartedTask>,
-    pub skipped_tasks: Vec<Skipped>,
-}
-
-/// Starts the ready tasks (startable status, every `blocks` predecessor done), most urgent
-/// first, one per busy agent. When the engine cannot take the first run: 503 and nothing
-/// written; when it stops taking runs part way, the rest are listed as skipped.
+/// Requests runs of the ready tasks (startable status, every `blocks` predecessor done), most
+/// urgent first, one per busy agent.
 #[utoipa::path(post, path = "/v1/projects/{project_id}/execute-ready", tag = "execution",
     params(("project_id" = String, Path), ReadyQuery),
-    responses((status = 200, body = ReadyExecuted), (status = 404), (status = 422),
-        (status = 503, description = "engine_unavailable: nothing was started or written")))]
+    responses((status = 200, body = ReadyExecuted), (status = 404), (status = 422)))]
 async fn execute_ready(
-    State(state): State<AppState>,
+    State(platform): State<Platform>,
     UserOnly(ctx): UserOnly,
     Path(project_id): Path<String>,
     query: Result<Query<ReadyQuery>, QueryRejection>,
 ) -> Result<Json<ReadyExecuted>, ApiError> {
     let Query(q) = query.map_err(|e| validate::field_error("max_tasks", e.body_text()))?;
-    let limit = q.max_tasks.unwrap_or(5);
-    if !(1..=50).contains(&limit) {
-        return Err(validate::field_error("max_tasks", "must be 1 to 50"));
-    }
-    let mut tx = open_project(&state.platform, &ctx, &project_id).await?;
-    let board = Board::load(&mut tx, &project_id).await?;
-    let (startable, done) = (board.semantics.executable(), board.semantics.done());
-    let ready = task_runs::lock_ready(&mut tx, &project_id, &startable, &done, limit).await?;
-    let running = board.semantics.running();
-    let busy: HashSet<String> = task_runs::busy_agents(&mut tx, &project_id, &running)
-        .await?
-        .into_iter()
-        .collect();
-    let key_user = Some(ctx.subject().to_owned());
-    let mut batch = ends::Batch::new(busy);
-    for task in &ready {
-        batch
-            .try_start(&state, &ctx.tenant_id, &mut tx, &board, task, &key_user)
-            .await?;
-    }
-    tx.commit().await?;
-    Ok(Json(batch.finish(&state.platform, &ctx.tenant_id).await))
+    let batch = flow::execute_ready(&platform, &ctx, &project_id, q.limit()?).await?;
+    Ok(Json(batch))
+}
+
+/// engine-svc reports that a run of the task ended: the task takes its project's first done
+/// (or failed) status and column. A repeated report changes nothing.
+#[utoipa::path(post, path = "/v1/projects/{project_id}/tasks/{task_id}/run-completed",
+    tag = "execution", params(("project_id" = String, Path), ("task_id" = String, Path), RunEndReport),
+    responses((status = 200, body = RunEnded), (status = 403), (status = 404), (status = 422)))]
+async fn run_completed(
+    State(platform): State<Platform>,
+    ServiceOnly(ctx): ServiceOnly,
+    Path((project_id, task_id)): Path<(String, String)>,
+    query: Result<Query<RunEndReport>, QueryRejection>,
+) -> Result<Json<RunEnded>, ApiError> {
+    let Query(report) = query.map_err(|e| validate::field_error("query", e.body_text()))?;
+    let ended = flow::run_ended(&platform, &ctx, &project_id, &task_id, report).await?;
+    Ok(Json(ended))
+}
+
+/// Requests a planning pipeline over the project (its name and description are the task); the
+/// engine imports the breakdown when the run completes. Nothing is stored here.
+#[utoipa::path(post, path = "/v1/projects/{project_id}/plan", tag = "execution",
+    params(("project_id" = String, Path)), request_body = Option<PlanProjectRequest>,
+    responses((status = 200, body = Planning), (status = 404), (status = 422)))]
+async fn plan(
+    State(platform): State<Platform>,
+    UserOnly(ctx): UserOnly,
+    Path(project_id): Path<String>,
+    body: Option<ValidJson<PlanProjectRequest>>,
+) -> Result<Json<Planning>, ApiError> {
+    let req = body.map(|b| b.0).unwrap_or_default();
+    Ok(Json(flow::plan(&platform, &ctx, &project_id, req).await?))
 }

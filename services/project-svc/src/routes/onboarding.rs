@@ -6,11 +6,10 @@
 
 mod conversation;
 
+use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::routing::{get, patch, post};
-use axum::{Json, Router};
 use kit::auth::scope::UserOnly;
 use kit::error::FieldError;
 use kit::extract::{ValidJson, Validate};
@@ -19,42 +18,24 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use shared_schemas::events::{Event, onboarding::OnboardingStarted};
 use shared_schemas::ids::AgentId;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::domain::onboarding::{self as rules, DEFAULT_MODEL, STATUSES};
 use crate::domain::validate::{self, finish};
+use crate::flows::commit_with;
 use crate::store::onboarding::{Message, NewSession, Session, SessionPatch};
 use crate::store::{self, now_ms};
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/v1/onboarding/sessions", get(list).post(create))
-        .route(
-            "/v1/onboarding/sessions/{session_id}",
-            get(get_one).delete(delete),
-        )
-        .route(
-            "/v1/onboarding/sessions/{session_id}/abandon",
-            patch(abandon),
-        )
-        .route("/v1/onboarding/sessions/{session_id}/resume", post(resume))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(get_one, delete))
+        .routes(routes!(abandon))
+        .routes(routes!(resume))
         .merge(conversation::routes())
 }
-
-#[derive(utoipa::OpenApi)]
-#[openapi(paths(
-    create,
-    list,
-    get_one,
-    abandon,
-    resume,
-    delete,
-    conversation::message,
-    conversation::context,
-    conversation::landing_page,
-    conversation::handoff
-))]
-pub struct ApiDoc;
 
 /// A stored message (the reference's `OnboardingMessageResponse`).
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -207,14 +188,13 @@ async fn create(
         current_agent_id: first_agent.as_ref().map(AgentId::as_str),
     };
     let session = store::onboarding::insert(&mut tx, &new, now_ms()).await?;
-    tx.commit().await?;
     let events = first_agent.map(|agent_id| {
         Event::OnboardingStarted(OnboardingStarted {
             onboarding_session_id: session.id.clone(),
             agent_id,
         })
     });
-    crate::events::publish(&platform, &ctx.tenant_id, events.into_iter().collect()).await;
+    commit_with(tx, events.into_iter().collect()).await?;
     let response = SessionResponse {
         session: session.into(),
         messages: Vec::new(),

@@ -3,12 +3,13 @@
 //! starts a planning run in engine-svc, lives with the other run starters.)
 
 use std::collections::BTreeMap;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
+use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use kit::error::FieldError;
 use kit::extract::{ValidJson, Validate};
 use kit::{ApiError, Platform, TenantContext};
@@ -21,20 +22,16 @@ use crate::AppState;
 use crate::domain::graph::{Dag, Indexed, ScheduleFacts, round1, schedule, trace_latest};
 use crate::domain::import::{self, Draft, TaskRef};
 use crate::domain::validate::{field_error, finish};
+use crate::flows::{commit_with, open_project};
 use crate::routes::dependencies::{GraphError, edge_pairs};
-use crate::routes::open_project;
 use crate::store::dependencies as graph_store;
 use crate::store::import::{self as store, NewTask};
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/v1/projects/{project_id}/timeline", get(timeline))
-        .route("/v1/projects/{project_id}/import", post(import_tasks))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(timeline))
+        .routes(routes!(import_tasks))
 }
-
-#[derive(utoipa::OpenApi)]
-#[openapi(paths(timeline, import_tasks))]
-pub struct ApiDoc;
 
 /// An unestimated task's hours on the timeline (the reference's value).
 const DEFAULT_HOURS: f64 = 4.0;
@@ -236,12 +233,11 @@ async fn import_tasks(
     refuse_cycle(&body, &edges)?;
     let tasks = new_tasks(body);
     write_import(&mut tx, &project_id, &tasks, &edges).await?;
-    tx.commit().await?;
     let event = Event::TasksImported(TasksImported {
         project_id: ProjectId::parse(project_id).map_err(ApiError::internal)?,
         count: u32::try_from(tasks.len()).unwrap_or(u32::MAX),
     });
-    crate::events::publish(&platform, &ctx.tenant_id, vec![event]).await;
+    commit_with(tx, vec![event]).await?;
     Ok((
         StatusCode::CREATED,
         Json(import_response(&tasks, edges.len())),

@@ -3,10 +3,9 @@
 //! tenant and their existence there is not cross-checked (project-svc reads no other service's
 //! tables). Any credential of the tenant reads; users write.
 
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::{get, put};
-use axum::{Json, Router};
 use kit::auth::scope::UserOnly;
 use kit::error::FieldError;
 use kit::extract::{ValidJson, Validate};
@@ -15,29 +14,24 @@ use serde::{Deserialize, Serialize};
 use shared_schemas::events::Event;
 use shared_schemas::events::project::{AgentRoutineMapped, ProjectAgentRemoved, ProjectAgentRole};
 use shared_schemas::ids::AgentId;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::domain::validate::{self, finish};
-use crate::routes::open_project;
+use crate::flows::{commit_with, open_project};
 use crate::routes::workflows::project_ref;
 use crate::store::project_agents::{self as agents, ColumnRef, Mapping, ProjectAgent};
 use crate::store::{self};
 
 pub mod routines;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/v1/projects/{project_id}/agents", get(list).post(assign))
-        .route(
-            "/v1/projects/{project_id}/agents/{agent_id}",
-            put(set_role).delete(remove),
-        )
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, assign))
+        .routes(routes!(set_role, remove))
         .merge(routines::routes())
 }
-
-#[derive(utoipa::OpenApi)]
-#[openapi(paths(list, assign, set_role, remove))]
-pub struct ApiDoc;
 
 pub const ROLES: [&str; 3] = ["lead", "member", "reviewer"];
 
@@ -160,8 +154,7 @@ async fn assign(
     )
     .await?;
     events.insert(0, role_event(&project_id, &row.agent_id, &row.role, true)?);
-    tx.commit().await?;
-    crate::events::publish(&platform, &ctx.tenant_id, events).await;
+    commit_with(tx, events).await?;
     Ok(Json(Assigned {
         status: "assigned",
         project_id: row.project_id,
@@ -205,8 +198,7 @@ async fn set_role(
         agents::set_role(&mut tx, &project_id, &agent_id, &body.role).await?;
         events.insert(0, role_event(&project_id, &agent_id, &body.role, false)?);
     }
-    tx.commit().await?;
-    crate::events::publish(&platform, &ctx.tenant_id, events).await;
+    commit_with(tx, events).await?;
     Ok(Json(
         serde_json::json!({ "status": "updated", "role": body.role }),
     ))
@@ -227,8 +219,7 @@ async fn remove(
         project_id: project_ref(&project_id)?,
         agent_id: agent_ref(&agent_id)?,
     })];
-    tx.commit().await?;
-    crate::events::publish(&platform, &ctx.tenant_id, events).await;
+    commit_with(tx, events).await?;
     Ok(Json(serde_json::json!({ "status": "removed" })))
 }
 

@@ -2,49 +2,32 @@
 //! runs use, and the vision (contract §1.2 projects/core). Each PUT writes and announces only
 //! a real change.
 
+use axum::Json;
 use axum::extract::{Path, State};
-use axum::routing::get;
-use axum::{Json, Router};
 use kit::error::FieldError;
 use kit::extract::{ValidJson, Validate};
 use kit::{ApiError, Platform, TenantContext};
 use serde::{Deserialize, Serialize};
 use shared_schemas::events::Event;
 use shared_schemas::events::project::{ProjectRef, ProjectSlackUpdated};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::domain::projects::{self as rules, non_empty};
 use crate::domain::validate::{self, MAX_DESCRIPTION, finish};
+use crate::flows::projects::change_project;
 use crate::routes::open_project;
-use crate::routes::projects::{change_project, event_id, require_editor};
+use crate::routes::projects::{event_id, require_editor};
 use crate::store;
+use crate::store::projects::Project;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/v1/projects/{project_id}/slack",
-            get(get_slack).put(put_slack),
-        )
-        .route(
-            "/v1/projects/{project_id}/key-user",
-            get(get_key_user).put(put_key_user),
-        )
-        .route(
-            "/v1/projects/{project_id}/vision",
-            get(get_vision).put(put_vision),
-        )
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(get_slack, put_slack))
+        .routes(routes!(get_key_user, put_key_user))
+        .routes(routes!(get_vision, put_vision))
 }
-
-#[derive(utoipa::OpenApi)]
-#[openapi(paths(
-    get_slack,
-    put_slack,
-    get_key_user,
-    put_key_user,
-    get_vision,
-    put_vision
-))]
-pub struct ApiDoc;
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct SlackSettings {
@@ -110,23 +93,22 @@ async fn put_slack(
     ValidJson(req): ValidJson<SlackSettingsRequest>,
 ) -> Result<Json<SlackSettings>, ApiError> {
     require_editor(&ctx)?;
-    let (p, changed) = change_project(&platform, &ctx, &project_id, |p, _| {
+    let change = |p: &mut Project, _| {
         if let Some(channel) = req.slack_channel_id {
             p.slack_channel_id = non_empty(channel);
         }
         if let Some(user) = req.slack_notify_user_id {
             p.slack_notify_user_id = non_empty(user);
         }
-    })
-    .await?;
-    if changed {
-        let event = Event::ProjectSlackUpdated(ProjectSlackUpdated {
-            project_id: event_id(&project_id)?,
+    };
+    let announce = |_: &Project, p: &Project| {
+        Ok(vec![Event::ProjectSlackUpdated(ProjectSlackUpdated {
+            project_id: event_id(&p.id)?,
             slack_channel_id: p.slack_channel_id.clone(),
             slack_notify_user_id: p.slack_notify_user_id.clone(),
-        });
-        crate::events::publish(&platform, &ctx.tenant_id, vec![event]).await;
-    }
+        })])
+    };
+    let (p, _) = change_project(&platform, &ctx, &project_id, change, announce).await?;
     Ok(Json(SlackSettings {
         status: Some("updated"),
         slack_channel_id: p.slack_channel_id,
@@ -186,16 +168,9 @@ async fn put_key_user(
     ValidJson(req): ValidJson<KeyUserRequest>,
 ) -> Result<Json<KeyUser>, ApiError> {
     ctx.require_user()?;
-    let (p, changed) = change_project(&platform, &ctx, &project_id, |p, _| {
-        p.key_user_id = req.key_user_id.and_then(non_empty);
-    })
-    .await?;
-    if changed {
-        let event = Event::ProjectUpdated(ProjectRef {
-            project_id: event_id(&project_id)?,
-        });
-        crate::events::publish(&platform, &ctx.tenant_id, vec![event]).await;
-    }
+    let change = |p: &mut Project, _| p.key_user_id = req.key_user_id.and_then(non_empty);
+    let announce = |_: &Project, p: &Project| project_event(p, Event::ProjectUpdated);
+    let (p, _) = change_project(&platform, &ctx, &project_id, change, announce).await?;
     Ok(Json(KeyUser {
         status: Some("updated"),
         key_user_id: p.key_user_id,
@@ -255,16 +230,18 @@ async fn put_vision(
     ValidJson(req): ValidJson<VisionRequest>,
 ) -> Result<Json<VisionUpdated>, ApiError> {
     require_editor(&ctx)?;
-    let (_, changed) = change_project(&platform, &ctx, &project_id, |p, _| {
-        // Kept as written (markdown); only an all-blank document counts as none.
+    // Kept as written (markdown); only an all-blank document counts as none.
+    let change = |p: &mut Project, _| {
         p.vision = (!req.vision.trim().is_empty()).then_some(req.vision);
-    })
-    .await?;
-    if changed {
-        let event = Event::ProjectVisionUpdated(ProjectRef {
-            project_id: event_id(&project_id)?,
-        });
-        crate::events::publish(&platform, &ctx.tenant_id, vec![event]).await;
-    }
+    };
+    let announce = |_: &Project, p: &Project| project_event(p, Event::ProjectVisionUpdated);
+    change_project(&platform, &ctx, &project_id, change, announce).await?;
     Ok(Json(VisionUpdated { status: "updated" }))
+}
+
+/// An event that names only the project.
+fn project_event(p: &Project, kind: fn(ProjectRef) -> Event) -> Result<Vec<Event>, ApiError> {
+    Ok(vec![kind(ProjectRef {
+        project_id: event_id(&p.id)?,
+    })])
 }

@@ -2,11 +2,12 @@
 //! contract §1.2 projects/core). Requests are camelCase, rows snake_case, as the reference.
 
 use std::collections::BTreeMap;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
+use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use kit::db::TenantTx;
 use kit::error::FieldError;
 use kit::extract::{ValidJson, Validate};
@@ -20,26 +21,20 @@ use crate::AppState;
 use crate::domain::board::{self, StatusSemantics};
 use crate::domain::projects::{self as rules, ProjectChanges, ProjectStatus};
 use crate::domain::validate::{self, MAX_DESCRIPTION, MAX_NAME, finish};
-use crate::routes::open_project;
+use crate::flows::projects::change_project;
+use crate::flows::{commit_with, open_project};
 use crate::routes::project_create::{CreateProjectRequest, plan};
 use crate::store;
 use crate::store::board::{BoardAgent, BoardDependency, BoardTask, BoardWorkflow};
 use crate::store::columns::Column;
 use crate::store::projects::{ListedProject, Project};
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/v1/projects/", get(list).post(create))
-        .route(
-            "/v1/projects/{project_id}",
-            get(get_one).put(update).delete(delete),
-        )
-        .route("/v1/projects/{project_id}/archive", post(archive))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(get_one, update, delete))
+        .routes(routes!(archive))
 }
-
-#[derive(utoipa::OpenApi)]
-#[openapi(paths(list, create, get_one, update, delete, archive))]
-pub struct ApiDoc;
 
 /// Changing a project or its board is for the tenant's users and services; agents work on
 /// tasks, not on the projects holding them.
@@ -55,27 +50,6 @@ pub fn require_editor(ctx: &TenantContext) -> Result<(), ApiError> {
 /// The id as events carry it; rows only hold ids that passed the table's `prj_` check.
 pub fn event_id(project_id: &str) -> Result<ProjectId, ApiError> {
     ProjectId::parse(project_id).map_err(ApiError::internal)
-}
-
-/// Opens the project locked, lets `change` edit its fields, and saves and commits only when
-/// something changed; returns the row as it now is and whether it changed.
-pub async fn change_project(
-    platform: &Platform,
-    ctx: &TenantContext,
-    project_id: &str,
-    change: impl FnOnce(&mut Project, i64),
-) -> Result<(Project, bool), ApiError> {
-    let mut tx = open_project(platform, ctx, project_id).await?;
-    let mut project = store::projects::lock(&mut tx, project_id).await?;
-    let before = project.clone();
-    let now = store::now_ms();
-    change(&mut project, now);
-    let changed = rules::touch(&mut project, &before, now);
-    if changed {
-        store::projects::save(&mut tx, &project).await?;
-    }
-    tx.commit().await?;
-    Ok((project, changed))
 }
 
 /// A project in the list, with its tasks counted per status and its columns counted.
@@ -189,17 +163,11 @@ async fn create(
     store::projects::insert(&mut tx, &new, store::now_ms()).await?;
     store::columns::insert_all(&mut tx, &new.id, &columns).await?;
     let board = load_board(&mut tx, &new.id).await?;
-    tx.commit().await?;
     let event = ProjectCreated {
         project_id: event_id(&new.id)?,
         name: new.name,
     };
-    crate::events::publish(
-        &platform,
-        &ctx.tenant_id,
-        vec![Event::ProjectCreated(event)],
-    )
-    .await;
+    commit_with(tx, vec![Event::ProjectCreated(event)]).await?;
     Ok((StatusCode::CREATED, Json(board)))
 }
 
@@ -280,16 +248,14 @@ async fn update(
         repository: req.repository,
         default_pipeline_id: req.default_pipeline_id,
     };
-    let mut repository_before = None;
-    let (project, changed) = change_project(&platform, &ctx, &project_id, |p, now| {
-        repository_before = p.repository.clone();
-        rules::apply(p, changes, now);
-    })
+    let (project, _) = change_project(
+        &platform,
+        &ctx,
+        &project_id,
+        |p, now| rules::apply(p, changes, now),
+        |before, after| update_events(after, before.repository.as_deref()),
+    )
     .await?;
-    if changed {
-        let events = update_events(&project, repository_before.as_deref())?;
-        crate::events::publish(&platform, &ctx.tenant_id, events).await;
-    }
     Ok(Json(ProjectChanged {
         status: "updated",
         project,
@@ -335,11 +301,10 @@ async fn delete(
     require_editor(&ctx)?;
     let mut tx = open_project(&platform, &ctx, &project_id).await?;
     store::projects::delete(&mut tx, &project_id).await?;
-    tx.commit().await?;
     let event = Event::ProjectDeleted(ProjectRef {
         project_id: event_id(&project_id)?,
     });
-    crate::events::publish(&platform, &ctx.tenant_id, vec![event]).await;
+    commit_with(tx, vec![event]).await?;
     Ok(Json(ProjectDeleted {
         status: "deleted",
         project_id,
@@ -356,16 +321,18 @@ async fn archive(
     Path(project_id): Path<String>,
 ) -> Result<Json<ProjectChanged>, ApiError> {
     require_editor(&ctx)?;
-    let (project, changed) = change_project(&platform, &ctx, &project_id, |p, now| {
-        rules::set_status(p, ProjectStatus::Archived, now);
-    })
+    let (project, _) = change_project(
+        &platform,
+        &ctx,
+        &project_id,
+        |p, now| rules::set_status(p, ProjectStatus::Archived, now),
+        |_, p| {
+            Ok(vec![Event::ProjectUpdated(ProjectRef {
+                project_id: event_id(&p.id)?,
+            })])
+        },
+    )
     .await?;
-    if changed {
-        let event = Event::ProjectUpdated(ProjectRef {
-            project_id: event_id(&project_id)?,
-        });
-        crate::events::publish(&platform, &ctx.tenant_id, vec![event]).await;
-    }
     Ok(Json(ProjectChanged {
         status: "archived",
         project,

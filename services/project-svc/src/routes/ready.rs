@@ -2,11 +2,12 @@
 //! task that blocks them is done (contract §1.2 projects/tasks).
 
 use std::collections::HashMap;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
+use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
-use axum::routing::get;
-use axum::{Json, Router};
 use kit::error::FieldError;
 use kit::{ApiError, Platform, TenantContext};
 use serde::{Deserialize, Serialize};
@@ -18,13 +19,9 @@ use crate::routes::dependencies::edge_pairs;
 use crate::routes::open_project;
 use crate::store::dependencies::{self as store, GraphTask};
 
-pub fn routes() -> Router<AppState> {
-    Router::new().route("/v1/projects/{project_id}/ready-tasks", get(ready))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(ready))
 }
-
-#[derive(utoipa::OpenApi)]
-#[openapi(paths(ready))]
-pub struct ApiDoc;
 
 /// Statuses looked at when `statuses` is absent (the reference's default).
 const DEFAULT_STATUSES: [&str; 3] = ["backlog", "planning", "ready"];

@@ -2,40 +2,28 @@
 //! the task) and `transition` (a status change that moves the task to its column). Workflow
 //! policies (stage rules) are not applied here: `transition` maps a status to a column only.
 
+use axum::Json;
 use axum::extract::{Path, State};
-use axum::routing::post;
-use axum::{Json, Router};
 use kit::error::FieldError;
 use kit::extract::{ValidJson, Validate};
 use kit::validate::{err, finish};
 use kit::{ApiError, Platform, TenantContext};
 use serde::{Deserialize, Serialize};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::AppState;
-use crate::domain::task_moves::{self, Claim};
 use crate::domain::tasks as rules;
 use crate::domain::validate::MAX_TEXT;
-use crate::routes::open_project;
+use crate::flows::task_moves::{self, Claim};
+use crate::flows::{commit_with, open_project};
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/v1/projects/{project_id}/tasks/{task_id}/move",
-            post(move_task),
-        )
-        .route(
-            "/v1/projects/{project_id}/tasks/{task_id}/claim",
-            post(claim),
-        )
-        .route(
-            "/v1/projects/{project_id}/tasks/{task_id}/transition",
-            post(transition),
-        )
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(move_task))
+        .routes(routes!(claim))
+        .routes(routes!(transition))
 }
-
-#[derive(utoipa::OpenApi)]
-#[openapi(paths(move_task, claim, transition))]
-pub struct ApiDoc;
 
 /// Positions above this are clamped to the end of the column anyway.
 const MAX_POSITION: i64 = 1_000_000;
@@ -148,8 +136,7 @@ async fn move_task(
     let mut tx = open_project(&platform, &ctx, &project_id).await?;
     let (task, at, events) =
         task_moves::move_to(&mut tx, &project_id, &task_id, &req.column_id, position).await?;
-    tx.commit().await?;
-    crate::events::publish(&platform, &ctx.tenant_id, events).await;
+    commit_with(tx, events).await?;
     Ok(Json(MoveResponse {
         status: "moved",
         column_id: task.column_id,
@@ -175,8 +162,7 @@ async fn claim(
     let mut tx = open_project(&platform, &ctx, &project_id).await?;
     let (outcome, events) =
         task_moves::claim(&mut tx, &project_id, &task_id, &req.agent_id).await?;
-    tx.commit().await?;
-    crate::events::publish(&platform, &ctx.tenant_id, events).await;
+    commit_with(tx, events).await?;
     let (status, task, branch) = match outcome {
         Claim::Claimed(t, b) => ("claimed", t, b),
         Claim::AlreadyHeld(t, b) => ("already_claimed", t, b),
@@ -211,8 +197,7 @@ async fn transition(
         req.note.as_deref(),
     )
     .await?;
-    tx.commit().await?;
-    crate::events::publish(&platform, &ctx.tenant_id, events).await;
+    commit_with(tx, events).await?;
     Ok(Json(TransitionResponse {
         status: "transitioned",
         task_id: task.id,

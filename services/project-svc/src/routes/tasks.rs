@@ -3,36 +3,30 @@
 //! the tenant (user, agent, service JWT) reads and writes, as the reference's `bearer` routes.
 //! Moves, claims and transitions are in [`super::task_moves`].
 
+use axum::Json;
 use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
-use axum::routing::get;
-use axum::{Json, Router};
 use kit::error::FieldError;
 use kit::extract::{ValidJson, Validate};
 use kit::validate::{err, finish};
 use kit::{ApiError, Platform, TenantContext};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::AppState;
-use crate::domain::task_changes::{self, NewTask, TaskPatch};
 use crate::domain::tasks::{self as rules, Priority};
-use crate::routes::open_project;
+use crate::flows::task_changes::{self, NewTask, TaskPatch};
+use crate::flows::{commit_with, open_project};
 use crate::store::tasks::{self as store, Blocking, Dependent, Filter, Subtask, Task, TaskRun};
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/v1/projects/{project_id}/tasks", get(list).post(create))
-        .route(
-            "/v1/projects/{project_id}/tasks/{task_id}",
-            get(get_one).put(update).delete(delete),
-        )
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(get_one, update, delete))
 }
-
-#[derive(utoipa::OpenApi)]
-#[openapi(paths(list, create, get_one, update, delete))]
-pub struct ApiDoc;
 
 /// A query string parsed into `T` and checked by `T::validate`; failures are 422 with paths.
 pub struct ValidQuery<T>(pub T);
@@ -325,8 +319,7 @@ async fn create(
 ) -> Result<(StatusCode, Json<Task>), ApiError> {
     let mut tx = open_project(&platform, &ctx, &project_id).await?;
     let (task, events) = task_changes::create(&mut tx, &project_id, req.into()).await?;
-    tx.commit().await?;
-    crate::events::publish(&platform, &ctx.tenant_id, events).await;
+    commit_with(tx, events).await?;
     Ok((StatusCode::CREATED, Json(task)))
 }
 
@@ -364,8 +357,7 @@ async fn update(
 ) -> Result<Json<Task>, ApiError> {
     let mut tx = open_project(&platform, &ctx, &project_id).await?;
     let (task, events) = task_changes::update(&mut tx, &project_id, &task_id, req.into()).await?;
-    tx.commit().await?;
-    crate::events::publish(&platform, &ctx.tenant_id, events).await;
+    commit_with(tx, events).await?;
     Ok(Json(task))
 }
 
@@ -381,7 +373,6 @@ async fn delete(
 ) -> Result<Json<Deleted>, ApiError> {
     let mut tx = open_project(&platform, &ctx, &project_id).await?;
     let events = task_changes::delete(&mut tx, &project_id, &task_id).await?;
-    tx.commit().await?;
-    crate::events::publish(&platform, &ctx.tenant_id, events).await;
+    commit_with(tx, events).await?;
     Ok(Json(Deleted { status: "deleted" }))
 }

@@ -3,16 +3,17 @@
 //! write, and only the tenant's own templates. Unlike the reference, built-ins cannot be edited
 //! in place (403 `builtin_read_only`): they are shared by every tenant, so a tenant clones one.
 
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use kit::auth::scope::UserOnly;
 use kit::error::FieldError;
 use kit::extract::{ValidJson, Validate};
 use kit::{ApiError, Platform, TenantContext, TokenKind};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::config::ProjectConfig;
@@ -20,20 +21,13 @@ use crate::domain::templates::{self, ColumnDefinition, StatusSemantics, Template
 use crate::domain::validate::{self, finish};
 use crate::store::{self, templates::SeedReport, templates::Template};
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/v1/project-templates/", get(list).post(create))
-        .route("/v1/project-templates/seed", post(seed))
-        .route(
-            "/v1/project-templates/{template_id}",
-            get(get_one).put(update).delete(delete),
-        )
-        .route("/v1/project-templates/{template_id}/clone", post(clone))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(seed))
+        .routes(routes!(get_one, update, delete))
+        .routes(routes!(clone))
 }
-
-#[derive(utoipa::OpenApi)]
-#[openapi(paths(list, get_one, create, update, delete, clone, seed))]
-pub struct ApiDoc;
 
 /// Single-segment paths under /v1/project-templates/ that are endpoints.
 const RESERVED_SLUGS: [&str; 1] = ["seed"];

@@ -2,9 +2,8 @@
 //! project's workflow policy (stage rules per work type) and a task's resolved route through
 //! it. Any credential of the tenant reads; users write.
 
+use axum::Json;
 use axum::extract::{Path, State};
-use axum::routing::{get, put};
-use axum::{Json, Router};
 use kit::auth::scope::UserOnly;
 use kit::error::FieldError;
 use kit::extract::{ValidJson, Validate};
@@ -13,36 +12,22 @@ use serde::{Deserialize, Serialize};
 use shared_schemas::events::Event;
 use shared_schemas::events::project::ProjectRef;
 use shared_schemas::ids::ProjectId;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::domain::validate::{self, MAX_NAME, finish};
 use crate::domain::workflows::{self as rules, ResolvedStages, StageRules, TaskFilter};
-use crate::routes::open_project;
+use crate::flows::{commit_with, open_project};
 use crate::store::{self, workflows::NewWorkflow, workflows::Policy, workflows::Workflow};
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/v1/projects/{project_id}/workflows",
-            get(list).post(create),
-        )
-        .route(
-            "/v1/projects/{project_id}/workflows/{workflow_id}",
-            put(update).delete(delete),
-        )
-        .route(
-            "/v1/projects/{project_id}/workflow-policy",
-            get(get_policy).put(put_policy),
-        )
-        .route(
-            "/v1/projects/{project_id}/tasks/{task_id}/workflow",
-            get(task_workflow),
-        )
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(update, delete))
+        .routes(routes!(get_policy, put_policy))
+        .routes(routes!(task_workflow))
 }
-
-#[derive(utoipa::OpenApi)]
-#[openapi(paths(list, create, update, delete, get_policy, put_policy, task_workflow))]
-pub struct ApiDoc;
 
 /// The project's id as events carry it (`open_project` has already found the project).
 pub(crate) fn project_ref(project_id: &str) -> Result<ProjectId, ApiError> {
@@ -146,8 +131,7 @@ async fn create(
     };
     let row = store::workflows::insert(&mut tx, &project_id, &new, store::now_ms()).await?;
     let events = project_updated(&project_id)?;
-    tx.commit().await?;
-    crate::events::publish(&platform, &ctx.tenant_id, events).await;
+    commit_with(tx, events).await?;
     Ok(Json(row))
 }
 
@@ -180,8 +164,7 @@ async fn update(
     };
     let workflow = store::workflows::update(&mut tx, &current, &patch, store::now_ms()).await?;
     let events = project_updated(&project_id)?;
-    tx.commit().await?;
-    crate::events::publish(&platform, &ctx.tenant_id, events).await;
+    commit_with(tx, events).await?;
     Ok(Json(WorkflowUpdated {
         status: "updated",
         workflow,
@@ -200,8 +183,7 @@ async fn delete(
     let mut tx = open_project(&platform, &ctx, &project_id).await?;
     store::workflows::delete(&mut tx, &project_id, &workflow_id).await?;
     let events = project_updated(&project_id)?;
-    tx.commit().await?;
-    crate::events::publish(&platform, &ctx.tenant_id, events).await;
+    commit_with(tx, events).await?;
     Ok(Json(serde_json::json!({ "status": "deleted" })))
 }
 
@@ -288,8 +270,7 @@ async fn put_policy(
     let policy =
         store::workflows::upsert_policy(&mut tx, &project_id, &body.stage_rules, now).await?;
     let events = project_updated(&project_id)?;
-    tx.commit().await?;
-    crate::events::publish(&platform, &ctx.tenant_id, events).await;
+    commit_with(tx, events).await?;
     Ok(Json(policy))
 }
 

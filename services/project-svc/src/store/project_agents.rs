@@ -320,3 +320,14 @@ pub async fn columns(tx: &mut TenantTx, project_id: &str) -> Result<Vec<ColumnRe
     .await?;
     Ok(rows)
 }
+
+/// Takes the agent off every project of the tenant (its routine mappings go with it).
+pub async fn remove_agent(tx: &mut TenantTx, agent_id: &str) -> Result<(), ApiError> {
+    let tenant = tx.tenant().to_string();
+    sqlx::query("delete from project.project_agents where tenant_id = $1 and agent_id = $2")
+        .bind(tenant)
+        .bind(agent_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}

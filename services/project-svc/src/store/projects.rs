@@ -5,7 +5,6 @@ use std::collections::BTreeMap;
 
 use kit::ApiError;
 use kit::db::TenantTx;
-use serde::Serialize;
 use sqlx::FromRow;
 use sqlx::types::Json;
 
@@ -31,29 +30,7 @@ pub async fn require(tx: &mut TenantTx, project_id: &str) -> Result<(), ApiError
     found.map(|_| ()).ok_or_else(not_found)
 }
 
-/// A project's own fields, as the reference returns them (snake_case).
-#[derive(Debug, Clone, PartialEq, Serialize, FromRow, utoipa::ToSchema)]
-pub struct Project {
-    pub id: String,
-    pub name: String,
-    pub description: String,
-    /// `active`, `completed`, `archived` or `paused`.
-    pub status: String,
-    pub repository: Option<String>,
-    pub default_pipeline_id: Option<String>,
-    pub onboarding_context: Option<String>,
-    pub slack_channel_id: Option<String>,
-    pub slack_notify_user_id: Option<String>,
-    pub vision: Option<String>,
-    pub template_id: Option<String>,
-    #[schema(value_type = Option<Object>)]
-    pub status_semantics: Option<Json<serde_json::Value>>,
-    pub workspace_type: Option<String>,
-    pub key_user_id: Option<String>,
-    pub completed_at: Option<i64>,
-    pub created_at: i64,
-    pub updated_at: i64,
-}
+pub use crate::domain::projects::Project;
 
 const FIELDS: &str = "id, name, description, status, repository, default_pipeline_id,
     onboarding_context, slack_channel_id, slack_notify_user_id, vision, template_id,

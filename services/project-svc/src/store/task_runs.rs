@@ -192,7 +192,7 @@ async fn set_status(
     Ok(())
 }
 
-pub struct Started<'a> {
+pub struct Requested<'a> {
     pub task_id: &'a str,
     pub run_id: &'a str,
     pub pipeline_id: &'a str,
@@ -200,21 +200,23 @@ pub struct Started<'a> {
     pub status: &'a str,
     /// The agent that runs it, when one was named.
     pub agent_id: Option<&'a str>,
+    /// The start request handed to engine-svc (`shared_schemas::runs::StartRun`).
+    pub request: &'a serde_json::Value,
 }
 
-/// Records a run the engine accepted: a `task_runs` row, and the task linked to it and moved to
-/// its running status.
-pub async fn record_start(
+/// Records a requested run: a `task_runs` row in status `requested` with its start request,
+/// and the task linked to it and moved to its running status.
+pub async fn record_request(
     tx: &mut TenantTx,
     project_id: &str,
-    run: &Started<'_>,
+    run: &Requested<'_>,
     now: i64,
 ) -> Result<(), ApiError> {
     let tenant = tx.tenant().to_string();
     sqlx::query(
         "insert into project.task_runs
-             (tenant_id, project_id, task_id, run_id, pipeline_id, status, started_at)
-         values ($1, $2, $3, $4, $5, 'running', $6)",
+             (tenant_id, project_id, task_id, run_id, pipeline_id, status, started_at, request)
+         values ($1, $2, $3, $4, $5, 'requested', $6, $7)",
     )
     .bind(&tenant)
     .bind(project_id)
@@ -222,6 +224,7 @@ pub async fn record_start(
     .bind(run.run_id)
     .bind(run.pipeline_id)
     .bind(now)
+    .bind(Json(run.request))
     .execute(&mut **tx)
     .await?;
     sqlx::query(
@@ -263,7 +266,9 @@ pub async fn run_is_open(tx: &mut TenantTx, task_id: &str, run_id: &str) -> Resu
     if statuses.is_empty() {
         return Err(run_not_found());
     }
-    Ok(statuses.iter().any(|s| s == "running" || s == "pending"))
+    Ok(statuses
+        .iter()
+        .any(|s| matches!(s.as_str(), "requested" | "pending" | "running")))
 }
 
 pub struct Ended<'a> {

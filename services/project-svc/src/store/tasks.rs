@@ -5,45 +5,13 @@ use axum::http::StatusCode;
 use kit::ApiError;
 use kit::db::TenantTx;
 use serde::Serialize;
-use sqlx::types::Json;
 use sqlx::{FromRow, Postgres, QueryBuilder};
 
 pub fn not_found() -> ApiError {
     ApiError::new(StatusCode::NOT_FOUND, "task_not_found", "task not found")
 }
 
-/// A task row as the reference returns it (snake_case).
-#[derive(Debug, Clone, FromRow, Serialize, utoipa::ToSchema)]
-pub struct Task {
-    pub id: String,
-    pub project_id: String,
-    pub title: String,
-    pub description: String,
-    pub status: String,
-    pub priority: String,
-    pub assigned_agent: Option<String>,
-    pub workflow_id: Option<String>,
-    pub pipeline_id: Option<String>,
-    pub run_id: Option<String>,
-    pub parent_task_id: Option<String>,
-    #[schema(value_type = Vec<String>)]
-    pub tags: Json<Vec<String>>,
-    pub estimated_hours: Option<f64>,
-    pub column_id: String,
-    pub column_position: i32,
-    #[schema(value_type = Object)]
-    pub metadata: Json<serde_json::Value>,
-    pub work_type: Option<String>,
-    #[schema(value_type = Option<Object>)]
-    pub completed_stages: Option<Json<serde_json::Value>>,
-    pub spec_review_status: Option<String>,
-    pub quality_review_status: Option<String>,
-    pub spec_review_notes: Option<String>,
-    pub quality_review_notes: Option<String>,
-    pub completed_at: Option<i64>,
-    pub created_at: i64,
-    pub updated_at: i64,
-}
+pub use crate::domain::tasks::Task;
 
 const COLUMNS: &str = "t.id, t.project_id, t.title, t.description, t.status, t.priority, \
     t.assigned_agent, t.workflow_id, t.pipeline_id, t.run_id, t.parent_task_id, t.tags, \
@@ -363,4 +331,19 @@ pub async fn neighbours(tx: &mut TenantTx, task: &Task) -> Result<Neighbours, Ap
         subtasks,
         runs,
     })
+}
+
+/// Clears the agent from every task of the tenant assigned to it.
+pub async fn unassign_agent(tx: &mut TenantTx, agent_id: &str, now: i64) -> Result<(), ApiError> {
+    let tenant = tx.tenant().to_string();
+    sqlx::query(
+        "update project.tasks set assigned_agent = null, updated_at = $3
+          where tenant_id = $1 and assigned_agent = $2",
+    )
+    .bind(tenant)
+    .bind(agent_id)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }

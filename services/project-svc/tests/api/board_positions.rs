@@ -4,7 +4,7 @@
 use kit::testing::TestApp;
 use serde_json::json as j;
 
-use crate::helpers::{Tenant, send, spawn_with_engine, tenant};
+use crate::helpers::{Tenant, run_requests, send, spawn, tenant};
 
 async fn positions(app: &TestApp, project: &str) -> Vec<(String, Vec<i32>)> {
     let rows: Vec<(String, i32)> = sqlx::query_as(
@@ -49,7 +49,7 @@ async fn project(app: &TestApp, t: &Tenant) -> String {
 
 #[tokio::test]
 async fn imports_and_creations_racing_in_one_column_keep_positions_dense() {
-    let (app, _) = spawn_with_engine(true).await;
+    let app = spawn().await;
     let a = tenant(&app, "Alpha").await;
     let p = project(&app, &a).await;
     let mut jobs = Vec::new();
@@ -87,7 +87,7 @@ async fn imports_and_creations_racing_in_one_column_keep_positions_dense() {
 
 #[tokio::test]
 async fn starting_a_run_leaves_the_source_column_dense() {
-    let (app, engine) = spawn_with_engine(true).await;
+    let app = spawn().await;
     let a = tenant(&app, "Alpha").await;
     let p = project(&app, &a).await;
     let (status, _) = send(
@@ -121,7 +121,7 @@ async fn starting_a_run_leaves_the_source_column_dense() {
     )
     .await;
     assert_eq!(status, 200, "{body}");
-    assert_eq!(engine.calls.lock().expect("lock").len(), 1);
+    assert_eq!(run_requests(&app).await.len(), 1);
     let board = positions(&app, &p).await;
     assert!(dense(&board), "{board:?}");
     assert!(

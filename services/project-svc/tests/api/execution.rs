@@ -1,15 +1,16 @@
-//! Starting runs through the engine: what the engine is asked (for which tenant), what is
-//! recorded once it accepted, and that nothing is written or announced when it cannot.
+//! Requesting runs: the start request handed to engine-svc (`RUN_REQUESTED` on the global
+//! stream, for the caller's tenant, with the run id project-svc chose), what is recorded with
+//! it, and that a start rolled back leaves neither a run nor an event.
 
 use kit::TokenKind;
-use serde_json::json as j;
+use serde_json::{Value, json as j};
 
-use crate::helpers::{assert_error, board, send, spawn, spawn_with_engine, task_row, tenant};
+use crate::helpers::{assert_error, board, run_requests, send, spawn, task_row, tenant};
 use crate::wf_support::{count, events_of, set_project, set_task, task_state};
 
 #[tokio::test]
-async fn executing_a_task_starts_its_run_for_the_callers_tenant_and_records_it() {
-    let (app, engine) = spawn_with_engine(true).await;
+async fn executing_a_task_requests_its_run_for_the_callers_tenant_and_records_it() {
+    let app = spawn().await;
     let a = tenant(&app, "Alpha").await;
     let (p, cols) = board(&app, &a, "Board").await;
     set_project(&app, &p, "default_pipeline_id", "engineering").await;
@@ -24,25 +25,28 @@ async fn executing_a_task_starts_its_run_for_the_callers_tenant_and_records_it()
     )
     .await;
     assert_eq!(s, 200, "{body}");
+    let run = body["run_id"].as_str().expect("run id").to_owned();
+    assert!(run.starts_with("run_"), "{run}");
     assert_eq!(
         body,
-        j!({"status": "executing", "task_id": t, "run_id": "run_test1", "pipeline_id": "engineering"})
+        j!({"status": "requested", "task_id": t, "run_id": run, "pipeline_id": "engineering"})
     );
 
-    let calls = engine.calls.lock().expect("lock").clone();
-    assert_eq!(calls.len(), 1);
-    let (called_tenant, run) = &calls[0];
-    assert_eq!(called_tenant, &a.id);
-    assert_eq!(run.pipeline_id, "engineering");
-    assert_eq!(run.project_id.as_deref(), Some(p.as_str()));
-    assert_eq!(run.task_id.as_deref(), Some(t.as_str()));
-    assert_eq!(run.context.as_deref(), Some("use axum"));
-    assert_eq!(run.model_override.as_deref(), Some("gpt-x"));
-    assert_eq!(run.key_user_id.as_deref(), Some(a.user.as_str()));
+    let requests = run_requests(&app).await;
+    assert_eq!(requests.len(), 1, "{requests:?}");
+    let request = &requests[0];
+    assert_eq!(request["tenantId"], j!(a.id.as_str()));
+    assert_eq!(request["runId"], j!(run));
+    assert_eq!(request["pipelineId"], "engineering");
+    assert_eq!(request["projectId"], j!(p));
+    assert_eq!(request["taskId"], j!(t));
+    assert_eq!(request["context"], "use axum");
+    assert_eq!(request["modelOverride"], "gpt-x");
+    assert_eq!(request["keyUserId"], j!(a.user));
+    let prompt = request["task"].as_str().expect("task");
     assert!(
-        run.task.contains("Build the API") && run.task.contains("[Project: Board]"),
-        "{}",
-        run.task
+        prompt.contains("Build the API") && prompt.contains("[Project: Board]"),
+        "{prompt}"
     );
 
     let (status, column, run_id, pipeline, _) = task_state(&app, &t).await;
@@ -50,27 +54,30 @@ async fn executing_a_task_starts_its_run_for_the_callers_tenant_and_records_it()
         (status.as_str(), column.as_str()),
         ("in_progress", cols[2].as_str())
     );
-    assert_eq!(run_id.as_deref(), Some("run_test1"));
+    assert_eq!(run_id.as_deref(), Some(run.as_str()));
     assert_eq!(pipeline.as_deref(), Some("engineering"));
-    let runs: Vec<(String, String, String)> = sqlx::query_as(
-        "select run_id, pipeline_id, status from project.task_runs where task_id = $1",
+    let runs: Vec<(String, String, String, Value)> = sqlx::query_as(
+        "select run_id, pipeline_id, status, request from project.task_runs where task_id = $1",
     )
     .bind(&t)
     .fetch_all(&app.db.admin)
     .await
     .expect("runs");
+    assert_eq!(runs.len(), 1);
     assert_eq!(
-        runs,
-        vec![("run_test1".into(), "engineering".into(), "running".into())]
+        (runs[0].0.as_str(), runs[0].1.as_str(), runs[0].2.as_str()),
+        (run.as_str(), "engineering", "requested")
     );
+    assert_eq!(runs[0].3["taskId"], j!(t));
+    assert_eq!(runs[0].3["task"], request["task"]);
 
     let started = events_of(&app, &a, "TASK_EXECUTION_STARTED").await;
     assert_eq!(started.len(), 1, "{started:?}");
-    assert_eq!(started[0]["runId"], "run_test1");
+    assert_eq!(started[0]["runId"], j!(run));
     assert_eq!(started[0]["taskId"], j!(t));
     assert_eq!(started[0]["pipelineId"], "engineering");
 
-    // Running now: a second start is refused before the engine is asked.
+    // Running now: a second start is refused and requests nothing.
     let (s, body) = send(
         &app,
         "POST",
@@ -80,29 +87,27 @@ async fn executing_a_task_starts_its_run_for_the_callers_tenant_and_records_it()
     )
     .await;
     assert_error(s, &body, 409, "task_not_executable");
-    assert_eq!(engine.calls.lock().expect("lock").len(), 1);
+    assert_eq!(run_requests(&app).await.len(), 1);
 }
 
 #[tokio::test]
 async fn the_pipeline_is_the_one_named_then_the_workflow_then_the_default() {
-    let (app, engine) = spawn_with_engine(true).await;
+    let app = spawn().await;
     let a = tenant(&app, "Alpha").await;
     let (p, cols) = board(&app, &a, "Board").await;
     let exec = |t: &str| format!("/v1/projects/{p}/tasks/{t}/execute");
-    let last_pipeline = || {
-        engine
-            .calls
-            .lock()
-            .expect("lock")
+    let last_pipeline = || async {
+        run_requests(&app)
+            .await
             .last()
-            .map(|c| c.1.pipeline_id.clone())
+            .and_then(|r| r["pipelineId"].as_str().map(str::to_owned))
     };
 
-    // No pipeline anywhere: 422, nothing asked, nothing written.
+    // No pipeline anywhere: 422, nothing requested, nothing written.
     let t1 = task_row(&app, &a, &p, &cols[0], "one", "backlog").await;
     let (s, body) = send(&app, "POST", &exec(&t1), &a.token, None).await;
     assert_error(s, &body, 422, "no_pipeline");
-    assert!(engine.calls.lock().expect("lock").is_empty());
+    assert!(run_requests(&app).await.is_empty());
     assert_eq!(
         count(
             &app,
@@ -143,7 +148,7 @@ async fn the_pipeline_is_the_one_named_then_the_workflow_then_the_default() {
 
     let (s, _) = send(&app, "POST", &exec(&t1), &a.token, None).await;
     assert_eq!(s, 200);
-    assert_eq!(last_pipeline().as_deref(), Some("wf-default"));
+    assert_eq!(last_pipeline().await.as_deref(), Some("wf-default"));
 
     let t2 = task_row(&app, &a, &p, &cols[0], "two", "backlog").await;
     sqlx::query("update project.tasks set tags = '[\"api\"]' where id = $1")
@@ -152,7 +157,7 @@ async fn the_pipeline_is_the_one_named_then_the_workflow_then_the_default() {
         .await
         .expect("tags");
     send(&app, "POST", &exec(&t2), &a.token, None).await;
-    assert_eq!(last_pipeline().as_deref(), Some("wf-api"));
+    assert_eq!(last_pipeline().await.as_deref(), Some("wf-api"));
 
     let t3 = task_row(&app, &a, &p, &cols[0], "three", "backlog").await;
     set_task(
@@ -163,7 +168,7 @@ async fn the_pipeline_is_the_one_named_then_the_workflow_then_the_default() {
     )
     .await;
     send(&app, "POST", &exec(&t3), &a.token, None).await;
-    assert_eq!(last_pipeline().as_deref(), Some("wf-named"));
+    assert_eq!(last_pipeline().await.as_deref(), Some("wf-named"));
 
     let t4 = task_row(&app, &a, &p, &cols[0], "four", "backlog").await;
     send(
@@ -174,7 +179,7 @@ async fn the_pipeline_is_the_one_named_then_the_workflow_then_the_default() {
         Some(j!({"workflowId": api_wf["id"]})),
     )
     .await;
-    assert_eq!(last_pipeline().as_deref(), Some("wf-api"));
+    assert_eq!(last_pipeline().await.as_deref(), Some("wf-api"));
     let t5 = task_row(&app, &a, &p, &cols[0], "five", "backlog").await;
     send(
         &app,
@@ -184,7 +189,7 @@ async fn the_pipeline_is_the_one_named_then_the_workflow_then_the_default() {
         Some(j!({"pipelineId": "explicit", "workflowId": api_wf["id"]})),
     )
     .await;
-    assert_eq!(last_pipeline().as_deref(), Some("explicit"));
+    assert_eq!(last_pipeline().await.as_deref(), Some("explicit"));
 
     // Without the workflows the project's default pipeline remains.
     sqlx::query("delete from project.project_workflows where project_id = $1")
@@ -194,7 +199,7 @@ async fn the_pipeline_is_the_one_named_then_the_workflow_then_the_default() {
         .expect("delete");
     let t6 = task_row(&app, &a, &p, &cols[0], "six", "backlog").await;
     send(&app, "POST", &exec(&t6), &a.token, None).await;
-    assert_eq!(last_pipeline().as_deref(), Some("proj-default"));
+    assert_eq!(last_pipeline().await.as_deref(), Some("proj-default"));
 
     let t7 = task_row(&app, &a, &p, &cols[0], "seven", "backlog").await;
     let (s, body) = send(
@@ -221,13 +226,15 @@ async fn the_pipeline_is_the_one_named_then_the_workflow_then_the_default() {
 }
 
 #[tokio::test]
-async fn with_the_engine_down_nothing_is_written_or_announced() {
-    let (app, engine) = spawn_with_engine(false).await;
+async fn every_start_answers_requested_without_engine_svc() {
+    let app = spawn().await;
     let a = tenant(&app, "Alpha").await;
     let (p, cols) = board(&app, &a, "Board").await;
     set_project(&app, &p, "default_pipeline_id", "engineering").await;
-    let t = task_row(&app, &a, &p, &cols[1], "one", "ready").await;
-    send(
+    let one = task_row(&app, &a, &p, &cols[1], "one", "ready").await;
+    let two = task_row(&app, &a, &p, &cols[1], "two", "ready").await;
+    let three = task_row(&app, &a, &p, &cols[1], "three", "ready").await;
+    let (s, res) = send(
         &app,
         "POST",
         &format!("/v1/projects/{p}/agents"),
@@ -235,73 +242,45 @@ async fn with_the_engine_down_nothing_is_written_or_announced() {
         Some(j!({"agentId": "agt_ada"})),
     )
     .await;
-    let before = task_state(&app, &t).await;
+    assert_eq!(s, 200, "{res}");
 
+    let mut answered = Vec::new();
     for (path, body) in [
-        (format!("/v1/projects/{p}/tasks/{t}/execute"), None),
+        (format!("/v1/projects/{p}/tasks/{one}/execute"), None),
         (
-            format!("/v1/projects/{p}/tasks/{t}/execute-agent"),
+            format!("/v1/projects/{p}/tasks/{two}/execute-agent"),
             Some(j!({"agentId": "agt_ada"})),
         ),
         (format!("/v1/projects/{p}/execute-ready"), None),
         (format!("/v1/projects/{p}/plan"), None),
     ] {
         let (s, res) = send(&app, "POST", &path, &a.token, body).await;
-        assert_error(s, &res, 503, "engine_unavailable");
+        assert_eq!(
+            (s, res["status"].as_str()),
+            (200, Some("requested")),
+            "{path}: {res}"
+        );
+        match res["tasks"].as_array() {
+            Some(tasks) => answered.extend(tasks.iter().map(|t| t["run_id"].clone())),
+            None => answered.push(res["run_id"].clone()),
+        }
     }
-    assert!(engine.calls.lock().expect("lock").is_empty());
+    assert_eq!(answered.len(), 4, "{answered:?}");
+    let requested: Vec<Value> = run_requests(&app)
+        .await
+        .iter()
+        .map(|r| r["runId"].clone())
+        .collect();
     assert_eq!(
-        count(
-            &app,
-            "select count(*) from project.task_runs where project_id = $1",
-            &p
-        )
-        .await,
-        0
+        requested, answered,
+        "one RUN_REQUESTED per answered run, in order"
     );
-    assert_eq!(task_state(&app, &t).await, before);
-    assert!(
-        events_of(&app, &a, "TASK_EXECUTION_STARTED")
-            .await
-            .is_empty()
-    );
-    assert!(
-        events_of(&app, &a, "PROJECT_PLANNING_STARTED")
-            .await
-            .is_empty()
-    );
-}
-
-#[tokio::test]
-async fn the_real_engine_client_answers_503_when_engine_svc_is_absent() {
-    let app = spawn().await;
-    let a = tenant(&app, "Alpha").await;
-    let (p, cols) = board(&app, &a, "Board").await;
-    let t = task_row(&app, &a, &p, &cols[1], "one", "ready").await;
-    let (s, res) = send(
-        &app,
-        "POST",
-        &format!("/v1/projects/{p}/tasks/{t}/execute"),
-        &a.token,
-        Some(j!({"pipelineId": "engineering"})),
-    )
-    .await;
-    assert_error(s, &res, 503, "engine_unavailable");
-    assert_eq!(
-        count(
-            &app,
-            "select count(*) from project.task_runs where project_id = $1",
-            &p
-        )
-        .await,
-        0
-    );
-    assert_eq!(task_state(&app, &t).await.0, "ready");
+    assert_eq!(task_state(&app, &three).await.0, "in_progress");
 }
 
 #[tokio::test]
 async fn executing_as_an_agent_needs_the_agent_on_the_project() {
-    let (app, engine) = spawn_with_engine(true).await;
+    let app = spawn().await;
     let a = tenant(&app, "Alpha").await;
     let (p, cols) = board(&app, &a, "Board").await;
     let t = task_row(&app, &a, &p, &cols[0], "one", "backlog").await;
@@ -348,11 +327,12 @@ async fn executing_as_an_agent_needs_the_agent_on_the_project() {
     assert_eq!(s, 200, "{body}");
     assert_eq!(body["agent_id"], "agt_ada");
     assert_eq!(body["pipeline_id"], "execute");
-    let calls = engine.calls.lock().expect("lock").clone();
-    assert_eq!(calls.len(), 1);
-    assert_eq!(calls[0].0, a.id);
-    assert_eq!(calls[0].1.agent_id.as_deref(), Some("agt_ada"));
-    assert_eq!(calls[0].1.key_user_id.as_deref(), Some("usr_other"));
+    let requests = run_requests(&app).await;
+    assert_eq!(requests.len(), 1);
+    assert_eq!(requests[0]["tenantId"], j!(a.id.as_str()));
+    assert_eq!(requests[0]["runId"], body["run_id"]);
+    assert_eq!(requests[0]["agentId"], "agt_ada");
+    assert_eq!(requests[0]["keyUserId"], "usr_other");
     let (status, _, _, pipeline, agent_id) = task_state(&app, &t).await;
     assert_eq!(status, "in_progress");
     assert_eq!(pipeline.as_deref(), Some("execute"));

@@ -1,15 +1,15 @@
-//! Execution beyond one task: every ready task at once, the engine reporting a run's end, and
-//! planning runs.
+//! Execution beyond one task: every ready task at once, the engine reporting a run's end,
+//! planning runs, and starts rolled back.
 
 use kit::TokenKind;
 use serde_json::json as j;
 
-use crate::helpers::{assert_error, board, send, spawn_with_engine, task_row, tenant};
+use crate::helpers::{assert_error, board, run_requests, send, spawn, task_row, tenant};
 use crate::wf_support::{count, dependency, events_of, set_project, set_task, task_state};
 
 #[tokio::test]
 async fn execute_ready_starts_unblocked_tasks_one_per_agent() {
-    let (app, engine) = spawn_with_engine(true).await;
+    let app = spawn().await;
     let a = tenant(&app, "Alpha").await;
     let (p, cols) = board(&app, &a, "Board").await;
     set_project(&app, &p, "default_pipeline_id", "engineering").await;
@@ -38,7 +38,7 @@ async fn execute_ready_starts_unblocked_tasks_one_per_agent() {
     )
     .await;
     assert_eq!(s, 200, "{body}");
-    assert_eq!(body["status"], "executed");
+    assert_eq!(body["status"], "requested");
     assert_eq!(body["executed"], 2);
     assert_eq!(body["skipped"], 1);
     let mut started: Vec<String> = body["tasks"]
@@ -55,14 +55,9 @@ async fn execute_ready_starts_unblocked_tasks_one_per_agent() {
         body["skipped_tasks"],
         j!([{"task_id": busy_task, "reason": "agent agt_busy is busy"}])
     );
-    assert!(
-        engine
-            .calls
-            .lock()
-            .expect("lock")
-            .iter()
-            .all(|(t, _)| t == &a.id)
-    );
+    let requests = run_requests(&app).await;
+    assert_eq!(requests.len(), 2);
+    assert!(requests.iter().all(|r| r["tenantId"] == a.id.as_str()));
     assert_eq!(task_state(&app, &after_running).await.0, "ready");
     assert_eq!(events_of(&app, &a, "TASK_EXECUTION_STARTED").await.len(), 2);
     assert_eq!(
@@ -82,11 +77,11 @@ async fn execute_ready_starts_unblocked_tasks_one_per_agent() {
 
 #[tokio::test]
 async fn the_engine_reports_a_runs_end_once() {
-    let (app, _engine) = spawn_with_engine(true).await;
+    let app = spawn().await;
     let a = tenant(&app, "Alpha").await;
     let (p, cols) = board(&app, &a, "Board").await;
     let t = task_row(&app, &a, &p, &cols[1], "one", "ready").await;
-    send(
+    let (s, started) = send(
         &app,
         "POST",
         &format!("/v1/projects/{p}/tasks/{t}/execute"),
@@ -94,13 +89,15 @@ async fn the_engine_reports_a_runs_end_once() {
         Some(j!({"pipelineId": "eng"})),
     )
     .await;
+    assert_eq!(s, 200, "{started}");
+    let run = started["run_id"].as_str().expect("run id").to_owned();
     let service = app.token(&a.id, "svc:engine-svc", TokenKind::Service);
     let end = |q: &str| format!("/v1/projects/{p}/tasks/{t}/run-completed?{q}");
 
     let (s, res) = send(
         &app,
         "POST",
-        &end("run_id=run_test1&status=completed"),
+        &end(&format!("run_id={run}&status=completed")),
         &a.token,
         None,
     )
@@ -129,7 +126,7 @@ async fn the_engine_reports_a_runs_end_once() {
     let (s, res) = send(
         &app,
         "POST",
-        &end("run_id=run_test1&status=paused"),
+        &end(&format!("run_id={run}&status=paused")),
         &service,
         None,
     )
@@ -140,7 +137,7 @@ async fn the_engine_reports_a_runs_end_once() {
     let (s, res) = send(
         &app,
         "POST",
-        &end("run_id=run_test1&status=completed"),
+        &end(&format!("run_id={run}&status=completed")),
         &service,
         None,
     )
@@ -154,19 +151,19 @@ async fn the_engine_reports_a_runs_end_once() {
         (status.as_str(), column.as_str(), run_id),
         ("done", cols[3].as_str(), None)
     );
-    let run: (String, Option<i64>) =
+    let row: (String, Option<i64>) =
         sqlx::query_as("select status, completed_at from project.task_runs where task_id = $1")
             .bind(&t)
             .fetch_one(&app.db.admin)
             .await
             .expect("run");
-    assert_eq!(run.0, "completed");
-    assert!(run.1.is_some());
+    assert_eq!(row.0, "completed");
+    assert!(row.1.is_some());
 
     let (s, res) = send(
         &app,
         "POST",
-        &end("run_id=run_test1&status=failed"),
+        &end(&format!("run_id={run}&status=failed")),
         &service,
         None,
     )
@@ -176,12 +173,12 @@ async fn the_engine_reports_a_runs_end_once() {
     let changed = events_of(&app, &a, "TASK_STATUS_CHANGED").await;
     assert_eq!(changed.len(), 1, "{changed:?}");
     assert_eq!(changed[0]["status"], "done");
-    assert_eq!(changed[0]["runId"], "run_test1");
+    assert_eq!(changed[0]["runId"], j!(run));
 }
 
 #[tokio::test]
-async fn planning_starts_a_run_over_the_project() {
-    let (app, engine) = spawn_with_engine(true).await;
+async fn planning_requests_a_run_over_the_project() {
+    let app = spawn().await;
     let a = tenant(&app, "Alpha").await;
     let (p, _) = board(&app, &a, "Board").await;
     let path = format!("/v1/projects/{p}/plan");
@@ -203,18 +200,86 @@ async fn planning_starts_a_run_over_the_project() {
     )
     .await;
     assert_eq!(s, 200, "{body}");
+    let run = body["run_id"].as_str().expect("run id").to_owned();
     assert_eq!(
         body,
-        j!({"status": "planning", "project_id": p, "run_id": "run_test1", "pipeline_id": "planning"})
+        j!({"status": "requested", "project_id": p, "run_id": run, "pipeline_id": "planning"})
     );
-    let calls = engine.calls.lock().expect("lock").clone();
-    assert_eq!(calls.len(), 1);
-    assert_eq!(calls[0].0, a.id);
-    assert_eq!(calls[0].1.project_id.as_deref(), Some(p.as_str()));
-    assert_eq!(calls[0].1.task_id, None);
-    assert_eq!(calls[0].1.context.as_deref(), Some("small steps"));
+    let requests = run_requests(&app).await;
+    assert_eq!(requests.len(), 1);
+    assert_eq!(requests[0]["tenantId"], j!(a.id.as_str()));
+    assert_eq!(requests[0]["runId"], j!(run));
+    assert_eq!(requests[0]["projectId"], j!(p));
+    assert!(requests[0].get("taskId").is_none());
+    assert_eq!(requests[0]["context"], "small steps");
     let planning = events_of(&app, &a, "PROJECT_PLANNING_STARTED").await;
     assert_eq!(planning.len(), 1);
     assert_eq!(planning[0]["pipelineId"], "planning");
-    assert_eq!(planning[0]["runId"], "run_test1");
+    assert_eq!(planning[0]["runId"], j!(run));
+}
+
+/// Makes every change of `task`'s row fail inside the database, after its run was inserted.
+async fn fail_updates_of(app: &kit::testing::TestApp, task: &str) {
+    for sql in [
+        "create function project.refuse_task_update() returns trigger language plpgsql as $$
+         begin raise exception 'refused by the test'; end $$",
+        &format!(
+            "create trigger refuse_task_update before update on project.tasks
+             for each row when (old.id = '{task}') execute function project.refuse_task_update()"
+        ),
+    ] {
+        sqlx::query(sql)
+            .execute(&app.db.admin)
+            .await
+            .expect("trigger");
+    }
+}
+
+#[tokio::test]
+async fn a_start_rolled_back_leaves_no_run_and_no_event() {
+    let app = spawn().await;
+    let a = tenant(&app, "Alpha").await;
+    let (p, cols) = board(&app, &a, "Board").await;
+    set_project(&app, &p, "default_pipeline_id", "engineering").await;
+    let first = task_row(&app, &a, &p, &cols[1], "first", "ready").await;
+    let second = task_row(&app, &a, &p, &cols[1], "second", "ready").await;
+    set_task(&app, &first, "priority", "P0").await;
+    fail_updates_of(&app, &second).await;
+
+    // The first task's run is recorded before the second one fails: the batch rolls back whole.
+    let (s, res) = send(
+        &app,
+        "POST",
+        &format!("/v1/projects/{p}/execute-ready"),
+        &a.token,
+        None,
+    )
+    .await;
+    assert_error(s, &res, 500, "internal");
+    let (s, res) = send(
+        &app,
+        "POST",
+        &format!("/v1/projects/{p}/tasks/{second}/execute"),
+        &a.token,
+        None,
+    )
+    .await;
+    assert_error(s, &res, 500, "internal");
+
+    assert_eq!(
+        count(
+            &app,
+            "select count(*) from project.task_runs where project_id = $1",
+            &p
+        )
+        .await,
+        0
+    );
+    assert_eq!(task_state(&app, &first).await.0, "ready");
+    assert!(run_requests(&app).await.is_empty());
+    assert!(
+        events_of(&app, &a, "TASK_EXECUTION_STARTED")
+            .await
+            .is_empty()
+    );
 }

@@ -8,18 +8,9 @@ use crate::helpers::{Tenant, send};
 
 /// Every event on the tenant's stream of type `kind`.
 pub async fn events(app: &TestApp, t: &Tenant, kind: &str) -> Vec<Value> {
-    let mut redis = app.platform.redis.clone();
-    let entries: Vec<(String, Vec<(String, String)>)> = redis::cmd("XRANGE")
-        .arg(app.platform.keys.tenant_events(&t.id))
-        .arg("-")
-        .arg("+")
-        .query_async(&mut redis)
+    crate::helpers::tenant_events(app, t)
         .await
-        .expect("xrange");
-    entries
-        .iter()
-        .flat_map(|(_, fields)| fields.iter().map(|(_, v)| v.clone()))
-        .filter_map(|v| serde_json::from_str::<Value>(&v).ok())
+        .into_iter()
         .filter(|e| e["type"] == kind)
         .collect()
 }

@@ -1,16 +1,14 @@
-//! Shared set-up: project-svc with a recording engine, tenants with users, and rows made
-//! directly in the database when a test needs a board without going through the API.
+//! Shared set-up: project-svc, tenants with users, the run requests it handed to engine-svc,
+//! and rows made directly in the database when a test needs a board without going through the
+//! API.
 
 // Shared by the test modules; not every module uses every helper.
 #![allow(dead_code)]
-
-use std::sync::{Arc, Mutex};
 
 use kit::TokenKind;
 use kit::testing::TestApp;
 pub use kit::testing::assert_error;
 use project_svc::config::ProjectConfig;
-use project_svc::engine::{EngineError, EngineRuns, StartRun, StartedRun};
 use project_svc::{AppState, SERVICE, router};
 use serde_json::{Value, json as j};
 use shared_schemas::ids::TenantId;
@@ -22,43 +20,16 @@ pub fn repo_root() -> std::path::PathBuf {
 
 pub fn project_config() -> ProjectConfig {
     serde_json::from_value(j!({
-        "engine_svc_url": "http://127.0.0.1:9",
         "project_templates_dir": repo_root().join("project-templates"),
     }))
     .expect("config")
 }
 
-/// An engine that records what it was asked and answers as told: `None` means unavailable.
-#[derive(Default)]
-pub struct RecordingEngine {
-    pub calls: Mutex<Vec<(TenantId, StartRun)>>,
-    pub available: Mutex<bool>,
-}
-
-#[async_trait::async_trait]
-impl EngineRuns for RecordingEngine {
-    async fn start_run(
-        &self,
-        tenant: &TenantId,
-        run: &StartRun,
-    ) -> Result<StartedRun, EngineError> {
-        if !*self.available.lock().expect("lock") {
-            return Err(EngineError::Unavailable("test engine is down".into()));
-        }
-        let mut calls = self.calls.lock().expect("lock");
-        calls.push((tenant.clone(), run.clone()));
-        Ok(StartedRun {
-            id: format!("run_test{}", calls.len()),
-            status: Some("queued".into()),
-        })
-    }
-}
-
-/// project-svc with the real HTTP engine client pointed at a closed port (engine absent).
+/// project-svc on a fresh database and Redis prefix, with the built-in templates.
 pub async fn spawn() -> TestApp {
     let config = project_config();
     let app = TestApp::spawn(SERVICE, move |platform| {
-        router(AppState::new(platform, config).expect("state"))
+        router(AppState::new(platform, config))
     })
     .await;
     seed_templates(&app).await;
@@ -72,22 +43,58 @@ pub async fn seed_templates(app: &TestApp) {
         .expect("seed templates");
 }
 
-/// project-svc with a recording engine (available or not).
-pub async fn spawn_with_engine(available: bool) -> (TestApp, Arc<RecordingEngine>) {
-    let engine = Arc::new(RecordingEngine::default());
-    *engine.available.lock().expect("lock") = available;
-    let config = Arc::new(project_config());
-    let engine_for_app: Arc<dyn EngineRuns> = engine.clone();
-    let app = TestApp::spawn(SERVICE, move |platform| {
-        router(AppState {
-            platform,
-            config,
-            engine: engine_for_app,
-        })
-    })
-    .await;
-    seed_templates(&app).await;
-    (app, engine)
+/// Waits (up to 10 s) until the outbox relay has published every committed event: the
+/// events of a change reach Redis shortly after its commit, not before the response.
+pub async fn outbox_drained(app: &TestApp) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let unsent: i64 = sqlx::query_scalar(
+            "select count(*) from project.outbox where sent_at is null and last_error is null",
+        )
+        .fetch_one(&app.db.admin)
+        .await
+        .expect("outbox");
+        if unsent == 0 {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{unsent} events still unsent"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
+/// Every entry of `stream`, oldest first, once the outbox is drained.
+async fn stream(app: &TestApp, stream: String) -> Vec<Value> {
+    outbox_drained(app).await;
+    let mut redis = app.platform.redis.clone();
+    let entries: Vec<(String, Vec<(String, String)>)> = redis::cmd("XRANGE")
+        .arg(stream)
+        .arg("-")
+        .arg("+")
+        .query_async(&mut redis)
+        .await
+        .expect("xrange");
+    entries
+        .iter()
+        .flat_map(|(_, fields)| fields.iter().map(|(_, v)| v))
+        .map(|v| serde_json::from_str::<Value>(v).expect("json"))
+        .collect()
+}
+
+/// Every event on the tenant's stream, oldest first.
+pub async fn tenant_events(app: &TestApp, t: &Tenant) -> Vec<Value> {
+    stream(app, app.platform.keys.tenant_events(&t.id)).await
+}
+
+/// Every `RUN_REQUESTED` on the global stream (what engine-svc consumes), oldest first.
+pub async fn run_requests(app: &TestApp) -> Vec<Value> {
+    stream(app, app.platform.keys.global_events())
+        .await
+        .into_iter()
+        .filter(|e| e["type"] == "RUN_REQUESTED")
+        .collect()
 }
 
 /// A tenant and a user token in it.

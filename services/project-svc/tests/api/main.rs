@@ -12,6 +12,7 @@ mod helpers;
 mod onboarding;
 mod onboarding_conversation;
 mod onboarding_cross_tenant;
+mod openapi;
 mod planning;
 mod project_agents;
 mod project_changes;

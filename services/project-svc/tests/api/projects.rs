@@ -9,22 +9,7 @@ use crate::helpers::{Tenant, assert_error, board, send, spawn, task_row, tenant}
 
 /// Every event on the tenant's stream so far, oldest first.
 pub async fn events(app: &TestApp, t: &Tenant) -> Vec<Value> {
-    let mut redis = app.platform.redis.clone();
-    let entries: Vec<(String, Vec<(String, String)>)> = redis::cmd("XRANGE")
-        .arg(app.platform.keys.tenant_events(&t.id))
-        .arg("-")
-        .arg("+")
-        .query_async(&mut redis)
-        .await
-        .expect("xrange");
-    entries
-        .iter()
-        .flat_map(|(_, fields)| {
-            fields
-                .iter()
-                .map(|(_, v)| serde_json::from_str(v).expect("json"))
-        })
-        .collect()
+    crate::helpers::tenant_events(app, t).await
 }
 
 pub fn of_type<'a>(events: &'a [Value], kind: &str) -> Vec<&'a Value> {

@@ -1,10 +1,5 @@
 //! The project schema's own walls, below any handler: rows reference their parents within one
-//! tenant and one project, and the engine client reports an absent engine as unavailable.
-
-use std::sync::Arc;
-use std::time::Duration;
-
-use project_svc::engine::{EngineError, EngineRuns, HttpEngine, StartRun};
+//! tenant and one project.
 
 use crate::helpers::{board, spawn, task_row, tenant};
 
@@ -64,31 +59,4 @@ async fn rows_cannot_point_across_tenants_or_projects() {
     .execute(&app.db.admin)
     .await;
     assert!(cross.is_err());
-}
-
-#[tokio::test]
-async fn an_absent_engine_is_unavailable_not_a_success() {
-    let app = spawn().await;
-    let a = tenant(&app, "Alpha").await;
-    let engine = HttpEngine::new(
-        "http://127.0.0.1:9",
-        Duration::from_secs(2),
-        app.platform.jwt.clone(),
-    )
-    .expect("client");
-    let engine: Arc<dyn EngineRuns> = Arc::new(engine);
-    let run = StartRun {
-        pipeline_id: "engineering".into(),
-        task: "build it".into(),
-        context: None,
-        project_id: None,
-        task_id: None,
-        agent_id: None,
-        model_override: None,
-        key_user_id: None,
-    };
-    let err = engine.start_run(&a.id, &run).await.expect_err("no engine");
-    assert!(matches!(err, EngineError::Unavailable(_)), "{err}");
-    let api: kit::ApiError = err.into();
-    assert_eq!(api.status().as_u16(), 503);
 }

@@ -3,10 +3,9 @@
 //! handoffs). An agent credential may write only to a session it currently leads; users and
 //! services of the tenant may write to any.
 
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::{patch, post};
-use axum::{Json, Router};
 use kit::auth::scope::UserOnly;
 use kit::error::FieldError;
 use kit::extract::{ValidJson, Validate};
@@ -18,31 +17,22 @@ use shared_schemas::events::onboarding::{
     OnboardingContextUpdated, OnboardingHandoff, OnboardingLandingPageUpdated, OnboardingStarted,
 };
 use shared_schemas::ids::AgentId;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::domain::onboarding::{self as rules, MAX_CAPTION, MAX_HIGHLIGHTS, MAX_LANDING_HTML};
 use crate::domain::validate::{self, MAX_DESCRIPTION, finish};
+use crate::flows::commit_with;
 use crate::store::onboarding::{NewMessage, Session, SessionPatch};
 use crate::store::{self, now_ms};
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/v1/onboarding/sessions/{session_id}/message",
-            post(message),
-        )
-        .route(
-            "/v1/onboarding/sessions/{session_id}/context",
-            patch(context),
-        )
-        .route(
-            "/v1/onboarding/sessions/{session_id}/landing-page",
-            patch(landing_page),
-        )
-        .route(
-            "/v1/onboarding/sessions/{session_id}/handoff",
-            post(handoff),
-        )
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(message))
+        .routes(routes!(context))
+        .routes(routes!(landing_page))
+        .routes(routes!(handoff))
 }
 
 /// Users and services act on any session of the tenant; an agent only on the one it leads.
@@ -170,12 +160,11 @@ pub(super) async fn context(
         ..SessionPatch::default()
     };
     store::onboarding::update(&mut tx, &session.id, patch, now_ms()).await?;
-    tx.commit().await?;
     let event = Event::OnboardingContextUpdated(OnboardingContextUpdated {
         onboarding_session_id: session.id,
         context: merged.clone(),
     });
-    crate::events::publish(&platform, &ctx.tenant_id, vec![event]).await;
+    commit_with(tx, vec![event]).await?;
     Ok(Json(
         serde_json::json!({ "status": "updated", "context": merged }),
     ))
@@ -222,11 +211,10 @@ pub(super) async fn landing_page(
         ..SessionPatch::default()
     };
     store::onboarding::update(&mut tx, &session.id, patch, now_ms()).await?;
-    tx.commit().await?;
     let event = Event::OnboardingLandingPageUpdated(OnboardingLandingPageUpdated {
         onboarding_session_id: session.id,
     });
-    crate::events::publish(&platform, &ctx.tenant_id, vec![event]).await;
+    commit_with(tx, vec![event]).await?;
     Ok(Json(
         serde_json::json!({ "status": "updated", "landingPageState": state }),
     ))
@@ -328,7 +316,6 @@ pub(super) async fn handoff(
         ..SessionPatch::default()
     };
     let updated = store::onboarding::update(&mut tx, &session.id, patch, now).await?;
-    tx.commit().await?;
     let mut events = vec![handoff_event(&session.id, from.as_deref(), &to)];
     if let Some(context) = merged {
         events.push(Event::OnboardingContextUpdated(OnboardingContextUpdated {
@@ -336,7 +323,7 @@ pub(super) async fn handoff(
             context,
         }));
     }
-    crate::events::publish(&platform, &ctx.tenant_id, events).await;
+    commit_with(tx, events).await?;
     Ok(Json(serde_json::json!({
         "status": "handed_off",
         "sessionId": updated.id,

@@ -4,42 +4,30 @@
 //! for its form only, and `resolve` merges the project's overrides without the routine's own
 //! defaults (`null` means "the routine's default").
 
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::{get, put};
-use axum::{Json, Router};
 use kit::auth::scope::UserOnly;
 use kit::error::FieldError;
 use kit::extract::{ValidJson, Validate};
 use kit::{ApiError, Platform, TenantContext};
 use serde::{Deserialize, Serialize};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::{check_columns, created, mapped};
 use crate::AppState;
 use crate::domain::validate::{self, finish};
-use crate::routes::open_project;
+use crate::flows::{commit_with, open_project};
 use crate::store::project_agents::{self as agents, ColumnRef, Mapping, MappingPatch, NewMapping};
 use crate::store::{self};
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/v1/projects/{project_id}/agents/{agent_id}/routines",
-            get(list).post(create),
-        )
-        .route(
-            "/v1/projects/{project_id}/agents/{agent_id}/routines/resolve",
-            get(resolve),
-        )
-        .route(
-            "/v1/projects/{project_id}/agents/{agent_id}/routines/{mapping_id}",
-            put(update).delete(delete),
-        )
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(resolve))
+        .routes(routes!(update, delete))
 }
-
-#[derive(utoipa::OpenApi)]
-#[openapi(paths(list, create, update, delete, resolve))]
-pub struct ApiDoc;
 
 const MAX_LIST: usize = 100;
 const MAX_TOOL: usize = 128;
@@ -149,8 +137,7 @@ async fn create(
     }
     let m = agents::insert_mapping(&mut tx, &project_id, &agent_id, &new, store::now_ms()).await?;
     let events = vec![mapped(&m)?];
-    tx.commit().await?;
-    crate::events::publish(&platform, &ctx.tenant_id, events).await;
+    commit_with(tx, events).await?;
     Ok(created(m))
 }
 
@@ -205,8 +192,7 @@ async fn update(
     let m =
         agents::update_mapping(&mut tx, &project_id, &agent_id, &mapping_id, &patch, now).await?;
     let events = vec![mapped(&m)?];
-    tx.commit().await?;
-    crate::events::publish(&platform, &ctx.tenant_id, events).await;
+    commit_with(tx, events).await?;
     Ok(Json(m))
 }
 

@@ -1,6 +1,7 @@
 //! Moving tasks on the board and claiming them: `move`, a status change (used by `transition`
 //! and by updates), and `claim`. Every move takes the board lock before the task's row (see
-//! [`crate::store::task_board`]), and returns the events to publish after commit.
+//! [`crate::store::task_board`]), and returns the events the caller appends to the outbox
+//! before it commits.
 
 use kit::ApiError;
 use kit::db::TenantTx;

@@ -1,7 +1,7 @@
 //! Creating, updating and deleting tasks, each inside the caller's transaction, returning the
-//! events to publish after commit. Anything that changes a task's column or position takes the
-//! board lock first (see [`crate::store::task_board`]); moves are in
-//! [`crate::domain::task_moves`].
+//! events the caller appends to the outbox before it commits. Anything that changes a task's
+//! column or position takes the board lock first (see [`crate::store::task_board`]); moves are
+//! in [`crate::flows::task_moves`].
 
 use kit::ApiError;
 use kit::db::TenantTx;
@@ -10,8 +10,8 @@ use shared_schemas::events::Event;
 use shared_schemas::events::project::{TaskCreated, TaskRef};
 use sqlx::types::Json;
 
-use crate::domain::task_moves::{board_events, change_status};
 use crate::domain::tasks as rules;
+use crate::flows::task_moves::{board_events, change_status};
 use crate::store::tasks::{self as store, Task};
 use crate::store::{now_ms, task_board as board};
 

@@ -1,0 +1,4 @@
+//! Request and response types of project-svc's HTTP API, one module per resource. Types other
+//! services use too live in `shared_schemas`.
+
+pub mod execution;

@@ -1,0 +1,57 @@
+//! The use cases of project-svc: each opens the tenant transaction, calls store and domain,
+//! records the events that report the change, and commits. The only layer that decides what
+//! happens; handlers call one flow, flows never call another service inside a transaction.
+
+pub mod agent_cleanup;
+pub mod execution;
+pub mod projects;
+pub mod task_changes;
+pub mod task_moves;
+
+use kit::db::TenantTx;
+use kit::outbox;
+use kit::{ApiError, Platform, TenantContext};
+use shared_schemas::events::Event;
+use shared_schemas::ids::{ProjectId, RunId};
+
+use crate::store;
+
+/// A tenant transaction on one of the caller's projects: 404 `project_not_found` when the
+/// tenant has no such project, whoever else has one by that id.
+pub async fn open_project(
+    platform: &Platform,
+    ctx: &TenantContext,
+    project_id: &str,
+) -> Result<TenantTx, ApiError> {
+    let mut tx = platform.db.begin_tenant(ctx).await?;
+    store::projects::require(&mut tx, project_id).await?;
+    Ok(tx)
+}
+
+/// The project's id as events carry it (`open_project` has already found the project).
+pub fn project_ref(project_id: &str) -> Result<ProjectId, ApiError> {
+    ProjectId::parse(project_id).map_err(|_| store::projects::not_found())
+}
+
+/// Appends `events` (in order) to the outbox inside `tx`, then commits: the events leave with
+/// the change they report, or not at all.
+pub async fn commit_with(mut tx: TenantTx, events: Vec<Event>) -> Result<(), ApiError> {
+    for event in events {
+        outbox::append(&mut tx, event).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// [`commit_with`] for events about one run: they also reach the run's own stream.
+pub async fn commit_with_run(
+    mut tx: TenantTx,
+    run: &RunId,
+    events: Vec<Event>,
+) -> Result<(), ApiError> {
+    for event in events {
+        outbox::append_for_run(&mut tx, run, event).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}

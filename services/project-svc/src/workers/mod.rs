@@ -1,0 +1,3 @@
+//! Consumer-group handlers of project-svc, each calling a flow.
+
+pub mod agent_cleanup;
