@@ -5,12 +5,20 @@ use serde::{Deserialize, Serialize};
 use crate::domain::oidc::ProviderScope;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ScopeQuery {
     /// `tenant` (default) or `platform`.
     #[serde(default)]
     #[param(value_type = Option<String>)]
     pub scope: ProviderScope,
+}
+
+/// The scope is checked by its own parse (`tenant` or `platform`).
+impl kit::extract::Validate for ScopeQuery {
+    fn validate(&self) -> Result<(), Vec<kit::error::FieldError>> {
+        Ok(())
+    }
 }
 
 /// A changed provider with the outcome, as the reference answers (`id`, `slug`, `status`).

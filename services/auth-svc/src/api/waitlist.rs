@@ -1,6 +1,5 @@
 //! Request and response bodies of the `waitlist` routes.
 
-use kit::ApiError;
 use kit::error::FieldError;
 use kit::extract::Validate;
 use serde::{Deserialize, Serialize};
@@ -32,6 +31,7 @@ pub struct JoinResponse {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListFilter {
     /// `waiting`, `invited` or `registered`.
     pub status: Option<String>,
@@ -67,14 +67,21 @@ pub struct EmailSettingsRequest {
 }
 
 impl ListFilter {
-    /// The status to filter on (none when absent or empty), or a 422.
-    pub fn status(&self) -> Result<Option<&str>, ApiError> {
-        let status = self.status.as_deref().filter(|s| !s.is_empty());
-        if status.is_some_and(|s| !STATUSES.contains(&s)) {
-            let msg = "must be waiting, invited or registered";
-            return Err(ApiError::validation(vec![invalid("status", msg)]));
+    /// The status to filter on; none when absent or empty.
+    pub fn status(&self) -> Option<&str> {
+        self.status.as_deref().filter(|s| !s.is_empty())
+    }
+}
+
+impl Validate for ListFilter {
+    fn validate(&self) -> Result<(), Vec<FieldError>> {
+        match self.status() {
+            Some(s) if !STATUSES.contains(&s) => Err(vec![invalid(
+                "status",
+                "must be waiting, invited or registered",
+            )]),
+            _ => Ok(()),
         }
-        Ok(status)
     }
 }
 

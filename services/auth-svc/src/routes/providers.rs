@@ -2,10 +2,10 @@
 //! platform (`?scope=platform` / `"scope": "platform"`, platform administrators).
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use kit::ApiError;
-use kit::extract::ValidJson;
+use kit::extract::{ValidJson, ValidQuery};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -30,7 +30,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
 async fn list(
     State(app): State<AppState>,
     UserContext(ctx): UserContext,
-    Query(q): Query<ScopeQuery>,
+    ValidQuery(q): ValidQuery<ScopeQuery>,
 ) -> Result<Json<Vec<ProviderOut>>, ApiError> {
     Ok(Json(providers::list(&app, &ctx, q.scope).await?))
 }

@@ -2,9 +2,9 @@
 //! installation's outgoing mail settings.
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use kit::ApiError;
-use kit::extract::ValidJson;
+use kit::extract::{ValidJson, ValidQuery};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -49,9 +49,9 @@ async fn join(
 async fn list(
     State(app): State<AppState>,
     UserContext(ctx): UserContext,
-    Query(filter): Query<ListFilter>,
+    ValidQuery(filter): ValidQuery<ListFilter>,
 ) -> Result<Json<Vec<Entry>>, ApiError> {
-    Ok(Json(flow::list(&app, &ctx, filter.status()?).await?))
+    Ok(Json(flow::list(&app, &ctx, filter.status()).await?))
 }
 
 /// Emails the entry a single-use registration link (platform administrators).
