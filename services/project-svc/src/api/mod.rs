@@ -2,3 +2,5 @@
 //! services use too live in `shared_schemas`.
 
 pub mod execution;
+pub mod projects;
+pub mod tasks;

@@ -4,9 +4,11 @@
 
 pub mod agent_cleanup;
 pub mod execution;
+pub mod project_create;
 pub mod projects;
 pub mod task_changes;
 pub mod task_moves;
+pub mod tasks;
 
 use kit::db::TenantTx;
 use kit::outbox;

@@ -20,8 +20,8 @@ use utoipa_axum::routes;
 use crate::AppState;
 use crate::domain::board::{self, ColumnSpec};
 use crate::domain::validate::{err, finish};
+use crate::flows::projects::{event_id, require_editor};
 use crate::flows::{commit_with, open_project};
-use crate::routes::projects::{event_id, require_editor};
 use crate::store;
 use crate::store::columns::Column;
 

@@ -6,7 +6,6 @@ pub mod execution;
 pub mod onboarding;
 pub mod planning;
 pub mod project_agents;
-pub mod project_create;
 pub mod project_settings;
 pub mod projects;
 pub mod ready;

@@ -17,8 +17,8 @@ use crate::AppState;
 use crate::domain::projects::{self as rules, non_empty};
 use crate::domain::validate::{self, MAX_DESCRIPTION, finish};
 use crate::flows::projects::change_project;
+use crate::flows::projects::{event_id, require_editor};
 use crate::routes::open_project;
-use crate::routes::projects::{event_id, require_editor};
 use crate::store;
 use crate::store::projects::Project;
 
