@@ -4,3 +4,5 @@
 pub mod execution;
 pub mod projects;
 pub mod tasks;
+pub mod templates;
+pub mod workflows;

@@ -9,6 +9,8 @@ pub mod projects;
 pub mod task_changes;
 pub mod task_moves;
 pub mod tasks;
+pub mod templates;
+pub mod workflows;
 
 use kit::db::TenantTx;
 use kit::outbox;

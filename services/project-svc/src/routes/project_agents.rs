@@ -19,8 +19,8 @@ use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::domain::validate::{self, finish};
+use crate::flows::project_ref;
 use crate::flows::{commit_with, open_project};
-use crate::routes::workflows::project_ref;
 use crate::store::project_agents::{self as agents, ColumnRef, Mapping, ProjectAgent};
 use crate::store::{self};
 
