@@ -1,8 +1,11 @@
 //! Request and response types of project-svc's HTTP API, one module per resource. Types other
 //! services use too live in `shared_schemas`.
 
+pub mod dependencies;
 pub mod execution;
+pub mod planning;
 pub mod projects;
+pub mod ready;
 pub mod tasks;
 pub mod templates;
 pub mod workflows;

@@ -3,9 +3,12 @@
 //! happens; handlers call one flow, flows never call another service inside a transaction.
 
 pub mod agent_cleanup;
+pub mod dependencies;
 pub mod execution;
+pub mod planning;
 pub mod project_create;
 pub mod projects;
+pub mod ready;
 pub mod task_changes;
 pub mod task_moves;
 pub mod tasks;
