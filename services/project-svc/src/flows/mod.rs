@@ -3,6 +3,7 @@
 //! happens; handlers call one flow, flows never call another service inside a transaction.
 
 pub mod agent_cleanup;
+pub mod columns;
 pub mod dependencies;
 pub mod execution;
 pub mod planning;

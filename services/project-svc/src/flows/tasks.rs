@@ -3,10 +3,15 @@
 
 use kit::{ApiError, Platform, TenantContext};
 
+use crate::api::task_moves::{
+    ClaimResponse, ClaimTaskRequest, MoveResponse, MoveTaskRequest, TransitionResponse,
+    TransitionTaskRequest,
+};
 use crate::api::tasks::{
     CreateTaskRequest, DEFAULT_LIMIT, ListQuery, TaskDetail, UpdateTaskRequest,
 };
 use crate::flows::task_changes::{self, NewTask, TaskPatch};
+use crate::flows::task_moves::{self, Claim};
 use crate::flows::{commit_with, open_project};
 use crate::store::tasks::{self as store, Filter, Task};
 
@@ -77,6 +82,75 @@ pub async fn delete(
     let mut tx = open_project(platform, ctx, project_id).await?;
     let events = task_changes::delete(&mut tx, project_id, task_id).await?;
     commit_with(tx, events).await
+}
+
+/// Moves the task to a column and place; the status follows the column.
+pub async fn move_task(
+    platform: &Platform,
+    ctx: &TenantContext,
+    project_id: &str,
+    task_id: &str,
+    req: MoveTaskRequest,
+) -> Result<MoveResponse, ApiError> {
+    let position = usize::try_from(req.position).unwrap_or(0);
+    let mut tx = open_project(platform, ctx, project_id).await?;
+    let (task, at, events) =
+        task_moves::move_to(&mut tx, project_id, task_id, &req.column_id, position).await?;
+    commit_with(tx, events).await?;
+    Ok(MoveResponse {
+        status: "moved",
+        column_id: task.column_id,
+        position: at,
+        task_status: task.status,
+    })
+}
+
+/// Assigns the task to the agent unless another agent holds it; an agent claims for itself only.
+pub async fn claim(
+    platform: &Platform,
+    ctx: &TenantContext,
+    project_id: &str,
+    task_id: &str,
+    req: ClaimTaskRequest,
+) -> Result<ClaimResponse, ApiError> {
+    ctx.require_access_to_agent(&req.agent_id)?;
+    let mut tx = open_project(platform, ctx, project_id).await?;
+    let (outcome, events) = task_moves::claim(&mut tx, project_id, task_id, &req.agent_id).await?;
+    commit_with(tx, events).await?;
+    let (status, task, branch) = match outcome {
+        Claim::Claimed(t, b) => ("claimed", t, b),
+        Claim::AlreadyHeld(t, b) => ("already_claimed", t, b),
+    };
+    Ok(ClaimResponse {
+        status,
+        task_id: task.id,
+        agent_id: req.agent_id,
+        branch,
+    })
+}
+
+/// Sets the task's status and moves it to the first column carrying it.
+pub async fn transition(
+    platform: &Platform,
+    ctx: &TenantContext,
+    project_id: &str,
+    task_id: &str,
+    req: TransitionTaskRequest,
+) -> Result<TransitionResponse, ApiError> {
+    let mut tx = open_project(platform, ctx, project_id).await?;
+    let note = req.note.as_deref();
+    let (task, from, events) =
+        task_moves::transition(&mut tx, project_id, task_id, &req.status, note).await?;
+    commit_with(tx, events).await?;
+    Ok(TransitionResponse {
+        status: "transitioned",
+        task_id: task.id,
+        from_status: from,
+        to_status: task.status,
+        column_id: task.column_id,
+        work_type: task.work_type,
+        completed_stages: task.completed_stages.map(|j| j.0),
+    })
 }
 
 impl From<CreateTaskRequest> for NewTask {
