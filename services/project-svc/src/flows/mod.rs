@@ -8,6 +8,7 @@ pub mod dependencies;
 pub mod execution;
 pub mod planning;
 pub mod project_create;
+pub mod project_settings;
 pub mod projects;
 pub mod ready;
 pub mod task_changes;
