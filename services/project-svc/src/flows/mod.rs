@@ -3,10 +3,12 @@
 //! happens; handlers call one flow, flows never call another service inside a transaction.
 
 pub mod agent_cleanup;
+pub mod agent_routines;
 pub mod columns;
 pub mod dependencies;
 pub mod execution;
 pub mod planning;
+pub mod project_agents;
 pub mod project_create;
 pub mod project_settings;
 pub mod projects;
