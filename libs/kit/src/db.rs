@@ -14,6 +14,8 @@ use sqlx::{PgConnection, PgPool, Postgres, Transaction};
 
 use crate::auth::TenantContext;
 
+pub mod catalog;
+
 /// The migrations of the whole database, in one ordered sequence.
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations");
 

@@ -1,9 +1,12 @@
-//! `ValidJson<T>`: a JSON body that is parsed with field paths in its errors and then checked by
-//! `T::validate`, so handlers only ever see valid input and clients get our error body.
+//! `ValidJson<T>` and `ValidQuery<T>`: a JSON body or a query string parsed with field paths in
+//! its errors and then checked by `T::validate`, so handlers only ever see valid input and
+//! clients get our error body.
 
 use axum::body::Bytes;
-use axum::extract::{FromRequest, OptionalFromRequest, Request};
+use axum::extract::{FromRequest, FromRequestParts, OptionalFromRequest, Request};
+use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
+use percent_encoding::percent_decode_str;
 use serde::de::DeserializeOwned;
 
 use crate::error::{ApiError, FieldError};
@@ -73,6 +76,84 @@ where
             .await
             .map(Some)
     }
+}
+
+/// A query string parsed into `T` and checked by `T::validate`, in place of axum's `Query`
+/// (whose rejection is plain text). A value of the wrong type, an unknown or repeated field and a
+/// failed rule are a 422 naming the field; a query string that is not text (an escape that does
+/// not decode to UTF-8) is a 400 `malformed_query`. No query string at all is the empty one, so
+/// a `T` whose fields are all optional or defaulted always parses.
+#[derive(Debug, Clone)]
+pub struct ValidQuery<T>(pub T);
+
+impl<S, T> FromRequestParts<S> for ValidQuery<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned + Validate,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let value = parse_query::<T>(parts.uri.query().unwrap_or_default())?;
+        value.validate().map_err(ApiError::validation)?;
+        Ok(Self(value))
+    }
+}
+
+/// Parses a query string (without the `?`), naming the failing field in the error. Like JSON
+/// strings, values may not contain NUL (Postgres cannot store it).
+pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
+    let mut seen = std::collections::HashSet::new();
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        let (key, value) = (decode_query_part(key)?, decode_query_part(value)?);
+        let problem = if key.contains('\0') || value.contains('\0') {
+            Some("must not contain NUL characters")
+        } else if !seen.insert(key.clone()) {
+            // serde would report a repeated field without naming it.
+            Some("must be given once")
+        } else {
+            None
+        };
+        if let Some(message) = problem {
+            let path = if key.contains('\0') {
+                "query".to_owned()
+            } else {
+                key
+            };
+            return Err(ApiError::validation(vec![FieldError {
+                path,
+                message: message.to_owned(),
+            }]));
+        }
+    }
+    let pairs = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+    serde_path_to_error::deserialize(pairs).map_err(|err| {
+        let path = err.path().to_string();
+        ApiError::validation(vec![FieldError {
+            path: if path == "." {
+                "query".to_owned()
+            } else {
+                path
+            },
+            message: err.into_inner().to_string(),
+        }])
+    })
+}
+
+/// One key or value as form-urlencoding defines it (`+` is a space), refusing what is not UTF-8
+/// instead of replacing it silently as `form_urlencoded` does.
+fn decode_query_part(raw: &str) -> Result<String, ApiError> {
+    let spaced = raw.replace('+', " ");
+    percent_decode_str(&spaced)
+        .decode_utf8()
+        .map(|s| s.into_owned())
+        .map_err(|_| {
+            ApiError::bad_request(
+                "malformed_query",
+                "malformed query string: an escape does not decode to UTF-8",
+            )
+        })
 }
 
 /// Parses JSON, naming the failing field path in the error. Strings may not contain NUL:
@@ -177,6 +258,61 @@ mod tests {
         let err = parse::<Outer>(br#"{"name":"a","items":[{"count":1,"x\u0000":2}]}"#)
             .expect_err("must fail");
         assert_eq!(err.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Page {
+        limit: Option<i64>,
+        q: Option<String>,
+    }
+
+    fn query_error(query: &str) -> (StatusCode, &'static str, String) {
+        match parse_query::<Page>(query).expect_err("must fail") {
+            ApiError::Client {
+                status,
+                code,
+                errors,
+                ..
+            } => (
+                status,
+                code,
+                errors.first().map(|e| e.path.clone()).unwrap_or_default(),
+            ),
+            ApiError::Internal(e) => panic!("unexpected {e}"),
+        }
+    }
+
+    #[test]
+    fn query_values_decode_as_forms_do() {
+        let page = parse_query::<Page>("limit=5&q=a+b%20c%C3%A9").expect("parses");
+        assert_eq!((page.limit, page.q.as_deref()), (Some(5), Some("a b cé")));
+        let empty = parse_query::<Page>("").expect("no query at all");
+        assert_eq!((empty.limit, empty.q), (None, None));
+    }
+
+    #[test]
+    fn query_errors_name_the_field() {
+        let want = |path: &str| {
+            (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "validation_failed",
+                path.to_owned(),
+            )
+        };
+        assert_eq!(query_error("limit=ten"), want("limit"));
+        assert_eq!(query_error("limit=1&limit=2"), want("limit"));
+        assert_eq!(query_error("colour=red"), want("colour"));
+        assert_eq!(query_error("q=a%00b"), want("q"));
+    }
+
+    #[test]
+    fn a_query_that_is_not_text_is_a_400() {
+        assert_eq!(
+            query_error("q=%FF%FE"),
+            (StatusCode::BAD_REQUEST, "malformed_query", String::new())
+        );
     }
 
     #[test]

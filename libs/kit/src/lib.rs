@@ -5,13 +5,15 @@
 //! the HTTP stack ([`http`]: request ids, tracing, metrics, timeout, body limit, graceful drain),
 //! the error body ([`error`]), JWT and API-key auth with tenant status checks and the
 //! [`auth::TenantContext`] extractor, Postgres with tenant-scoped transactions
-//! ([`db::TenantTx`]), Redis, health checks, a per-tenant rate limit and `Idempotency-Key`
-//! support, the [`client`] for calls between services, and the transactional [`outbox`] with its
-//! relay. Feature `test-utils` adds the test harness ([`testing`]).
+//! ([`db::TenantTx`]), Redis, health checks, a per-tenant rate limit, `Idempotency-Key`
+//! support, the [`client`] for calls between services, the transactional [`outbox`] with its
+//! relay and the [`clock::Clock`] flows read time from. Feature `test-utils` adds the test
+//! harness ([`testing`]).
 
 pub mod auth;
 pub mod cli;
 pub mod client;
+pub mod clock;
 pub mod config;
 pub mod crypto;
 pub mod db;
@@ -33,6 +35,7 @@ pub mod testing;
 pub mod validate;
 
 pub use auth::{Claims, TenantContext, TokenKind};
+pub use clock::Clock;
 pub use config::{CommonConfig, ServiceInfo};
 pub use error::ApiError;
 pub use platform::Platform;

@@ -1,5 +1,5 @@
 //! `Platform`: what kit gives every service — config, Postgres, Redis, key builder, JWT keys, the
-//! API-key resolver, the tenant status cache and metrics — in one cheap-to-clone value. A service's `AppState` holds it as a field and derives
+//! API-key resolver, the tenant status cache, metrics and the clock — in one cheap-to-clone value. A service's `AppState` holds it as a field and derives
 //! `FromRef`, so kit's extractors find it.
 
 use std::sync::Arc;
@@ -11,6 +11,7 @@ use crate::auth::JwtKeys;
 use crate::auth::api_key::ApiKeys;
 use crate::auth::status::TenantStatusCache;
 use crate::client::ServiceClient;
+use crate::clock::{Clock, SystemClock};
 use crate::config::{CommonConfig, ServiceInfo};
 use crate::db::Db;
 use crate::metrics::Metrics;
@@ -30,6 +31,8 @@ pub struct Platform {
     /// This instance's short-lived copy of tenant statuses.
     pub tenant_status: TenantStatusCache,
     pub metrics: Arc<Metrics>,
+    /// Wall-clock time for flows and kit alike (see [`crate::clock`]); tests move it.
+    pub clock: Arc<dyn Clock>,
 }
 
 impl std::fmt::Debug for Platform {
@@ -71,7 +74,14 @@ impl Platform {
             redis,
             jwt,
             metrics: Arc::new(Metrics::new(service.name)?),
+            clock: Arc::new(SystemClock),
         })
+    }
+
+    /// The same platform reading time from `clock` (the test harness passes its `ManualClock`).
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
     }
 
     /// A publisher for events of this service, trimmed to the configured stream length.

@@ -1,8 +1,6 @@
 //! Per-tenant rate limit in Redis: a fixed window counter shared by every replica of every
 //! service, so a tenant's budget holds however many instances serve it.
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
 use shared_schemas::ids::TenantId;
 
 use crate::Platform;
@@ -12,10 +10,7 @@ use crate::Platform;
 pub async fn admit(platform: &Platform, tenant: &TenantId) -> Result<(), u64> {
     let window_secs = platform.config.tenant_rate_window_secs;
     let limit = platform.config.tenant_rate_limit;
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or_default();
+    let now = platform.clock.now_secs();
     let window = now / window_secs;
     let key = platform.keys.rate_limit(tenant, window);
     let mut conn = platform.redis.clone();

@@ -113,7 +113,66 @@ macro_rules! string_id_impls {
                 Self::parse(raw).map_err(serde::de::Error::custom)
             }
         }
+
+        sqlx_impls!($name);
     };
+}
+
+/// With feature `sqlx`: ids bind as Postgres `text` (and `Vec<Id>` as `text[]`) and decode from
+/// `text`/`varchar` columns, validating on the way in, so a corrupt row is an error naming the
+/// type and the value instead of an id that was never checked.
+#[cfg(feature = "sqlx")]
+macro_rules! sqlx_impls {
+    ($name:ident) => {
+        impl sqlx::Type<sqlx::Postgres> for $name {
+            fn type_info() -> sqlx::postgres::PgTypeInfo {
+                <&str as sqlx::Type<sqlx::Postgres>>::type_info()
+            }
+
+            fn compatible(ty: &sqlx::postgres::PgTypeInfo) -> bool {
+                <&str as sqlx::Type<sqlx::Postgres>>::compatible(ty)
+            }
+        }
+
+        impl sqlx::postgres::PgHasArrayType for $name {
+            fn array_type_info() -> sqlx::postgres::PgTypeInfo {
+                <&str as sqlx::postgres::PgHasArrayType>::array_type_info()
+            }
+
+            fn array_compatible(ty: &sqlx::postgres::PgTypeInfo) -> bool {
+                <&str as sqlx::postgres::PgHasArrayType>::array_compatible(ty)
+            }
+        }
+
+        impl<'q> sqlx::Encode<'q, sqlx::Postgres> for $name {
+            fn encode_by_ref(
+                &self,
+                buf: &mut sqlx::postgres::PgArgumentBuffer,
+            ) -> Result<sqlx::encode::IsNull, sqlx::error::BoxDynError> {
+                <&str as sqlx::Encode<'q, sqlx::Postgres>>::encode(self.as_str(), buf)
+            }
+        }
+
+        impl<'r> sqlx::Decode<'r, sqlx::Postgres> for $name {
+            fn decode(
+                value: sqlx::postgres::PgValueRef<'r>,
+            ) -> Result<Self, sqlx::error::BoxDynError> {
+                let raw = <&str as sqlx::Decode<'r, sqlx::Postgres>>::decode(value)?;
+                Self::parse(raw).map_err(|err| {
+                    format!(
+                        "{} `{raw}` read from the database: {err}",
+                        stringify!($name)
+                    )
+                    .into()
+                })
+            }
+        }
+    };
+}
+
+#[cfg(not(feature = "sqlx"))]
+macro_rules! sqlx_impls {
+    ($name:ident) => {};
 }
 
 macro_rules! prefixed_id {

@@ -4,7 +4,9 @@
 //!
 //! - [`ids`]: prefixed id newtypes (`ten_…`, `usr_…`, `agt_…`, `prj_…`, `tsk_…`, `run_…`,
 //!   `ak_…`, `ses_…`, `evt_…`) that validate on parse and deserialize, plus the unprefixed slugs
-//!   people write in pipeline files ([`ids::PipelineId`], [`ids::StepId`]).
+//!   people write in pipeline files ([`ids::PipelineId`], [`ids::StepId`]). With feature `sqlx`
+//!   (kit turns it on) they bind as Postgres `text`, `Vec<Id>` as `text[]`, and decode from
+//!   `text`/`varchar` columns with validation, so store code passes and reads ids, not strings.
 //! - [`events`]: the event envelope of the Redis streams, one flat JSON object
 //!   `{ "id", "type", "tenantId", "runId"?, "timestamp", ...payload }`, with a typed
 //!   [`events::Event`] for every run-stream, global-stream and platform event type, and

@@ -2,12 +2,13 @@
 //! config, templates, activity, sandboxes, queue, inbox, channels, tools, pulses, skills,
 //! secrets, provider settings and the LLM call log. See docs/agents.md.
 
-pub mod activity;
-pub mod catalog;
+pub mod api;
 pub mod config;
 pub mod domain;
+pub mod flows;
 pub mod routes;
 pub mod store;
+pub mod workers;
 
 use std::sync::Arc;
 
@@ -48,13 +49,16 @@ impl AppState {
     }
 }
 
+/// The service's OpenAPI document, as `agent-svc openapi` prints it and `openapi/agent-svc.json`
+/// holds it.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    kit::openapi::document(&SERVICE, routes::openapi())
+    kit::openapi::document(&SERVICE, routes::routes().into_openapi())
 }
 
 pub fn router(state: AppState) -> Router {
-    let routes = routes::routes().with_state(state.clone());
-    kit::http::service_router(state.platform, routes, openapi())
+    let (routes, api) = routes::routes().split_for_parts();
+    let openapi = kit::openapi::document(&SERVICE, api);
+    kit::http::service_router(state.platform.clone(), routes.with_state(state), openapi)
 }
 
 pub async fn run(
@@ -71,13 +75,13 @@ pub async fn run(
     kit::run_service(SERVICE, config, listener, shutdown, |platform| {
         let recorder = platform.clone();
         tokio::spawn(async move {
-            if let Err(err) = activity::run(recorder, recorder_stop).await {
+            if let Err(err) = workers::activity::run(recorder, recorder_stop).await {
                 tracing::error!(error = %err, "the activity recorder stopped");
             }
         });
         let (seed_platform, seed_config) = (platform.clone(), own.clone());
         tokio::spawn(async move {
-            if let Err(err) = catalog::seed(&seed_platform, &seed_config).await {
+            if let Err(err) = flows::catalog::seed(&seed_platform, &seed_config).await {
                 tracing::error!(error = %err, "seeding the global catalogs failed");
             }
         });

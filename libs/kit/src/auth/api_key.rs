@@ -19,7 +19,7 @@ use sha2::{Digest, Sha256};
 use shared_schemas::ids::TenantId;
 
 use crate::Platform;
-use crate::auth::{AuthRejection, Claims, TenantContext, TokenKind, now_secs};
+use crate::auth::{AuthRejection, Claims, TenantContext, TokenKind};
 use crate::client::ServiceClient;
 use crate::config::CommonConfig;
 use crate::error::ApiError;
@@ -177,10 +177,6 @@ impl ApiKeys {
     }
 }
 
-fn now_ms() -> i64 {
-    i64::try_from(now_secs()).unwrap_or(i64::MAX / 1000) * 1000
-}
-
 /// Resolves a key to its caller: the cached answer, else auth-svc's (then cached).
 pub async fn resolve(platform: &Platform, key: &str) -> Result<TenantContext, AuthRejection> {
     let keys = &platform.api_keys;
@@ -208,7 +204,7 @@ pub async fn resolve(platform: &Platform, key: &str) -> Result<TenantContext, Au
             fetch(keys, key).await?
         }
     };
-    let claims = answer.claims(now_ms(), keys.cache_ttl)?;
+    let claims = answer.claims(platform.clock.now_ms(), keys.cache_ttl)?;
     let mut ctx = TenantContext::from_claims(claims);
     ctx.api_key_id = answer.key_id;
     Ok(ctx)
@@ -229,7 +225,7 @@ async fn fetch(keys: &ApiKeys, key: &str) -> Result<Introspection, AuthRejection
 async fn store(platform: &Platform, cache_key: &str, answer: &Introspection) {
     let mut ttl = platform.api_keys.cache_ttl.as_secs();
     if let Some(expires_at) = answer.expires_at {
-        let left = (expires_at - now_ms()) / 1000;
+        let left = (expires_at - platform.clock.now_ms()) / 1000;
         ttl = ttl.min(u64::try_from(left).unwrap_or(0));
     }
     let Ok(text) = serde_json::to_string(answer) else {

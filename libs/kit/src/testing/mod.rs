@@ -18,10 +18,12 @@ use shared_schemas::ids::{TenantId, UserId};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
-pub use client::{TestClient, assert_error, json};
+pub use client::{Caller, TestClient, assert_error, id_of, json};
 pub use db::TestDb;
+pub use reqwest::{Method, StatusCode};
 
 use crate::auth::{Claims, TokenKind};
+use crate::clock::ManualClock;
 use crate::config::{CommonConfig, ServiceInfo};
 use crate::db::Db;
 use crate::platform::{Platform, connect_redis};
@@ -79,12 +81,24 @@ fn config_from_toml(service: &ServiceInfo, extra: &str) -> CommonConfig {
     cfg
 }
 
+/// A tenant made by [`TestApp::tenant`].
+#[derive(Debug, Clone)]
+pub struct TestTenant {
+    pub id: TenantId,
+    pub user: UserId,
+    /// The owner's user access token.
+    pub token: String,
+}
+
 /// A service running on a real socket against real Postgres and Redis.
 pub struct TestApp {
     pub addr: SocketAddr,
     pub platform: Platform,
     pub db: TestDb,
     pub client: TestClient,
+    /// The service's clock (`platform.clock`): running with the system clock until the test
+    /// moves it with `advance`, `set` or `freeze`.
+    pub clock: ManualClock,
     shutdown: CancellationToken,
 }
 
@@ -109,8 +123,10 @@ impl TestApp {
             .await
             .unwrap_or_else(|e| panic!("test redis at {}: {e}", redis_url()));
         let grace = config.shutdown_grace();
+        let clock = ManualClock::new();
         let platform = Platform::from_parts(service, config, pool, redis)
-            .unwrap_or_else(|e| panic!("platform: {e}"));
+            .unwrap_or_else(|e| panic!("platform: {e}"))
+            .with_clock(std::sync::Arc::new(clock.clone()));
         let listener = TcpListener::bind("127.0.0.1:0")
             .await
             .unwrap_or_else(|e| panic!("bind: {e}"));
@@ -129,6 +145,7 @@ impl TestApp {
         Self {
             addr,
             client: TestClient::new(format!("http://{addr}")),
+            clock,
             platform,
             db,
             shutdown,
@@ -139,6 +156,14 @@ impl TestApp {
     /// database owner so the test does not depend on auth-svc.
     pub async fn create_tenant(&self, name: &str) -> (TenantId, UserId) {
         self.db.create_tenant(name).await
+    }
+
+    /// A tenant with its owner user and a user access token for the owner (plain claims: no
+    /// `is_admin`; mint your own [`Claims`] for an administrator).
+    pub async fn tenant(&self, name: &str) -> TestTenant {
+        let (id, user) = self.create_tenant(name).await;
+        let token = self.token(&id, user.as_str(), TokenKind::User);
+        TestTenant { id, user, token }
     }
 
     /// A signed access token for `subject` in `tenant`.

@@ -1,11 +1,16 @@
 //! kit against real Postgres and Redis (started by `make test`).
 
 mod app;
+mod catalog;
 mod client;
+mod clock;
 mod health;
 mod http_auth;
 mod idempotency;
+mod ids;
+mod query;
 mod query_token;
 mod ratelimit;
 mod rls;
 mod shutdown;
+mod walk;

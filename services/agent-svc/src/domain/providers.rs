@@ -8,9 +8,8 @@ use kit::crypto::mask;
 use kit::error::FieldError;
 use serde::Serialize;
 
-use crate::domain::validate::{err, is_slug};
-
 pub use crate::domain::provider_catalog::{catalog, from_catalog};
+use crate::domain::validate::{err, is_slug};
 
 /// One extra environment variable a provider takes besides its key.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]

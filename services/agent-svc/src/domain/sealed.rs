@@ -8,7 +8,29 @@ use kit::crypto::{SecretBox, mask};
 
 use crate::domain::key_resolution::Creds;
 use crate::domain::providers::{ProviderInfo, merge_extra};
-use crate::store::providers::{ProviderRow, SealedConfig};
+
+/// A provider configuration as stored (tenant or user): secrets as ciphertexts.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ProviderRow {
+    pub provider_id: String,
+    pub enabled: bool,
+    pub api_key_enc: Option<String>,
+    pub api_key_masked: Option<String>,
+    pub extra_config_enc: Option<String>,
+    pub display_name: Option<String>,
+    pub is_custom: bool,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// What a write stores: ciphertexts and the mask shown in lists.
+#[derive(Debug, Clone, Default)]
+pub struct SealedConfig {
+    pub enabled: bool,
+    pub api_key_enc: Option<String>,
+    pub api_key_masked: Option<String>,
+    pub extra_config_enc: Option<String>,
+}
 
 /// The key of a row, or None. A value this key cannot open (the encryption key was changed
 /// without re-encrypting) counts as absent and is logged, so one bad row cannot stop every run.

@@ -1,13 +1,14 @@
 //! `/v1/agents/{id}/config` and `/v1/agents/{id}/files/{filename}`: what used to be config.yml
 //! and the persona markdown files of the reference's AGENTS_DIR.
 
+use axum::Json;
 use axum::extract::{Path, State};
-use axum::routing::{get, put};
-use axum::{Json, Router};
 use kit::error::FieldError;
 use kit::extract::{ValidJson, Validate};
 use kit::{ApiError, Platform, TenantContext};
 use serde::{Deserialize, Serialize};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::domain::agent_config::{
@@ -15,21 +16,15 @@ use crate::domain::agent_config::{
     ThinkingLevel, ThreadMode,
 };
 use crate::domain::validate::{MAX_DOCUMENT, err, finish};
-use crate::routes::open_agent;
+use crate::flows::access::open_agent;
 use crate::store::{self, agents::PersonaFile};
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/v1/agents/{agent_id}/config",
-            get(get_config).put(put_config),
-        )
-        .route("/v1/agents/{agent_id}/files/{filename}", put(put_file))
+/// Every route of this file, declared once with its OpenAPI operation.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(get_config, put_config))
+        .routes(routes!(put_file))
 }
-
-#[derive(utoipa::OpenApi)]
-#[openapi(paths(get_config, put_config, put_file))]
-pub struct ApiDoc;
 
 /// The config as the runtime will use it: what was set, with defaults for the rest.
 fn effective(stored: &AgentRuntimeConfig) -> AgentRuntimeConfig {
@@ -55,7 +50,7 @@ async fn get_config(
     ctx: TenantContext,
     Path(agent_id): Path<String>,
 ) -> Result<Json<AgentRuntimeConfig>, ApiError> {
-    let mut tx = open_agent(&platform, &ctx, &agent_id).await?;
+    let (mut tx, agent_id) = open_agent(&platform, &ctx, &agent_id).await?;
     let agent = store::agents::get(&mut tx, &agent_id).await?;
     tx.commit().await?;
     Ok(Json(effective(&agent.config())))
@@ -89,7 +84,7 @@ async fn put_config(
     Path(agent_id): Path<String>,
     ValidJson(ConfigPatch(patch)): ValidJson<ConfigPatch>,
 ) -> Result<Json<ConfigUpdated>, ApiError> {
-    let mut tx = open_agent(&platform, &ctx, &agent_id).await?;
+    let (mut tx, agent_id) = open_agent(&platform, &ctx, &agent_id).await?;
     let merged = store::agents::config_for_update(&mut tx, &agent_id)
         .await?
         .merged(&patch);
@@ -140,7 +135,7 @@ async fn put_file(
     Path((agent_id, filename)): Path<(String, String)>,
     ValidJson(body): ValidJson<FileUpdate>,
 ) -> Result<Json<FileUpdated>, ApiError> {
-    let mut tx = open_agent(&platform, &ctx, &agent_id).await?;
+    let (mut tx, agent_id) = open_agent(&platform, &ctx, &agent_id).await?;
     let file = PersonaFile::parse(&filename).ok_or_else(|| {
         ApiError::bad_request(
             "unknown_persona_file",

@@ -1,35 +1,30 @@
 //! `/v1/agents/`: agents as tenant rows (spec §2.4, §4.1; contract §1.3, §7).
 
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::get;
-use axum::{Json, Router};
 use kit::auth::scope::UserOnly;
 use kit::error::FieldError;
 use kit::extract::{ValidJson, Validate};
-use kit::paths::Area;
 use kit::{ApiError, Platform, TenantContext};
 use serde::{Deserialize, Serialize};
-use shared_schemas::events::platform::AgentDeleted;
-use shared_schemas::events::{Event, EventEnvelope};
-use shared_schemas::ids::AgentId;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::domain::agent_config::AgentRuntimeConfig;
 use crate::domain::validate::{self, MAX_DOCUMENT, MAX_NAME, MAX_SHORT, MAX_TEXT, finish};
-use crate::routes::open_agent;
+use crate::flows;
+use crate::flows::access::open_agent;
 use crate::store;
 use crate::store::agents::{Agent, ListedAgent, NewAgent, PersonaFile};
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/v1/agents/", get(list).post(create))
-        .route("/v1/agents/{agent_id}", get(get_one).delete(delete))
+/// Every route of this file, declared once with its OpenAPI operation.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(get_one, delete))
 }
-
-#[derive(utoipa::OpenApi)]
-#[openapi(paths(list, create, get_one, delete))]
-pub struct ApiDoc;
 
 /// An agent as lists show it (contract §7 list item, plus slug, status and times).
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -238,7 +233,7 @@ async fn get_one(
     ctx: TenantContext,
     Path(agent_id): Path<String>,
 ) -> Result<Json<AgentDetail>, ApiError> {
-    let mut tx = open_agent(&platform, &ctx, &agent_id).await?;
+    let (mut tx, agent_id) = open_agent(&platform, &ctx, &agent_id).await?;
     let agent = store::agents::get(&mut tx, &agent_id).await?;
     let slack = store::channels::slack_connected_agents(&mut tx).await?;
     tx.commit().await?;
@@ -247,7 +242,8 @@ async fn get_one(
     Ok(Json(detail))
 }
 
-/// Deletes the agent and everything agent-svc keeps of it; other services hear `AGENT_DELETED`.
+/// Deletes the agent and everything agent-svc keeps of it; other services hear `AGENT_DELETED`
+/// (through the outbox, with the commit).
 #[utoipa::path(delete, path = "/v1/agents/{agent_id}", tag = "agents",
     responses((status = 204), (status = 404)))]
 async fn delete(
@@ -255,27 +251,6 @@ async fn delete(
     UserOnly(ctx): UserOnly,
     Path(agent_id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    let platform = &state.platform;
-    let mut tx = platform.db.begin_tenant(&ctx).await?;
-    store::agents::delete(&mut tx, &agent_id).await?;
-    tx.commit().await?;
-    // After commit: a rolled-back delete must not lose files or make other services drop data.
-    let sandbox = state
-        .paths
-        .base(ctx.tenant_id.as_str(), Area::Sandboxes, &agent_id)?;
-    tokio::task::spawn_blocking(move || match std::fs::remove_dir_all(&sandbox) {
-        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-            tracing::warn!(error = %e, path = %sandbox.display(), "sandbox of a deleted agent not removed");
-        }
-        _ => {}
-    })
-    .await
-    .map_err(ApiError::internal)?;
-    let id = AgentId::parse(agent_id.as_str()).map_err(|_| store::agents::not_found())?;
-    let event = Event::AgentDeleted(AgentDeleted { agent_id: id });
-    platform
-        .publisher()
-        .publish_event(&EventEnvelope::new(ctx.tenant_id.clone(), None, event))
-        .await?;
+    flows::agents::delete(&state, &ctx, &agent_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -4,34 +4,28 @@
 
 use std::collections::BTreeMap;
 
+use axum::Json;
 use axum::extract::{Path, State};
-use axum::routing::get;
-use axum::{Json, Router};
 use kit::auth::scope::ServiceOnly;
 use kit::extract::{ValidJson, Validate};
 use kit::{ApiError, TenantContext};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::domain::channels::{self, CATALOG, ChannelSpec, ExtraField};
-use crate::domain::notify;
-use crate::routes::{open_agent, open_agent_for_change};
+use crate::flows;
+use crate::flows::access::open_agent;
 use crate::store::{self, channels::Credential};
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/v1/agents/{agent_id}/channels", get(list))
-        .route("/v1/agents/{agent_id}/channels/keys/all", get(keys))
-        .route(
-            "/v1/agents/{agent_id}/channels/{channel}",
-            get(get_one).put(upsert).delete(remove),
-        )
+/// Every route of this file, declared once with its OpenAPI operation.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list))
+        .routes(routes!(keys))
+        .routes(routes!(get_one, upsert, remove))
 }
-
-#[derive(utoipa::OpenApi)]
-#[openapi(paths(list, get_one, upsert, remove, keys))]
-pub struct ApiDoc;
 
 /// A catalog channel as the settings page shows it: labels from the catalog, tokens masked.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -139,7 +133,7 @@ async fn list(
     ctx: TenantContext,
     Path(agent_id): Path<String>,
 ) -> Result<Json<Vec<ChannelView>>, ApiError> {
-    let mut tx = open_agent(&app.platform, &ctx, &agent_id).await?;
+    let (mut tx, agent_id) = open_agent(&app.platform, &ctx, &agent_id).await?;
     let rows = store::channels::list(&mut tx, &agent_id).await?;
     tx.commit().await?;
     let view = |spec: &ChannelSpec| {
@@ -156,7 +150,7 @@ async fn get_one(
     ctx: TenantContext,
     Path((agent_id, channel)): Path<(String, String)>,
 ) -> Result<Json<ChannelView>, ApiError> {
-    let mut tx = open_agent(&app.platform, &ctx, &agent_id).await?;
+    let (mut tx, agent_id) = open_agent(&app.platform, &ctx, &agent_id).await?;
     let spec = channels::find(&channel)?;
     let row = store::channels::get(&mut tx, &agent_id, spec.id).await?;
     tx.commit().await?;
@@ -173,21 +167,14 @@ async fn upsert(
     Path((agent_id, channel)): Path<(String, String)>,
     ValidJson(body): ValidJson<UpsertChannel>,
 ) -> Result<Json<ChannelView>, ApiError> {
-    let mut tx = open_agent_for_change(&app.platform, &ctx, &agent_id).await?;
-    let spec = channels::find(&channel)?;
     let change = channels::Change {
         enabled: body.enabled,
         primary_token: body.primary_token,
         secondary_token: body.secondary_token,
         extra_config: body.extra_config,
-    }
-    .normalized();
-    change.check(spec)?;
-    let current = store::channels::get_for_update(&mut tx, &agent_id, spec.id).await?;
-    let row = channels::apply(spec, current, change, &app.secrets, store::now_ms());
-    let row = store::channels::put(&mut tx, &agent_id, &row).await?;
-    tx.commit().await?;
-    announce(&app, &ctx, &agent_id, spec.id).await;
+    };
+    let (agent_id, spec, row) =
+        flows::channels::upsert(&app, &ctx, &agent_id, &channel, change).await?;
     Ok(Json(ChannelView::new(&agent_id, spec, Some(&row))))
 }
 
@@ -199,13 +186,7 @@ async fn remove(
     ctx: TenantContext,
     Path((agent_id, channel)): Path<(String, String)>,
 ) -> Result<Json<ChannelRemoved>, ApiError> {
-    let mut tx = open_agent_for_change(&app.platform, &ctx, &agent_id).await?;
-    let spec = channels::find(&channel)?;
-    let removed = store::channels::delete(&mut tx, &agent_id, spec.id).await?;
-    tx.commit().await?;
-    if removed {
-        announce(&app, &ctx, &agent_id, spec.id).await;
-    }
+    let (agent_id, spec) = flows::channels::remove(&app, &ctx, &agent_id, &channel).await?;
     let (status, channel) = ("ok", spec.id.to_owned());
     Ok(Json(ChannelRemoved {
         status,
@@ -222,7 +203,7 @@ async fn keys(
     ServiceOnly(ctx): ServiceOnly,
     Path(agent_id): Path<String>,
 ) -> Result<Json<ChannelKeys>, ApiError> {
-    let mut tx = open_agent(&app.platform, &ctx, &agent_id).await?;
+    let (mut tx, agent_id) = open_agent(&app.platform, &ctx, &agent_id).await?;
     let rows = store::channels::list(&mut tx, &agent_id).await?;
     tx.commit().await?;
     let reveal = |token: Option<String>| {
@@ -240,21 +221,4 @@ async fn keys(
         channels.insert(row.channel, key);
     }
     Ok(Json(ChannelKeys { channels }))
-}
-
-/// Bridges reconnect the bot (`{agentId, channel}` on the tenant's channel); a Slack change
-/// also asks slack-svc to rebalance its bots over its instances (spec §3.8.5).
-async fn announce(app: &AppState, ctx: &TenantContext, agent_id: &str, channel: &str) {
-    let keys = &app.platform.keys;
-    let message = json!({ "agentId": agent_id, "channel": channel });
-    notify::publish(
-        &app.platform,
-        &keys.channel_credentials_changed(&ctx.tenant_id),
-        &message,
-    )
-    .await;
-    if channel == "slack" {
-        let trigger = json!({ "tenantId": ctx.tenant_id, "agentId": agent_id });
-        notify::publish(&app.platform, &keys.slack_rebalance_trigger(), &trigger).await;
-    }
 }

@@ -4,41 +4,31 @@
 
 use std::collections::BTreeSet;
 
+use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::routing::{delete, get};
-use axum::{Json, Router};
 use kit::error::FieldError;
 use kit::extract::{ValidJson, Validate};
 use kit::{ApiError, TenantContext};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::AppState;
-use crate::domain::notify;
+use crate::domain::messaging::check_channel;
 use crate::domain::validate::{MAX_SHORT, err, finish, name, text};
-use crate::routes::{open_agent, open_agent_for_change};
+use crate::flows;
+use crate::flows::access::open_agent;
 use crate::store::{self, messaging::Permission};
 
-/// The channels whose tools send to arbitrary targets (Slack and Discord use their own scopes).
-const CHANNELS: [&str; 3] = ["telegram", "whatsapp", "signal"];
 const MAX_BULK: usize = 1000;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/v1/agents/{agent_id}/messaging-permissions",
-            get(list).post(create).put(replace),
-        )
-        .route(
-            "/v1/agents/{agent_id}/messaging-permissions/{permission_id}",
-            delete(remove),
-        )
+/// Every route of this file, declared once with its OpenAPI operation.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create, replace))
+        .routes(routes!(remove))
 }
-
-#[derive(utoipa::OpenApi)]
-#[openapi(paths(list, create, replace, remove))]
-pub struct ApiDoc;
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -138,20 +128,6 @@ impl Validate for BulkSetPermissions {
     }
 }
 
-/// 400 `invalid_channel`, the reference's answer for a channel outside the three.
-fn check_channel(channel: &str) -> Result<(), ApiError> {
-    if CHANNELS.contains(&channel) {
-        return Ok(());
-    }
-    Err(ApiError::bad_request(
-        "invalid_channel",
-        format!(
-            "invalid channel `{channel}`; must be one of: {}",
-            CHANNELS.join(", ")
-        ),
-    ))
-}
-
 #[utoipa::path(get, path = "/v1/agents/{agent_id}/messaging-permissions",
     tag = "agent-messaging-permissions", params(ListQuery),
     responses((status = 200, body = PermissionList), (status = 400), (status = 404)))]
@@ -161,7 +137,7 @@ async fn list(
     Path(agent_id): Path<String>,
     Query(q): Query<ListQuery>,
 ) -> Result<Json<PermissionList>, ApiError> {
-    let mut tx = open_agent(&app.platform, &ctx, &agent_id).await?;
+    let (mut tx, agent_id) = open_agent(&app.platform, &ctx, &agent_id).await?;
     if let Some(channel) = &q.channel {
         check_channel(channel)?;
     }
@@ -181,20 +157,9 @@ async fn create(
     Path(agent_id): Path<String>,
     ValidJson(body): ValidJson<CreatePermission>,
 ) -> Result<(StatusCode, Json<PermissionView>), ApiError> {
-    let mut tx = open_agent_for_change(&app.platform, &ctx, &agent_id).await?;
-    check_channel(&body.channel)?;
-    let (target, label) = (body.target.trim(), body.label.as_deref());
-    let row = store::messaging::insert(
-        &mut tx,
-        &agent_id,
-        &body.channel,
-        target,
-        label,
-        store::now_ms(),
-    )
-    .await?;
-    tx.commit().await?;
-    announce(&app, &ctx, &agent_id, &body.channel).await;
+    let target = (body.target.trim(), body.label.as_deref());
+    let (agent_id, row) =
+        flows::messaging::add(&app.platform, &ctx, &agent_id, &body.channel, target).await?;
     Ok((
         StatusCode::CREATED,
         Json(PermissionView::new(&agent_id, row)),
@@ -212,28 +177,13 @@ async fn replace(
     Path(agent_id): Path<String>,
     ValidJson(body): ValidJson<BulkSetPermissions>,
 ) -> Result<Json<PermissionList>, ApiError> {
-    let mut tx = open_agent_for_change(&app.platform, &ctx, &agent_id).await?;
-    check_channel(&body.channel)?;
-    if let Some(other) = body.permissions.iter().find(|p| p.channel != body.channel) {
-        return Err(ApiError::bad_request(
-            "channel_mismatch",
-            format!(
-                "all permissions must use channel `{}`, got `{}`",
-                body.channel, other.channel
-            ),
-        ));
-    }
-    store::messaging::clear_channel(&mut tx, &agent_id, &body.channel).await?;
-    let now = store::now_ms();
-    let mut rows = Vec::with_capacity(body.permissions.len());
-    for p in &body.permissions {
-        let (target, label) = (p.target.trim(), p.label.as_deref());
-        let row =
-            store::messaging::insert(&mut tx, &agent_id, &body.channel, target, label, now).await?;
-        rows.push(row);
-    }
-    tx.commit().await?;
-    announce(&app, &ctx, &agent_id, &body.channel).await;
+    let listed: Vec<_> = body
+        .permissions
+        .iter()
+        .map(|p| (p.channel.as_str(), (p.target.trim(), p.label.as_deref())))
+        .collect();
+    let (agent_id, rows) =
+        flows::messaging::replace(&app.platform, &ctx, &agent_id, &body.channel, &listed).await?;
     Ok(Json(to_list(&agent_id, rows)))
 }
 
@@ -245,10 +195,7 @@ async fn remove(
     ctx: TenantContext,
     Path((agent_id, permission_id)): Path<(String, i64)>,
 ) -> Result<Json<PermissionRemoved>, ApiError> {
-    let mut tx = open_agent_for_change(&app.platform, &ctx, &agent_id).await?;
-    let channel = store::messaging::delete(&mut tx, &agent_id, permission_id).await?;
-    tx.commit().await?;
-    announce(&app, &ctx, &agent_id, &channel).await;
+    flows::messaging::remove(&app.platform, &ctx, &agent_id, permission_id).await?;
     Ok(Json(PermissionRemoved {
         status: "ok",
         id: permission_id,
@@ -264,14 +211,4 @@ fn to_list(agent_id: &str, rows: Vec<Permission>) -> PermissionList {
         total: permissions.len(),
         permissions,
     }
-}
-
-/// Runtimes drop their cached allow-list (the reference's `{agent_id, channel}`).
-async fn announce(app: &AppState, ctx: &TenantContext, agent_id: &str, channel: &str) {
-    let name = app
-        .platform
-        .keys
-        .messaging_permissions_changed(&ctx.tenant_id);
-    let message = json!({ "agent_id": agent_id, "channel": channel });
-    notify::publish(&app.platform, &name, &message).await;
 }

@@ -1,4 +1,4 @@
-//! One module per resource; each has `routes()` and an OpenAPI doc merged here.
+//! One module per resource; each declares its routes with their OpenAPI (`routes()`), merged here.
 
 pub mod agent_config;
 pub mod agents;
@@ -21,21 +21,17 @@ pub mod settings;
 pub mod shares;
 pub mod skill_grants;
 pub mod skills;
-pub mod support;
 pub mod templates;
 pub mod tools;
 pub mod user_providers;
 
-use axum::Router;
-use kit::db::TenantTx;
-use kit::{ApiError, Platform, TenantContext, TokenKind};
-use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
 
 use crate::AppState;
-use crate::store;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
+/// Every route of the service with its OpenAPI operation, each declared once in its file.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
         .merge(agents::routes())
         .merge(templates::routes())
         .merge(agent_config::routes())
@@ -58,60 +54,4 @@ pub fn routes() -> Router<AppState> {
         .merge(skill_grants::routes())
         .merge(secrets::routes())
         .merge(secret_grants::routes())
-}
-
-pub fn openapi() -> utoipa::openapi::OpenApi {
-    let mut doc = agents::ApiDoc::openapi();
-    doc.merge(templates::ApiDoc::openapi());
-    doc.merge(agent_config::ApiDoc::openapi());
-    doc.merge(sandbox::ApiDoc::openapi());
-    doc.merge(lifecycle::ApiDoc::openapi());
-    doc.merge(channels::ApiDoc::openapi());
-    doc.merge(tools::ApiDoc::openapi());
-    doc.merge(messaging::ApiDoc::openapi());
-    doc.merge(queue::ApiDoc::openapi());
-    doc.merge(inbox::ApiDoc::openapi());
-    doc.merge(pulse_routines::ApiDoc::openapi());
-    doc.merge(pulses::ApiDoc::openapi());
-    doc.merge(pulse_agent::ApiDoc::openapi());
-    doc.merge(settings::ApiDoc::openapi());
-    doc.merge(providers::ApiDoc::openapi());
-    doc.merge(user_providers::ApiDoc::openapi());
-    doc.merge(shares::ApiDoc::openapi());
-    doc.merge(llm_calls::ApiDoc::openapi());
-    doc.merge(skills::ApiDoc::openapi());
-    doc.merge(skill_grants::ApiDoc::openapi());
-    doc.merge(secrets::ApiDoc::openapi());
-    doc.merge(secret_grants::ApiDoc::openapi());
-    doc
-}
-
-/// A tenant transaction on one of the caller's agents: 404 when the tenant has no such agent
-/// (checked first, so another tenant's ids never answer anything else), 403 when an agent
-/// credential reaches for another agent.
-pub async fn open_agent(
-    platform: &Platform,
-    ctx: &TenantContext,
-    agent_id: &str,
-) -> Result<TenantTx, ApiError> {
-    let mut tx = platform.db.begin_tenant(ctx).await?;
-    store::agents::require(&mut tx, agent_id).await?;
-    ctx.require_access_to_agent(agent_id)?;
-    Ok(tx)
-}
-
-/// `open_agent` for changes to what an agent may do (its bot tokens, tools, messaging targets):
-/// users and services of the tenant make them, the agent itself may not widen its own reach.
-pub async fn open_agent_for_change(
-    platform: &Platform,
-    ctx: &TenantContext,
-    agent_id: &str,
-) -> Result<TenantTx, ApiError> {
-    let tx = open_agent(platform, ctx, agent_id).await?;
-    if ctx.kind() == TokenKind::Agent {
-        return Err(ApiError::forbidden(
-            "an agent cannot change its own channels, tools or messaging permissions",
-        ));
-    }
-    Ok(tx)
 }

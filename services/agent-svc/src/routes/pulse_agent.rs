@@ -2,43 +2,34 @@
 //! views use, the pulse status, and "pulse now" (contract §1.3 queue and lifecycle rows).
 //!
 //! Pulses are run by engine-svc; a trigger here is a request for it on the bus
-//! (`PULSE_TRIGGERED`), recorded first in `agent.pulse_triggers`.
+//! (`PULSE_TRIGGERED`, through the outbox), recorded in `agent.pulse_triggers`.
 
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use chrono::{DateTime, Utc};
 use kit::auth::scope::UserOnly;
-use kit::db::TenantTx;
 use kit::extract::{ValidJson, Validate};
 use kit::{ApiError, Platform, TenantContext};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
-use shared_schemas::events::platform::PulseTriggered;
-use shared_schemas::events::{Event, EventEnvelope};
-use shared_schemas::ids::{AgentId, random_body};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::domain::agent_config::AgentRuntimeConfig;
 use crate::domain::pulse_config::{self, PULSE_CONFIG_NAMES, ScheduleView};
-use crate::routes::open_agent;
+use crate::flows;
+use crate::flows::access::open_agent;
 use crate::routes::pulses::{change_config, tenant_schedules};
 use crate::store::{self, agents, pulses};
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/v1/agents/{agent_id}/pulse/config",
-            get(get_config).put(put_config),
-        )
-        .route("/v1/agents/{agent_id}/pulse/status", get(status))
-        .route("/v1/agents/{agent_id}/pulse/trigger", post(trigger))
+/// Every route of this file, declared once with its OpenAPI operation.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(get_config, put_config))
+        .routes(routes!(status))
+        .routes(routes!(trigger))
 }
-
-#[derive(utoipa::OpenApi)]
-#[openapi(paths(get_config, put_config, status, trigger))]
-pub struct ApiDoc;
 
 /// The reference's `PulseConfig`, backed by the agent's `pulse*` config keys.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -122,7 +113,7 @@ async fn get_config(
     ctx: TenantContext,
     Path(agent_id): Path<String>,
 ) -> Result<Json<PulseConfig>, ApiError> {
-    let mut tx = open_agent(&platform, &ctx, &agent_id).await?;
+    let (mut tx, agent_id) = open_agent(&platform, &ctx, &agent_id).await?;
     let config = agents::get(&mut tx, &agent_id).await?.config();
     tx.commit().await?;
     Ok(Json(PulseConfig::from(&ScheduleView::from(&config))))
@@ -159,7 +150,7 @@ async fn status(
     ctx: TenantContext,
     Path(agent_id): Path<String>,
 ) -> Result<Json<PulseStatus>, ApiError> {
-    let mut tx = open_agent(&platform, &ctx, &agent_id).await?;
+    let (mut tx, agent_id) = open_agent(&platform, &ctx, &agent_id).await?;
     let view = ScheduleView::from(&agents::get(&mut tx, &agent_id).await?.config());
     let routines = store::pulse_routines::list(&mut tx, &agent_id).await?;
     let schedules = tenant_schedules(&mut tx, Some(&agent_id)).await?;
@@ -179,69 +170,30 @@ async fn status(
     }))
 }
 
-/// Asks engine-svc to pulse the agent now: 202 once the request is on the bus.
+/// Asks engine-svc to pulse the agent now: 202 once the request is recorded (the outbox puts
+/// `PULSE_TRIGGERED` on the bus after the commit).
 #[utoipa::path(post, path = "/v1/agents/{agent_id}/pulse/trigger", tag = "pulses",
-    responses((status = 202, body = TriggerResponse), (status = 404), (status = 503)))]
+    responses((status = 202, body = TriggerResponse), (status = 404)))]
 async fn trigger(
     State(platform): State<Platform>,
     ctx: TenantContext,
     Path(agent_id): Path<String>,
 ) -> Result<(StatusCode, Json<TriggerResponse>), ApiError> {
-    let tx = open_agent(&platform, &ctx, &agent_id).await?;
-    let answer = request_pulse(&platform, &ctx, tx, &agent_id, None).await?;
-    Ok((StatusCode::ACCEPTED, Json(answer)))
+    let requested = flows::pulses::request(&platform, &ctx, &agent_id, None).await?;
+    Ok((StatusCode::ACCEPTED, Json(requested.into())))
 }
 
-/// Records the request, commits, then publishes `PULSE_TRIGGERED` (after commit, so the engine
-/// never acts on a request that was rolled back). When the bus refuses it the record is marked
-/// `failed` and the caller gets 503 instead of a false "queued".
-pub(crate) async fn request_pulse(
-    platform: &Platform,
-    ctx: &TenantContext,
-    mut tx: TenantTx,
-    agent_id: &str,
-    routine: Option<(&str, &str)>,
-) -> Result<TriggerResponse, ApiError> {
-    let agent = AgentId::parse(agent_id).map_err(|_| agents::not_found())?;
-    let trigger_id = format!("ptr_{}", random_body());
-    let event = EventEnvelope::new(
-        ctx.tenant_id.clone(),
-        None,
-        Event::PulseTriggered(PulseTriggered {
-            agent_id: agent,
-            project_id: None,
-            routine_id: routine.map(|(id, _)| id.to_owned()),
-            source: "manual".to_owned(),
-            context: json!({"triggerId": trigger_id, "requestedBy": ctx.subject()}),
-        }),
-    );
-    let record = pulses::NewTrigger {
-        id: &trigger_id,
-        agent_id,
-        routine_id: routine.map(|(id, _)| id),
-        source: "manual",
-        requested_by: ctx.subject(),
-        event_id: event.id.as_str(),
-    };
-    pulses::insert_trigger(&mut tx, &record, store::now_ms()).await?;
-    tx.commit().await?;
-    if let Err(e) = platform.publisher().publish_event(&event).await {
-        tracing::error!(error = %e, trigger = %trigger_id, "publishing PULSE_TRIGGERED failed");
-        let mut tx = platform.db.begin_tenant(ctx).await?;
-        pulses::mark_failed(&mut tx, &trigger_id).await?;
-        tx.commit().await?;
-        return Err(ApiError::unavailable(
-            "bus_unavailable",
-            "the pulse request could not be queued; try again",
-        ));
+impl From<flows::pulses::Requested> for TriggerResponse {
+    fn from(r: flows::pulses::Requested) -> Self {
+        let (routine_id, routine_name) = r.routine.unzip();
+        Self {
+            triggered: true,
+            status: "queued",
+            message: "pulse requested; engine-svc runs it when it picks the request up".to_owned(),
+            trigger_id: r.trigger_id,
+            event_id: r.event_id,
+            routine_id,
+            routine_name,
+        }
     }
-    Ok(TriggerResponse {
-        triggered: true,
-        status: "queued",
-        message: "pulse requested; engine-svc runs it when it picks the request up".to_owned(),
-        trigger_id,
-        event_id: event.id.to_string(),
-        routine_id: routine.map(|(id, _)| id.to_owned()),
-        routine_name: routine.map(|(_, name)| name.to_owned()),
-    })
 }

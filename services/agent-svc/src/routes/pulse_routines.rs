@@ -1,50 +1,40 @@
 //! `/v1/agents/{agent_id}/pulse-routines`: named pulses of an agent, each with its own
 //! instructions and schedule (contract §1.3 pulse_routines, §2 `pulse_routines`).
 
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::{get, patch, post};
-use axum::{Json, Router};
 use chrono::Utc;
 use kit::auth::scope::{AnyCaller, UserOnly};
 use kit::error::FieldError;
 use kit::extract::{ValidJson, Validate};
 use kit::{ApiError, Platform, TenantContext, TokenKind};
 use serde::{Deserialize, Serialize};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::domain::pulse_routines::{RoutineSpec, copy_name, pick_color};
 use crate::domain::validate::{err, finish};
-use crate::routes::open_agent;
-use crate::routes::pulse_agent::{TriggerResponse, request_pulse};
+use crate::flows;
+use crate::flows::access::open_agent;
+use crate::routes::pulse_agent::TriggerResponse;
 use crate::routes::pulse_routine_types::{
     CreatePulseRoutine, PulseRoutine, RoutineList, UpdatePulseRoutine,
 };
 use crate::store::{self, pulse_routines as routines};
 
-pub fn routes() -> Router<AppState> {
-    let base = "/v1/agents/{agent_id}/pulse-routines";
-    Router::new()
-        .route(base, get(list).post(create))
-        .route(&format!("{base}/reorder"), post(reorder))
-        .route(
-            &format!("{base}/{{routine_id}}"),
-            get(get_one).put(update).delete(delete),
-        )
-        .route(&format!("{base}/{{routine_id}}/toggle"), patch(toggle))
-        .route(&format!("{base}/{{routine_id}}/duplicate"), post(duplicate))
-        .route(&format!("{base}/{{routine_id}}/trigger"), post(trigger))
-        .route(
-            "/v1/pulse-routines/{routine_id}/record-run",
-            post(record_run),
-        )
+/// Every route of this file, declared once with its OpenAPI operation.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(reorder))
+        .routes(routes!(get_one, update, delete))
+        .routes(routes!(toggle))
+        .routes(routes!(duplicate))
+        .routes(routes!(trigger))
+        .routes(routes!(record_run))
 }
-
-#[derive(utoipa::OpenApi)]
-#[openapi(paths(
-    list, create, get_one, update, delete, toggle, duplicate, reorder, trigger, record_run
-))]
-pub struct ApiDoc;
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -89,7 +79,7 @@ async fn list(
     ctx: TenantContext,
     Path(agent_id): Path<String>,
 ) -> Result<Json<RoutineList>, ApiError> {
-    let mut tx = open_agent(&platform, &ctx, &agent_id).await?;
+    let (mut tx, agent_id) = open_agent(&platform, &ctx, &agent_id).await?;
     let all = routines::list(&mut tx, &agent_id).await?;
     tx.commit().await?;
     Ok(Json(RoutineList {
@@ -107,7 +97,7 @@ async fn create(
     Path(agent_id): Path<String>,
     ValidJson(body): ValidJson<CreatePulseRoutine>,
 ) -> Result<(StatusCode, Json<PulseRoutine>), ApiError> {
-    let mut tx = open_agent(&platform, &ctx, &agent_id).await?;
+    let (mut tx, agent_id) = open_agent(&platform, &ctx, &agent_id).await?;
     let (_, colors, next) = routines::siblings(&mut tx, &agent_id).await?;
     let mut spec = body.into_spec();
     spec.color = spec.color.or_else(|| Some(pick_color(&colors)));
@@ -124,7 +114,7 @@ async fn get_one(
     ctx: TenantContext,
     Path((agent_id, id)): Routine,
 ) -> Result<Json<PulseRoutine>, ApiError> {
-    let mut tx = open_agent(&platform, &ctx, &agent_id).await?;
+    let (mut tx, agent_id) = open_agent(&platform, &ctx, &agent_id).await?;
     let routine = routines::get(&mut tx, &agent_id, &id, false).await?;
     tx.commit().await?;
     Ok(Json((&routine).into()))
@@ -142,7 +132,7 @@ async fn update(
     Path((agent_id, id)): Routine,
     ValidJson(body): ValidJson<UpdatePulseRoutine>,
 ) -> Result<Json<PulseRoutine>, ApiError> {
-    let mut tx = open_agent(&platform, &ctx, &agent_id).await?;
+    let (mut tx, agent_id) = open_agent(&platform, &ctx, &agent_id).await?;
     let mut spec = routines::get(&mut tx, &agent_id, &id, true).await?.spec;
     spec.drop_past_one_offs(Utc::now());
     body.apply(&mut spec);
@@ -160,7 +150,7 @@ async fn delete(
     UserOnly(ctx): UserOnly,
     Path((agent_id, id)): Routine,
 ) -> Result<Json<Status>, ApiError> {
-    let mut tx = open_agent(&platform, &ctx, &agent_id).await?;
+    let (mut tx, agent_id) = open_agent(&platform, &ctx, &agent_id).await?;
     routines::delete(&mut tx, &agent_id, &id).await?;
     tx.commit().await?;
     Ok(Json(Status {
@@ -177,7 +167,7 @@ async fn toggle(
     UserOnly(ctx): UserOnly,
     Path((agent_id, id)): Routine,
 ) -> Result<Json<Toggled>, ApiError> {
-    let mut tx = open_agent(&platform, &ctx, &agent_id).await?;
+    let (mut tx, agent_id) = open_agent(&platform, &ctx, &agent_id).await?;
     let enabled = routines::toggle(&mut tx, &agent_id, &id, store::now_ms()).await?;
     tx.commit().await?;
     Ok(Json(Toggled { id, enabled }))
@@ -192,7 +182,7 @@ async fn duplicate(
     UserOnly(ctx): UserOnly,
     Path((agent_id, id)): Routine,
 ) -> Result<(StatusCode, Json<PulseRoutine>), ApiError> {
-    let mut tx = open_agent(&platform, &ctx, &agent_id).await?;
+    let (mut tx, agent_id) = open_agent(&platform, &ctx, &agent_id).await?;
     let source = routines::get(&mut tx, &agent_id, &id, false).await?.spec;
     let (names, colors, next) = routines::siblings(&mut tx, &agent_id).await?;
     let copy = RoutineSpec {
@@ -217,7 +207,7 @@ async fn reorder(
     Path(agent_id): Path<String>,
     ValidJson(body): ValidJson<Reorder>,
 ) -> Result<Json<Status>, ApiError> {
-    let mut tx = open_agent(&platform, &ctx, &agent_id).await?;
+    let (mut tx, agent_id) = open_agent(&platform, &ctx, &agent_id).await?;
     let mut current: Vec<String> = routines::list(&mut tx, &agent_id)
         .await?
         .into_iter()
@@ -242,17 +232,14 @@ async fn reorder(
 #[utoipa::path(post, path = "/v1/agents/{agent_id}/pulse-routines/{routine_id}/trigger",
     tag = "pulse-routines",
     params(("agent_id" = String, Path), ("routine_id" = String, Path)),
-    responses((status = 202, body = TriggerResponse), (status = 404), (status = 503)))]
+    responses((status = 202, body = TriggerResponse), (status = 404)))]
 async fn trigger(
     State(platform): State<Platform>,
     ctx: TenantContext,
     Path((agent_id, id)): Routine,
 ) -> Result<(StatusCode, Json<TriggerResponse>), ApiError> {
-    let mut tx = open_agent(&platform, &ctx, &agent_id).await?;
-    let routine = routines::get(&mut tx, &agent_id, &id, false).await?;
-    let routine = Some((routine.id.as_str(), routine.spec.name.as_str()));
-    let answer = request_pulse(&platform, &ctx, tx, &agent_id, routine).await?;
-    Ok((StatusCode::ACCEPTED, Json(answer)))
+    let requested = flows::pulses::request(&platform, &ctx, &agent_id, Some(&id)).await?;
+    Ok((StatusCode::ACCEPTED, Json(requested.into())))
 }
 
 /// The engine (service credential) or the routine's own agent reports a finished run.

@@ -1,52 +1,39 @@
 //! `/v1/pulses/`: an agent's pulse schedule (kept in its config), one-off pulses, the tenant's
 //! pulse timeline with conflicts, and auto-spreading offsets (contract §1.3 pulses, §7).
 
+use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
-use axum::routing::{delete, get, post};
-use axum::{Json, Router};
 use chrono::{Duration, Utc};
 use kit::auth::scope::UserOnly;
 use kit::db::TenantTx;
 use kit::extract::{ValidJson, Validate};
 use kit::{ApiError, Platform, TenantContext, TokenKind};
 use serde::Deserialize;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::domain::agent_config::{AgentRuntimeConfig, Blackout};
 use crate::domain::pulse_config::{self, SCHEDULE_NAMES, ScheduleView};
 use crate::domain::pulse_schedule::{self, auto_spread};
 use crate::domain::validate::field_error;
-use crate::routes::open_agent;
+use crate::flows::access::open_agent;
 use crate::routes::pulse_types::{
     OneOffChanged, OneOffRequest, PulseSchedule, PulseTimeline, ScheduleResponse, ScheduleUpdated,
     SpreadChange, SpreadResponse, agent_schedules, pulse_list,
 };
 use crate::store::{self, agents};
 
-pub fn routes() -> Router<AppState> {
-    let schedule = "/v1/pulses/agents/{agent_id}/schedule";
-    Router::new()
-        .route("/v1/pulses/timeline", get(timeline))
-        .route("/v1/pulses/auto-spread", post(spread))
-        .route(schedule, get(get_schedule).put(put_schedule))
-        .route(&format!("{schedule}/one-off"), post(add_one_off))
-        .route(
-            &format!("{schedule}/one-off/{{timestamp}}"),
-            delete(remove_one_off),
-        )
+/// Every route of this file, declared once with its OpenAPI operation.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(timeline))
+        .routes(routes!(spread))
+        .routes(routes!(get_schedule, put_schedule))
+        .routes(routes!(add_one_off))
+        .routes(routes!(remove_one_off))
 }
-
-#[derive(utoipa::OpenApi)]
-#[openapi(paths(
-    timeline,
-    spread,
-    get_schedule,
-    put_schedule,
-    add_one_off,
-    remove_one_off
-))]
-pub struct ApiDoc;
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -126,7 +113,7 @@ async fn get_schedule(
     ctx: TenantContext,
     Path(agent_id): Path<String>,
 ) -> Result<Json<ScheduleResponse>, ApiError> {
-    let mut tx = open_agent(&platform, &ctx, &agent_id).await?;
+    let (mut tx, agent_id) = open_agent(&platform, &ctx, &agent_id).await?;
     let config = agents::get(&mut tx, &agent_id).await?.config();
     let schedules = tenant_schedules(&mut tx, Some(&agent_id)).await?;
     tx.commit().await?;
@@ -224,13 +211,13 @@ async fn remove_one_off(
 pub(crate) async fn change_config(
     platform: &Platform,
     ctx: &TenantContext,
-    agent_id: &str,
+    agent_ref: &str,
     change: impl FnOnce(&AgentRuntimeConfig) -> Result<AgentRuntimeConfig, ApiError>,
 ) -> Result<AgentRuntimeConfig, ApiError> {
-    let mut tx = open_agent(platform, ctx, agent_id).await?;
-    let current = agents::config_for_update(&mut tx, agent_id).await?;
+    let (mut tx, agent_id) = open_agent(platform, ctx, agent_ref).await?;
+    let current = agents::config_for_update(&mut tx, &agent_id).await?;
     let next = change(&current)?;
-    agents::set_config(&mut tx, agent_id, &next, store::now_ms()).await?;
+    agents::set_config(&mut tx, &agent_id, &next, store::now_ms()).await?;
     tx.commit().await?;
     Ok(next)
 }

@@ -1,156 +1,33 @@
 //! `/v1/agents/{agent_id}/queue`: work waiting for an agent. engine-svc enqueues with a service
 //! token and takes items off with `DELETE .../queue/{item_id}` when it starts them; users (and
 //! the agent) read the queue and cancel items.
+//! Types in `api::queue`, use cases in `flows::queue`.
 
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::{delete, get, post};
-use axum::{Json, Router};
 use kit::auth::scope::ServiceOnly;
-use kit::error::FieldError;
-use kit::extract::{ValidJson, Validate};
+use kit::extract::ValidJson;
 use kit::{ApiError, TenantContext};
-use serde::{Deserialize, Serialize};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::AppState;
-use crate::domain::inbox::Priority;
-use crate::domain::validate::{self, MAX_SHORT, err, finish};
-use crate::routes::open_agent;
+use crate::api::queue::{
+    ConfirmClear, EnqueueItem, QueueCancel, QueueCancelResponse, QueueClearResponse, QueueItem,
+    QueueResponse,
+};
+use crate::flows;
+use crate::flows::access::open_agent;
 use crate::store::{self, queue::NewItem};
 
-/// Largest payload of one item, serialized.
-const MAX_PAYLOAD: usize = 64 * 1024;
-
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/v1/agents/{agent_id}/queue", get(list).post(enqueue))
-        .route("/v1/agents/{agent_id}/queue/cancel", post(cancel))
-        .route("/v1/agents/{agent_id}/queue/clear", post(clear))
-        .route("/v1/agents/{agent_id}/queue/{item_id}", delete(take))
-}
-
-#[derive(utoipa::OpenApi)]
-#[openapi(paths(list, enqueue, cancel, clear, take))]
-pub struct ApiDoc;
-
-/// The reference's `QueueItem` plus what a non-pipeline item needs (kind, title, payload).
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct QueueItem {
-    pub id: String,
-    pub kind: String,
-    pub title: String,
-    pub run_id: Option<String>,
-    pub step: Option<String>,
-    #[schema(value_type = Object)]
-    pub payload: serde_json::Value,
-    pub priority: Priority,
-    pub queued_at: i64,
-    pub estimated_duration: Option<i64>,
-}
-
-impl From<store::queue::QueueItem> for QueueItem {
-    fn from(i: store::queue::QueueItem) -> Self {
-        Self {
-            id: i.id,
-            kind: i.kind,
-            title: i.title,
-            run_id: i.run_id,
-            step: i.step,
-            payload: i.payload.0,
-            priority: Priority::parse(&i.priority),
-            queued_at: i.created_at,
-            estimated_duration: i.estimated_duration,
-        }
-    }
-}
-
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct QueueResponse {
-    pub items: Vec<QueueItem>,
-    pub length: usize,
-}
-
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct EnqueueItem {
-    /// What sort of work: `step`, `pulse`, `task`, ... (lower-case, digits, hyphens).
-    pub kind: String,
-    #[serde(default)]
-    pub title: String,
-    pub run_id: Option<String>,
-    pub step: Option<String>,
-    #[serde(default = "empty_object")]
-    #[schema(value_type = Object)]
-    pub payload: serde_json::Value,
-    #[serde(default)]
-    pub priority: Priority,
-    pub estimated_duration: Option<i64>,
-}
-
-fn empty_object() -> serde_json::Value {
-    serde_json::Value::Object(serde_json::Map::new())
-}
-
-impl Validate for EnqueueItem {
-    fn validate(&self) -> Result<(), Vec<FieldError>> {
-        let mut errors = Vec::new();
-        if !validate::is_slug(&self.kind) || self.kind.len() > 32 {
-            errors.push(err(
-                "kind",
-                "must be 1 to 32 lower-case letters, digits or inner hyphens",
-            ));
-        }
-        validate::text("title", Some(&self.title), MAX_SHORT, &mut errors);
-        for (path, value) in [("runId", &self.run_id), ("step", &self.step)] {
-            if let Some(v) = value
-                && (v.is_empty() || v.len() > 128 || v.chars().any(char::is_control))
-            {
-                errors.push(err(
-                    path,
-                    "must be 1 to 128 bytes without control characters",
-                ));
-            }
-        }
-        if !self.payload.is_object() {
-            errors.push(err("payload", "must be a JSON object"));
-        } else if self.payload.to_string().len() > MAX_PAYLOAD {
-            errors.push(err(
-                "payload",
-                format!("must be at most {MAX_PAYLOAD} bytes"),
-            ));
-        }
-        if self.estimated_duration.is_some_and(|d| d < 0) {
-            errors.push(err("estimatedDuration", "must not be negative"));
-        }
-        finish(errors)
-    }
-}
-
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct QueueCancel {
-    pub item_id: String,
-}
-
-impl Validate for QueueCancel {}
-
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct QueueCancelResponse {
-    pub cancelled: bool,
-}
-
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ConfirmClear {
-    pub confirm: bool,
-}
-
-impl Validate for ConfirmClear {}
-
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct QueueClearResponse {
-    pub cleared: u64,
+/// Every route of this file, declared once with its OpenAPI operation.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, enqueue))
+        .routes(routes!(cancel))
+        .routes(routes!(clear))
+        .routes(routes!(take))
 }
 
 /// The queued items, oldest first.
@@ -161,14 +38,7 @@ async fn list(
     ctx: TenantContext,
     Path(agent_id): Path<String>,
 ) -> Result<Json<QueueResponse>, ApiError> {
-    let mut tx = open_agent(&app.platform, &ctx, &agent_id).await?;
-    let rows = store::queue::queued(&mut tx, &agent_id).await?;
-    tx.commit().await?;
-    let items: Vec<QueueItem> = rows.into_iter().map(QueueItem::from).collect();
-    Ok(Json(QueueResponse {
-        length: items.len(),
-        items,
-    }))
+    Ok(Json(flows::queue::list(&app, &ctx, &agent_id).await?))
 }
 
 /// Adds work for the agent (services of the tenant, e.g. engine-svc).
@@ -180,7 +50,7 @@ async fn enqueue(
     Path(agent_id): Path<String>,
     ValidJson(body): ValidJson<EnqueueItem>,
 ) -> Result<(StatusCode, Json<QueueItem>), ApiError> {
-    let mut tx = open_agent(&app.platform, &ctx, &agent_id).await?;
+    let (mut tx, agent_id) = open_agent(&app.platform, &ctx, &agent_id).await?;
     let new = NewItem {
         priority: body.priority.as_str(),
         kind: body.kind,
@@ -205,10 +75,9 @@ async fn cancel(
     Path(agent_id): Path<String>,
     ValidJson(body): ValidJson<QueueCancel>,
 ) -> Result<Json<QueueCancelResponse>, ApiError> {
-    let mut tx = open_agent(&app.platform, &ctx, &agent_id).await?;
-    let n = store::queue::cancel(&mut tx, &agent_id, Some(&body.item_id)).await?;
-    tx.commit().await?;
-    Ok(Json(QueueCancelResponse { cancelled: n > 0 }))
+    Ok(Json(
+        flows::queue::cancel(&app, &ctx, &agent_id, body).await?,
+    ))
 }
 
 /// Cancels everything queued; needs `confirm: true` (400 `confirm_required` otherwise).
@@ -221,11 +90,9 @@ async fn clear(
     Path(agent_id): Path<String>,
     ValidJson(body): ValidJson<ConfirmClear>,
 ) -> Result<Json<QueueClearResponse>, ApiError> {
-    let mut tx = open_agent(&app.platform, &ctx, &agent_id).await?;
-    require_confirm(body.confirm, "queue")?;
-    let cleared = store::queue::cancel(&mut tx, &agent_id, None).await?;
-    tx.commit().await?;
-    Ok(Json(QueueClearResponse { cleared }))
+    Ok(Json(
+        flows::queue::clear(&app, &ctx, &agent_id, body).await?,
+    ))
 }
 
 /// Takes an item off the queue (the consumer started it); 404 when it is not queued.
@@ -236,7 +103,7 @@ async fn take(
     ctx: TenantContext,
     Path((agent_id, item_id)): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
-    let mut tx = open_agent(&app.platform, &ctx, &agent_id).await?;
+    let (mut tx, agent_id) = open_agent(&app.platform, &ctx, &agent_id).await?;
     if !store::queue::delete(&mut tx, &agent_id, &item_id).await? {
         return Err(ApiError::new(
             StatusCode::NOT_FOUND,
@@ -246,15 +113,4 @@ async fn take(
     }
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
-}
-
-/// Destructive bulk operations ask for an explicit yes, as the reference does.
-pub fn require_confirm(confirm: bool, what: &str) -> Result<(), ApiError> {
-    if confirm {
-        return Ok(());
-    }
-    Err(ApiError::bad_request(
-        "confirm_required",
-        format!("set confirm=true to clear the {what}"),
-    ))
 }

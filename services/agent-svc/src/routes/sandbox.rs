@@ -2,30 +2,28 @@
 
 use std::path::PathBuf;
 
+use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use kit::auth::scope::UserOnly;
 use kit::paths::Area;
 use kit::{ApiError, TenantContext};
 use serde::{Deserialize, Serialize};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::AppState;
-use crate::domain::sandbox::{self, Entry, FileContent, SandboxError};
-use crate::routes::open_agent;
+use crate::flows::access::open_agent;
+use crate::store::sandbox::{self, Entry, FileContent, SandboxError};
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/v1/agents/{agent_id}/sandbox", get(info))
-        .route("/v1/agents/{agent_id}/sandbox/tree", get(tree))
-        .route("/v1/agents/{agent_id}/sandbox/file", get(file))
-        .route("/v1/agents/{agent_id}/sandbox/reset", post(reset))
+/// Every route of this file, declared once with its OpenAPI operation.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(info))
+        .routes(routes!(tree))
+        .routes(routes!(file))
+        .routes(routes!(reset))
 }
-
-#[derive(utoipa::OpenApi)]
-#[openapi(paths(info, tree, file, reset))]
-pub struct ApiDoc;
 
 impl From<SandboxError> for ApiError {
     fn from(e: SandboxError) -> Self {
@@ -38,14 +36,19 @@ impl From<SandboxError> for ApiError {
     }
 }
 
-/// The agent's sandbox root (created on first use), after the tenant and agent checks.
-async fn root(state: &AppState, ctx: &TenantContext, agent_id: &str) -> Result<PathBuf, ApiError> {
-    let tx = open_agent(&state.platform, ctx, agent_id).await?;
+/// The agent's id and sandbox root (created on first use), after the tenant and agent checks.
+async fn root(
+    state: &AppState,
+    ctx: &TenantContext,
+    agent_ref: &str,
+) -> Result<(String, PathBuf), ApiError> {
+    let (tx, agent_id) = open_agent(&state.platform, ctx, agent_ref).await?;
     tx.commit().await?;
     let base = state
         .paths
-        .base(ctx.tenant_id.as_str(), Area::Sandboxes, agent_id)?;
-    blocking(move || sandbox::ensure_root(&base).map_err(ApiError::internal)).await
+        .base(ctx.tenant_id.as_str(), Area::Sandboxes, &agent_id)?;
+    let root = blocking(move || sandbox::ensure_root(&base).map_err(ApiError::internal)).await?;
+    Ok((agent_id, root))
 }
 
 async fn blocking<T: Send + 'static>(
@@ -76,7 +79,7 @@ async fn info(
     ctx: TenantContext,
     Path(agent_id): Path<String>,
 ) -> Result<Json<SandboxInfo>, ApiError> {
-    let root = root(&state, &ctx, &agent_id).await?;
+    let (agent_id, root) = root(&state, &ctx, &agent_id).await?;
     let info = blocking(move || {
         let usage = sandbox::usage(&root);
         Ok(SandboxInfo {
@@ -125,7 +128,7 @@ async fn tree(
     Path(agent_id): Path<String>,
     Query(q): Query<PathQuery>,
 ) -> Result<Json<FileTree>, ApiError> {
-    let root = root(&state, &ctx, &agent_id).await?;
+    let (_, root) = root(&state, &ctx, &agent_id).await?;
     let rel = q.relative();
     let files = blocking({
         let rel = rel.clone();
@@ -144,7 +147,7 @@ async fn file(
     Path(agent_id): Path<String>,
     Query(q): Query<PathQuery>,
 ) -> Result<Json<FileContent>, ApiError> {
-    let root = root(&state, &ctx, &agent_id).await?;
+    let (_, root) = root(&state, &ctx, &agent_id).await?;
     let rel = q.relative();
     if rel.is_empty() {
         return Err(ApiError::bad_request(
@@ -171,7 +174,7 @@ async fn reset(
     UserOnly(ctx): UserOnly,
     Path(agent_id): Path<String>,
 ) -> Result<(StatusCode, Json<ResetDone>), ApiError> {
-    let root = root(&state, &ctx, &agent_id).await?;
+    let (_, root) = root(&state, &ctx, &agent_id).await?;
     let removed = blocking(move || sandbox::reset(&root).map_err(ApiError::internal)).await?;
     Ok((
         StatusCode::OK,

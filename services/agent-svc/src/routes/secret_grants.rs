@@ -4,34 +4,29 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use kit::auth::scope::{AnyCaller, UserOnly};
 use kit::crypto::SecretBox;
 use kit::{ApiError, Platform, TenantContext};
 use serde::Serialize;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::AppState;
+use crate::api::secrets::SecretResponse;
 use crate::domain::secrets as rules;
-use crate::routes::open_agent;
-use crate::routes::secrets::SecretResponse;
+use crate::flows::access::open_agent;
 use crate::store;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/v1/secrets/{secret_id}/grant/{agent_id}",
-            post(grant).delete(revoke),
-        )
-        .route("/v1/secrets/agents/{agent_id}", get(list_for_agent))
-        .route("/v1/secrets/agents/{agent_id}/env", get(env))
+/// Every route of this file, declared once with its OpenAPI operation.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(grant, revoke))
+        .routes(routes!(list_for_agent))
+        .routes(routes!(env))
 }
-
-#[derive(utoipa::OpenApi)]
-#[openapi(paths(grant, revoke, list_for_agent, env))]
-pub struct ApiDoc;
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct GrantResponse {
@@ -49,7 +44,7 @@ async fn grant(
     UserOnly(ctx): UserOnly,
     Path((secret_id, agent_id)): Path<(String, String)>,
 ) -> Result<Json<GrantResponse>, ApiError> {
-    let mut tx = open_agent(&platform, &ctx, &agent_id).await?;
+    let (mut tx, agent_id) = open_agent(&platform, &ctx, &agent_id).await?;
     let secret = store::secrets::get(&mut tx, &secret_id).await?;
     rules::require_manager(&ctx, &secret.created_by)?;
     let agents = std::slice::from_ref(&agent_id);
@@ -79,7 +74,7 @@ async fn revoke(
     UserOnly(ctx): UserOnly,
     Path((secret_id, agent_id)): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
-    let mut tx = open_agent(&platform, &ctx, &agent_id).await?;
+    let (mut tx, agent_id) = open_agent(&platform, &ctx, &agent_id).await?;
     let secret = store::secrets::get(&mut tx, &secret_id).await?;
     rules::require_manager(&ctx, &secret.created_by)?;
     if !store::secrets::revoke(&mut tx, &secret.id, &agent_id).await? {
@@ -101,7 +96,7 @@ async fn list_for_agent(
     ctx: TenantContext,
     Path(agent_id): Path<String>,
 ) -> Result<Json<Vec<SecretResponse>>, ApiError> {
-    let mut tx = open_agent(&platform, &ctx, &agent_id).await?;
+    let (mut tx, agent_id) = open_agent(&platform, &ctx, &agent_id).await?;
     let secrets = store::secrets::list_for_agent(&mut tx, &agent_id).await?;
     tx.commit().await?;
     Ok(Json(secrets.into_iter().map(Into::into).collect()))
@@ -124,7 +119,7 @@ async fn env(
     AnyCaller(ctx): AnyCaller,
     Path(agent_id): Path<String>,
 ) -> Result<Json<AgentSecretEnvResponse>, ApiError> {
-    let mut tx = open_agent(&platform, &ctx, &agent_id).await?;
+    let (mut tx, agent_id) = open_agent(&platform, &ctx, &agent_id).await?;
     ctx.require_service()?;
     let sealed = store::secrets::granted_ciphertexts(&mut tx, &agent_id).await?;
     tx.commit().await?;

@@ -1,55 +1,24 @@
 //! `/v1/settings/`: the tenant's global settings, favourite models and model suggestions
 //! (contract §1.3 settings, §10 "Global settings"; spec §2.5).
+//! Types in `api::settings`, use cases in `flows::settings`.
 
+use axum::Json;
 use axum::extract::State;
-use axum::routing::get;
-use axum::{Json, Router};
-use kit::error::FieldError;
-use kit::extract::{ValidJson, Validate};
+use kit::extract::ValidJson;
 use kit::{ApiError, Platform, TenantContext};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::AppState;
-use crate::domain::settings::{
-    FAVORITES_KEY, Favorites, GlobalSettings, SettingsPatch, Suggestions, suggestions,
-};
-use crate::domain::validate::finish;
-use crate::routes::support::require_admin;
-use crate::store;
+use crate::domain::settings::{Favorites, GlobalSettings, SettingsPatch, Suggestions};
+use crate::flows;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/v1/settings/", get(get_settings).put(put_settings))
-        .route(
-            "/v1/settings/favorites",
-            get(get_favorites).put(put_favorites),
-        )
-        .route("/v1/settings/models/suggestions", get(get_suggestions))
-}
-
-#[derive(utoipa::OpenApi)]
-#[openapi(paths(
-    get_settings,
-    put_settings,
-    get_favorites,
-    put_favorites,
-    get_suggestions
-))]
-pub struct ApiDoc;
-
-impl Validate for SettingsPatch {
-    fn validate(&self) -> Result<(), Vec<FieldError>> {
-        let mut errors = Vec::new();
-        self.check(&mut errors);
-        finish(errors)
-    }
-}
-
-impl Validate for Favorites {
-    fn validate(&self) -> Result<(), Vec<FieldError>> {
-        let mut errors = Vec::new();
-        self.check(&mut errors);
-        finish(errors)
-    }
+/// Every route of this file, declared once with its OpenAPI operation.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(get_settings, put_settings))
+        .routes(routes!(get_favorites, put_favorites))
+        .routes(routes!(get_suggestions))
 }
 
 /// The tenant's settings, every key present (defaults for the ones never set).
@@ -59,10 +28,7 @@ async fn get_settings(
     State(platform): State<Platform>,
     ctx: TenantContext,
 ) -> Result<Json<GlobalSettings>, ApiError> {
-    let mut tx = platform.db.begin_tenant(&ctx).await?;
-    let rows = store::settings::rows(&mut tx).await?;
-    tx.commit().await?;
-    Ok(Json(GlobalSettings::from_rows(&rows)))
+    Ok(Json(flows::settings::get_settings(&platform, &ctx).await?))
 }
 
 /// Changes the keys given (tenant admins); the others keep their values. Unknown keys → 422.
@@ -73,12 +39,9 @@ async fn put_settings(
     ctx: TenantContext,
     ValidJson(patch): ValidJson<SettingsPatch>,
 ) -> Result<Json<GlobalSettings>, ApiError> {
-    require_admin(&ctx)?;
-    let mut tx = platform.db.begin_tenant(&ctx).await?;
-    store::settings::put(&mut tx, &patch.entries(), store::now_ms()).await?;
-    let rows = store::settings::rows(&mut tx).await?;
-    tx.commit().await?;
-    Ok(Json(GlobalSettings::from_rows(&rows)))
+    Ok(Json(
+        flows::settings::put_settings(&platform, &ctx, patch).await?,
+    ))
 }
 
 #[utoipa::path(get, path = "/v1/settings/favorites", tag = "settings",
@@ -87,10 +50,7 @@ async fn get_favorites(
     State(platform): State<Platform>,
     ctx: TenantContext,
 ) -> Result<Json<Favorites>, ApiError> {
-    let mut tx = platform.db.begin_tenant(&ctx).await?;
-    let raw = store::settings::get(&mut tx, FAVORITES_KEY).await?;
-    tx.commit().await?;
-    Ok(Json(Favorites::from_stored(raw.as_deref())))
+    Ok(Json(flows::settings::get_favorites(&platform, &ctx).await?))
 }
 
 /// Replaces the tenant's favourite models (any user of the tenant).
@@ -101,13 +61,9 @@ async fn put_favorites(
     ctx: TenantContext,
     ValidJson(body): ValidJson<Favorites>,
 ) -> Result<Json<Favorites>, ApiError> {
-    ctx.require_user()?;
-    let stored = serde_json::to_string(&body).map_err(ApiError::internal)?;
-    let mut tx = platform.db.begin_tenant(&ctx).await?;
-    let entries = [(FAVORITES_KEY.to_owned(), stored)];
-    store::settings::put(&mut tx, &entries, store::now_ms()).await?;
-    tx.commit().await?;
-    Ok(Json(body))
+    Ok(Json(
+        flows::settings::put_favorites(&platform, &ctx, body).await?,
+    ))
 }
 
 /// Models for the pickers: the tenant's most used models first, then a curated list.
@@ -117,8 +73,7 @@ async fn get_suggestions(
     State(platform): State<Platform>,
     ctx: TenantContext,
 ) -> Result<Json<Suggestions>, ApiError> {
-    let mut tx = platform.db.begin_tenant(&ctx).await?;
-    let used = store::settings::used_models(&mut tx, 20).await?;
-    tx.commit().await?;
-    Ok(Json(suggestions(&used)))
+    Ok(Json(
+        flows::settings::get_suggestions(&platform, &ctx).await?,
+    ))
 }

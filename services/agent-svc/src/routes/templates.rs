@@ -1,15 +1,16 @@
 //! `/v1/agents/templates` and `/v1/agents/{id}/clone` (spec §4.1): the global template catalog
 //! and new agents made from a template — or from one of the tenant's own agents.
 
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use kit::auth::scope::UserOnly;
 use kit::error::FieldError;
 use kit::extract::{ValidJson, Validate};
 use kit::{ApiError, Platform, TenantContext};
 use serde::{Deserialize, Serialize};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::domain::agent_config::AgentRuntimeConfig;
@@ -18,15 +19,12 @@ use crate::routes::agents::AgentDetail;
 use crate::store::agents::{NewAgent, PersonaFile};
 use crate::store::{self, templates::TemplateRow};
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/v1/agents/templates", get(list))
-        .route("/v1/agents/{source_id}/clone", post(clone))
+/// Every route of this file, declared once with its OpenAPI operation.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list))
+        .routes(routes!(clone))
 }
-
-#[derive(utoipa::OpenApi)]
-#[openapi(paths(list, clone))]
-pub struct ApiDoc;
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct TemplateOut {

@@ -4,41 +4,32 @@
 
 use std::collections::BTreeSet;
 
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::{delete, get};
-use axum::{Json, Router};
 use kit::error::FieldError;
 use kit::extract::{ValidJson, Validate};
 use kit::{ApiError, TenantContext};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::AppState;
-use crate::domain::notify;
 use crate::domain::validate::{err, finish};
-use crate::routes::{open_agent, open_agent_for_change};
+use crate::flows;
+use crate::flows::access::open_agent;
 use crate::store::{self, tools::Override};
 
 /// More than any agent has tools; bounds the work of one request.
 const MAX_OVERRIDES: usize = 500;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/v1/agents/{agent_id}/tools/overrides",
-            get(list).put(upsert),
-        )
-        .route(
-            "/v1/agents/{agent_id}/tools/overrides/{tool_name}",
-            delete(remove),
-        )
-        .route("/v1/agents/{agent_id}/tools/disabled", get(disabled))
+/// Every route of this file, declared once with its OpenAPI operation.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, upsert))
+        .routes(routes!(remove))
+        .routes(routes!(disabled))
 }
-
-#[derive(utoipa::OpenApi)]
-#[openapi(paths(list, upsert, remove, disabled))]
-pub struct ApiDoc;
 
 /// The reference's `ToolOverrideResponse` (snake_case, as it was).
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -124,7 +115,7 @@ async fn list(
     ctx: TenantContext,
     Path(agent_id): Path<String>,
 ) -> Result<Json<Vec<ToolOverride>>, ApiError> {
-    let mut tx = open_agent(&app.platform, &ctx, &agent_id).await?;
+    let (mut tx, agent_id) = open_agent(&app.platform, &ctx, &agent_id).await?;
     let rows = store::tools::list(&mut tx, &agent_id).await?;
     tx.commit().await?;
     let view = |o| ToolOverride::new(&agent_id, o);
@@ -142,24 +133,16 @@ async fn upsert(
     Path(agent_id): Path<String>,
     ValidJson(body): ValidJson<BulkToolOverrides>,
 ) -> Result<Json<Vec<ToolOverride>>, ApiError> {
-    let mut tx = open_agent_for_change(&app.platform, &ctx, &agent_id).await?;
-    if body.overrides.is_empty() {
-        return Err(ApiError::bad_request(
-            "empty_overrides",
-            "overrides list must not be empty",
-        ));
-    }
-    let by = body.updated_by.as_deref().unwrap_or(ctx.subject()).trim();
-    let now = store::now_ms();
-    let mut saved = Vec::with_capacity(body.overrides.len());
-    for item in &body.overrides {
-        let row = store::tools::upsert(&mut tx, &agent_id, &item.tool_name, item.enabled, by, now)
-            .await?;
-        saved.push(ToolOverride::new(&agent_id, row));
-    }
-    tx.commit().await?;
-    announce(&app, &ctx, &agent_id).await;
-    Ok(Json(saved))
+    let changes: Vec<(&str, bool)> = body
+        .overrides
+        .iter()
+        .map(|o| (o.tool_name.as_str(), o.enabled))
+        .collect();
+    let by = body.updated_by.as_deref();
+    let (agent_id, saved) =
+        flows::tools::set_overrides(&app.platform, &ctx, &agent_id, &changes, by).await?;
+    let view = |o| ToolOverride::new(&agent_id, o);
+    Ok(Json(saved.into_iter().map(view).collect()))
 }
 
 /// Removes one override (the tool is enabled again); removing a missing one is not an error.
@@ -170,12 +153,7 @@ async fn remove(
     ctx: TenantContext,
     Path((agent_id, tool_name)): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
-    let mut tx = open_agent_for_change(&app.platform, &ctx, &agent_id).await?;
-    let removed = store::tools::delete(&mut tx, &agent_id, &tool_name).await?;
-    tx.commit().await?;
-    if removed {
-        announce(&app, &ctx, &agent_id).await;
-    }
+    flows::tools::remove_override(&app.platform, &ctx, &agent_id, &tool_name).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -187,14 +165,8 @@ async fn disabled(
     ctx: TenantContext,
     Path(agent_id): Path<String>,
 ) -> Result<Json<Vec<String>>, ApiError> {
-    let mut tx = open_agent(&app.platform, &ctx, &agent_id).await?;
+    let (mut tx, agent_id) = open_agent(&app.platform, &ctx, &agent_id).await?;
     let names = store::tools::disabled(&mut tx, &agent_id).await?;
     tx.commit().await?;
     Ok(Json(names))
-}
-
-/// Running runtimes of the agent re-read `/tools/disabled` (the reference's `{agent_id}`).
-async fn announce(app: &AppState, ctx: &TenantContext, agent_id: &str) {
-    let channel = app.platform.keys.tools_overrides_changed(&ctx.tenant_id);
-    notify::publish(&app.platform, &channel, &json!({ "agent_id": agent_id })).await;
 }

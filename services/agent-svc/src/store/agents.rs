@@ -7,87 +7,19 @@ use kit::error::OnConstraint;
 use sqlx::FromRow;
 
 use crate::domain::agent_config::AgentRuntimeConfig;
-
-#[derive(Debug, Clone, FromRow)]
-pub struct Agent {
-    pub id: String,
-    pub name: String,
-    pub slug: String,
-    pub emoji: Option<String>,
-    pub role: Option<String>,
-    pub description: String,
-    pub model: Option<String>,
-    pub thinking_level: String,
-    pub pulse_enabled: bool,
-    pub identity_md: Option<String>,
-    pub soul_md: Option<String>,
-    pub agents_md: Option<String>,
-    pub decision_md: Option<String>,
-    pub config_json: String,
-    pub slack_config: Option<String>,
-    pub status: String,
-    pub template_id: Option<String>,
-    pub created_at: i64,
-    pub updated_at: i64,
-}
-
-impl Agent {
-    pub fn config(&self) -> AgentRuntimeConfig {
-        AgentRuntimeConfig::from_stored(&self.config_json)
-    }
-}
+pub use crate::domain::agents::{Agent, PersonaFile};
 
 const COLUMNS: &str = "id, name, slug, emoji, role, description, model, thinking_level, \
     pulse_enabled, identity_md, soul_md, agents_md, decision_md, config_json, slack_config, \
     status, template_id, created_at, updated_at";
 
-/// The persona files an agent has, by the names the API uses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PersonaFile {
-    Identity,
-    Soul,
-    Agents,
-    Decision,
-}
-
-impl PersonaFile {
-    pub const ALL: [Self; 4] = [Self::Identity, Self::Soul, Self::Agents, Self::Decision];
-
-    /// `IDENTITY`, `IDENTITY.md` (any case of the extension) → the file; anything else → None.
-    pub fn parse(name: &str) -> Option<Self> {
-        let stem = name.strip_suffix(".md").unwrap_or(name);
-        Self::ALL.into_iter().find(|f| f.stem() == stem)
-    }
-
-    pub fn stem(self) -> &'static str {
-        match self {
-            Self::Identity => "IDENTITY",
-            Self::Soul => "SOUL",
-            Self::Agents => "AGENTS",
-            Self::Decision => "DECISION",
-        }
-    }
-
-    pub fn file_name(self) -> String {
-        format!("{}.md", self.stem())
-    }
-
-    fn column(self) -> &'static str {
-        match self {
-            Self::Identity => "identity_md",
-            Self::Soul => "soul_md",
-            Self::Agents => "agents_md",
-            Self::Decision => "decision_md",
-        }
-    }
-
-    pub fn of(self, agent: &Agent) -> Option<&str> {
-        match self {
-            Self::Identity => agent.identity_md.as_deref(),
-            Self::Soul => agent.soul_md.as_deref(),
-            Self::Agents => agent.agents_md.as_deref(),
-            Self::Decision => agent.decision_md.as_deref(),
-        }
+/// The column that holds `file`.
+fn column(file: PersonaFile) -> &'static str {
+    match file {
+        PersonaFile::Identity => "identity_md",
+        PersonaFile::Soul => "soul_md",
+        PersonaFile::Agents => "agents_md",
+        PersonaFile::Decision => "decision_md",
     }
 }
 
@@ -109,6 +41,20 @@ pub async fn require(tx: &mut TenantTx, agent_id: &str) -> Result<(), ApiError> 
             .fetch_optional(&mut **tx)
             .await?;
     found.map(|_| ()).ok_or_else(not_found)
+}
+
+/// The id of the tenant's agent that `agent_ref` names, by id (`agt_…`) or by slug; 404 when the
+/// tenant has neither. Slugs never contain `_`, so an id and a slug never name two agents.
+pub async fn resolve(tx: &mut TenantTx, agent_ref: &str) -> Result<String, ApiError> {
+    let tenant = tx.tenant().to_string();
+    let found: Option<String> = sqlx::query_scalar(
+        "select id from agent.agents where tenant_id = $1 and (id = $2 or slug = $2)",
+    )
+    .bind(tenant)
+    .bind(agent_ref)
+    .fetch_optional(&mut **tx)
+    .await?;
+    found.ok_or_else(not_found)
 }
 
 pub async fn get(tx: &mut TenantTx, agent_id: &str) -> Result<Agent, ApiError> {
@@ -311,7 +257,7 @@ pub async fn set_file(
     now: i64,
 ) -> Result<(), ApiError> {
     let tenant = tx.tenant().to_string();
-    let column = file.column();
+    let column = column(file);
     let done = sqlx::query(&format!(
         "update agent.agents set {column} = $3, updated_at = $4 where tenant_id = $1 and id = $2"
     ))

@@ -1,25 +1,12 @@
 //! SQL of `agent.channel_credentials`. Token columns hold ciphertext; the masked previews are
 //! written beside them so reading a channel never needs the key.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 
 use kit::ApiError;
 use kit::db::TenantTx;
-use sqlx::FromRow;
-use sqlx::types::Json;
 
-#[derive(Debug, Clone, FromRow)]
-pub struct Credential {
-    pub channel: String,
-    pub primary_token: Option<String>,
-    pub primary_token_masked: Option<String>,
-    pub secondary_token: Option<String>,
-    pub secondary_token_masked: Option<String>,
-    pub extra_config: Json<BTreeMap<String, String>>,
-    pub enabled: bool,
-    pub created_at: i64,
-    pub updated_at: i64,
-}
+pub use crate::domain::channels::Credential;
 
 const COLUMNS: &str = "channel, primary_token, primary_token_masked, secondary_token, \
     secondary_token_masked, extra_config, enabled, created_at, updated_at";

@@ -1,4 +1,6 @@
-//! SQL, one module per resource. Every function runs inside a tenant transaction.
+//! SQL, one module per resource, every function inside a tenant transaction; and the files
+//! agent-svc reads and writes (`sandbox`: agents' sandboxes under DATA_PATH; `skill_library` and
+//! `template_files`: the repository's global catalogs).
 
 pub mod activity;
 pub mod agents;
@@ -10,11 +12,14 @@ pub mod providers;
 pub mod pulse_routines;
 pub mod pulses;
 pub mod queue;
+pub mod sandbox;
 pub mod secrets;
 pub mod settings;
 pub mod shares;
 pub mod skill_grants;
+pub mod skill_library;
 pub mod skills;
+pub mod template_files;
 pub mod templates;
 pub mod tools;
 

@@ -5,29 +5,8 @@
 use kit::ApiError;
 use kit::db::TenantTx;
 use kit::error::OnConstraint;
-use sqlx::FromRow;
 
-#[derive(Debug, Clone, FromRow)]
-pub struct ProviderRow {
-    pub provider_id: String,
-    pub enabled: bool,
-    pub api_key_enc: Option<String>,
-    pub api_key_masked: Option<String>,
-    pub extra_config_enc: Option<String>,
-    pub display_name: Option<String>,
-    pub is_custom: bool,
-    pub created_at: i64,
-    pub updated_at: i64,
-}
-
-/// What a write stores: ciphertexts and the mask shown in lists.
-#[derive(Debug, Clone, Default)]
-pub struct SealedConfig {
-    pub enabled: bool,
-    pub api_key_enc: Option<String>,
-    pub api_key_masked: Option<String>,
-    pub extra_config_enc: Option<String>,
-}
+pub use crate::domain::sealed::{ProviderRow, SealedConfig};
 
 const TENANT_COLUMNS: &str = "provider_id, enabled, api_key_enc, api_key_masked, \
     extra_config_enc, display_name, is_custom, created_at, updated_at";

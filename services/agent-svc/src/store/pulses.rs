@@ -38,19 +38,6 @@ pub async fn insert_trigger(
     Ok(())
 }
 
-/// The bus refused the request: the record says so instead of claiming it is queued.
-pub async fn mark_failed(tx: &mut TenantTx, id: &str) -> Result<(), ApiError> {
-    let tenant = tx.tenant().to_string();
-    sqlx::query(
-        "update agent.pulse_triggers set status = 'failed' where tenant_id = $1 and id = $2",
-    )
-    .bind(tenant)
-    .bind(id)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
-}
-
 /// When the agent was last asked to pulse (a queued manual trigger), if ever.
 pub async fn last_trigger(tx: &mut TenantTx, agent_id: &str) -> Result<Option<i64>, ApiError> {
     let tenant = tx.tenant().to_string();

@@ -9,7 +9,7 @@ use kit::error::OnConstraint;
 use sqlx::types::Json;
 use sqlx::{FromRow, PgPool};
 
-use crate::domain::skill_library::LibrarySkill;
+use crate::store::skill_library::LibrarySkill;
 
 #[derive(Debug, Clone, FromRow)]
 pub struct Skill {

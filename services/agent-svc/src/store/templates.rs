@@ -5,7 +5,7 @@ use kit::db::TenantTx;
 use sqlx::{FromRow, PgPool};
 
 use crate::domain::agent_config::AgentRuntimeConfig;
-use crate::domain::templates::Template;
+use crate::store::template_files::Template;
 
 #[derive(Debug, Clone, FromRow)]
 pub struct TemplateRow {

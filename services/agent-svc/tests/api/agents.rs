@@ -3,6 +3,7 @@
 use serde_json::json as j;
 
 use crate::helpers::{agent, assert_error, send, spawn, tenant};
+use crate::pulses::events_of;
 
 #[tokio::test]
 async fn two_tenants_both_have_a_researcher_and_see_only_their_own() {
@@ -157,27 +158,8 @@ async fn deleting_an_agent_removes_its_rows_and_sandbox_and_tells_the_bus() {
         "only the deleted agent's sandbox goes"
     );
 
-    let mut redis = app.platform.redis.clone();
-    let entries: Vec<(String, Vec<(String, String)>)> = redis::cmd("XRANGE")
-        .arg(app.platform.keys.tenant_events(&a.id))
-        .arg("-")
-        .arg("+")
-        .query_async(&mut redis)
-        .await
-        .expect("xrange");
-    let events: Vec<serde_json::Value> = entries
-        .iter()
-        .flat_map(|(_, fields)| {
-            fields
-                .iter()
-                .map(|(_, v)| serde_json::from_str(v).expect("json"))
-        })
-        .collect();
-    let deleted: Vec<_> = events
-        .iter()
-        .filter(|e| e["type"] == "AGENT_DELETED")
-        .collect();
-    assert_eq!(deleted.len(), 1, "{events:?}");
+    let deleted = events_of(&app, &a, "AGENT_DELETED", 1).await;
+    assert_eq!(deleted.len(), 1, "{deleted:?}");
     assert_eq!(deleted[0]["agentId"], j!(id));
     assert_eq!(deleted[0]["tenantId"], j!(a.id.as_str()));
 }

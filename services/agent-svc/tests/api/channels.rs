@@ -7,7 +7,7 @@ use kit::crypto::SecretBox;
 use kit::db::TenantTx;
 use serde_json::{Value, json as j};
 
-use crate::helpers::{KEY, agent, assert_error, send, spawn, tenant};
+use crate::helpers::{KEY, agent, assert_error, send, set_up, spawn, tenant};
 use crate::tokens::{Listener, agent_token, service_token};
 
 const BOT: &str = "xoxb-1111111111-2222222222-abcdefghijklmnop";
@@ -218,7 +218,7 @@ async fn clear_tokens_go_only_to_services_of_the_tenant() {
     let a = tenant(&app, "Alpha").await;
     let b = tenant(&app, "Beta").await;
     let id = agent(&app, &a, "eric").await;
-    send(
+    set_up(
         &app,
         "PUT",
         &format!("/v1/agents/{id}/channels/slack"),
@@ -281,7 +281,7 @@ async fn changes_are_announced_on_the_tenant_channel_only() {
     let mut rebalance = Listener::on(&[keys.slack_rebalance_trigger()]).await;
     let path = format!("/v1/agents/{id}/channels/slack");
 
-    send(&app, "PUT", &path, &a.token, Some(slack(BOT, APP))).await;
+    set_up(&app, "PUT", &path, &a.token, Some(slack(BOT, APP))).await;
     let wait = Duration::from_secs(5);
     let (_, message) = ours.next(wait).await.expect("announced");
     assert_eq!(message, j!({"agentId": id, "channel": "slack"}));
@@ -289,11 +289,11 @@ async fn changes_are_announced_on_the_tenant_channel_only() {
     let (_, trigger) = rebalance.next(wait).await.expect("rebalance asked for");
     assert_eq!(trigger, j!({"tenantId": a.id, "agentId": id}));
 
-    send(&app, "DELETE", &path, &a.token, None).await;
+    set_up(&app, "DELETE", &path, &a.token, None).await;
     let (_, message) = ours.next(wait).await.expect("announced");
     assert_eq!(message, j!({"agentId": id, "channel": "slack"}));
     let telegram = format!("/v1/agents/{id}/channels/telegram");
-    send(
+    set_up(
         &app,
         "PUT",
         &telegram,

@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json as j};
 
-use crate::helpers::{Tenant, agent, assert_error, send, spawn, tenant};
+use crate::helpers::{Tenant, agent, assert_error, send, set_up, spawn, tenant};
 use crate::tokens::{agent_token, service_token};
 
 /// Everything A can read about its agent, to compare before and after B's attempts.
@@ -35,7 +35,7 @@ async fn tenant_b_reaches_none_of_tenant_a_agent_routes() {
     let a_svc = service_token(&app, &a);
 
     let slack = j!({"primaryToken": "xoxb-1-2-abcdefgh", "secondaryToken": "xapp-1-2-abcdefgh"});
-    send(
+    set_up(
         &app,
         "PUT",
         &format!("/v1/agents/{id}/channels/slack"),
@@ -44,7 +44,7 @@ async fn tenant_b_reaches_none_of_tenant_a_agent_routes() {
     )
     .await;
     let off = j!({"overrides": [{"tool_name": "bash", "enabled": false}]});
-    send(
+    set_up(
         &app,
         "PUT",
         &format!("/v1/agents/{id}/tools/overrides"),

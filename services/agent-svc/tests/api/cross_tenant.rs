@@ -1,35 +1,65 @@
-//! The cross-tenant wall over every route this service serves, walked from its own OpenAPI
-//! document so a new route is covered the day it is added: tenant B's credentials on tenant A's
-//! agent get exactly the answer an agent that does not exist gets (404 where the request is
-//! otherwise valid), never a success, and A's rows are byte-for-byte unchanged afterwards.
+//! The cross-tenant wall over every operation of the service that takes an id, walked from its
+//! own OpenAPI document so a new route is covered the day it is added. Tenant A has one of every
+//! kind of row (agent, routine, inbox message, queue item, messaging permission, skill, secret,
+//! shared-provider grant); tenant B's admin, service and agent credentials on A's ids — the agent
+//! named by id and by slug — get exactly the answer ids that exist nowhere get, never a success,
+//! and A's rows are byte-for-byte unchanged afterwards.
 
-use kit::TokenKind;
+use std::time::Duration;
+
 use kit::testing::{TestApp, walk};
 use serde_json::{Value, json as j};
 
-use crate::helpers::{agent, send, spawn, tenant};
+use crate::creds;
+use crate::helpers::{Tenant, agent, send, spawn, tenant};
+use crate::pulse_routines::routine;
+use crate::pulses::in_future;
 
-/// Every (method, path template) of the service's API that names an agent.
-fn agent_routes() -> Vec<(String, String)> {
+/// Path parameters that name a tenant's row; the others name catalog entries or files.
+const ID_PARAMS: [&str; 9] = [
+    "agent_id",
+    "source_id",
+    "routine_id",
+    "message_id",
+    "item_id",
+    "permission_id",
+    "skill_id",
+    "secret_id",
+    "grant_id",
+];
+
+/// Every (method, path template) of the service's API that takes an id.
+fn id_routes() -> Vec<(String, String)> {
     let doc = serde_json::to_value(agent_svc::openapi()).expect("openapi");
     walk::operations(&doc, |path| {
-        path.contains("{agent_id}") || path.contains("{source_id}")
+        ID_PARAMS.iter().any(|p| path.contains(&format!("{{{p}}}")))
     })
 }
 
-fn concrete(template: &str, agent_id: &str) -> String {
-    let mut out = String::new();
-    for seg in template.split('/') {
-        if !out.is_empty() || template.starts_with('/') {
-            out.push('/');
-        }
-        out.push_str(match seg {
-            "{agent_id}" | "{source_id}" => agent_id,
-            s if s.starts_with('{') => "x_nonexistent",
-            s => s,
-        });
+fn concrete(template: &str, values: &[(&str, String)]) -> String {
+    template
+        .split('/')
+        .map(|seg| {
+            let name = seg.trim_start_matches('{').trim_end_matches('}');
+            match values
+                .iter()
+                .find(|(k, _)| seg.starts_with('{') && *k == name)
+            {
+                Some((_, v)) => v.clone(),
+                None => seg.to_owned(),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// An id of the same shape that no tenant has: same prefix, another body.
+fn nowhere(real: &str) -> String {
+    match real.split_once('_') {
+        _ if real.parse::<i64>().is_ok() => "987654321".to_owned(),
+        Some((prefix, body)) => format!("{prefix}_{}", "z".repeat(body.len())),
+        None => "nobody-has-this-slug".to_owned(),
     }
-    out.replacen("//", "/", 1)
 }
 
 /// Writes carry an empty JSON object, so routes without required fields reach their handler.
@@ -38,39 +68,190 @@ async fn call(app: &TestApp, token: &str, method: &str, path: &str) -> (u16, Val
     send(app, method, path, token, body).await
 }
 
+async fn created(app: &TestApp, token: &str, method: &str, path: &str, body: Value) -> Value {
+    let (status, out) = send(app, method, path, token, Some(body)).await;
+    assert!(
+        status == 200 || status == 201,
+        "set-up {path}: {status} {out}"
+    );
+    out
+}
+
+fn id(v: &Value) -> String {
+    match &v["id"] {
+        Value::Number(n) => n.to_string(),
+        other => other.as_str().expect("id").to_owned(),
+    }
+}
+
+/// One row of every kind in tenant A; answers the path values naming them.
+async fn tenant_a_rows(app: &TestApp, a: &Tenant) -> Vec<(&'static str, String)> {
+    let admin = creds::admin(app, a);
+    let service = creds::service(app, a);
+    let agent_id = agent(app, a, "alpha-secret").await;
+    let base = format!("/v1/agents/{agent_id}");
+    let routine = id(&routine(app, a, &agent_id, j!({"name": "Standup"})).await);
+    let inbox = j!({"from": "Sam", "body": "private"});
+    let message = id(&created(app, &a.token, "POST", &format!("{base}/inbox"), inbox).await);
+    let step = j!({"kind": "step", "title": "Run SPEC", "runId": "run_abc", "step": "SPEC"});
+    let item = id(&created(app, &service, "POST", &format!("{base}/queue"), step).await);
+    let target = j!({"channel": "telegram", "target": "12345"});
+    let path = format!("{base}/messaging-permissions");
+    let permission = id(&created(app, &a.token, "POST", &path, target).await);
+    let skill = j!({"name": "release-notes", "description": "d", "content": "x"});
+    let skill = id(&created(app, &a.token, "POST", "/v1/skills/", skill).await);
+    let secret = j!({"name": "gh", "secret_type": "pat", "env_key": "GH_TOKEN",
+                     "value": "ghp_abcdefghijklmnopqrstuvwxyz0123456789"});
+    let secret = id(&created(app, &a.token, "POST", "/v1/secrets/", secret).await);
+    let key = j!({"apiKey": "sk-tenant-openai-0123456789"});
+    created(app, &admin, "PUT", "/v1/settings/providers/openai", key).await;
+    let share = j!({"providerId": "openai"});
+    let grant = id(&created(app, &admin, "POST", "/v1/admin/shared-providers", share).await);
+    // Rows the routes with names (not ids) act on: a grant of each kind, a tool override, a
+    // channel, a one-off pulse.
+    let path = format!("/v1/secrets/{secret}/grant/{agent_id}");
+    created(app, &a.token, "POST", &path, j!({})).await;
+    let path = format!("/v1/skills/agents/{agent_id}/{skill}/grant");
+    created(app, &a.token, "POST", &path, j!({})).await;
+    let tools = j!({"overrides": [{"tool_name": "bash", "enabled": false}]});
+    created(
+        app,
+        &a.token,
+        "PUT",
+        &format!("{base}/tools/overrides"),
+        tools,
+    )
+    .await;
+    let bot = j!({"enabled": true, "primaryToken": "123456:telegram-bot-token-abcdefghij"});
+    created(
+        app,
+        &a.token,
+        "PUT",
+        &format!("{base}/channels/telegram"),
+        bot,
+    )
+    .await;
+    let path = format!("/v1/pulses/agents/{agent_id}/schedule/one-off");
+    let one_off = created(app, &a.token, "POST", &path, j!({"time": in_future(2)})).await;
+    vec![
+        ("agent_id", agent_id.clone()),
+        ("source_id", agent_id),
+        ("routine_id", routine),
+        ("message_id", message),
+        ("item_id", item),
+        ("permission_id", permission),
+        ("skill_id", skill),
+        ("secret_id", secret),
+        ("grant_id", grant),
+        ("channel", "telegram".to_owned()),
+        ("filename", "SOUL".to_owned()),
+        ("tool_name", "bash".to_owned()),
+        ("provider_id", "openai".to_owned()),
+        (
+            "timestamp",
+            one_off["time"].as_str().expect("time").to_owned(),
+        ),
+    ]
+}
+
+/// The relay marks A's set-up notices sent shortly after their commits; the digest is taken
+/// once it has, so it changes only if the walk changes something.
+async fn outbox_settled(app: &TestApp, a: &Tenant) {
+    for _ in 0..100 {
+        let unsent: i64 = sqlx::query_scalar(
+            "select count(*) from agent.outbox where tenant_id = $1 and sent_at is null",
+        )
+        .bind(a.id.as_str())
+        .fetch_one(&app.db.admin)
+        .await
+        .expect("outbox");
+        if unsent == 0 {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("A's outbox never drained");
+}
+
 #[tokio::test]
-async fn tenant_b_learns_nothing_and_changes_nothing_on_any_agent_route() {
+async fn tenant_b_learns_nothing_and_changes_nothing_on_any_route_with_an_id() {
     let app = spawn().await;
     let a = tenant(&app, "Alpha").await;
     let b = tenant(&app, "Beta").await;
-    let target = agent(&app, &a, "researcher").await;
+    let real = tenant_a_rows(&app, &a).await;
+    let by_slug: Vec<_> = real
+        .iter()
+        .map(|(k, v)| match *k {
+            "agent_id" | "source_id" => (*k, "alpha-secret".to_owned()),
+            _ => (*k, v.clone()),
+        })
+        .collect();
+    let names = [
+        "channel",
+        "filename",
+        "tool_name",
+        "provider_id",
+        "timestamp",
+    ];
+    let missing: Vec<_> = real
+        .iter()
+        .map(|(k, v)| {
+            (
+                *k,
+                if names.contains(k) {
+                    v.clone()
+                } else {
+                    nowhere(v)
+                },
+            )
+        })
+        .collect();
+    let missing_slug: Vec<_> = missing
+        .iter()
+        .map(|(k, v)| match *k {
+            "agent_id" | "source_id" => (*k, nowhere("alpha-secret")),
+            _ => (*k, v.clone()),
+        })
+        .collect();
     let own = agent(&app, &b, "researcher").await;
-    let missing = "agt_doesnotexist000";
-    let b_service = app.token(&b.id, "engine-svc", TokenKind::Service);
+    let tokens = [
+        creds::admin(&app, &b),
+        creds::service(&app, &b),
+        creds::agent(&app, &b, &own),
+    ];
+    outbox_settled(&app, &a).await;
     let before = walk::tenant_fingerprint(&app.db.admin, "agent", a.id.as_str()).await;
 
-    let routes = agent_routes();
-    assert!(routes.len() >= 15, "the walk sees the routes: {routes:?}");
-    let mut exact_404 = 0;
+    let routes = id_routes();
+    assert!(
+        routes.len() >= 75,
+        "the walk sees the routes: {}",
+        routes.len()
+    );
+    let (mut calls, mut refused_404) = (0, 0);
     for (method, template) in &routes {
-        for token in [&b.token, &b_service] {
-            let (status, body) = call(&app, token, method, &concrete(template, &target)).await;
-            let (want, want_body) = call(&app, token, method, &concrete(template, missing)).await;
-            assert!(
-                !(200..300).contains(&status),
-                "{method} {template}: {status} {body}"
-            );
-            assert_eq!(
-                (status, &body["code"]),
-                (want, &want_body["code"]),
-                "{method} {template}: A's agent must look like no agent"
-            );
-            exact_404 += usize::from(status == 404);
+        for token in &tokens {
+            for (target, absent) in [(&real, &missing), (&by_slug, &missing_slug)] {
+                let (status, body) = call(&app, token, method, &concrete(template, target)).await;
+                let (want, want_body) =
+                    call(&app, token, method, &concrete(template, absent)).await;
+                assert!(
+                    !(200..300).contains(&status),
+                    "{method} {template}: {status} {body}"
+                );
+                assert_eq!(
+                    (status, &body["code"]),
+                    (want, &want_body["code"]),
+                    "{method} {template}: A's ids must look like ids that exist nowhere"
+                );
+                calls += 1;
+                refused_404 += usize::from(status == 404);
+            }
         }
     }
     assert!(
-        exact_404 >= routes.len(),
-        "most routes answer 404 outright ({exact_404})"
+        refused_404 * 2 >= calls,
+        "most answers are 404 outright ({refused_404} of {calls})"
     );
     assert_eq!(
         before,
@@ -78,7 +259,7 @@ async fn tenant_b_learns_nothing_and_changes_nothing_on_any_agent_route() {
         "A's rows unchanged"
     );
     // B's own agent is reachable with the same token (the walk is not failing for B generally).
-    let (status, _) = send(&app, "GET", &format!("/v1/agents/{own}"), &b.token, None).await;
+    let (status, _) = send(&app, "GET", &format!("/v1/agents/{own}"), &tokens[0], None).await;
     assert_eq!(status, 200);
 }
 

@@ -47,7 +47,7 @@ pub async fn spawn_with(extra: Value) -> TestApp {
         router(AppState::new(platform, config).expect("state"))
     })
     .await;
-    agent_svc::catalog::seed(&app.platform, &seed_config)
+    agent_svc::flows::catalog::seed(&app.platform, &seed_config)
         .await
         .expect("seed catalogs");
     app
@@ -92,4 +92,17 @@ pub async fn agent(app: &TestApp, t: &Tenant, slug: &str) -> String {
     .await;
     assert_eq!(status, 201, "{body}");
     body["id"].as_str().expect("id").to_owned()
+}
+
+/// A set-up request that must succeed (any 2xx; kit's checked set-up call); its body. A failed set-up would otherwise let
+/// a later check pass for the wrong reason (an isolation test finding nothing to leak).
+pub async fn set_up(
+    app: &TestApp,
+    method: &str,
+    path: &str,
+    token: &str,
+    body: Option<Value>,
+) -> Value {
+    let method = reqwest::Method::from_bytes(method.as_bytes()).expect("HTTP method");
+    app.client.setup(method, path, token, body).await
 }

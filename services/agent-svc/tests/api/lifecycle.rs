@@ -51,7 +51,10 @@ async fn events_naming_an_agent_become_its_activity_in_its_tenant_only() {
     let b = tenant(&app, "Beta").await;
     let id = agent(&app, &a, "coder").await;
     let stop = CancellationToken::new();
-    tokio::spawn(agent_svc::activity::run(app.platform.clone(), stop.clone()));
+    tokio::spawn(agent_svc::workers::activity::run(
+        app.platform.clone(),
+        stop.clone(),
+    ));
 
     let publisher = app.platform.publisher();
     let working = state_change(&a, &id, "working");

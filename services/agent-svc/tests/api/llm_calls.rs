@@ -4,7 +4,7 @@
 use serde_json::{Value, json as j};
 
 use crate::creds;
-use crate::helpers::{agent, assert_error, send, spawn, tenant};
+use crate::helpers::{agent, assert_error, send, set_up, spawn, tenant};
 
 fn call(agent_id: &str, extra: Value) -> Value {
     let mut base = j!({"agent_id": agent_id, "provider": "anthropic", "model": "claude-x",
@@ -236,7 +236,7 @@ async fn admins_filter_by_provider_and_key_source() {
         ("openai", "personal"),
         ("openai", "admin_shared"),
     ] {
-        send(
+        set_up(
             &app,
             "POST",
             "/v1/internal/llm-calls",
@@ -362,7 +362,7 @@ async fn tenant_b_never_sees_tenant_a_calls_or_usage() {
     let b = tenant(&app, "Beta").await;
     let a_agent = agent(&app, &a, "researcher").await;
     let body = call(&a_agent, j!({"user_id": a.user, "session_id": "chat_a"}));
-    send(
+    set_up(
         &app,
         "POST",
         "/v1/internal/llm-calls",

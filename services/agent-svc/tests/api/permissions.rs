@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json as j};
 
-use crate::helpers::{agent, assert_error, send, spawn, tenant};
+use crate::helpers::{agent, assert_error, send, set_up, spawn, tenant};
 use crate::tokens::{Listener, agent_token, service_token};
 
 fn overrides(items: Value) -> Value {
@@ -42,7 +42,7 @@ async fn tool_overrides_round_trip_and_disabled_lists_the_off_ones() {
     assert_eq!(note, j!({"agent_id": id}));
 
     let again = j!({"overrides": [{"tool_name": "bash", "enabled": false}], "updated_by": "cli"});
-    send(
+    set_up(
         &app,
         "PUT",
         &format!("{base}/overrides"),
@@ -139,7 +139,7 @@ async fn an_agent_reads_its_own_tools_and_permissions_but_cannot_widen_them() {
     let id = agent(&app, &a, "eric").await;
     let other = agent(&app, &a, "finn").await;
     let off = overrides(j!([{"tool_name": "bash", "enabled": false}]));
-    send(
+    set_up(
         &app,
         "PUT",
         &format!("/v1/agents/{id}/tools/overrides"),
@@ -238,7 +238,7 @@ async fn messaging_permissions_add_list_replace_and_remove() {
     )
     .await;
     assert_error(status, &err, 409, "permission_exists");
-    send(
+    set_up(
         &app,
         "POST",
         &path,
@@ -306,7 +306,7 @@ async fn bad_messaging_permissions_change_nothing() {
     let a = tenant(&app, "Alpha").await;
     let id = agent(&app, &a, "eric").await;
     let path = format!("/v1/agents/{id}/messaging-permissions");
-    send(
+    set_up(
         &app,
         "POST",
         &path,

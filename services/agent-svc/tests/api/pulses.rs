@@ -33,6 +33,23 @@ pub async fn tenant_events(app: &TestApp, t: &Tenant) -> Vec<Value> {
         .collect()
 }
 
+/// The tenant stream's events of type `kind`, once `want` of them are there: the outbox relay
+/// publishes shortly after the commit, not during the request.
+pub async fn events_of(app: &TestApp, t: &Tenant, kind: &str, want: usize) -> Vec<Value> {
+    for _ in 0..100 {
+        let events: Vec<Value> = tenant_events(app, t)
+            .await
+            .into_iter()
+            .filter(|e| e["type"] == kind)
+            .collect();
+        if events.len() >= want {
+            return events;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("fewer than {want} {kind} events on the tenant stream");
+}
+
 /// A's routines and schedule as A sees them.
 pub async fn snapshot(app: &TestApp, a: &Tenant, eric: &str) -> (Value, Value) {
     let base = format!("/v1/agents/{eric}/pulse-routines");

@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json as j};
 
-use crate::helpers::{agent, assert_error, send, spawn, tenant};
+use crate::helpers::{agent, assert_error, send, set_up, spawn, tenant};
 use crate::tokens::{agent_token, service_token};
 
 fn step(step: &str) -> Value {
@@ -73,8 +73,8 @@ async fn items_queue_in_order_and_are_cancelled_taken_and_cleared() {
     let (_, queue) = send(&app, "GET", &path, &a.token, None).await;
     assert_eq!(queue, j!({"items": [], "length": 0}));
 
-    send(&app, "POST", &path, &svc, Some(step("IMPLEMENT"))).await;
-    send(&app, "POST", &path, &svc, Some(step("REVIEW"))).await;
+    set_up(&app, "POST", &path, &svc, Some(step("IMPLEMENT"))).await;
+    set_up(&app, "POST", &path, &svc, Some(step("REVIEW"))).await;
     let clear = format!("{path}/clear");
     let (status, err) = send(&app, "POST", &clear, &a.token, Some(j!({"confirm": false}))).await;
     assert_error(status, &err, 400, "confirm_required");
@@ -142,7 +142,7 @@ async fn an_agent_sees_its_own_queue_only() {
     let id = agent(&app, &a, "eric").await;
     let other = agent(&app, &a, "finn").await;
     let svc = service_token(&app, &a);
-    send(
+    set_up(
         &app,
         "POST",
         &format!("/v1/agents/{other}/queue"),

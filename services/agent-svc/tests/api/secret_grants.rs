@@ -4,7 +4,7 @@
 use kit::TokenKind;
 use serde_json::json as j;
 
-use crate::helpers::{agent, assert_error, send, spawn, tenant};
+use crate::helpers::{agent, assert_error, send, set_up, spawn, tenant};
 use crate::secrets::{PLAIN, admin_token, create, env_of, id, stored};
 use crate::skill_grants::agent_token;
 
@@ -19,7 +19,7 @@ async fn the_engine_gets_plaintext_for_granted_secrets_only() {
 
     let (status, env) = env_of(&app, &engine, &agent_id).await;
     assert_eq!((status, &env["env"]), (200, &j!({})));
-    send(
+    set_up(
         &app,
         "POST",
         &format!("/v1/secrets/{gh}/grant/{agent_id}"),
@@ -89,7 +89,7 @@ async fn deleting_the_agent_or_the_secret_removes_the_grants() {
     let second = agent(&app, &a, "second").await;
     let sid = id(&create(&app, &a, "GitHub", "GITHUB_TOKEN", PLAIN).await);
     for agent_id in [&first, &second] {
-        send(
+        set_up(
             &app,
             "POST",
             &format!("/v1/secrets/{sid}/grant/{agent_id}"),
@@ -105,7 +105,7 @@ async fn deleting_the_agent_or_the_secret_removes_the_grants() {
             .expect("count")
     };
     assert_eq!(count().await, 2);
-    send(
+    set_up(
         &app,
         "DELETE",
         &format!("/v1/agents/{first}"),
@@ -138,7 +138,7 @@ async fn tenant_b_reaches_none_of_tenant_a_secret_routes() {
     let a_agent = agent(&app, &a, "researcher").await;
     let b_agent = agent(&app, &b, "researcher").await;
     let sid = id(&create(&app, &a, "GitHub", "GITHUB_TOKEN", PLAIN).await);
-    send(
+    set_up(
         &app,
         "POST",
         &format!("/v1/secrets/{sid}/grant/{a_agent}"),

@@ -8,7 +8,7 @@ use kit::testing::TestApp;
 use kit::{Claims, TokenKind};
 use serde_json::{Value, json as j};
 
-use crate::helpers::{KEY, Tenant, agent, assert_error, send, spawn, tenant};
+use crate::helpers::{KEY, Tenant, agent, assert_error, send, set_up, spawn, tenant};
 use crate::skill_grants::agent_token;
 
 pub const PLAIN: &str = "ghp_abcdefghijklmnopqrstuvwxyz0123456789";
@@ -239,7 +239,7 @@ async fn bad_secrets_and_clashes_are_refused_and_nothing_is_written() {
     )
     .await;
     assert_error(status, &err, 409, "secret_name_taken");
-    send(
+    set_up(
         &app,
         "POST",
         &format!("/v1/secrets/{first}/grant/{agent_id}"),
@@ -247,7 +247,7 @@ async fn bad_secrets_and_clashes_are_refused_and_nothing_is_written() {
         None,
     )
     .await;
-    send(
+    set_up(
         &app,
         "POST",
         &format!("/v1/secrets/{second}/grant/{agent_id}"),

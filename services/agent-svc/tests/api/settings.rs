@@ -3,7 +3,7 @@
 use serde_json::json as j;
 
 use crate::creds;
-use crate::helpers::{agent, assert_error, send, spawn, tenant};
+use crate::helpers::{agent, assert_error, send, set_up, spawn, tenant};
 
 #[tokio::test]
 async fn settings_start_at_the_reference_defaults_and_put_merges() {
@@ -179,7 +179,7 @@ async fn tenants_have_their_own_settings_and_favorites() {
     )
     .await;
     assert_eq!(status, 200);
-    send(
+    set_up(
         &app,
         "PUT",
         "/v1/settings/favorites",

@@ -5,7 +5,7 @@ use kit::testing::TestApp;
 use serde_json::{Value, json as j};
 
 use crate::creds;
-use crate::helpers::{Tenant, agent, assert_error, send, spawn, tenant};
+use crate::helpers::{Tenant, agent, assert_error, send, set_up, spawn, tenant};
 
 const TENANT_OPENAI: &str = "sk-tenant-openai-0123456789";
 const TENANT_ANTHROPIC: &str = "sk-tenant-anthropic-0123456789";
@@ -160,7 +160,7 @@ async fn expired_shares_and_spent_daily_limits_block() {
     let k = keys(&app, &a, Some(bob)).await;
     assert_eq!(k["share_usage"]["openai"]["daily_used"], 1);
     assert!(k["keys"].get("openai").is_some());
-    send(
+    set_up(
         &app,
         "POST",
         "/v1/internal/llm-calls",
@@ -172,7 +172,7 @@ async fn expired_shares_and_spent_daily_limits_block() {
     assert_eq!(k["blocked_providers"], j!(["anthropic", "openai"]), "{k}");
     assert!(k["keys"].get("openai").is_none());
 
-    send(
+    set_up(
         &app,
         "POST",
         "/v1/internal/llm-calls",
@@ -337,7 +337,7 @@ async fn admins_manage_shares_and_members_cannot() {
     assert_eq!(list, j!([]));
     // Removing the tenant's provider removes its shares.
     share(&app, &a, j!({"providerId": "anthropic"})).await;
-    send(
+    set_up(
         &app,
         "DELETE",
         "/v1/settings/providers/anthropic",

@@ -7,7 +7,7 @@ use kit::testing::TestApp;
 use kit::{Claims, TokenKind};
 use serde_json::{Value, json as j};
 
-use crate::helpers::{Tenant, agent, assert_error, send, spawn, tenant};
+use crate::helpers::{Tenant, agent, assert_error, send, set_up, spawn, tenant};
 use crate::skills::{create_skill, slugs};
 
 pub fn agent_token(app: &TestApp, t: &Tenant, agent_id: &str) -> String {
@@ -121,7 +121,7 @@ async fn granted_skills_show_in_the_manifest_and_load() {
     );
 
     // Disabled skills drop out of the manifest and refuse to load.
-    send(
+    set_up(
         &app,
         "PATCH",
         "/v1/skills/house-style/enabled?enabled=false",

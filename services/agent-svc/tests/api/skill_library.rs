@@ -196,7 +196,7 @@ async fn reseeding_updates_in_place_and_removes_skills_whose_folder_is_gone() {
     std::fs::remove_dir_all(dir.join("beta-skill")).expect("rm");
     std::fs::create_dir_all(dir.join("broken")).expect("mkdir");
     std::fs::write(dir.join("broken/SKILL.md"), "no frontmatter").expect("write");
-    agent_svc::catalog::seed(&app.platform, &config)
+    agent_svc::flows::catalog::seed(&app.platform, &config)
         .await
         .expect("reseed");
 
@@ -216,7 +216,7 @@ async fn reseeding_updates_in_place_and_removes_skills_whose_folder_is_gone() {
 
     // A SKILL.md that breaks keeps the last good version (and the grants of it).
     std::fs::write(dir.join("alpha-skill/SKILL.md"), "frontmatter gone").expect("write");
-    agent_svc::catalog::seed(&app.platform, &config)
+    agent_svc::flows::catalog::seed(&app.platform, &config)
         .await
         .expect("reseed");
     let (_, list) = send(&app, "GET", "/v1/skills/", &a.token, None).await;
@@ -224,7 +224,7 @@ async fn reseeding_updates_in_place_and_removes_skills_whose_folder_is_gone() {
 
     // A SKILLS_DIR that does not exist leaves the library alone.
     let missing = crate::helpers::agent_config(j!({ "skills_dir": dir.join("absent") }));
-    agent_svc::catalog::seed(&app.platform, &missing)
+    agent_svc::flows::catalog::seed(&app.platform, &missing)
         .await
         .expect("seed");
     let (_, list) = send(&app, "GET", "/v1/skills/", &a.token, None).await;

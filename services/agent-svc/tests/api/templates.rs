@@ -2,7 +2,7 @@
 
 use serde_json::json as j;
 
-use crate::helpers::{agent, assert_error, send, spawn, tenant};
+use crate::helpers::{agent, assert_error, send, set_up, spawn, tenant};
 
 #[tokio::test]
 async fn the_catalog_lists_our_templates_and_clones_become_tenant_agents() {
@@ -67,7 +67,7 @@ async fn cloning_an_agent_copies_it_within_the_tenant_only() {
     let a = tenant(&app, "Alpha").await;
     let b = tenant(&app, "Beta").await;
     let src = agent(&app, &a, "writer").await;
-    send(
+    set_up(
         &app,
         "PUT",
         &format!("/v1/agents/{src}/files/SOUL.md"),

@@ -1,36 +1,11 @@
-//! Small pieces the settings, provider and call-log routes share: validated query strings,
-//! paging bounds and the tenant-admin check.
+//! Small pieces the settings, provider and call-log routes share: paging bounds and the
+//! tenant-admin check (validated query strings are `kit::extract::ValidQuery`).
 
-use axum::extract::{FromRequestParts, Query};
 use axum::http::StatusCode;
-use axum::http::request::Parts;
 use kit::error::FieldError;
-use kit::extract::Validate;
 use kit::{ApiError, TenantContext};
-use serde::de::DeserializeOwned;
 
 use crate::domain::validate::err;
-
-/// A query string parsed into `T` and checked by `T::validate`; both failures are a 422 in our
-/// error body (axum's own rejection would be plain text).
-#[derive(Debug, Clone)]
-pub struct ValidQuery<T>(pub T);
-
-impl<S, T> FromRequestParts<S> for ValidQuery<T>
-where
-    S: Send + Sync,
-    T: DeserializeOwned + Validate,
-{
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
-        let Query(value) = Query::<T>::from_request_parts(parts, state)
-            .await
-            .map_err(|e| ApiError::validation(vec![err("query", e.body_text())]))?;
-        value.validate().map_err(ApiError::validation)?;
-        Ok(Self(value))
-    }
-}
 
 pub const MAX_LIMIT: i64 = 500;
 pub const DEFAULT_LIMIT: i64 = 50;

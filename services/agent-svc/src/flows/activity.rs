@@ -1,14 +1,12 @@
-//! The activity recorder: a consumer group on the global event stream that appends every
-//! event naming one of a tenant's agents (`agentId`, `fromAgentId`, `toAgentId`) to that
-//! agent's activity. Idempotent per event id, so redeliveries and reclaims are harmless.
+//! Recording an event in the activity of the agents it names (`agentId`, `fromAgentId`,
+//! `toAgentId`), for the activity worker. The event id is recorded as applied in the same
+//! transaction, so a redelivered or reclaimed event is applied once.
 
-use bus::{StreamEntry, Worker};
 use kit::Platform;
 use kit::db::TenantTx;
 use serde_json::Value;
 use shared_schemas::events::RawEnvelope;
 use shared_schemas::ids::AgentId;
-use tokio_util::sync::CancellationToken;
 
 use crate::store::activity::{self, NewActivity};
 
@@ -22,29 +20,12 @@ const ERROR_TYPES: [&str; 6] = [
     "CONTAINER_START_ERROR",
 ];
 
-/// Runs the recorder until `shutdown`.
-pub async fn run(platform: Platform, shutdown: CancellationToken) -> anyhow::Result<()> {
-    let client = redis::Client::open(platform.config.redis_url())?;
-    let keys = platform.keys.clone();
-    let worker = Worker::new(
-        client,
-        &keys,
-        keys.global_events(),
-        keys.agent_activity_group(),
-    )
-    .consumer_for_service("agent-svc");
-    worker
-        .run(|entry| record(platform.clone(), entry), shutdown)
-        .await?;
-    Ok(())
-}
+/// The consumer name applied event ids are recorded under.
+pub const CONSUMER: &str = "cg:agent-activity";
 
-/// Records one stream entry. Entries that are not events, or name no agent, are acknowledged
-/// and skipped; only database errors are returned (and retried by the group).
-pub async fn record(platform: Platform, entry: StreamEntry) -> Result<(), sqlx::Error> {
-    let Some(raw) = entry.data().and_then(|d| RawEnvelope::from_json(d).ok()) else {
-        return Ok(());
-    };
+/// Records `raw` for every agent of its tenant it names; an event naming none is skipped. Only
+/// database errors are returned (and retried by the group).
+pub async fn record(platform: &Platform, raw: &RawEnvelope) -> Result<(), sqlx::Error> {
     let agents: Vec<&str> = AGENT_FIELDS
         .iter()
         .filter_map(|f| raw.payload.get(*f).and_then(Value::as_str))
@@ -56,6 +37,9 @@ pub async fn record(platform: Platform, entry: StreamEntry) -> Result<(), sqlx::
     let payload = Value::Object(raw.payload.clone().into_iter().collect());
     let run_id = raw.run_id.as_ref().map(ToString::to_string);
     let mut tx = TenantTx::begin(platform.db.pool(), &raw.tenant_id).await?;
+    if !kit::outbox::first_delivery(&mut tx, CONSUMER, raw.id.as_str()).await? {
+        return tx.commit().await;
+    }
     for agent_id in agents {
         let row = NewActivity {
             agent_id,
@@ -63,7 +47,7 @@ pub async fn record(platform: Platform, entry: StreamEntry) -> Result<(), sqlx::
             event_type: &raw.event_type,
             run_id: run_id.as_deref(),
             session_id: raw.payload.get("sessionId").and_then(Value::as_str),
-            summary: summary(&raw),
+            summary: summary(raw),
             data: payload.clone(),
             is_error: ERROR_TYPES.contains(&raw.event_type.as_str()),
             created_at: raw.timestamp,

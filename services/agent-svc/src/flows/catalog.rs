@@ -5,8 +5,8 @@
 use kit::Platform;
 
 use crate::config::AgentConfig;
-use crate::domain::{skill_library, templates};
 use crate::store;
+use crate::store::{skill_library, template_files as templates};
 
 pub async fn seed(platform: &Platform, config: &AgentConfig) -> anyhow::Result<()> {
     let catalog = templates::load_dir(&config.agent_templates_dir)?;

@@ -5,8 +5,8 @@ use std::path::Path;
 use serde::Deserialize;
 
 use crate::domain::agent_config::AgentRuntimeConfig;
+use crate::domain::agents::PersonaFile;
 use crate::domain::validate::is_slug;
-use crate::store::agents::PersonaFile;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Template {

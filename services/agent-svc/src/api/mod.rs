@@ -1,0 +1,15 @@
+//! Request and response types of agent-svc's HTTP API (serde + utoipa `ToSchema`), one module
+//! per resource. Types other services also use live in shared-schemas.
+
+pub mod inbox;
+pub mod lifecycle;
+pub mod llm_calls;
+pub mod providers;
+pub mod queue;
+pub mod secrets;
+pub mod settings;
+pub mod shares;
+pub mod skill_grants;
+pub mod skills;
+pub mod support;
+pub mod user_providers;

@@ -1,0 +1,24 @@
+//! The use cases (ARCHITECTURE §3): each opens the tenant transaction, calls store and domain,
+//! appends what other services must hear to the outbox, and commits. Handlers call one of these;
+//! the outbox relay publishes after the commit, so a rolled-back change announces nothing.
+
+pub mod access;
+pub mod activity;
+pub mod agents;
+pub mod catalog;
+pub mod channels;
+pub mod inbox;
+pub mod lifecycle;
+pub mod llm_calls;
+pub mod messaging;
+pub mod notices;
+pub mod providers;
+pub mod pulses;
+pub mod queue;
+pub mod secrets;
+pub mod settings;
+pub mod shares;
+pub mod skill_grants;
+pub mod skills;
+pub mod tools;
+pub mod user_providers;

@@ -1,0 +1,3 @@
+//! Consumer-group handlers and background loops; each calls a flow.
+
+pub mod activity;
