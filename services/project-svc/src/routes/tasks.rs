@@ -4,13 +4,10 @@
 //! Moves, claims and transitions are in [`super::task_moves`].
 
 use axum::Json;
-use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::http::request::Parts;
-use kit::extract::{ValidJson, Validate};
-use kit::validate::err;
+use kit::extract::{ValidJson, ValidQuery};
 use kit::{ApiError, Platform, TenantContext};
-use serde::de::DeserializeOwned;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -23,21 +20,6 @@ pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list, create))
         .routes(routes!(get_one, update, delete))
-}
-
-/// A query string parsed into `T` and checked by `T::validate`; failures are 422 with paths.
-pub struct ValidQuery<T>(pub T);
-
-impl<S: Send + Sync, T: DeserializeOwned + Validate> FromRequestParts<S> for ValidQuery<T> {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
-        let Query(value) = Query::<T>::from_request_parts(parts, state)
-            .await
-            .map_err(|e| ApiError::validation(vec![err("query", e.body_text())]))?;
-        value.validate().map_err(ApiError::validation)?;
-        Ok(Self(value))
-    }
 }
 
 /// The project's tasks in board order (column position, then place in the column).
