@@ -7,6 +7,7 @@ pub mod agent_routines;
 pub mod columns;
 pub mod dependencies;
 pub mod execution;
+pub mod onboarding;
 pub mod planning;
 pub mod project_agents;
 pub mod project_create;
