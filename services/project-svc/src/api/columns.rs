@@ -6,7 +6,9 @@ use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::domain::board;
 use crate::domain::validate::{err, finish};
-use crate::store::columns::Column;
+
+/// Rows the API answers with as they are stored.
+pub use crate::store::columns::Column;
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]

@@ -4,10 +4,13 @@ use kit::ApiError;
 use kit::error::FieldError;
 use kit::extract::Validate;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde_json::{Map, Value};
+use shared_schemas::ids::AgentId;
 
-use crate::domain::onboarding::{self as rules, STATUSES};
-use crate::domain::validate::{self, finish};
+use crate::domain::onboarding::{
+    self as rules, MAX_CAPTION, MAX_HIGHLIGHTS, MAX_LANDING_HTML, STATUSES,
+};
+use crate::domain::validate::{self, MAX_DESCRIPTION, finish};
 use crate::store::onboarding::{Message, Session};
 
 /// A stored message (the reference's `OnboardingMessageResponse`).
@@ -144,5 +147,111 @@ impl ListQuery {
             return Err(validate::field_error("limit", "must be 1 to 100"));
         }
         Ok(limit)
+    }
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SendMessageRequest {
+    pub message: String,
+    /// Switches the session's model for what follows.
+    pub model: Option<String>,
+}
+
+impl Validate for SendMessageRequest {
+    fn validate(&self) -> Result<(), Vec<FieldError>> {
+        let mut errors = Vec::new();
+        if self.message.trim().is_empty() {
+            errors.push(validate::err("message", "must not be empty"));
+        }
+        validate::text("message", Some(&self.message), MAX_DESCRIPTION, &mut errors);
+        rules::check_model("model", self.model.as_deref(), &mut errors);
+        finish(errors)
+    }
+}
+
+/// What happened to a message: stored, and no agent reply (`agentReply: "unavailable"`,
+/// `assistantMessageId: null`) because replies come from engine-svc.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct MessageStored {
+    pub session_id: String,
+    pub user_message_id: String,
+    /// Always `stored`.
+    pub status: &'static str,
+    /// Always `unavailable`: project-svc does not run agents.
+    pub agent_reply: &'static str,
+    pub assistant_message_id: Option<String>,
+    pub chat_session_id: Option<String>,
+}
+
+/// A JSON object whose keys replace the session context's.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(transparent)]
+#[schema(value_type = Object)]
+pub struct ContextUpdate(pub Map<String, Value>);
+
+impl Validate for ContextUpdate {}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateLandingPageRequest {
+    /// The whole page, ≤ 256 KiB.
+    pub html: String,
+    pub caption: Option<String>,
+}
+
+impl Validate for UpdateLandingPageRequest {
+    fn validate(&self) -> Result<(), Vec<FieldError>> {
+        let mut errors = Vec::new();
+        if self.html.trim().is_empty() {
+            errors.push(validate::err("html", "must not be empty"));
+        }
+        validate::text("html", Some(&self.html), MAX_LANDING_HTML, &mut errors);
+        validate::text("caption", self.caption.as_deref(), MAX_CAPTION, &mut errors);
+        finish(errors)
+    }
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HandoffRequest {
+    /// The agent (`agt_…`) that leads the session from now on.
+    pub next_agent_id: String,
+    #[schema(value_type = Option<Object>)]
+    pub context_update: Option<Map<String, Value>>,
+    pub summary: Option<String>,
+    /// When given, must be the agent leading the session now (409 `handoff_conflict` if not).
+    pub from_agent_id: Option<String>,
+    pub conversation_highlights: Option<Vec<String>>,
+}
+
+impl Validate for HandoffRequest {
+    fn validate(&self) -> Result<(), Vec<FieldError>> {
+        let mut errors = Vec::new();
+        if AgentId::parse(self.next_agent_id.as_str()).is_err() {
+            errors.push(validate::err(
+                "next_agent_id",
+                "must be an agent id (`agt_…`)",
+            ));
+        }
+        validate::text(
+            "summary",
+            self.summary.as_deref(),
+            MAX_DESCRIPTION,
+            &mut errors,
+        );
+        let highlights = self.conversation_highlights.as_deref().unwrap_or_default();
+        if highlights.len() > MAX_HIGHLIGHTS {
+            errors.push(validate::err(
+                "conversation_highlights",
+                format!("at most {MAX_HIGHLIGHTS}"),
+            ));
+        }
+        for (i, h) in highlights.iter().enumerate() {
+            let path = format!("conversation_highlights[{i}]");
+            validate::text(&path, Some(h), validate::MAX_TEXT, &mut errors);
+        }
+        finish(errors)
     }
 }

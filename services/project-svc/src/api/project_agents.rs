@@ -6,7 +6,10 @@ use serde::{Deserialize, Serialize};
 use shared_schemas::ids::AgentId;
 
 use crate::domain::validate::{self, finish};
-use crate::store::project_agents::{ColumnRef, Mapping};
+use crate::store::project_agents::ColumnRef;
+
+/// Rows the API answers with as they are stored.
+pub use crate::store::project_agents::{Mapping, ProjectAgent};
 
 pub const ROLES: [&str; 3] = ["lead", "member", "reviewer"];
 

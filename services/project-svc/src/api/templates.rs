@@ -10,6 +10,9 @@ use crate::domain::templates::{self, ColumnDefinition, StatusSemantics, Template
 use crate::domain::validate::{self, finish};
 use crate::store::templates::Template;
 
+/// Rows the API answers with as they are stored.
+pub use crate::store::templates::SeedReport;
+
 /// Single-segment paths under /v1/project-templates/ that are endpoints.
 const RESERVED_SLUGS: [&str; 1] = ["seed"];
 

@@ -8,7 +8,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::validate::{self, MAX_NAME, finish};
 use crate::domain::workflows::{self as rules, ResolvedStages, StageRules, TaskFilter};
-use crate::store::workflows::{Policy, Workflow};
+
+/// Rows the API answers with as they are stored.
+pub use crate::store::workflows::{Policy, Workflow};
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]

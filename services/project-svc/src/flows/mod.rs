@@ -8,6 +8,7 @@ pub mod columns;
 pub mod dependencies;
 pub mod execution;
 pub mod onboarding;
+pub mod onboarding_conversation;
 pub mod planning;
 pub mod project_agents;
 pub mod project_create;

@@ -12,9 +12,9 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
+use crate::api::columns::Column;
 use crate::api::columns::{ColumnChanged, ColumnDeleted, CreateColumnRequest, UpdateColumnRequest};
 use crate::flows::columns as flow;
-use crate::store::columns::Column;
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

@@ -35,5 +35,3 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(templates::routes())
         .merge(onboarding::routes())
 }
-
-pub use crate::flows::open_project;

@@ -12,9 +12,9 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
+use crate::api::project_agents::ProjectAgent;
 use crate::api::project_agents::{AssignAgentRequest, Assigned, UpdateAgentRoleRequest};
 use crate::flows::project_agents as flow;
-use crate::store::project_agents::ProjectAgent;
 
 pub mod routines;
 

@@ -16,12 +16,12 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
+use crate::api::templates::SeedReport;
 use crate::api::templates::{
     CreateTemplateRequest, TemplateList, TemplateResponse, UpdateTemplateRequest,
 };
 use crate::config::ProjectConfig;
 use crate::flows::templates as flow;
-use crate::store::templates::SeedReport;
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

@@ -15,8 +15,8 @@ use crate::api::workflows::{
     CreateWorkflowRequest, PolicyResponse, TaskWorkflow, UpdateWorkflowPolicyRequest,
     UpdateWorkflowRequest, WorkflowUpdated,
 };
+use crate::api::workflows::{Policy, Workflow};
 use crate::flows::workflows as flow;
-use crate::store::workflows::{Policy, Workflow};
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

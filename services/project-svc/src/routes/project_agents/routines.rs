@@ -14,11 +14,11 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
+use crate::api::project_agents::Mapping;
 use crate::api::project_agents::{
     CreateRoutineMappingRequest, MappingList, Resolved, UpdateRoutineMappingRequest,
 };
 use crate::flows::agent_routines as flow;
-use crate::store::project_agents::Mapping;
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
