@@ -5,7 +5,6 @@
 use kit::{ApiError, Platform, TenantContext};
 
 use crate::agent_directory::{self, AgentDirectory};
-
 use crate::api::project_agents::{
     CreateRoutineMappingRequest, MappingList, Resolved, ResolvedRoutine,
     UpdateRoutineMappingRequest,

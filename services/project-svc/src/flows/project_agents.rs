@@ -4,12 +4,11 @@
 use kit::db::TenantTx;
 use kit::error::FieldError;
 use kit::{ApiError, Platform, TenantContext};
-
-use crate::agent_directory::{self, AgentDirectory};
 use shared_schemas::events::Event;
 use shared_schemas::events::project::{AgentRoutineMapped, ProjectAgentRemoved, ProjectAgentRole};
 use shared_schemas::ids::AgentId;
 
+use crate::agent_directory::{self, AgentDirectory};
 use crate::api::project_agents::{AssignAgentRequest, Assigned, UpdateAgentRoleRequest};
 use crate::domain::validate;
 use crate::flows::{commit_with, open_project, project_ref};

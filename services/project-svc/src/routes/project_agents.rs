@@ -1,7 +1,8 @@
 //! Agents on a project (lead, member, reviewer) and the mapping of their pulse routines to the
 //! project's columns. Agents and routines live in agent-svc: their ids are stored next to the
 //! tenant and their existence there is not cross-checked (project-svc reads no other service's
-//! tables). Any credential of the tenant reads; users write.
+//! tables); an agent's slug in place of its id is resolved in agent-svc (`AgentDirectory`).
+//! Any credential of the tenant reads; users write.
 
 use axum::Json;
 use std::sync::Arc;
