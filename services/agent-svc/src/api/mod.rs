@@ -1,6 +1,7 @@
 //! Request and response types of agent-svc's HTTP API (serde + utoipa `ToSchema`), one module
 //! per resource. Types other services also use live in shared-schemas.
 
+pub mod agents;
 pub mod inbox;
 pub mod lifecycle;
 pub mod llm_calls;
@@ -12,4 +13,5 @@ pub mod shares;
 pub mod skill_grants;
 pub mod skills;
 pub mod support;
+pub mod templates;
 pub mod user_providers;

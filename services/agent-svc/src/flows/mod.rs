@@ -20,5 +20,6 @@ pub mod settings;
 pub mod shares;
 pub mod skill_grants;
 pub mod skills;
+pub mod templates;
 pub mod tools;
 pub mod user_providers;
