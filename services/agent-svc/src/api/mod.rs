@@ -8,6 +8,7 @@ pub mod lifecycle;
 pub mod llm_calls;
 pub mod providers;
 pub mod queue;
+pub mod sandbox;
 pub mod secrets;
 pub mod settings;
 pub mod shares;

@@ -16,6 +16,7 @@ pub mod notices;
 pub mod providers;
 pub mod pulses;
 pub mod queue;
+pub mod sandbox;
 pub mod secrets;
 pub mod settings;
 pub mod shares;
