@@ -9,6 +9,7 @@ pub mod llm_calls;
 pub mod providers;
 pub mod queue;
 pub mod sandbox;
+pub mod secret_grants;
 pub mod secrets;
 pub mod settings;
 pub mod shares;

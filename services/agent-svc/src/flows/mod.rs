@@ -17,6 +17,7 @@ pub mod providers;
 pub mod pulses;
 pub mod queue;
 pub mod sandbox;
+pub mod secret_grants;
 pub mod secrets;
 pub mod settings;
 pub mod shares;
