@@ -17,4 +17,5 @@ pub mod skill_grants;
 pub mod skills;
 pub mod support;
 pub mod templates;
+pub mod tools;
 pub mod user_providers;
