@@ -3,6 +3,7 @@
 
 pub mod agent_config;
 pub mod agents;
+pub mod channels;
 pub mod inbox;
 pub mod lifecycle;
 pub mod llm_calls;
