@@ -7,6 +7,7 @@ pub mod channels;
 pub mod inbox;
 pub mod lifecycle;
 pub mod llm_calls;
+pub mod messaging;
 pub mod providers;
 pub mod queue;
 pub mod sandbox;
