@@ -14,15 +14,15 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
+use crate::api::pulses::{
+    OneOffChanged, OneOffRequest, PulseSchedule, PulseTimeline, ScheduleResponse, ScheduleUpdated,
+    SpreadChange, SpreadResponse, agent_schedules, pulse_list,
+};
 use crate::domain::agent_config::{AgentRuntimeConfig, Blackout};
 use crate::domain::pulse_config::{self, SCHEDULE_NAMES, ScheduleView};
 use crate::domain::pulse_schedule::{self, auto_spread};
 use crate::domain::validate::field_error;
 use crate::flows::access::open_agent;
-use crate::routes::pulse_types::{
-    OneOffChanged, OneOffRequest, PulseSchedule, PulseTimeline, ScheduleResponse, ScheduleUpdated,
-    SpreadChange, SpreadResponse, agent_schedules, pulse_list,
-};
 use crate::store::{self, agents};
 
 /// Every route of this file, declared once with its OpenAPI operation.
