@@ -20,7 +20,7 @@ use crate::domain::agent_config::AgentRuntimeConfig;
 use crate::domain::pulse_config::{self, PULSE_CONFIG_NAMES, ScheduleView};
 use crate::flows;
 use crate::flows::access::open_agent;
-use crate::routes::pulses::{change_config, tenant_schedules};
+use crate::flows::pulse_schedules::{change_config, tenant_schedules};
 use crate::store::{self, agents, pulses};
 
 /// Every route of this file, declared once with its OpenAPI operation.
