@@ -9,6 +9,7 @@ pub mod lifecycle;
 pub mod llm_calls;
 pub mod messaging;
 pub mod providers;
+pub mod pulse_agent;
 pub mod pulse_routines;
 pub mod pulses;
 pub mod queue;

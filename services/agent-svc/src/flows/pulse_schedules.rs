@@ -1,10 +1,11 @@
 //! The tenant's pulse schedules: the timeline of the coming pulses, spreading the agents' offsets,
 //! one agent's schedule, and changes to an agent's pulse config keys (one locked transaction).
 
-use chrono::{Duration, Utc};
+use chrono::{DateTime, Duration, Utc};
 use kit::db::TenantTx;
 use kit::{ApiError, Platform, TenantContext};
 
+use crate::api::pulse_agent::PulseStatus;
 use crate::api::pulses::{
     PulseSchedule, PulseTimeline, ScheduleResponse, SpreadChange, SpreadResponse, agent_schedules,
     pulse_list,
@@ -13,7 +14,7 @@ use crate::domain::agent_config::AgentRuntimeConfig;
 use crate::domain::pulse_config::ScheduleView;
 use crate::domain::pulse_schedule::{self, auto_spread};
 use crate::flows::access::open_agent;
-use crate::store::{self, agents};
+use crate::store::{self, agents, pulses};
 
 /// How many upcoming pulses the schedule view lists, and over how long.
 const UPCOMING: usize = 20;
@@ -61,6 +62,44 @@ pub async fn schedule(
     Ok(ScheduleResponse {
         schedule: PulseSchedule::from(&ScheduleView::from(&config)),
         upcoming: pulse_list(&schedules, now, until, UPCOMING),
+    })
+}
+
+/// The agent's pulse settings, defaults filled in.
+pub async fn view(
+    platform: &Platform,
+    ctx: &TenantContext,
+    agent_ref: &str,
+) -> Result<ScheduleView, ApiError> {
+    let (mut tx, agent_id) = open_agent(platform, ctx, agent_ref).await?;
+    let config = agents::get(&mut tx, &agent_id).await?.config();
+    tx.commit().await?;
+    Ok(ScheduleView::from(&config))
+}
+
+/// The agent's pulse settings, its last and next pulse and its last manual trigger.
+pub async fn status(
+    platform: &Platform,
+    ctx: &TenantContext,
+    agent_ref: &str,
+) -> Result<PulseStatus, ApiError> {
+    let (mut tx, agent_id) = open_agent(platform, ctx, agent_ref).await?;
+    let view = ScheduleView::from(&agents::get(&mut tx, &agent_id).await?.config());
+    let routines = store::pulse_routines::list(&mut tx, &agent_id).await?;
+    let schedules = tenant_schedules(&mut tx, Some(&agent_id)).await?;
+    let last_triggered_at = pulses::last_trigger(&mut tx, &agent_id).await?;
+    tx.commit().await?;
+    let now = Utc::now();
+    let next = schedules.iter().filter_map(|s| s.plan.next(now)).min();
+    Ok(PulseStatus {
+        enabled: view.enabled,
+        interval_minutes: view.interval_minutes,
+        offset_minutes: view.offset_minutes,
+        timeout_ms: view.timeout_ms,
+        last_pulse: routines.iter().filter_map(|r| r.last_run_at).max(),
+        next_pulse: next.map(|t: DateTime<Utc>| t.timestamp_millis()),
+        last_triggered_at,
+        routines: routines.len(),
     })
 }
 
