@@ -107,29 +107,58 @@ migrate() {
     RUST_LOG=warn "$(bin auth-svc)" migrate
 }
 
-# A dev encryption key made once and kept in .dev/: secrets stored by auth-svc must stay readable
-# across restarts, so it is never regenerated (delete .dev/ to start over).
-secret_key() {
-  local f="$DEV/secret-encryption-key"
-  if [ ! -s "$f" ]; then
-    mkdir -p "$DEV"; (umask 077; head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$f")
-  fi
-  cat "$f"
+# Writes a file of secrets once, atomically: the value goes to a private temp file that is then
+# hard-linked into place (a link never replaces an existing file), so nobody ever reads a
+# half-written secret and a second writer keeps the first one's value. Kept across restarts.
+write_once() { # path generator-function
+  local f=$1 tmp
+  [ -s "$f" ] && return 0
+  mkdir -p "$(dirname "$f")"
+  tmp=$(umask 077; mktemp "$f.XXXXXX")
+  "$2" >"$tmp"
+  ln "$tmp" "$f" 2>/dev/null || true
+  rm -f "$tmp"
 }
 
+random_hex() { head -c "$1" /dev/urandom | od -An -tx1 | tr -d ' \n'; }
+
+# The dev encryption key: secrets stored by the services must stay readable across restarts, so
+# it is never regenerated (delete .dev/ to start over).
+new_secret_key() { random_hex 32; }
+
+# The first login of the dev platform: auth-svc creates this platform administrator at start-up
+# (BOOTSTRAP_ADMIN_*) unless one exists. Printed by `up`; kept in .dev/ (mode 600).
+new_first_login() {
+  echo "BOOTSTRAP_ADMIN_EMAIL=admin@djinnbot.local"
+  echo "BOOTSTRAP_ADMIN_PASSWORD=$(random_hex 12)"
+}
+
+# Both files exist before any service starts; services only read them.
+first_run_secrets() {
+  write_once "$DEV/secret-encryption-key" new_secret_key
+  write_once "$DEV/first-login" new_first_login
+  SECRET_KEY=$(cat "$DEV/secret-encryption-key")
+  [ ${#SECRET_KEY} = 64 ] || die "$DEV/secret-encryption-key is not 64 hex characters (delete it to make a new one)"
+}
+
+first_login() { grep "^$1=" "$DEV/first-login" | cut -d= -f2-; }
+
 service_env() { # name port role
-  echo DJB_DEV_MODE=true HOST=127.0.0.1 PORT="$2" SECRET_ENCRYPTION_KEY="$(secret_key)" \
+  echo DJB_DEV_MODE=true HOST=127.0.0.1 PORT="$2" SECRET_ENCRYPTION_KEY="$SECRET_KEY" \
     DATABASE_URL="postgres://$3@127.0.0.1:$PG_PORT/$DB_NAME" \
     REDIS_URL="redis://127.0.0.1:$REDIS_PORT" \
     DATA_PATH="$DEV/data" SKILLS_DIR="$ROOT/skills" AGENT_TEMPLATES_DIR="$ROOT/agent-templates" \
     PROJECT_TEMPLATES_DIR="$ROOT/project-templates" \
     AUTH_SECRET_KEY="${AUTH_SECRET_KEY:-dev-only-insecure-auth-secret-change-me-0123456789}"
+  [ "$1" = auth-svc ] && cat "$DEV/first-login"
+  return 0
 }
 
 running() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 
 start_services() {
   mkdir -p "$DEV/run" "$DEV/logs"
+  first_run_secrets
   echo "$PROFILE" >"$DEV/run/profile"
   for entry in $SERVICES; do
     IFS=: read -r name port role <<<"$entry"
@@ -201,6 +230,9 @@ up() {
   local started=$SECONDS
   deps; infra; build; migrate; start_services
   log "DjinnBot is up in $((SECONDS - started)) s: http://127.0.0.1:$HTTP_PORT (logs in $DEV/logs, stop with make down)"
+  log "first login (platform administrator; kept in $DEV/first-login):"
+  printf '    email:    %s\n    password: %s\n' \
+    "$(first_login BOOTSTRAP_ADMIN_EMAIL)" "$(first_login BOOTSTRAP_ADMIN_PASSWORD)" >&2
 }
 
 case "${1:-}" in

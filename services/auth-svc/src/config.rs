@@ -2,10 +2,12 @@
 
 use std::time::Duration;
 
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
+use crate::api::PASSWORD_LIMITS;
 use crate::domain::crypto::SecretBox;
+use crate::domain::validate;
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct AuthConfig {
@@ -64,6 +66,19 @@ pub struct AuthConfig {
     /// Timeout of each request to an OIDC provider (discovery, keys, token exchange).
     #[serde(default = "default_oidc_timeout")]
     pub oidc_http_timeout_secs: u64,
+    /// The first platform administrator, created at start-up while none exists (both or neither).
+    pub bootstrap_admin_email: Option<String>,
+    pub bootstrap_admin_password: Option<SecretString>,
+    /// Outside dev mode `POST /v1/auth/setup` needs this one-time token (`setupToken`); without
+    /// it setup is closed and the first administrator comes from `BOOTSTRAP_ADMIN_*`.
+    pub setup_token: Option<SecretString>,
+}
+
+/// The platform administrator to create at start-up.
+#[derive(Debug, Clone)]
+pub struct BootstrapAdmin {
+    pub email: String,
+    pub password: SecretString,
 }
 
 fn yes() -> bool {
@@ -140,6 +155,32 @@ impl AuthConfig {
 
     pub fn status_sync_every(&self) -> Duration {
         Duration::from_secs(self.tenant_status_sync_secs.max(1))
+    }
+
+    /// `BOOTSTRAP_ADMIN_EMAIL` / `_PASSWORD` checked like a registration, or why they are wrong.
+    pub fn bootstrap_admin(&self) -> Result<Option<BootstrapAdmin>, kit::config::ConfigError> {
+        let invalid = |reason: String| kit::config::ConfigError::Invalid {
+            name: "BOOTSTRAP_ADMIN_EMAIL / BOOTSTRAP_ADMIN_PASSWORD",
+            reason,
+        };
+        let email = self.bootstrap_admin_email.as_deref().map(str::trim);
+        let password = self.bootstrap_admin_password.as_ref();
+        let (email, password) = match (email.filter(|e| !e.is_empty()), password) {
+            (None, None) => return Ok(None),
+            (Some(e), Some(p)) => (e, p),
+            _ => return Err(invalid("set both or neither".to_owned())),
+        };
+        let mut errors = Vec::new();
+        let email = validate::email("email", email, &mut errors);
+        let (min, max) = PASSWORD_LIMITS;
+        validate::password("password", password.expose_secret(), min, max, &mut errors);
+        if let Some(e) = errors.first() {
+            return Err(invalid(format!("{}: {}", e.path, e.message)));
+        }
+        Ok(Some(BootstrapAdmin {
+            email,
+            password: password.clone(),
+        }))
     }
 
     pub fn refresh_ttl(&self) -> Duration {

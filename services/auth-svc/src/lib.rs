@@ -6,12 +6,10 @@
 //! (`kit::db::LookupTx`), never through a role that bypasses RLS. See docs/auth.md.
 
 pub mod api;
-pub mod client;
 pub mod config;
 pub mod domain;
 pub mod flows;
 pub mod routes;
-pub mod session;
 pub mod store;
 
 use std::sync::Arc;
@@ -22,7 +20,6 @@ use axum::extract::FromRef;
 use kit::{CommonConfig, Platform, ServiceInfo};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
-use utoipa::OpenApi;
 
 use crate::config::AuthConfig;
 use crate::domain::crypto::SecretBox;
@@ -62,23 +59,32 @@ impl AppState {
     }
 }
 
+/// The service's OpenAPI document, from the routes' own declarations (`auth-svc openapi`
+/// prints it; `openapi/auth-svc.json` is the committed copy).
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    let mut doc = routes::AuthDoc::openapi();
-    doc.merge(routes::OidcDoc::openapi());
-    doc.merge(routes::ProvidersDoc::openapi());
-    doc.merge(routes::TenantsDoc::openapi());
-    doc.merge(routes::TotpDoc::openapi());
-    doc.merge(routes::UsersDoc::openapi());
-    doc.merge(routes::WaitlistDoc::openapi());
-    doc.merge(routes::ApiKeysDoc::openapi());
-    doc.merge(routes::InternalDoc::openapi());
+    let (_, doc) = routes::routes().split_for_parts();
     kit::openapi::document(&SERVICE, doc)
 }
 
 pub fn router(mut state: AppState) -> Router {
     flows::introspect::resolve_keys_locally(&mut state.platform);
-    let routes = routes::routes().with_state(state.clone());
-    kit::http::service_router(state.platform, routes, openapi())
+    let (routes, doc) = routes::routes().split_for_parts();
+    let doc = kit::openapi::document(&SERVICE, doc);
+    kit::http::service_router(state.platform.clone(), routes.with_state(state), doc)
+}
+
+/// Creates the configured platform administrator before the service answers, on a pool of its
+/// own (kit connects the service's pool inside `run_service`).
+async fn bootstrap_admin(
+    config: &CommonConfig,
+    hasher: &crate::domain::password::Hasher,
+    admin: &crate::config::BootstrapAdmin,
+) -> anyhow::Result<()> {
+    let db = kit::db::Db::connect_lazy(config.database_url(), 1)?;
+    let outcome = flows::first_run::bootstrap_admin(db.pool(), hasher, admin).await;
+    db.pool().close().await;
+    outcome.map_err(|e| anyhow::anyhow!("BOOTSTRAP_ADMIN_EMAIL {}: {e}", admin.email))?;
+    Ok(())
 }
 
 pub async fn run(
@@ -91,6 +97,9 @@ pub async fn run(
     let secrets = Arc::new(auth.secret_box()?);
     let oidc = OidcHttp::new(Duration::from_secs(auth.oidc_http_timeout_secs))?;
     let hasher = auth.hasher()?;
+    if let Some(admin) = auth.bootstrap_admin()? {
+        bootstrap_admin(&config, &hasher, &admin).await?;
+    }
     let auth = Arc::new(auth);
     let sync_stop = shutdown.clone();
     kit::run_service(SERVICE, config, listener, shutdown, |platform| {

@@ -8,6 +8,8 @@ use kit::auth::api_key::key_hash;
 use crate::domain::tokens::random_secret;
 
 /// Longest expiry a client may ask for.
+/// Longest string that can be one of our keys (prefix + 64 hex characters, with room).
+pub const MAX_KEY_LEN: usize = 200;
 pub const MAX_EXPIRES_DAYS: i64 = 3650;
 const DAY_MS: i64 = 24 * 3600 * 1000;
 

@@ -2,6 +2,10 @@
 //! address and per account (a hash of the email, so unknown emails behave like known ones).
 //! Past the account threshold the account is locked for a time that doubles with each further
 //! failure, capped; past the address threshold the address is refused until its window ends.
+//! An account's lock holds its deadline (epoch ms from `platform.clock`) as its value, so tests
+//! move the clock instead of sleeping; the key's TTL only cleans up.
+
+use std::time::Duration;
 
 use kit::Platform;
 
@@ -35,7 +39,7 @@ impl<'a> Guard<'a> {
         let mut conn = self.platform.redis.clone();
         let lock_key = self.platform.keys.login_lockout(&self.account_hash);
         let mut pipe = redis::pipe();
-        pipe.pttl(&lock_key);
+        pipe.get(&lock_key);
         if let Some(ip_key) = &self.ip_key {
             pipe.get(ip_key).ttl(ip_key);
         }
@@ -44,10 +48,10 @@ impl<'a> Guard<'a> {
             // Redis down: a login without the guard beats no login at all; argon2 still slows it.
             return Ok(());
         };
-        if let Some(Some(ms)) = reply.first()
-            && *ms > 0
+        if let Some(Some(deadline)) = reply.first()
+            && let Some(left) = self.platform.clock.remaining(*deadline)
         {
-            return Err(u64::try_from(*ms).unwrap_or(1).div_ceil(1000));
+            return Err(u64::try_from(left.as_millis()).unwrap_or(1).div_ceil(1000));
         }
         if let (Some(Some(count)), Some(Some(ttl))) = (reply.get(1), reply.get(2))
             && u64::try_from(*count).unwrap_or(0) >= self.config.login_max_failures_per_ip
@@ -87,9 +91,10 @@ impl<'a> Guard<'a> {
                 .saturating_mul(1 << doublings)
                 .min(self.config.login_lockout_cap_secs);
             let lock = self.platform.keys.login_lockout(&self.account_hash);
+            let deadline = self.platform.clock.deadline(Duration::from_secs(secs));
             let _: Result<(), _> = redis::cmd("SET")
                 .arg(&lock)
-                .arg(1)
+                .arg(deadline)
                 .arg("EX")
                 .arg(secs)
                 .query_async(&mut conn)

@@ -15,6 +15,9 @@ use secrecy::{ExposeSecret, SecretString};
 
 use crate::domain::tokens::random_secret;
 
+/// What GET shows for a stored SMTP password: nothing of it, only that one is set.
+pub const PASSWORD_MASK: &str = "********";
+
 /// RFC 8314 port where the connection is TLS from the first byte (no STARTTLS).
 const IMPLICIT_TLS_PORT: u16 = 465;
 

@@ -8,17 +8,12 @@ use kit::error::OrNotFound;
 use kit::{ApiError, TenantContext};
 
 use crate::AppState;
+use crate::api::api_keys::Issued;
 use crate::domain::api_keys::{self, KeyKind};
 use crate::domain::tokens::now_ms;
 use crate::flows::tenancy::require_admin;
 use crate::store::api_keys::{self as store, ApiKey, NewKey};
 use crate::store::users;
-
-/// A key as created: the row, and the plaintext shown this once.
-pub struct Issued {
-    pub key: ApiKey,
-    pub secret: String,
-}
 
 /// A user key for the caller, or a service key (tenant administrators).
 pub async fn create(

@@ -15,8 +15,7 @@ use crate::domain::api_keys::KeyKind;
 use crate::domain::tokens::now_ms;
 use crate::store::{api_keys, users};
 
-/// Longest string that can be one of our keys (prefix + 64 hex characters, with room).
-pub const MAX_KEY_LEN: usize = 200;
+pub use crate::domain::api_keys::MAX_KEY_LEN;
 
 pub async fn introspect(db: &Db, key: &str) -> Result<Introspection, ApiError> {
     if !is_api_key(key) || key.len() > MAX_KEY_LEN {

@@ -6,11 +6,11 @@ use kit::db::LookupTx;
 use shared_schemas::ids::TenantId;
 
 use crate::AppState;
+use crate::api::client::ClientInfo;
 use crate::api::{LoginRequest, LoginResponse};
-use crate::client::ClientInfo;
 use crate::domain::lockout::Guard;
 use crate::flows::ensure_tenant_active;
-use crate::session;
+use crate::flows::session;
 use crate::store::users;
 
 pub fn invalid_credentials() -> ApiError {

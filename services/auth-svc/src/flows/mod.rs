@@ -2,14 +2,17 @@
 
 pub mod account;
 pub mod api_keys;
+pub mod first_run;
 pub mod introspect;
 pub mod login;
 pub mod oidc;
 pub mod refresh;
+pub mod session;
 pub mod status_sync;
 pub mod tenancy;
 pub mod totp;
 pub mod totp_login;
+pub mod users;
 pub mod waitlist;
 
 use kit::ApiError;

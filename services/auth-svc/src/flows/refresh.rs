@@ -11,10 +11,10 @@ use shared_schemas::ids::TenantId;
 
 use crate::AppState;
 use crate::api::TokenResponse;
-use crate::client::ClientInfo;
+use crate::api::client::ClientInfo;
 use crate::domain::tokens::{now_ms, sha256_hex};
 use crate::flows::ensure_tenant_active;
-use crate::session;
+use crate::flows::session;
 use crate::store::sessions::{self, Revoke, Session};
 use crate::store::users;
 

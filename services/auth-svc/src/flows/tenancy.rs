@@ -1,10 +1,12 @@
 //! Who may administer a tenant, and tenant status changes that other services must see.
 
 use axum::http::StatusCode;
+use kit::auth::status::{self, TenantState};
 use kit::db::{LookupTx, TenantTx};
-use kit::{ApiError, TenantContext};
+use kit::error::OrNotFound;
+use kit::{ApiError, TenantContext, outbox};
+use shared_schemas::events::Event;
 use shared_schemas::events::platform::{TenantDeleted, TenantStatus, TenantStatusChanged};
-use shared_schemas::events::{Event, EventEnvelope};
 use shared_schemas::ids::TenantId;
 
 use crate::AppState;
@@ -41,42 +43,86 @@ pub async fn require_platform_admin(app: &AppState, ctx: &TenantContext) -> Resu
     }
 }
 
-/// Records the status where every service checks it (Redis), then announces it on the bus.
-async fn broadcast_status(app: &AppState, tenant: &TenantId, status: &str) -> Result<(), ApiError> {
-    let mut conn = app.platform.redis.clone();
-    redis::cmd("SET")
-        .arg(app.platform.keys.tenant_status(tenant))
-        .arg(status)
-        .query_async::<()>(&mut conn)
-        .await?;
+/// Records the status where every service checks it (Redis state, not an event: the status sync
+/// rewrites it from the database, so a lost write heals).
+async fn record_status(
+    app: &AppState,
+    tenant: &TenantId,
+    state: TenantState,
+) -> Result<(), ApiError> {
+    status::publish(&app.platform, tenant, state).await?;
     Ok(())
 }
 
+/// The caller's tenant.
+pub async fn get_mine(app: &AppState, ctx: &TenantContext) -> Result<Tenant, ApiError> {
+    let mut tx = app.platform.db.begin_tenant(ctx).await?;
+    let tenant = tenants::get(&mut tx, &ctx.tenant_id)
+        .await?
+        .or_not_found("tenant not found")?;
+    tx.commit().await?;
+    Ok(tenant)
+}
+
+/// Renames the caller's tenant or changes its slug (owner or tenant administrator).
+pub async fn update_mine(
+    app: &AppState,
+    ctx: &TenantContext,
+    name: Option<&str>,
+    slug: Option<&str>,
+) -> Result<Tenant, ApiError> {
+    let mut tx = app.platform.db.begin_tenant(ctx).await?;
+    require_admin(&mut tx, ctx).await?;
+    let tenant = tenants::update(&mut tx, name.map(str::trim), slug, now_ms()).await?;
+    tx.commit().await?;
+    Ok(tenant)
+}
+
+/// Every tenant of the installation (platform administrators).
+pub async fn list_all(app: &AppState, ctx: &TenantContext) -> Result<Vec<Tenant>, ApiError> {
+    require_platform_admin(app, ctx).await?;
+    let mut tx = LookupTx::begin(app.platform.db.pool(), "app.scope", "platform").await?;
+    let all = tenants::list_all(&mut tx).await?;
+    tx.commit().await?;
+    Ok(all)
+}
+
+/// A platform administrator suspends or reactivates another tenant (`status` is validated
+/// `active` or `suspended`). `TENANT_STATUS_CHANGED` leaves through the outbox with the commit.
 pub async fn set_status(
     app: &AppState,
-    tenant: &TenantId,
+    ctx: &TenantContext,
+    tenant: &str,
     status: &str,
 ) -> Result<Tenant, ApiError> {
-    let mut tx = LookupTx::begin(app.platform.db.pool(), "app.scope", "platform").await?;
-    let row = tenants::set_status(&mut tx, tenant, status, now_ms())
+    require_platform_admin(app, ctx).await?;
+    let tenant = TenantId::parse(tenant).map_err(|_| ApiError::not_found("tenant not found"))?;
+    if tenant == ctx.tenant_id {
+        return Err(ApiError::bad_request(
+            "own_tenant",
+            "a platform administrator cannot suspend their own tenant",
+        ));
+    }
+    let (state, status) = match status {
+        "active" => (TenantState::Active, TenantStatus::Active),
+        _ => (TenantState::Suspended, TenantStatus::Suspended),
+    };
+    let tenant = &tenant;
+    let mut lookup = LookupTx::begin(app.platform.db.pool(), "app.scope", "platform").await?;
+    let row = tenants::set_status(&mut lookup, tenant, state.as_str(), now_ms())
         .await?
         .ok_or_else(|| ApiError::not_found("tenant not found"))?;
-    tx.commit().await?;
-    broadcast_status(app, tenant, status).await?;
-    let status = if status == "active" {
-        TenantStatus::Active
-    } else {
-        TenantStatus::Suspended
-    };
+    let mut tx = lookup.enter_tenant(tenant).await?;
     let event = Event::TenantStatusChanged(TenantStatusChanged { status });
-    app.platform
-        .publisher()
-        .publish_event(&EventEnvelope::new(tenant.clone(), None, event))
-        .await?;
+    outbox::append(&mut tx, event).await?;
+    tx.commit().await?;
+    record_status(app, tenant, state).await?;
     Ok(row)
 }
 
 /// Deletes the caller's tenant (its owner only); Postgres cascades to every tenant table.
+/// `TENANT_DELETED` is appended in the same transaction: outbox rows have no foreign key to the
+/// tenant, so the event survives the cascade and leaves with the commit.
 pub async fn delete_tenant(app: &AppState, ctx: &TenantContext) -> Result<(), ApiError> {
     let mut tx = app.platform.db.begin_tenant(ctx).await?;
     let tenant = tenants::get(&mut tx, &ctx.tenant_id)
@@ -90,14 +136,9 @@ pub async fn delete_tenant(app: &AppState, ctx: &TenantContext) -> Result<(), Ap
         ));
     }
     tenants::delete(&mut tx, &ctx.tenant_id).await?;
+    outbox::append(&mut tx, Event::TenantDeleted(TenantDeleted {})).await?;
     tx.commit().await?;
-    broadcast_status(app, &ctx.tenant_id, "deleted").await?;
-    let event = EventEnvelope::new(
-        ctx.tenant_id.clone(),
-        None,
-        Event::TenantDeleted(TenantDeleted {}),
-    );
-    app.platform.publisher().publish_event(&event).await?;
+    record_status(app, &ctx.tenant_id, TenantState::Deleted).await?;
     tracing::info!(tenant = %ctx.tenant_id, "tenant deleted");
     Ok(())
 }

@@ -14,10 +14,10 @@ use kit::db::TenantTx;
 use kit::{ApiError, TenantContext};
 
 use crate::AppState;
+use crate::api::client::ClientInfo;
 use crate::api::totp::{
     RecoveryCodesResponse, TotpDisableRequest, TotpEnabledResponse, TotpSetupResponse,
 };
-use crate::client::ClientInfo;
 use crate::domain::lockout::Guard;
 use crate::domain::tokens::now_ms;
 use crate::domain::totp::{self, Check};

@@ -12,14 +12,14 @@ use kit::{ApiError, TenantContext};
 
 use crate::AppState;
 use crate::api::TokenResponse;
+use crate::api::client::ClientInfo;
 use crate::api::totp::{RecoveryLoginRequest, RecoveryLoginResponse, TotpLoginRequest};
-use crate::client::ClientInfo;
 use crate::domain::lockout::Guard;
 use crate::domain::tokens::now_ms;
 use crate::domain::totp::{self as rules, now_secs};
 use crate::flows::ensure_tenant_active;
+use crate::flows::session;
 use crate::flows::totp::{guard, refused, verify_code};
-use crate::session;
 use crate::store::totp::{self as store, TotpState};
 use crate::store::users;
 

@@ -21,8 +21,7 @@ use crate::domain::tokens::{now_ms, random_secret, sha256_hex};
 use crate::flows::tenancy::require_platform_admin;
 use crate::store::waitlist::{self as store, EmailSettingsRow, Entry};
 
-/// What GET shows for a stored SMTP password: nothing of it, only that one is set.
-pub const PASSWORD_MASK: &str = "********";
+pub use crate::domain::mail::PASSWORD_MASK;
 
 /// Waitlist ids: `wl_` + random base36, like the other prefixed ids.
 fn new_entry_id() -> String {

@@ -1,74 +1,51 @@
 //! `/v1/auth`: status, setup, register, login, refresh, logout, me.
 
+use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::{Json, Router};
-use kit::error::OrNotFound;
 use kit::extract::ValidJson;
 use kit::{ApiError, TenantContext};
 use serde_json::{Value, json};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::AppState;
+use crate::api::client::ClientInfo;
 use crate::api::{
     Done, LoginRequest, LoginResponse, OK, RefreshRequest, RegisterRequest, SetupRequest,
     StatusResponse, TokenResponse, UserOut,
 };
-use crate::client::ClientInfo;
-use crate::flows::account::{self, NewAccount, setup_done};
-use crate::flows::{login, refresh};
-use crate::store::{installation, oidc, users};
+use crate::flows::{account, first_run, login, refresh, users};
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/v1/auth/status", get(status))
-        .route("/v1/auth/setup", post(setup))
-        .route("/v1/auth/register", post(register))
-        .route("/v1/auth/login", post(login_route))
-        .route("/v1/auth/refresh", post(refresh_route))
-        .route("/v1/auth/logout", post(logout))
-        .route("/v1/auth/me", get(me))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(status))
+        .routes(routes!(setup))
+        .routes(routes!(register))
+        .routes(routes!(login_route))
+        .routes(routes!(refresh_route))
+        .routes(routes!(logout))
+        .routes(routes!(me))
 }
-
-#[derive(utoipa::OpenApi)]
-#[openapi(paths(status, setup, register, login_route, refresh_route, logout, me))]
-pub struct ApiDoc;
 
 /// What the sign-in page should offer.
 #[utoipa::path(get, path = "/v1/auth/status", tag = "auth", responses((status = 200, body = StatusResponse)))]
 async fn status(State(app): State<AppState>) -> Result<Json<StatusResponse>, ApiError> {
-    Ok(Json(StatusResponse {
-        auth_enabled: true,
-        setup_complete: installation::setup_complete(app.platform.db.pool()).await?,
-        registration_enabled: app.config.registration_enabled,
-        oidc_providers: oidc::platform_buttons(&mut *app.platform.db.pool().acquire().await?)
-            .await?,
-    }))
+    Ok(Json(first_run::status(&app).await?))
 }
 
-/// The installation's first user: platform administrator and owner of a new tenant.
+/// The installation's first user: platform administrator and owner of a new tenant. Outside dev
+/// mode it needs `setupToken` (the configured `SETUP_TOKEN`).
 #[utoipa::path(post, path = "/v1/auth/setup", tag = "auth", request_body = SetupRequest,
-    responses((status = 201, body = TokenResponse), (status = 409, body = kit::error::ErrorBody)))]
+    responses((status = 201, body = TokenResponse), (status = 401, body = kit::error::ErrorBody),
+              (status = 403, body = kit::error::ErrorBody), (status = 409, body = kit::error::ErrorBody)))]
 async fn setup(
     State(app): State<AppState>,
     client: ClientInfo,
     ValidJson(req): ValidJson<SetupRequest>,
 ) -> Result<(StatusCode, Json<TokenResponse>), ApiError> {
-    if installation::setup_complete(app.platform.db.pool()).await? {
-        return Err(setup_done());
-    }
-    let account = NewAccount {
-        email: req.email,
-        password: Some(req.password),
-        display_name: req.display_name,
-        tenant_name: req.tenant_name,
-        tenant_slug: None,
-        platform_admin: true,
-    };
-    Ok((
-        StatusCode::CREATED,
-        Json(account::create(&app, account, &client).await?),
-    ))
+    let tokens = first_run::setup(&app, req, &client).await?;
+    Ok((StatusCode::CREATED, Json(tokens)))
 }
 
 /// Public sign-up: a new tenant and its owner. With `inviteToken` (a waitlist invitation for
@@ -81,27 +58,10 @@ async fn register(
     client: ClientInfo,
     ValidJson(req): ValidJson<RegisterRequest>,
 ) -> Result<(StatusCode, Json<TokenResponse>), ApiError> {
-    let invite = req.invite_token;
-    if !app.config.registration_enabled && invite.is_none() {
-        return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "registration_disabled",
-            "public registration is disabled on this installation",
-        ));
-    }
-    let account = NewAccount {
-        email: req.email,
-        password: Some(req.password),
-        display_name: req.display_name,
-        tenant_name: req.tenant_name,
-        tenant_slug: req.tenant_slug,
-        platform_admin: false,
-    };
-    let tokens = match invite {
-        Some(token) => account::create_invited(&app, account, &client, &token).await?,
-        None => account::create(&app, account, &client).await?,
-    };
-    Ok((StatusCode::CREATED, Json(tokens)))
+    Ok((
+        StatusCode::CREATED,
+        Json(account::register(&app, req, &client).await?),
+    ))
 }
 
 /// Email and password; answers tokens or a TOTP challenge.
@@ -150,12 +110,8 @@ async fn me(State(app): State<AppState>, ctx: TenantContext) -> Result<Json<Valu
             "isService": true, "isAdmin": false, "agentId": ctx.claims.agent_id,
         })));
     }
-    let mut tx = app.platform.db.begin_tenant(&ctx).await?;
-    let user = users::get(&mut tx, ctx.subject())
-        .await?
-        .or_not_found("user not found")?;
-    tx.commit().await?;
-    let mut body = serde_json::to_value(UserOut::from(&user)).map_err(ApiError::internal)?;
+    let mut body = serde_json::to_value(UserOut::from(&users::me(&app, &ctx).await?))
+        .map_err(ApiError::internal)?;
     body["isService"] = json!(false);
     body["kind"] = json!("user");
     Ok(Json(body))

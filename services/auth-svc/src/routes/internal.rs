@@ -1,46 +1,21 @@
 //! `/internal/auth/...`: service-to-service endpoints. Not under `/v1`, so HAProxy never routes
 //! them; callers present an internal service token (`kit::auth::Claims::internal`).
 
+use axum::Json;
 use axum::extract::State;
-use axum::routing::post;
-use axum::{Json, Router};
 use kit::ApiError;
-use kit::auth::api_key::{INTROSPECT_PATH, Introspection};
+use kit::auth::api_key::Introspection;
 use kit::auth::scope::InternalService;
-use kit::error::FieldError;
-use kit::extract::{ValidJson, Validate};
-use serde::Deserialize;
+use kit::extract::ValidJson;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::AppState;
-use crate::domain::validate::finish;
-use crate::flows::introspect::{self, MAX_KEY_LEN};
+use crate::api::internal::IntrospectRequest;
+use crate::flows::introspect::{self};
 
-pub fn routes() -> Router<AppState> {
-    Router::new().route(INTROSPECT_PATH, post(introspect_key))
-}
-
-#[derive(utoipa::OpenApi)]
-#[openapi(paths(introspect_key))]
-pub struct ApiDoc;
-
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct IntrospectRequest {
-    pub key: String,
-}
-
-impl Validate for IntrospectRequest {
-    fn validate(&self) -> Result<(), Vec<FieldError>> {
-        let ok = (1..=MAX_KEY_LEN).contains(&self.key.len());
-        finish(if ok {
-            Vec::new()
-        } else {
-            vec![FieldError {
-                path: "key".into(),
-                message: format!("must be 1-{MAX_KEY_LEN} characters"),
-            }]
-        })
-    }
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(introspect_key))
 }
 
 /// Resolves an API key for another service: who it acts for, or `{"active": false}`.

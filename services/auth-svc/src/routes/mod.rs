@@ -10,12 +10,13 @@ mod totp;
 mod users;
 mod waitlist;
 
-use axum::Router;
+use utoipa_axum::router::OpenApiRouter;
 
 use crate::AppState;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
+/// Every route with its OpenAPI operation, each declared once beside its handler.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
         .merge(auth::routes())
         .merge(oidc::routes())
         .merge(providers::routes())
@@ -26,13 +27,3 @@ pub fn routes() -> Router<AppState> {
         .merge(api_keys::routes())
         .merge(internal::routes())
 }
-
-pub use api_keys::ApiDoc as ApiKeysDoc;
-pub use auth::ApiDoc as AuthDoc;
-pub use internal::ApiDoc as InternalDoc;
-pub use oidc::ApiDoc as OidcDoc;
-pub use providers::ApiDoc as ProvidersDoc;
-pub use tenants::ApiDoc as TenantsDoc;
-pub use totp::ApiDoc as TotpDoc;
-pub use users::ApiDoc as UsersDoc;
-pub use waitlist::ApiDoc as WaitlistDoc;

@@ -1,49 +1,22 @@
 //! `/v1/auth/oidc/{slug}/authorize|callback`: the browser's round trip through a provider.
 
-use axum::Router;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use kit::ApiError;
-use serde::Deserialize;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::AppState;
-use crate::client::ClientInfo;
+use crate::api::client::ClientInfo;
+use crate::api::oidc::AuthorizeQuery;
 use crate::flows::oidc::login::{self, CallbackQuery};
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/v1/auth/oidc/{slug}/authorize", get(authorize))
-        .route("/v1/auth/oidc/{slug}/callback", get(callback))
-}
-
-#[derive(utoipa::OpenApi)]
-#[openapi(paths(authorize, callback))]
-pub struct ApiDoc;
-
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
-pub struct AuthorizeQuery {
-    /// A path on the dashboard to return to after signing in (e.g. `/projects`).
-    pub redirect: Option<String>,
-}
-
-/// A 302 that is never cached and never leaks its URL (it may carry tokens) as a Referer.
-fn found(location: &str) -> Result<Response, ApiError> {
-    let location = HeaderValue::from_str(location).map_err(ApiError::internal)?;
-    Ok((
-        StatusCode::FOUND,
-        [
-            (header::LOCATION, location),
-            (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
-            (
-                header::REFERRER_POLICY,
-                HeaderValue::from_static("no-referrer"),
-            ),
-        ],
-    )
-        .into_response())
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(authorize))
+        .routes(routes!(callback))
 }
 
 /// Sends the browser to the provider (PKCE S256, state and nonce; the login has 5 minutes).
@@ -72,4 +45,21 @@ async fn callback(
     // A query that does not parse is answered like a missing code: back to the dashboard.
     let q = query.map(|Query(q)| q).unwrap_or_default();
     found(&login::callback(&app, &slug, q, &client).await)
+}
+
+/// A 302 that is never cached and never leaks its URL (it may carry tokens) as a Referer.
+fn found(location: &str) -> Result<Response, ApiError> {
+    let location = HeaderValue::from_str(location).map_err(ApiError::internal)?;
+    Ok((
+        StatusCode::FOUND,
+        [
+            (header::LOCATION, location),
+            (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+            (
+                header::REFERRER_POLICY,
+                HeaderValue::from_static("no-referrer"),
+            ),
+        ],
+    )
+        .into_response())
 }

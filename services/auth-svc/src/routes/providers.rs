@@ -1,54 +1,26 @@
 //! `/v1/auth/providers`: OIDC providers of the caller's tenant (tenant administrators) or of the
 //! platform (`?scope=platform` / `"scope": "platform"`, platform administrators).
 
-use axum::extract::{Path, Query, State};
+use axum::Json;
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::{get, post, put};
-use axum::{Json, Router};
 use kit::ApiError;
-use kit::extract::ValidJson;
-use serde::{Deserialize, Serialize};
+use kit::extract::{ValidJson, ValidQuery};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::AppState;
-use crate::client::UserContext;
-use crate::domain::oidc::{CreateProvider, ProviderScope, UpdateProvider};
-use crate::flows::oidc::providers::{self, DiscoveryReport, ProviderOut};
+use crate::api::client::UserContext;
+use crate::api::providers::{Changed, Deleted, ScopeQuery};
+use crate::api::providers::{DiscoveryReport, ProviderOut};
+use crate::domain::oidc::{CreateProvider, UpdateProvider};
+use crate::flows::oidc::providers;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/v1/auth/providers", get(list).post(create))
-        .route(
-            "/v1/auth/providers/{provider_id}",
-            put(update).delete(remove),
-        )
-        .route("/v1/auth/providers/{provider_id}/test", post(test))
-}
-
-#[derive(utoipa::OpenApi)]
-#[openapi(paths(list, create, update, remove, test))]
-pub struct ApiDoc;
-
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
-#[serde(deny_unknown_fields)]
-pub struct ScopeQuery {
-    /// `tenant` (default) or `platform`.
-    #[serde(default)]
-    #[param(value_type = Option<String>)]
-    pub scope: ProviderScope,
-}
-
-/// A changed provider with the outcome, as the reference answers (`id`, `slug`, `status`).
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct Changed {
-    pub status: &'static str,
-    #[serde(flatten)]
-    pub provider: ProviderOut,
-}
-
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct Deleted {
-    pub id: String,
-    pub status: &'static str,
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(update, remove))
+        .routes(routes!(test))
 }
 
 /// The providers of the caller's tenant, or of the platform; client secrets masked.
@@ -58,7 +30,7 @@ pub struct Deleted {
 async fn list(
     State(app): State<AppState>,
     UserContext(ctx): UserContext,
-    Query(q): Query<ScopeQuery>,
+    ValidQuery(q): ValidQuery<ScopeQuery>,
 ) -> Result<Json<Vec<ProviderOut>>, ApiError> {
     Ok(Json(providers::list(&app, &ctx, q.scope).await?))
 }

@@ -1,74 +1,24 @@
 //! `/v1/tenants`: the caller's tenant, and tenant status for platform administrators.
 
+use axum::Json;
 use axum::extract::{Path, State};
-use axum::routing::{get, put};
-use axum::{Json, Router};
 use kit::ApiError;
-use kit::db::LookupTx;
-use kit::error::{FieldError, OrNotFound};
-use kit::extract::{ValidJson, Validate};
-use serde::Deserialize;
-use shared_schemas::ids::TenantId;
+use kit::extract::ValidJson;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::AppState;
+use crate::api::client::UserContext;
+use crate::api::tenants::{StatusChange, UpdateTenant};
 use crate::api::{Done, OK};
-use crate::client::UserContext;
-use crate::domain::tokens::now_ms;
-use crate::domain::validate::{self, MAX_NAME, finish};
 use crate::flows::tenancy;
-use crate::store::tenants::{self, Tenant};
+use crate::store::tenants::Tenant;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/v1/tenants/me",
-            get(get_mine).put(update_mine).delete(delete_mine),
-        )
-        .route("/v1/tenants/", get(list_all))
-        .route("/v1/tenants/{tenant_id}/status", put(set_status))
-}
-
-#[derive(utoipa::OpenApi)]
-#[openapi(paths(get_mine, update_mine, delete_mine, list_all, set_status))]
-pub struct ApiDoc;
-
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct UpdateTenant {
-    pub name: Option<String>,
-    pub slug: Option<String>,
-}
-
-impl Validate for UpdateTenant {
-    fn validate(&self) -> Result<(), Vec<FieldError>> {
-        let mut errors = Vec::new();
-        if let Some(name) = &self.name {
-            validate::name("name", name, MAX_NAME, &mut errors);
-        }
-        if let Some(slug) = &self.slug {
-            validate::slug("slug", slug, &mut errors);
-        }
-        finish(errors)
-    }
-}
-
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct StatusChange {
-    /// `active` or `suspended`.
-    pub status: String,
-}
-
-impl Validate for StatusChange {
-    fn validate(&self) -> Result<(), Vec<FieldError>> {
-        finish(match self.status.as_str() {
-            "active" | "suspended" => Vec::new(),
-            _ => vec![FieldError {
-                path: "status".into(),
-                message: "must be active or suspended".into(),
-            }],
-        })
-    }
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(get_mine, update_mine, delete_mine))
+        .routes(routes!(list_all))
+        .routes(routes!(set_status))
 }
 
 /// The caller's tenant.
@@ -78,12 +28,7 @@ async fn get_mine(
     State(app): State<AppState>,
     UserContext(ctx): UserContext,
 ) -> Result<Json<Tenant>, ApiError> {
-    let mut tx = app.platform.db.begin_tenant(&ctx).await?;
-    let tenant = tenants::get(&mut tx, &ctx.tenant_id)
-        .await?
-        .or_not_found("tenant not found")?;
-    tx.commit().await?;
-    Ok(Json(tenant))
+    Ok(Json(tenancy::get_mine(&app, &ctx).await?))
 }
 
 /// Renames the caller's tenant or changes its slug (owner or tenant administrator).
@@ -94,11 +39,7 @@ async fn update_mine(
     UserContext(ctx): UserContext,
     ValidJson(req): ValidJson<UpdateTenant>,
 ) -> Result<Json<Tenant>, ApiError> {
-    let mut tx = app.platform.db.begin_tenant(&ctx).await?;
-    tenancy::require_admin(&mut tx, &ctx).await?;
-    let name = req.name.as_deref().map(str::trim);
-    let tenant = tenants::update(&mut tx, name, req.slug.as_deref(), now_ms()).await?;
-    tx.commit().await?;
+    let tenant = tenancy::update_mine(&app, &ctx, req.name.as_deref(), req.slug.as_deref()).await?;
     Ok(Json(tenant))
 }
 
@@ -120,11 +61,7 @@ async fn list_all(
     State(app): State<AppState>,
     UserContext(ctx): UserContext,
 ) -> Result<Json<Vec<Tenant>>, ApiError> {
-    tenancy::require_platform_admin(&app, &ctx).await?;
-    let mut tx = LookupTx::begin(app.platform.db.pool(), "app.scope", "platform").await?;
-    let all = tenants::list_all(&mut tx).await?;
-    tx.commit().await?;
-    Ok(Json(all))
+    Ok(Json(tenancy::list_all(&app, &ctx).await?))
 }
 
 /// Suspends or reactivates a tenant (platform administrators). A suspended tenant cannot sign
@@ -137,13 +74,7 @@ async fn set_status(
     Path(tenant_id): Path<String>,
     ValidJson(req): ValidJson<StatusChange>,
 ) -> Result<Json<Tenant>, ApiError> {
-    tenancy::require_platform_admin(&app, &ctx).await?;
-    let target = TenantId::parse(tenant_id).map_err(|_| ApiError::not_found("tenant not found"))?;
-    if target == ctx.tenant_id {
-        return Err(ApiError::bad_request(
-            "own_tenant",
-            "a platform administrator cannot suspend their own tenant",
-        ));
-    }
-    Ok(Json(tenancy::set_status(&app, &target, &req.status).await?))
+    Ok(Json(
+        tenancy::set_status(&app, &ctx, &tenant_id, &req.status).await?,
+    ))
 }

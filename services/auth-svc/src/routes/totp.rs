@@ -1,33 +1,30 @@
 //! `/v1/auth/totp*` and the second login step `/v1/auth/login/{totp,recovery}`.
 
+use axum::Json;
 use axum::extract::State;
-use axum::routing::{delete, post};
-use axum::{Json, Router};
 use kit::ApiError;
 use kit::extract::ValidJson;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::AppState;
+use crate::api::client::{ClientInfo, UserContext};
 use crate::api::totp::{
     RecoveryCodesResponse, RecoveryLoginRequest, RecoveryLoginResponse, TotpCodeRequest,
     TotpDisableRequest, TotpEnabledResponse, TotpLoginRequest, TotpSetupResponse,
 };
 use crate::api::{Done, TokenResponse};
-use crate::client::{ClientInfo, UserContext};
 use crate::flows::{totp, totp_login};
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/v1/auth/totp/setup", post(setup))
-        .route("/v1/auth/totp/confirm", post(confirm))
-        .route("/v1/auth/totp", delete(disable))
-        .route("/v1/auth/totp/recovery-codes", post(recovery_codes))
-        .route("/v1/auth/login/totp", post(login_totp))
-        .route("/v1/auth/login/recovery", post(login_recovery))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(setup))
+        .routes(routes!(confirm))
+        .routes(routes!(disable))
+        .routes(routes!(recovery_codes))
+        .routes(routes!(login_totp))
+        .routes(routes!(login_recovery))
 }
-
-#[derive(utoipa::OpenApi)]
-#[openapi(paths(setup, confirm, disable, recovery_codes, login_totp, login_recovery))]
-pub struct ApiDoc;
 
 /// A new TOTP secret and provisioning URI; TOTP stays off until confirmed.
 #[utoipa::path(post, path = "/v1/auth/totp/setup", tag = "auth", security(("bearer" = [])),

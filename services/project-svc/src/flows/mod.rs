@@ -3,10 +3,23 @@
 //! happens; handlers call one flow, flows never call another service inside a transaction.
 
 pub mod agent_cleanup;
+pub mod agent_routines;
+pub mod columns;
+pub mod dependencies;
 pub mod execution;
+pub mod onboarding;
+pub mod onboarding_conversation;
+pub mod planning;
+pub mod project_agents;
+pub mod project_create;
+pub mod project_settings;
 pub mod projects;
+pub mod ready;
 pub mod task_changes;
 pub mod task_moves;
+pub mod tasks;
+pub mod templates;
+pub mod workflows;
 
 use kit::db::TenantTx;
 use kit::outbox;

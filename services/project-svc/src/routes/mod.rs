@@ -6,7 +6,6 @@ pub mod execution;
 pub mod onboarding;
 pub mod planning;
 pub mod project_agents;
-pub mod project_create;
 pub mod project_settings;
 pub mod projects;
 pub mod ready;
@@ -36,5 +35,3 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(templates::routes())
         .merge(onboarding::routes())
 }
-
-pub use crate::flows::open_project;

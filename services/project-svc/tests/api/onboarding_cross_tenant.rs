@@ -1,6 +1,7 @@
 //! Tenant B's credentials on every onboarding route, aimed at tenant A's session: 404, and A's
 //! session, messages and events unchanged.
 
+use kit::testing::Method;
 use serde_json::json as j;
 
 use crate::helpers::{assert_error, send, spawn, tenant};
@@ -14,14 +15,14 @@ async fn tenant_b_cannot_see_or_touch_tenant_a_sessions() {
     let template = led_template(&app, &a).await;
     let s = start(&app, &a, Some(j!({"templateId": template}))).await;
     let id = s["id"].as_str().expect("id");
-    send(
-        &app,
-        "POST",
-        &format!("/v1/onboarding/sessions/{id}/message"),
-        &a.token,
-        Some(j!({"message": "hi"})),
-    )
-    .await;
+    app.client
+        .setup(
+            Method::POST,
+            &format!("/v1/onboarding/sessions/{id}/message"),
+            &a.token,
+            Some(j!({"message": "hi"})),
+        )
+        .await;
     let (_, before) = send(
         &app,
         "GET",

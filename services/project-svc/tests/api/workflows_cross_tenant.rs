@@ -2,6 +2,7 @@
 //! route answers 404, no run is requested, and A's rows are as they were.
 
 use kit::TokenKind;
+use kit::testing::{Method, id_of};
 use serde_json::{Value, json as j};
 
 use crate::helpers::{board, run_requests, send, spawn, task_row, tenant};
@@ -31,40 +32,38 @@ async fn tenant_b_reaches_none_of_tenant_as_workflows_agents_or_runs() {
     let b = tenant(&app, "Beta").await;
     let (p, cols) = board(&app, &a, "Board").await;
     let t = task_row(&app, &a, &p, &cols[1], "one", "ready").await;
-    let (_, wf) = send(
-        &app,
-        "POST",
-        &format!("/v1/projects/{p}/workflows"),
-        &a.token,
-        Some(j!({"name": "E", "pipelineId": "eng", "isDefault": true})),
-    )
-    .await;
-    let wf = wf["id"].as_str().expect("id").to_owned();
-    send(
-        &app,
-        "PUT",
-        &format!("/v1/projects/{p}/workflow-policy"),
-        &a.token,
+    let setup = |method, path: String, body| {
+        let (client, token) = (&app.client, a.token.clone());
+        async move { client.setup(method, &path, &token, body).await }
+    };
+    let wf = id_of(
+        &setup(
+            Method::POST,
+            format!("/v1/projects/{p}/workflows"),
+            Some(j!({"name": "E", "pipelineId": "eng", "isDefault": true})),
+        )
+        .await,
+    );
+    setup(
+        Method::PUT,
+        format!("/v1/projects/{p}/workflow-policy"),
         Some(j!({"stageRules": {"feature": [{"stage": "spec", "disposition": "required"}]}})),
     )
     .await;
-    send(
-        &app,
-        "POST",
-        &format!("/v1/projects/{p}/agents"),
-        &a.token,
+    setup(
+        Method::POST,
+        format!("/v1/projects/{p}/agents"),
         Some(j!({"agentId": "agt_ada"})),
     )
     .await;
-    let (_, m) = send(
-        &app,
-        "POST",
-        &format!("/v1/projects/{p}/agents/agt_ada/routines"),
-        &a.token,
-        Some(j!({"routineId": "pr_daily"})),
-    )
-    .await;
-    let m = m["id"].as_str().expect("id").to_owned();
+    let m = id_of(
+        &setup(
+            Method::POST,
+            format!("/v1/projects/{p}/agents/agt_ada/routines"),
+            Some(j!({"routineId": "pr_daily"})),
+        )
+        .await,
+    );
     let (s, started) = send(
         &app,
         "POST",
@@ -212,14 +211,14 @@ async fn tenant_b_reaches_none_of_tenant_as_workflows_agents_or_runs() {
 
     // B's own project with A's task, workflow and mapping ids: 404 for those too.
     let (bp, _) = board(&app, &b, "Mine").await;
-    send(
-        &app,
-        "POST",
-        &format!("/v1/projects/{bp}/agents"),
-        &b.token,
-        Some(j!({"agentId": "agt_ada"})),
-    )
-    .await;
+    app.client
+        .setup(
+            Method::POST,
+            &format!("/v1/projects/{bp}/agents"),
+            &b.token,
+            Some(j!({"agentId": "agt_ada"})),
+        )
+        .await;
     for (method, path, body, code) in [
         (
             "PUT",

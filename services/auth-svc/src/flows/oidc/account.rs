@@ -16,11 +16,11 @@ use shared_schemas::ids::TenantId;
 
 use crate::AppState;
 use crate::api::LoginResponse;
-use crate::client::ClientInfo;
+use crate::api::client::ClientInfo;
 use crate::domain::validate::{self, MAX_NAME};
 use crate::flows::account::{self as accounts, NewAccount};
 use crate::flows::ensure_tenant_active;
-use crate::session;
+use crate::flows::session;
 use crate::store::oidc::Provider;
 use crate::store::users::{self, User};
 
@@ -211,7 +211,6 @@ async fn new_tenant(
         display_name: name,
         tenant_name: None,
         tenant_slug: None,
-        platform_admin: false,
     };
     let tokens = accounts::create(app, account, client).await?;
     // Linked in a second transaction: if this fails the account still exists and the next

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::AppState;
 use crate::api::LoginResponse;
-use crate::client::ClientInfo;
+use crate::api::client::ClientInfo;
 use crate::domain::oidc::{
     dashboard_callback, provider_error_code, provider_slug, safe_redirect_path,
 };

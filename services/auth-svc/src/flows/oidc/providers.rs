@@ -3,10 +3,10 @@
 
 use kit::db::{LookupTx, TenantTx};
 use kit::{ApiError, TenantContext};
-use serde::Serialize;
 use sqlx::PgConnection;
 
 use crate::AppState;
+use crate::api::providers::{DiscoveryReport, ProviderOut};
 use crate::domain::crypto::mask;
 use crate::domain::oidc::{
     self, CreateProvider, DEFAULT_SCOPES, ProviderScope, UpdateProvider, merge_optional,
@@ -15,47 +15,6 @@ use crate::domain::tokens::now_ms;
 use crate::flows::oidc::client;
 use crate::flows::tenancy::{require_admin, require_platform_admin};
 use crate::store::oidc::{self as store, Provider};
-
-/// A provider as administrators see it: the client secret only masked.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct ProviderOut {
-    pub id: String,
-    pub slug: String,
-    pub name: String,
-    /// `tenant` or `platform`.
-    pub scope: &'static str,
-    pub tenant_id: Option<String>,
-    pub issuer_url: String,
-    pub client_id: String,
-    pub client_secret: String,
-    pub scopes: String,
-    pub button_text: Option<String>,
-    pub button_color: Option<String>,
-    pub icon_url: Option<String>,
-    pub auto_discovery: bool,
-    pub enabled: bool,
-    pub authorization_endpoint: Option<String>,
-    pub token_endpoint: Option<String>,
-    pub userinfo_endpoint: Option<String>,
-    pub jwks_uri: Option<String>,
-    pub created_at: i64,
-    pub updated_at: i64,
-}
-
-/// What `/test` found at the provider.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct DiscoveryReport {
-    pub status: &'static str,
-    pub issuer: String,
-    pub authorization_endpoint: String,
-    pub token_endpoint: Option<String>,
-    pub userinfo_endpoint: Option<String>,
-    pub jwks_uri: String,
-    /// Signing keys published at `jwksUri`.
-    pub keys: usize,
-}
 
 /// The stored client secret in clear (for the token exchange and for masking).
 pub fn reveal(app: &AppState, p: &Provider) -> Result<String, ApiError> {

@@ -324,8 +324,8 @@ async fn platform_providers_are_for_platform_admins_and_listed_on_the_sign_in_pa
     let (_, platform_list) = send(&app, "GET", "/v1/auth/providers?scope=platform", &r, None).await;
     assert_eq!(platform_list.as_array().map(Vec::len), Some(1));
     assert_eq!(platform_list[0]["name"], "IdP company");
-    let (status, _) = send(&app, "GET", "/v1/auth/providers?scope=everything", &r, None).await;
-    assert_eq!(status, 400);
+    let (status, bad) = send(&app, "GET", "/v1/auth/providers?scope=everything", &r, None).await;
+    kit::testing::assert_error(status, &bad, 422, "validation_failed");
 
     let page = status_page(&app).await;
     assert_eq!(

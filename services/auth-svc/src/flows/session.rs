@@ -8,8 +8,8 @@ use kit::{ApiError, TenantContext};
 use shared_schemas::ids::TenantId;
 
 use crate::AppState;
+use crate::api::client::ClientInfo;
 use crate::api::{TokenResponse, UserOut};
-use crate::client::ClientInfo;
 use crate::domain::tokens::{now_ms, random_secret, sha256_hex};
 use crate::store::sessions::{self, NewSession};
 use crate::store::users::User;

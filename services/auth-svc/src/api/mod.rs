@@ -1,7 +1,15 @@
 //! Request and response bodies of auth-svc. Field names follow the reference contract
 //! (camelCase); multi-tenancy adds `tenantId` where a client needs it.
 
+pub mod api_keys;
+pub mod client;
+pub mod internal;
+pub mod oidc;
+pub mod providers;
+pub mod tenants;
 pub mod totp;
+pub mod users;
+pub mod waitlist;
 
 use kit::error::FieldError;
 use kit::extract::Validate;
@@ -21,6 +29,8 @@ pub struct SetupRequest {
     pub password: String,
     pub display_name: Option<String>,
     pub tenant_name: Option<String>,
+    /// The installation's `SETUP_TOKEN`; required outside dev mode.
+    pub setup_token: Option<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -81,6 +91,12 @@ impl Validate for SetupRequest {
         );
         if let Some(name) = &self.tenant_name {
             validate::name("tenantName", name, MAX_NAME, &mut errors);
+        }
+        if self.setup_token.as_ref().is_some_and(|t| t.len() > 200) {
+            errors.push(FieldError {
+                path: "setupToken".into(),
+                message: "must be at most 200 characters".into(),
+            });
         }
         finish(errors)
     }

@@ -1,0 +1,46 @@
+//! Request and response bodies of the `tenants` routes.
+
+use kit::error::FieldError;
+use kit::extract::Validate;
+use serde::Deserialize;
+
+use crate::domain::validate::{self, MAX_NAME, finish};
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct UpdateTenant {
+    pub name: Option<String>,
+    pub slug: Option<String>,
+}
+
+impl Validate for UpdateTenant {
+    fn validate(&self) -> Result<(), Vec<FieldError>> {
+        let mut errors = Vec::new();
+        if let Some(name) = &self.name {
+            validate::name("name", name, MAX_NAME, &mut errors);
+        }
+        if let Some(slug) = &self.slug {
+            validate::slug("slug", slug, &mut errors);
+        }
+        finish(errors)
+    }
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StatusChange {
+    /// `active` or `suspended`.
+    pub status: String,
+}
+
+impl Validate for StatusChange {
+    fn validate(&self) -> Result<(), Vec<FieldError>> {
+        finish(match self.status.as_str() {
+            "active" | "suspended" => Vec::new(),
+            _ => vec![FieldError {
+                path: "status".into(),
+                message: "must be active or suspended".into(),
+            }],
+        })
+    }
+}

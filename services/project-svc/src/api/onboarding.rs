@@ -1,0 +1,257 @@
+//! Requests and answers of the onboarding sessions (the reference's camelCase documents).
+
+use kit::ApiError;
+use kit::error::FieldError;
+use kit::extract::Validate;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use shared_schemas::ids::AgentId;
+
+use crate::domain::onboarding::{
+    self as rules, MAX_CAPTION, MAX_HIGHLIGHTS, MAX_LANDING_HTML, STATUSES,
+};
+use crate::domain::validate::{self, MAX_DESCRIPTION, finish};
+use crate::store::onboarding::{Message, Session};
+
+/// A stored message (the reference's `OnboardingMessageResponse`).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct MessageResponse {
+    pub id: String,
+    pub session_id: String,
+    /// `user`, `assistant` or `system` (handoff notes).
+    pub role: String,
+    pub content: String,
+    pub agent_id: Option<String>,
+    pub agent_name: Option<String>,
+    pub agent_emoji: Option<String>,
+    pub tool_calls: Option<Value>,
+    pub thinking: Option<String>,
+    pub handoff_to_agent: Option<String>,
+    pub created_at: i64,
+}
+
+impl From<Message> for MessageResponse {
+    fn from(m: Message) -> Self {
+        Self {
+            id: m.id,
+            session_id: m.session_id,
+            role: m.role,
+            content: m.content,
+            agent_id: m.agent_id,
+            agent_name: m.agent_name,
+            agent_emoji: m.agent_emoji,
+            tool_calls: m.tool_calls.map(|j| j.0),
+            thinking: m.thinking,
+            handoff_to_agent: m.handoff_to_agent,
+            created_at: m.created_at,
+        }
+    }
+}
+
+/// A session without its messages (the list's `OnboardingSessionSummary`). Agent names and
+/// emojis belong to agent-svc and are `null` here.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct SessionSummary {
+    pub id: String,
+    pub status: String,
+    pub phase: String,
+    pub project_id: Option<String>,
+    pub template_id: Option<String>,
+    pub user_id: Option<String>,
+    pub current_agent_id: Option<String>,
+    pub current_agent_name: Option<String>,
+    pub current_agent_emoji: Option<String>,
+    pub model: String,
+    pub context: Value,
+    pub chat_session_id: Option<String>,
+    pub landing_page_state: Option<Value>,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub completed_at: Option<i64>,
+}
+
+impl From<Session> for SessionSummary {
+    fn from(s: Session) -> Self {
+        Self {
+            id: s.id,
+            status: s.status,
+            phase: s.phase,
+            project_id: s.project_id,
+            template_id: s.template_id,
+            user_id: s.user_id,
+            current_agent_id: s.current_agent_id,
+            current_agent_name: None,
+            current_agent_emoji: None,
+            model: s.model,
+            context: s.context.0,
+            chat_session_id: s.chat_session_id,
+            landing_page_state: s.landing_page_state.map(|j| j.0),
+            created_at: s.created_at,
+            updated_at: s.updated_at,
+            completed_at: s.completed_at,
+        }
+    }
+}
+
+/// A session with its whole conversation (the reference's `OnboardingSessionResponse`).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct SessionResponse {
+    #[serde(flatten)]
+    pub session: SessionSummary,
+    pub messages: Vec<MessageResponse>,
+}
+
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct CreateSessionRequest {
+    /// Defaults to `anthropic/claude-sonnet-4`, as in the reference.
+    pub model: Option<String>,
+    /// A template (id or slug) the tenant can see; its first onboarding agent leads the session.
+    pub template_id: Option<String>,
+}
+
+impl Validate for CreateSessionRequest {
+    fn validate(&self) -> Result<(), Vec<FieldError>> {
+        let mut errors = Vec::new();
+        rules::check_model("model", self.model.as_deref(), &mut errors);
+        if self
+            .template_id
+            .as_ref()
+            .is_some_and(|t| t.is_empty() || t.len() > 128)
+        {
+            errors.push(validate::err("templateId", "must be 1 to 128 characters"));
+        }
+        finish(errors)
+    }
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct ListQuery {
+    /// `active`, `paused`, `abandoned` or `completed`.
+    pub status: Option<String>,
+    /// 1..=100, default 20.
+    pub limit: Option<i64>,
+}
+
+impl ListQuery {
+    /// The limit (20 when absent); 422 for an unknown status or a limit outside 1..=100.
+    pub fn limit(&self) -> Result<i64, ApiError> {
+        if let Some(s) = self.status.as_deref().filter(|s| !STATUSES.contains(s)) {
+            return Err(validate::field_error(
+                "status",
+                format!("unknown status `{s}`"),
+            ));
+        }
+        let limit = self.limit.unwrap_or(20);
+        if !(1..=100).contains(&limit) {
+            return Err(validate::field_error("limit", "must be 1 to 100"));
+        }
+        Ok(limit)
+    }
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SendMessageRequest {
+    pub message: String,
+    /// Switches the session's model for what follows.
+    pub model: Option<String>,
+}
+
+impl Validate for SendMessageRequest {
+    fn validate(&self) -> Result<(), Vec<FieldError>> {
+        let mut errors = Vec::new();
+        if self.message.trim().is_empty() {
+            errors.push(validate::err("message", "must not be empty"));
+        }
+        validate::text("message", Some(&self.message), MAX_DESCRIPTION, &mut errors);
+        rules::check_model("model", self.model.as_deref(), &mut errors);
+        finish(errors)
+    }
+}
+
+/// What happened to a message: stored, and no agent reply (`agentReply: "unavailable"`,
+/// `assistantMessageId: null`) because replies come from engine-svc.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct MessageStored {
+    pub session_id: String,
+    pub user_message_id: String,
+    /// Always `stored`.
+    pub status: &'static str,
+    /// Always `unavailable`: project-svc does not run agents.
+    pub agent_reply: &'static str,
+    pub assistant_message_id: Option<String>,
+    pub chat_session_id: Option<String>,
+}
+
+/// A JSON object whose keys replace the session context's.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(transparent)]
+#[schema(value_type = Object)]
+pub struct ContextUpdate(pub Map<String, Value>);
+
+impl Validate for ContextUpdate {}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateLandingPageRequest {
+    /// The whole page, ≤ 256 KiB.
+    pub html: String,
+    pub caption: Option<String>,
+}
+
+impl Validate for UpdateLandingPageRequest {
+    fn validate(&self) -> Result<(), Vec<FieldError>> {
+        let mut errors = Vec::new();
+        if self.html.trim().is_empty() {
+            errors.push(validate::err("html", "must not be empty"));
+        }
+        validate::text("html", Some(&self.html), MAX_LANDING_HTML, &mut errors);
+        validate::text("caption", self.caption.as_deref(), MAX_CAPTION, &mut errors);
+        finish(errors)
+    }
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HandoffRequest {
+    /// The agent (`agt_…`) that leads the session from now on.
+    pub next_agent_id: String,
+    #[schema(value_type = Option<Object>)]
+    pub context_update: Option<Map<String, Value>>,
+    pub summary: Option<String>,
+    /// When given, must be the agent leading the session now (409 `handoff_conflict` if not).
+    pub from_agent_id: Option<String>,
+    pub conversation_highlights: Option<Vec<String>>,
+}
+
+impl Validate for HandoffRequest {
+    fn validate(&self) -> Result<(), Vec<FieldError>> {
+        let mut errors = Vec::new();
+        if AgentId::parse(self.next_agent_id.as_str()).is_err() {
+            errors.push(validate::err(
+                "next_agent_id",
+                "must be an agent id (`agt_…`)",
+            ));
+        }
+        validate::text(
+            "summary",
+            self.summary.as_deref(),
+            MAX_DESCRIPTION,
+            &mut errors,
+        );
+        let highlights = self.conversation_highlights.as_deref().unwrap_or_default();
+        if highlights.len() > MAX_HIGHLIGHTS {
+            errors.push(validate::err(
+                "conversation_highlights",
+                format!("at most {MAX_HIGHLIGHTS}"),
+            ));
+        }
+        for (i, h) in highlights.iter().enumerate() {
+            let path = format!("conversation_highlights[{i}]");
+            validate::text(&path, Some(h), validate::MAX_TEXT, &mut errors);
+        }
+        finish(errors)
+    }
+}
