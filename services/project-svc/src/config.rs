@@ -9,10 +9,17 @@ pub struct ProjectConfig {
     /// The built-in project templates (`project-templates/<slug>.yml`), loaded at every start.
     #[serde(default = "default_templates_dir")]
     pub project_templates_dir: PathBuf,
+    /// agent-svc, asked which agent a slug in a path names (`AGENT_SVC_URL`).
+    #[serde(default = "default_agent_svc_url")]
+    pub agent_svc_url: String,
 }
 
 fn default_templates_dir() -> PathBuf {
     PathBuf::from("project-templates")
+}
+
+fn default_agent_svc_url() -> String {
+    "http://127.0.0.1:8030".to_owned()
 }
 
 impl ProjectConfig {

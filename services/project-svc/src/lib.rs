@@ -2,6 +2,7 @@
 //! onboarding sessions, per tenant. Runs are requested from engine-svc through the outbox
 //! (`RUN_REQUESTED`), never by a call. See docs/projects.md.
 
+pub mod agent_directory;
 pub mod api;
 pub mod config;
 pub mod domain;
@@ -18,6 +19,7 @@ use kit::{CommonConfig, Platform, ServiceInfo};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
+use crate::agent_directory::{AgentDirectory, HttpAgentDirectory};
 use crate::config::ProjectConfig;
 
 pub const SERVICE: ServiceInfo = ServiceInfo {
@@ -30,13 +32,22 @@ pub const SERVICE: ServiceInfo = ServiceInfo {
 pub struct AppState {
     pub platform: Platform,
     pub config: Arc<ProjectConfig>,
+    /// Which agent a slug names (agent-svc).
+    pub agents: Arc<dyn AgentDirectory>,
 }
 
 impl AppState {
+    /// The state with agent-svc asked over HTTP at `config.agent_svc_url`.
     pub fn new(platform: Platform, config: ProjectConfig) -> Self {
+        Self::from_shared(platform, Arc::new(config))
+    }
+
+    fn from_shared(platform: Platform, config: Arc<ProjectConfig>) -> Self {
+        let agents = HttpAgentDirectory::new(platform.client.clone(), &config.agent_svc_url);
         Self {
             platform,
-            config: Arc::new(config),
+            config,
+            agents: Arc::new(agents),
         }
     }
 }
@@ -75,10 +86,7 @@ pub async fn run(
                 tracing::error!(error = %err, "seeding the built-in project templates failed");
             }
         });
-        router(AppState {
-            platform,
-            config: own,
-        })
+        router(AppState::from_shared(platform, own))
     })
     .await
 }

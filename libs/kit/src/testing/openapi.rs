@@ -34,3 +34,30 @@ pub fn assert_committed(service: &ServiceInfo, doc: &utoipa::openapi::OpenApi) {
         path = path.display(),
     );
 }
+
+/// A running service answers readiness and serves its own document under its own title: what
+/// every service must do before it has routes of its own.
+pub async fn assert_serves_its_document(app: &super::TestApp) {
+    let (status, ready) = super::json(
+        app.client
+            .get("/health/ready")
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("ready: {e}")),
+    )
+    .await;
+    assert_eq!(status, 200, "{ready}");
+    let (status, doc) = super::json(
+        app.client
+            .get("/openapi.json")
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("document: {e}")),
+    )
+    .await;
+    assert_eq!(status, 200, "{doc}");
+    assert_eq!(
+        doc["info"]["title"],
+        format!("DjinnBot {}", app.platform.service.name)
+    );
+}

@@ -1,15 +1,52 @@
-//! Deleting an agent: its rows go in one transaction that also queues `AGENT_DELETED` for the
+//! Agents as tenant rows: listing, creating and reading them, and deleting one: its rows go in one transaction that also queues `AGENT_DELETED` for the
 //! other services (project-svc drops memberships and assignments, ...). Its sandbox files go
 //! after the commit, so a rolled-back delete loses nothing.
 
 use kit::paths::Area;
-use kit::{ApiError, TenantContext};
+use kit::{ApiError, Platform, TenantContext};
 use shared_schemas::events::Event;
 use shared_schemas::events::platform::AgentDeleted;
 use shared_schemas::ids::AgentId;
 
 use crate::AppState;
+use crate::api::agents::{AgentDetail, AgentSummary, CreateAgent};
+use crate::flows::access::open_agent;
 use crate::store;
+
+/// The tenant's agents, oldest first.
+pub async fn list(platform: &Platform, ctx: &TenantContext) -> Result<Vec<AgentSummary>, ApiError> {
+    let mut tx = platform.db.begin_tenant(ctx).await?;
+    let agents = store::agents::list(&mut tx).await?;
+    tx.commit().await?;
+    Ok(agents.into_iter().map(AgentSummary::from).collect())
+}
+
+/// 409 `slug_taken` when the tenant already has the slug.
+pub async fn create(
+    platform: &Platform,
+    ctx: &TenantContext,
+    body: CreateAgent,
+) -> Result<AgentDetail, ApiError> {
+    let mut tx = platform.db.begin_tenant(ctx).await?;
+    let agent = store::agents::insert(&mut tx, &body.into_new(), store::now_ms()).await?;
+    tx.commit().await?;
+    Ok((&agent).into())
+}
+
+/// One agent (by id or slug) with whether it has a Slack bot connected.
+pub async fn get(
+    platform: &Platform,
+    ctx: &TenantContext,
+    agent_ref: &str,
+) -> Result<AgentDetail, ApiError> {
+    let (mut tx, agent_id) = open_agent(platform, ctx, agent_ref).await?;
+    let agent = store::agents::get(&mut tx, &agent_id).await?;
+    let slack = store::channels::slack_connected_agents(&mut tx).await?;
+    tx.commit().await?;
+    let mut detail = AgentDetail::from(&agent);
+    detail.summary.slack_connected = slack.contains(&agent.id);
+    Ok(detail)
+}
 
 /// Deletes the agent `agent_ref` (id or slug) names and everything agent-svc keeps of it.
 pub async fn delete(app: &AppState, ctx: &TenantContext, agent_ref: &str) -> Result<(), ApiError> {

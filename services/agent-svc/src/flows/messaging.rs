@@ -7,12 +7,29 @@ use kit::{ApiError, Platform, TenantContext};
 use serde_json::json;
 
 use crate::domain::messaging::check_channel;
-use crate::flows::access::open_agent_for_change;
+use crate::flows::access::{open_agent, open_agent_for_change};
 use crate::flows::notices;
 use crate::store::{self, messaging::Permission};
 
 /// One allowed target: `(target, label)`.
 pub type Target<'a> = (&'a str, Option<&'a str>);
+
+/// The agent's id and its permissions, of one channel when `channel` is given (400 for a channel
+/// that is not telegram, whatsapp or signal).
+pub async fn list(
+    platform: &Platform,
+    ctx: &TenantContext,
+    agent_ref: &str,
+    channel: Option<&str>,
+) -> Result<(String, Vec<Permission>), ApiError> {
+    let (mut tx, agent_id) = open_agent(platform, ctx, agent_ref).await?;
+    if let Some(channel) = channel {
+        check_channel(channel)?;
+    }
+    let rows = store::messaging::list(&mut tx, &agent_id, channel).await?;
+    tx.commit().await?;
+    Ok((agent_id, rows))
+}
 
 /// Adds one permission; 409 `permission_exists` when the target is already allowed.
 pub async fn add(

@@ -4,6 +4,7 @@
 
 pub mod access;
 pub mod activity;
+pub mod agent_config;
 pub mod agents;
 pub mod catalog;
 pub mod channels;
@@ -13,12 +14,16 @@ pub mod llm_calls;
 pub mod messaging;
 pub mod notices;
 pub mod providers;
+pub mod pulse_schedules;
 pub mod pulses;
 pub mod queue;
+pub mod sandbox;
+pub mod secret_grants;
 pub mod secrets;
 pub mod settings;
 pub mod shares;
 pub mod skill_grants;
 pub mod skills;
+pub mod templates;
 pub mod tools;
 pub mod user_providers;

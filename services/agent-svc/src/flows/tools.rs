@@ -5,9 +5,33 @@ use kit::db::TenantTx;
 use kit::{ApiError, Platform, TenantContext};
 use serde_json::json;
 
-use crate::flows::access::open_agent_for_change;
+use crate::flows::access::{open_agent, open_agent_for_change};
 use crate::flows::notices;
 use crate::store::{self, tools::Override};
+
+/// The agent's id and the overrides that exist; a tool absent here is enabled.
+pub async fn list(
+    platform: &Platform,
+    ctx: &TenantContext,
+    agent_ref: &str,
+) -> Result<(String, Vec<Override>), ApiError> {
+    let (mut tx, agent_id) = open_agent(platform, ctx, agent_ref).await?;
+    let rows = store::tools::list(&mut tx, &agent_id).await?;
+    tx.commit().await?;
+    Ok((agent_id, rows))
+}
+
+/// The names of the agent's disabled tools, sorted.
+pub async fn disabled(
+    platform: &Platform,
+    ctx: &TenantContext,
+    agent_ref: &str,
+) -> Result<Vec<String>, ApiError> {
+    let (mut tx, agent_id) = open_agent(platform, ctx, agent_ref).await?;
+    let names = store::tools::disabled(&mut tx, &agent_id).await?;
+    tx.commit().await?;
+    Ok(names)
+}
 
 /// Sets every `(tool, enabled)` in one transaction; answers the agent's id and the rows saved.
 pub async fn set_overrides(

@@ -1,131 +1,28 @@
 //! `/v1/agents/{agent_id}/messaging-permissions`: the chat ids, phone numbers and groups an
 //! agent's messaging tools may send to, per channel (telegram, whatsapp, signal). An allow-list,
-//! so only users and services change it; the agent reads its own.
-
-use std::collections::BTreeSet;
+//! so only users and services change it; the agent reads its own. Types in `api::messaging`, use
+//! cases in `flows::messaging`.
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use kit::error::FieldError;
-use kit::extract::{ValidJson, Validate};
+use kit::extract::ValidJson;
 use kit::{ApiError, TenantContext};
-use serde::{Deserialize, Serialize};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
-use crate::domain::messaging::check_channel;
-use crate::domain::validate::{MAX_SHORT, err, finish, name, text};
+use crate::api::messaging::{
+    BulkSetPermissions, CreatePermission, ListQuery, PermissionList, PermissionRemoved,
+    PermissionView,
+};
 use crate::flows;
-use crate::flows::access::open_agent;
-use crate::store::{self, messaging::Permission};
-
-const MAX_BULK: usize = 1000;
 
 /// Every route of this file, declared once with its OpenAPI operation.
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list, create, replace))
         .routes(routes!(remove))
-}
-
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct PermissionView {
-    pub id: i64,
-    pub agent_id: String,
-    pub channel: String,
-    pub target: String,
-    pub label: Option<String>,
-    pub created_at: i64,
-    pub updated_at: i64,
-}
-
-impl PermissionView {
-    fn new(agent_id: &str, p: Permission) -> Self {
-        Self {
-            id: p.id,
-            agent_id: agent_id.to_owned(),
-            channel: p.channel,
-            target: p.target,
-            label: p.label,
-            created_at: p.created_at,
-            updated_at: p.updated_at,
-        }
-    }
-}
-
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct PermissionList {
-    pub permissions: Vec<PermissionView>,
-    pub total: usize,
-}
-
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct PermissionRemoved {
-    pub status: &'static str,
-    pub id: i64,
-}
-
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
-#[serde(deny_unknown_fields)]
-pub struct ListQuery {
-    /// Only this channel (telegram, whatsapp, signal).
-    pub channel: Option<String>,
-}
-
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CreatePermission {
-    pub channel: String,
-    pub target: String,
-    pub label: Option<String>,
-}
-
-impl CreatePermission {
-    fn check(&self, at: &str, errors: &mut Vec<FieldError>) {
-        name(&format!("{at}target"), &self.target, MAX_SHORT, errors);
-        text(
-            &format!("{at}label"),
-            self.label.as_deref(),
-            MAX_SHORT,
-            errors,
-        );
-    }
-}
-
-impl Validate for CreatePermission {
-    fn validate(&self) -> Result<(), Vec<FieldError>> {
-        let mut errors = Vec::new();
-        self.check("", &mut errors);
-        finish(errors)
-    }
-}
-
-/// Replaces all of one channel's permissions; an empty list removes them all.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct BulkSetPermissions {
-    pub channel: String,
-    pub permissions: Vec<CreatePermission>,
-}
-
-impl Validate for BulkSetPermissions {
-    fn validate(&self) -> Result<(), Vec<FieldError>> {
-        let mut errors = Vec::new();
-        if self.permissions.len() > MAX_BULK {
-            errors.push(err("permissions", format!("at most {MAX_BULK} entries")));
-        }
-        let mut seen = BTreeSet::new();
-        for (i, p) in self.permissions.iter().enumerate() {
-            p.check(&format!("permissions[{i}]."), &mut errors);
-            if !seen.insert(p.target.trim()) {
-                errors.push(err(&format!("permissions[{i}].target"), "is listed twice"));
-            }
-        }
-        finish(errors)
-    }
 }
 
 #[utoipa::path(get, path = "/v1/agents/{agent_id}/messaging-permissions",
@@ -137,13 +34,9 @@ async fn list(
     Path(agent_id): Path<String>,
     Query(q): Query<ListQuery>,
 ) -> Result<Json<PermissionList>, ApiError> {
-    let (mut tx, agent_id) = open_agent(&app.platform, &ctx, &agent_id).await?;
-    if let Some(channel) = &q.channel {
-        check_channel(channel)?;
-    }
-    let rows = store::messaging::list(&mut tx, &agent_id, q.channel.as_deref()).await?;
-    tx.commit().await?;
-    Ok(Json(to_list(&agent_id, rows)))
+    let channel = q.channel.as_deref();
+    let (agent_id, rows) = flows::messaging::list(&app.platform, &ctx, &agent_id, channel).await?;
+    Ok(Json(PermissionList::new(&agent_id, rows)))
 }
 
 /// Adds one permission; 409 `permission_exists` when the target is already allowed.
@@ -184,7 +77,7 @@ async fn replace(
         .collect();
     let (agent_id, rows) =
         flows::messaging::replace(&app.platform, &ctx, &agent_id, &body.channel, &listed).await?;
-    Ok(Json(to_list(&agent_id, rows)))
+    Ok(Json(PermissionList::new(&agent_id, rows)))
 }
 
 #[utoipa::path(delete, path = "/v1/agents/{agent_id}/messaging-permissions/{permission_id}",
@@ -200,15 +93,4 @@ async fn remove(
         status: "ok",
         id: permission_id,
     }))
-}
-
-fn to_list(agent_id: &str, rows: Vec<Permission>) -> PermissionList {
-    let permissions: Vec<_> = rows
-        .into_iter()
-        .map(|p| PermissionView::new(agent_id, p))
-        .collect();
-    PermissionList {
-        total: permissions.len(),
-        permissions,
-    }
 }

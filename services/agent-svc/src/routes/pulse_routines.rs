@@ -14,14 +14,14 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
+use crate::api::pulse_agent::TriggerResponse;
+use crate::api::pulse_routines::{
+    CreatePulseRoutine, PulseRoutine, RoutineList, UpdatePulseRoutine,
+};
 use crate::domain::pulse_routines::{RoutineSpec, copy_name, pick_color};
 use crate::domain::validate::{err, finish};
 use crate::flows;
 use crate::flows::access::open_agent;
-use crate::routes::pulse_agent::TriggerResponse;
-use crate::routes::pulse_routine_types::{
-    CreatePulseRoutine, PulseRoutine, RoutineList, UpdatePulseRoutine,
-};
 use crate::store::{self, pulse_routines as routines};
 
 /// Every route of this file, declared once with its OpenAPI operation.

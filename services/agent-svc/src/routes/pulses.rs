@@ -4,9 +4,8 @@
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
-use chrono::{Duration, Utc};
+use chrono::Utc;
 use kit::auth::scope::UserOnly;
-use kit::db::TenantTx;
 use kit::extract::{ValidJson, Validate};
 use kit::{ApiError, Platform, TenantContext, TokenKind};
 use serde::Deserialize;
@@ -14,16 +13,14 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
+use crate::api::pulses::{
+    OneOffChanged, OneOffRequest, PulseSchedule, PulseTimeline, ScheduleResponse, ScheduleUpdated,
+    SpreadResponse,
+};
 use crate::domain::agent_config::{AgentRuntimeConfig, Blackout};
 use crate::domain::pulse_config::{self, SCHEDULE_NAMES, ScheduleView};
-use crate::domain::pulse_schedule::{self, auto_spread};
 use crate::domain::validate::field_error;
-use crate::flows::access::open_agent;
-use crate::routes::pulse_types::{
-    OneOffChanged, OneOffRequest, PulseSchedule, PulseTimeline, ScheduleResponse, ScheduleUpdated,
-    SpreadChange, SpreadResponse, agent_schedules, pulse_list,
-};
-use crate::store::{self, agents};
+use crate::flows;
 
 /// Every route of this file, declared once with its OpenAPI operation.
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -53,10 +50,6 @@ pub struct TimelineQuery {
     pub hours: Option<i64>,
 }
 
-/// How many upcoming pulses the schedule view lists, and over how long.
-const UPCOMING: usize = 20;
-const UPCOMING_HOURS: i64 = 48;
-
 /// Every pulse of the tenant's agents and routines in the next `hours`, and the moments where
 /// two or more agents pulse within two minutes of each other.
 #[utoipa::path(get, path = "/v1/pulses/timeline", tag = "pulses", params(TimelineQuery),
@@ -78,12 +71,9 @@ async fn timeline(
     if !(1..=168).contains(&hours) {
         return Err(field_error("hours", "must be between 1 and 168"));
     }
-    let mut tx = platform.db.begin_tenant(&ctx).await?;
-    let (now, schedules) = (Utc::now(), tenant_schedules(&mut tx, None).await?);
-    tx.commit().await?;
-    let until = now + Duration::hours(hours);
-    let computed = pulse_schedule::timeline(&schedules, now, until);
-    Ok(Json(PulseTimeline::new(&schedules, &computed, now, until)))
+    Ok(Json(
+        flows::pulse_schedules::timeline(&platform, &ctx, hours).await?,
+    ))
 }
 
 /// Assigns offsets so the tenant's pulse-enabled agents (oldest first) pulse evenly spread over
@@ -94,15 +84,7 @@ async fn spread(
     State(platform): State<Platform>,
     UserOnly(ctx): UserOnly,
 ) -> Result<Json<SpreadResponse>, ApiError> {
-    let mut tx = platform.db.begin_tenant(&ctx).await?;
-    let (changes, total) = spread_offsets(&mut tx).await?;
-    tx.commit().await?;
-    let status = if total == 0 { "no_agents" } else { "updated" };
-    Ok(Json(SpreadResponse {
-        status,
-        changes,
-        total_agents: total,
-    }))
+    Ok(Json(flows::pulse_schedules::spread(&platform, &ctx).await?))
 }
 
 /// The agent's schedule settings and its next pulses (its own and its routines').
@@ -113,16 +95,9 @@ async fn get_schedule(
     ctx: TenantContext,
     Path(agent_id): Path<String>,
 ) -> Result<Json<ScheduleResponse>, ApiError> {
-    let (mut tx, agent_id) = open_agent(&platform, &ctx, &agent_id).await?;
-    let config = agents::get(&mut tx, &agent_id).await?.config();
-    let schedules = tenant_schedules(&mut tx, Some(&agent_id)).await?;
-    tx.commit().await?;
-    let now = Utc::now();
-    let until = now + Duration::hours(UPCOMING_HOURS);
-    Ok(Json(ScheduleResponse {
-        schedule: PulseSchedule::from(&ScheduleView::from(&config)),
-        upcoming: pulse_list(&schedules, now, until, UPCOMING),
-    }))
+    Ok(Json(
+        flows::pulse_schedules::schedule(&platform, &ctx, &agent_id).await?,
+    ))
 }
 
 /// Changes the keys the body names; the result must be valid as a whole (offset below the
@@ -143,7 +118,7 @@ async fn put_schedule(
         pulse_blackouts: body.blackouts,
         ..AgentRuntimeConfig::default()
     };
-    let config = change_config(&platform, &ctx, &agent_id, |c| {
+    let config = flows::pulse_schedules::change_config(&platform, &ctx, &agent_id, |c| {
         pulse_config::apply(c, &patch, &SCHEDULE_NAMES).map_err(ApiError::validation)
     })
     .await?;
@@ -165,7 +140,7 @@ async fn add_one_off(
     ValidJson(body): ValidJson<OneOffRequest>,
 ) -> Result<Json<OneOffChanged>, ApiError> {
     let mut stored = String::new();
-    change_config(&platform, &ctx, &agent_id, |c| {
+    flows::pulse_schedules::change_config(&platform, &ctx, &agent_id, |c| {
         let mut c = c.clone();
         stored = pulse_config::add_one_off(&mut c, &body.time, Utc::now())
             .map_err(|e| ApiError::validation(vec![e]))?;
@@ -187,7 +162,7 @@ async fn remove_one_off(
     UserOnly(ctx): UserOnly,
     Path((agent_id, timestamp)): Path<(String, String)>,
 ) -> Result<Json<OneOffChanged>, ApiError> {
-    change_config(&platform, &ctx, &agent_id, |c| {
+    flows::pulse_schedules::change_config(&platform, &ctx, &agent_id, |c| {
         let mut c = c.clone();
         match pulse_config::remove_one_off(&mut c, &timestamp) {
             Ok(true) => Ok(c),
@@ -204,66 +179,4 @@ async fn remove_one_off(
         status: "removed",
         time: timestamp,
     }))
-}
-
-/// Reads the agent's config locked, lets `change` produce the new one, writes it: one
-/// transaction, so a refused change writes nothing and concurrent edits do not lose keys.
-pub(crate) async fn change_config(
-    platform: &Platform,
-    ctx: &TenantContext,
-    agent_ref: &str,
-    change: impl FnOnce(&AgentRuntimeConfig) -> Result<AgentRuntimeConfig, ApiError>,
-) -> Result<AgentRuntimeConfig, ApiError> {
-    let (mut tx, agent_id) = open_agent(platform, ctx, agent_ref).await?;
-    let current = agents::config_for_update(&mut tx, &agent_id).await?;
-    let next = change(&current)?;
-    agents::set_config(&mut tx, &agent_id, &next, store::now_ms()).await?;
-    tx.commit().await?;
-    Ok(next)
-}
-
-/// Every firing schedule of the tenant, or of one agent.
-pub(crate) async fn tenant_schedules(
-    tx: &mut TenantTx,
-    only: Option<&str>,
-) -> Result<Vec<pulse_schedule::Scheduled>, ApiError> {
-    let all_agents = agents::list_full(tx).await?;
-    let all_routines = store::pulse_routines::list_all(tx).await?;
-    let agents = all_agents
-        .iter()
-        .filter(|a| only.is_none_or(|id| a.id == id));
-    Ok(agent_schedules(agents, &all_routines, Utc::now()))
-}
-
-/// Locks the pulse-enabled agents' configs in a stable order and writes the spread offsets.
-async fn spread_offsets(tx: &mut TenantTx) -> Result<(Vec<SpreadChange>, usize), ApiError> {
-    let enabled: Vec<String> = agents::list(tx)
-        .await?
-        .into_iter()
-        .filter(|a| a.pulse_enabled)
-        .map(|a| a.id)
-        .collect();
-    let mut configs = Vec::with_capacity(enabled.len());
-    for id in &enabled {
-        configs.push(agents::config_for_update(tx, id).await?);
-    }
-    let views: Vec<ScheduleView> = configs.iter().map(ScheduleView::from).collect();
-    let offsets = auto_spread(&views.iter().map(|v| v.interval_minutes).collect::<Vec<_>>());
-    let now = store::now_ms();
-    let mut changes = Vec::new();
-    for ((id, mut config), (view, new)) in
-        enabled.iter().zip(configs).zip(views.iter().zip(offsets))
-    {
-        if view.offset_minutes == new {
-            continue;
-        }
-        config.pulse_offset_minutes = Some(new);
-        agents::set_config(tx, id, &config, now).await?;
-        changes.push(SpreadChange {
-            agent_id: id.clone(),
-            old_offset: view.offset_minutes,
-            new_offset: new,
-        });
-    }
-    Ok((changes, enabled.len()))
 }

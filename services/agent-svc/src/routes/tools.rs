@@ -1,27 +1,19 @@
 //! `/v1/agents/{agent_id}/tools`: built-in tools switched off (or explicitly on) per agent. A tool
 //! without an override is enabled. The runtime reads `/tools/disabled` with its agent token at
 //! start and again when `tools:overrides-changed` fires; only users and services change them.
-
-use std::collections::BTreeSet;
+//! Types in `api::tools`, use cases in `flows::tools`.
 
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use kit::error::FieldError;
-use kit::extract::{ValidJson, Validate};
+use kit::extract::ValidJson;
 use kit::{ApiError, TenantContext};
-use serde::{Deserialize, Serialize};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
-use crate::domain::validate::{err, finish};
+use crate::api::tools::{BulkToolOverrides, ToolOverride};
 use crate::flows;
-use crate::flows::access::open_agent;
-use crate::store::{self, tools::Override};
-
-/// More than any agent has tools; bounds the work of one request.
-const MAX_OVERRIDES: usize = 500;
 
 /// Every route of this file, declared once with its OpenAPI operation.
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -29,82 +21,6 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(list, upsert))
         .routes(routes!(remove))
         .routes(routes!(disabled))
-}
-
-/// The reference's `ToolOverrideResponse` (snake_case, as it was).
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct ToolOverride {
-    pub agent_id: String,
-    pub tool_name: String,
-    pub enabled: bool,
-    pub updated_at: i64,
-    pub updated_by: String,
-}
-
-impl ToolOverride {
-    fn new(agent_id: &str, o: Override) -> Self {
-        Self {
-            agent_id: agent_id.to_owned(),
-            tool_name: o.tool_name,
-            enabled: o.enabled,
-            updated_at: o.updated_at,
-            updated_by: o.updated_by,
-        }
-    }
-}
-
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ToolOverrideItem {
-    pub tool_name: String,
-    pub enabled: bool,
-}
-
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct BulkToolOverrides {
-    pub overrides: Vec<ToolOverrideItem>,
-    /// Who made the change, for the record; the caller's subject when absent.
-    pub updated_by: Option<String>,
-}
-
-/// Tool names as LLM tool schemas allow them, plus `.` and `:` for namespaced MCP tools.
-fn is_tool_name(name: &str) -> bool {
-    !name.is_empty()
-        && name.len() <= 256
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b':'))
-}
-
-impl Validate for BulkToolOverrides {
-    fn validate(&self) -> Result<(), Vec<FieldError>> {
-        let mut errors: Vec<FieldError> = Vec::new();
-        if self.overrides.len() > MAX_OVERRIDES {
-            errors.push(err(
-                "overrides",
-                format!("at most {MAX_OVERRIDES} per request"),
-            ));
-        }
-        let mut seen = BTreeSet::new();
-        for (i, item) in self.overrides.iter().enumerate() {
-            let path = format!("overrides[{i}].tool_name");
-            if !is_tool_name(&item.tool_name) {
-                errors.push(err(
-                    &path,
-                    "must be 1 to 256 letters, digits, `_`, `-`, `.` or `:`",
-                ));
-            } else if !seen.insert(item.tool_name.as_str()) {
-                errors.push(err(&path, "is listed twice"));
-            }
-        }
-        if let Some(by) = &self.updated_by
-            && (by.trim().is_empty() || by.len() > 128)
-        {
-            errors.push(err("updated_by", "must be 1 to 128 bytes"));
-        }
-        finish(errors)
-    }
 }
 
 /// The overrides that exist; a tool absent here is enabled.
@@ -115,9 +31,7 @@ async fn list(
     ctx: TenantContext,
     Path(agent_id): Path<String>,
 ) -> Result<Json<Vec<ToolOverride>>, ApiError> {
-    let (mut tx, agent_id) = open_agent(&app.platform, &ctx, &agent_id).await?;
-    let rows = store::tools::list(&mut tx, &agent_id).await?;
-    tx.commit().await?;
+    let (agent_id, rows) = flows::tools::list(&app.platform, &ctx, &agent_id).await?;
     let view = |o| ToolOverride::new(&agent_id, o);
     Ok(Json(rows.into_iter().map(view).collect()))
 }
@@ -165,8 +79,7 @@ async fn disabled(
     ctx: TenantContext,
     Path(agent_id): Path<String>,
 ) -> Result<Json<Vec<String>>, ApiError> {
-    let (mut tx, agent_id) = open_agent(&app.platform, &ctx, &agent_id).await?;
-    let names = store::tools::disabled(&mut tx, &agent_id).await?;
-    tx.commit().await?;
-    Ok(Json(names))
+    Ok(Json(
+        flows::tools::disabled(&app.platform, &ctx, &agent_id).await?,
+    ))
 }

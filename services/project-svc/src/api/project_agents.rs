@@ -25,7 +25,7 @@ pub fn check_role(role: &str, errors: &mut Vec<FieldError>) {
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct AssignAgentRequest {
-    /// An agent of agent-svc (`agt_…`).
+    /// An agent of agent-svc: its id (`agt_…`) or its slug in the caller's tenant.
     pub agent_id: String,
     /// `lead`, `member` (default) or `reviewer`.
     pub role: Option<String>,
@@ -34,8 +34,16 @@ pub struct AssignAgentRequest {
 impl Validate for AssignAgentRequest {
     fn validate(&self) -> Result<(), Vec<FieldError>> {
         let mut errors = Vec::new();
-        if AgentId::parse(self.agent_id.as_str()).is_err() || self.agent_id.len() > 128 {
-            errors.push(validate::err("agentId", "must be an agent id (`agt_…`)"));
+        let id_or_slug = if self.agent_id.starts_with("agt_") {
+            AgentId::parse(self.agent_id.as_str()).is_ok()
+        } else {
+            shared_schemas::ids::validate_slug(&self.agent_id).is_ok()
+        };
+        if !id_or_slug || self.agent_id.len() > 128 {
+            errors.push(validate::err(
+                "agentId",
+                "must be an agent id (`agt_…`) or an agent's slug",
+            ));
         }
         if let Some(role) = &self.role {
             check_role(role, &mut errors);

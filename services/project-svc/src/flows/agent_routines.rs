@@ -4,6 +4,7 @@
 
 use kit::{ApiError, Platform, TenantContext};
 
+use crate::agent_directory::{self, AgentDirectory};
 use crate::api::project_agents::{
     CreateRoutineMappingRequest, MappingList, Resolved, ResolvedRoutine,
     UpdateRoutineMappingRequest,
@@ -22,9 +23,11 @@ fn non_empty(list: Option<Vec<String>>) -> Option<Vec<String>> {
 pub async fn list(
     platform: &Platform,
     ctx: &TenantContext,
+    directory: &dyn AgentDirectory,
     project_id: &str,
     agent_id: &str,
 ) -> Result<MappingList, ApiError> {
+    let agent_id = &agent_directory::resolve(directory, &ctx.tenant_id, agent_id).await?;
     let mut tx = open_project(platform, ctx, project_id).await?;
     agents::require(&mut tx, project_id, agent_id).await?;
     let mappings = agents::mappings(&mut tx, project_id, agent_id).await?;
@@ -40,10 +43,12 @@ pub async fn list(
 pub async fn create(
     platform: &Platform,
     ctx: &TenantContext,
+    directory: &dyn AgentDirectory,
     project_id: &str,
     agent_id: &str,
     req: CreateRoutineMappingRequest,
 ) -> Result<Mapping, ApiError> {
+    let agent_id = &agent_directory::resolve(directory, &ctx.tenant_id, agent_id).await?;
     let mut tx = open_project(platform, ctx, project_id).await?;
     agents::require(&mut tx, project_id, agent_id).await?;
     let new = NewMapping {
@@ -65,11 +70,13 @@ pub async fn create(
 pub async fn update(
     platform: &Platform,
     ctx: &TenantContext,
+    directory: &dyn AgentDirectory,
     project_id: &str,
     agent_id: &str,
     mapping_id: &str,
     req: UpdateRoutineMappingRequest,
 ) -> Result<Mapping, ApiError> {
+    let agent_id = &agent_directory::resolve(directory, &ctx.tenant_id, agent_id).await?;
     let mut tx = open_project(platform, ctx, project_id).await?;
     agents::require(&mut tx, project_id, agent_id).await?;
     if let Some(ids) = &req.column_ids {
@@ -91,10 +98,12 @@ pub async fn update(
 pub async fn delete(
     platform: &Platform,
     ctx: &TenantContext,
+    directory: &dyn AgentDirectory,
     project_id: &str,
     agent_id: &str,
     mapping_id: &str,
 ) -> Result<(), ApiError> {
+    let agent_id = &agent_directory::resolve(directory, &ctx.tenant_id, agent_id).await?;
     let mut tx = open_project(platform, ctx, project_id).await?;
     agents::require(&mut tx, project_id, agent_id).await?;
     agents::delete_mapping(&mut tx, project_id, agent_id, mapping_id).await?;
@@ -106,9 +115,11 @@ pub async fn delete(
 pub async fn resolve(
     platform: &Platform,
     ctx: &TenantContext,
+    directory: &dyn AgentDirectory,
     project_id: &str,
     agent_id: &str,
 ) -> Result<Resolved, ApiError> {
+    let agent_id = &agent_directory::resolve(directory, &ctx.tenant_id, agent_id).await?;
     let mut tx = open_project(platform, ctx, project_id).await?;
     agents::require(&mut tx, project_id, agent_id).await?;
     let mappings = agents::mappings(&mut tx, project_id, agent_id).await?;

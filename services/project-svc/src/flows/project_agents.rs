@@ -1,5 +1,5 @@
 //! Agents on a project (lead, member, reviewer). Agents live in agent-svc: their ids are stored
-//! next to the tenant, and their existence there is not cross-checked.
+//! next to the tenant. An id is not cross-checked; a slug is resolved in agent-svc first.
 
 use kit::db::TenantTx;
 use kit::error::FieldError;
@@ -8,6 +8,7 @@ use shared_schemas::events::Event;
 use shared_schemas::events::project::{AgentRoutineMapped, ProjectAgentRemoved, ProjectAgentRole};
 use shared_schemas::ids::AgentId;
 
+use crate::agent_directory::{self, AgentDirectory};
 use crate::api::project_agents::{AssignAgentRequest, Assigned, UpdateAgentRoleRequest};
 use crate::domain::validate;
 use crate::flows::{commit_with, open_project, project_ref};
@@ -30,17 +31,19 @@ pub async fn list(
 pub async fn assign(
     platform: &Platform,
     ctx: &TenantContext,
+    directory: &dyn AgentDirectory,
     project_id: &str,
     req: AssignAgentRequest,
 ) -> Result<Assigned, ApiError> {
+    let agent_id = agent_directory::resolve(directory, &ctx.tenant_id, &req.agent_id).await?;
     let role = req.role.unwrap_or_else(|| "member".to_owned());
     let mut tx = open_project(platform, ctx, project_id).await?;
     let mut events = Vec::new();
-    take_lead(&mut tx, project_id, &req.agent_id, &role, &mut events).await?;
+    take_lead(&mut tx, project_id, &agent_id, &role, &mut events).await?;
     let row = agents::insert(
         &mut tx,
         project_id,
-        &req.agent_id,
+        &agent_id,
         &role,
         ctx.subject(),
         store::now_ms(),
@@ -61,10 +64,12 @@ pub async fn assign(
 pub async fn set_role(
     platform: &Platform,
     ctx: &TenantContext,
+    directory: &dyn AgentDirectory,
     project_id: &str,
     agent_id: &str,
     req: UpdateAgentRoleRequest,
 ) -> Result<String, ApiError> {
+    let agent_id = &agent_directory::resolve(directory, &ctx.tenant_id, agent_id).await?;
     let mut tx = open_project(platform, ctx, project_id).await?;
     let current = agents::require(&mut tx, project_id, agent_id).await?;
     let mut events = Vec::new();
@@ -81,9 +86,11 @@ pub async fn set_role(
 pub async fn remove(
     platform: &Platform,
     ctx: &TenantContext,
+    directory: &dyn AgentDirectory,
     project_id: &str,
     agent_id: &str,
 ) -> Result<(), ApiError> {
+    let agent_id = &agent_directory::resolve(directory, &ctx.tenant_id, agent_id).await?;
     let mut tx = open_project(platform, ctx, project_id).await?;
     agents::delete(&mut tx, project_id, agent_id).await?;
     let events = vec![Event::AgentRemoved(ProjectAgentRemoved {

@@ -1,9 +1,12 @@
 //! Agents on a project (lead, member, reviewer) and the mapping of their pulse routines to the
 //! project's columns. Agents and routines live in agent-svc: their ids are stored next to the
 //! tenant and their existence there is not cross-checked (project-svc reads no other service's
-//! tables). Any credential of the tenant reads; users write.
+//! tables); an agent's slug in place of its id is resolved in agent-svc (`AgentDirectory`).
+//! Any credential of the tenant reads; users write.
 
 use axum::Json;
+use std::sync::Arc;
+
 use axum::extract::{Path, State};
 use kit::auth::scope::UserOnly;
 use kit::extract::ValidJson;
@@ -12,6 +15,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
+use crate::agent_directory::AgentDirectory;
 use crate::api::project_agents::ProjectAgent;
 use crate::api::project_agents::{AssignAgentRequest, Assigned, UpdateAgentRoleRequest};
 use crate::flows::project_agents as flow;
@@ -43,12 +47,13 @@ async fn list(
     responses((status = 200, body = Assigned), (status = 404), (status = 409), (status = 422)))]
 async fn assign(
     State(platform): State<Platform>,
+    State(directory): State<Arc<dyn AgentDirectory>>,
     UserOnly(ctx): UserOnly,
     Path(project_id): Path<String>,
     ValidJson(body): ValidJson<AssignAgentRequest>,
 ) -> Result<Json<Assigned>, ApiError> {
     Ok(Json(
-        flow::assign(&platform, &ctx, &project_id, body).await?,
+        flow::assign(&platform, &ctx, &*directory, &project_id, body).await?,
     ))
 }
 
@@ -60,11 +65,12 @@ async fn assign(
         (status = 404), (status = 422)))]
 async fn set_role(
     State(platform): State<Platform>,
+    State(directory): State<Arc<dyn AgentDirectory>>,
     UserOnly(ctx): UserOnly,
     Path((project_id, agent_id)): Path<(String, String)>,
     ValidJson(body): ValidJson<UpdateAgentRoleRequest>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let role = flow::set_role(&platform, &ctx, &project_id, &agent_id, body).await?;
+    let role = flow::set_role(&platform, &ctx, &*directory, &project_id, &agent_id, body).await?;
     Ok(Json(
         serde_json::json!({ "status": "updated", "role": role }),
     ))
@@ -76,9 +82,10 @@ async fn set_role(
     responses((status = 200, description = "`{\"status\": \"removed\"}`"), (status = 404)))]
 async fn remove(
     State(platform): State<Platform>,
+    State(directory): State<Arc<dyn AgentDirectory>>,
     UserOnly(ctx): UserOnly,
     Path((project_id, agent_id)): Path<(String, String)>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    flow::remove(&platform, &ctx, &project_id, &agent_id).await?;
+    flow::remove(&platform, &ctx, &*directory, &project_id, &agent_id).await?;
     Ok(Json(serde_json::json!({ "status": "removed" })))
 }

@@ -128,7 +128,7 @@ async fn bad_assignments_are_refused_and_write_nothing() {
     let (p, _) = board(&app, &a, "Board").await;
     let path = format!("/v1/projects/{p}/agents");
     for (body, field) in [
-        (j!({"agentId": "bob"}), "agentId"),
+        (j!({"agentId": "Bob Smith"}), "agentId"),
         (j!({"agentId": "agt_a/b"}), "agentId"),
         (j!({"agentId": "agt_bob", "role": "boss"}), "role"),
         (j!({"agentId": "agt_bob", "tenantId": "ten_x"}), "tenantId"),

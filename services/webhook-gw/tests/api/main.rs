@@ -11,23 +11,9 @@ fn openapi_document_matches_the_committed_file() {
 #[tokio::test]
 async fn serves_health_and_its_document() {
     let app = TestApp::spawn(SERVICE, |platform| {
-        webhook_gw::router(AppState {
-            platform,
-            config: Default::default(),
-        })
+        let config = Default::default();
+        webhook_gw::router(AppState { platform, config })
     })
     .await;
-    let (status, _) =
-        kit::testing::json(app.client.get("/health/ready").send().await.expect("ready")).await;
-    assert_eq!(status, 200);
-    let (status, doc) = kit::testing::json(
-        app.client
-            .get("/openapi.json")
-            .send()
-            .await
-            .expect("document"),
-    )
-    .await;
-    assert_eq!(status, 200);
-    assert_eq!(doc["info"]["title"], format!("DjinnBot {}", SERVICE.name));
+    kit::testing::openapi::assert_serves_its_document(&app).await;
 }

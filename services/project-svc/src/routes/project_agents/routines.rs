@@ -5,6 +5,8 @@
 //! defaults (`null` means "the routine's default").
 
 use axum::Json;
+use std::sync::Arc;
+
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use kit::auth::scope::UserOnly;
@@ -14,6 +16,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
+use crate::agent_directory::AgentDirectory;
 use crate::api::project_agents::Mapping;
 use crate::api::project_agents::{
     CreateRoutineMappingRequest, MappingList, Resolved, UpdateRoutineMappingRequest,
@@ -33,11 +36,12 @@ pub fn routes() -> OpenApiRouter<AppState> {
     responses((status = 200, body = MappingList), (status = 404)))]
 async fn list(
     State(platform): State<Platform>,
+    State(directory): State<Arc<dyn AgentDirectory>>,
     ctx: TenantContext,
     Path((project_id, agent_id)): Path<(String, String)>,
 ) -> Result<Json<MappingList>, ApiError> {
     Ok(Json(
-        flow::list(&platform, &ctx, &project_id, &agent_id).await?,
+        flow::list(&platform, &ctx, &*directory, &project_id, &agent_id).await?,
     ))
 }
 
@@ -48,11 +52,12 @@ async fn list(
     responses((status = 201, body = Mapping), (status = 404), (status = 409), (status = 422)))]
 async fn create(
     State(platform): State<Platform>,
+    State(directory): State<Arc<dyn AgentDirectory>>,
     UserOnly(ctx): UserOnly,
     Path((project_id, agent_id)): Path<(String, String)>,
     ValidJson(body): ValidJson<CreateRoutineMappingRequest>,
 ) -> Result<(StatusCode, Json<Mapping>), ApiError> {
-    let m = flow::create(&platform, &ctx, &project_id, &agent_id, body).await?;
+    let m = flow::create(&platform, &ctx, &*directory, &project_id, &agent_id, body).await?;
     // 201 for a created mapping, as the reference answers.
     Ok((StatusCode::CREATED, Json(m)))
 }
@@ -66,11 +71,21 @@ async fn create(
     responses((status = 200, body = Mapping), (status = 404), (status = 422)))]
 async fn update(
     State(platform): State<Platform>,
+    State(directory): State<Arc<dyn AgentDirectory>>,
     UserOnly(ctx): UserOnly,
     Path((project_id, agent_id, mapping_id)): Path<(String, String, String)>,
     ValidJson(body): ValidJson<UpdateRoutineMappingRequest>,
 ) -> Result<Json<Mapping>, ApiError> {
-    let m = flow::update(&platform, &ctx, &project_id, &agent_id, &mapping_id, body).await?;
+    let m = flow::update(
+        &platform,
+        &ctx,
+        &*directory,
+        &project_id,
+        &agent_id,
+        &mapping_id,
+        body,
+    )
+    .await?;
     Ok(Json(m))
 }
 
@@ -84,10 +99,19 @@ async fn update(
         (status = 404)))]
 async fn delete(
     State(platform): State<Platform>,
+    State(directory): State<Arc<dyn AgentDirectory>>,
     UserOnly(ctx): UserOnly,
     Path((project_id, agent_id, mapping_id)): Path<(String, String, String)>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    flow::delete(&platform, &ctx, &project_id, &agent_id, &mapping_id).await?;
+    flow::delete(
+        &platform,
+        &ctx,
+        &*directory,
+        &project_id,
+        &agent_id,
+        &mapping_id,
+    )
+    .await?;
     Ok(Json(
         serde_json::json!({ "status": "deleted", "id": mapping_id }),
     ))
@@ -100,10 +124,11 @@ async fn delete(
     responses((status = 200, body = Resolved), (status = 404)))]
 async fn resolve(
     State(platform): State<Platform>,
+    State(directory): State<Arc<dyn AgentDirectory>>,
     ctx: TenantContext,
     Path((project_id, agent_id)): Path<(String, String)>,
 ) -> Result<Json<Resolved>, ApiError> {
     Ok(Json(
-        flow::resolve(&platform, &ctx, &project_id, &agent_id).await?,
+        flow::resolve(&platform, &ctx, &*directory, &project_id, &agent_id).await?,
     ))
 }
