@@ -56,6 +56,10 @@ fn output() -> Stdio {
 #[derive(Debug, Clone, Default)]
 pub struct Options {
     pub tenant_rate_limit: Option<u32>,
+    /// Requests per minute per client IP on the credential endpoints (`DJB_AUTH_RATE_LIMIT`).
+    pub auth_rate_limit: Option<u32>,
+    /// Concurrent connections per client IP (`DJB_IP_CONN_LIMIT`).
+    pub ip_conn_limit: Option<u32>,
 }
 
 fn workspace_root() -> PathBuf {
@@ -147,8 +151,17 @@ impl Stack {
             .env("DJB_HAPROXY_STATS_PORT", free_port().to_string())
             .env("DJB_DEV_DIR", &dir)
             .env("AUTH_SECRET_KEY", TEST_AUTH_SECRET)
-            // Every test request comes from 127.0.0.1: keep the per-IP budget out of the way.
+            // Every test request comes from 127.0.0.1: keep the per-IP budgets out of the way
+            // unless a test sets them.
             .env("DJB_IP_RATE_LIMIT", "1000000")
+            .env(
+                "DJB_AUTH_RATE_LIMIT",
+                options.auth_rate_limit.unwrap_or(1_000_000).to_string(),
+            )
+            .env(
+                "DJB_IP_CONN_LIMIT",
+                options.ip_conn_limit.unwrap_or(100_000).to_string(),
+            )
             .stdout(Stdio::null())
             .stderr(Stdio::null());
         if let Some(limit) = options.tenant_rate_limit {

@@ -1,6 +1,7 @@
 //! agent-svc against real Postgres and Redis.
 
 mod agents;
+mod auth_matrix;
 mod channels;
 mod channels_cross_tenant;
 mod creds;
