@@ -9,9 +9,11 @@ use crate::api::project_agents::{
     CreateRoutineMappingRequest, MappingList, Resolved, ResolvedRoutine,
     UpdateRoutineMappingRequest,
 };
+use crate::domain::limits;
 use crate::flows::project_agents::{check_columns, mapped};
 use crate::flows::{commit_with, open_project};
 use crate::store;
+use crate::store::dependencies::lock_project;
 use crate::store::project_agents::{self as agents, ColumnRef, Mapping, MappingPatch, NewMapping};
 
 /// An empty list means "no override", stored as null like the reference does.
@@ -51,6 +53,16 @@ pub async fn create(
     let agent_id = &agent_directory::resolve(directory, &ctx.tenant_id, agent_id).await?;
     let mut tx = open_project(platform, ctx, project_id).await?;
     agents::require(&mut tx, project_id, agent_id).await?;
+    lock_project(&mut tx, project_id).await?;
+    let held = agents::count_mappings(&mut tx, project_id, agent_id).await?;
+    let max = limits::MAX_ROUTINE_MAPPINGS;
+    limits::room(
+        "routine_limit_reached",
+        "routine mappings of this agent",
+        held,
+        1,
+        max,
+    )?;
     let new = NewMapping {
         routine_id: req.routine_id,
         column_ids: non_empty(req.column_ids),

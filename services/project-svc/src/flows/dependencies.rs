@@ -10,6 +10,7 @@ use shared_schemas::ids::{ProjectId, TaskId};
 
 use crate::api::dependencies::{AddDependencyRequest, GraphError, GraphNode, GraphResponse};
 use crate::domain::graph::Indexed;
+use crate::domain::limits::{self, Limits};
 use crate::flows::{commit_with, open_project};
 use crate::store::dependencies::{self as store, Edge, GraphTask};
 
@@ -20,9 +21,18 @@ pub async fn add(
     project_id: &str,
     task_id: &str,
     req: AddDependencyRequest,
+    limits: Limits,
 ) -> Result<Edge, GraphError> {
     let mut tx = open_project(platform, ctx, project_id).await?;
-    let edge = add_edge(&mut tx, project_id, &req.from_task_id, task_id, req.kind).await?;
+    let edge = add_edge(
+        &mut tx,
+        project_id,
+        &req.from_task_id,
+        task_id,
+        req.kind,
+        limits,
+    )
+    .await?;
     let (project, from, to) = ids(project_id, [&edge.from_task_id, &edge.to_task_id])?;
     let event = Event::DependencyAdded(DependencyAdded {
         project_id: project,
@@ -85,13 +95,14 @@ pub fn ids(project: &str, tasks: [&str; 2]) -> Result<(ProjectId, TaskId, TaskId
 }
 
 /// Checks and inserts one edge with the project locked, so that concurrent inserts see each
-/// other's edges before deciding whether theirs closes a cycle.
+/// other's edges before deciding whether theirs closes a cycle or passes the limit.
 async fn add_edge(
     tx: &mut TenantTx,
     project_id: &str,
     from: &str,
     to: &str,
     kind: DependencyKind,
+    limits: Limits,
 ) -> Result<Edge, GraphError> {
     store::require_task(tx, project_id, to).await?;
     if from == to {
@@ -103,6 +114,8 @@ async fn add_edge(
     store::lock_project(tx, project_id).await?;
     store::refuse_duplicate(tx, project_id, from, to).await?;
     let edges = store::edges(tx, project_id).await?;
+    let held = i64::try_from(edges.len()).unwrap_or(i64::MAX);
+    limits::room_for_dependencies(held, 1, limits)?;
     let pairs: Vec<(&str, &str, bool)> = edges
         .iter()
         .map(|e| (e.from_task_id.as_str(), e.to_task_id.as_str(), true))

@@ -10,9 +10,11 @@ use shared_schemas::ids::AgentId;
 
 use crate::agent_directory::{self, AgentDirectory};
 use crate::api::project_agents::{AssignAgentRequest, Assigned, UpdateAgentRoleRequest};
+use crate::domain::limits;
 use crate::domain::validate;
 use crate::flows::{commit_with, open_project, project_ref};
 use crate::store;
+use crate::store::dependencies::lock_project;
 use crate::store::project_agents::{self as agents, ColumnRef, Mapping, ProjectAgent};
 
 /// The project's agents, leads first.
@@ -38,6 +40,9 @@ pub async fn assign(
     let agent_id = agent_directory::resolve(directory, &ctx.tenant_id, &req.agent_id).await?;
     let role = req.role.unwrap_or_else(|| "member".to_owned());
     let mut tx = open_project(platform, ctx, project_id).await?;
+    lock_project(&mut tx, project_id).await?;
+    let held = agents::count(&mut tx, project_id).await?;
+    limits::room("agent_limit_reached", "agents", held, 1, limits::MAX_AGENTS)?;
     let mut events = Vec::new();
     take_lead(&mut tx, project_id, &agent_id, &role, &mut events).await?;
     let row = agents::insert(

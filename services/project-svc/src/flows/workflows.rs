@@ -8,8 +8,10 @@ use crate::api::workflows::{
     CreateWorkflowRequest, PolicyResponse, TaskWorkflow, UpdateWorkflowPolicyRequest,
     UpdateWorkflowRequest,
 };
+use crate::domain::limits;
 use crate::domain::workflows as rules;
 use crate::flows::{commit_with, open_project, project_ref};
+use crate::store::dependencies::lock_project;
 use crate::store::now_ms;
 use crate::store::workflows::{self as store, NewWorkflow, Policy, Workflow, WorkflowPatch};
 
@@ -38,6 +40,15 @@ pub async fn create(
     req: CreateWorkflowRequest,
 ) -> Result<Workflow, ApiError> {
     let mut tx = open_project(platform, ctx, project_id).await?;
+    lock_project(&mut tx, project_id).await?;
+    let held = store::count(&mut tx, project_id).await?;
+    limits::room(
+        "workflow_limit_reached",
+        "workflows",
+        held,
+        1,
+        limits::MAX_WORKFLOWS,
+    )?;
     let new = NewWorkflow {
         name: req.name.trim().to_owned(),
         pipeline_id: req.pipeline_id,

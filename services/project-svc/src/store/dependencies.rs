@@ -70,6 +70,18 @@ pub async fn lock_project(tx: &mut TenantTx, project_id: &str) -> Result<(), Api
     .ok_or_else(crate::store::projects::not_found)
 }
 
+/// How many dependency edges the project holds (read under [`lock_project`]).
+pub async fn count(tx: &mut TenantTx, project_id: &str) -> Result<i64, ApiError> {
+    let tenant = tx.tenant().to_string();
+    Ok(sqlx::query_scalar(
+        "select count(*) from project.dependency_edges where tenant_id = $1 and project_id = $2",
+    )
+    .bind(tenant)
+    .bind(project_id)
+    .fetch_one(&mut **tx)
+    .await?)
+}
+
 /// 404 `task_not_found` unless the task is one of this project's.
 pub async fn require_task(
     tx: &mut TenantTx,

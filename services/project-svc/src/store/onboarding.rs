@@ -87,16 +87,18 @@ pub async fn list(
     tx: &mut TenantTx,
     status: Option<&str>,
     limit: i64,
+    offset: i64,
 ) -> Result<Vec<Session>, ApiError> {
     let tenant = tx.tenant().to_string();
     Ok(sqlx::query_as(&format!(
         "select {SESSION} from project.onboarding_sessions
           where tenant_id = $1 and ($2::text is null or status = $2)
-          order by created_at desc, id desc limit $3"
+          order by created_at desc, id desc limit $3 offset $4"
     ))
     .bind(tenant)
     .bind(status)
     .bind(limit)
+    .bind(offset)
     .fetch_all(&mut **tx)
     .await?)
 }
@@ -202,16 +204,23 @@ pub async fn add_message(
     .await?)
 }
 
-/// The conversation in order (messages of one request share a millisecond; ids do not order).
+/// The most messages a session's answer carries: the newest ones, so a long conversation
+/// cannot grow one answer without bound.
+pub const MAX_MESSAGES: i64 = 500;
+
+/// The conversation's last [`MAX_MESSAGES`] in order (messages of one request share a
+/// millisecond; ids do not order).
 pub async fn messages(tx: &mut TenantTx, session_id: &str) -> Result<Vec<Message>, ApiError> {
     let tenant = tx.tenant().to_string();
     Ok(sqlx::query_as(&format!(
-        "select {MESSAGE} from project.onboarding_messages
-          where tenant_id = $1 and session_id = $2
+        "select * from (select {MESSAGE}, seq from project.onboarding_messages
+                         where tenant_id = $1 and session_id = $2
+                         order by created_at desc, seq desc limit $3) m
           order by created_at, seq"
     ))
     .bind(tenant)
     .bind(session_id)
+    .bind(MAX_MESSAGES)
     .fetch_all(&mut **tx)
     .await?)
 }

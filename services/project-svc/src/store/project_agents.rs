@@ -10,6 +10,8 @@ use serde::Serialize;
 use sqlx::FromRow;
 use sqlx::types::Json;
 
+use crate::domain::limits;
+
 #[derive(Debug, Clone, FromRow, Serialize, utoipa::ToSchema)]
 pub struct ProjectAgent {
     pub project_id: String,
@@ -39,13 +41,45 @@ pub async fn list(tx: &mut TenantTx, project_id: &str) -> Result<Vec<ProjectAgen
     let tenant = tx.tenant().to_string();
     let rows = sqlx::query_as::<_, ProjectAgent>(
         "select project_id, agent_id, role, assigned_at, assigned_by from project.project_agents
-         where tenant_id = $1 and project_id = $2 order by role, assigned_at, agent_id",
+         where tenant_id = $1 and project_id = $2 order by role, assigned_at, agent_id
+         limit $3",
     )
     .bind(tenant)
     .bind(project_id)
+    .bind(limits::MAX_AGENTS)
     .fetch_all(&mut **tx)
     .await?;
     Ok(rows)
+}
+
+/// How many agents the project has (read under the project lock by `assign`).
+pub async fn count(tx: &mut TenantTx, project_id: &str) -> Result<i64, ApiError> {
+    let tenant = tx.tenant().to_string();
+    Ok(sqlx::query_scalar(
+        "select count(*) from project.project_agents where tenant_id = $1 and project_id = $2",
+    )
+    .bind(tenant)
+    .bind(project_id)
+    .fetch_one(&mut **tx)
+    .await?)
+}
+
+/// How many routines the agent has mapped in the project.
+pub async fn count_mappings(
+    tx: &mut TenantTx,
+    project_id: &str,
+    agent_id: &str,
+) -> Result<i64, ApiError> {
+    let tenant = tx.tenant().to_string();
+    Ok(sqlx::query_scalar(
+        "select count(*) from project.project_agent_routines
+          where tenant_id = $1 and project_id = $2 and agent_id = $3",
+    )
+    .bind(tenant)
+    .bind(project_id)
+    .bind(agent_id)
+    .fetch_one(&mut **tx)
+    .await?)
 }
 
 /// The assignment, locked for the rest of the transaction; 404 when the agent is not assigned.
@@ -185,11 +219,13 @@ pub async fn mappings(
     let tenant = tx.tenant().to_string();
     let rows = sqlx::query_as::<_, Mapping>(&format!(
         "select {MAPPING} from project.project_agent_routines
-         where tenant_id = $1 and project_id = $2 and agent_id = $3 order by created_at, id"
+         where tenant_id = $1 and project_id = $2 and agent_id = $3 order by created_at, id
+         limit $4"
     ))
     .bind(tenant)
     .bind(project_id)
     .bind(agent_id)
+    .bind(limits::MAX_ROUTINE_MAPPINGS)
     .fetch_all(&mut **tx)
     .await?;
     Ok(rows)

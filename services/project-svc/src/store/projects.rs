@@ -78,10 +78,25 @@ pub struct ListedProject {
     pub column_count: i64,
 }
 
-/// Newest first. Without a status, archived projects are left out (as the reference does:
-/// archiving is its soft delete); with one, exactly that status.
-pub async fn list(tx: &mut TenantTx, status: Option<&str>) -> Result<Vec<ListedProject>, ApiError> {
+/// `limit` projects from `offset`, newest first, and how many the filter matches. Without a
+/// status, archived projects are left out (as the reference does: archiving is its soft
+/// delete); with one, exactly that status.
+pub async fn list(
+    tx: &mut TenantTx,
+    status: Option<&str>,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<ListedProject>, i64), ApiError> {
     let tenant = tx.tenant().to_string();
+    let total: i64 = sqlx::query_scalar(
+        "select count(*) from project.projects p
+         where p.tenant_id = $1
+           and (($2::text is null and p.status <> 'archived') or p.status = $2)",
+    )
+    .bind(&tenant)
+    .bind(status)
+    .fetch_one(&mut **tx)
+    .await?;
     let rows = sqlx::query_as::<_, ListedProject>(
         "select p.id, p.name, p.description, p.status, p.repository, p.default_pipeline_id,
                 p.slack_channel_id, p.slack_notify_user_id, p.template_id, p.status_semantics,
@@ -95,13 +110,16 @@ pub async fn list(tx: &mut TenantTx, status: Option<&str>) -> Result<Vec<ListedP
          from project.projects p
          where p.tenant_id = $1
            and (($2::text is null and p.status <> 'archived') or p.status = $2)
-         order by p.created_at desc, p.id desc",
+         order by p.created_at desc, p.id desc
+         limit $3 offset $4",
     )
     .bind(tenant)
     .bind(status)
+    .bind(limit)
+    .bind(offset)
     .fetch_all(&mut **tx)
     .await?;
-    Ok(rows)
+    Ok((rows, total))
 }
 
 /// What creating a project writes besides its columns.

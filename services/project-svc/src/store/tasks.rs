@@ -117,6 +117,18 @@ pub async fn save(tx: &mut TenantTx, task: &Task) -> Result<Task, ApiError> {
     require(tx, &task.project_id, &task.id, false).await
 }
 
+/// How many tasks the project holds (read under the board lock by whoever adds tasks).
+pub async fn count(tx: &mut TenantTx, project_id: &str) -> Result<i64, ApiError> {
+    let tenant = tx.tenant().to_string();
+    Ok(sqlx::query_scalar(
+        "select count(*) from project.tasks where tenant_id = $1 and project_id = $2",
+    )
+    .bind(tenant)
+    .bind(project_id)
+    .fetch_one(&mut **tx)
+    .await?)
+}
+
 /// Deletes the task; its dependency edges and run history go with it (foreign keys cascade)
 /// and its subtasks lose their parent.
 pub async fn delete(tx: &mut TenantTx, project_id: &str, task_id: &str) -> Result<(), ApiError> {
@@ -276,6 +288,10 @@ pub struct Neighbours {
     pub runs: Vec<TaskRun>,
 }
 
+/// The most rows of each kind a task's detail shows (the newest runs; the others are bounded
+/// by the project's task and dependency limits anyway).
+const MAX_NEIGHBOURS: i64 = 500;
+
 pub async fn neighbours(tx: &mut TenantTx, task: &Task) -> Result<Neighbours, ApiError> {
     let tenant = tx.tenant().to_string();
     let blocking = sqlx::query_as(
@@ -284,11 +300,13 @@ pub async fn neighbours(tx: &mut TenantTx, task: &Task) -> Result<Neighbours, Ap
            from project.dependency_edges e
            join project.tasks f on f.tenant_id = e.tenant_id and f.id = e.from_task_id
           where e.tenant_id = $1 and e.project_id = $2 and e.to_task_id = $3
-          order by e.created_at, e.id",
+          order by e.created_at, e.id
+          limit $4",
     )
     .bind(&tenant)
     .bind(&task.project_id)
     .bind(&task.id)
+    .bind(MAX_NEIGHBOURS)
     .fetch_all(&mut **tx)
     .await?;
     let dependents = sqlx::query_as(
@@ -297,32 +315,38 @@ pub async fn neighbours(tx: &mut TenantTx, task: &Task) -> Result<Neighbours, Ap
            from project.dependency_edges e
            join project.tasks d on d.tenant_id = e.tenant_id and d.id = e.to_task_id
           where e.tenant_id = $1 and e.project_id = $2 and e.from_task_id = $3
-          order by e.created_at, e.id",
+          order by e.created_at, e.id
+          limit $4",
     )
     .bind(&tenant)
     .bind(&task.project_id)
     .bind(&task.id)
+    .bind(MAX_NEIGHBOURS)
     .fetch_all(&mut **tx)
     .await?;
     let subtasks = sqlx::query_as(
         "select id, title, status, priority from project.tasks
           where tenant_id = $1 and project_id = $2 and parent_task_id = $3
-          order by column_position, created_at, id",
+          order by column_position, created_at, id
+          limit $4",
     )
     .bind(&tenant)
     .bind(&task.project_id)
     .bind(&task.id)
+    .bind(MAX_NEIGHBOURS)
     .fetch_all(&mut **tx)
     .await?;
     let runs = sqlx::query_as(
         "select id, task_id, run_id, pipeline_id, status, started_at, completed_at
            from project.task_runs
           where tenant_id = $1 and project_id = $2 and task_id = $3
-          order by started_at desc nulls last, id desc",
+          order by started_at desc nulls last, id desc
+          limit $4",
     )
     .bind(&tenant)
     .bind(&task.project_id)
     .bind(&task.id)
+    .bind(MAX_NEIGHBOURS)
     .fetch_all(&mut **tx)
     .await?;
     Ok(Neighbours {

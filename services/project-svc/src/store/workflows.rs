@@ -8,6 +8,7 @@ use serde::Serialize;
 use sqlx::FromRow;
 use sqlx::types::Json;
 
+use crate::domain::limits;
 use crate::domain::workflows::{StageRules, TaskFilter, WorkflowChoice};
 
 /// A workflow row as the reference serialises it (snake_case).
@@ -76,13 +77,26 @@ pub async fn list(tx: &mut TenantTx, project_id: &str) -> Result<Vec<Workflow>, 
     let tenant = tx.tenant().to_string();
     let rows = sqlx::query_as::<_, Workflow>(&format!(
         "select {COLUMNS} from project.project_workflows
-         where tenant_id = $1 and project_id = $2 order by created_at, id"
+         where tenant_id = $1 and project_id = $2 order by created_at, id limit $3"
     ))
     .bind(tenant)
     .bind(project_id)
+    .bind(limits::MAX_WORKFLOWS)
     .fetch_all(&mut **tx)
     .await?;
     Ok(rows)
+}
+
+/// How many workflows the project has (read under the project lock by `create`).
+pub async fn count(tx: &mut TenantTx, project_id: &str) -> Result<i64, ApiError> {
+    let tenant = tx.tenant().to_string();
+    Ok(sqlx::query_scalar(
+        "select count(*) from project.project_workflows where tenant_id = $1 and project_id = $2",
+    )
+    .bind(tenant)
+    .bind(project_id)
+    .fetch_one(&mut **tx)
+    .await?)
 }
 
 pub async fn require(tx: &mut TenantTx, project_id: &str, id: &str) -> Result<Workflow, ApiError> {

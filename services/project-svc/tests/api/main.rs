@@ -2,6 +2,7 @@
 
 mod agent_cleanup;
 mod board_positions;
+mod bounds;
 mod columns;
 mod dependencies;
 mod execution;
@@ -24,6 +25,7 @@ mod ready_tasks;
 mod route_walk;
 mod schema;
 mod task_moves;
+mod task_permissions;
 mod task_queries;
 mod task_support;
 mod tasks;

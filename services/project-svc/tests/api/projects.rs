@@ -326,8 +326,8 @@ async fn the_list_is_newest_first_with_counts_and_hides_archived_unless_asked() 
     assert_eq!(archived.as_array().expect("list").len(), 1);
     assert_eq!(archived[0]["id"], gone["id"]);
     let (s, err) = send(&app, "GET", "/v1/projects/?status=deleted", &a.token, None).await;
-    assert_eq!(s, 400, "{err}");
-    assert_eq!(err["code"], "bad_request", "{err}");
+    assert_error(s, &err, 422, "validation_failed");
+    assert_eq!(err["errors"][0]["path"], "status", "{err}");
     // Other tenants see none of it.
     let b = tenant(&app, "Beta").await;
     let (_, theirs) = send(&app, "GET", "/v1/projects/", &b.token, None).await;
