@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use kit::extract::{ValidJson, ValidQuery};
 use kit::{ApiError, Platform, TenantContext};
 use utoipa_axum::router::OpenApiRouter;
@@ -29,15 +29,19 @@ pub fn routes() -> OpenApiRouter<AppState> {
 /// The project's tasks in board order (column position, then place in the column).
 #[utoipa::path(get, path = "/v1/projects/{project_id}/tasks", tag = "tasks",
     params(("project_id" = String, Path), ListQuery),
-    responses((status = 200, body = [Task], headers(("X-Total-Count" = i64))), (status = 404), (status = 422)))]
+    responses((status = 200, body = [Task],
+        headers(("X-Total-Count" = i64), ("Link" = String, description = "the next page, while more follow"))),
+        (status = 404), (status = 422)))]
 async fn list(
     State(platform): State<Platform>,
     ctx: TenantContext,
     Path(project_id): Path<String>,
     ValidQuery(q): ValidQuery<ListQuery>,
-) -> Result<([(&'static str, String); 1], Json<Vec<Task>>), ApiError> {
+) -> Result<(HeaderMap, Json<Vec<Task>>), ApiError> {
+    let (page, filters) = (q.page(), q.filters());
     let (tasks, total) = flow::list(&platform, &ctx, &project_id, q).await?;
-    Ok(([("x-total-count", total.to_string())], Json(tasks)))
+    let path = format!("/v1/projects/{project_id}/tasks");
+    Ok((page.headers(&path, &filters, total), Json(tasks)))
 }
 
 /// Creates a task at the end of its column; TASK_CREATED. 409 `task_limit_reached` when the

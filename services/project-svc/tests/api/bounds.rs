@@ -71,9 +71,19 @@ async fn the_board_leaves_out_descriptions_and_metadata_and_pages_its_tasks() {
         assert_error(s.as_u16(), &err, 422, "validation_failed");
     }
     // The task list keeps every field (the contract's rows) but is paged the same way.
-    let (s, list) = caller.get(&format!("/v1/projects/{p}/tasks?limit=2")).await;
-    assert_eq!(s, StatusCode::OK, "{list}");
+    let path = format!("/v1/projects/{p}/tasks?q=Task%201&limit=2");
+    let (s, headers, body) = get_raw(&app, &path, &a.token).await;
+    assert_eq!(s, 200);
+    let list: Value = serde_json::from_slice(&body).expect("json");
     assert_eq!(list.as_array().expect("list").len(), 2);
+    assert_eq!(
+        headers["x-total-count"], "111",
+        "Task 1, Task 10…19, Task 100…199"
+    );
+    assert_eq!(
+        headers["link"],
+        format!("</v1/projects/{p}/tasks?q=Task+1&limit=2&offset=2>; rel=\"next\"").as_str()
+    );
 }
 
 #[tokio::test]
