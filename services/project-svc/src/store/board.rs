@@ -80,7 +80,7 @@ pub async fn tasks(
     limit: i64,
     offset: i64,
 ) -> Result<(Vec<BoardTask>, i64), ApiError> {
-    let tenant = tx.tenant().to_string();
+    let tenant = tx.tenant().clone();
     let total: i64 = sqlx::query_scalar(
         "select count(*) from project.tasks where tenant_id = $1 and project_id = $2",
     )
@@ -115,7 +115,7 @@ pub async fn dependencies(
     project_id: &str,
     task_ids: &[&str],
 ) -> Result<Vec<BoardDependency>, ApiError> {
-    let tenant = tx.tenant().to_string();
+    let tenant = tx.tenant().clone();
     let rows = sqlx::query_as::<_, BoardDependency>(
         "select id, project_id, from_task_id, to_task_id, type as kind
          from project.dependency_edges
@@ -135,7 +135,7 @@ pub async fn workflows(
     tx: &mut TenantTx,
     project_id: &str,
 ) -> Result<Vec<BoardWorkflow>, ApiError> {
-    let tenant = tx.tenant().to_string();
+    let tenant = tx.tenant().clone();
     let rows = sqlx::query_as::<_, BoardWorkflow>(
         "select id, project_id, name, pipeline_id, is_default, task_filter, trigger
          from project.project_workflows
@@ -151,7 +151,7 @@ pub async fn workflows(
 
 /// Agents by role, then by when they joined (the reference's order).
 pub async fn agents(tx: &mut TenantTx, project_id: &str) -> Result<Vec<BoardAgent>, ApiError> {
-    let tenant = tx.tenant().to_string();
+    let tenant = tx.tenant().clone();
     let rows = sqlx::query_as::<_, BoardAgent>(
         "select project_id, agent_id, role, assigned_at, assigned_by
          from project.project_agents
