@@ -58,7 +58,7 @@ fn exists() -> ApiError {
 /// checking and adding edges there, so two inserts cannot each miss the other's half of a
 /// cycle. `no key update` leaves foreign-key checks (tasks being inserted) unblocked.
 pub async fn lock_project(tx: &mut TenantTx, project_id: &str) -> Result<(), ApiError> {
-    let tenant = tx.tenant().to_string();
+    let tenant = tx.tenant().clone();
     sqlx::query(
         "select id from project.projects where tenant_id = $1 and id = $2 for no key update",
     )
@@ -72,7 +72,7 @@ pub async fn lock_project(tx: &mut TenantTx, project_id: &str) -> Result<(), Api
 
 /// How many dependency edges the project holds (read under [`lock_project`]).
 pub async fn count(tx: &mut TenantTx, project_id: &str) -> Result<i64, ApiError> {
-    let tenant = tx.tenant().to_string();
+    let tenant = tx.tenant().clone();
     Ok(sqlx::query_scalar(
         "select count(*) from project.dependency_edges where tenant_id = $1 and project_id = $2",
     )
@@ -88,7 +88,7 @@ pub async fn require_task(
     project_id: &str,
     task_id: &str,
 ) -> Result<(), ApiError> {
-    let tenant = tx.tenant().to_string();
+    let tenant = tx.tenant().clone();
     let found: Option<i32> = sqlx::query_scalar(
         "select 1 from project.tasks where tenant_id = $1 and project_id = $2 and id = $3",
     )
@@ -102,7 +102,7 @@ pub async fn require_task(
 
 /// The project's tasks in board order: priority, then position, then age.
 pub async fn tasks(tx: &mut TenantTx, project_id: &str) -> Result<Vec<GraphTask>, ApiError> {
-    let tenant = tx.tenant().to_string();
+    let tenant = tx.tenant().clone();
     Ok(sqlx::query_as(
         "select id, title, status, priority, assigned_agent, estimated_hours, tags, work_type,
                 parent_task_id, completed_stages, created_at, completed_at
@@ -116,7 +116,7 @@ pub async fn tasks(tx: &mut TenantTx, project_id: &str) -> Result<Vec<GraphTask>
 }
 
 pub async fn edges(tx: &mut TenantTx, project_id: &str) -> Result<Vec<Edge>, ApiError> {
-    let tenant = tx.tenant().to_string();
+    let tenant = tx.tenant().clone();
     Ok(sqlx::query_as(
         "select id, project_id, from_task_id, to_task_id, type from project.dependency_edges
           where tenant_id = $1 and project_id = $2 order by created_at, id",
@@ -133,7 +133,7 @@ pub async fn descriptions(
     project_id: &str,
     ids: &[String],
 ) -> Result<Vec<(String, String)>, ApiError> {
-    let tenant = tx.tenant().to_string();
+    let tenant = tx.tenant().clone();
     Ok(sqlx::query_as(
         "select id, description from project.tasks
           where tenant_id = $1 and project_id = $2 and id = any($3)",
@@ -151,7 +151,7 @@ pub async fn titles(
     project_id: &str,
     ids: &[String],
 ) -> Result<Vec<(String, String)>, ApiError> {
-    let tenant = tx.tenant().to_string();
+    let tenant = tx.tenant().clone();
     Ok(sqlx::query_as(
         "select id, title from project.tasks
           where tenant_id = $1 and project_id = $2 and id = any($3)",
@@ -170,7 +170,7 @@ pub async fn refuse_duplicate(
     from: &str,
     to: &str,
 ) -> Result<(), ApiError> {
-    let tenant = tx.tenant().to_string();
+    let tenant = tx.tenant().clone();
     let found: Option<i32> = sqlx::query_scalar(
         "select 1 from project.dependency_edges
           where tenant_id = $1 and project_id = $2 and from_task_id = $3 and to_task_id = $4",
@@ -195,7 +195,7 @@ pub async fn insert(
     kind: &str,
     now: i64,
 ) -> Result<Edge, ApiError> {
-    let tenant = tx.tenant().to_string();
+    let tenant = tx.tenant().clone();
     sqlx::query_as(
         "insert into project.dependency_edges
              (id, tenant_id, project_id, from_task_id, to_task_id, type, created_at)
@@ -221,7 +221,7 @@ pub async fn delete(
     task_id: &str,
     dep_id: &str,
 ) -> Result<Edge, ApiError> {
-    let tenant = tx.tenant().to_string();
+    let tenant = tx.tenant().clone();
     sqlx::query_as(
         "delete from project.dependency_edges
           where tenant_id = $1 and project_id = $2 and id = $3
@@ -239,7 +239,7 @@ pub async fn delete(
 
 /// The project's creation time: where the timeline starts.
 pub async fn project_created_at(tx: &mut TenantTx, project_id: &str) -> Result<i64, ApiError> {
-    let tenant = tx.tenant().to_string();
+    let tenant = tx.tenant().clone();
     sqlx::query_scalar("select created_at from project.projects where tenant_id = $1 and id = $2")
         .bind(tenant)
         .bind(project_id)
