@@ -23,7 +23,7 @@ pub fn no_columns() -> ApiError {
 /// concurrent creations in that column cannot take the same positions.
 pub async fn landing(tx: &mut TenantTx, project_id: &str) -> Result<Landing, ApiError> {
     crate::store::task_board::lock_board(tx, project_id).await?;
-    let tenant = tx.tenant().to_string();
+    let tenant = tx.tenant().clone();
     let column: Option<(String, bool, Option<String>)> = sqlx::query_as(
         "select id, task_statuses ? 'backlog', task_statuses ->> 0 from project.kanban_columns
           where tenant_id = $1 and project_id = $2
@@ -72,7 +72,7 @@ pub async fn insert_tasks(
     tasks: &[NewTask],
     now: i64,
 ) -> Result<(), ApiError> {
-    let tenant = tx.tenant().to_string();
+    let tenant = tx.tenant().clone();
     let ids: Vec<&str> = tasks.iter().map(|t| t.id.as_str()).collect();
     let titles: Vec<&str> = tasks.iter().map(|t| t.title.as_str()).collect();
     let descriptions: Vec<&str> = tasks.iter().map(|t| t.description.as_str()).collect();
@@ -119,7 +119,7 @@ pub async fn insert_edges(
     if edges.is_empty() {
         return Ok(());
     }
-    let tenant = tx.tenant().to_string();
+    let tenant = tx.tenant().clone();
     let ids: Vec<String> = edges.iter().map(|_| crate::store::new_id("dep_")).collect();
     let from: Vec<&str> = edges.iter().map(|e| e.0).collect();
     let to: Vec<&str> = edges.iter().map(|e| e.1).collect();
