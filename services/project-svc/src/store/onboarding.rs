@@ -64,7 +64,7 @@ pub struct NewSession<'a> {
 }
 
 pub async fn insert(tx: &mut TenantTx, s: &NewSession<'_>, now: i64) -> Result<Session, ApiError> {
-    let tenant = tx.tenant().to_string();
+    let tenant = tx.tenant().clone();
     Ok(sqlx::query_as(&format!(
         "insert into project.onboarding_sessions (id, tenant_id, user_id, status, phase, context,
              model, template_id, current_agent_id, created_at, updated_at)
@@ -89,7 +89,7 @@ pub async fn list(
     limit: i64,
     offset: i64,
 ) -> Result<Vec<Session>, ApiError> {
-    let tenant = tx.tenant().to_string();
+    let tenant = tx.tenant().clone();
     Ok(sqlx::query_as(&format!(
         "select {SESSION} from project.onboarding_sessions
           where tenant_id = $1 and ($2::text is null or status = $2)
@@ -105,7 +105,7 @@ pub async fn list(
 
 /// The session, locked for the rest of the transaction (every change reads, decides, writes).
 pub async fn require(tx: &mut TenantTx, id: &str, lock: bool) -> Result<Session, ApiError> {
-    let tenant = tx.tenant().to_string();
+    let tenant = tx.tenant().clone();
     let suffix = if lock { " for update" } else { "" };
     sqlx::query_as(&format!(
         "select {SESSION} from project.onboarding_sessions
@@ -134,7 +134,7 @@ pub async fn update(
     p: SessionPatch,
     now: i64,
 ) -> Result<Session, ApiError> {
-    let tenant = tx.tenant().to_string();
+    let tenant = tx.tenant().clone();
     sqlx::query_as(&format!(
         "update project.onboarding_sessions
             set status = coalesce($3, status), model = coalesce($4, model),
@@ -158,7 +158,7 @@ pub async fn update(
 }
 
 pub async fn delete(tx: &mut TenantTx, id: &str) -> Result<(), ApiError> {
-    let tenant = tx.tenant().to_string();
+    let tenant = tx.tenant().clone();
     let done =
         sqlx::query("delete from project.onboarding_sessions where tenant_id = $1 and id = $2")
             .bind(tenant)
@@ -185,7 +185,7 @@ pub async fn add_message(
     m: &NewMessage<'_>,
     now: i64,
 ) -> Result<Message, ApiError> {
-    let tenant = tx.tenant().to_string();
+    let tenant = tx.tenant().clone();
     Ok(sqlx::query_as(&format!(
         "insert into project.onboarding_messages (id, tenant_id, session_id, role, content,
              agent_id, handoff_to_agent, created_at)
@@ -211,7 +211,7 @@ pub const MAX_MESSAGES: i64 = 500;
 /// The conversation's last [`MAX_MESSAGES`] in order (messages of one request share a
 /// millisecond; ids do not order).
 pub async fn messages(tx: &mut TenantTx, session_id: &str) -> Result<Vec<Message>, ApiError> {
-    let tenant = tx.tenant().to_string();
+    let tenant = tx.tenant().clone();
     Ok(sqlx::query_as(&format!(
         "select * from (select {MESSAGE}, seq from project.onboarding_messages
                          where tenant_id = $1 and session_id = $2
