@@ -38,7 +38,7 @@ pub fn mapping_not_found() -> ApiError {
 }
 
 pub async fn list(tx: &mut TenantTx, project_id: &str) -> Result<Vec<ProjectAgent>, ApiError> {
-    let tenant = tx.tenant().to_string();
+    let tenant = tx.tenant().clone();
     let rows = sqlx::query_as::<_, ProjectAgent>(
         "select project_id, agent_id, role, assigned_at, assigned_by from project.project_agents
          where tenant_id = $1 and project_id = $2 order by role, assigned_at, agent_id
@@ -54,7 +54,7 @@ pub async fn list(tx: &mut TenantTx, project_id: &str) -> Result<Vec<ProjectAgen
 
 /// How many agents the project has (read under the project lock by `assign`).
 pub async fn count(tx: &mut TenantTx, project_id: &str) -> Result<i64, ApiError> {
-    let tenant = tx.tenant().to_string();
+    let tenant = tx.tenant().clone();
     Ok(sqlx::query_scalar(
         "select count(*) from project.project_agents where tenant_id = $1 and project_id = $2",
     )
@@ -70,7 +70,7 @@ pub async fn count_mappings(
     project_id: &str,
     agent_id: &str,
 ) -> Result<i64, ApiError> {
-    let tenant = tx.tenant().to_string();
+    let tenant = tx.tenant().clone();
     Ok(sqlx::query_scalar(
         "select count(*) from project.project_agent_routines
           where tenant_id = $1 and project_id = $2 and agent_id = $3",
@@ -88,7 +88,7 @@ pub async fn require(
     project_id: &str,
     agent_id: &str,
 ) -> Result<ProjectAgent, ApiError> {
-    let tenant = tx.tenant().to_string();
+    let tenant = tx.tenant().clone();
     sqlx::query_as::<_, ProjectAgent>(
         "select project_id, agent_id, role, assigned_at, assigned_by from project.project_agents
          where tenant_id = $1 and project_id = $2 and agent_id = $3 for update",
@@ -108,7 +108,7 @@ pub async fn demote_lead(
     project_id: &str,
     except: &str,
 ) -> Result<Vec<String>, ApiError> {
-    let tenant = tx.tenant().to_string();
+    let tenant = tx.tenant().clone();
     let rows: Vec<String> = sqlx::query_scalar(
         "update project.project_agents set role = 'member'
          where tenant_id = $1 and project_id = $2 and role = 'lead' and agent_id <> $3
@@ -130,7 +130,7 @@ pub async fn insert(
     by: &str,
     now: i64,
 ) -> Result<ProjectAgent, ApiError> {
-    let tenant = tx.tenant().to_string();
+    let tenant = tx.tenant().clone();
     sqlx::query_as::<_, ProjectAgent>(
         "insert into project.project_agents
              (tenant_id, project_id, agent_id, role, assigned_at, assigned_by)
@@ -159,7 +159,7 @@ pub async fn set_role(
     agent_id: &str,
     role: &str,
 ) -> Result<(), ApiError> {
-    let tenant = tx.tenant().to_string();
+    let tenant = tx.tenant().clone();
     sqlx::query(
         "update project.project_agents set role = $4
          where tenant_id = $1 and project_id = $2 and agent_id = $3",
@@ -175,7 +175,7 @@ pub async fn set_role(
 
 /// Removes the assignment and, through the foreign key, its routine mappings.
 pub async fn delete(tx: &mut TenantTx, project_id: &str, agent_id: &str) -> Result<(), ApiError> {
-    let tenant = tx.tenant().to_string();
+    let tenant = tx.tenant().clone();
     let gone = sqlx::query(
         "delete from project.project_agents
          where tenant_id = $1 and project_id = $2 and agent_id = $3",
@@ -216,7 +216,7 @@ pub async fn mappings(
     project_id: &str,
     agent_id: &str,
 ) -> Result<Vec<Mapping>, ApiError> {
-    let tenant = tx.tenant().to_string();
+    let tenant = tx.tenant().clone();
     let rows = sqlx::query_as::<_, Mapping>(&format!(
         "select {MAPPING} from project.project_agent_routines
          where tenant_id = $1 and project_id = $2 and agent_id = $3 order by created_at, id
@@ -245,7 +245,7 @@ pub async fn insert_mapping(
     new: &NewMapping,
     now: i64,
 ) -> Result<Mapping, ApiError> {
-    let tenant = tx.tenant().to_string();
+    let tenant = tx.tenant().clone();
     sqlx::query_as::<_, Mapping>(&format!(
         "insert into project.project_agent_routines
              (id, tenant_id, project_id, agent_id, routine_id, column_ids, tool_overrides,
@@ -287,7 +287,7 @@ pub async fn update_mapping(
     patch: &MappingPatch,
     now: i64,
 ) -> Result<Mapping, ApiError> {
-    let tenant = tx.tenant().to_string();
+    let tenant = tx.tenant().clone();
     sqlx::query_as::<_, Mapping>(&format!(
         "update project.project_agent_routines set
              column_ids = case when $5 then $6 else column_ids end,
@@ -318,7 +318,7 @@ pub async fn delete_mapping(
     agent_id: &str,
     id: &str,
 ) -> Result<(), ApiError> {
-    let tenant = tx.tenant().to_string();
+    let tenant = tx.tenant().clone();
     let gone = sqlx::query(
         "delete from project.project_agent_routines
          where tenant_id = $1 and project_id = $2 and agent_id = $3 and id = $4",
@@ -345,7 +345,7 @@ pub struct ColumnRef {
 }
 
 pub async fn columns(tx: &mut TenantTx, project_id: &str) -> Result<Vec<ColumnRef>, ApiError> {
-    let tenant = tx.tenant().to_string();
+    let tenant = tx.tenant().clone();
     let rows = sqlx::query_as::<_, ColumnRef>(
         "select id, name, task_statuses as statuses from project.kanban_columns
          where tenant_id = $1 and project_id = $2 order by position, id",
@@ -359,7 +359,7 @@ pub async fn columns(tx: &mut TenantTx, project_id: &str) -> Result<Vec<ColumnRe
 
 /// Takes the agent off every project of the tenant (its routine mappings go with it).
 pub async fn remove_agent(tx: &mut TenantTx, agent_id: &str) -> Result<(), ApiError> {
-    let tenant = tx.tenant().to_string();
+    let tenant = tx.tenant().clone();
     sqlx::query("delete from project.project_agents where tenant_id = $1 and agent_id = $2")
         .bind(tenant)
         .bind(agent_id)
