@@ -20,7 +20,7 @@ pub fn not_found() -> ApiError {
 
 /// 404 unless the project exists in the transaction's tenant. Locks nothing.
 pub async fn require(tx: &mut TenantTx, project_id: &str) -> Result<(), ApiError> {
-    let tenant = tx.tenant().to_string();
+    let tenant = tx.tenant().clone();
     let found: Option<i32> =
         sqlx::query_scalar("select 1 from project.projects where tenant_id = $1 and id = $2")
             .bind(tenant)
@@ -47,7 +47,7 @@ pub async fn lock(tx: &mut TenantTx, project_id: &str) -> Result<Project, ApiErr
 }
 
 async fn fetch(tx: &mut TenantTx, project_id: &str, lock: &str) -> Result<Project, ApiError> {
-    let tenant = tx.tenant().to_string();
+    let tenant = tx.tenant().clone();
     sqlx::query_as::<_, Project>(&format!(
         "select {FIELDS} from project.projects where tenant_id = $1 and id = $2 {lock}"
     ))
@@ -87,7 +87,7 @@ pub async fn list(
     limit: i64,
     offset: i64,
 ) -> Result<(Vec<ListedProject>, i64), ApiError> {
-    let tenant = tx.tenant().to_string();
+    let tenant = tx.tenant().clone();
     let total: i64 = sqlx::query_scalar(
         "select count(*) from project.projects p
          where p.tenant_id = $1
@@ -135,7 +135,7 @@ pub struct NewProject {
 }
 
 pub async fn insert(tx: &mut TenantTx, new: &NewProject, now: i64) -> Result<(), ApiError> {
-    let tenant = tx.tenant().to_string();
+    let tenant = tx.tenant().clone();
     sqlx::query(
         "insert into project.projects (id, tenant_id, name, description, repository,
              template_id, status_semantics, default_pipeline_id, created_at, updated_at)
@@ -157,7 +157,7 @@ pub async fn insert(tx: &mut TenantTx, new: &NewProject, now: i64) -> Result<(),
 
 /// Writes the fields the project routes change (read with `lock`, changed, saved).
 pub async fn save(tx: &mut TenantTx, p: &Project) -> Result<(), ApiError> {
-    let tenant = tx.tenant().to_string();
+    let tenant = tx.tenant().clone();
     sqlx::query(
         "update project.projects set name = $3, description = $4, status = $5, repository = $6,
              default_pipeline_id = $7, slack_channel_id = $8, slack_notify_user_id = $9,
@@ -185,7 +185,7 @@ pub async fn save(tx: &mut TenantTx, p: &Project) -> Result<(), ApiError> {
 /// Deletes the project; its columns, tasks, dependencies, workflows, runs and agents go with
 /// it through the schema's cascades.
 pub async fn delete(tx: &mut TenantTx, project_id: &str) -> Result<(), ApiError> {
-    let tenant = tx.tenant().to_string();
+    let tenant = tx.tenant().clone();
     sqlx::query("delete from project.projects where tenant_id = $1 and id = $2")
         .bind(tenant)
         .bind(project_id)
@@ -208,7 +208,7 @@ pub async fn template_board(
     tx: &mut TenantTx,
     id_or_slug: &str,
 ) -> Result<Option<TemplateBoard>, ApiError> {
-    let tenant = tx.tenant().to_string();
+    let tenant = tx.tenant().clone();
     let row = sqlx::query_as::<_, TemplateBoard>(
         "select id, board_columns, status_semantics, default_pipeline_id
          from project.project_templates
