@@ -138,7 +138,7 @@ pub async fn insert(
     if slug_taken(tx, slug).await? {
         return Err(template_exists(slug));
     }
-    let tenant = tx.tenant().to_string();
+    let tenant = tx.tenant().clone();
     sqlx::query_as(&format!(
         "insert into project.project_templates (id, tenant_id, slug, name, description, icon,
              is_builtin, board_columns, status_semantics, default_pipeline_id,
@@ -171,7 +171,7 @@ pub async fn update(
     c: &TemplateContent,
     now: i64,
 ) -> Result<Template, ApiError> {
-    let tenant = tx.tenant().to_string();
+    let tenant = tx.tenant().clone();
     sqlx::query_as(&format!(
         "update project.project_templates
             set name = $3, description = $4, icon = $5, board_columns = $6,
