@@ -74,7 +74,7 @@ fn default_race() -> ApiError {
 }
 
 pub async fn list(tx: &mut TenantTx, project_id: &str) -> Result<Vec<Workflow>, ApiError> {
-    let tenant = tx.tenant().to_string();
+    let tenant = tx.tenant().clone();
     let rows = sqlx::query_as::<_, Workflow>(&format!(
         "select {COLUMNS} from project.project_workflows
          where tenant_id = $1 and project_id = $2 order by created_at, id limit $3"
@@ -89,7 +89,7 @@ pub async fn list(tx: &mut TenantTx, project_id: &str) -> Result<Vec<Workflow>, 
 
 /// How many workflows the project has (read under the project lock by `create`).
 pub async fn count(tx: &mut TenantTx, project_id: &str) -> Result<i64, ApiError> {
-    let tenant = tx.tenant().to_string();
+    let tenant = tx.tenant().clone();
     Ok(sqlx::query_scalar(
         "select count(*) from project.project_workflows where tenant_id = $1 and project_id = $2",
     )
@@ -100,7 +100,7 @@ pub async fn count(tx: &mut TenantTx, project_id: &str) -> Result<i64, ApiError>
 }
 
 pub async fn require(tx: &mut TenantTx, project_id: &str, id: &str) -> Result<Workflow, ApiError> {
-    let tenant = tx.tenant().to_string();
+    let tenant = tx.tenant().clone();
     sqlx::query_as::<_, Workflow>(&format!(
         "select {COLUMNS} from project.project_workflows
          where tenant_id = $1 and project_id = $2 and id = $3"
@@ -120,7 +120,7 @@ async fn clear_default(
     keep: Option<&str>,
     now: i64,
 ) -> Result<(), ApiError> {
-    let tenant = tx.tenant().to_string();
+    let tenant = tx.tenant().clone();
     sqlx::query(
         "update project.project_workflows set is_default = false, updated_at = $4
          where tenant_id = $1 and project_id = $2 and is_default and id is distinct from $3",
@@ -143,7 +143,7 @@ pub async fn insert(
     if new.is_default {
         clear_default(tx, project_id, None, now).await?;
     }
-    let tenant = tx.tenant().to_string();
+    let tenant = tx.tenant().clone();
     sqlx::query_as::<_, Workflow>(&format!(
         "insert into project.project_workflows
              (id, tenant_id, project_id, name, pipeline_id, is_default, task_filter, trigger,
@@ -174,7 +174,7 @@ pub async fn update(
     if patch.is_default == Some(true) {
         clear_default(tx, &current.project_id, Some(&current.id), now).await?;
     }
-    let tenant = tx.tenant().to_string();
+    let tenant = tx.tenant().clone();
     sqlx::query_as::<_, Workflow>(&format!(
         "update project.project_workflows set
              name = coalesce($4, name),
@@ -202,7 +202,7 @@ pub async fn update(
 
 /// Deletes the workflow; tasks that named it fall back to the project's other workflows.
 pub async fn delete(tx: &mut TenantTx, project_id: &str, id: &str) -> Result<(), ApiError> {
-    let tenant = tx.tenant().to_string();
+    let tenant = tx.tenant().clone();
     let gone = sqlx::query(
         "delete from project.project_workflows
          where tenant_id = $1 and project_id = $2 and id = $3",
@@ -238,7 +238,7 @@ pub struct Policy {
 }
 
 pub async fn policy(tx: &mut TenantTx, project_id: &str) -> Result<Option<Policy>, ApiError> {
-    let tenant = tx.tenant().to_string();
+    let tenant = tx.tenant().clone();
     let row = sqlx::query_as::<_, Policy>(
         "select id, project_id, stage_rules, created_at, updated_at
          from project.workflow_policies where tenant_id = $1 and project_id = $2",
@@ -257,7 +257,7 @@ pub async fn upsert_policy(
     rules: &StageRules,
     now: i64,
 ) -> Result<Policy, ApiError> {
-    let tenant = tx.tenant().to_string();
+    let tenant = tx.tenant().clone();
     let row = sqlx::query_as::<_, Policy>(
         "insert into project.workflow_policies
              (id, tenant_id, project_id, stage_rules, created_at, updated_at)
@@ -299,7 +299,7 @@ pub async fn task_stages(
     project_id: &str,
     task_id: &str,
 ) -> Result<TaskStages, ApiError> {
-    let tenant = tx.tenant().to_string();
+    let tenant = tx.tenant().clone();
     sqlx::query_as::<_, TaskStages>(
         "select status, work_type, completed_stages from project.tasks
          where tenant_id = $1 and project_id = $2 and id = $3",
