@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use kit::testing::Method;
 use serde_json::json as j;
 
 use crate::helpers::{assert_error, board, send, spawn, tenant};
@@ -46,7 +47,10 @@ async fn claiming_is_atomic_and_only_for_claimable_tasks() {
     )
     .await;
     assert_error(status, &res, 409, "already_claimed");
-    let (_, row) = send(&app, "GET", &task_path(&p, &task), &a.token, None).await;
+    let row = app
+        .client
+        .setup(Method::GET, &task_path(&p, &task), &a.token, None)
+        .await;
     assert_eq!(row["assigned_agent"], "agt_one");
     assert_eq!(row["metadata"]["git_branch"], j!(branch));
     let claimed = events_of(&app, &a, "TASK_CLAIMED").await;

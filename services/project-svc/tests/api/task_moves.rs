@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use kit::testing::Method;
 use serde_json::json as j;
 
 use crate::helpers::{assert_error, board, send, spawn, task_row, tenant};
@@ -90,7 +91,10 @@ async fn moving_keeps_both_columns_dense_and_the_status_follows_the_column() {
     )
     .await;
     assert_eq!(body["position"], 0);
-    let (_, row) = send(&app, "GET", &task_path(&p, &r0), &a.token, None).await;
+    let row = app
+        .client
+        .setup(Method::GET, &task_path(&p, &r0), &a.token, None)
+        .await;
     assert_eq!(row["status"], "done");
     assert!(row["completed_at"].is_i64());
 
@@ -239,7 +243,10 @@ async fn a_transition_moves_the_task_to_its_status_column_and_keeps_the_note() {
     assert_eq!(body["from_status"], "backlog");
     assert_eq!(body["to_status"], "in_progress");
     assert_eq!(body["column_id"], j!(cols[2]));
-    let (_, row) = send(&app, "GET", &task_path(&p, &task), &a.token, None).await;
+    let row = app
+        .client
+        .setup(Method::GET, &task_path(&p, &task), &a.token, None)
+        .await;
     assert_eq!(row["metadata"]["transition_notes"][0]["note"], "starting");
     assert_eq!(row["column_position"], 0);
     assert_eq!(events_of(&app, &a, "TASK_STATUS_CHANGED").await.len(), 1);
@@ -278,7 +285,10 @@ async fn a_transition_moves_the_task_to_its_status_column_and_keeps_the_note() {
         let (status, res) = send(&app, "POST", &path, &a.token, Some(body)).await;
         assert_error(status, &res, want, code);
     }
-    let (_, row) = send(&app, "GET", &task_path(&p, &task), &a.token, None).await;
+    let row = app
+        .client
+        .setup(Method::GET, &task_path(&p, &task), &a.token, None)
+        .await;
     assert_eq!(row["status"], "in_progress");
     assert_eq!(events_of(&app, &a, "TASK_STATUS_CHANGED").await.len(), 1);
 }
