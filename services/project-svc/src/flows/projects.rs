@@ -5,7 +5,7 @@ use kit::db::TenantTx;
 use kit::{ApiError, Platform, TenantContext, TokenKind};
 use shared_schemas::events::Event;
 use shared_schemas::events::project::{ProjectCreated, ProjectRef, ProjectRepositoryUpdated};
-use shared_schemas::ids::ProjectId;
+use shared_schemas::ids::{ProjectId, TaskId};
 
 use crate::api::page::Page;
 use crate::api::projects::{
@@ -93,17 +93,19 @@ async fn load_board(
 ) -> Result<ProjectBoard, ApiError> {
     let project = store::projects::get(tx, project_id).await?;
     let columns = store::columns::list(tx, project_id).await?;
-    let (tasks, tasks_total) = store::board::tasks(tx, project_id, page.limit, page.offset).await?;
-    let ids: Vec<&str> = tasks.iter().map(|t| t.id.as_str()).collect();
-    let dependencies = store::board::dependencies(tx, project_id, &ids).await?;
+    // The row was just read (or written), so its id is a checked `prj_` id.
+    let id = event_id(project_id)?;
+    let (tasks, tasks_total) = store::board::tasks(tx, &id, page.limit, page.offset).await?;
+    let ids: Vec<TaskId> = tasks.iter().map(|t| t.id.clone()).collect();
+    let dependencies = store::board::dependencies(tx, &id, &ids).await?;
     Ok(ProjectBoard {
         project,
         columns,
         tasks_has_more: page.has_more(tasks_total),
         tasks_total,
         dependencies,
-        workflows: store::board::workflows(tx, project_id).await?,
-        agents: store::board::agents(tx, project_id).await?,
+        workflows: store::board::workflows(tx, &id).await?,
+        agents: store::board::agents(tx, &id).await?,
         tasks,
     })
 }

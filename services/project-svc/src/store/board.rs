@@ -7,6 +7,7 @@
 use kit::ApiError;
 use kit::db::TenantTx;
 use serde::Serialize;
+use shared_schemas::ids::{ProjectId, TaskId};
 use sqlx::FromRow;
 use sqlx::types::Json;
 
@@ -15,8 +16,8 @@ use sqlx::types::Json;
 /// answer them), so a page of the board stays small.
 #[derive(Debug, Serialize, FromRow, utoipa::ToSchema)]
 pub struct BoardTask {
-    pub id: String,
-    pub project_id: String,
+    pub id: TaskId,
+    pub project_id: ProjectId,
     pub title: String,
     pub status: String,
     pub priority: String,
@@ -24,7 +25,7 @@ pub struct BoardTask {
     pub workflow_id: Option<String>,
     pub pipeline_id: Option<String>,
     pub run_id: Option<String>,
-    pub parent_task_id: Option<String>,
+    pub parent_task_id: Option<TaskId>,
     #[schema(value_type = Vec<String>)]
     pub tags: Json<serde_json::Value>,
     pub estimated_hours: Option<f64>,
@@ -39,9 +40,9 @@ pub struct BoardTask {
 #[derive(Debug, Serialize, FromRow, utoipa::ToSchema)]
 pub struct BoardDependency {
     pub id: String,
-    pub project_id: String,
-    pub from_task_id: String,
-    pub to_task_id: String,
+    pub project_id: ProjectId,
+    pub from_task_id: TaskId,
+    pub to_task_id: TaskId,
     /// `blocks` or `informs`.
     #[serde(rename = "type")]
     pub kind: String,
@@ -50,7 +51,7 @@ pub struct BoardDependency {
 #[derive(Debug, Serialize, FromRow, utoipa::ToSchema)]
 pub struct BoardWorkflow {
     pub id: String,
-    pub project_id: String,
+    pub project_id: ProjectId,
     pub name: String,
     pub pipeline_id: String,
     pub is_default: bool,
@@ -61,7 +62,7 @@ pub struct BoardWorkflow {
 
 #[derive(Debug, Serialize, FromRow, utoipa::ToSchema)]
 pub struct BoardAgent {
-    pub project_id: String,
+    pub project_id: ProjectId,
     pub agent_id: String,
     pub role: String,
     pub assigned_at: i64,
@@ -76,7 +77,7 @@ const MAX_ROWS: i64 = 500;
 /// the column; and how many tasks the project has.
 pub async fn tasks(
     tx: &mut TenantTx,
-    project_id: &str,
+    project_id: &ProjectId,
     limit: i64,
     offset: i64,
 ) -> Result<(Vec<BoardTask>, i64), ApiError> {
@@ -112,8 +113,8 @@ pub async fn tasks(
 /// The edges with either end among `task_ids` (a page of the board).
 pub async fn dependencies(
     tx: &mut TenantTx,
-    project_id: &str,
-    task_ids: &[&str],
+    project_id: &ProjectId,
+    task_ids: &[TaskId],
 ) -> Result<Vec<BoardDependency>, ApiError> {
     let tenant = tx.tenant().clone();
     let rows = sqlx::query_as::<_, BoardDependency>(
@@ -133,7 +134,7 @@ pub async fn dependencies(
 
 pub async fn workflows(
     tx: &mut TenantTx,
-    project_id: &str,
+    project_id: &ProjectId,
 ) -> Result<Vec<BoardWorkflow>, ApiError> {
     let tenant = tx.tenant().clone();
     let rows = sqlx::query_as::<_, BoardWorkflow>(
@@ -150,7 +151,10 @@ pub async fn workflows(
 }
 
 /// Agents by role, then by when they joined (the reference's order).
-pub async fn agents(tx: &mut TenantTx, project_id: &str) -> Result<Vec<BoardAgent>, ApiError> {
+pub async fn agents(
+    tx: &mut TenantTx,
+    project_id: &ProjectId,
+) -> Result<Vec<BoardAgent>, ApiError> {
     let tenant = tx.tenant().clone();
     let rows = sqlx::query_as::<_, BoardAgent>(
         "select project_id, agent_id, role, assigned_at, assigned_by
