@@ -11,7 +11,7 @@ use sqlx::types::Json as DbJson;
 use crate::api::columns::{CreateColumnRequest, UpdateColumnRequest};
 use crate::domain::board::{self, ColumnSpec};
 use crate::flows::projects::{event_id, require_editor};
-use crate::flows::{commit_with, open_project};
+use crate::flows::{commit_with, open_project, project_ref};
 use crate::store;
 use crate::store::columns::Column;
 
@@ -39,7 +39,7 @@ pub async fn create(
 ) -> Result<Column, ApiError> {
     require_editor(ctx)?;
     let mut tx = open_project(platform, ctx, project_id).await?;
-    store::projects::lock(&mut tx, project_id).await?;
+    store::projects::lock(&mut tx, &project_ref(project_id)?).await?;
     let ids = store::columns::ids(&mut tx, project_id).await?;
     if ids.len() >= board::MAX_COLUMNS {
         return Err(board_full());
@@ -67,7 +67,7 @@ pub async fn update(
 ) -> Result<(Column, bool), ApiError> {
     require_editor(ctx)?;
     let mut tx = open_project(platform, ctx, project_id).await?;
-    store::projects::lock(&mut tx, project_id).await?;
+    store::projects::lock(&mut tx, &project_ref(project_id)?).await?;
     let before = store::columns::get(&mut tx, project_id, column_id).await?;
     let mut column = before.clone();
     column.name = req.name.map_or(column.name, |n| n.trim().to_owned());
@@ -104,7 +104,7 @@ pub async fn delete(
 ) -> Result<(), ApiError> {
     require_editor(ctx)?;
     let mut tx = open_project(platform, ctx, project_id).await?;
-    store::projects::lock(&mut tx, project_id).await?;
+    store::projects::lock(&mut tx, &project_ref(project_id)?).await?;
     store::columns::get(&mut tx, project_id, column_id).await?;
     if store::columns::has_tasks(&mut tx, project_id, column_id).await? {
         return Err(store::columns::not_empty());

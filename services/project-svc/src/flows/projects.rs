@@ -13,7 +13,7 @@ use crate::api::projects::{
 };
 use crate::domain::projects::{self as rules, ProjectChanges, ProjectStatus};
 use crate::flows::project_create::plan;
-use crate::flows::{commit_with, open_project};
+use crate::flows::{commit_with, open_project, project_ref};
 use crate::store;
 use crate::store::projects::Project;
 
@@ -91,10 +91,10 @@ async fn load_board(
     project_id: &str,
     page: Page,
 ) -> Result<ProjectBoard, ApiError> {
-    let project = store::projects::get(tx, project_id).await?;
-    let columns = store::columns::list(tx, project_id).await?;
-    // The row was just read (or written), so its id is a checked `prj_` id.
+    // The project was just found (or written), so its id is a checked `prj_` id.
     let id = event_id(project_id)?;
+    let project = store::projects::get(tx, &id).await?;
+    let columns = store::columns::list(tx, project_id).await?;
     let (tasks, tasks_total) = store::board::tasks(tx, &id, page.limit, page.offset).await?;
     let ids: Vec<TaskId> = tasks.iter().map(|t| t.id.clone()).collect();
     let dependencies = store::board::dependencies(tx, &id, &ids).await?;
@@ -188,7 +188,7 @@ pub async fn delete(
 ) -> Result<(), ApiError> {
     require_editor(ctx)?;
     let mut tx = open_project(platform, ctx, project_id).await?;
-    store::projects::delete(&mut tx, project_id).await?;
+    store::projects::delete(&mut tx, &project_ref(project_id)?).await?;
     let event = Event::ProjectDeleted(ProjectRef {
         project_id: event_id(project_id)?,
     });
@@ -206,7 +206,7 @@ pub async fn change_project(
     announce: impl FnOnce(&Project, &Project) -> Result<Vec<Event>, ApiError>,
 ) -> Result<(Project, bool), ApiError> {
     let mut tx = open_project(platform, ctx, project_id).await?;
-    let mut project = store::projects::lock(&mut tx, project_id).await?;
+    let mut project = store::projects::lock(&mut tx, &project_ref(project_id)?).await?;
     let before = project.clone();
     let now = store::now_ms();
     change(&mut project, now);

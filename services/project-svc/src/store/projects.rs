@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use kit::ApiError;
 use kit::db::TenantTx;
+use shared_schemas::ids::ProjectId;
 use sqlx::FromRow;
 use sqlx::types::Json;
 
@@ -19,7 +20,7 @@ pub fn not_found() -> ApiError {
 }
 
 /// 404 unless the project exists in the transaction's tenant. Locks nothing.
-pub async fn require(tx: &mut TenantTx, project_id: &str) -> Result<(), ApiError> {
+pub async fn require(tx: &mut TenantTx, project_id: &ProjectId) -> Result<(), ApiError> {
     let tenant = tx.tenant().clone();
     let found: Option<i32> =
         sqlx::query_scalar("select 1 from project.projects where tenant_id = $1 and id = $2")
@@ -36,17 +37,17 @@ const FIELDS: &str = "id, name, description, status, repository, default_pipelin
     onboarding_context, slack_channel_id, slack_notify_user_id, vision, template_id,
     status_semantics, workspace_type, key_user_id, completed_at, created_at, updated_at";
 
-pub async fn get(tx: &mut TenantTx, project_id: &str) -> Result<Project, ApiError> {
+pub async fn get(tx: &mut TenantTx, project_id: &ProjectId) -> Result<Project, ApiError> {
     fetch(tx, project_id, "").await
 }
 
 /// The row, locked until commit against other writers of the project's own fields and board
 /// layout. `no key update` does not block tasks and other rows referencing the project.
-pub async fn lock(tx: &mut TenantTx, project_id: &str) -> Result<Project, ApiError> {
+pub async fn lock(tx: &mut TenantTx, project_id: &ProjectId) -> Result<Project, ApiError> {
     fetch(tx, project_id, "for no key update").await
 }
 
-async fn fetch(tx: &mut TenantTx, project_id: &str, lock: &str) -> Result<Project, ApiError> {
+async fn fetch(tx: &mut TenantTx, project_id: &ProjectId, lock: &str) -> Result<Project, ApiError> {
     let tenant = tx.tenant().clone();
     sqlx::query_as::<_, Project>(&format!(
         "select {FIELDS} from project.projects where tenant_id = $1 and id = $2 {lock}"
@@ -184,7 +185,7 @@ pub async fn save(tx: &mut TenantTx, p: &Project) -> Result<(), ApiError> {
 
 /// Deletes the project; its columns, tasks, dependencies, workflows, runs and agents go with
 /// it through the schema's cascades.
-pub async fn delete(tx: &mut TenantTx, project_id: &str) -> Result<(), ApiError> {
+pub async fn delete(tx: &mut TenantTx, project_id: &ProjectId) -> Result<(), ApiError> {
     let tenant = tx.tenant().clone();
     sqlx::query("delete from project.projects where tenant_id = $1 and id = $2")
         .bind(tenant)
