@@ -11,7 +11,7 @@ use crate::api::project_agents::{
 };
 use crate::domain::limits;
 use crate::flows::project_agents::{check_columns, mapped};
-use crate::flows::{commit_with, open_project};
+use crate::flows::{commit_with, open_project, project_ref};
 use crate::store;
 use crate::store::dependencies::lock_project;
 use crate::store::project_agents::{self as agents, ColumnRef, Mapping, MappingPatch, NewMapping};
@@ -53,7 +53,7 @@ pub async fn create(
     let agent_id = &agent_directory::resolve(directory, &ctx.tenant_id, agent_id).await?;
     let mut tx = open_project(platform, ctx, project_id).await?;
     agents::require(&mut tx, project_id, agent_id).await?;
-    lock_project(&mut tx, project_id).await?;
+    lock_project(&mut tx, &project_ref(project_id)?).await?;
     let held = agents::count_mappings(&mut tx, project_id, agent_id).await?;
     let max = limits::MAX_ROUTINE_MAPPINGS;
     limits::room(

@@ -15,7 +15,7 @@ use crate::domain::graph::{Dag, Indexed, ScheduleFacts, round1, schedule, trace_
 use crate::domain::import;
 use crate::domain::limits::{self, Limits};
 use crate::flows::dependencies::edge_pairs;
-use crate::flows::{commit_with, open_project};
+use crate::flows::{commit_with, open_project, project_ref};
 use crate::store::dependencies as graph_store;
 use crate::store::import::{self as store, NewTask};
 use crate::store::tasks as task_store;
@@ -27,10 +27,11 @@ pub async fn timeline(
     project_id: &str,
     hours_per_day: f64,
 ) -> Result<TimelineResponse, ApiError> {
+    let project = project_ref(project_id)?;
     let mut tx = open_project(platform, ctx, project_id).await?;
-    let start = graph_store::project_created_at(&mut tx, project_id).await?;
-    let tasks = graph_store::tasks(&mut tx, project_id).await?;
-    let edges = graph_store::edges(&mut tx, project_id).await?;
+    let start = graph_store::project_created_at(&mut tx, &project).await?;
+    let tasks = graph_store::tasks(&mut tx, &project).await?;
+    let edges = graph_store::edges(&mut tx, &project).await?;
     tx.commit().await?;
     Ok(timeline_response(tasks, &edges, start, hours_per_day))
 }
@@ -123,14 +124,15 @@ async fn write_import(
     edges: &[(usize, usize)],
     limits: Limits,
 ) -> Result<(), ApiError> {
-    graph_store::lock_project(tx, project_id).await?;
+    let project = project_ref(project_id)?;
+    graph_store::lock_project(tx, &project).await?;
     let landing = store::landing(tx, project_id).await?;
     limits::room_for_tasks(
         task_store::count(tx, project_id).await?,
         tasks.len(),
         limits,
     )?;
-    let held = graph_store::count(tx, project_id).await?;
+    let held = graph_store::count(tx, &project).await?;
     limits::room_for_dependencies(held, edges.len(), limits)?;
     let now = crate::store::now_ms();
     store::insert_tasks(tx, project_id, &landing, tasks, now).await?;

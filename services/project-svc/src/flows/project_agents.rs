@@ -40,7 +40,7 @@ pub async fn assign(
     let agent_id = agent_directory::resolve(directory, &ctx.tenant_id, &req.agent_id).await?;
     let role = req.role.unwrap_or_else(|| "member".to_owned());
     let mut tx = open_project(platform, ctx, project_id).await?;
-    lock_project(&mut tx, project_id).await?;
+    lock_project(&mut tx, &project_ref(project_id)?).await?;
     let held = agents::count(&mut tx, project_id).await?;
     limits::room("agent_limit_reached", "agents", held, 1, limits::MAX_AGENTS)?;
     let mut events = Vec::new();

@@ -40,7 +40,7 @@ pub async fn create(
     req: CreateWorkflowRequest,
 ) -> Result<Workflow, ApiError> {
     let mut tx = open_project(platform, ctx, project_id).await?;
-    lock_project(&mut tx, project_id).await?;
+    lock_project(&mut tx, &project_ref(project_id)?).await?;
     let held = store::count(&mut tx, project_id).await?;
     limits::room(
         "workflow_limit_reached",

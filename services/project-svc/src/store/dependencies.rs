@@ -5,6 +5,7 @@ use axum::http::StatusCode;
 use kit::ApiError;
 use kit::db::TenantTx;
 use kit::error::OnConstraint;
+use shared_schemas::ids::ProjectId;
 use sqlx::FromRow;
 use sqlx::types::Json;
 
@@ -57,7 +58,7 @@ fn exists() -> ApiError {
 /// Serializes graph changes of one project: whoever holds this until commit is the only one
 /// checking and adding edges there, so two inserts cannot each miss the other's half of a
 /// cycle. `no key update` leaves foreign-key checks (tasks being inserted) unblocked.
-pub async fn lock_project(tx: &mut TenantTx, project_id: &str) -> Result<(), ApiError> {
+pub async fn lock_project(tx: &mut TenantTx, project_id: &ProjectId) -> Result<(), ApiError> {
     let tenant = tx.tenant().clone();
     sqlx::query(
         "select id from project.projects where tenant_id = $1 and id = $2 for no key update",
@@ -71,7 +72,7 @@ pub async fn lock_project(tx: &mut TenantTx, project_id: &str) -> Result<(), Api
 }
 
 /// How many dependency edges the project holds (read under [`lock_project`]).
-pub async fn count(tx: &mut TenantTx, project_id: &str) -> Result<i64, ApiError> {
+pub async fn count(tx: &mut TenantTx, project_id: &ProjectId) -> Result<i64, ApiError> {
     let tenant = tx.tenant().clone();
     Ok(sqlx::query_scalar(
         "select count(*) from project.dependency_edges where tenant_id = $1 and project_id = $2",
@@ -85,7 +86,7 @@ pub async fn count(tx: &mut TenantTx, project_id: &str) -> Result<i64, ApiError>
 /// 404 `task_not_found` unless the task is one of this project's.
 pub async fn require_task(
     tx: &mut TenantTx,
-    project_id: &str,
+    project_id: &ProjectId,
     task_id: &str,
 ) -> Result<(), ApiError> {
     let tenant = tx.tenant().clone();
@@ -101,7 +102,7 @@ pub async fn require_task(
 }
 
 /// The project's tasks in board order: priority, then position, then age.
-pub async fn tasks(tx: &mut TenantTx, project_id: &str) -> Result<Vec<GraphTask>, ApiError> {
+pub async fn tasks(tx: &mut TenantTx, project_id: &ProjectId) -> Result<Vec<GraphTask>, ApiError> {
     let tenant = tx.tenant().clone();
     Ok(sqlx::query_as(
         "select id, title, status, priority, assigned_agent, estimated_hours, tags, work_type,
@@ -115,7 +116,7 @@ pub async fn tasks(tx: &mut TenantTx, project_id: &str) -> Result<Vec<GraphTask>
     .await?)
 }
 
-pub async fn edges(tx: &mut TenantTx, project_id: &str) -> Result<Vec<Edge>, ApiError> {
+pub async fn edges(tx: &mut TenantTx, project_id: &ProjectId) -> Result<Vec<Edge>, ApiError> {
     let tenant = tx.tenant().clone();
     Ok(sqlx::query_as(
         "select id, project_id, from_task_id, to_task_id, type from project.dependency_edges
@@ -130,7 +131,7 @@ pub async fn edges(tx: &mut TenantTx, project_id: &str) -> Result<Vec<Edge>, Api
 /// `(id, description)` of some of the project's tasks.
 pub async fn descriptions(
     tx: &mut TenantTx,
-    project_id: &str,
+    project_id: &ProjectId,
     ids: &[String],
 ) -> Result<Vec<(String, String)>, ApiError> {
     let tenant = tx.tenant().clone();
@@ -148,7 +149,7 @@ pub async fn descriptions(
 /// `(id, title)` of some of the project's tasks, to name them in messages.
 pub async fn titles(
     tx: &mut TenantTx,
-    project_id: &str,
+    project_id: &ProjectId,
     ids: &[String],
 ) -> Result<Vec<(String, String)>, ApiError> {
     let tenant = tx.tenant().clone();
@@ -166,7 +167,7 @@ pub async fn titles(
 /// 409 `dependency_exists` when `from → to` is already there.
 pub async fn refuse_duplicate(
     tx: &mut TenantTx,
-    project_id: &str,
+    project_id: &ProjectId,
     from: &str,
     to: &str,
 ) -> Result<(), ApiError> {
@@ -189,7 +190,7 @@ pub async fn refuse_duplicate(
 
 pub async fn insert(
     tx: &mut TenantTx,
-    project_id: &str,
+    project_id: &ProjectId,
     from: &str,
     to: &str,
     kind: &str,
@@ -217,7 +218,7 @@ pub async fn insert(
 /// Deletes the edge `dep_id` of the project if it touches `task_id` (either end); returns it.
 pub async fn delete(
     tx: &mut TenantTx,
-    project_id: &str,
+    project_id: &ProjectId,
     task_id: &str,
     dep_id: &str,
 ) -> Result<Edge, ApiError> {
@@ -238,7 +239,10 @@ pub async fn delete(
 }
 
 /// The project's creation time: where the timeline starts.
-pub async fn project_created_at(tx: &mut TenantTx, project_id: &str) -> Result<i64, ApiError> {
+pub async fn project_created_at(
+    tx: &mut TenantTx,
+    project_id: &ProjectId,
+) -> Result<i64, ApiError> {
     let tenant = tx.tenant().clone();
     sqlx::query_scalar("select created_at from project.projects where tenant_id = $1 and id = $2")
         .bind(tenant)
