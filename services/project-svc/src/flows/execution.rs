@@ -43,7 +43,7 @@ pub async fn execute(
     let task = task_runs::lock_task(&mut tx, project_id, task_id).await?;
     board.ensure_executable(&task)?;
     if let Some(w) = &req.workflow_id {
-        store::workflows::require(&mut tx, project_id, w).await?;
+        store::workflows::require(&mut tx, &project_ref(project_id)?, w).await?;
     }
     let explicit = req.pipeline_id.as_deref();
     let pipeline = board

@@ -5,6 +5,7 @@ use kit::ApiError;
 use kit::db::TenantTx;
 use kit::error::OnConstraint;
 use serde::Serialize;
+use shared_schemas::ids::ProjectId;
 use sqlx::FromRow;
 use sqlx::types::Json;
 
@@ -15,7 +16,7 @@ use crate::domain::workflows::{StageRules, TaskFilter, WorkflowChoice};
 #[derive(Debug, Clone, FromRow, Serialize, utoipa::ToSchema)]
 pub struct Workflow {
     pub id: String,
-    pub project_id: String,
+    pub project_id: ProjectId,
     pub name: String,
     pub pipeline_id: String,
     pub is_default: bool,
@@ -73,7 +74,7 @@ fn default_race() -> ApiError {
     )
 }
 
-pub async fn list(tx: &mut TenantTx, project_id: &str) -> Result<Vec<Workflow>, ApiError> {
+pub async fn list(tx: &mut TenantTx, project_id: &ProjectId) -> Result<Vec<Workflow>, ApiError> {
     let tenant = tx.tenant().clone();
     let rows = sqlx::query_as::<_, Workflow>(&format!(
         "select {COLUMNS} from project.project_workflows
@@ -88,7 +89,7 @@ pub async fn list(tx: &mut TenantTx, project_id: &str) -> Result<Vec<Workflow>, 
 }
 
 /// How many workflows the project has (read under the project lock by `create`).
-pub async fn count(tx: &mut TenantTx, project_id: &str) -> Result<i64, ApiError> {
+pub async fn count(tx: &mut TenantTx, project_id: &ProjectId) -> Result<i64, ApiError> {
     let tenant = tx.tenant().clone();
     Ok(sqlx::query_scalar(
         "select count(*) from project.project_workflows where tenant_id = $1 and project_id = $2",
@@ -99,7 +100,11 @@ pub async fn count(tx: &mut TenantTx, project_id: &str) -> Result<i64, ApiError>
     .await?)
 }
 
-pub async fn require(tx: &mut TenantTx, project_id: &str, id: &str) -> Result<Workflow, ApiError> {
+pub async fn require(
+    tx: &mut TenantTx,
+    project_id: &ProjectId,
+    id: &str,
+) -> Result<Workflow, ApiError> {
     let tenant = tx.tenant().clone();
     sqlx::query_as::<_, Workflow>(&format!(
         "select {COLUMNS} from project.project_workflows
@@ -116,7 +121,7 @@ pub async fn require(tx: &mut TenantTx, project_id: &str, id: &str) -> Result<Wo
 /// Clears the project's default, except on `keep`; the caller then sets its own.
 async fn clear_default(
     tx: &mut TenantTx,
-    project_id: &str,
+    project_id: &ProjectId,
     keep: Option<&str>,
     now: i64,
 ) -> Result<(), ApiError> {
@@ -136,7 +141,7 @@ async fn clear_default(
 
 pub async fn insert(
     tx: &mut TenantTx,
-    project_id: &str,
+    project_id: &ProjectId,
     new: &NewWorkflow,
     now: i64,
 ) -> Result<Workflow, ApiError> {
@@ -201,7 +206,7 @@ pub async fn update(
 }
 
 /// Deletes the workflow; tasks that named it fall back to the project's other workflows.
-pub async fn delete(tx: &mut TenantTx, project_id: &str, id: &str) -> Result<(), ApiError> {
+pub async fn delete(tx: &mut TenantTx, project_id: &ProjectId, id: &str) -> Result<(), ApiError> {
     let tenant = tx.tenant().clone();
     let gone = sqlx::query(
         "delete from project.project_workflows
@@ -237,7 +242,7 @@ pub struct Policy {
     pub updated_at: i64,
 }
 
-pub async fn policy(tx: &mut TenantTx, project_id: &str) -> Result<Option<Policy>, ApiError> {
+pub async fn policy(tx: &mut TenantTx, project_id: &ProjectId) -> Result<Option<Policy>, ApiError> {
     let tenant = tx.tenant().clone();
     let row = sqlx::query_as::<_, Policy>(
         "select id, project_id, stage_rules, created_at, updated_at
@@ -253,7 +258,7 @@ pub async fn policy(tx: &mut TenantTx, project_id: &str) -> Result<Option<Policy
 /// Creates or replaces the project's policy in one statement (concurrent writers: last wins).
 pub async fn upsert_policy(
     tx: &mut TenantTx,
-    project_id: &str,
+    project_id: &ProjectId,
     rules: &StageRules,
     now: i64,
 ) -> Result<Policy, ApiError> {
@@ -296,7 +301,7 @@ impl TaskStages {
 
 pub async fn task_stages(
     tx: &mut TenantTx,
-    project_id: &str,
+    project_id: &ProjectId,
     task_id: &str,
 ) -> Result<TaskStages, ApiError> {
     let tenant = tx.tenant().clone();
