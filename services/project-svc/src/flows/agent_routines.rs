@@ -29,11 +29,12 @@ pub async fn list(
     project_id: &str,
     agent_id: &str,
 ) -> Result<MappingList, ApiError> {
+    let project = project_ref(project_id)?;
     let agent_id = &agent_directory::resolve(directory, &ctx.tenant_id, agent_id).await?;
     let mut tx = open_project(platform, ctx, project_id).await?;
-    agents::require(&mut tx, project_id, agent_id).await?;
-    let mappings = agents::mappings(&mut tx, project_id, agent_id).await?;
-    let project_columns = agents::columns(&mut tx, project_id).await?;
+    agents::require(&mut tx, &project, agent_id).await?;
+    let mappings = agents::mappings(&mut tx, &project, agent_id).await?;
+    let project_columns = agents::columns(&mut tx, &project).await?;
     tx.commit().await?;
     Ok(MappingList {
         mappings,
@@ -50,11 +51,12 @@ pub async fn create(
     agent_id: &str,
     req: CreateRoutineMappingRequest,
 ) -> Result<Mapping, ApiError> {
+    let project = project_ref(project_id)?;
     let agent_id = &agent_directory::resolve(directory, &ctx.tenant_id, agent_id).await?;
     let mut tx = open_project(platform, ctx, project_id).await?;
-    agents::require(&mut tx, project_id, agent_id).await?;
-    lock_project(&mut tx, &project_ref(project_id)?).await?;
-    let held = agents::count_mappings(&mut tx, project_id, agent_id).await?;
+    agents::require(&mut tx, &project, agent_id).await?;
+    lock_project(&mut tx, &project).await?;
+    let held = agents::count_mappings(&mut tx, &project, agent_id).await?;
     let max = limits::MAX_ROUTINE_MAPPINGS;
     limits::room(
         "routine_limit_reached",
@@ -70,9 +72,9 @@ pub async fn create(
         enabled: req.enabled.unwrap_or(true),
     };
     if let Some(ids) = &new.column_ids {
-        check_columns(ids, &agents::columns(&mut tx, project_id).await?)?;
+        check_columns(ids, &agents::columns(&mut tx, &project).await?)?;
     }
-    let m = agents::insert_mapping(&mut tx, project_id, agent_id, &new, store::now_ms()).await?;
+    let m = agents::insert_mapping(&mut tx, &project, agent_id, &new, store::now_ms()).await?;
     let events = vec![mapped(&m)?];
     commit_with(tx, events).await?;
     Ok(m)
@@ -88,11 +90,12 @@ pub async fn update(
     mapping_id: &str,
     req: UpdateRoutineMappingRequest,
 ) -> Result<Mapping, ApiError> {
+    let project = project_ref(project_id)?;
     let agent_id = &agent_directory::resolve(directory, &ctx.tenant_id, agent_id).await?;
     let mut tx = open_project(platform, ctx, project_id).await?;
-    agents::require(&mut tx, project_id, agent_id).await?;
+    agents::require(&mut tx, &project, agent_id).await?;
     if let Some(ids) = &req.column_ids {
-        check_columns(ids, &agents::columns(&mut tx, project_id).await?)?;
+        check_columns(ids, &agents::columns(&mut tx, &project).await?)?;
     }
     let patch = MappingPatch {
         column_ids: req.column_ids.map(|l| non_empty(Some(l))),
@@ -100,7 +103,7 @@ pub async fn update(
         enabled: req.enabled,
     };
     let now = store::now_ms();
-    let m = agents::update_mapping(&mut tx, project_id, agent_id, mapping_id, &patch, now).await?;
+    let m = agents::update_mapping(&mut tx, &project, agent_id, mapping_id, &patch, now).await?;
     let events = vec![mapped(&m)?];
     commit_with(tx, events).await?;
     Ok(m)
@@ -115,10 +118,11 @@ pub async fn delete(
     agent_id: &str,
     mapping_id: &str,
 ) -> Result<(), ApiError> {
+    let project = project_ref(project_id)?;
     let agent_id = &agent_directory::resolve(directory, &ctx.tenant_id, agent_id).await?;
     let mut tx = open_project(platform, ctx, project_id).await?;
-    agents::require(&mut tx, project_id, agent_id).await?;
-    agents::delete_mapping(&mut tx, project_id, agent_id, mapping_id).await?;
+    agents::require(&mut tx, &project, agent_id).await?;
+    agents::delete_mapping(&mut tx, &project, agent_id, mapping_id).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -131,11 +135,12 @@ pub async fn resolve(
     project_id: &str,
     agent_id: &str,
 ) -> Result<Resolved, ApiError> {
+    let project = project_ref(project_id)?;
     let agent_id = &agent_directory::resolve(directory, &ctx.tenant_id, agent_id).await?;
     let mut tx = open_project(platform, ctx, project_id).await?;
-    agents::require(&mut tx, project_id, agent_id).await?;
-    let mappings = agents::mappings(&mut tx, project_id, agent_id).await?;
-    let columns = agents::columns(&mut tx, project_id).await?;
+    agents::require(&mut tx, &project, agent_id).await?;
+    let mappings = agents::mappings(&mut tx, &project, agent_id).await?;
+    let columns = agents::columns(&mut tx, &project).await?;
     tx.commit().await?;
     let resolved = mappings
         .into_iter()

@@ -7,6 +7,7 @@ use kit::ApiError;
 use kit::db::TenantTx;
 use kit::error::OnConstraint;
 use serde::Serialize;
+use shared_schemas::ids::ProjectId;
 use sqlx::FromRow;
 use sqlx::types::Json;
 
@@ -14,7 +15,7 @@ use crate::domain::limits;
 
 #[derive(Debug, Clone, FromRow, Serialize, utoipa::ToSchema)]
 pub struct ProjectAgent {
-    pub project_id: String,
+    pub project_id: ProjectId,
     pub agent_id: String,
     pub role: String,
     pub assigned_at: i64,
@@ -37,7 +38,10 @@ pub fn mapping_not_found() -> ApiError {
     )
 }
 
-pub async fn list(tx: &mut TenantTx, project_id: &str) -> Result<Vec<ProjectAgent>, ApiError> {
+pub async fn list(
+    tx: &mut TenantTx,
+    project_id: &ProjectId,
+) -> Result<Vec<ProjectAgent>, ApiError> {
     let tenant = tx.tenant().clone();
     let rows = sqlx::query_as::<_, ProjectAgent>(
         "select project_id, agent_id, role, assigned_at, assigned_by from project.project_agents
@@ -53,7 +57,7 @@ pub async fn list(tx: &mut TenantTx, project_id: &str) -> Result<Vec<ProjectAgen
 }
 
 /// How many agents the project has (read under the project lock by `assign`).
-pub async fn count(tx: &mut TenantTx, project_id: &str) -> Result<i64, ApiError> {
+pub async fn count(tx: &mut TenantTx, project_id: &ProjectId) -> Result<i64, ApiError> {
     let tenant = tx.tenant().clone();
     Ok(sqlx::query_scalar(
         "select count(*) from project.project_agents where tenant_id = $1 and project_id = $2",
@@ -67,7 +71,7 @@ pub async fn count(tx: &mut TenantTx, project_id: &str) -> Result<i64, ApiError>
 /// How many routines the agent has mapped in the project.
 pub async fn count_mappings(
     tx: &mut TenantTx,
-    project_id: &str,
+    project_id: &ProjectId,
     agent_id: &str,
 ) -> Result<i64, ApiError> {
     let tenant = tx.tenant().clone();
@@ -85,7 +89,7 @@ pub async fn count_mappings(
 /// The assignment, locked for the rest of the transaction; 404 when the agent is not assigned.
 pub async fn require(
     tx: &mut TenantTx,
-    project_id: &str,
+    project_id: &ProjectId,
     agent_id: &str,
 ) -> Result<ProjectAgent, ApiError> {
     let tenant = tx.tenant().clone();
@@ -105,7 +109,7 @@ pub async fn require(
 /// Returns the demoted agents.
 pub async fn demote_lead(
     tx: &mut TenantTx,
-    project_id: &str,
+    project_id: &ProjectId,
     except: &str,
 ) -> Result<Vec<String>, ApiError> {
     let tenant = tx.tenant().clone();
@@ -124,7 +128,7 @@ pub async fn demote_lead(
 
 pub async fn insert(
     tx: &mut TenantTx,
-    project_id: &str,
+    project_id: &ProjectId,
     agent_id: &str,
     role: &str,
     by: &str,
@@ -155,7 +159,7 @@ pub async fn insert(
 
 pub async fn set_role(
     tx: &mut TenantTx,
-    project_id: &str,
+    project_id: &ProjectId,
     agent_id: &str,
     role: &str,
 ) -> Result<(), ApiError> {
@@ -174,7 +178,11 @@ pub async fn set_role(
 }
 
 /// Removes the assignment and, through the foreign key, its routine mappings.
-pub async fn delete(tx: &mut TenantTx, project_id: &str, agent_id: &str) -> Result<(), ApiError> {
+pub async fn delete(
+    tx: &mut TenantTx,
+    project_id: &ProjectId,
+    agent_id: &str,
+) -> Result<(), ApiError> {
     let tenant = tx.tenant().clone();
     let gone = sqlx::query(
         "delete from project.project_agents
@@ -196,7 +204,7 @@ pub async fn delete(tx: &mut TenantTx, project_id: &str, agent_id: &str) -> Resu
 #[serde(rename_all = "camelCase")]
 pub struct Mapping {
     pub id: String,
-    pub project_id: String,
+    pub project_id: ProjectId,
     pub agent_id: String,
     pub routine_id: String,
     #[schema(value_type = Option<Vec<String>>)]
@@ -213,7 +221,7 @@ const MAPPING: &str = "id, project_id, agent_id, routine_id, column_ids, tool_ov
 
 pub async fn mappings(
     tx: &mut TenantTx,
-    project_id: &str,
+    project_id: &ProjectId,
     agent_id: &str,
 ) -> Result<Vec<Mapping>, ApiError> {
     let tenant = tx.tenant().clone();
@@ -240,7 +248,7 @@ pub struct NewMapping {
 
 pub async fn insert_mapping(
     tx: &mut TenantTx,
-    project_id: &str,
+    project_id: &ProjectId,
     agent_id: &str,
     new: &NewMapping,
     now: i64,
@@ -281,7 +289,7 @@ pub struct MappingPatch {
 
 pub async fn update_mapping(
     tx: &mut TenantTx,
-    project_id: &str,
+    project_id: &ProjectId,
     agent_id: &str,
     id: &str,
     patch: &MappingPatch,
@@ -314,7 +322,7 @@ pub async fn update_mapping(
 
 pub async fn delete_mapping(
     tx: &mut TenantTx,
-    project_id: &str,
+    project_id: &ProjectId,
     agent_id: &str,
     id: &str,
 ) -> Result<(), ApiError> {
@@ -344,7 +352,10 @@ pub struct ColumnRef {
     pub statuses: Json<Vec<String>>,
 }
 
-pub async fn columns(tx: &mut TenantTx, project_id: &str) -> Result<Vec<ColumnRef>, ApiError> {
+pub async fn columns(
+    tx: &mut TenantTx,
+    project_id: &ProjectId,
+) -> Result<Vec<ColumnRef>, ApiError> {
     let tenant = tx.tenant().clone();
     let rows = sqlx::query_as::<_, ColumnRef>(
         "select id, name, task_statuses as statuses from project.kanban_columns
