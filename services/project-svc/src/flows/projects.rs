@@ -63,10 +63,11 @@ pub async fn create(
     let mut tx = platform.db.begin_tenant(ctx).await?;
     let (new, columns) = plan(&mut tx, req).await?;
     store::projects::insert(&mut tx, &new, store::now_ms()).await?;
-    store::columns::insert_all(&mut tx, &new.id, &columns).await?;
+    let id = event_id(&new.id)?;
+    store::columns::insert_all(&mut tx, &id, &columns).await?;
     let board = load_board(&mut tx, &new.id, BoardQuery::default().page()).await?;
     let event = ProjectCreated {
-        project_id: event_id(&new.id)?,
+        project_id: id,
         name: new.name,
     };
     commit_with(tx, vec![Event::ProjectCreated(event)]).await?;
@@ -94,7 +95,7 @@ async fn load_board(
     // The project was just found (or written), so its id is a checked `prj_` id.
     let id = event_id(project_id)?;
     let project = store::projects::get(tx, &id).await?;
-    let columns = store::columns::list(tx, project_id).await?;
+    let columns = store::columns::list(tx, &id).await?;
     let (tasks, tasks_total) = store::board::tasks(tx, &id, page.limit, page.offset).await?;
     let ids: Vec<TaskId> = tasks.iter().map(|t| t.id.clone()).collect();
     let dependencies = store::board::dependencies(tx, &id, &ids).await?;

@@ -6,6 +6,7 @@ use kit::ApiError;
 use kit::db::TenantTx;
 use kit::error::OnConstraint;
 use serde::Serialize;
+use shared_schemas::ids::ProjectId;
 use sqlx::FromRow;
 use sqlx::types::Json;
 
@@ -16,7 +17,7 @@ use crate::store::new_id;
 #[derive(Debug, Clone, Serialize, FromRow, utoipa::ToSchema)]
 pub struct Column {
     pub id: String,
-    pub project_id: String,
+    pub project_id: ProjectId,
     pub name: String,
     pub position: i32,
     pub wip_limit: Option<i32>,
@@ -42,7 +43,7 @@ pub fn not_found() -> ApiError {
 const COLUMNS: &str = "id, project_id, name, position, wip_limit, task_statuses";
 
 /// The project's columns in board order.
-pub async fn list(tx: &mut TenantTx, project_id: &str) -> Result<Vec<Column>, ApiError> {
+pub async fn list(tx: &mut TenantTx, project_id: &ProjectId) -> Result<Vec<Column>, ApiError> {
     let tenant = tx.tenant().clone();
     let rows = sqlx::query_as::<_, Column>(&format!(
         "select {COLUMNS} from project.kanban_columns
@@ -56,7 +57,7 @@ pub async fn list(tx: &mut TenantTx, project_id: &str) -> Result<Vec<Column>, Ap
 }
 
 /// The project's column ids in board order.
-pub async fn ids(tx: &mut TenantTx, project_id: &str) -> Result<Vec<String>, ApiError> {
+pub async fn ids(tx: &mut TenantTx, project_id: &ProjectId) -> Result<Vec<String>, ApiError> {
     let tenant = tx.tenant().clone();
     let ids = sqlx::query_scalar(
         "select id from project.kanban_columns
@@ -70,7 +71,11 @@ pub async fn ids(tx: &mut TenantTx, project_id: &str) -> Result<Vec<String>, Api
 }
 
 /// One column of the project; 404 `column_not_found` for a column of any other project.
-pub async fn get(tx: &mut TenantTx, project_id: &str, column_id: &str) -> Result<Column, ApiError> {
+pub async fn get(
+    tx: &mut TenantTx,
+    project_id: &ProjectId,
+    column_id: &str,
+) -> Result<Column, ApiError> {
     let tenant = tx.tenant().clone();
     sqlx::query_as::<_, Column>(&format!(
         "select {COLUMNS} from project.kanban_columns
@@ -87,7 +92,7 @@ pub async fn get(tx: &mut TenantTx, project_id: &str, column_id: &str) -> Result
 /// Inserts one column (its position fixed afterwards by `renumber`); returns its id.
 pub async fn insert(
     tx: &mut TenantTx,
-    project_id: &str,
+    project_id: &ProjectId,
     spec: &ColumnSpec,
     position: i32,
 ) -> Result<String, ApiError> {
@@ -113,7 +118,7 @@ pub async fn insert(
 /// A new board's columns, in order, at positions 0..n-1.
 pub async fn insert_all(
     tx: &mut TenantTx,
-    project_id: &str,
+    project_id: &ProjectId,
     specs: &[ColumnSpec],
 ) -> Result<(), ApiError> {
     // One statement for the whole board: a new project is created in few round trips.
@@ -149,7 +154,7 @@ pub async fn insert_all(
 /// position changes.
 pub async fn renumber(
     tx: &mut TenantTx,
-    project_id: &str,
+    project_id: &ProjectId,
     order: &[String],
 ) -> Result<(), ApiError> {
     let tenant = tx.tenant().clone();
@@ -192,7 +197,7 @@ pub async fn update_fields(tx: &mut TenantTx, column: &Column) -> Result<(), Api
 /// Whether any task sits in the column.
 pub async fn has_tasks(
     tx: &mut TenantTx,
-    project_id: &str,
+    project_id: &ProjectId,
     column_id: &str,
 ) -> Result<bool, ApiError> {
     let tenant = tx.tenant().clone();
@@ -210,7 +215,11 @@ pub async fn has_tasks(
 
 /// Deletes an empty column and forgets it in the project's agent routine mappings (which name
 /// columns in a JSON list rather than by foreign key).
-pub async fn delete(tx: &mut TenantTx, project_id: &str, column_id: &str) -> Result<(), ApiError> {
+pub async fn delete(
+    tx: &mut TenantTx,
+    project_id: &ProjectId,
+    column_id: &str,
+) -> Result<(), ApiError> {
     let tenant = tx.tenant().clone();
     sqlx::query(
         "update project.project_agent_routines set column_ids = column_ids - $3::text
