@@ -126,7 +126,7 @@ async fn write_import(
 ) -> Result<(), ApiError> {
     let project = project_ref(project_id)?;
     graph_store::lock_project(tx, &project).await?;
-    let landing = store::landing(tx, project_id).await?;
+    let landing = store::landing(tx, &project).await?;
     limits::room_for_tasks(
         task_store::count(tx, project_id).await?,
         tasks.len(),
@@ -135,12 +135,12 @@ async fn write_import(
     let held = graph_store::count(tx, &project).await?;
     limits::room_for_dependencies(held, edges.len(), limits)?;
     let now = crate::store::now_ms();
-    store::insert_tasks(tx, project_id, &landing, tasks, now).await?;
+    store::insert_tasks(tx, &project, &landing, tasks, now).await?;
     let pairs: Vec<(&str, &str)> = edges
         .iter()
         .map(|&(f, t)| (tasks[f].id.as_str(), tasks[t].id.as_str()))
         .collect();
-    store::insert_edges(tx, project_id, &pairs, now).await
+    store::insert_edges(tx, &project, &pairs, now).await
 }
 
 fn refuse_cycle(body: &ImportRequest, edges: &[(usize, usize)]) -> Result<(), GraphError> {

@@ -3,6 +3,7 @@
 
 use kit::ApiError;
 use kit::db::TenantTx;
+use shared_schemas::ids::ProjectId;
 
 /// Where imported tasks go: the first column (by position) listing `backlog`, else the
 /// first column; with the status they get there.
@@ -21,8 +22,8 @@ pub fn no_columns() -> ApiError {
 
 /// Where imported tasks go, with the board locked (as every position-writing change does) so
 /// concurrent creations in that column cannot take the same positions.
-pub async fn landing(tx: &mut TenantTx, project_id: &str) -> Result<Landing, ApiError> {
-    crate::store::task_board::lock_board(tx, project_id).await?;
+pub async fn landing(tx: &mut TenantTx, project_id: &ProjectId) -> Result<Landing, ApiError> {
+    crate::store::task_board::lock_board(tx, project_id.as_str()).await?;
     let tenant = tx.tenant().clone();
     let column: Option<(String, bool, Option<String>)> = sqlx::query_as(
         "select id, task_statuses ? 'backlog', task_statuses ->> 0 from project.kanban_columns
@@ -67,7 +68,7 @@ pub struct NewTask {
 
 pub async fn insert_tasks(
     tx: &mut TenantTx,
-    project_id: &str,
+    project_id: &ProjectId,
     landing: &Landing,
     tasks: &[NewTask],
     now: i64,
@@ -112,7 +113,7 @@ pub async fn insert_tasks(
 /// `blocks` edges `(from, to)` between task ids of the project.
 pub async fn insert_edges(
     tx: &mut TenantTx,
-    project_id: &str,
+    project_id: &ProjectId,
     edges: &[(&str, &str)],
     now: i64,
 ) -> Result<(), ApiError> {
