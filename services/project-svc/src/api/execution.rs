@@ -5,6 +5,7 @@ use kit::ApiError;
 use kit::error::FieldError;
 use kit::extract::Validate;
 use serde::{Deserialize, Serialize};
+use shared_schemas::runs::RunEndReport;
 
 use crate::domain::validate::{self, MAX_DESCRIPTION, finish};
 use crate::domain::workflows::check_pipeline;
@@ -118,9 +119,53 @@ pub struct Executing {
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct ReadyQuery {
     /// 1 to 50; 5 by default.
     pub max_tasks: Option<i64>,
+}
+
+impl Validate for ReadyQuery {
+    fn validate(&self) -> Result<(), Vec<FieldError>> {
+        match self.limit() {
+            Ok(_) => Ok(()),
+            Err(_) => Err(vec![kit::validate::err("max_tasks", "must be 1 to 50")]),
+        }
+    }
+}
+
+/// engine-svc's report that a task's run ended (`shared_schemas::runs::RunEndReport`), as
+/// this route reads and checks it.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct RunEndQuery {
+    /// The run that ended.
+    pub run_id: String,
+    /// `completed` or `failed`; other run statuses are acknowledged and ignored.
+    pub status: String,
+}
+
+impl Validate for RunEndQuery {
+    fn validate(&self) -> Result<(), Vec<FieldError>> {
+        let mut errors = Vec::new();
+        for (path, value) in [("run_id", &self.run_id), ("status", &self.status)] {
+            if value.is_empty() || value.len() > 128 {
+                errors.push(kit::validate::err(path, "must be 1 to 128 characters"));
+            }
+        }
+        finish(errors)
+    }
+}
+
+impl From<RunEndQuery> for RunEndReport {
+    fn from(q: RunEndQuery) -> Self {
+        Self {
+            run_id: q.run_id,
+            status: q.status,
+        }
+    }
 }
 
 impl ReadyQuery {

@@ -5,6 +5,7 @@ pub mod columns;
 pub mod dependencies;
 pub mod execution;
 pub mod onboarding;
+pub mod page;
 pub mod planning;
 pub mod project_agents;
 pub mod project_settings;

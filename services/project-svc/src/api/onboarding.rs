@@ -1,6 +1,5 @@
 //! Requests and answers of the onboarding sessions (the reference's camelCase documents).
 
-use kit::ApiError;
 use kit::error::FieldError;
 use kit::extract::Validate;
 use serde::{Deserialize, Serialize};
@@ -126,27 +125,42 @@ impl Validate for CreateSessionRequest {
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
     /// `active`, `paused`, `abandoned` or `completed`.
     pub status: Option<String>,
     /// 1..=100, default 20.
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<i64>,
+    /// Sessions to skip (≥ 0), for the next page.
+    #[param(minimum = 0)]
+    pub offset: Option<i64>,
 }
 
-impl ListQuery {
-    /// The limit (20 when absent); 422 for an unknown status or a limit outside 1..=100.
-    pub fn limit(&self) -> Result<i64, ApiError> {
+impl Validate for ListQuery {
+    fn validate(&self) -> Result<(), Vec<FieldError>> {
+        let mut errors = Vec::new();
         if let Some(s) = self.status.as_deref().filter(|s| !STATUSES.contains(s)) {
-            return Err(validate::field_error(
+            errors.push(kit::validate::err(
                 "status",
                 format!("unknown status `{s}`"),
             ));
         }
-        let limit = self.limit.unwrap_or(20);
-        if !(1..=100).contains(&limit) {
-            return Err(validate::field_error("limit", "must be 1 to 100"));
+        if self.limit.is_some_and(|l| !(1..=100).contains(&l)) {
+            errors.push(kit::validate::err("limit", "must be 1 to 100"));
         }
-        Ok(limit)
+        if self.offset.is_some_and(|o| o < 0) {
+            errors.push(kit::validate::err("offset", "must not be negative"));
+        }
+        finish(errors)
+    }
+}
+
+impl ListQuery {
+    /// The page: 20 sessions from the start unless asked otherwise.
+    pub fn page(&self) -> (i64, i64) {
+        (self.limit.unwrap_or(20), self.offset.unwrap_or(0))
     }
 }
 

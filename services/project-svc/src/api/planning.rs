@@ -13,9 +13,21 @@ use crate::domain::validate::{field_error, finish};
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct TimelineQuery {
     /// Working hours in a day, more than 0 and at most 24 (default 8).
     pub hours_per_day: Option<f64>,
+}
+
+impl Validate for TimelineQuery {
+    fn validate(&self) -> Result<(), Vec<FieldError>> {
+        self.hours_per_day().map(|_| ()).map_err(|_| {
+            vec![kit::validate::err(
+                "hours_per_day",
+                "must be more than 0 and at most 24",
+            )]
+        })
+    }
 }
 
 impl TimelineQuery {

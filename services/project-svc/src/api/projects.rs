@@ -7,6 +7,7 @@ use kit::error::FieldError;
 use kit::extract::Validate;
 use serde::{Deserialize, Serialize};
 
+use crate::api::page::{MAX_LIMIT, Page};
 use crate::domain::board::{self, StatusSemantics};
 use crate::domain::projects::{self as rules, Project, ProjectStatus};
 use crate::domain::validate::{self, MAX_DESCRIPTION, MAX_NAME, err, finish};
@@ -66,24 +67,85 @@ impl From<ListedProject> for ProjectSummary {
     }
 }
 
-/// A project with its whole board.
+/// A project with its board: every column, one page of tasks (without their descriptions
+/// and metadata, which the task routes answer), the dependencies that touch those tasks, and
+/// the project's workflows and agents.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ProjectBoard {
     #[serde(flatten)]
     pub project: Project,
     pub columns: Vec<Column>,
     pub tasks: Vec<BoardTask>,
+    /// Every task of the project.
+    pub tasks_total: i64,
+    /// Whether tasks follow this page (ask again with a larger `offset`).
+    pub tasks_has_more: bool,
     pub dependencies: Vec<BoardDependency>,
     pub workflows: Vec<BoardWorkflow>,
     pub agents: Vec<BoardAgent>,
 }
 
+/// Filter and page of the project list: `limit` 1..=500 (default 500), `offset` ≥ 0. The
+/// total is in `X-Total-Count`; `Link: <…>; rel="next"` names the next page while more follow.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
     /// `active`, `completed`, `archived` or `paused`; without it, every project but archived ones.
     #[param(value_type = Option<String>)]
     pub status: Option<ProjectStatus>,
+    #[param(minimum = 1, maximum = 500)]
+    pub limit: Option<i64>,
+    #[param(minimum = 0)]
+    pub offset: Option<i64>,
+}
+
+impl ListQuery {
+    pub fn page(&self) -> Page {
+        Page::new(self.limit, self.offset, MAX_LIMIT)
+    }
+
+    /// The filter as the next page's link repeats it.
+    pub fn filters(&self) -> Vec<String> {
+        self.status
+            .iter()
+            .map(|s| format!("status={}", s.as_str()))
+            .collect()
+    }
+}
+
+impl Validate for ListQuery {
+    fn validate(&self) -> Result<(), Vec<FieldError>> {
+        let mut errors = Vec::new();
+        Page::check(self.limit, self.offset, &mut errors);
+        finish(errors)
+    }
+}
+
+/// The board's page of tasks: `limit` 1..=500 (default 500) from `offset` (≥ 0), in board
+/// order; `tasks_total` and `tasks_has_more` tell whether more follow.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct BoardQuery {
+    #[param(minimum = 1, maximum = 500)]
+    pub limit: Option<i64>,
+    #[param(minimum = 0)]
+    pub offset: Option<i64>,
+}
+
+impl BoardQuery {
+    pub fn page(&self) -> Page {
+        Page::new(self.limit, self.offset, MAX_LIMIT)
+    }
+}
+
+impl Validate for BoardQuery {
+    fn validate(&self) -> Result<(), Vec<FieldError>> {
+        let mut errors = Vec::new();
+        Page::check(self.limit, self.offset, &mut errors);
+        finish(errors)
+    }
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]

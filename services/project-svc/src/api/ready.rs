@@ -1,6 +1,7 @@
 //! The query and answer of `GET /v1/projects/{project_id}/ready-tasks`.
 
 use kit::error::FieldError;
+use kit::extract::Validate;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::graph::ReadyFilter;
@@ -13,6 +14,7 @@ const MAX_LIST: usize = 20;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct ReadyQuery {
     /// Only tasks assigned to this agent or to nobody; also lists the agent's tasks in flight.
     pub agent_id: Option<String>,
@@ -39,6 +41,12 @@ fn list(path: &str, raw: Option<&str>, errors: &mut Vec<FieldError>) -> Option<V
         ));
     }
     Some(items).filter(|items| !items.is_empty())
+}
+
+impl Validate for ReadyQuery {
+    fn validate(&self) -> Result<(), Vec<FieldError>> {
+        self.filter().map(|_| ())
+    }
 }
 
 impl ReadyQuery {

@@ -6,6 +6,7 @@ use kit::extract::Validate;
 use kit::validate::{err, finish};
 use serde::{Deserialize, Deserializer, Serialize};
 
+use crate::api::page::Page;
 use crate::domain::tasks::{self as rules, Priority, Task};
 use crate::store::tasks::{Blocking, Dependent, Subtask, TaskRun};
 
@@ -136,7 +137,8 @@ impl Validate for UpdateTaskRequest {
 }
 
 /// Filters of the list (all optional) and the page: `limit` 1..=500 (default 100),
-/// `offset` ≥ 0. The total of matching tasks is in the `X-Total-Count` header.
+/// `offset` ≥ 0. The total of matching tasks is in the `X-Total-Count` header, the next page
+/// in `Link` while more follow.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
@@ -157,6 +159,34 @@ pub struct ListQuery {
 
 pub const MAX_LIMIT: i64 = 500;
 pub const DEFAULT_LIMIT: i64 = 100;
+
+impl ListQuery {
+    pub fn page(&self) -> Page {
+        Page::new(self.limit, self.offset, DEFAULT_LIMIT)
+    }
+
+    /// The filters as the next page's link repeats them, URL-encoded.
+    pub fn filters(&self) -> Vec<String> {
+        [
+            ("status", &self.status),
+            ("priority", &self.priority),
+            ("agent", &self.agent),
+            ("tag", &self.tag),
+            ("column_id", &self.column_id),
+            ("q", &self.q),
+        ]
+        .into_iter()
+        .filter_map(|(name, value)| {
+            let value = value.as_deref()?;
+            Some(
+                form_urlencoded::Serializer::new(String::new())
+                    .append_pair(name, value)
+                    .finish(),
+            )
+        })
+        .collect()
+    }
+}
 
 impl Validate for ListQuery {
     fn validate(&self) -> Result<(), Vec<FieldError>> {

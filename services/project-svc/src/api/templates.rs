@@ -6,6 +6,7 @@ use kit::extract::Validate;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use crate::api::page::{MAX_LIMIT, Page};
 use crate::domain::templates::{self, ColumnDefinition, StatusSemantics, TemplateContent};
 use crate::domain::validate::{self, finish};
 use crate::store::templates::Template;
@@ -60,6 +61,31 @@ impl From<Template> for TemplateResponse {
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct TemplateList {
     pub templates: Vec<TemplateResponse>,
+}
+
+/// The page of the template list: `limit` 1..=500 (default 500), `offset` ≥ 0.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct TemplateListQuery {
+    #[param(minimum = 1, maximum = 500)]
+    pub limit: Option<i64>,
+    #[param(minimum = 0)]
+    pub offset: Option<i64>,
+}
+
+impl TemplateListQuery {
+    pub fn page(&self) -> Page {
+        Page::new(self.limit, self.offset, MAX_LIMIT)
+    }
+}
+
+impl Validate for TemplateListQuery {
+    fn validate(&self) -> Result<(), Vec<FieldError>> {
+        let mut errors = Vec::new();
+        Page::check(self.limit, self.offset, &mut errors);
+        finish(errors)
+    }
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]

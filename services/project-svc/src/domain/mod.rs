@@ -3,6 +3,7 @@
 pub mod board;
 pub mod graph;
 pub mod import;
+pub mod limits;
 pub mod onboarding;
 pub mod projects;
 pub mod tasks;

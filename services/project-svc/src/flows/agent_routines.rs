@@ -9,9 +9,11 @@ use crate::api::project_agents::{
     CreateRoutineMappingRequest, MappingList, Resolved, ResolvedRoutine,
     UpdateRoutineMappingRequest,
 };
+use crate::domain::limits;
 use crate::flows::project_agents::{check_columns, mapped};
-use crate::flows::{commit_with, open_project};
+use crate::flows::{commit_with, open_project, project_ref};
 use crate::store;
+use crate::store::dependencies::lock_project;
 use crate::store::project_agents::{self as agents, ColumnRef, Mapping, MappingPatch, NewMapping};
 
 /// An empty list means "no override", stored as null like the reference does.
@@ -27,11 +29,12 @@ pub async fn list(
     project_id: &str,
     agent_id: &str,
 ) -> Result<MappingList, ApiError> {
+    let project = project_ref(project_id)?;
     let agent_id = &agent_directory::resolve(directory, &ctx.tenant_id, agent_id).await?;
     let mut tx = open_project(platform, ctx, project_id).await?;
-    agents::require(&mut tx, project_id, agent_id).await?;
-    let mappings = agents::mappings(&mut tx, project_id, agent_id).await?;
-    let project_columns = agents::columns(&mut tx, project_id).await?;
+    agents::require(&mut tx, &project, agent_id).await?;
+    let mappings = agents::mappings(&mut tx, &project, agent_id).await?;
+    let project_columns = agents::columns(&mut tx, &project).await?;
     tx.commit().await?;
     Ok(MappingList {
         mappings,
@@ -48,9 +51,20 @@ pub async fn create(
     agent_id: &str,
     req: CreateRoutineMappingRequest,
 ) -> Result<Mapping, ApiError> {
+    let project = project_ref(project_id)?;
     let agent_id = &agent_directory::resolve(directory, &ctx.tenant_id, agent_id).await?;
     let mut tx = open_project(platform, ctx, project_id).await?;
-    agents::require(&mut tx, project_id, agent_id).await?;
+    agents::require(&mut tx, &project, agent_id).await?;
+    lock_project(&mut tx, &project).await?;
+    let held = agents::count_mappings(&mut tx, &project, agent_id).await?;
+    let max = limits::MAX_ROUTINE_MAPPINGS;
+    limits::room(
+        "routine_limit_reached",
+        "routine mappings of this agent",
+        held,
+        1,
+        max,
+    )?;
     let new = NewMapping {
         routine_id: req.routine_id,
         column_ids: non_empty(req.column_ids),
@@ -58,9 +72,9 @@ pub async fn create(
         enabled: req.enabled.unwrap_or(true),
     };
     if let Some(ids) = &new.column_ids {
-        check_columns(ids, &agents::columns(&mut tx, project_id).await?)?;
+        check_columns(ids, &agents::columns(&mut tx, &project).await?)?;
     }
-    let m = agents::insert_mapping(&mut tx, project_id, agent_id, &new, store::now_ms()).await?;
+    let m = agents::insert_mapping(&mut tx, &project, agent_id, &new, store::now_ms()).await?;
     let events = vec![mapped(&m)?];
     commit_with(tx, events).await?;
     Ok(m)
@@ -76,11 +90,12 @@ pub async fn update(
     mapping_id: &str,
     req: UpdateRoutineMappingRequest,
 ) -> Result<Mapping, ApiError> {
+    let project = project_ref(project_id)?;
     let agent_id = &agent_directory::resolve(directory, &ctx.tenant_id, agent_id).await?;
     let mut tx = open_project(platform, ctx, project_id).await?;
-    agents::require(&mut tx, project_id, agent_id).await?;
+    agents::require(&mut tx, &project, agent_id).await?;
     if let Some(ids) = &req.column_ids {
-        check_columns(ids, &agents::columns(&mut tx, project_id).await?)?;
+        check_columns(ids, &agents::columns(&mut tx, &project).await?)?;
     }
     let patch = MappingPatch {
         column_ids: req.column_ids.map(|l| non_empty(Some(l))),
@@ -88,7 +103,7 @@ pub async fn update(
         enabled: req.enabled,
     };
     let now = store::now_ms();
-    let m = agents::update_mapping(&mut tx, project_id, agent_id, mapping_id, &patch, now).await?;
+    let m = agents::update_mapping(&mut tx, &project, agent_id, mapping_id, &patch, now).await?;
     let events = vec![mapped(&m)?];
     commit_with(tx, events).await?;
     Ok(m)
@@ -103,10 +118,11 @@ pub async fn delete(
     agent_id: &str,
     mapping_id: &str,
 ) -> Result<(), ApiError> {
+    let project = project_ref(project_id)?;
     let agent_id = &agent_directory::resolve(directory, &ctx.tenant_id, agent_id).await?;
     let mut tx = open_project(platform, ctx, project_id).await?;
-    agents::require(&mut tx, project_id, agent_id).await?;
-    agents::delete_mapping(&mut tx, project_id, agent_id, mapping_id).await?;
+    agents::require(&mut tx, &project, agent_id).await?;
+    agents::delete_mapping(&mut tx, &project, agent_id, mapping_id).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -119,11 +135,12 @@ pub async fn resolve(
     project_id: &str,
     agent_id: &str,
 ) -> Result<Resolved, ApiError> {
+    let project = project_ref(project_id)?;
     let agent_id = &agent_directory::resolve(directory, &ctx.tenant_id, agent_id).await?;
     let mut tx = open_project(platform, ctx, project_id).await?;
-    agents::require(&mut tx, project_id, agent_id).await?;
-    let mappings = agents::mappings(&mut tx, project_id, agent_id).await?;
-    let columns = agents::columns(&mut tx, project_id).await?;
+    agents::require(&mut tx, &project, agent_id).await?;
+    let mappings = agents::mappings(&mut tx, &project, agent_id).await?;
+    let columns = agents::columns(&mut tx, &project).await?;
     tx.commit().await?;
     let resolved = mappings
         .into_iter()

@@ -11,7 +11,7 @@ use sqlx::types::Json as DbJson;
 use crate::api::columns::{CreateColumnRequest, UpdateColumnRequest};
 use crate::domain::board::{self, ColumnSpec};
 use crate::flows::projects::{event_id, require_editor};
-use crate::flows::{commit_with, open_project};
+use crate::flows::{commit_with, open_project, project_ref};
 use crate::store;
 use crate::store::columns::Column;
 
@@ -38,9 +38,10 @@ pub async fn create(
     req: CreateColumnRequest,
 ) -> Result<Column, ApiError> {
     require_editor(ctx)?;
+    let project = project_ref(project_id)?;
     let mut tx = open_project(platform, ctx, project_id).await?;
-    store::projects::lock(&mut tx, project_id).await?;
-    let ids = store::columns::ids(&mut tx, project_id).await?;
+    store::projects::lock(&mut tx, &project).await?;
+    let ids = store::columns::ids(&mut tx, &project).await?;
     if ids.len() >= board::MAX_COLUMNS {
         return Err(board_full());
     }
@@ -50,9 +51,9 @@ pub async fn create(
         task_statuses: req.task_statuses,
     };
     let end = i32::try_from(ids.len()).map_err(ApiError::internal)?;
-    let id = store::columns::insert(&mut tx, project_id, &spec, end).await?;
-    store::columns::renumber(&mut tx, project_id, &board::place(&ids, &id, req.position)).await?;
-    let column = store::columns::get(&mut tx, project_id, &id).await?;
+    let id = store::columns::insert(&mut tx, &project, &spec, end).await?;
+    store::columns::renumber(&mut tx, &project, &board::place(&ids, &id, req.position)).await?;
+    let column = store::columns::get(&mut tx, &project, &id).await?;
     commit_board_change(tx, project_id).await?;
     Ok(column)
 }
@@ -66,9 +67,10 @@ pub async fn update(
     req: UpdateColumnRequest,
 ) -> Result<(Column, bool), ApiError> {
     require_editor(ctx)?;
+    let project = project_ref(project_id)?;
     let mut tx = open_project(platform, ctx, project_id).await?;
-    store::projects::lock(&mut tx, project_id).await?;
-    let before = store::columns::get(&mut tx, project_id, column_id).await?;
+    store::projects::lock(&mut tx, &project).await?;
+    let before = store::columns::get(&mut tx, &project, column_id).await?;
     let mut column = before.clone();
     column.name = req.name.map_or(column.name, |n| n.trim().to_owned());
     column.wip_limit = req.wip_limit.unwrap_or(column.wip_limit);
@@ -78,15 +80,15 @@ pub async fn update(
     if fields_changed {
         store::columns::update_fields(&mut tx, &column).await?;
     }
-    let ids = store::columns::ids(&mut tx, project_id).await?;
+    let ids = store::columns::ids(&mut tx, &project).await?;
     let order = req
         .position
         .map_or_else(|| ids.clone(), |p| board::place(&ids, column_id, Some(p)));
     let moved = order != ids;
     if moved {
-        store::columns::renumber(&mut tx, project_id, &order).await?;
+        store::columns::renumber(&mut tx, &project, &order).await?;
     }
-    let column = store::columns::get(&mut tx, project_id, column_id).await?;
+    let column = store::columns::get(&mut tx, &project, column_id).await?;
     if !(fields_changed || moved) {
         tx.commit().await?;
         return Ok((column, false));
@@ -103,13 +105,14 @@ pub async fn delete(
     column_id: &str,
 ) -> Result<(), ApiError> {
     require_editor(ctx)?;
+    let project = project_ref(project_id)?;
     let mut tx = open_project(platform, ctx, project_id).await?;
-    store::projects::lock(&mut tx, project_id).await?;
-    store::columns::get(&mut tx, project_id, column_id).await?;
-    if store::columns::has_tasks(&mut tx, project_id, column_id).await? {
+    store::projects::lock(&mut tx, &project).await?;
+    store::columns::get(&mut tx, &project, column_id).await?;
+    if store::columns::has_tasks(&mut tx, &project, column_id).await? {
         return Err(store::columns::not_empty());
     }
-    let mut rest = store::columns::ids(&mut tx, project_id).await?;
+    let mut rest = store::columns::ids(&mut tx, &project).await?;
     rest.retain(|id| id != column_id);
     if rest.is_empty() {
         return Err(ApiError::bad_request(
@@ -117,8 +120,8 @@ pub async fn delete(
             "a project keeps at least one column",
         ));
     }
-    store::columns::delete(&mut tx, project_id, column_id).await?;
-    store::columns::renumber(&mut tx, project_id, &rest).await?;
+    store::columns::delete(&mut tx, &project, column_id).await?;
+    store::columns::renumber(&mut tx, &project, &rest).await?;
     commit_board_change(tx, project_id).await?;
     Ok(())
 }

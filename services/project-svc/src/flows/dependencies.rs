@@ -10,7 +10,8 @@ use shared_schemas::ids::{ProjectId, TaskId};
 
 use crate::api::dependencies::{AddDependencyRequest, GraphError, GraphNode, GraphResponse};
 use crate::domain::graph::Indexed;
-use crate::flows::{commit_with, open_project};
+use crate::domain::limits::{self, Limits};
+use crate::flows::{commit_with, open_project, project_ref};
 use crate::store::dependencies::{self as store, Edge, GraphTask};
 
 /// Adds "`from_task_id` must complete before `task_id`"; DEPENDENCY_ADDED.
@@ -20,9 +21,18 @@ pub async fn add(
     project_id: &str,
     task_id: &str,
     req: AddDependencyRequest,
+    limits: Limits,
 ) -> Result<Edge, GraphError> {
     let mut tx = open_project(platform, ctx, project_id).await?;
-    let edge = add_edge(&mut tx, project_id, &req.from_task_id, task_id, req.kind).await?;
+    let edge = add_edge(
+        &mut tx,
+        project_id,
+        &req.from_task_id,
+        task_id,
+        req.kind,
+        limits,
+    )
+    .await?;
     let (project, from, to) = ids(project_id, [&edge.from_task_id, &edge.to_task_id])?;
     let event = Event::DependencyAdded(DependencyAdded {
         project_id: project,
@@ -42,9 +52,10 @@ pub async fn remove(
     task_id: &str,
     dep_id: &str,
 ) -> Result<(), ApiError> {
+    let project = project_ref(project_id)?;
     let mut tx = open_project(platform, ctx, project_id).await?;
-    store::require_task(&mut tx, project_id, task_id).await?;
-    let edge = store::delete(&mut tx, project_id, task_id, dep_id).await?;
+    store::require_task(&mut tx, &project, task_id).await?;
+    let edge = store::delete(&mut tx, &project, task_id, dep_id).await?;
     let (project, from, to) = ids(project_id, [&edge.from_task_id, &edge.to_task_id])?;
     let event = Event::DependencyRemoved(DependencyRemoved {
         project_id: project,
@@ -60,9 +71,10 @@ pub async fn graph(
     ctx: &TenantContext,
     project_id: &str,
 ) -> Result<GraphResponse, ApiError> {
+    let project = project_ref(project_id)?;
     let mut tx = open_project(platform, ctx, project_id).await?;
-    let tasks = store::tasks(&mut tx, project_id).await?;
-    let edges = store::edges(&mut tx, project_id).await?;
+    let tasks = store::tasks(&mut tx, &project).await?;
+    let edges = store::edges(&mut tx, &project).await?;
     tx.commit().await?;
     Ok(graph_response(tasks, edges))
 }
@@ -85,24 +97,28 @@ pub fn ids(project: &str, tasks: [&str; 2]) -> Result<(ProjectId, TaskId, TaskId
 }
 
 /// Checks and inserts one edge with the project locked, so that concurrent inserts see each
-/// other's edges before deciding whether theirs closes a cycle.
+/// other's edges before deciding whether theirs closes a cycle or passes the limit.
 async fn add_edge(
     tx: &mut TenantTx,
     project_id: &str,
     from: &str,
     to: &str,
     kind: DependencyKind,
+    limits: Limits,
 ) -> Result<Edge, GraphError> {
-    store::require_task(tx, project_id, to).await?;
+    let project = project_ref(project_id)?;
+    store::require_task(tx, &project, to).await?;
     if from == to {
         return Err(
             kit::validate::field_error("fromTaskId", "a task cannot depend on itself").into(),
         );
     }
-    store::require_task(tx, project_id, from).await?;
-    store::lock_project(tx, project_id).await?;
-    store::refuse_duplicate(tx, project_id, from, to).await?;
-    let edges = store::edges(tx, project_id).await?;
+    store::require_task(tx, &project, from).await?;
+    store::lock_project(tx, &project).await?;
+    store::refuse_duplicate(tx, &project, from, to).await?;
+    let edges = store::edges(tx, &project).await?;
+    let held = i64::try_from(edges.len()).unwrap_or(i64::MAX);
+    limits::room_for_dependencies(held, 1, limits)?;
     let pairs: Vec<(&str, &str, bool)> = edges
         .iter()
         .map(|e| (e.from_task_id.as_str(), e.to_task_id.as_str(), true))
@@ -113,7 +129,7 @@ async fn add_edge(
         .cycle_closed_by(graph.index[from], graph.index[to])
     {
         let cycle = graph.names(&cycle);
-        let titles = store::titles(tx, project_id, &cycle).await?;
+        let titles = store::titles(tx, &project, &cycle).await?;
         let named: Vec<String> = cycle
             .iter()
             .map(|id| match titles.iter().find(|(t, _)| t == id) {
@@ -126,7 +142,7 @@ async fn add_edge(
     }
     Ok(store::insert(
         tx,
-        project_id,
+        &project,
         from,
         to,
         kind_name(kind),

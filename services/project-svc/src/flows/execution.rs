@@ -43,7 +43,7 @@ pub async fn execute(
     let task = task_runs::lock_task(&mut tx, project_id, task_id).await?;
     board.ensure_executable(&task)?;
     if let Some(w) = &req.workflow_id {
-        store::workflows::require(&mut tx, project_id, w).await?;
+        store::workflows::require(&mut tx, &project_ref(project_id)?, w).await?;
     }
     let explicit = req.pipeline_id.as_deref();
     let pipeline = board
@@ -74,7 +74,7 @@ pub async fn execute_agent(
     req: ExecuteAgentRequest,
 ) -> Result<Executing, ApiError> {
     let mut tx = open_project(platform, ctx, project_id).await?;
-    project_agents::require(&mut tx, project_id, &req.agent_id).await?;
+    project_agents::require(&mut tx, &project_ref(project_id)?, &req.agent_id).await?;
     let board = Board::load(&mut tx, project_id).await?;
     let task = task_runs::lock_task(&mut tx, project_id, task_id).await?;
     board.ensure_executable(&task)?;

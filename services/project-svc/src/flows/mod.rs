@@ -36,8 +36,10 @@ pub async fn open_project(
     ctx: &TenantContext,
     project_id: &str,
 ) -> Result<TenantTx, ApiError> {
+    // An id that is not a project id names no project: the same 404 as an unknown one.
+    let id = project_ref(project_id)?;
     let mut tx = platform.db.begin_tenant(ctx).await?;
-    store::projects::require(&mut tx, project_id).await?;
+    store::projects::require(&mut tx, &id).await?;
     Ok(tx)
 }
 

@@ -67,9 +67,10 @@ pub async fn list(
     ctx: &TenantContext,
     status: Option<&str>,
     limit: i64,
+    offset: i64,
 ) -> Result<Vec<Session>, ApiError> {
     let mut tx = platform.db.begin_tenant(ctx).await?;
-    let rows = store::list(&mut tx, status, limit).await?;
+    let rows = store::list(&mut tx, status, limit, offset).await?;
     tx.commit().await?;
     Ok(rows)
 }

@@ -13,10 +13,12 @@ use crate::api::dependencies::GraphError;
 use crate::api::planning::{ImportRequest, ImportResponse, TimelineResponse, TimelineTask};
 use crate::domain::graph::{Dag, Indexed, ScheduleFacts, round1, schedule, trace_latest};
 use crate::domain::import;
+use crate::domain::limits::{self, Limits};
 use crate::flows::dependencies::edge_pairs;
-use crate::flows::{commit_with, open_project};
+use crate::flows::{commit_with, open_project, project_ref};
 use crate::store::dependencies as graph_store;
 use crate::store::import::{self as store, NewTask};
+use crate::store::tasks as task_store;
 
 /// Forward scheduling from the project's creation (see the route's description).
 pub async fn timeline(
@@ -25,10 +27,11 @@ pub async fn timeline(
     project_id: &str,
     hours_per_day: f64,
 ) -> Result<TimelineResponse, ApiError> {
+    let project = project_ref(project_id)?;
     let mut tx = open_project(platform, ctx, project_id).await?;
-    let start = graph_store::project_created_at(&mut tx, project_id).await?;
-    let tasks = graph_store::tasks(&mut tx, project_id).await?;
-    let edges = graph_store::edges(&mut tx, project_id).await?;
+    let start = graph_store::project_created_at(&mut tx, &project).await?;
+    let tasks = graph_store::tasks(&mut tx, &project).await?;
+    let edges = graph_store::edges(&mut tx, &project).await?;
     tx.commit().await?;
     Ok(timeline_response(tasks, &edges, start, hours_per_day))
 }
@@ -40,12 +43,13 @@ pub async fn import_tasks(
     ctx: &TenantContext,
     project_id: &str,
     req: ImportRequest,
+    limits: Limits,
 ) -> Result<ImportResponse, GraphError> {
     let mut tx = open_project(platform, ctx, project_id).await?;
     let edges = import::edges(&req.drafts()).map_err(ApiError::validation)?;
     refuse_cycle(&req, &edges)?;
     let tasks = new_tasks(req);
-    write_import(&mut tx, project_id, &tasks, &edges).await?;
+    write_import(&mut tx, project_id, &tasks, &edges, limits).await?;
     let event = Event::TasksImported(TasksImported {
         project_id: ProjectId::parse(project_id).map_err(ApiError::internal)?,
         count: u32::try_from(tasks.len()).unwrap_or(u32::MAX),
@@ -110,21 +114,33 @@ fn timeline_response(
     }
 }
 
-/// The tasks into the backlog column, then their edges (by index into `tasks`).
+/// The tasks into the backlog column, then their edges (by index into `tasks`), within the
+/// project's limits. The project lock (taken first, as adding one edge takes it) and the board
+/// lock keep concurrent writers from passing a limit together.
 async fn write_import(
     tx: &mut TenantTx,
     project_id: &str,
     tasks: &[NewTask],
     edges: &[(usize, usize)],
+    limits: Limits,
 ) -> Result<(), ApiError> {
-    let landing = store::landing(tx, project_id).await?;
+    let project = project_ref(project_id)?;
+    graph_store::lock_project(tx, &project).await?;
+    let landing = store::landing(tx, &project).await?;
+    limits::room_for_tasks(
+        task_store::count(tx, project_id).await?,
+        tasks.len(),
+        limits,
+    )?;
+    let held = graph_store::count(tx, &project).await?;
+    limits::room_for_dependencies(held, edges.len(), limits)?;
     let now = crate::store::now_ms();
-    store::insert_tasks(tx, project_id, &landing, tasks, now).await?;
+    store::insert_tasks(tx, &project, &landing, tasks, now).await?;
     let pairs: Vec<(&str, &str)> = edges
         .iter()
         .map(|&(f, t)| (tasks[f].id.as_str(), tasks[t].id.as_str()))
         .collect();
-    store::insert_edges(tx, project_id, &pairs, now).await
+    store::insert_edges(tx, &project, &pairs, now).await
 }
 
 fn refuse_cycle(body: &ImportRequest, edges: &[(usize, usize)]) -> Result<(), GraphError> {

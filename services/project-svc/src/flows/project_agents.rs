@@ -10,9 +10,11 @@ use shared_schemas::ids::AgentId;
 
 use crate::agent_directory::{self, AgentDirectory};
 use crate::api::project_agents::{AssignAgentRequest, Assigned, UpdateAgentRoleRequest};
+use crate::domain::limits;
 use crate::domain::validate;
 use crate::flows::{commit_with, open_project, project_ref};
 use crate::store;
+use crate::store::dependencies::lock_project;
 use crate::store::project_agents::{self as agents, ColumnRef, Mapping, ProjectAgent};
 
 /// The project's agents, leads first.
@@ -22,7 +24,7 @@ pub async fn list(
     project_id: &str,
 ) -> Result<Vec<ProjectAgent>, ApiError> {
     let mut tx = open_project(platform, ctx, project_id).await?;
-    let rows = agents::list(&mut tx, project_id).await?;
+    let rows = agents::list(&mut tx, &project_ref(project_id)?).await?;
     tx.commit().await?;
     Ok(rows)
 }
@@ -35,14 +37,18 @@ pub async fn assign(
     project_id: &str,
     req: AssignAgentRequest,
 ) -> Result<Assigned, ApiError> {
+    let project = project_ref(project_id)?;
     let agent_id = agent_directory::resolve(directory, &ctx.tenant_id, &req.agent_id).await?;
     let role = req.role.unwrap_or_else(|| "member".to_owned());
     let mut tx = open_project(platform, ctx, project_id).await?;
+    lock_project(&mut tx, &project).await?;
+    let held = agents::count(&mut tx, &project).await?;
+    limits::room("agent_limit_reached", "agents", held, 1, limits::MAX_AGENTS)?;
     let mut events = Vec::new();
     take_lead(&mut tx, project_id, &agent_id, &role, &mut events).await?;
     let row = agents::insert(
         &mut tx,
-        project_id,
+        &project,
         &agent_id,
         &role,
         ctx.subject(),
@@ -53,7 +59,7 @@ pub async fn assign(
     commit_with(tx, events).await?;
     Ok(Assigned {
         status: "assigned",
-        project_id: row.project_id,
+        project_id: row.project_id.into_string(),
         agent_id: row.agent_id,
         role: row.role,
         assigned_at: row.assigned_at,
@@ -69,13 +75,14 @@ pub async fn set_role(
     agent_id: &str,
     req: UpdateAgentRoleRequest,
 ) -> Result<String, ApiError> {
+    let project = project_ref(project_id)?;
     let agent_id = &agent_directory::resolve(directory, &ctx.tenant_id, agent_id).await?;
     let mut tx = open_project(platform, ctx, project_id).await?;
-    let current = agents::require(&mut tx, project_id, agent_id).await?;
+    let current = agents::require(&mut tx, &project, agent_id).await?;
     let mut events = Vec::new();
     if current.role != req.role {
         take_lead(&mut tx, project_id, agent_id, &req.role, &mut events).await?;
-        agents::set_role(&mut tx, project_id, agent_id, &req.role).await?;
+        agents::set_role(&mut tx, &project, agent_id, &req.role).await?;
         events.insert(0, role_event(project_id, agent_id, &req.role, false)?);
     }
     commit_with(tx, events).await?;
@@ -92,7 +99,7 @@ pub async fn remove(
 ) -> Result<(), ApiError> {
     let agent_id = &agent_directory::resolve(directory, &ctx.tenant_id, agent_id).await?;
     let mut tx = open_project(platform, ctx, project_id).await?;
-    agents::delete(&mut tx, project_id, agent_id).await?;
+    agents::delete(&mut tx, &project_ref(project_id)?, agent_id).await?;
     let events = vec![Event::AgentRemoved(ProjectAgentRemoved {
         project_id: project_ref(project_id)?,
         agent_id: agent_ref(agent_id)?,
@@ -132,7 +139,7 @@ async fn take_lead(
     events: &mut Vec<Event>,
 ) -> Result<(), ApiError> {
     if role == "lead" {
-        for demoted in agents::demote_lead(tx, project_id, agent_id).await? {
+        for demoted in agents::demote_lead(tx, &project_ref(project_id)?, agent_id).await? {
             events.push(role_event(project_id, &demoted, "member", false)?);
         }
     }
@@ -142,7 +149,7 @@ async fn take_lead(
 /// The routine-mapping event, for a created or changed mapping.
 pub fn mapped(m: &Mapping) -> Result<Event, ApiError> {
     Ok(Event::AgentRoutineMapped(AgentRoutineMapped {
-        project_id: project_ref(&m.project_id)?,
+        project_id: m.project_id.clone(),
         agent_id: agent_ref(&m.agent_id)?,
         routine_id: m.routine_id.clone(),
     }))

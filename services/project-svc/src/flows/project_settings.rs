@@ -7,8 +7,8 @@ use shared_schemas::events::project::{ProjectRef, ProjectSlackUpdated};
 
 use crate::api::project_settings::{KeyUserRequest, SlackSettingsRequest, VisionRequest};
 use crate::domain::projects::non_empty;
-use crate::flows::open_project;
 use crate::flows::projects::{change_project, event_id, require_editor};
+use crate::flows::{open_project, project_ref};
 use crate::store;
 use crate::store::projects::Project;
 
@@ -19,7 +19,7 @@ pub async fn project(
     project_id: &str,
 ) -> Result<Project, ApiError> {
     let mut tx = open_project(platform, ctx, project_id).await?;
-    let p = store::projects::get(&mut tx, project_id).await?;
+    let p = store::projects::get(&mut tx, &project_ref(project_id)?).await?;
     tx.commit().await?;
     Ok(p)
 }

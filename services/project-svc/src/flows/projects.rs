@@ -5,14 +5,15 @@ use kit::db::TenantTx;
 use kit::{ApiError, Platform, TenantContext, TokenKind};
 use shared_schemas::events::Event;
 use shared_schemas::events::project::{ProjectCreated, ProjectRef, ProjectRepositoryUpdated};
-use shared_schemas::ids::ProjectId;
+use shared_schemas::ids::{ProjectId, TaskId};
 
+use crate::api::page::Page;
 use crate::api::projects::{
-    CreateProjectRequest, ProjectBoard, ProjectSummary, UpdateProjectRequest,
+    BoardQuery, CreateProjectRequest, ProjectBoard, ProjectSummary, UpdateProjectRequest,
 };
 use crate::domain::projects::{self as rules, ProjectChanges, ProjectStatus};
 use crate::flows::project_create::plan;
-use crate::flows::{commit_with, open_project};
+use crate::flows::{commit_with, open_project, project_ref};
 use crate::store;
 use crate::store::projects::Project;
 
@@ -32,16 +33,24 @@ pub fn event_id(project_id: &str) -> Result<ProjectId, ApiError> {
     ProjectId::parse(project_id).map_err(ApiError::internal)
 }
 
-/// The tenant's projects (every one but archived ones without `status`), newest first.
+/// One page of the tenant's projects (every one but archived ones without `status`), newest
+/// first, and how many match.
 pub async fn list(
     platform: &Platform,
     ctx: &TenantContext,
     status: Option<ProjectStatus>,
-) -> Result<Vec<ProjectSummary>, ApiError> {
+    page: Page,
+) -> Result<(Vec<ProjectSummary>, i64), ApiError> {
     let mut tx = platform.db.begin_tenant(ctx).await?;
-    let rows = store::projects::list(&mut tx, status.map(ProjectStatus::as_str)).await?;
+    let (rows, total) = store::projects::list(
+        &mut tx,
+        status.map(ProjectStatus::as_str),
+        page.limit,
+        page.offset,
+    )
+    .await?;
     tx.commit().await?;
-    Ok(rows.into_iter().map(ProjectSummary::from).collect())
+    Ok((rows.into_iter().map(ProjectSummary::from).collect(), total))
 }
 
 /// Creates the project and its board; PROJECT_CREATED.
@@ -54,36 +63,51 @@ pub async fn create(
     let mut tx = platform.db.begin_tenant(ctx).await?;
     let (new, columns) = plan(&mut tx, req).await?;
     store::projects::insert(&mut tx, &new, store::now_ms()).await?;
-    store::columns::insert_all(&mut tx, &new.id, &columns).await?;
-    let board = load_board(&mut tx, &new.id).await?;
+    let id = event_id(&new.id)?;
+    store::columns::insert_all(&mut tx, &id, &columns).await?;
+    let board = load_board(&mut tx, &new.id, BoardQuery::default().page()).await?;
     let event = ProjectCreated {
-        project_id: event_id(&new.id)?,
+        project_id: id,
         name: new.name,
     };
     commit_with(tx, vec![Event::ProjectCreated(event)]).await?;
     Ok(board)
 }
 
-/// The project with its whole board.
+/// The project with its board and one page of its tasks.
 pub async fn board(
     platform: &Platform,
     ctx: &TenantContext,
     project_id: &str,
+    page: Page,
 ) -> Result<ProjectBoard, ApiError> {
     let mut tx = open_project(platform, ctx, project_id).await?;
-    let board = load_board(&mut tx, project_id).await?;
+    let board = load_board(&mut tx, project_id, page).await?;
     tx.commit().await?;
     Ok(board)
 }
 
-async fn load_board(tx: &mut TenantTx, project_id: &str) -> Result<ProjectBoard, ApiError> {
+async fn load_board(
+    tx: &mut TenantTx,
+    project_id: &str,
+    page: Page,
+) -> Result<ProjectBoard, ApiError> {
+    // The project was just found (or written), so its id is a checked `prj_` id.
+    let id = event_id(project_id)?;
+    let project = store::projects::get(tx, &id).await?;
+    let columns = store::columns::list(tx, &id).await?;
+    let (tasks, tasks_total) = store::board::tasks(tx, &id, page.limit, page.offset).await?;
+    let ids: Vec<TaskId> = tasks.iter().map(|t| t.id.clone()).collect();
+    let dependencies = store::board::dependencies(tx, &id, &ids).await?;
     Ok(ProjectBoard {
-        project: store::projects::get(tx, project_id).await?,
-        columns: store::columns::list(tx, project_id).await?,
-        tasks: store::board::tasks(tx, project_id).await?,
-        dependencies: store::board::dependencies(tx, project_id).await?,
-        workflows: store::board::workflows(tx, project_id).await?,
-        agents: store::board::agents(tx, project_id).await?,
+        project,
+        columns,
+        tasks_has_more: page.has_more(tasks_total),
+        tasks_total,
+        dependencies,
+        workflows: store::board::workflows(tx, &id).await?,
+        agents: store::board::agents(tx, &id).await?,
+        tasks,
     })
 }
 
@@ -165,7 +189,7 @@ pub async fn delete(
 ) -> Result<(), ApiError> {
     require_editor(ctx)?;
     let mut tx = open_project(platform, ctx, project_id).await?;
-    store::projects::delete(&mut tx, project_id).await?;
+    store::projects::delete(&mut tx, &project_ref(project_id)?).await?;
     let event = Event::ProjectDeleted(ProjectRef {
         project_id: event_id(project_id)?,
     });
@@ -183,7 +207,7 @@ pub async fn change_project(
     announce: impl FnOnce(&Project, &Project) -> Result<Vec<Event>, ApiError>,
 ) -> Result<(Project, bool), ApiError> {
     let mut tx = open_project(platform, ctx, project_id).await?;
-    let mut project = store::projects::lock(&mut tx, project_id).await?;
+    let mut project = store::projects::lock(&mut tx, &project_ref(project_id)?).await?;
     let before = project.clone();
     let now = store::now_ms();
     change(&mut project, now);

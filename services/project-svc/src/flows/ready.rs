@@ -7,7 +7,7 @@ use kit::{ApiError, Platform, TenantContext};
 use crate::api::ready::{DependentTask, InFlightTask, ReadyResponse, ReadyTask};
 use crate::domain::graph::{Indexed, ReadyFilter, TaskFacts, ready_tasks};
 use crate::flows::dependencies::edge_pairs;
-use crate::flows::open_project;
+use crate::flows::{open_project, project_ref};
 use crate::store::dependencies::{self as store, GraphTask};
 
 /// The first `limit` ready tasks by priority, then board position, and the filter's agent's
@@ -19,13 +19,14 @@ pub async fn ready(
     filter: ReadyFilter,
     limit: usize,
 ) -> Result<ReadyResponse, ApiError> {
+    let project = project_ref(project_id)?;
     let mut tx = open_project(platform, ctx, project_id).await?;
-    let tasks = store::tasks(&mut tx, project_id).await?;
-    let edges = store::edges(&mut tx, project_id).await?;
+    let tasks = store::tasks(&mut tx, &project).await?;
+    let edges = store::edges(&mut tx, &project).await?;
     let view = View::new(&tasks, &edges);
     let chosen: Vec<usize> = view.ready(&filter).into_iter().take(limit).collect();
     let ids: Vec<String> = chosen.iter().map(|&i| tasks[i].id.clone()).collect();
-    let descriptions: HashMap<String, String> = store::descriptions(&mut tx, project_id, &ids)
+    let descriptions: HashMap<String, String> = store::descriptions(&mut tx, &project, &ids)
         .await?
         .into_iter()
         .collect();

@@ -10,6 +10,7 @@ use shared_schemas::events::Event;
 use shared_schemas::events::project::{TaskCreated, TaskRef};
 use sqlx::types::Json;
 
+use crate::domain::limits::{self, Limits};
 use crate::domain::tasks as rules;
 use crate::flows::task_moves::{board_events, change_status};
 use crate::store::tasks::{self as store, Task};
@@ -54,12 +55,16 @@ pub(crate) async fn pipeline_of(
         .ok_or_else(workflow_not_found)
 }
 
+/// Creates the task at the end of its column, within the project's task limit (counted under
+/// the board lock, so concurrent creates cannot pass it together).
 pub async fn create(
     tx: &mut TenantTx,
     project_id: &str,
     new: NewTask,
+    limits: Limits,
 ) -> Result<(Task, Vec<Event>), ApiError> {
     let columns = board::lock_board(tx, project_id).await?;
+    limits::room_for_tasks(store::count(tx, project_id).await?, 1, limits)?;
     let column = match &new.column_id {
         Some(id) => board::find(&columns, id)?,
         None => rules::column_for_new(

@@ -1,7 +1,7 @@
 //! A project's tasks as the API sees them: list, read, and the create/update/delete of
 //! [`crate::flows::task_changes`], each in its own transaction committed with its events.
 
-use kit::{ApiError, Platform, TenantContext};
+use kit::{ApiError, Platform, TenantContext, TokenKind};
 
 use crate::api::task_moves::{
     ClaimResponse, ClaimTaskRequest, MoveResponse, MoveTaskRequest, TransitionResponse,
@@ -10,6 +10,7 @@ use crate::api::task_moves::{
 use crate::api::tasks::{
     CreateTaskRequest, DEFAULT_LIMIT, ListQuery, TaskDetail, UpdateTaskRequest,
 };
+use crate::domain::limits::Limits;
 use crate::flows::task_changes::{self, NewTask, TaskPatch};
 use crate::flows::task_moves::{self, Claim};
 use crate::flows::{commit_with, open_project};
@@ -33,9 +34,10 @@ pub async fn create(
     ctx: &TenantContext,
     project_id: &str,
     req: CreateTaskRequest,
+    limits: Limits,
 ) -> Result<Task, ApiError> {
     let mut tx = open_project(platform, ctx, project_id).await?;
-    let (task, events) = task_changes::create(&mut tx, project_id, req.into()).await?;
+    let (task, events) = task_changes::create(&mut tx, project_id, req.into(), limits).await?;
     commit_with(tx, events).await?;
     Ok(task)
 }
@@ -79,9 +81,24 @@ pub async fn delete(
     project_id: &str,
     task_id: &str,
 ) -> Result<(), ApiError> {
+    require_deleter(ctx)?;
     let mut tx = open_project(platform, ctx, project_id).await?;
     let events = task_changes::delete(&mut tx, project_id, task_id).await?;
     commit_with(tx, events).await
+}
+
+/// Deleting a task (with its edges and run history) is for the tenant's users and services.
+/// An agent's credential works on tasks (claims, transitions, updates) but never deletes one:
+/// no agent workflow needs it, and an agent's token would otherwise reach every project of its
+/// tenant (security review L11). Checked before the project is looked up, so the answer is the
+/// same for any project id.
+fn require_deleter(ctx: &TenantContext) -> Result<(), ApiError> {
+    match ctx.kind() {
+        TokenKind::User | TokenKind::Service => Ok(()),
+        TokenKind::Agent => Err(ApiError::forbidden(
+            "agents cannot delete tasks; a user or service of the tenant can",
+        )),
+    }
 }
 
 /// Moves the task to a column and place; the status follows the column.

@@ -3,16 +3,21 @@
 use kit::db::TenantTx;
 use kit::{ApiError, Platform, TenantContext, TokenKind};
 
+use crate::api::page::Page;
 use crate::api::templates::{CreateTemplateRequest, UpdateTemplateRequest};
 use crate::config::ProjectConfig;
 use crate::domain::{templates, validate};
 use crate::store::now_ms;
 use crate::store::templates::{self as store, SeedReport, Template};
 
-/// Built-in and tenant templates, by `sort_order`.
-pub async fn list(platform: &Platform, ctx: &TenantContext) -> Result<Vec<Template>, ApiError> {
+/// A page of the built-in and tenant templates, by `sort_order`, and how many there are.
+pub async fn list(
+    platform: &Platform,
+    ctx: &TenantContext,
+    page: Page,
+) -> Result<(Vec<Template>, i64), ApiError> {
     let mut tx = platform.db.begin_tenant(ctx).await?;
-    let rows = store::list(&mut tx).await?;
+    let rows = store::list(&mut tx, page.limit, page.offset).await?;
     tx.commit().await?;
     Ok(rows)
 }

@@ -8,8 +8,10 @@ use crate::api::workflows::{
     CreateWorkflowRequest, PolicyResponse, TaskWorkflow, UpdateWorkflowPolicyRequest,
     UpdateWorkflowRequest,
 };
+use crate::domain::limits;
 use crate::domain::workflows as rules;
 use crate::flows::{commit_with, open_project, project_ref};
+use crate::store::dependencies::lock_project;
 use crate::store::now_ms;
 use crate::store::workflows::{self as store, NewWorkflow, Policy, Workflow, WorkflowPatch};
 
@@ -25,7 +27,7 @@ pub async fn list(
     project_id: &str,
 ) -> Result<Vec<Workflow>, ApiError> {
     let mut tx = open_project(platform, ctx, project_id).await?;
-    let rows = store::list(&mut tx, project_id).await?;
+    let rows = store::list(&mut tx, &project_ref(project_id)?).await?;
     tx.commit().await?;
     Ok(rows)
 }
@@ -37,7 +39,17 @@ pub async fn create(
     project_id: &str,
     req: CreateWorkflowRequest,
 ) -> Result<Workflow, ApiError> {
+    let project = project_ref(project_id)?;
     let mut tx = open_project(platform, ctx, project_id).await?;
+    lock_project(&mut tx, &project).await?;
+    let held = store::count(&mut tx, &project).await?;
+    limits::room(
+        "workflow_limit_reached",
+        "workflows",
+        held,
+        1,
+        limits::MAX_WORKFLOWS,
+    )?;
     let new = NewWorkflow {
         name: req.name.trim().to_owned(),
         pipeline_id: req.pipeline_id,
@@ -45,7 +57,7 @@ pub async fn create(
         task_filter: req.task_filter,
         trigger: req.trigger.unwrap_or_else(|| "manual".to_owned()),
     };
-    let row = store::insert(&mut tx, project_id, &new, now_ms()).await?;
+    let row = store::insert(&mut tx, &project, &new, now_ms()).await?;
     commit_with(tx, project_updated(project_id)?).await?;
     Ok(row)
 }
@@ -58,7 +70,7 @@ pub async fn update(
     req: UpdateWorkflowRequest,
 ) -> Result<Workflow, ApiError> {
     let mut tx = open_project(platform, ctx, project_id).await?;
-    let current = store::require(&mut tx, project_id, workflow_id).await?;
+    let current = store::require(&mut tx, &project_ref(project_id)?, workflow_id).await?;
     let patch = WorkflowPatch {
         name: req.name.map(|n| n.trim().to_owned()),
         pipeline_id: req.pipeline_id,
@@ -78,7 +90,7 @@ pub async fn delete(
     workflow_id: &str,
 ) -> Result<(), ApiError> {
     let mut tx = open_project(platform, ctx, project_id).await?;
-    store::delete(&mut tx, project_id, workflow_id).await?;
+    store::delete(&mut tx, &project_ref(project_id)?, workflow_id).await?;
     commit_with(tx, project_updated(project_id)?).await
 }
 
@@ -88,7 +100,7 @@ pub async fn policy(
     project_id: &str,
 ) -> Result<PolicyResponse, ApiError> {
     let mut tx = open_project(platform, ctx, project_id).await?;
-    let policy = store::policy(&mut tx, project_id).await?;
+    let policy = store::policy(&mut tx, &project_ref(project_id)?).await?;
     tx.commit().await?;
     PolicyResponse::new(project_id.to_owned(), policy)
 }
@@ -101,7 +113,13 @@ pub async fn put_policy(
     req: UpdateWorkflowPolicyRequest,
 ) -> Result<Policy, ApiError> {
     let mut tx = open_project(platform, ctx, project_id).await?;
-    let policy = store::upsert_policy(&mut tx, project_id, &req.stage_rules, now_ms()).await?;
+    let policy = store::upsert_policy(
+        &mut tx,
+        &project_ref(project_id)?,
+        &req.stage_rules,
+        now_ms(),
+    )
+    .await?;
     commit_with(tx, project_updated(project_id)?).await?;
     Ok(policy)
 }
@@ -113,9 +131,10 @@ pub async fn task_workflow(
     project_id: &str,
     task_id: &str,
 ) -> Result<TaskWorkflow, ApiError> {
+    let project = project_ref(project_id)?;
     let mut tx = open_project(platform, ctx, project_id).await?;
-    let task = store::task_stages(&mut tx, project_id, task_id).await?;
-    let policy = store::policy(&mut tx, project_id).await?;
+    let task = store::task_stages(&mut tx, &project, task_id).await?;
+    let policy = store::policy(&mut tx, &project).await?;
     tx.commit().await?;
     let completed = task.completed();
     let resolved = policy.map(|p| {

@@ -2,6 +2,8 @@
 //! edges, and the whole graph for visualisation. The graph of all edges stays acyclic: an edge
 //! that would close a cycle is refused with 409 `dependency_cycle` naming the cycle.
 
+use std::sync::Arc;
+
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -14,6 +16,7 @@ use crate::AppState;
 use crate::api::dependencies::{
     AddDependencyRequest, CycleBody, DependencyResponse, GraphError, GraphResponse,
 };
+use crate::config::ProjectConfig;
 use crate::flows::dependencies as flow;
 
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -24,7 +27,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
 }
 
 /// Adds "`fromTaskId` must complete before `task_id`"; 404 for a task of another project,
-/// 409 `dependency_exists` or `dependency_cycle`.
+/// 409 `dependency_exists`, `dependency_cycle` or `dependency_limit_reached` (the project
+/// holds `MAX_DEPENDENCIES_PER_PROJECT` edges).
 #[utoipa::path(post, path = "/v1/projects/{project_id}/tasks/{task_id}/dependencies",
     tag = "projects", request_body = AddDependencyRequest,
     params(("project_id" = String, Path), ("task_id" = String, Path, description = "the task that waits")),
@@ -32,11 +36,13 @@ pub fn routes() -> OpenApiRouter<AppState> {
         (status = 422)))]
 async fn add(
     State(platform): State<Platform>,
+    State(config): State<Arc<ProjectConfig>>,
     ctx: TenantContext,
     Path((project_id, task_id)): Path<(String, String)>,
     ValidJson(body): ValidJson<AddDependencyRequest>,
 ) -> Result<(StatusCode, Json<DependencyResponse>), GraphError> {
-    let edge = flow::add(&platform, &ctx, &project_id, &task_id, body).await?;
+    let limits = config.as_ref().into();
+    let edge = flow::add(&platform, &ctx, &project_id, &task_id, body, limits).await?;
     Ok((StatusCode::CREATED, Json(edge.into())))
 }
 

@@ -3,21 +3,19 @@
 //! runs; engine-svc reports their end. See flows::execution.
 
 use axum::Json;
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use kit::auth::scope::{ServiceOnly, UserOnly};
-use kit::extract::ValidJson;
+use kit::extract::{ValidJson, ValidQuery};
 use kit::{ApiError, Platform};
-use shared_schemas::runs::{RunEndReport, RunEnded};
+use shared_schemas::runs::RunEnded;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::api::execution::{
     ExecuteAgentRequest, ExecuteTaskRequest, Executing, PlanProjectRequest, Planning,
-    ReadyExecuted, ReadyQuery,
+    ReadyExecuted, ReadyQuery, RunEndQuery,
 };
-use crate::domain::validate;
 use crate::flows::execution as flow;
 
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -72,9 +70,8 @@ async fn execute_ready(
     State(platform): State<Platform>,
     UserOnly(ctx): UserOnly,
     Path(project_id): Path<String>,
-    query: Result<Query<ReadyQuery>, QueryRejection>,
+    ValidQuery(q): ValidQuery<ReadyQuery>,
 ) -> Result<Json<ReadyExecuted>, ApiError> {
-    let Query(q) = query.map_err(|e| validate::field_error("max_tasks", e.body_text()))?;
     let batch = flow::execute_ready(&platform, &ctx, &project_id, q.limit()?).await?;
     Ok(Json(batch))
 }
@@ -82,16 +79,15 @@ async fn execute_ready(
 /// engine-svc reports that a run of the task ended: the task takes its project's first done
 /// (or failed) status and column. A repeated report changes nothing.
 #[utoipa::path(post, path = "/v1/projects/{project_id}/tasks/{task_id}/run-completed",
-    tag = "execution", params(("project_id" = String, Path), ("task_id" = String, Path), RunEndReport),
+    tag = "execution", params(("project_id" = String, Path), ("task_id" = String, Path), RunEndQuery),
     responses((status = 200, body = RunEnded), (status = 403), (status = 404), (status = 422)))]
 async fn run_completed(
     State(platform): State<Platform>,
     ServiceOnly(ctx): ServiceOnly,
     Path((project_id, task_id)): Path<(String, String)>,
-    query: Result<Query<RunEndReport>, QueryRejection>,
+    ValidQuery(report): ValidQuery<RunEndQuery>,
 ) -> Result<Json<RunEnded>, ApiError> {
-    let Query(report) = query.map_err(|e| validate::field_error("query", e.body_text()))?;
-    let ended = flow::run_ended(&platform, &ctx, &project_id, &task_id, report).await?;
+    let ended = flow::run_ended(&platform, &ctx, &project_id, &task_id, report.into()).await?;
     Ok(Json(ended))
 }
 

@@ -7,11 +7,10 @@
 mod conversation;
 
 use axum::Json;
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use kit::auth::scope::UserOnly;
-use kit::extract::ValidJson;
+use kit::extract::{ValidJson, ValidQuery};
 use kit::{ApiError, Platform, TenantContext};
 use serde_json::Value;
 use utoipa_axum::router::OpenApiRouter;
@@ -19,7 +18,6 @@ use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::api::onboarding::{CreateSessionRequest, ListQuery, SessionResponse, SessionSummary};
-use crate::domain::validate;
 use crate::flows::onboarding as flow;
 
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -46,17 +44,16 @@ async fn create(
     Ok((StatusCode::CREATED, Json(session)))
 }
 
-/// The tenant's sessions, newest first.
+/// The tenant's sessions, newest first: `limit` (at most 100) from `offset`.
 #[utoipa::path(get, path = "/v1/onboarding/sessions", tag = "onboarding", params(ListQuery),
     responses((status = 200, body = [SessionSummary]), (status = 422)))]
 async fn list(
     State(platform): State<Platform>,
     ctx: TenantContext,
-    query: Result<Query<ListQuery>, QueryRejection>,
+    ValidQuery(q): ValidQuery<ListQuery>,
 ) -> Result<Json<Vec<SessionSummary>>, ApiError> {
-    let Query(q) = query.map_err(|e| validate::field_error("query", e.body_text()))?;
-    let limit = q.limit()?;
-    let rows = flow::list(&platform, &ctx, q.status.as_deref(), limit).await?;
+    let (limit, offset) = q.page();
+    let rows = flow::list(&platform, &ctx, q.status.as_deref(), limit, offset).await?;
     Ok(Json(rows.into_iter().map(Into::into).collect()))
 }
 

@@ -2,11 +2,12 @@
 //! the dependency graph, and the bulk import of a planner's task breakdown. (`plan`, which
 //! starts a planning run in engine-svc, lives with the other run starters.)
 
+use std::sync::Arc;
+
 use axum::Json;
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use kit::extract::ValidJson;
+use kit::extract::{ValidJson, ValidQuery};
 use kit::{ApiError, Platform, TenantContext};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -14,7 +15,7 @@ use utoipa_axum::routes;
 use crate::AppState;
 use crate::api::dependencies::{CycleBody, GraphError};
 use crate::api::planning::{ImportRequest, ImportResponse, TimelineQuery, TimelineResponse};
-use crate::domain::validate::field_error;
+use crate::config::ProjectConfig;
 use crate::flows::planning as flow;
 
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -34,9 +35,8 @@ async fn timeline(
     State(platform): State<Platform>,
     ctx: TenantContext,
     Path(project_id): Path<String>,
-    query: Result<Query<TimelineQuery>, QueryRejection>,
+    ValidQuery(query): ValidQuery<TimelineQuery>,
 ) -> Result<Json<TimelineResponse>, ApiError> {
-    let Query(query) = query.map_err(|e| field_error("query", e.body_text()))?;
     let hours_per_day = query.hours_per_day()?;
     let timeline = flow::timeline(&platform, &ctx, &project_id, hours_per_day).await?;
     Ok(Json(timeline))
@@ -44,17 +44,21 @@ async fn timeline(
 
 /// Imports a task breakdown into the backlog column in one transaction: all tasks and their
 /// `blocks` edges, or nothing (a cycle among them is 409 `dependency_cycle` naming it by
-/// titles; a reference to no task of the import is 422). Publishes TASKS_IMPORTED.
+/// titles; a reference to no task of the import is 422; 409 `task_limit_reached` or
+/// `dependency_limit_reached` when the project could not hold them all). Publishes
+/// TASKS_IMPORTED.
 #[utoipa::path(post, path = "/v1/projects/{project_id}/import", tag = "projects",
     params(("project_id" = String, Path)), request_body = ImportRequest,
     responses((status = 201, body = ImportResponse), (status = 404),
         (status = 409, body = CycleBody), (status = 422)))]
 async fn import_tasks(
     State(platform): State<Platform>,
+    State(config): State<Arc<ProjectConfig>>,
     ctx: TenantContext,
     Path(project_id): Path<String>,
     ValidJson(body): ValidJson<ImportRequest>,
 ) -> Result<(StatusCode, Json<ImportResponse>), GraphError> {
-    let imported = flow::import_tasks(&platform, &ctx, &project_id, body).await?;
+    let limits = config.as_ref().into();
+    let imported = flow::import_tasks(&platform, &ctx, &project_id, body, limits).await?;
     Ok((StatusCode::CREATED, Json(imported)))
 }

@@ -2,17 +2,17 @@
 //! contract §1.2 projects/core). Requests are camelCase, rows snake_case, as the reference.
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
-use kit::extract::ValidJson;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use kit::extract::{ValidJson, ValidQuery};
 use kit::{ApiError, Platform, TenantContext};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::api::projects::{
-    CreateProjectRequest, ListQuery, ProjectBoard, ProjectChanged, ProjectDeleted, ProjectSummary,
-    UpdateProjectRequest,
+    BoardQuery, CreateProjectRequest, ListQuery, ProjectBoard, ProjectChanged, ProjectDeleted,
+    ProjectSummary, UpdateProjectRequest,
 };
 use crate::flows::projects as flow;
 
@@ -23,15 +23,23 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(archive))
 }
 
-/// The tenant's projects, newest first, with task counts per status and column counts.
+/// The tenant's projects, newest first, with task counts per status and column counts; a
+/// page of at most 500, the total in `X-Total-Count` and the next page in `Link`.
 #[utoipa::path(get, path = "/v1/projects/", tag = "projects", params(ListQuery),
-    responses((status = 200, body = [ProjectSummary]), (status = 400)))]
+    responses((status = 200, body = [ProjectSummary],
+        headers(("X-Total-Count" = i64), ("Link" = String, description = "the next page, while more follow"))),
+        (status = 422)))]
 async fn list(
     State(platform): State<Platform>,
     ctx: TenantContext,
-    Query(q): Query<ListQuery>,
-) -> Result<Json<Vec<ProjectSummary>>, ApiError> {
-    Ok(Json(flow::list(&platform, &ctx, q.status).await?))
+    ValidQuery(q): ValidQuery<ListQuery>,
+) -> Result<(HeaderMap, Json<Vec<ProjectSummary>>), ApiError> {
+    let page = q.page();
+    let (projects, total) = flow::list(&platform, &ctx, q.status, page).await?;
+    Ok((
+        page.headers("/v1/projects/", &q.filters(), total),
+        Json(projects),
+    ))
 }
 
 /// Creates a project and its board; 404 `template_not_found` for a template the tenant cannot see.
@@ -46,17 +54,20 @@ async fn create(
     Ok((StatusCode::CREATED, Json(board)))
 }
 
-/// The project with its columns (in order), tasks (column by column), dependencies,
-/// workflows and agents.
+/// The project with its columns (in order), a page of its tasks (column by column, without
+/// `description` and `metadata`), the dependencies touching them, workflows and agents.
 #[utoipa::path(get, path = "/v1/projects/{project_id}", tag = "projects",
-    params(("project_id" = String, Path)),
-    responses((status = 200, body = ProjectBoard), (status = 404)))]
+    params(("project_id" = String, Path), BoardQuery),
+    responses((status = 200, body = ProjectBoard), (status = 404), (status = 422)))]
 async fn get_one(
     State(platform): State<Platform>,
     ctx: TenantContext,
     Path(project_id): Path<String>,
+    ValidQuery(q): ValidQuery<BoardQuery>,
 ) -> Result<Json<ProjectBoard>, ApiError> {
-    Ok(Json(flow::board(&platform, &ctx, &project_id).await?))
+    Ok(Json(
+        flow::board(&platform, &ctx, &project_id, q.page()).await?,
+    ))
 }
 
 /// Changes the project's own fields; `PROJECT_UPDATED` (and the repository events) when

@@ -2,15 +2,14 @@
 //! task that blocks them is done (contract §1.2 projects/tasks).
 
 use axum::Json;
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
+use kit::extract::ValidQuery;
 use kit::{ApiError, Platform, TenantContext};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::api::ready::{ReadyQuery, ReadyResponse};
-use crate::domain::validate::field_error;
 use crate::flows::ready as flow;
 
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -26,9 +25,8 @@ async fn ready(
     State(platform): State<Platform>,
     ctx: TenantContext,
     Path(project_id): Path<String>,
-    query: Result<Query<ReadyQuery>, QueryRejection>,
+    ValidQuery(query): ValidQuery<ReadyQuery>,
 ) -> Result<Json<ReadyResponse>, ApiError> {
-    let Query(query) = query.map_err(|e| field_error("query", e.body_text()))?;
     let (filter, limit) = query.filter().map_err(ApiError::validation)?;
     Ok(Json(
         flow::ready(&platform, &ctx, &project_id, filter, limit).await?,

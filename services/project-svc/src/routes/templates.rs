@@ -7,9 +7,9 @@ use std::sync::Arc;
 
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use kit::auth::scope::UserOnly;
-use kit::extract::ValidJson;
+use kit::extract::{ValidJson, ValidQuery};
 use kit::{ApiError, Platform, TenantContext};
 use serde_json::Value;
 use utoipa_axum::router::OpenApiRouter;
@@ -18,7 +18,7 @@ use utoipa_axum::routes;
 use crate::AppState;
 use crate::api::templates::SeedReport;
 use crate::api::templates::{
-    CreateTemplateRequest, TemplateList, TemplateResponse, UpdateTemplateRequest,
+    CreateTemplateRequest, TemplateList, TemplateListQuery, TemplateResponse, UpdateTemplateRequest,
 };
 use crate::config::ProjectConfig;
 use crate::flows::templates as flow;
@@ -31,17 +31,27 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(clone))
 }
 
-/// Built-in and tenant templates, by `sort_order`.
+/// Built-in and tenant templates, by `sort_order`: a page of at most 500, the total in
+/// `X-Total-Count` and the next page in `Link`.
 #[utoipa::path(get, path = "/v1/project-templates/", tag = "project_templates",
-    responses((status = 200, body = TemplateList)))]
+    params(TemplateListQuery),
+    responses((status = 200, body = TemplateList,
+        headers(("X-Total-Count" = i64), ("Link" = String, description = "the next page, while more follow"))),
+        (status = 422)))]
 async fn list(
     State(platform): State<Platform>,
     ctx: TenantContext,
-) -> Result<Json<TemplateList>, ApiError> {
-    let rows = flow::list(&platform, &ctx).await?;
-    Ok(Json(TemplateList {
+    ValidQuery(q): ValidQuery<TemplateListQuery>,
+) -> Result<(HeaderMap, Json<TemplateList>), ApiError> {
+    let page = q.page();
+    let (rows, total) = flow::list(&platform, &ctx, page).await?;
+    let list = TemplateList {
         templates: rows.into_iter().map(Into::into).collect(),
-    }))
+    };
+    Ok((
+        page.headers("/v1/project-templates/", &[], total),
+        Json(list),
+    ))
 }
 
 /// One template by id (`tpl_…`) or slug.

@@ -6,6 +6,7 @@ use kit::ApiError;
 use kit::db::TenantTx;
 use kit::error::OnConstraint;
 use serde::Serialize;
+use shared_schemas::ids::ProjectId;
 use sqlx::FromRow;
 use sqlx::types::Json;
 
@@ -16,7 +17,7 @@ use crate::store::new_id;
 #[derive(Debug, Clone, Serialize, FromRow, utoipa::ToSchema)]
 pub struct Column {
     pub id: String,
-    pub project_id: String,
+    pub project_id: ProjectId,
     pub name: String,
     pub position: i32,
     pub wip_limit: Option<i32>,
@@ -42,8 +43,8 @@ pub fn not_found() -> ApiError {
 const COLUMNS: &str = "id, project_id, name, position, wip_limit, task_statuses";
 
 /// The project's columns in board order.
-pub async fn list(tx: &mut TenantTx, project_id: &str) -> Result<Vec<Column>, ApiError> {
-    let tenant = tx.tenant().to_string();
+pub async fn list(tx: &mut TenantTx, project_id: &ProjectId) -> Result<Vec<Column>, ApiError> {
+    let tenant = tx.tenant().clone();
     let rows = sqlx::query_as::<_, Column>(&format!(
         "select {COLUMNS} from project.kanban_columns
          where tenant_id = $1 and project_id = $2 order by position, id"
@@ -56,8 +57,8 @@ pub async fn list(tx: &mut TenantTx, project_id: &str) -> Result<Vec<Column>, Ap
 }
 
 /// The project's column ids in board order.
-pub async fn ids(tx: &mut TenantTx, project_id: &str) -> Result<Vec<String>, ApiError> {
-    let tenant = tx.tenant().to_string();
+pub async fn ids(tx: &mut TenantTx, project_id: &ProjectId) -> Result<Vec<String>, ApiError> {
+    let tenant = tx.tenant().clone();
     let ids = sqlx::query_scalar(
         "select id from project.kanban_columns
          where tenant_id = $1 and project_id = $2 order by position, id",
@@ -70,8 +71,12 @@ pub async fn ids(tx: &mut TenantTx, project_id: &str) -> Result<Vec<String>, Api
 }
 
 /// One column of the project; 404 `column_not_found` for a column of any other project.
-pub async fn get(tx: &mut TenantTx, project_id: &str, column_id: &str) -> Result<Column, ApiError> {
-    let tenant = tx.tenant().to_string();
+pub async fn get(
+    tx: &mut TenantTx,
+    project_id: &ProjectId,
+    column_id: &str,
+) -> Result<Column, ApiError> {
+    let tenant = tx.tenant().clone();
     sqlx::query_as::<_, Column>(&format!(
         "select {COLUMNS} from project.kanban_columns
          where tenant_id = $1 and project_id = $2 and id = $3"
@@ -87,11 +92,11 @@ pub async fn get(tx: &mut TenantTx, project_id: &str, column_id: &str) -> Result
 /// Inserts one column (its position fixed afterwards by `renumber`); returns its id.
 pub async fn insert(
     tx: &mut TenantTx,
-    project_id: &str,
+    project_id: &ProjectId,
     spec: &ColumnSpec,
     position: i32,
 ) -> Result<String, ApiError> {
-    let tenant = tx.tenant().to_string();
+    let tenant = tx.tenant().clone();
     let id = new_id("col_");
     sqlx::query(
         "insert into project.kanban_columns
@@ -113,11 +118,11 @@ pub async fn insert(
 /// A new board's columns, in order, at positions 0..n-1.
 pub async fn insert_all(
     tx: &mut TenantTx,
-    project_id: &str,
+    project_id: &ProjectId,
     specs: &[ColumnSpec],
 ) -> Result<(), ApiError> {
     // One statement for the whole board: a new project is created in few round trips.
-    let tenant = tx.tenant().to_string();
+    let tenant = tx.tenant().clone();
     let ids: Vec<String> = specs.iter().map(|_| new_id("col_")).collect();
     let names: Vec<&str> = specs.iter().map(|s| s.name.as_str()).collect();
     let positions: Vec<i32> = (0..specs.len())
@@ -149,10 +154,10 @@ pub async fn insert_all(
 /// position changes.
 pub async fn renumber(
     tx: &mut TenantTx,
-    project_id: &str,
+    project_id: &ProjectId,
     order: &[String],
 ) -> Result<(), ApiError> {
-    let tenant = tx.tenant().to_string();
+    let tenant = tx.tenant().clone();
     let positions: Vec<i32> = (0..order.len())
         .map(i32::try_from)
         .collect::<Result<_, _>>()
@@ -173,7 +178,7 @@ pub async fn renumber(
 
 /// The fields of a column that a change may set; the position is handled by `renumber`.
 pub async fn update_fields(tx: &mut TenantTx, column: &Column) -> Result<(), ApiError> {
-    let tenant = tx.tenant().to_string();
+    let tenant = tx.tenant().clone();
     sqlx::query(
         "update project.kanban_columns set name = $4, wip_limit = $5, task_statuses = $6
          where tenant_id = $1 and project_id = $2 and id = $3",
@@ -192,10 +197,10 @@ pub async fn update_fields(tx: &mut TenantTx, column: &Column) -> Result<(), Api
 /// Whether any task sits in the column.
 pub async fn has_tasks(
     tx: &mut TenantTx,
-    project_id: &str,
+    project_id: &ProjectId,
     column_id: &str,
 ) -> Result<bool, ApiError> {
-    let tenant = tx.tenant().to_string();
+    let tenant = tx.tenant().clone();
     let n: bool = sqlx::query_scalar(
         "select exists (select 1 from project.tasks
                         where tenant_id = $1 and project_id = $2 and column_id = $3)",
@@ -210,8 +215,12 @@ pub async fn has_tasks(
 
 /// Deletes an empty column and forgets it in the project's agent routine mappings (which name
 /// columns in a JSON list rather than by foreign key).
-pub async fn delete(tx: &mut TenantTx, project_id: &str, column_id: &str) -> Result<(), ApiError> {
-    let tenant = tx.tenant().to_string();
+pub async fn delete(
+    tx: &mut TenantTx,
+    project_id: &ProjectId,
+    column_id: &str,
+) -> Result<(), ApiError> {
+    let tenant = tx.tenant().clone();
     sqlx::query(
         "update project.project_agent_routines set column_ids = column_ids - $3::text
          where tenant_id = $1 and project_id = $2

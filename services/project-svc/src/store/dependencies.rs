@@ -5,6 +5,7 @@ use axum::http::StatusCode;
 use kit::ApiError;
 use kit::db::TenantTx;
 use kit::error::OnConstraint;
+use shared_schemas::ids::ProjectId;
 use sqlx::FromRow;
 use sqlx::types::Json;
 
@@ -57,8 +58,8 @@ fn exists() -> ApiError {
 /// Serializes graph changes of one project: whoever holds this until commit is the only one
 /// checking and adding edges there, so two inserts cannot each miss the other's half of a
 /// cycle. `no key update` leaves foreign-key checks (tasks being inserted) unblocked.
-pub async fn lock_project(tx: &mut TenantTx, project_id: &str) -> Result<(), ApiError> {
-    let tenant = tx.tenant().to_string();
+pub async fn lock_project(tx: &mut TenantTx, project_id: &ProjectId) -> Result<(), ApiError> {
+    let tenant = tx.tenant().clone();
     sqlx::query(
         "select id from project.projects where tenant_id = $1 and id = $2 for no key update",
     )
@@ -70,13 +71,25 @@ pub async fn lock_project(tx: &mut TenantTx, project_id: &str) -> Result<(), Api
     .ok_or_else(crate::store::projects::not_found)
 }
 
+/// How many dependency edges the project holds (read under [`lock_project`]).
+pub async fn count(tx: &mut TenantTx, project_id: &ProjectId) -> Result<i64, ApiError> {
+    let tenant = tx.tenant().clone();
+    Ok(sqlx::query_scalar(
+        "select count(*) from project.dependency_edges where tenant_id = $1 and project_id = $2",
+    )
+    .bind(tenant)
+    .bind(project_id)
+    .fetch_one(&mut **tx)
+    .await?)
+}
+
 /// 404 `task_not_found` unless the task is one of this project's.
 pub async fn require_task(
     tx: &mut TenantTx,
-    project_id: &str,
+    project_id: &ProjectId,
     task_id: &str,
 ) -> Result<(), ApiError> {
-    let tenant = tx.tenant().to_string();
+    let tenant = tx.tenant().clone();
     let found: Option<i32> = sqlx::query_scalar(
         "select 1 from project.tasks where tenant_id = $1 and project_id = $2 and id = $3",
     )
@@ -89,8 +102,8 @@ pub async fn require_task(
 }
 
 /// The project's tasks in board order: priority, then position, then age.
-pub async fn tasks(tx: &mut TenantTx, project_id: &str) -> Result<Vec<GraphTask>, ApiError> {
-    let tenant = tx.tenant().to_string();
+pub async fn tasks(tx: &mut TenantTx, project_id: &ProjectId) -> Result<Vec<GraphTask>, ApiError> {
+    let tenant = tx.tenant().clone();
     Ok(sqlx::query_as(
         "select id, title, status, priority, assigned_agent, estimated_hours, tags, work_type,
                 parent_task_id, completed_stages, created_at, completed_at
@@ -103,8 +116,8 @@ pub async fn tasks(tx: &mut TenantTx, project_id: &str) -> Result<Vec<GraphTask>
     .await?)
 }
 
-pub async fn edges(tx: &mut TenantTx, project_id: &str) -> Result<Vec<Edge>, ApiError> {
-    let tenant = tx.tenant().to_string();
+pub async fn edges(tx: &mut TenantTx, project_id: &ProjectId) -> Result<Vec<Edge>, ApiError> {
+    let tenant = tx.tenant().clone();
     Ok(sqlx::query_as(
         "select id, project_id, from_task_id, to_task_id, type from project.dependency_edges
           where tenant_id = $1 and project_id = $2 order by created_at, id",
@@ -118,10 +131,10 @@ pub async fn edges(tx: &mut TenantTx, project_id: &str) -> Result<Vec<Edge>, Api
 /// `(id, description)` of some of the project's tasks.
 pub async fn descriptions(
     tx: &mut TenantTx,
-    project_id: &str,
+    project_id: &ProjectId,
     ids: &[String],
 ) -> Result<Vec<(String, String)>, ApiError> {
-    let tenant = tx.tenant().to_string();
+    let tenant = tx.tenant().clone();
     Ok(sqlx::query_as(
         "select id, description from project.tasks
           where tenant_id = $1 and project_id = $2 and id = any($3)",
@@ -136,10 +149,10 @@ pub async fn descriptions(
 /// `(id, title)` of some of the project's tasks, to name them in messages.
 pub async fn titles(
     tx: &mut TenantTx,
-    project_id: &str,
+    project_id: &ProjectId,
     ids: &[String],
 ) -> Result<Vec<(String, String)>, ApiError> {
-    let tenant = tx.tenant().to_string();
+    let tenant = tx.tenant().clone();
     Ok(sqlx::query_as(
         "select id, title from project.tasks
           where tenant_id = $1 and project_id = $2 and id = any($3)",
@@ -154,11 +167,11 @@ pub async fn titles(
 /// 409 `dependency_exists` when `from → to` is already there.
 pub async fn refuse_duplicate(
     tx: &mut TenantTx,
-    project_id: &str,
+    project_id: &ProjectId,
     from: &str,
     to: &str,
 ) -> Result<(), ApiError> {
-    let tenant = tx.tenant().to_string();
+    let tenant = tx.tenant().clone();
     let found: Option<i32> = sqlx::query_scalar(
         "select 1 from project.dependency_edges
           where tenant_id = $1 and project_id = $2 and from_task_id = $3 and to_task_id = $4",
@@ -177,13 +190,13 @@ pub async fn refuse_duplicate(
 
 pub async fn insert(
     tx: &mut TenantTx,
-    project_id: &str,
+    project_id: &ProjectId,
     from: &str,
     to: &str,
     kind: &str,
     now: i64,
 ) -> Result<Edge, ApiError> {
-    let tenant = tx.tenant().to_string();
+    let tenant = tx.tenant().clone();
     sqlx::query_as(
         "insert into project.dependency_edges
              (id, tenant_id, project_id, from_task_id, to_task_id, type, created_at)
@@ -205,11 +218,11 @@ pub async fn insert(
 /// Deletes the edge `dep_id` of the project if it touches `task_id` (either end); returns it.
 pub async fn delete(
     tx: &mut TenantTx,
-    project_id: &str,
+    project_id: &ProjectId,
     task_id: &str,
     dep_id: &str,
 ) -> Result<Edge, ApiError> {
-    let tenant = tx.tenant().to_string();
+    let tenant = tx.tenant().clone();
     sqlx::query_as(
         "delete from project.dependency_edges
           where tenant_id = $1 and project_id = $2 and id = $3
@@ -226,8 +239,11 @@ pub async fn delete(
 }
 
 /// The project's creation time: where the timeline starts.
-pub async fn project_created_at(tx: &mut TenantTx, project_id: &str) -> Result<i64, ApiError> {
-    let tenant = tx.tenant().to_string();
+pub async fn project_created_at(
+    tx: &mut TenantTx,
+    project_id: &ProjectId,
+) -> Result<i64, ApiError> {
+    let tenant = tx.tenant().clone();
     sqlx::query_scalar("select created_at from project.projects where tenant_id = $1 and id = $2")
         .bind(tenant)
         .bind(project_id)

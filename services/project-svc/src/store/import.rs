@@ -3,6 +3,7 @@
 
 use kit::ApiError;
 use kit::db::TenantTx;
+use shared_schemas::ids::ProjectId;
 
 /// Where imported tasks go: the first column (by position) listing `backlog`, else the
 /// first column; with the status they get there.
@@ -21,9 +22,9 @@ pub fn no_columns() -> ApiError {
 
 /// Where imported tasks go, with the board locked (as every position-writing change does) so
 /// concurrent creations in that column cannot take the same positions.
-pub async fn landing(tx: &mut TenantTx, project_id: &str) -> Result<Landing, ApiError> {
-    crate::store::task_board::lock_board(tx, project_id).await?;
-    let tenant = tx.tenant().to_string();
+pub async fn landing(tx: &mut TenantTx, project_id: &ProjectId) -> Result<Landing, ApiError> {
+    crate::store::task_board::lock_board(tx, project_id.as_str()).await?;
+    let tenant = tx.tenant().clone();
     let column: Option<(String, bool, Option<String>)> = sqlx::query_as(
         "select id, task_statuses ? 'backlog', task_statuses ->> 0 from project.kanban_columns
           where tenant_id = $1 and project_id = $2
@@ -67,12 +68,12 @@ pub struct NewTask {
 
 pub async fn insert_tasks(
     tx: &mut TenantTx,
-    project_id: &str,
+    project_id: &ProjectId,
     landing: &Landing,
     tasks: &[NewTask],
     now: i64,
 ) -> Result<(), ApiError> {
-    let tenant = tx.tenant().to_string();
+    let tenant = tx.tenant().clone();
     let ids: Vec<&str> = tasks.iter().map(|t| t.id.as_str()).collect();
     let titles: Vec<&str> = tasks.iter().map(|t| t.title.as_str()).collect();
     let descriptions: Vec<&str> = tasks.iter().map(|t| t.description.as_str()).collect();
@@ -112,14 +113,14 @@ pub async fn insert_tasks(
 /// `blocks` edges `(from, to)` between task ids of the project.
 pub async fn insert_edges(
     tx: &mut TenantTx,
-    project_id: &str,
+    project_id: &ProjectId,
     edges: &[(&str, &str)],
     now: i64,
 ) -> Result<(), ApiError> {
     if edges.is_empty() {
         return Ok(());
     }
-    let tenant = tx.tenant().to_string();
+    let tenant = tx.tenant().clone();
     let ids: Vec<String> = edges.iter().map(|_| crate::store::new_id("dep_")).collect();
     let from: Vec<&str> = edges.iter().map(|e| e.0).collect();
     let to: Vec<&str> = edges.iter().map(|e| e.1).collect();

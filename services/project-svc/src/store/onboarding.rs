@@ -64,7 +64,7 @@ pub struct NewSession<'a> {
 }
 
 pub async fn insert(tx: &mut TenantTx, s: &NewSession<'_>, now: i64) -> Result<Session, ApiError> {
-    let tenant = tx.tenant().to_string();
+    let tenant = tx.tenant().clone();
     Ok(sqlx::query_as(&format!(
         "insert into project.onboarding_sessions (id, tenant_id, user_id, status, phase, context,
              model, template_id, current_agent_id, created_at, updated_at)
@@ -87,23 +87,25 @@ pub async fn list(
     tx: &mut TenantTx,
     status: Option<&str>,
     limit: i64,
+    offset: i64,
 ) -> Result<Vec<Session>, ApiError> {
-    let tenant = tx.tenant().to_string();
+    let tenant = tx.tenant().clone();
     Ok(sqlx::query_as(&format!(
         "select {SESSION} from project.onboarding_sessions
           where tenant_id = $1 and ($2::text is null or status = $2)
-          order by created_at desc, id desc limit $3"
+          order by created_at desc, id desc limit $3 offset $4"
     ))
     .bind(tenant)
     .bind(status)
     .bind(limit)
+    .bind(offset)
     .fetch_all(&mut **tx)
     .await?)
 }
 
 /// The session, locked for the rest of the transaction (every change reads, decides, writes).
 pub async fn require(tx: &mut TenantTx, id: &str, lock: bool) -> Result<Session, ApiError> {
-    let tenant = tx.tenant().to_string();
+    let tenant = tx.tenant().clone();
     let suffix = if lock { " for update" } else { "" };
     sqlx::query_as(&format!(
         "select {SESSION} from project.onboarding_sessions
@@ -132,7 +134,7 @@ pub async fn update(
     p: SessionPatch,
     now: i64,
 ) -> Result<Session, ApiError> {
-    let tenant = tx.tenant().to_string();
+    let tenant = tx.tenant().clone();
     sqlx::query_as(&format!(
         "update project.onboarding_sessions
             set status = coalesce($3, status), model = coalesce($4, model),
@@ -156,7 +158,7 @@ pub async fn update(
 }
 
 pub async fn delete(tx: &mut TenantTx, id: &str) -> Result<(), ApiError> {
-    let tenant = tx.tenant().to_string();
+    let tenant = tx.tenant().clone();
     let done =
         sqlx::query("delete from project.onboarding_sessions where tenant_id = $1 and id = $2")
             .bind(tenant)
@@ -183,7 +185,7 @@ pub async fn add_message(
     m: &NewMessage<'_>,
     now: i64,
 ) -> Result<Message, ApiError> {
-    let tenant = tx.tenant().to_string();
+    let tenant = tx.tenant().clone();
     Ok(sqlx::query_as(&format!(
         "insert into project.onboarding_messages (id, tenant_id, session_id, role, content,
              agent_id, handoff_to_agent, created_at)
@@ -202,16 +204,23 @@ pub async fn add_message(
     .await?)
 }
 
-/// The conversation in order (messages of one request share a millisecond; ids do not order).
+/// The most messages a session's answer carries: the newest ones, so a long conversation
+/// cannot grow one answer without bound.
+pub const MAX_MESSAGES: i64 = 500;
+
+/// The conversation's last [`MAX_MESSAGES`] in order (messages of one request share a
+/// millisecond; ids do not order).
 pub async fn messages(tx: &mut TenantTx, session_id: &str) -> Result<Vec<Message>, ApiError> {
-    let tenant = tx.tenant().to_string();
+    let tenant = tx.tenant().clone();
     Ok(sqlx::query_as(&format!(
-        "select {MESSAGE} from project.onboarding_messages
-          where tenant_id = $1 and session_id = $2
+        "select * from (select {MESSAGE}, seq from project.onboarding_messages
+                         where tenant_id = $1 and session_id = $2
+                         order by created_at desc, seq desc limit $3) m
           order by created_at, seq"
     ))
     .bind(tenant)
     .bind(session_id)
+    .bind(MAX_MESSAGES)
     .fetch_all(&mut **tx)
     .await?)
 }

@@ -7,12 +7,15 @@ use kit::ApiError;
 use kit::db::TenantTx;
 use kit::error::OnConstraint;
 use serde::Serialize;
+use shared_schemas::ids::ProjectId;
 use sqlx::FromRow;
 use sqlx::types::Json;
 
+use crate::domain::limits;
+
 #[derive(Debug, Clone, FromRow, Serialize, utoipa::ToSchema)]
 pub struct ProjectAgent {
-    pub project_id: String,
+    pub project_id: ProjectId,
     pub agent_id: String,
     pub role: String,
     pub assigned_at: i64,
@@ -35,26 +38,61 @@ pub fn mapping_not_found() -> ApiError {
     )
 }
 
-pub async fn list(tx: &mut TenantTx, project_id: &str) -> Result<Vec<ProjectAgent>, ApiError> {
-    let tenant = tx.tenant().to_string();
+pub async fn list(
+    tx: &mut TenantTx,
+    project_id: &ProjectId,
+) -> Result<Vec<ProjectAgent>, ApiError> {
+    let tenant = tx.tenant().clone();
     let rows = sqlx::query_as::<_, ProjectAgent>(
         "select project_id, agent_id, role, assigned_at, assigned_by from project.project_agents
-         where tenant_id = $1 and project_id = $2 order by role, assigned_at, agent_id",
+         where tenant_id = $1 and project_id = $2 order by role, assigned_at, agent_id
+         limit $3",
     )
     .bind(tenant)
     .bind(project_id)
+    .bind(limits::MAX_AGENTS)
     .fetch_all(&mut **tx)
     .await?;
     Ok(rows)
 }
 
+/// How many agents the project has (read under the project lock by `assign`).
+pub async fn count(tx: &mut TenantTx, project_id: &ProjectId) -> Result<i64, ApiError> {
+    let tenant = tx.tenant().clone();
+    Ok(sqlx::query_scalar(
+        "select count(*) from project.project_agents where tenant_id = $1 and project_id = $2",
+    )
+    .bind(tenant)
+    .bind(project_id)
+    .fetch_one(&mut **tx)
+    .await?)
+}
+
+/// How many routines the agent has mapped in the project.
+pub async fn count_mappings(
+    tx: &mut TenantTx,
+    project_id: &ProjectId,
+    agent_id: &str,
+) -> Result<i64, ApiError> {
+    let tenant = tx.tenant().clone();
+    Ok(sqlx::query_scalar(
+        "select count(*) from project.project_agent_routines
+          where tenant_id = $1 and project_id = $2 and agent_id = $3",
+    )
+    .bind(tenant)
+    .bind(project_id)
+    .bind(agent_id)
+    .fetch_one(&mut **tx)
+    .await?)
+}
+
 /// The assignment, locked for the rest of the transaction; 404 when the agent is not assigned.
 pub async fn require(
     tx: &mut TenantTx,
-    project_id: &str,
+    project_id: &ProjectId,
     agent_id: &str,
 ) -> Result<ProjectAgent, ApiError> {
-    let tenant = tx.tenant().to_string();
+    let tenant = tx.tenant().clone();
     sqlx::query_as::<_, ProjectAgent>(
         "select project_id, agent_id, role, assigned_at, assigned_by from project.project_agents
          where tenant_id = $1 and project_id = $2 and agent_id = $3 for update",
@@ -71,10 +109,10 @@ pub async fn require(
 /// Returns the demoted agents.
 pub async fn demote_lead(
     tx: &mut TenantTx,
-    project_id: &str,
+    project_id: &ProjectId,
     except: &str,
 ) -> Result<Vec<String>, ApiError> {
-    let tenant = tx.tenant().to_string();
+    let tenant = tx.tenant().clone();
     let rows: Vec<String> = sqlx::query_scalar(
         "update project.project_agents set role = 'member'
          where tenant_id = $1 and project_id = $2 and role = 'lead' and agent_id <> $3
@@ -90,13 +128,13 @@ pub async fn demote_lead(
 
 pub async fn insert(
     tx: &mut TenantTx,
-    project_id: &str,
+    project_id: &ProjectId,
     agent_id: &str,
     role: &str,
     by: &str,
     now: i64,
 ) -> Result<ProjectAgent, ApiError> {
-    let tenant = tx.tenant().to_string();
+    let tenant = tx.tenant().clone();
     sqlx::query_as::<_, ProjectAgent>(
         "insert into project.project_agents
              (tenant_id, project_id, agent_id, role, assigned_at, assigned_by)
@@ -121,11 +159,11 @@ pub async fn insert(
 
 pub async fn set_role(
     tx: &mut TenantTx,
-    project_id: &str,
+    project_id: &ProjectId,
     agent_id: &str,
     role: &str,
 ) -> Result<(), ApiError> {
-    let tenant = tx.tenant().to_string();
+    let tenant = tx.tenant().clone();
     sqlx::query(
         "update project.project_agents set role = $4
          where tenant_id = $1 and project_id = $2 and agent_id = $3",
@@ -140,8 +178,12 @@ pub async fn set_role(
 }
 
 /// Removes the assignment and, through the foreign key, its routine mappings.
-pub async fn delete(tx: &mut TenantTx, project_id: &str, agent_id: &str) -> Result<(), ApiError> {
-    let tenant = tx.tenant().to_string();
+pub async fn delete(
+    tx: &mut TenantTx,
+    project_id: &ProjectId,
+    agent_id: &str,
+) -> Result<(), ApiError> {
+    let tenant = tx.tenant().clone();
     let gone = sqlx::query(
         "delete from project.project_agents
          where tenant_id = $1 and project_id = $2 and agent_id = $3",
@@ -162,7 +204,7 @@ pub async fn delete(tx: &mut TenantTx, project_id: &str, agent_id: &str) -> Resu
 #[serde(rename_all = "camelCase")]
 pub struct Mapping {
     pub id: String,
-    pub project_id: String,
+    pub project_id: ProjectId,
     pub agent_id: String,
     pub routine_id: String,
     #[schema(value_type = Option<Vec<String>>)]
@@ -179,17 +221,19 @@ const MAPPING: &str = "id, project_id, agent_id, routine_id, column_ids, tool_ov
 
 pub async fn mappings(
     tx: &mut TenantTx,
-    project_id: &str,
+    project_id: &ProjectId,
     agent_id: &str,
 ) -> Result<Vec<Mapping>, ApiError> {
-    let tenant = tx.tenant().to_string();
+    let tenant = tx.tenant().clone();
     let rows = sqlx::query_as::<_, Mapping>(&format!(
         "select {MAPPING} from project.project_agent_routines
-         where tenant_id = $1 and project_id = $2 and agent_id = $3 order by created_at, id"
+         where tenant_id = $1 and project_id = $2 and agent_id = $3 order by created_at, id
+         limit $4"
     ))
     .bind(tenant)
     .bind(project_id)
     .bind(agent_id)
+    .bind(limits::MAX_ROUTINE_MAPPINGS)
     .fetch_all(&mut **tx)
     .await?;
     Ok(rows)
@@ -204,12 +248,12 @@ pub struct NewMapping {
 
 pub async fn insert_mapping(
     tx: &mut TenantTx,
-    project_id: &str,
+    project_id: &ProjectId,
     agent_id: &str,
     new: &NewMapping,
     now: i64,
 ) -> Result<Mapping, ApiError> {
-    let tenant = tx.tenant().to_string();
+    let tenant = tx.tenant().clone();
     sqlx::query_as::<_, Mapping>(&format!(
         "insert into project.project_agent_routines
              (id, tenant_id, project_id, agent_id, routine_id, column_ids, tool_overrides,
@@ -245,13 +289,13 @@ pub struct MappingPatch {
 
 pub async fn update_mapping(
     tx: &mut TenantTx,
-    project_id: &str,
+    project_id: &ProjectId,
     agent_id: &str,
     id: &str,
     patch: &MappingPatch,
     now: i64,
 ) -> Result<Mapping, ApiError> {
-    let tenant = tx.tenant().to_string();
+    let tenant = tx.tenant().clone();
     sqlx::query_as::<_, Mapping>(&format!(
         "update project.project_agent_routines set
              column_ids = case when $5 then $6 else column_ids end,
@@ -278,11 +322,11 @@ pub async fn update_mapping(
 
 pub async fn delete_mapping(
     tx: &mut TenantTx,
-    project_id: &str,
+    project_id: &ProjectId,
     agent_id: &str,
     id: &str,
 ) -> Result<(), ApiError> {
-    let tenant = tx.tenant().to_string();
+    let tenant = tx.tenant().clone();
     let gone = sqlx::query(
         "delete from project.project_agent_routines
          where tenant_id = $1 and project_id = $2 and agent_id = $3 and id = $4",
@@ -308,8 +352,11 @@ pub struct ColumnRef {
     pub statuses: Json<Vec<String>>,
 }
 
-pub async fn columns(tx: &mut TenantTx, project_id: &str) -> Result<Vec<ColumnRef>, ApiError> {
-    let tenant = tx.tenant().to_string();
+pub async fn columns(
+    tx: &mut TenantTx,
+    project_id: &ProjectId,
+) -> Result<Vec<ColumnRef>, ApiError> {
+    let tenant = tx.tenant().clone();
     let rows = sqlx::query_as::<_, ColumnRef>(
         "select id, name, task_statuses as statuses from project.kanban_columns
          where tenant_id = $1 and project_id = $2 order by position, id",
@@ -323,7 +370,7 @@ pub async fn columns(tx: &mut TenantTx, project_id: &str) -> Result<Vec<ColumnRe
 
 /// Takes the agent off every project of the tenant (its routine mappings go with it).
 pub async fn remove_agent(tx: &mut TenantTx, agent_id: &str) -> Result<(), ApiError> {
-    let tenant = tx.tenant().to_string();
+    let tenant = tx.tenant().clone();
     sqlx::query("delete from project.project_agents where tenant_id = $1 and agent_id = $2")
         .bind(tenant)
         .bind(agent_id)

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use kit::ApiError;
 use kit::db::TenantTx;
+use shared_schemas::ids::ProjectId;
 use sqlx::FromRow;
 use sqlx::types::Json;
 
@@ -19,8 +20,8 @@ pub fn not_found() -> ApiError {
 }
 
 /// 404 unless the project exists in the transaction's tenant. Locks nothing.
-pub async fn require(tx: &mut TenantTx, project_id: &str) -> Result<(), ApiError> {
-    let tenant = tx.tenant().to_string();
+pub async fn require(tx: &mut TenantTx, project_id: &ProjectId) -> Result<(), ApiError> {
+    let tenant = tx.tenant().clone();
     let found: Option<i32> =
         sqlx::query_scalar("select 1 from project.projects where tenant_id = $1 and id = $2")
             .bind(tenant)
@@ -36,18 +37,18 @@ const FIELDS: &str = "id, name, description, status, repository, default_pipelin
     onboarding_context, slack_channel_id, slack_notify_user_id, vision, template_id,
     status_semantics, workspace_type, key_user_id, completed_at, created_at, updated_at";
 
-pub async fn get(tx: &mut TenantTx, project_id: &str) -> Result<Project, ApiError> {
+pub async fn get(tx: &mut TenantTx, project_id: &ProjectId) -> Result<Project, ApiError> {
     fetch(tx, project_id, "").await
 }
 
 /// The row, locked until commit against other writers of the project's own fields and board
 /// layout. `no key update` does not block tasks and other rows referencing the project.
-pub async fn lock(tx: &mut TenantTx, project_id: &str) -> Result<Project, ApiError> {
+pub async fn lock(tx: &mut TenantTx, project_id: &ProjectId) -> Result<Project, ApiError> {
     fetch(tx, project_id, "for no key update").await
 }
 
-async fn fetch(tx: &mut TenantTx, project_id: &str, lock: &str) -> Result<Project, ApiError> {
-    let tenant = tx.tenant().to_string();
+async fn fetch(tx: &mut TenantTx, project_id: &ProjectId, lock: &str) -> Result<Project, ApiError> {
+    let tenant = tx.tenant().clone();
     sqlx::query_as::<_, Project>(&format!(
         "select {FIELDS} from project.projects where tenant_id = $1 and id = $2 {lock}"
     ))
@@ -78,10 +79,25 @@ pub struct ListedProject {
     pub column_count: i64,
 }
 
-/// Newest first. Without a status, archived projects are left out (as the reference does:
-/// archiving is its soft delete); with one, exactly that status.
-pub async fn list(tx: &mut TenantTx, status: Option<&str>) -> Result<Vec<ListedProject>, ApiError> {
-    let tenant = tx.tenant().to_string();
+/// `limit` projects from `offset`, newest first, and how many the filter matches. Without a
+/// status, archived projects are left out (as the reference does: archiving is its soft
+/// delete); with one, exactly that status.
+pub async fn list(
+    tx: &mut TenantTx,
+    status: Option<&str>,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<ListedProject>, i64), ApiError> {
+    let tenant = tx.tenant().clone();
+    let total: i64 = sqlx::query_scalar(
+        "select count(*) from project.projects p
+         where p.tenant_id = $1
+           and (($2::text is null and p.status <> 'archived') or p.status = $2)",
+    )
+    .bind(&tenant)
+    .bind(status)
+    .fetch_one(&mut **tx)
+    .await?;
     let rows = sqlx::query_as::<_, ListedProject>(
         "select p.id, p.name, p.description, p.status, p.repository, p.default_pipeline_id,
                 p.slack_channel_id, p.slack_notify_user_id, p.template_id, p.status_semantics,
@@ -95,13 +111,16 @@ pub async fn list(tx: &mut TenantTx, status: Option<&str>) -> Result<Vec<ListedP
          from project.projects p
          where p.tenant_id = $1
            and (($2::text is null and p.status <> 'archived') or p.status = $2)
-         order by p.created_at desc, p.id desc",
+         order by p.created_at desc, p.id desc
+         limit $3 offset $4",
     )
     .bind(tenant)
     .bind(status)
+    .bind(limit)
+    .bind(offset)
     .fetch_all(&mut **tx)
     .await?;
-    Ok(rows)
+    Ok((rows, total))
 }
 
 /// What creating a project writes besides its columns.
@@ -117,7 +136,7 @@ pub struct NewProject {
 }
 
 pub async fn insert(tx: &mut TenantTx, new: &NewProject, now: i64) -> Result<(), ApiError> {
-    let tenant = tx.tenant().to_string();
+    let tenant = tx.tenant().clone();
     sqlx::query(
         "insert into project.projects (id, tenant_id, name, description, repository,
              template_id, status_semantics, default_pipeline_id, created_at, updated_at)
@@ -139,7 +158,7 @@ pub async fn insert(tx: &mut TenantTx, new: &NewProject, now: i64) -> Result<(),
 
 /// Writes the fields the project routes change (read with `lock`, changed, saved).
 pub async fn save(tx: &mut TenantTx, p: &Project) -> Result<(), ApiError> {
-    let tenant = tx.tenant().to_string();
+    let tenant = tx.tenant().clone();
     sqlx::query(
         "update project.projects set name = $3, description = $4, status = $5, repository = $6,
              default_pipeline_id = $7, slack_channel_id = $8, slack_notify_user_id = $9,
@@ -166,8 +185,8 @@ pub async fn save(tx: &mut TenantTx, p: &Project) -> Result<(), ApiError> {
 
 /// Deletes the project; its columns, tasks, dependencies, workflows, runs and agents go with
 /// it through the schema's cascades.
-pub async fn delete(tx: &mut TenantTx, project_id: &str) -> Result<(), ApiError> {
-    let tenant = tx.tenant().to_string();
+pub async fn delete(tx: &mut TenantTx, project_id: &ProjectId) -> Result<(), ApiError> {
+    let tenant = tx.tenant().clone();
     sqlx::query("delete from project.projects where tenant_id = $1 and id = $2")
         .bind(tenant)
         .bind(project_id)
@@ -190,7 +209,7 @@ pub async fn template_board(
     tx: &mut TenantTx,
     id_or_slug: &str,
 ) -> Result<Option<TemplateBoard>, ApiError> {
-    let tenant = tx.tenant().to_string();
+    let tenant = tx.tenant().clone();
     let row = sqlx::query_as::<_, TemplateBoard>(
         "select id, board_columns, status_semantics, default_pipeline_id
          from project.project_templates

@@ -51,7 +51,7 @@ impl From<ColumnRow> for Column {
 
 /// Locks the project's columns (in id order) and returns them in board order.
 pub async fn lock_board(tx: &mut TenantTx, project_id: &str) -> Result<Vec<Column>, ApiError> {
-    let tenant = tx.tenant().to_string();
+    let tenant = tx.tenant().clone();
     sqlx::query(
         "select id from project.kanban_columns
           where tenant_id = $1 and project_id = $2 order by id for update",
@@ -65,7 +65,7 @@ pub async fn lock_board(tx: &mut TenantTx, project_id: &str) -> Result<Vec<Colum
 
 /// The project's columns by position (ties by id), without locking.
 pub async fn columns(tx: &mut TenantTx, project_id: &str) -> Result<Vec<Column>, ApiError> {
-    let tenant = tx.tenant().to_string();
+    let tenant = tx.tenant().clone();
     let rows: Vec<ColumnRow> = sqlx::query_as(
         "select id, wip_limit, task_statuses from project.kanban_columns
           where tenant_id = $1 and project_id = $2 order by position, id",
@@ -93,7 +93,7 @@ pub async fn order(
     column_id: &str,
     except: Option<&str>,
 ) -> Result<Vec<String>, ApiError> {
-    let tenant = tx.tenant().to_string();
+    let tenant = tx.tenant().clone();
     Ok(sqlx::query_scalar(
         "select id from project.tasks
           where tenant_id = $1 and column_id = $2 and ($3::text is null or id <> $3)
@@ -114,7 +114,7 @@ pub async fn write_order(
     column_id: &str,
     ids: &[String],
 ) -> Result<(), ApiError> {
-    let tenant = tx.tenant().to_string();
+    let tenant = tx.tenant().clone();
     let positions: Vec<i32> = (0..ids.len())
         .map(|i| i32::try_from(i).unwrap_or(i32::MAX))
         .collect();
@@ -145,7 +145,7 @@ pub async fn count_in(
     column_id: &str,
     except: Option<&str>,
 ) -> Result<i64, ApiError> {
-    let tenant = tx.tenant().to_string();
+    let tenant = tx.tenant().clone();
     Ok(sqlx::query_scalar(
         "select count(*) from project.tasks
           where tenant_id = $1 and column_id = $2 and ($3::text is null or id <> $3)",
@@ -162,7 +162,7 @@ pub async fn claimable_statuses(
     tx: &mut TenantTx,
     project_id: &str,
 ) -> Result<Option<Vec<String>>, ApiError> {
-    let tenant = tx.tenant().to_string();
+    let tenant = tx.tenant().clone();
     let value: Option<Option<Json<serde_json::Value>>> = sqlx::query_scalar(
         "select status_semantics -> 'claimable' from project.projects
           where tenant_id = $1 and id = $2",

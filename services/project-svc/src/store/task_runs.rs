@@ -18,7 +18,7 @@ pub struct ProjectForRun {
 }
 
 pub async fn project(tx: &mut TenantTx, project_id: &str) -> Result<ProjectForRun, ApiError> {
-    let tenant = tx.tenant().to_string();
+    let tenant = tx.tenant().clone();
     sqlx::query_as::<_, ProjectForRun>(
         "select name, description, default_pipeline_id, status_semantics
          from project.projects where tenant_id = $1 and id = $2",
@@ -65,7 +65,7 @@ pub async fn lock_task(
     task_id: &str,
 ) -> Result<TaskForRun, ApiError> {
     task_board::lock_board(tx, project_id).await?;
-    let tenant = tx.tenant().to_string();
+    let tenant = tx.tenant().clone();
     sqlx::query_as::<_, TaskForRun>(&format!(
         "select {TASK} from project.tasks t
          where t.tenant_id = $1 and t.project_id = $2 and t.id = $3 for update"
@@ -88,7 +88,7 @@ pub async fn lock_ready(
     limit: i64,
 ) -> Result<Vec<TaskForRun>, ApiError> {
     task_board::lock_board(tx, project_id).await?;
-    let tenant = tx.tenant().to_string();
+    let tenant = tx.tenant().clone();
     let rows = sqlx::query_as::<_, TaskForRun>(&format!(
         "select {TASK} from project.tasks t
          where t.tenant_id = $1 and t.project_id = $2 and t.status = any($3)
@@ -117,7 +117,7 @@ pub async fn busy_agents(
     project_id: &str,
     running: &str,
 ) -> Result<Vec<String>, ApiError> {
-    let tenant = tx.tenant().to_string();
+    let tenant = tx.tenant().clone();
     let rows = sqlx::query_scalar(
         "select distinct assigned_agent from project.tasks
          where tenant_id = $1 and project_id = $2 and status = $3 and assigned_agent is not null",
@@ -143,12 +143,12 @@ async fn set_status(
     let before: Option<String> = sqlx::query_scalar(
         "select column_id from project.tasks where tenant_id = $1 and project_id = $2 and id = $3",
     )
-    .bind(tx.tenant().to_string())
+    .bind(tx.tenant().clone())
     .bind(project_id)
     .bind(task_id)
     .fetch_optional(&mut **tx)
     .await?;
-    let tenant = tx.tenant().to_string();
+    let tenant = tx.tenant().clone();
     sqlx::query(
         "with target as (
              select id from project.kanban_columns
@@ -179,7 +179,7 @@ async fn set_status(
     let after: Option<String> = sqlx::query_scalar(
         "select column_id from project.tasks where tenant_id = $1 and project_id = $2 and id = $3",
     )
-    .bind(tx.tenant().to_string())
+    .bind(tx.tenant().clone())
     .bind(project_id)
     .bind(task_id)
     .fetch_optional(&mut **tx)
@@ -212,7 +212,7 @@ pub async fn record_request(
     run: &Requested<'_>,
     now: i64,
 ) -> Result<(), ApiError> {
-    let tenant = tx.tenant().to_string();
+    let tenant = tx.tenant().clone();
     sqlx::query(
         "insert into project.task_runs
              (tenant_id, project_id, task_id, run_id, pipeline_id, status, started_at, request)
@@ -253,7 +253,7 @@ pub fn run_not_found() -> ApiError {
 
 /// Whether the run of this task is still open; 404 when the task never had it.
 pub async fn run_is_open(tx: &mut TenantTx, task_id: &str, run_id: &str) -> Result<bool, ApiError> {
-    let tenant = tx.tenant().to_string();
+    let tenant = tx.tenant().clone();
     let statuses: Vec<String> = sqlx::query_scalar(
         "select status from project.task_runs
          where tenant_id = $1 and task_id = $2 and run_id = $3 for update",
@@ -289,7 +289,7 @@ pub async fn record_end(
     end: &Ended<'_>,
     now: i64,
 ) -> Result<(), ApiError> {
-    let tenant = tx.tenant().to_string();
+    let tenant = tx.tenant().clone();
     let (task_id, run_id) = (end.task_id, end.run_id);
     sqlx::query(
         "update project.task_runs set status = $4, completed_at = $5

@@ -5,6 +5,7 @@ use axum::http::StatusCode;
 use kit::ApiError;
 use kit::db::TenantTx;
 use serde::Serialize;
+use shared_schemas::ids::TenantId;
 use sqlx::{FromRow, Postgres, QueryBuilder};
 
 pub fn not_found() -> ApiError {
@@ -26,7 +27,7 @@ pub async fn find(
     task_id: &str,
     lock: bool,
 ) -> Result<Option<Task>, ApiError> {
-    let tenant = tx.tenant().to_string();
+    let tenant = tx.tenant().clone();
     let lock = if lock { " for update" } else { "" };
     Ok(sqlx::query_as(&format!(
         "select {COLUMNS} from project.tasks t
@@ -52,7 +53,7 @@ pub async fn require(
 
 /// Inserts `task` (id and times set by the caller) and returns the stored row.
 pub async fn insert(tx: &mut TenantTx, task: &Task) -> Result<Task, ApiError> {
-    let tenant = tx.tenant().to_string();
+    let tenant = tx.tenant().clone();
     sqlx::query(
         "insert into project.tasks (id, tenant_id, project_id, title, description, status,
              priority, assigned_agent, workflow_id, pipeline_id, parent_task_id, tags,
@@ -87,7 +88,7 @@ pub async fn insert(tx: &mut TenantTx, task: &Task) -> Result<Task, ApiError> {
 
 /// Writes back every field a task route may change and returns the stored row.
 pub async fn save(tx: &mut TenantTx, task: &Task) -> Result<Task, ApiError> {
-    let tenant = tx.tenant().to_string();
+    let tenant = tx.tenant().clone();
     sqlx::query(
         "update project.tasks set title = $4, description = $5, status = $6, priority = $7,
                 assigned_agent = $8, workflow_id = $9, pipeline_id = $10, tags = $11,
@@ -117,10 +118,22 @@ pub async fn save(tx: &mut TenantTx, task: &Task) -> Result<Task, ApiError> {
     require(tx, &task.project_id, &task.id, false).await
 }
 
+/// How many tasks the project holds (read under the board lock by whoever adds tasks).
+pub async fn count(tx: &mut TenantTx, project_id: &str) -> Result<i64, ApiError> {
+    let tenant = tx.tenant().clone();
+    Ok(sqlx::query_scalar(
+        "select count(*) from project.tasks where tenant_id = $1 and project_id = $2",
+    )
+    .bind(tenant)
+    .bind(project_id)
+    .fetch_one(&mut **tx)
+    .await?)
+}
+
 /// Deletes the task; its dependency edges and run history go with it (foreign keys cascade)
 /// and its subtasks lose their parent.
 pub async fn delete(tx: &mut TenantTx, project_id: &str, task_id: &str) -> Result<(), ApiError> {
-    let tenant = tx.tenant().to_string();
+    let tenant = tx.tenant().clone();
     sqlx::query("delete from project.tasks where tenant_id = $1 and project_id = $2 and id = $3")
         .bind(tenant)
         .bind(project_id)
@@ -137,7 +150,7 @@ pub async fn workflow_pipeline(
     project_id: &str,
     workflow_id: &str,
 ) -> Result<Option<String>, ApiError> {
-    let tenant = tx.tenant().to_string();
+    let tenant = tx.tenant().clone();
     Ok(sqlx::query_scalar(
         "select pipeline_id from project.project_workflows
           where tenant_id = $1 and project_id = $2 and id = $3",
@@ -163,7 +176,7 @@ pub struct Filter {
     pub offset: i64,
 }
 
-fn push_filters(b: &mut QueryBuilder<'_, Postgres>, tenant: String, project: &str, f: &Filter) {
+fn push_filters(b: &mut QueryBuilder<'_, Postgres>, tenant: TenantId, project: &str, f: &Filter) {
     b.push(
         " from project.tasks t join project.kanban_columns c
                on c.tenant_id = t.tenant_id and c.id = t.column_id
@@ -212,7 +225,7 @@ pub async fn list(
     project_id: &str,
     filter: &Filter,
 ) -> Result<(Vec<Task>, i64), ApiError> {
-    let tenant = tx.tenant().to_string();
+    let tenant = tx.tenant().clone();
     let mut count = QueryBuilder::new("select count(*)");
     push_filters(&mut count, tenant.clone(), project_id, filter);
     let total: i64 = count.build_query_scalar().fetch_one(&mut **tx).await?;
@@ -276,19 +289,25 @@ pub struct Neighbours {
     pub runs: Vec<TaskRun>,
 }
 
+/// The most rows of each kind a task's detail shows (the newest runs; the others are bounded
+/// by the project's task and dependency limits anyway).
+const MAX_NEIGHBOURS: i64 = 500;
+
 pub async fn neighbours(tx: &mut TenantTx, task: &Task) -> Result<Neighbours, ApiError> {
-    let tenant = tx.tenant().to_string();
+    let tenant = tx.tenant().clone();
     let blocking = sqlx::query_as(
         "select e.id, e.from_task_id, f.title as from_task_title,
                 f.status as from_task_status, e.type as kind
            from project.dependency_edges e
            join project.tasks f on f.tenant_id = e.tenant_id and f.id = e.from_task_id
           where e.tenant_id = $1 and e.project_id = $2 and e.to_task_id = $3
-          order by e.created_at, e.id",
+          order by e.created_at, e.id
+          limit $4",
     )
     .bind(&tenant)
     .bind(&task.project_id)
     .bind(&task.id)
+    .bind(MAX_NEIGHBOURS)
     .fetch_all(&mut **tx)
     .await?;
     let dependents = sqlx::query_as(
@@ -297,32 +316,38 @@ pub async fn neighbours(tx: &mut TenantTx, task: &Task) -> Result<Neighbours, Ap
            from project.dependency_edges e
            join project.tasks d on d.tenant_id = e.tenant_id and d.id = e.to_task_id
           where e.tenant_id = $1 and e.project_id = $2 and e.from_task_id = $3
-          order by e.created_at, e.id",
+          order by e.created_at, e.id
+          limit $4",
     )
     .bind(&tenant)
     .bind(&task.project_id)
     .bind(&task.id)
+    .bind(MAX_NEIGHBOURS)
     .fetch_all(&mut **tx)
     .await?;
     let subtasks = sqlx::query_as(
         "select id, title, status, priority from project.tasks
           where tenant_id = $1 and project_id = $2 and parent_task_id = $3
-          order by column_position, created_at, id",
+          order by column_position, created_at, id
+          limit $4",
     )
     .bind(&tenant)
     .bind(&task.project_id)
     .bind(&task.id)
+    .bind(MAX_NEIGHBOURS)
     .fetch_all(&mut **tx)
     .await?;
     let runs = sqlx::query_as(
         "select id, task_id, run_id, pipeline_id, status, started_at, completed_at
            from project.task_runs
           where tenant_id = $1 and project_id = $2 and task_id = $3
-          order by started_at desc nulls last, id desc",
+          order by started_at desc nulls last, id desc
+          limit $4",
     )
     .bind(&tenant)
     .bind(&task.project_id)
     .bind(&task.id)
+    .bind(MAX_NEIGHBOURS)
     .fetch_all(&mut **tx)
     .await?;
     Ok(Neighbours {
@@ -335,7 +360,7 @@ pub async fn neighbours(tx: &mut TenantTx, task: &Task) -> Result<Neighbours, Ap
 
 /// Clears the agent from every task of the tenant assigned to it.
 pub async fn unassign_agent(tx: &mut TenantTx, agent_id: &str, now: i64) -> Result<(), ApiError> {
-    let tenant = tx.tenant().to_string();
+    let tenant = tx.tenant().clone();
     sqlx::query(
         "update project.tasks set assigned_agent = null, updated_at = $3
           where tenant_id = $1 and assigned_agent = $2",

@@ -1,9 +1,11 @@
 //! SQL of `project.project_templates`: the tenant's own templates plus the built-in catalog
-//! (tenant_id null), which tenants read but never write (RLS, migration 0014). The seeder is the
-//! one writer of global rows, through the `catalog_seed` policy (`app.scope = 'catalog'`).
+//! (tenant_id null), which tenants read but never write (RLS, migration 0014). A global-catalog
+//! table on `kit::db::catalog`; the seeder is the one writer of global rows, through the
+//! `catalog_seed` policy (`app.scope = 'catalog'`).
 
 use axum::http::StatusCode;
-use kit::db::{LookupTx, TenantTx};
+use kit::db::TenantTx;
+use kit::db::catalog::{Catalog, Visible};
 use kit::error::OnConstraint;
 use kit::{ApiError, Platform};
 use serde_json::{Map, Value};
@@ -74,58 +76,55 @@ pub fn template_exists(slug: &str) -> ApiError {
     )
 }
 
-/// The built-in templates and the tenant's, in `sort_order` (then slug) order.
-pub async fn list(tx: &mut TenantTx) -> Result<Vec<Template>, ApiError> {
-    let tenant = tx.tenant().to_string();
-    Ok(sqlx::query_as(&format!(
-        "select {COLUMNS} from project.project_templates
-          where tenant_id = $1 or tenant_id is null
-          order by sort_order, slug, is_builtin, id"
-    ))
+/// The catalog table: built-in rows (`tenant_id is null`) beside each tenant's own.
+const TEMPLATES: Catalog = Catalog {
+    table: "project.project_templates",
+    key: "slug",
+    id_prefix: "tpl_",
+    columns: COLUMNS,
+};
+
+/// A page of the built-in templates and the tenant's, in `sort_order` (then slug) order, and
+/// how many there are.
+pub async fn list(
+    tx: &mut TenantTx,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<Template>, i64), ApiError> {
+    let tenant = tx.tenant().clone();
+    let total: i64 = sqlx::query_scalar(
+        "select count(*) from project.project_templates where tenant_id = $1 or tenant_id is null",
+    )
     .bind(tenant)
-    .fetch_all(&mut **tx)
-    .await?)
+    .fetch_one(&mut **tx)
+    .await?;
+    let rows = TEMPLATES
+        .list::<Template>(tx, "sort_order, slug, is_builtin, id", limit, offset)
+        .await?;
+    Ok((rows.into_iter().map(|v| v.row).collect(), total))
 }
 
 /// A template the tenant can see, by id or slug; the tenant's own shadows a built-in one with
 /// the same slug (possible only when the built-in one was added after it).
-pub async fn find(tx: &mut TenantTx, key: &str) -> Result<Option<Template>, ApiError> {
-    let tenant = tx.tenant().to_string();
-    Ok(sqlx::query_as(&format!(
-        "select {COLUMNS} from project.project_templates
-          where (id = $2 or slug = $2) and (tenant_id = $1 or tenant_id is null)
-          order by is_builtin, (id = $2) desc limit 1"
-    ))
-    .bind(tenant)
-    .bind(key)
-    .fetch_optional(&mut **tx)
-    .await?)
+pub async fn find(tx: &mut TenantTx, key: &str) -> Result<Option<Visible<Template>>, ApiError> {
+    Ok(TEMPLATES.find::<Template>(tx, key).await?)
 }
 
 pub async fn require(tx: &mut TenantTx, key: &str) -> Result<Template, ApiError> {
-    find(tx, key).await?.ok_or_else(not_found)
+    Ok(find(tx, key).await?.ok_or_else(not_found)?.row)
 }
 
 /// A template the tenant may change: 404 when unknown, 403 `builtin_read_only` for a built-in.
 pub async fn require_own(tx: &mut TenantTx, key: &str) -> Result<Template, ApiError> {
-    let template = require(tx, key).await?;
-    if template.is_builtin {
-        return Err(builtin_read_only());
-    }
-    Ok(template)
+    find(tx, key)
+        .await?
+        .ok_or_else(not_found)?
+        .writable(builtin_read_only)
 }
 
 /// Whether the slug is taken among the tenant's templates or the built-in ones.
 pub async fn slug_taken(tx: &mut TenantTx, slug: &str) -> Result<bool, ApiError> {
-    let tenant = tx.tenant().to_string();
-    Ok(sqlx::query_scalar(
-        "select exists (select 1 from project.project_templates
-                         where slug = $2 and (tenant_id = $1 or tenant_id is null))",
-    )
-    .bind(tenant)
-    .bind(slug)
-    .fetch_one(&mut **tx)
-    .await?)
+    Ok(TEMPLATES.key_taken(tx, slug).await?)
 }
 
 /// A new template of the tenant; 409 `template_exists` when the slug is taken (checked against
@@ -139,7 +138,7 @@ pub async fn insert(
     if slug_taken(tx, slug).await? {
         return Err(template_exists(slug));
     }
-    let tenant = tx.tenant().to_string();
+    let tenant = tx.tenant().clone();
     sqlx::query_as(&format!(
         "insert into project.project_templates (id, tenant_id, slug, name, description, icon,
              is_builtin, board_columns, status_semantics, default_pipeline_id,
@@ -147,7 +146,7 @@ pub async fn insert(
          values ($1, $2, $3, $4, $5, $6, false, $7, $8, $9, $10, $11, $12, $13, $13)
          returning {COLUMNS}"
     ))
-    .bind(crate::store::new_id("tpl_"))
+    .bind(TEMPLATES.new_id())
     .bind(tenant)
     .bind(slug)
     .bind(&c.name)
@@ -172,7 +171,7 @@ pub async fn update(
     c: &TemplateContent,
     now: i64,
 ) -> Result<Template, ApiError> {
-    let tenant = tx.tenant().to_string();
+    let tenant = tx.tenant().clone();
     sqlx::query_as(&format!(
         "update project.project_templates
             set name = $3, description = $4, icon = $5, board_columns = $6,
@@ -199,31 +198,27 @@ pub async fn update(
 }
 
 pub async fn delete(tx: &mut TenantTx, id: &str) -> Result<(), ApiError> {
-    let tenant = tx.tenant().to_string();
-    let done =
-        sqlx::query("delete from project.project_templates where tenant_id = $1 and id = $2")
-            .bind(tenant)
-            .bind(id)
-            .execute(&mut **tx)
-            .await?;
-    if done.rows_affected() == 0 {
-        return Err(not_found());
+    if TEMPLATES.delete_own(tx, id).await? {
+        Ok(())
+    } else {
+        Err(not_found())
     }
-    Ok(())
 }
 
-/// What a seeding changed.
-#[derive(Debug, Default, serde::Serialize, utoipa::ToSchema)]
-pub struct SeedReport {
-    /// Built-ins inserted or changed.
-    pub upserted: usize,
-    /// Built-ins already as their file says.
-    pub unchanged: usize,
-    /// Built-ins whose file is gone.
-    pub removed: usize,
-    /// `<slug>: <reason>` for each file that could not be used (its row, if any, is kept).
-    pub invalid: Vec<String>,
-}
+pub use kit::db::catalog::SeedReport;
+
+/// The content columns of a built-in template, as the seed writes them.
+const CONTENT: [&str; 9] = [
+    "name",
+    "description",
+    "icon",
+    "board_columns",
+    "status_semantics",
+    "default_pipeline_id",
+    "onboarding_agent_chain",
+    "template_metadata",
+    "sort_order",
+];
 
 /// Rewrites the built-in templates from `project_templates_dir/<slug>.yml`: upserts by slug
 /// (ids survive), deletes built-ins whose file disappeared, in one transaction. Idempotent, so
@@ -237,66 +232,30 @@ pub async fn seed(platform: &Platform, config: &ProjectConfig) -> anyhow::Result
         return Ok(SeedReport::default());
     };
     let now = crate::store::now_ms();
-    let mut tx = LookupTx::begin(platform.db.pool(), "app.scope", "catalog").await?;
-    let mut report = SeedReport::default();
-    for entry in &catalog {
-        let c = match &entry.content {
-            Ok(c) => c,
-            Err(reason) => {
-                report.invalid.push(format!("{}: {reason}", entry.slug));
-                continue;
-            }
-        };
-        let changed = sqlx::query(
-            "insert into project.project_templates as t (id, tenant_id, slug, name, description,
-                 icon, is_builtin, board_columns, status_semantics, default_pipeline_id,
-                 onboarding_agent_chain, template_metadata, sort_order, created_at, updated_at)
-             values ($1, null, $2, $3, $4, $5, true, $6, $7, $8, $9, $10, $11, $12, $12)
-             on conflict (slug) where tenant_id is null do update
-                set name = excluded.name, description = excluded.description,
-                    icon = excluded.icon, board_columns = excluded.board_columns,
-                    status_semantics = excluded.status_semantics,
-                    default_pipeline_id = excluded.default_pipeline_id,
-                    onboarding_agent_chain = excluded.onboarding_agent_chain,
-                    template_metadata = excluded.template_metadata,
-                    sort_order = excluded.sort_order, updated_at = excluded.updated_at
-              where (t.name, t.description, t.icon, t.board_columns, t.status_semantics,
-                     t.default_pipeline_id, t.onboarding_agent_chain, t.template_metadata,
-                     t.sort_order)
-                    is distinct from (excluded.name, excluded.description, excluded.icon,
-                     excluded.board_columns, excluded.status_semantics,
-                     excluded.default_pipeline_id, excluded.onboarding_agent_chain,
-                     excluded.template_metadata, excluded.sort_order)",
-        )
-        .bind(crate::store::new_id("tpl_"))
-        .bind(&entry.slug)
-        .bind(&c.name)
-        .bind(&c.description)
-        .bind(&c.icon)
-        .bind(Json(&c.columns))
-        .bind(Json(&c.status_semantics))
-        .bind(&c.default_pipeline_id)
-        .bind(c.onboarding_agent_chain.as_ref().map(Json))
-        .bind(Json(&c.metadata))
-        .bind(c.sort_order)
-        .bind(now)
-        .execute(&mut *tx)
+    let fixed = [("is_builtin", "true")];
+    let mut seed = TEMPLATES
+        .begin_seed(platform.db.pool(), &CONTENT, &fixed, now)
         .await?;
-        if changed.rows_affected() > 0 {
-            report.upserted += 1;
-        } else {
-            report.unchanged += 1;
+    for entry in &catalog {
+        match &entry.content {
+            Ok(c) => {
+                let content = serde_json::json!({
+                    "name": c.name,
+                    "description": c.description,
+                    "icon": c.icon,
+                    "board_columns": c.columns,
+                    "status_semantics": c.status_semantics,
+                    "default_pipeline_id": c.default_pipeline_id,
+                    "onboarding_agent_chain": c.onboarding_agent_chain,
+                    "template_metadata": c.metadata,
+                    "sort_order": c.sort_order,
+                });
+                seed.upsert(&entry.slug, &content).await?;
+            }
+            Err(reason) => seed.invalid(&entry.slug, reason),
         }
     }
-    let present: Vec<&str> = catalog.iter().map(|e| e.slug.as_str()).collect();
-    let removed = sqlx::query(
-        "delete from project.project_templates where tenant_id is null and not (slug = any($1))",
-    )
-    .bind(&present)
-    .execute(&mut *tx)
-    .await?;
-    report.removed = usize::try_from(removed.rows_affected()).unwrap_or(usize::MAX);
-    tx.commit().await?;
+    let report = seed.finish().await?;
     for problem in &report.invalid {
         tracing::error!(problem, "skipped an invalid built-in project template");
     }

@@ -5,16 +5,18 @@ use kit::ApiError;
 use kit::db::TenantTx;
 use kit::error::OnConstraint;
 use serde::Serialize;
+use shared_schemas::ids::ProjectId;
 use sqlx::FromRow;
 use sqlx::types::Json;
 
+use crate::domain::limits;
 use crate::domain::workflows::{StageRules, TaskFilter, WorkflowChoice};
 
 /// A workflow row as the reference serialises it (snake_case).
 #[derive(Debug, Clone, FromRow, Serialize, utoipa::ToSchema)]
 pub struct Workflow {
     pub id: String,
-    pub project_id: String,
+    pub project_id: ProjectId,
     pub name: String,
     pub pipeline_id: String,
     pub is_default: bool,
@@ -72,21 +74,38 @@ fn default_race() -> ApiError {
     )
 }
 
-pub async fn list(tx: &mut TenantTx, project_id: &str) -> Result<Vec<Workflow>, ApiError> {
-    let tenant = tx.tenant().to_string();
+pub async fn list(tx: &mut TenantTx, project_id: &ProjectId) -> Result<Vec<Workflow>, ApiError> {
+    let tenant = tx.tenant().clone();
     let rows = sqlx::query_as::<_, Workflow>(&format!(
         "select {COLUMNS} from project.project_workflows
-         where tenant_id = $1 and project_id = $2 order by created_at, id"
+         where tenant_id = $1 and project_id = $2 order by created_at, id limit $3"
     ))
     .bind(tenant)
     .bind(project_id)
+    .bind(limits::MAX_WORKFLOWS)
     .fetch_all(&mut **tx)
     .await?;
     Ok(rows)
 }
 
-pub async fn require(tx: &mut TenantTx, project_id: &str, id: &str) -> Result<Workflow, ApiError> {
-    let tenant = tx.tenant().to_string();
+/// How many workflows the project has (read under the project lock by `create`).
+pub async fn count(tx: &mut TenantTx, project_id: &ProjectId) -> Result<i64, ApiError> {
+    let tenant = tx.tenant().clone();
+    Ok(sqlx::query_scalar(
+        "select count(*) from project.project_workflows where tenant_id = $1 and project_id = $2",
+    )
+    .bind(tenant)
+    .bind(project_id)
+    .fetch_one(&mut **tx)
+    .await?)
+}
+
+pub async fn require(
+    tx: &mut TenantTx,
+    project_id: &ProjectId,
+    id: &str,
+) -> Result<Workflow, ApiError> {
+    let tenant = tx.tenant().clone();
     sqlx::query_as::<_, Workflow>(&format!(
         "select {COLUMNS} from project.project_workflows
          where tenant_id = $1 and project_id = $2 and id = $3"
@@ -102,11 +121,11 @@ pub async fn require(tx: &mut TenantTx, project_id: &str, id: &str) -> Result<Wo
 /// Clears the project's default, except on `keep`; the caller then sets its own.
 async fn clear_default(
     tx: &mut TenantTx,
-    project_id: &str,
+    project_id: &ProjectId,
     keep: Option<&str>,
     now: i64,
 ) -> Result<(), ApiError> {
-    let tenant = tx.tenant().to_string();
+    let tenant = tx.tenant().clone();
     sqlx::query(
         "update project.project_workflows set is_default = false, updated_at = $4
          where tenant_id = $1 and project_id = $2 and is_default and id is distinct from $3",
@@ -122,14 +141,14 @@ async fn clear_default(
 
 pub async fn insert(
     tx: &mut TenantTx,
-    project_id: &str,
+    project_id: &ProjectId,
     new: &NewWorkflow,
     now: i64,
 ) -> Result<Workflow, ApiError> {
     if new.is_default {
         clear_default(tx, project_id, None, now).await?;
     }
-    let tenant = tx.tenant().to_string();
+    let tenant = tx.tenant().clone();
     sqlx::query_as::<_, Workflow>(&format!(
         "insert into project.project_workflows
              (id, tenant_id, project_id, name, pipeline_id, is_default, task_filter, trigger,
@@ -160,7 +179,7 @@ pub async fn update(
     if patch.is_default == Some(true) {
         clear_default(tx, &current.project_id, Some(&current.id), now).await?;
     }
-    let tenant = tx.tenant().to_string();
+    let tenant = tx.tenant().clone();
     sqlx::query_as::<_, Workflow>(&format!(
         "update project.project_workflows set
              name = coalesce($4, name),
@@ -187,8 +206,8 @@ pub async fn update(
 }
 
 /// Deletes the workflow; tasks that named it fall back to the project's other workflows.
-pub async fn delete(tx: &mut TenantTx, project_id: &str, id: &str) -> Result<(), ApiError> {
-    let tenant = tx.tenant().to_string();
+pub async fn delete(tx: &mut TenantTx, project_id: &ProjectId, id: &str) -> Result<(), ApiError> {
+    let tenant = tx.tenant().clone();
     let gone = sqlx::query(
         "delete from project.project_workflows
          where tenant_id = $1 and project_id = $2 and id = $3",
@@ -223,8 +242,8 @@ pub struct Policy {
     pub updated_at: i64,
 }
 
-pub async fn policy(tx: &mut TenantTx, project_id: &str) -> Result<Option<Policy>, ApiError> {
-    let tenant = tx.tenant().to_string();
+pub async fn policy(tx: &mut TenantTx, project_id: &ProjectId) -> Result<Option<Policy>, ApiError> {
+    let tenant = tx.tenant().clone();
     let row = sqlx::query_as::<_, Policy>(
         "select id, project_id, stage_rules, created_at, updated_at
          from project.workflow_policies where tenant_id = $1 and project_id = $2",
@@ -239,11 +258,11 @@ pub async fn policy(tx: &mut TenantTx, project_id: &str) -> Result<Option<Policy
 /// Creates or replaces the project's policy in one statement (concurrent writers: last wins).
 pub async fn upsert_policy(
     tx: &mut TenantTx,
-    project_id: &str,
+    project_id: &ProjectId,
     rules: &StageRules,
     now: i64,
 ) -> Result<Policy, ApiError> {
-    let tenant = tx.tenant().to_string();
+    let tenant = tx.tenant().clone();
     let row = sqlx::query_as::<_, Policy>(
         "insert into project.workflow_policies
              (id, tenant_id, project_id, stage_rules, created_at, updated_at)
@@ -282,10 +301,10 @@ impl TaskStages {
 
 pub async fn task_stages(
     tx: &mut TenantTx,
-    project_id: &str,
+    project_id: &ProjectId,
     task_id: &str,
 ) -> Result<TaskStages, ApiError> {
-    let tenant = tx.tenant().to_string();
+    let tenant = tx.tenant().clone();
     sqlx::query_as::<_, TaskStages>(
         "select status, work_type, completed_stages from project.tasks
          where tenant_id = $1 and project_id = $2 and id = $3",

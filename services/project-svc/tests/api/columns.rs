@@ -1,6 +1,7 @@
 //! `/v1/projects/{id}/columns`: inserting shifts, moving keeps positions dense, deleting
 //! needs an empty column; columns of another project are not found.
 
+use kit::testing::Method;
 use kit::testing::TestApp;
 use serde_json::{Value, json as j};
 
@@ -60,7 +61,10 @@ async fn adding_a_column_inserts_it_and_shifts_the_rest() {
         (&j!(p), &j!(2), &j!(3))
     );
     assert_eq!(col["task_statuses"], j!(["review"]));
-    let (_, last) = send(&app, "POST", &url, &a.token, Some(j!({"name": "Archive"}))).await;
+    let last = app
+        .client
+        .setup(Method::POST, &url, &a.token, Some(j!({"name": "Archive"})))
+        .await;
     assert_eq!(
         (&last["position"], &last["task_statuses"]),
         (&j!(5), &j!([]))
@@ -107,12 +111,18 @@ async fn updating_renames_relimits_and_moves_keeping_positions_dense() {
         expect(&["Shipped", "Backlog", "Ready", "In Progress"])
     );
     // null removes the limit; absent fields stay.
-    let (_, out) = send(&app, "PUT", &url, &a.token, Some(j!({"wipLimit": null}))).await;
+    let out = app
+        .client
+        .setup(Method::PUT, &url, &a.token, Some(j!({"wipLimit": null})))
+        .await;
     assert_eq!(
         (&out["column"]["wip_limit"], &out["column"]["name"]),
         (&Value::Null, &j!("Shipped"))
     );
-    let (_, out) = send(&app, "PUT", &url, &a.token, Some(j!({"position": 2}))).await;
+    let out = app
+        .client
+        .setup(Method::PUT, &url, &a.token, Some(j!({"position": 2})))
+        .await;
     assert_eq!(out["column"]["position"], 2);
     assert_eq!(
         layout(&app, &a, &p).await,

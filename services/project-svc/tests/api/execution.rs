@@ -3,6 +3,7 @@
 //! it, and that a start rolled back leaves neither a run nor an event.
 
 use kit::TokenKind;
+use kit::testing::Method;
 use serde_json::{Value, json as j};
 
 use crate::helpers::{assert_error, board, run_requests, send, spawn, task_row, tenant};
@@ -156,7 +157,9 @@ async fn the_pipeline_is_the_one_named_then_the_workflow_then_the_default() {
         .execute(&app.db.admin)
         .await
         .expect("tags");
-    send(&app, "POST", &exec(&t2), &a.token, None).await;
+    app.client
+        .setup(Method::POST, &exec(&t2), &a.token, None)
+        .await;
     assert_eq!(last_pipeline().await.as_deref(), Some("wf-api"));
 
     let t3 = task_row(&app, &a, &p, &cols[0], "three", "backlog").await;
@@ -167,7 +170,9 @@ async fn the_pipeline_is_the_one_named_then_the_workflow_then_the_default() {
         named_wf["id"].as_str().expect("id"),
     )
     .await;
-    send(&app, "POST", &exec(&t3), &a.token, None).await;
+    app.client
+        .setup(Method::POST, &exec(&t3), &a.token, None)
+        .await;
     assert_eq!(last_pipeline().await.as_deref(), Some("wf-named"));
 
     let t4 = task_row(&app, &a, &p, &cols[0], "four", "backlog").await;
@@ -198,7 +203,9 @@ async fn the_pipeline_is_the_one_named_then_the_workflow_then_the_default() {
         .await
         .expect("delete");
     let t6 = task_row(&app, &a, &p, &cols[0], "six", "backlog").await;
-    send(&app, "POST", &exec(&t6), &a.token, None).await;
+    app.client
+        .setup(Method::POST, &exec(&t6), &a.token, None)
+        .await;
     assert_eq!(last_pipeline().await.as_deref(), Some("proj-default"));
 
     let t7 = task_row(&app, &a, &p, &cols[0], "seven", "backlog").await;

@@ -2,6 +2,7 @@
 //! planning runs, and starts rolled back.
 
 use kit::TokenKind;
+use kit::testing::Method;
 use serde_json::json as j;
 
 use crate::helpers::{assert_error, board, run_requests, send, spawn, task_row, tenant};
@@ -71,7 +72,7 @@ async fn execute_ready_starts_unblocked_tasks_one_per_agent() {
     );
 
     // Only the busy agent's task is left: nothing starts.
-    let (_, again) = send(&app, "POST", &path, &a.token, None).await;
+    let again = app.client.setup(Method::POST, &path, &a.token, None).await;
     assert_eq!(again["executed"], 0);
 }
 

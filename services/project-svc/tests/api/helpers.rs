@@ -195,3 +195,43 @@ pub async fn task_row(
     .expect("task");
     id
 }
+
+/// project-svc with `config` (a test of a limit sets it low), and the built-in templates.
+pub async fn spawn_with(config: ProjectConfig) -> TestApp {
+    let app = TestApp::spawn(SERVICE, move |platform| {
+        router(AppState::new(platform, config))
+    })
+    .await;
+    seed_templates(&app).await;
+    app
+}
+
+/// The configuration of [`spawn`] with some fields changed (`{"max_tasks_per_project": 3}`).
+pub fn config_with(changes: Value) -> ProjectConfig {
+    let mut config = j!({
+        "project_templates_dir": repo_root().join("project-templates"),
+    });
+    for (k, v) in changes.as_object().expect("object") {
+        config[k] = v.clone();
+    }
+    serde_json::from_value(config).expect("config")
+}
+
+/// `GET path` with the status, the headers and the raw body (a test of size reads its bytes).
+pub async fn get_raw(
+    app: &TestApp,
+    path: &str,
+    token: &str,
+) -> (u16, reqwest::header::HeaderMap, Vec<u8>) {
+    let res = app
+        .client
+        .get(path)
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("send");
+    let status = res.status().as_u16();
+    let headers = res.headers().clone();
+    let body = res.bytes().await.expect("body").to_vec();
+    (status, headers, body)
+}

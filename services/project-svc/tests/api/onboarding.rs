@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use kit::TokenKind;
 use kit::auth::Claims;
+use kit::testing::Method;
 use kit::testing::TestApp;
 use serde_json::{Value, json as j};
 
@@ -211,7 +212,10 @@ async fn a_message_is_stored_and_no_reply_is_invented() {
     assert_eq!(res["status"], "stored");
     assert_eq!(res["agentReply"], "unavailable");
     assert!(res["assistantMessageId"].is_null());
-    let (_, got) = send(&app, "GET", &path(&s, ""), &a.token, None).await;
+    let got = app
+        .client
+        .setup(Method::GET, &path(&s, ""), &a.token, None)
+        .await;
     assert_eq!(got["model"], "other/model");
     let messages = got["messages"].as_array().expect("messages");
     assert_eq!(messages.len(), 1, "only the user's message: {got}");
@@ -238,7 +242,9 @@ async fn a_message_is_stored_and_no_reply_is_invented() {
     )
     .await;
     assert_eq!(status, 403);
-    send(&app, "PATCH", &path(&s, "/abandon"), &a.token, None).await;
+    app.client
+        .setup(Method::PATCH, &path(&s, "/abandon"), &a.token, None)
+        .await;
     let (status, res) = send(
         &app,
         "POST",
@@ -287,7 +293,10 @@ async fn context_merges_and_is_announced_once() {
     )
     .await;
     assert_eq!(status, 422);
-    let (_, got) = send(&app, "GET", &path(&s, ""), &a.token, None).await;
+    let got = app
+        .client
+        .setup(Method::GET, &path(&s, ""), &a.token, None)
+        .await;
     assert_eq!(got["context"], j!({"goal": "sell bread", "team": 3}));
     let all = events(&app, &a).await;
     let updated = of_type(&all, "ONBOARDING_CONTEXT_UPDATED");

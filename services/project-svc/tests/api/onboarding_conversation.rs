@@ -1,5 +1,6 @@
 //! What agents record in an onboarding session: the landing page and handoffs.
 
+use kit::testing::Method;
 use serde_json::json as j;
 
 use crate::helpers::{assert_error, send, spawn, tenant};
@@ -59,7 +60,10 @@ async fn the_landing_page_counts_versions_and_is_announced() {
     )
     .await;
     assert_eq!(status, 403);
-    let (_, got) = send(&app, "GET", &path(&s, ""), &a.token, None).await;
+    let got = app
+        .client
+        .setup(Method::GET, &path(&s, ""), &a.token, None)
+        .await;
     assert_eq!(got["landing_page_state"]["html"], "<h1>Rye</h1>");
     assert_eq!(
         of_type(&events(&app, &a).await, "ONBOARDING_LANDING_PAGE_UPDATED").len(),
@@ -121,7 +125,10 @@ async fn a_handoff_records_the_next_agent_and_announces_it() {
         let (status, res) = send(&app, "POST", &path(&s, "/handoff"), token, Some(body)).await;
         assert_error(status, &res, want, code);
     }
-    let (_, got) = send(&app, "GET", &path(&s, ""), &a.token, None).await;
+    let got = app
+        .client
+        .setup(Method::GET, &path(&s, ""), &a.token, None)
+        .await;
     assert_eq!(got["current_agent_id"], NEXT);
     assert_eq!(got["context"], j!({"scope": "bakery"}));
     let notes: Vec<_> = got["messages"]

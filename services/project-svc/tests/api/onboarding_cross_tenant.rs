@@ -57,7 +57,10 @@ async fn tenant_b_cannot_see_or_touch_tenant_a_sessions() {
             assert_error(status, &res, 404, "session_not_found");
         }
     }
-    let (_, list) = send(&app, "GET", "/v1/onboarding/sessions", &b.token, None).await;
+    let list = app
+        .client
+        .setup(Method::GET, "/v1/onboarding/sessions", &b.token, None)
+        .await;
     assert_eq!(list, j!([]));
     // A's template is not B's either.
     let (status, res) = send(

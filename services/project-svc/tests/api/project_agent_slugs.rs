@@ -1,6 +1,7 @@
 //! An agent's slug in the caller's tenant stands for its id on the project-agent routes; the
 //! slug is resolved by asking agent-svc (a fake here) with a token of the caller's tenant.
 
+use kit::testing::Method;
 use serde_json::json as j;
 
 use crate::fake_agent_svc::{spawn_asking, spawn_with_agents};
@@ -21,7 +22,7 @@ async fn an_agent_is_assigned_read_and_removed_by_its_slug() {
     let (s, res) = send(&app, "POST", &path, &a.token, body).await;
     assert_eq!(s, 200, "{res}");
     assert_eq!(res["agent_id"], ERIC);
-    let (_, list) = send(&app, "GET", &path, &a.token, None).await;
+    let list = app.client.setup(Method::GET, &path, &a.token, None).await;
     assert_eq!(list[0]["agent_id"], ERIC);
 
     let (s, res) = send(

@@ -1,5 +1,6 @@
 //! Agents on a project and their routine mappings.
 
+use kit::testing::Method;
 use serde_json::json as j;
 
 use crate::helpers::{assert_error, board, send, spawn, tenant};
@@ -43,7 +44,7 @@ async fn agents_are_assigned_promoted_and_removed_with_one_event_each() {
     .await;
     assert_error(s, &dup, 409, "agent_already_assigned");
 
-    let (_, list) = send(&app, "GET", &path, &a.token, None).await;
+    let list = app.client.setup(Method::GET, &path, &a.token, None).await;
     assert_eq!(list.as_array().expect("list").len(), 2);
     assert_eq!(list[0]["agent_id"], "agt_ada");
     assert_eq!(list[0]["assigned_by"], j!(a.user));
@@ -58,7 +59,7 @@ async fn agents_are_assigned_promoted_and_removed_with_one_event_each() {
     )
     .await;
     assert_eq!((s, body), (200, j!({"status": "updated", "role": "lead"})));
-    let (_, list) = send(&app, "GET", &path, &a.token, None).await;
+    let list = app.client.setup(Method::GET, &path, &a.token, None).await;
     let roles: Vec<(String, String)> = list
         .as_array()
         .expect("list")

@@ -2,6 +2,7 @@
 //! settings. Each real change is written and announced once; refused or empty ones neither.
 
 use kit::TokenKind;
+use kit::testing::Method;
 use serde_json::{Value, json as j};
 
 use crate::helpers::{assert_error, board, send, spawn, task_row, tenant};
@@ -90,7 +91,7 @@ async fn refused_updates_change_nothing_and_announce_nothing() {
         let (s, err) = send(&app, method, &path, &agent, body).await;
         assert_error(s, &err, 403, "forbidden");
     }
-    let (_, now) = send(&app, "GET", &url, &a.token, None).await;
+    let now = app.client.setup(Method::GET, &url, &a.token, None).await;
     assert_eq!(
         (&now["name"], &now["updated_at"]),
         (&j!("P"), &p["updated_at"])
@@ -211,7 +212,7 @@ async fn slack_settings_are_set_cleared_and_announced() {
     )
     .await;
     assert_error(s, &err, 422, "validation_failed");
-    let (_, out) = send(&app, "GET", &url, &a.token, None).await;
+    let out = app.client.setup(Method::GET, &url, &a.token, None).await;
     assert_eq!(
         out,
         j!({"slack_channel_id": "C0123ABC", "slack_notify_user_id": null})
@@ -230,7 +231,7 @@ async fn the_key_user_is_a_user_id_set_by_users_only() {
     let (p, _) = board(&app, &a, "P").await;
     let url = format!("/v1/projects/{p}/key-user");
     assert_eq!(
-        send(&app, "GET", &url, &a.token, None).await.1,
+        app.client.setup(Method::GET, &url, &a.token, None).await,
         j!({"key_user_id": null})
     );
     let (s, out) = send(
@@ -253,10 +254,13 @@ async fn the_key_user_is_a_user_id_set_by_users_only() {
     let (s, err) = send(&app, "PUT", &url, &service, Some(j!({"key_user_id": null}))).await;
     assert_error(s, &err, 403, "forbidden");
     assert_eq!(
-        send(&app, "GET", &url, &service, None).await.1,
+        app.client.setup(Method::GET, &url, &service, None).await,
         j!({"key_user_id": a.user})
     );
-    let (_, out) = send(&app, "PUT", &url, &a.token, Some(j!({"key_user_id": null}))).await;
+    let out = app
+        .client
+        .setup(Method::PUT, &url, &a.token, Some(j!({"key_user_id": null})))
+        .await;
     assert_eq!(out["key_user_id"], Value::Null);
     assert_eq!(of_type(&events(&app, &a).await, "PROJECT_UPDATED").len(), 2);
 }
@@ -268,15 +272,17 @@ async fn the_vision_is_bounded_markdown_announced_on_change() {
     let (p, _) = board(&app, &a, "P").await;
     let url = format!("/v1/projects/{p}/vision");
     assert_eq!(
-        send(&app, "GET", &url, &a.token, None).await.1,
+        app.client.setup(Method::GET, &url, &a.token, None).await,
         j!({"vision": ""})
     );
     let doc = "# Vision\n\nShip it.\n";
     let (s, out) = send(&app, "PUT", &url, &a.token, Some(j!({"vision": doc}))).await;
     assert_eq!((s, out), (200, j!({"status": "updated"})));
-    send(&app, "PUT", &url, &a.token, Some(j!({"vision": doc}))).await;
+    app.client
+        .setup(Method::PUT, &url, &a.token, Some(j!({"vision": doc})))
+        .await;
     assert_eq!(
-        send(&app, "GET", &url, &a.token, None).await.1,
+        app.client.setup(Method::GET, &url, &a.token, None).await,
         j!({"vision": doc})
     );
     let (s, err) = send(
@@ -291,10 +297,13 @@ async fn the_vision_is_bounded_markdown_announced_on_change() {
     let (s, _) = send(&app, "PUT", &url, &a.token, Some(j!({}))).await;
     assert!(s == 400 || s == 422);
     assert_eq!(
-        send(&app, "GET", &url, &a.token, None).await.1,
+        app.client.setup(Method::GET, &url, &a.token, None).await,
         j!({"vision": doc})
     );
-    let (_, board) = send(&app, "GET", &format!("/v1/projects/{p}"), &a.token, None).await;
+    let board = app
+        .client
+        .setup(Method::GET, &format!("/v1/projects/{p}"), &a.token, None)
+        .await;
     assert_eq!(board["vision"], doc);
     let evs = events(&app, &a).await;
     let vision = of_type(&evs, "PROJECT_VISION_UPDATED");

@@ -2,6 +2,7 @@
 //! A's rows unchanged, no event on either tenant's stream.
 
 use kit::TokenKind;
+use kit::testing::Method;
 use serde_json::{Value, json as j};
 
 use crate::helpers::{assert_error, board, send, spawn, task_row, tenant};
@@ -15,7 +16,10 @@ async fn tenant_b_cannot_reach_tenant_a_projects_columns_or_settings() {
     let (p, cols) = board(&app, &a, "A's").await;
     task_row(&app, &a, &p, &cols[0], "secret task", "backlog").await;
     let (b_project, _) = board(&app, &b, "B's").await;
-    let (_, before) = send(&app, "GET", &format!("/v1/projects/{p}"), &a.token, None).await;
+    let before = app
+        .client
+        .setup(Method::GET, &format!("/v1/projects/{p}"), &a.token, None)
+        .await;
 
     let base = format!("/v1/projects/{p}");
     let col = format!("{base}/columns/{}", cols[1]);
@@ -98,7 +102,10 @@ async fn tenant_b_cannot_reach_tenant_a_projects_columns_or_settings() {
         .await;
         assert_error(s, &err, 404, "template_not_found");
     }
-    let (_, listed) = send(&app, "GET", "/v1/projects/", &b.token, None).await;
+    let listed = app
+        .client
+        .setup(Method::GET, "/v1/projects/", &b.token, None)
+        .await;
     assert_eq!(listed.as_array().expect("list").len(), 1);
     assert_eq!(listed[0]["id"], j!(b_project));
 

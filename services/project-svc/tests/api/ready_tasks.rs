@@ -3,6 +3,7 @@
 
 use std::collections::{HashMap, HashSet};
 
+use kit::testing::Method;
 use serde_json::{Value, json as j};
 
 use crate::graph_support::{depend, deps_path, edge_count, events, set_task};
@@ -89,7 +90,10 @@ async fn ready_tasks_are_those_whose_blockers_are_done() {
         j!([{ "id": busy, "title": "Busy", "status": "in_progress", "priority": "P2",
               "blocks": [{ "id": theirs, "title": "Theirs", "status": "backlog" }] }])
     );
-    let (_, body) = send(&app, "GET", &format!("{url}?agent_id=finn"), &a.token, None).await;
+    let body = app
+        .client
+        .setup(Method::GET, &format!("{url}?agent_id=finn"), &a.token, None)
+        .await;
     assert!(
         !ids(&body, "tasks").contains(&bug),
         "assigned to someone else"

@@ -1,6 +1,7 @@
 //! Tasks: create, list, get, update, delete — placement on the board, filters and pages,
 //! bad input refused with nothing written, and events once after commit.
 
+use kit::testing::Method;
 use serde_json::json as j;
 
 use crate::helpers::{assert_error, board, send, spawn, task_row, tenant};
@@ -289,11 +290,14 @@ async fn updating_changes_fields_and_a_new_status_moves_the_task() {
     assert_eq!(moved[0]["columnId"], j!(cols[3]));
 
     // Leaving done clears the stamp.
-    let (_, row) = send(&app, "PUT", &path, &a.token, Some(j!({"status": "ready"}))).await;
+    let row = app
+        .client
+        .setup(Method::PUT, &path, &a.token, Some(j!({"status": "ready"})))
+        .await;
     assert_eq!(row["column_id"], j!(cols[1]));
     assert!(row["completed_at"].is_null());
 
-    let before = send(&app, "GET", &path, &a.token, None).await.1;
+    let before = app.client.setup(Method::GET, &path, &a.token, None).await;
     let refused = [
         (j!({"status": "nowhere"}), 422, "validation_failed"),
         (j!({"priority": "P7"}), 422, "validation_failed"),
@@ -305,7 +309,10 @@ async fn updating_changes_fields_and_a_new_status_moves_the_task() {
         let (status, res) = send(&app, "PUT", &path, &a.token, Some(body)).await;
         assert_error(status, &res, want, code);
     }
-    assert_eq!(send(&app, "GET", &path, &a.token, None).await.1, before);
+    assert_eq!(
+        app.client.setup(Method::GET, &path, &a.token, None).await,
+        before
+    );
     assert_eq!(events_of(&app, &a, "TASK_STATUS_CHANGED").await.len(), 2);
     let (status, res) = send(
         &app,

@@ -2,6 +2,7 @@
 //! validation, and tenant B against tenant A's templates.
 
 use kit::TokenKind;
+use kit::testing::Method;
 use kit::testing::TestApp;
 use serde_json::{Value, json as j};
 
@@ -70,7 +71,10 @@ async fn the_catalog_and_the_tenants_templates_are_listed_by_sort_order() {
     assert_eq!(mine["is_builtin"], false);
     assert_eq!(mine["columns"][1]["position"], 1);
     assert!(mine["id"].as_str().expect("id").starts_with("tpl_"));
-    let (_, list) = send(&app, "GET", "/v1/project-templates/", &a.token, None).await;
+    let list = app
+        .client
+        .setup(Method::GET, "/v1/project-templates/", &a.token, None)
+        .await;
     assert_eq!(
         slugs(&list),
         [
@@ -284,7 +288,7 @@ async fn an_update_is_checked_as_a_whole_and_a_refused_one_changes_nothing() {
         res.to_string().contains("statusSemantics.initial[0]"),
         "{res}"
     );
-    let (_, now) = send(&app, "GET", &path, &a.token, None).await;
+    let now = app.client.setup(Method::GET, &path, &a.token, None).await;
     assert_eq!(now["name"], "Sales");
     assert_eq!(now["columns"], mine["columns"]);
 
@@ -313,7 +317,10 @@ async fn tenant_b_cannot_see_or_touch_tenant_a_templates() {
     let b = tenant(&app, "Beta").await;
     let mine = create(&app, &a, board()).await;
     let id = mine["id"].as_str().expect("id");
-    let (_, list) = send(&app, "GET", "/v1/project-templates/", &b.token, None).await;
+    let list = app
+        .client
+        .setup(Method::GET, "/v1/project-templates/", &b.token, None)
+        .await;
     assert_eq!(slugs(&list), BUILTINS);
     for key in [id, "sales"] {
         let path = format!("/v1/project-templates/{key}");

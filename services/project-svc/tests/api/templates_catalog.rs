@@ -6,6 +6,7 @@ use std::time::Duration;
 use kit::TokenKind;
 use kit::auth::Claims;
 use kit::db::{LookupTx, TenantTx};
+use kit::testing::Method;
 
 use crate::helpers::{assert_error, project_config, send, spawn, tenant};
 use crate::templates::{BUILTINS, board, create, slugs};
@@ -108,7 +109,10 @@ async fn seeding_follows_the_files_and_keeps_ids() {
         .await
         .expect("seed");
     assert_eq!((report.upserted, report.removed), (2, 4), "{report:?}");
-    let (_, list) = send(&app, "GET", "/v1/project-templates/", &a.token, None).await;
+    let list = app
+        .client
+        .setup(Method::GET, "/v1/project-templates/", &a.token, None)
+        .await;
     assert_eq!(
         slugs(&list),
         ["alpha", "beta", "sales"],
@@ -132,11 +136,17 @@ async fn seeding_follows_the_files_and_keeps_ids() {
         .await
         .expect("reseed");
     assert_eq!((again.upserted, again.unchanged), (0, 1), "{again:?}");
-    let (_, list) = send(&app, "GET", "/v1/project-templates/", &a.token, None).await;
+    let list = app
+        .client
+        .setup(Method::GET, "/v1/project-templates/", &a.token, None)
+        .await;
     assert_eq!(slugs(&list), ["alpha", "sales"]);
     assert_eq!(list["templates"][0]["id"], alpha, "ids survive a reseed");
     assert_eq!(list["templates"][0]["name"], "Alpha, revised");
-    let (_, still) = send(&app, "GET", "/v1/project-templates/sales", &a.token, None).await;
+    let still = app
+        .client
+        .setup(Method::GET, "/v1/project-templates/sales", &a.token, None)
+        .await;
     assert_eq!(still["id"], mine["id"]);
 
     // A folder that does not exist leaves the catalog alone.
@@ -144,7 +154,10 @@ async fn seeding_follows_the_files_and_keeps_ids() {
     project_svc::store::templates::seed(&app.platform, &config)
         .await
         .expect("seed");
-    let (_, list) = send(&app, "GET", "/v1/project-templates/", &a.token, None).await;
+    let list = app
+        .client
+        .setup(Method::GET, "/v1/project-templates/", &a.token, None)
+        .await;
     assert_eq!(slugs(&list), ["alpha", "sales"]);
     std::fs::remove_dir_all(&dir).ok();
 }
@@ -171,6 +184,9 @@ async fn only_a_platform_administrator_reruns_the_seed() {
     assert_eq!(status, 200, "{res}");
     assert_eq!(res["upserted"], 1, "{res}");
     assert_eq!(res["unchanged"], 3, "{res}");
-    let (_, list) = send(&app, "GET", "/v1/project-templates/", &a.token, None).await;
+    let list = app
+        .client
+        .setup(Method::GET, "/v1/project-templates/", &a.token, None)
+        .await;
     assert_eq!(slugs(&list), BUILTINS);
 }

@@ -10,6 +10,7 @@ use shared_schemas::runs::StartRun;
 
 use crate::api::execution::StartedTask;
 use crate::domain::workflows::{Semantics, TaskForPipeline, WorkflowChoice, choose_pipeline};
+use crate::flows::project_ref;
 use crate::store::task_runs::{self, ProjectForRun, Requested, TaskForRun};
 use crate::store::{self};
 
@@ -41,7 +42,7 @@ impl Board {
     pub async fn load(tx: &mut TenantTx, project_id: &str) -> Result<Self, ApiError> {
         let project = task_runs::project(tx, project_id).await?;
         let semantics = Semantics::from_json(project.status_semantics.clone().map(|j| j.0));
-        let workflows = store::workflows::list(tx, project_id)
+        let workflows = store::workflows::list(tx, &project_ref(project_id)?)
             .await?
             .into_iter()
             .map(Into::into)
