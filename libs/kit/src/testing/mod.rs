@@ -83,6 +83,14 @@ fn config_from_toml(service: &ServiceInfo, extra: &str) -> CommonConfig {
     cfg
 }
 
+/// Swaps the entries `a` and `b` of `dir` in one step (`renameat2(RENAME_EXCHANGE)`), as a
+/// runtime racing a service's reads would: both names exist at every instant.
+pub fn exchange(dir: &std::path::Path, a: &str, b: &str) -> std::io::Result<()> {
+    let dir = std::fs::File::open(dir)?;
+    rustix::fs::renameat_with(&dir, a, &dir, b, rustix::fs::RenameFlags::EXCHANGE)?;
+    Ok(())
+}
+
 /// A tenant made by [`TestApp::tenant`].
 #[derive(Debug, Clone)]
 pub struct TestTenant {
