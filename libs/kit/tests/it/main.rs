@@ -1,6 +1,7 @@
 //! kit against real Postgres and Redis (started by `make test`).
 
 mod app;
+mod cache_trust;
 mod catalog;
 mod client;
 mod clock;
