@@ -93,17 +93,18 @@ impl SecretBox {
     }
 }
 
-/// `abcdefgh...wxyz` style: enough to recognise a secret, never enough to use it.
+/// `...wxyz`: enough to recognise a secret among a user's own, never enough to use or guess
+/// it. At most the last 4 characters, and only of a secret of 16 characters or more; anything
+/// shorter (a password, a PIN) shows nothing (security review L2).
 pub fn mask(secret: &str) -> String {
+    const SHOWN: usize = 4;
+    const MIN_LEN: usize = 16;
     let chars: Vec<char> = secret.chars().collect();
-    if chars.len() < 8 {
+    if chars.len() < MIN_LEN {
         return "***".to_owned();
     }
-    let head = (chars.len() / 3).min(8);
-    let tail = (chars.len() / 4).min(4);
-    let start: String = chars[..head].iter().collect();
-    let end: String = chars[chars.len() - tail..].iter().collect();
-    format!("{start}...{end}")
+    let end: String = chars[chars.len() - SHOWN..].iter().collect();
+    format!("...{end}")
 }
 
 #[cfg(test)]
@@ -136,8 +137,13 @@ mod tests {
     }
 
     #[test]
-    fn masks_keep_little() {
+    fn masks_keep_at_most_four_trailing_characters_of_long_secrets() {
         assert_eq!(mask("short"), "***");
-        assert_eq!(mask("sk-abcdefghijklmnop"), "sk-abc...mnop");
+        // A 12-character password used to show 7 of its characters.
+        assert_eq!(mask("hunter2hunte"), "***");
+        assert_eq!(mask("fifteen-chars!!"), "***");
+        assert_eq!(mask("sixteen-chars!!!"), "...s!!!");
+        assert_eq!(mask("sk-abcdefghijklmnop"), "...mnop");
+        assert_eq!(mask("ünïcödé-sëcrét-kéÿ"), "...-kéÿ");
     }
 }
