@@ -95,7 +95,7 @@ async fn stored_values(app: &kit::testing::TestApp) -> Vec<String> {
     let mut values = Vec::new();
     for key in keys.iter().filter(|k| k.contains(":idempotency:")) {
         if let Ok(Some(v)) = redis::cmd("GET")
-            .arg(&key)
+            .arg(key)
             .query_async::<Option<String>>(&mut conn)
             .await
         {
