@@ -12,6 +12,7 @@ mod ids;
 mod query;
 mod query_token;
 mod ratelimit;
+mod redis_user;
 mod rls;
 mod shutdown;
 mod walk;
