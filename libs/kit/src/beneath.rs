@@ -143,7 +143,8 @@ impl Beneath {
     }
 
     /// `DATA_PATH/tenants/{tenant}/{area}/{owner}`, every component below `DATA_PATH` opened
-    /// without following symlinks; with `create`, missing directories are made (mode 0750).
+    /// without following symlinks; with `create`, missing directories are made (mode 0777 less
+    /// the umask, as `create_dir_all` made them before).
     pub fn base(
         paths: &DataPaths,
         tenant: &str,
@@ -158,7 +159,7 @@ impl Beneath {
         let mut dir = Self::open(paths.root())?;
         for name in names {
             if create {
-                match rustix::fs::mkdirat(&dir.fd, name, Mode::from_raw_mode(0o750)) {
+                match rustix::fs::mkdirat(&dir.fd, name, Mode::from_raw_mode(0o777)) {
                     Ok(()) | Err(Errno::EXIST) => {}
                     Err(e) => return Err(path_error(e)),
                 }
