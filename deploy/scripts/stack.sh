@@ -151,10 +151,38 @@ first_run_secrets() {
 
 first_login() { grep "^$1=" "$DEV/first-login" | cut -d= -f2-; }
 
+# One Redis ACL user per service (security review H2): each service reaches only the keys and
+# channels bus::acl grants it, so a leaked REDIS_URL is not the whole platform. The binary
+# prints its own `ACL SETUSER` line (rules from libs/bus/src/acl.rs; the password only as a
+# SHA-256); passwords are kept in .dev/redis-acl/ (mode 600) across restarts.
+# DJB_REDIS_ACL=0 keeps every service on Redis's default user.
+REDIS_PREFIX_DEV=${REDIS_PREFIX:-djinnbot}
+new_redis_password() { random_hex 24; }
+
+redis_users() {
+  [ "${DJB_REDIS_ACL:-1}" = 0 ] && return 0
+  local name out
+  for entry in $SERVICES; do
+    name=${entry%%:*}
+    write_once "$DEV/redis-acl/$name" new_redis_password
+    out=$(REDIS_ACL_PASSWORD=$(cat "$DEV/redis-acl/$name") REDIS_PREFIX=$REDIS_PREFIX_DEV \
+      "$(bin "$name")" redis-acl | redis-cli -h 127.0.0.1 -p "$REDIS_PORT")
+    [ "$out" = OK ] || die "could not create the Redis user of $name: $out"
+  done
+}
+
+redis_url_of() { # service name
+  if [ "${DJB_REDIS_ACL:-1}" = 0 ]; then
+    echo "redis://127.0.0.1:$REDIS_PORT"
+  else
+    echo "redis://$REDIS_PREFIX_DEV-$1:$(cat "$DEV/redis-acl/$1")@127.0.0.1:$REDIS_PORT"
+  fi
+}
+
 service_env() { # name port role
   echo DJB_DEV_MODE=true HOST=127.0.0.1 PORT="$2" SECRET_ENCRYPTION_KEY="$SECRET_KEY" \
     DATABASE_URL="postgres://$3@127.0.0.1:$PG_PORT/$DB_NAME" \
-    REDIS_URL="redis://127.0.0.1:$REDIS_PORT" \
+    REDIS_URL="$(redis_url_of "$1")" REDIS_PREFIX="$REDIS_PREFIX_DEV" \
     DATA_PATH="$DEV/data" SKILLS_DIR="$ROOT/skills" AGENT_TEMPLATES_DIR="$ROOT/agent-templates" \
     PROJECT_TEMPLATES_DIR="$ROOT/project-templates" \
     AUTH_SECRET_KEY="${AUTH_SECRET_KEY:-dev-only-insecure-auth-secret-change-me-0123456789}"
@@ -167,6 +195,7 @@ running() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 start_services() {
   mkdir -p "$DEV/run" "$DEV/logs"
   first_run_secrets
+  redis_users
   echo "$PROFILE" >"$DEV/run/profile"
   for entry in $SERVICES; do
     IFS=: read -r name port role <<<"$entry"

@@ -7,6 +7,7 @@
 
 pub mod api_key;
 pub mod scope;
+pub mod seal;
 pub mod status;
 pub mod stream;
 
@@ -18,7 +19,6 @@ use axum::extract::{FromRef, FromRequestParts};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
-use secrecy::ExposeSecret;
 use serde::{Deserialize, Serialize};
 use shared_schemas::ids::TenantId;
 
@@ -173,18 +173,8 @@ impl JwtKeys {
 
     pub fn from_config(cfg: &CommonConfig) -> Result<Self, ConfigError> {
         let mut keys = Self::new(&cfg.auth_key_id, cfg.auth_secret().as_bytes());
-        if let Some(previous) = &cfg.auth_previous_keys {
-            for pair in previous
-                .expose_secret()
-                .split(',')
-                .filter(|p| !p.is_empty())
-            {
-                let (kid, secret) = pair.split_once('=').ok_or(ConfigError::Invalid {
-                    name: "AUTH_PREVIOUS_KEYS",
-                    reason: "expected kid=secret pairs separated by commas".to_owned(),
-                })?;
-                keys = keys.accept(kid.trim(), secret.trim().as_bytes());
-            }
+        for (kid, secret) in cfg.previous_keys()? {
+            keys = keys.accept(kid, secret.as_bytes());
         }
         Ok(keys)
     }
@@ -321,6 +311,7 @@ pub async fn authenticate_request(
         return Ok(None);
     };
     let ctx = if api_key::is_api_key(token) {
+        // Malformed keys are refused inside, before any lookup (L4).
         api_key::resolve(platform, token).await?
     } else {
         let claims = platform.jwt.verify(token)?;
@@ -329,7 +320,7 @@ pub async fn authenticate_request(
         }
         TenantContext::from_claims(claims)
     };
-    status::check(platform, &ctx.tenant_id).await?;
+    status::check(platform, &ctx.tenant_id, !parts.method.is_safe()).await?;
     Ok(Some(ctx))
 }
 

@@ -1,4 +1,5 @@
-//! The three commands of every service binary: `serve` (default), `migrate`, `openapi`.
+//! The commands of every service binary: `serve` (default), `migrate`, `openapi`, and
+//! `redis-acl` (the `ACL SETUSER` line of the service's Redis user, see `bus::acl`).
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -26,6 +27,10 @@ enum Command {
     Migrate,
     /// Print the service's OpenAPI document and exit.
     Openapi,
+    /// Print the `ACL SETUSER` command of this service's Redis user (for `redis-cli`), with the
+    /// password from REDIS_ACL_PASSWORD (printed only as its SHA-256) and the key prefix from
+    /// REDIS_PREFIX (default `djinnbot`), and exit.
+    RedisAcl,
 }
 
 /// Parses the command line and runs it. `run` is the service's `lib::run`.
@@ -50,6 +55,9 @@ where
             Err(err) => fail(&err),
         };
     }
+    if let Command::RedisAcl = command {
+        return redis_acl(&service);
+    }
     let config = match CommonConfig::load(&service) {
         Ok(config) => config,
         Err(err) => return fail(&err),
@@ -68,7 +76,7 @@ where
     let result = runtime.block_on(async move {
         match command {
             Command::Migrate => migrate(&config).await,
-            Command::Serve | Command::Openapi => {
+            Command::Serve | Command::Openapi | Command::RedisAcl => {
                 let addr = SocketAddr::new(config.host, config.port());
                 let listener = TcpListener::bind(addr).await?;
                 run(config, listener, crate::http::shutdown_signal()).await
@@ -82,6 +90,24 @@ where
             fail(&err)
         }
     }
+}
+
+/// Needs no other configuration: an operator runs it before the service has a Redis user.
+fn redis_acl(service: &ServiceInfo) -> ExitCode {
+    let password = std::env::var("REDIS_ACL_PASSWORD").unwrap_or_default();
+    if password.len() < 16 {
+        return fail(&"REDIS_ACL_PASSWORD must hold the user's password (16 characters or more)");
+    }
+    let prefix = std::env::var("REDIS_PREFIX")
+        .ok()
+        .filter(|p| !p.is_empty())
+        .unwrap_or_else(|| bus::keys::DEFAULT_PREFIX.to_owned());
+    let keys = bus::Keys::new(prefix);
+    println!(
+        "{}",
+        bus::acl::service_setuser_line(&keys, service.name, &password)
+    );
+    ExitCode::SUCCESS
 }
 
 async fn migrate(config: &CommonConfig) -> anyhow::Result<()> {

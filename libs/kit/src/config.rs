@@ -212,6 +212,7 @@ impl CommonConfig {
                 reason: format!("must be at least {MIN_SECRET_LEN} bytes"),
             });
         }
+        self.previous_keys()?;
         if self.request_timeout_secs == 0 || self.tenant_rate_window_secs == 0 {
             return Err(ConfigError::Invalid {
                 name: "REQUEST_TIMEOUT_SECS / TENANT_RATE_WINDOW_SECS",
@@ -279,6 +280,40 @@ impl CommonConfig {
             .as_ref()
             .map(|s| s.expose_secret())
             .unwrap_or_default()
+    }
+
+    /// `AUTH_PREVIOUS_KEYS` as `(kid, secret)` pairs. A kid may appear once, and never as the
+    /// current `AUTH_KEY_ID`: a previous key with the current kid would silently replace the
+    /// current verification key, and every new token would fail (security review L9).
+    pub fn previous_keys(&self) -> Result<Vec<(&str, &str)>, ConfigError> {
+        let invalid = |reason: String| ConfigError::Invalid {
+            name: "AUTH_PREVIOUS_KEYS",
+            reason,
+        };
+        let Some(previous) = &self.auth_previous_keys else {
+            return Ok(Vec::new());
+        };
+        let mut pairs: Vec<(&str, &str)> = Vec::new();
+        for pair in previous
+            .expose_secret()
+            .split(',')
+            .filter(|p| !p.is_empty())
+        {
+            let (kid, secret) = pair.split_once('=').ok_or_else(|| {
+                invalid("expected kid=secret pairs separated by commas".to_owned())
+            })?;
+            let (kid, secret) = (kid.trim(), secret.trim());
+            if kid == self.auth_key_id {
+                return Err(invalid(format!(
+                    "kid `{kid}` is the current AUTH_KEY_ID; give the previous key its own kid"
+                )));
+            }
+            if pairs.iter().any(|(k, _)| *k == kid) {
+                return Err(invalid(format!("kid `{kid}` appears twice")));
+            }
+            pairs.push((kid, secret));
+        }
+        Ok(pairs)
     }
 
     pub fn auth_secret(&self) -> &str {

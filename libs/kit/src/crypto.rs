@@ -2,8 +2,15 @@
 //! provider keys, channel tokens), keyed by `SECRET_ENCRYPTION_KEY`.
 //! Stored as base64(nonce || ciphertext || tag), the reference implementation's layout, so data
 //! migrated from it stays readable with the same key.
+//!
+//! [`SecretBox::encrypt_bound`] also binds a ciphertext to where it belongs (its table, row and
+//! column, as the caller spells them) through AES-GCM's associated data, so a ciphertext copied
+//! into another row or column by someone with write access to the database no longer decrypts
+//! there (security review L11). Bound values carry the marker `v2:` (never the start of
+//! base64); [`SecretBox::decrypt_bound`] still opens unmarked values, and says they are legacy
+//! so the caller can re-encrypt them.
 
-use aes_gcm::aead::{Aead, KeyInit};
+use aes_gcm::aead::{Aead, KeyInit, Payload};
 use aes_gcm::{Aes256Gcm, Key, Nonce};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
@@ -13,6 +20,10 @@ use secrecy::{ExposeSecret, SecretString};
 use crate::config::ConfigError;
 
 const NONCE_LEN: usize = 12;
+/// Marks a ciphertext bound to a context (AAD).
+const BOUND_MARKER: &str = "v2:";
+/// Domain separation of the associated data.
+const AAD_LABEL: &str = "djinnbot/secret-box/v2";
 
 #[derive(Clone)]
 pub struct SecretBox {
@@ -93,17 +104,91 @@ impl SecretBox {
     }
 }
 
-/// `abcdefgh...wxyz` style: enough to recognise a secret, never enough to use it.
+/// What [`SecretBox::decrypt_bound`] opened.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Decrypted {
+    pub plaintext: String,
+    /// Stored before binding existed (no AAD): re-encrypt it with `encrypt_bound`.
+    pub legacy: bool,
+}
+
+fn aad(context: &str) -> Vec<u8> {
+    let mut aad = Vec::with_capacity(AAD_LABEL.len() + 1 + context.len());
+    aad.extend_from_slice(AAD_LABEL.as_bytes());
+    aad.push(0);
+    aad.extend_from_slice(context.as_bytes());
+    aad
+}
+
+impl SecretBox {
+    /// Encrypts `plaintext` bound to `context` (e.g. `agent.secrets:{tenant}:{id}:value`):
+    /// `v2:` + base64(nonce || ciphertext || tag), the context as associated data.
+    pub fn encrypt_bound(&self, plaintext: &str, context: &str) -> String {
+        let mut nonce = [0u8; NONCE_LEN];
+        rand::rng().fill_bytes(&mut nonce);
+        let aad = aad(context);
+        let payload = Payload {
+            msg: plaintext.as_bytes(),
+            aad: &aad,
+        };
+        // As in `encrypt`: cannot fail for in-memory input with a valid key and nonce.
+        let sealed = self
+            .cipher
+            .encrypt(&Nonce::from(nonce), payload)
+            .unwrap_or_default();
+        let mut out = nonce.to_vec();
+        out.extend_from_slice(&sealed);
+        format!("{BOUND_MARKER}{}", STANDARD.encode(out))
+    }
+
+    /// Opens a value of [`Self::encrypt_bound`] made for the same `context`, or a legacy value
+    /// of [`Self::encrypt`] (flagged `legacy`). A bound value under another context fails.
+    pub fn decrypt_bound(&self, stored: &str, context: &str) -> Result<Decrypted, CryptoError> {
+        let Some(encoded) = stored.strip_prefix(BOUND_MARKER) else {
+            return self.decrypt(stored).map(|plaintext| Decrypted {
+                plaintext,
+                legacy: true,
+            });
+        };
+        let raw = STANDARD
+            .decode(encoded)
+            .map_err(|_| CryptoError::Encoding)?;
+        if raw.len() <= NONCE_LEN {
+            return Err(CryptoError::Decrypt);
+        }
+        let (nonce, sealed) = raw.split_at(NONCE_LEN);
+        let nonce: [u8; NONCE_LEN] = nonce.try_into().map_err(|_| CryptoError::Decrypt)?;
+        let aad = aad(context);
+        let plain = self
+            .cipher
+            .decrypt(
+                &Nonce::from(nonce),
+                Payload {
+                    msg: sealed,
+                    aad: &aad,
+                },
+            )
+            .map_err(|_| CryptoError::Decrypt)?;
+        let plaintext = String::from_utf8(plain).map_err(|_| CryptoError::Decrypt)?;
+        Ok(Decrypted {
+            plaintext,
+            legacy: false,
+        })
+    }
+}
+
+/// `...wxyz`: enough to recognise a secret among a user's own, never enough to use or guess
+/// it. At most the last 4 characters, and only of a secret of 16 characters or more; anything
+/// shorter (a password, a PIN) shows nothing (security review L2).
 pub fn mask(secret: &str) -> String {
+    const SHOWN: usize = 4;
+    const MIN_LEN: usize = 16;
     let chars: Vec<char> = secret.chars().collect();
-    if chars.len() < 8 {
+    if chars.len() < MIN_LEN {
         return "***".to_owned();
     }
-    let head = (chars.len() / 3).min(8);
-    let tail = (chars.len() / 4).min(4);
-    let start: String = chars[..head].iter().collect();
-    let end: String = chars[chars.len() - tail..].iter().collect();
-    format!("{start}...{end}")
+    let end: String = chars[chars.len() - SHOWN..].iter().collect();
+    format!("...{end}")
 }
 
 #[cfg(test)]
@@ -130,14 +215,55 @@ mod tests {
     }
 
     #[test]
+    fn bound_ciphertexts_open_only_in_their_context_and_legacy_ones_still_open() {
+        let secrets = SecretBox::from_hex(KEY).expect("key");
+        let bound = secrets.encrypt_bound("hunter2", "agent.secrets:ten_a:sec_1:value");
+        assert!(bound.starts_with("v2:") && !bound.contains("hunter2"));
+        assert_eq!(
+            secrets.decrypt_bound(&bound, "agent.secrets:ten_a:sec_1:value"),
+            Ok(Decrypted {
+                plaintext: "hunter2".to_owned(),
+                legacy: false
+            })
+        );
+        // Swapped into another row or tenant: refused.
+        for other in [
+            "agent.secrets:ten_a:sec_2:value",
+            "agent.secrets:ten_b:sec_1:value",
+            "",
+        ] {
+            assert_eq!(
+                secrets.decrypt_bound(&bound, other),
+                Err(CryptoError::Decrypt)
+            );
+        }
+        // The unbound decrypt does not open a bound value either.
+        assert!(secrets.decrypt(&bound).is_err());
+        // Values stored before binding still open, flagged for re-encryption.
+        let legacy = secrets.encrypt("old");
+        assert_eq!(
+            secrets.decrypt_bound(&legacy, "anything"),
+            Ok(Decrypted {
+                plaintext: "old".to_owned(),
+                legacy: true
+            })
+        );
+    }
+
+    #[test]
     fn bad_keys_are_refused() {
         assert!(SecretBox::from_hex("abcd").is_err());
         assert!(SecretBox::from_hex(&"zz".repeat(32)).is_err());
     }
 
     #[test]
-    fn masks_keep_little() {
+    fn masks_keep_at_most_four_trailing_characters_of_long_secrets() {
         assert_eq!(mask("short"), "***");
-        assert_eq!(mask("sk-abcdefghijklmnop"), "sk-abc...mnop");
+        // A 12-character password used to show 7 of its characters.
+        assert_eq!(mask("hunter2hunte"), "***");
+        assert_eq!(mask("fifteen-chars!!"), "***");
+        assert_eq!(mask("sixteen-chars!!!"), "...s!!!");
+        assert_eq!(mask("sk-abcdefghijklmnop"), "...mnop");
+        assert_eq!(mask("ünïcödé-sëcrét-kéÿ"), "...-kéÿ");
     }
 }

@@ -1,7 +1,13 @@
 //! `Idempotency-Key` for POST: the same key with the same request replays the stored response;
 //! the same key with a different request is refused (422). Keys are scoped to the caller
 //! (tenant + subject), held while the first request runs, and kept 24 hours once answered.
-//! A 5xx answer is not stored, so the client can retry it.
+//!
+//! Only a 2xx answer is stored; any other releases the key, so the client can fix the request
+//! or retry it. A response that carries a secret (a new API key, a TOTP secret, recovery
+//! codes) must not sit in Redis for a day: such routes add [`withhold`] (the response gets
+//! `Cache-Control: no-store`), and then only the fact that the key was used is kept. A replay
+//! answers 409 `idempotency_response_withheld` instead of the secret, so the operation still
+//! happens at most once (security review L1).
 
 use axum::body::{Body, to_bytes};
 use axum::extract::{Request, State};
@@ -36,6 +42,28 @@ enum Record {
         content_type: Option<String>,
         body: String,
     },
+    /// Answered with a secret that was not kept.
+    Withheld {
+        fingerprint: String,
+    },
+}
+
+/// The layer a route holding secrets in its responses adds (`.route_layer(withhold())`): its
+/// responses say `Cache-Control: no-store`, which this middleware honours by keeping no body.
+pub fn withhold() -> tower_http::set_header::SetResponseHeaderLayer<HeaderValue> {
+    tower_http::set_header::SetResponseHeaderLayer::overriding(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("no-store"),
+    )
+}
+
+fn says_no_store(res: &Response) -> bool {
+    res.headers()
+        .get_all(header::CACHE_CONTROL)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|d| d.trim().eq_ignore_ascii_case("no-store"))
 }
 
 fn sha256_hex(parts: &[&[u8]]) -> String {
@@ -129,6 +157,12 @@ fn answer_existing(stored: Option<&str>, fingerprint: &str) -> Response {
             content_type,
             body,
         }) if f == fingerprint => replay(status, content_type, body),
+        Some(Record::Withheld { fingerprint: f }) if f == fingerprint => ApiError::conflict(
+            "idempotency_response_withheld",
+            "a request with this Idempotency-Key already succeeded; its response held a secret \
+             and was not kept",
+        )
+        .into_response(),
         Some(Record::InProgress { fingerprint: f }) if f == fingerprint => ApiError::conflict(
             "idempotency_in_progress",
             "a request with this Idempotency-Key is still being processed",
@@ -162,8 +196,22 @@ async fn store(
     let small = axum::body::HttpBody::size_hint(res.body())
         .upper()
         .is_some_and(|len| len <= MAX_STORED_BODY as u64);
-    if status.is_server_error() || !small {
-        // Not replayable (a failure, or a body we will not buffer): free the key, pass it on.
+    if status.is_success() && says_no_store(&res) {
+        let record = serde_json::to_string(&Record::Withheld { fingerprint });
+        let saved = match record {
+            Ok(json) => {
+                conn.set_ex::<_, _, ()>(redis_key, json, DONE_TTL_SECS)
+                    .await
+            }
+            Err(_) => conn.del::<_, ()>(redis_key).await,
+        };
+        if let Err(err) = saved {
+            tracing::warn!(error = %err, "could not record idempotent response");
+        }
+        return Ok(res);
+    }
+    if !status.is_success() || !small {
+        // Not replayable (not a success, or a body we will not buffer): free the key.
         if let Err(err) = conn.del::<_, ()>(redis_key).await {
             tracing::warn!(error = %err, "could not release idempotency key");
         }

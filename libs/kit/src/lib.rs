@@ -11,6 +11,7 @@
 //! ([`tls`]). Feature `test-utils` adds the test harness ([`testing`]).
 
 pub mod auth;
+pub mod beneath;
 pub mod cli;
 pub mod client;
 pub mod clock;

@@ -22,7 +22,7 @@ pub enum Area {
 }
 
 impl Area {
-    fn dir(self) -> &'static str {
+    pub(crate) fn dir(self) -> &'static str {
         match self {
             Self::Vaults => "vaults",
             Self::Sandboxes => "sandboxes",
@@ -45,6 +45,9 @@ pub enum PathError {
     BadSegment(String),
     #[error("the path leads outside the allowed directory")]
     Escapes,
+    /// [`crate::beneath`] follows no symlink, not even one that points inside.
+    #[error("the path goes through a symbolic link")]
+    Symlink,
     #[error(transparent)]
     Io(#[from] io::Error),
 }
@@ -90,7 +93,7 @@ impl DataPaths {
 }
 
 /// A plain file or directory name: no separators, not `.`/`..`, no NUL, not empty.
-fn segment(name: &str) -> Result<&str, PathError> {
+pub(crate) fn segment(name: &str) -> Result<&str, PathError> {
     let plain = !name.is_empty()
         && name != "."
         && name != ".."
@@ -106,7 +109,7 @@ fn segment(name: &str) -> Result<&str, PathError> {
 /// The lexical part of the check: `rel` split into normal components. Request paths are
 /// relative to the base; an absolute one is refused rather than reinterpreted, so a client
 /// never believes it read `/etc/passwd` when it read something else.
-fn components(rel: &str) -> Result<Vec<&str>, PathError> {
+pub(crate) fn components(rel: &str) -> Result<Vec<&str>, PathError> {
     if rel.contains('\0') {
         return Err(PathError::BadCharacter);
     }
@@ -125,7 +128,18 @@ fn components(rel: &str) -> Result<Vec<&str>, PathError> {
     Ok(parts)
 }
 
-/// Resolves a request path inside `base`. The result exists or not; either way every existing
+/// `rel` as plain components joined with `/` (`./src//a.rs` is `src/a.rs`), refused like
+/// [`resolve_within`] refuses it; the root is the empty string.
+pub fn normalize(rel: &str) -> Result<String, PathError> {
+    Ok(components(rel)?.join("/"))
+}
+
+/// Resolves a request path inside `base`.
+///
+/// Only for *naming* a path (where a new file will go, what to show). Never open what it
+/// returns when someone else can write below `base`: the check and the open are two walks, and
+/// a symlink swapped in between is followed (security review H1). Open through
+/// [`crate::beneath::Beneath`] instead. The result exists or not; either way every existing
 /// ancestor, symlinks followed, is inside the (canonical) base. `base` itself must exist.
 pub fn resolve_within(base: &Path, rel: &str) -> Result<PathBuf, PathError> {
     let parts = components(rel)?;

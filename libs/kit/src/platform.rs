@@ -9,6 +9,7 @@ use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 
 use crate::auth::JwtKeys;
 use crate::auth::api_key::ApiKeys;
+use crate::auth::seal::Sealer;
 use crate::auth::status::TenantStatusCache;
 use crate::client::ServiceClient;
 use crate::clock::{Clock, SystemClock};
@@ -30,6 +31,8 @@ pub struct Platform {
     pub api_keys: ApiKeys,
     /// This instance's short-lived copy of tenant statuses.
     pub tenant_status: TenantStatusCache,
+    /// Seals what kit caches in Redis about callers and tenants (key from `AUTH_SECRET_KEY`).
+    pub seal: Sealer,
     pub metrics: Arc<Metrics>,
     /// Wall-clock time for flows and kit alike (see [`crate::clock`]); tests move it.
     pub clock: Arc<dyn Clock>,
@@ -70,6 +73,7 @@ impl Platform {
             api_keys: ApiKeys::over_http(&config, client.clone()),
             client,
             tenant_status: TenantStatusCache::new(config.tenant_status_cache()),
+            seal: Sealer::new(config.auth_secret().as_bytes()),
             config: Arc::new(config),
             db,
             redis,

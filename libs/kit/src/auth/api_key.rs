@@ -4,7 +4,7 @@
 //! A service resolves a key through auth-svc's `POST /internal/auth/introspect` (called with
 //! kit's service client as the platform: an internal service JWT the service mints itself with
 //! the shared signing key) and caches
-//! the answer in Redis under the key's SHA-256 (`bus::Keys::api_key_cache`) for
+//! the answer in Redis, sealed with an HMAC ([`crate::auth::seal`]), under the key's SHA-256 (`bus::Keys::api_key_cache`) for
 //! `API_KEY_CACHE_TTL_SECS`, so a hot key costs one Redis GET. Unknown and revoked keys are
 //! cached too, so guessing costs auth-svc nothing. Revocation overwrites the entry with a
 //! tombstone ([`forget`]); resolvers write with `SET NX`, so an introspection that was in flight
@@ -19,6 +19,7 @@ use sha2::{Digest, Sha256};
 use shared_schemas::ids::TenantId;
 
 use crate::Platform;
+use crate::auth::seal::Opened;
 use crate::auth::{AuthRejection, Claims, TenantContext, TokenKind};
 use crate::client::ServiceClient;
 use crate::config::CommonConfig;
@@ -177,8 +178,13 @@ impl ApiKeys {
     }
 }
 
-/// Resolves a key to its caller: the cached answer, else auth-svc's (then cached).
+/// Resolves a key to its caller: the cached answer, else auth-svc's (then cached). A key that
+/// cannot be one of ours is refused before any lookup; a cache entry that does not verify
+/// ([`crate::auth::seal`]) is ignored and replaced with auth-svc's answer.
 pub async fn resolve(platform: &Platform, key: &str) -> Result<TenantContext, AuthRejection> {
+    if !well_formed(key) {
+        return Err(invalid_key());
+    }
     let keys = &platform.api_keys;
     let cache_key = platform.keys.api_key_cache(&key_hash(key));
     let mut conn = platform.redis.clone();
@@ -187,16 +193,18 @@ pub async fn resolve(platform: &Platform, key: &str) -> Result<TenantContext, Au
         .query_async(&mut conn)
         .await;
     let answer = match cached {
-        Ok(Some(text)) => match serde_json::from_str::<Introspection>(&text) {
-            Ok(answer) => answer,
-            Err(err) => {
-                tracing::warn!(error = %err, "unreadable API key cache entry, resolving again");
-                fetch(keys, key).await?
+        Ok(Some(text)) => match open_entry(platform, &cache_key, &text) {
+            Some(answer) => answer,
+            None => {
+                tracing::warn!("API key cache entry failed verification, resolving again");
+                let answer = fetch(keys, key).await?;
+                store(platform, &cache_key, &answer, Some(&text)).await;
+                answer
             }
         },
         Ok(None) => {
             let answer = fetch(keys, key).await?;
-            store(platform, &cache_key, &answer).await;
+            store(platform, &cache_key, &answer, None).await;
             answer
         }
         Err(err) => {
@@ -210,6 +218,28 @@ pub async fn resolve(platform: &Platform, key: &str) -> Result<TenantContext, Au
     Ok(ctx)
 }
 
+/// `djb_` then an optional `svc_`/`agent_` then 64 lowercase hex digits: the only keys auth-svc
+/// issues. Anything else costs neither an introspection nor a cache entry (security review L4).
+pub fn well_formed(key: &str) -> bool {
+    let Some(rest) = key.strip_prefix(KEY_PREFIX) else {
+        return false;
+    };
+    let hex = rest
+        .strip_prefix("svc_")
+        .or_else(|| rest.strip_prefix("agent_"))
+        .unwrap_or(rest);
+    hex.len() == 64 && hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
+/// The answer in a cache entry, if it was sealed by a holder of `AUTH_SECRET_KEY` for this
+/// very key and has not expired.
+fn open_entry(platform: &Platform, cache_key: &str, text: &str) -> Option<Introspection> {
+    match platform.seal.open(cache_key, text, platform.clock.now_ms()) {
+        Opened::Valid(json) => serde_json::from_str(json).ok(),
+        Opened::Invalid { .. } => None,
+    }
+}
+
 async fn fetch(keys: &ApiKeys, key: &str) -> Result<Introspection, AuthRejection> {
     keys.source.introspect(key).await.map_err(|err| {
         tracing::error!(error = %err, "API key introspection failed");
@@ -221,36 +251,70 @@ async fn fetch(keys: &ApiKeys, key: &str) -> Result<Introspection, AuthRejection
     })
 }
 
-/// Caches an answer with `NX`, never past the key's expiry; failures only cost a later lookup.
-async fn store(platform: &Platform, cache_key: &str, answer: &Introspection) {
+/// Caches an answer, sealed, never past the key's expiry; failures only cost a later lookup.
+/// Written with `NX`, or over `replacing` only if that (unverifiable) value is still there.
+async fn store(
+    platform: &Platform,
+    cache_key: &str,
+    answer: &Introspection,
+    replacing: Option<&str>,
+) {
+    let now = platform.clock.now_ms();
     let mut ttl = platform.api_keys.cache_ttl.as_secs();
     if let Some(expires_at) = answer.expires_at {
-        let left = (expires_at - platform.clock.now_ms()) / 1000;
+        let left = (expires_at - now) / 1000;
         ttl = ttl.min(u64::try_from(left).unwrap_or(0));
     }
+    let ttl = ttl.max(1);
     let Ok(text) = serde_json::to_string(answer) else {
         return;
     };
-    let written: Result<(), _> = redis::cmd("SET")
-        .arg(cache_key)
-        .arg(text)
-        .arg("NX")
-        .arg("EX")
-        .arg(ttl.max(1))
-        .query_async(&mut platform.redis.clone())
-        .await;
+    let sealed = platform
+        .seal
+        .seal(cache_key, Some(now + ttl as i64 * 1000), &text);
+    let written: Result<(), _> = match replacing {
+        None => {
+            redis::cmd("SET")
+                .arg(cache_key)
+                .arg(sealed)
+                .arg("NX")
+                .arg("EX")
+                .arg(ttl)
+                .query_async(&mut platform.redis.clone())
+                .await
+        }
+        Some(bad) => {
+            redis::Script::new(REPLACE_IF_UNCHANGED)
+                .key(cache_key)
+                .arg(bad)
+                .arg(sealed)
+                .arg(ttl)
+                .invoke_async(&mut platform.redis.clone())
+                .await
+        }
+    };
     if let Err(err) = written {
         tracing::warn!(error = %err, "could not cache API key");
     }
 }
 
+/// Replaces a bad entry unless it changed meanwhile (a revocation tombstone must win).
+const REPLACE_IF_UNCHANGED: &str = r"
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
+end
+return 0
+";
+
 /// Makes every service refuse a key at once (auth-svc calls this after revoking it).
 pub async fn forget(platform: &Platform, key_hash: &str) -> Result<(), redis::RedisError> {
     let text = serde_json::to_string(&Introspection::inactive()).unwrap_or_default();
     let ttl = platform.api_keys.cache_ttl.max(TOMBSTONE_MIN_TTL);
+    let cache_key = platform.keys.api_key_cache(key_hash);
+    let until = platform.clock.now_ms() + ttl.as_millis() as i64;
     redis::cmd("SET")
-        .arg(platform.keys.api_key_cache(key_hash))
-        .arg(text)
+        .arg(&cache_key)
+        .arg(platform.seal.seal(&cache_key, Some(until), &text))
         .arg("EX")
         .arg(ttl.as_secs())
         .query_async::<()>(&mut platform.redis.clone())

@@ -108,7 +108,7 @@ async fn from_query(parts: &Parts, platform: &Platform) -> Result<TenantContext,
         return Err(ApiError::unauthorized(TokenError::WrongUse.to_string()));
     }
     let ctx = TenantContext::from_claims(claims);
-    status::check(platform, &ctx.tenant_id).await?;
+    status::check(platform, &ctx.tenant_id, !parts.method.is_safe()).await?;
     Ok(ctx)
 }
 

@@ -116,3 +116,24 @@ fn redis_ca_cert_needs_a_tls_url() {
     cfg.finish(&SVC).expect("empty paths mean none");
     assert!(cfg.redis_ca_cert.is_none() && cfg.https_ca_cert.is_none());
 }
+
+#[test]
+fn a_previous_key_reusing_a_kid_is_refused_at_load() {
+    for previous in ["k1=old-secret", "k0=a,k0=b", "nonsense"] {
+        let mut cfg = from_toml(&format!(
+            "djb_dev_mode = true\nauth_key_id = \"k1\"\nauth_previous_keys = \"{previous}\""
+        ));
+        match cfg.finish(&SVC) {
+            Err(ConfigError::Invalid { name, .. }) => assert_eq!(name, "AUTH_PREVIOUS_KEYS"),
+            other => panic!("{previous}: {other:?}"),
+        }
+    }
+    let mut cfg = from_toml(
+        "djb_dev_mode = true\nauth_key_id = \"k2\"\nauth_previous_keys = \"k1=old, k0=older\"",
+    );
+    cfg.finish(&SVC).expect("distinct kids");
+    assert_eq!(
+        cfg.previous_keys().expect("pairs"),
+        [("k1", "old"), ("k0", "older")]
+    );
+}

@@ -84,6 +84,14 @@ fn config_from_toml(service: &ServiceInfo, extra: &str) -> CommonConfig {
     cfg
 }
 
+/// Swaps the entries `a` and `b` of `dir` in one step (`renameat2(RENAME_EXCHANGE)`), as a
+/// runtime racing a service's reads would: both names exist at every instant.
+pub fn exchange(dir: &std::path::Path, a: &str, b: &str) -> std::io::Result<()> {
+    let dir = std::fs::File::open(dir)?;
+    rustix::fs::renameat_with(&dir, a, &dir, b, rustix::fs::RenameFlags::EXCHANGE)?;
+    Ok(())
+}
+
 /// A tenant made by [`TestApp::tenant`].
 #[derive(Debug, Clone)]
 pub struct TestTenant {
@@ -103,6 +111,8 @@ pub struct TestApp {
     /// moves it with `advance`, `set` or `freeze`.
     pub clock: ManualClock,
     shutdown: CancellationToken,
+    /// The ACL user the service connects as, removed when the app is dropped.
+    redis_user: Option<String>,
 }
 
 impl TestApp {
@@ -116,10 +126,36 @@ impl TestApp {
         adjust: impl FnOnce(&mut CommonConfig),
         build: impl FnOnce(Platform) -> Router,
     ) -> Self {
+        let acl = std::env::var("DJB_TEST_REDIS_ACL").is_ok_and(|v| v == "1");
+        Self::spawn_inner(service, adjust, build, acl).await
+    }
+
+    /// Like `spawn_with`, the service connecting to Redis as its own ACL user
+    /// (`bus::acl::service_rules`), as `make up` runs it: a Redis command outside the service's
+    /// rules fails with NOPERM. `DJB_TEST_REDIS_ACL=1` makes every `TestApp` do this.
+    pub async fn spawn_as_redis_user(
+        service: ServiceInfo,
+        adjust: impl FnOnce(&mut CommonConfig),
+        build: impl FnOnce(Platform) -> Router,
+    ) -> Self {
+        Self::spawn_inner(service, adjust, build, true).await
+    }
+
+    async fn spawn_inner(
+        service: ServiceInfo,
+        adjust: impl FnOnce(&mut CommonConfig),
+        build: impl FnOnce(Platform) -> Router,
+        acl: bool,
+    ) -> Self {
         init_logs();
         let db = TestDb::create().await;
         let mut config = test_config(&service, &db);
         adjust(&mut config);
+        let redis_user = if acl {
+            Some(redis_user(&mut config, service.name).await)
+        } else {
+            None
+        };
         let pool =
             Db::connect_lazy(config.database_url(), 5).unwrap_or_else(|e| panic!("test pool: {e}"));
         let client =
@@ -154,6 +190,7 @@ impl TestApp {
             platform,
             db,
             shutdown,
+            redis_user,
         }
     }
 
@@ -193,5 +230,36 @@ impl TestApp {
 impl Drop for TestApp {
     fn drop(&mut self) {
         self.shutdown.cancel();
+        if let Some(user) = self.redis_user.take() {
+            let deleted = redis::Client::open(redis_url())
+                .and_then(|c| c.get_connection())
+                .and_then(|mut c| {
+                    redis::cmd("ACL")
+                        .arg("DELUSER")
+                        .arg(&user)
+                        .query::<()>(&mut c)
+                });
+            if let Err(err) = deleted {
+                tracing::warn!(error = %err, user, "could not remove the test's Redis user");
+            }
+        }
     }
+}
+
+/// Makes the service's ACL user for the test's prefix (as the harness's admin connection) and
+/// points `config` at it; returns the user's name.
+async fn redis_user(config: &mut CommonConfig, service: &str) -> String {
+    let admin = redis::Client::open(redis_url()).unwrap_or_else(|e| panic!("test redis: {e}"));
+    let mut conn = admin
+        .get_multiplexed_async_connection()
+        .await
+        .unwrap_or_else(|e| panic!("test redis at {}: {e}", redis_url()));
+    let keys = bus::Keys::new(config.redis_prefix.clone());
+    let password = uuid::Uuid::new_v4().simple().to_string();
+    let user = bus::acl::apply_service_user(&mut conn, &keys, service, &password)
+        .await
+        .unwrap_or_else(|e| panic!("ACL SETUSER for {service}: {e}"));
+    let url = redis_url().replacen("://", &format!("://{user}:{password}@"), 1);
+    config.redis_url = Some(secrecy::SecretString::from(url));
+    user
 }

@@ -54,6 +54,16 @@ async fn create(
     )
 }
 
+/// A route whose answer holds a secret (like auth-svc's new API keys).
+async fn issue_secret(
+    State(created): State<Arc<AtomicU64>>,
+    _ctx: TenantContext,
+) -> (StatusCode, Json<Value>) {
+    created.fetch_add(1, Ordering::SeqCst);
+    let key = format!("djb_{}", "ab".repeat(32));
+    (StatusCode::CREATED, Json(json!({ "key": key })))
+}
+
 pub fn router(platform: Platform, created: Arc<AtomicU64>) -> Router {
     let state = State_ {
         platform: platform.clone(),
@@ -63,6 +73,11 @@ pub fn router(platform: Platform, created: Arc<AtomicU64>) -> Router {
         .route("/v1/whoami", get(whoami))
         .route("/v1/items", post(create))
         .route("/v1/stream", get(stream).post(stream))
+        .merge(
+            Router::new()
+                .route("/v1/secrets", post(issue_secret))
+                .route_layer(kit::idempotency::withhold()),
+        )
         .with_state(state);
     kit::http::service_router(platform, routes, utoipa::openapi::OpenApi::default())
 }

@@ -82,3 +82,76 @@ async fn keys_are_scoped_to_the_caller_and_optional() {
         .expect("send");
     assert_eq!(res.status(), 400);
 }
+
+/// Every idempotency record stored under the test's prefix (the test's own keys only).
+async fn stored_values(app: &kit::testing::TestApp) -> Vec<String> {
+    let mut conn = app.platform.redis.clone();
+    let pattern = format!("{}:*", app.platform.keys.prefix());
+    let keys: Vec<String> = redis::cmd("KEYS")
+        .arg(&pattern)
+        .query_async(&mut conn)
+        .await
+        .expect("keys");
+    let mut values = Vec::new();
+    for key in keys.iter().filter(|k| k.contains(":idempotency:")) {
+        if let Ok(Some(v)) = redis::cmd("GET")
+            .arg(key)
+            .query_async::<Option<String>>(&mut conn)
+            .await
+        {
+            values.push(v);
+        }
+    }
+    values
+}
+
+#[tokio::test]
+async fn a_response_holding_a_secret_is_not_kept_and_not_replayed() {
+    let (app, created) = spawn().await;
+    let token = app.token(&TenantId::generate(), "usr_1", TokenKind::User);
+    let send = || {
+        app.client
+            .post_json("/v1/secrets", &token, &j!({}))
+            .header("idempotency-key", "k-secret")
+            .send()
+    };
+    let (status, body) = json(send().await.expect("send")).await;
+    assert_eq!(status, 201);
+    assert!(body["key"].as_str().is_some_and(|k| k.starts_with("djb_")));
+    let values = stored_values(&app).await;
+    assert!(!values.is_empty(), "the key is remembered as used");
+    assert!(
+        values.iter().all(|v| !v.contains("djb_")),
+        "a secret sits in Redis: {values:?}"
+    );
+    let (status, body) = json(send().await.expect("send")).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (409, Some("idempotency_response_withheld"))
+    );
+    assert_eq!(
+        created.load(std::sync::atomic::Ordering::SeqCst),
+        1,
+        "ran once"
+    );
+}
+
+#[tokio::test]
+async fn only_successful_answers_are_stored() {
+    let (app, _) = spawn().await;
+    let token = app.token(&TenantId::generate(), "usr_1", TokenKind::User);
+    let send = || {
+        app.client
+            .post_json("/v1/items", &token, &j!({"name": 5}))
+            .header("idempotency-key", "k-bad")
+            .send()
+    };
+    assert_eq!(send().await.expect("send").status(), 422);
+    let again = send().await.expect("send");
+    assert_eq!(again.status(), 422);
+    assert!(
+        again.headers().get("idempotent-replayed").is_none(),
+        "a refusal was replayed from Redis"
+    );
+    assert!(stored_values(&app).await.is_empty());
+}

@@ -1,6 +1,7 @@
 //! kit against real Postgres and Redis (started by `make test`).
 
 mod app;
+mod cache_trust;
 mod catalog;
 mod client;
 mod clock;
@@ -11,6 +12,7 @@ mod ids;
 mod query;
 mod query_token;
 mod ratelimit;
+mod redis_user;
 mod rls;
 mod shutdown;
 mod walk;

@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use kit::beneath::Beneath;
 use kit::paths::Area;
 use kit::{ApiError, TenantContext};
 
@@ -17,23 +18,34 @@ impl From<SandboxError> for ApiError {
             SandboxError::Path(e) => e.into(),
             SandboxError::NotADirectory => ApiError::bad_request("not_a_directory", e.to_string()),
             SandboxError::IsADirectory => ApiError::bad_request("is_a_directory", e.to_string()),
+            SandboxError::NotAFile => ApiError::bad_request("not_a_file", e.to_string()),
             SandboxError::TooLarge { .. } => ApiError::bad_request("file_too_large", e.to_string()),
         }
     }
 }
 
-/// The agent's id and sandbox root (created on first use), after the tenant and agent checks.
+/// The agent's id and its sandbox (created on first use) opened as a directory handle, after
+/// the tenant and agent checks; every read goes through the handle (`kit::beneath`).
 async fn root(
     state: &AppState,
     ctx: &TenantContext,
     agent_ref: &str,
-) -> Result<(String, PathBuf), ApiError> {
+) -> Result<(String, Beneath), ApiError> {
     let (tx, agent_id) = open_agent(&state.platform, ctx, agent_ref).await?;
     tx.commit().await?;
-    let base = state
-        .paths
-        .base(ctx.tenant_id.as_str(), Area::Sandboxes, &agent_id)?;
-    let root = blocking(move || sandbox::ensure_root(&base).map_err(ApiError::internal)).await?;
+    let paths = state.paths.clone();
+    let tenant = ctx.tenant_id.clone();
+    let agent = agent_id.clone();
+    let root = blocking(move || {
+        Ok(Beneath::base(
+            &paths,
+            tenant.as_str(),
+            Area::Sandboxes,
+            &agent,
+            true,
+        )?)
+    })
+    .await?;
     Ok((agent_id, root))
 }
 
@@ -106,6 +118,9 @@ pub async fn reset(
     ctx: &TenantContext,
     agent_ref: &str,
 ) -> Result<u64, ApiError> {
-    let (_, root) = root(state, ctx, agent_ref).await?;
-    blocking(move || sandbox::reset(&root).map_err(ApiError::internal)).await
+    let (agent_id, _) = root(state, ctx, agent_ref).await?;
+    let base: PathBuf = state
+        .paths
+        .base(ctx.tenant_id.as_str(), Area::Sandboxes, &agent_id)?;
+    blocking(move || sandbox::reset(&base).map_err(ApiError::internal)).await
 }

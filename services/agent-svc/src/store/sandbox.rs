@@ -1,14 +1,15 @@
 //! An agent's sandbox on disk: `DATA_PATH/tenants/{tenant}/sandboxes/{agent}`. Reads only, plus
-//! reset. Every request path goes through `kit::paths::resolve_within`; walks never follow
-//! symlinks and stop after a bounded number of entries.
+//! reset. The agent's runtime writes the sandbox while we read it, so every read goes through
+//! the sandbox's directory handle (`kit::beneath::Beneath`): no symlink is followed at any
+//! component and nothing is opened by a path checked earlier (security review H1, L10). Walks
+//! stop after a bounded number of entries.
 
 use std::fs;
-use std::io::Read;
-use std::path::{Path, PathBuf};
-use std::time::UNIX_EPOCH;
+use std::path::Path;
 
 use base64::Engine as _;
-use kit::paths::{PathError, resolve_within};
+use kit::beneath::{Beneath, Kind, ReadError};
+use kit::paths::{PathError, normalize};
 use serde::Serialize;
 
 /// Entries a disk-usage walk visits before it stops counting (a sandbox is the agent's to fill).
@@ -46,86 +47,91 @@ pub enum SandboxError {
     NotADirectory,
     #[error("is a directory")]
     IsADirectory,
+    #[error("not a regular file")]
+    NotAFile,
     #[error("the file has {size} bytes; at most {limit} can be read")]
     TooLarge { size: u64, limit: u64 },
 }
 
-fn modified_ms(meta: &fs::Metadata) -> i64 {
-    meta.modified()
-        .ok()
-        .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+impl From<ReadError> for SandboxError {
+    fn from(e: ReadError) -> Self {
+        match e {
+            ReadError::Path(e) => Self::Path(e),
+            ReadError::IsADirectory => Self::IsADirectory,
+            ReadError::NotAFile => Self::NotAFile,
+            ReadError::TooLarge { size, limit } => Self::TooLarge { size, limit },
+        }
+    }
 }
 
-fn relative(root: &Path, path: &Path) -> String {
-    path.strip_prefix(root)
-        .map(|p| p.to_string_lossy().into_owned())
-        .unwrap_or_default()
+fn kind_name(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Directory => "directory",
+        Kind::Symlink => "symlink",
+        Kind::File | Kind::Other => "file",
+    }
 }
 
-/// The sandbox root, created if the agent has none yet.
-pub fn ensure_root(base: &Path) -> std::io::Result<PathBuf> {
-    fs::create_dir_all(base)?;
-    base.canonicalize()
+fn join(dir: &str, name: &str) -> String {
+    if dir.is_empty() {
+        name.to_owned()
+    } else {
+        format!("{dir}/{name}")
+    }
 }
 
 /// One directory, directories first, then by name.
-pub fn list(root: &Path, rel: &str) -> Result<Vec<Entry>, SandboxError> {
-    let dir = resolve_within(root, rel)?;
-    let meta = fs::metadata(&dir).map_err(PathError::from)?;
-    if !meta.is_dir() {
-        return Err(SandboxError::NotADirectory);
-    }
-    let mut out = Vec::new();
-    for entry in fs::read_dir(&dir)
-        .map_err(PathError::from)?
-        .take(LIST_LIMIT)
-    {
-        let entry = entry.map_err(PathError::from)?;
-        let meta = entry.path().symlink_metadata().map_err(PathError::from)?;
-        let kind = if meta.file_type().is_symlink() {
-            "symlink"
-        } else if meta.is_dir() {
-            "directory"
-        } else {
-            "file"
-        };
-        out.push(Entry {
-            name: entry.file_name().to_string_lossy().into_owned(),
-            path: relative(root, &entry.path()),
-            kind,
-            size: if meta.is_file() { meta.len() } else { 0 },
-            modified: modified_ms(&meta),
-        });
-    }
+pub fn list(root: &Beneath, rel: &str) -> Result<Vec<Entry>, SandboxError> {
+    let rel = normalize(rel)?;
+    let dir = match root.open_dir(&rel) {
+        Ok(dir) => dir,
+        // Something is there, but not a directory: say so rather than "not found".
+        Err(PathError::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => {
+            return match root.open_file(&rel) {
+                Ok(_) => Err(SandboxError::NotADirectory),
+                Err(_) => Err(PathError::Io(e).into()),
+            };
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let mut out: Vec<Entry> = dir
+        .entries(LIST_LIMIT)?
+        .into_iter()
+        .map(|e| Entry {
+            path: join(&rel, &e.name),
+            name: e.name,
+            kind: kind_name(e.kind),
+            size: e.size,
+            modified: e.modified_ms,
+        })
+        .collect();
     out.sort_by(|a, b| (a.kind != "directory", &a.name).cmp(&(b.kind != "directory", &b.name)));
     Ok(out)
 }
 
-/// Size and counts of everything under `root`, symlinks counted but not followed.
-pub fn usage(root: &Path) -> Usage {
+/// Size and counts of everything under `root`, symlinks counted but not followed. Directories
+/// are reopened from the root by relative path (each walk beneath the handle), so the walk
+/// holds one descriptor at a time however wide the tree.
+pub fn usage(root: &Beneath) -> Usage {
     let mut usage = Usage::default();
-    let mut stack = vec![root.to_path_buf()];
+    let mut stack = vec![String::new()];
     let mut seen = 0usize;
-    while let Some(dir) = stack.pop() {
-        let Ok(entries) = fs::read_dir(&dir) else {
+    while let Some(rel) = stack.pop() {
+        let Ok(entries) = root.open_dir(&rel).and_then(|d| d.entries(WALK_LIMIT)) else {
             continue;
         };
-        for entry in entries.flatten() {
+        for entry in entries {
             seen += 1;
             if seen > WALK_LIMIT {
                 usage.partial = true;
                 return usage;
             }
-            let Ok(meta) = entry.path().symlink_metadata() else {
-                continue;
-            };
-            if meta.is_dir() {
+            if entry.kind == Kind::Directory {
                 usage.directories += 1;
-                stack.push(entry.path());
+                stack.push(join(&rel, &entry.name));
             } else {
                 usage.files += 1;
-                usage.bytes += meta.len();
+                usage.bytes += entry.size;
             }
         }
     }
@@ -145,34 +151,12 @@ pub struct FileContent {
     pub truncated: bool,
 }
 
-/// A whole file, refused when larger than `limit`.
-pub fn read(root: &Path, rel: &str, limit: u64) -> Result<FileContent, SandboxError> {
-    let path = resolve_within(root, rel)?;
-    let meta = fs::metadata(&path).map_err(PathError::from)?;
-    if meta.is_dir() {
-        return Err(SandboxError::IsADirectory);
-    }
-    if meta.len() > limit {
-        return Err(SandboxError::TooLarge {
-            size: meta.len(),
-            limit,
-        });
-    }
-    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
-    // Bounded again while reading: the file may grow between the stat and the read.
-    fs::File::open(&path)
-        .map_err(PathError::from)?
-        .take(limit + 1)
-        .read_to_end(&mut bytes)
-        .map_err(PathError::from)?;
-    if bytes.len() as u64 > limit {
-        return Err(SandboxError::TooLarge {
-            size: bytes.len() as u64,
-            limit,
-        });
-    }
-    let size = bytes.len() as u64;
-    let (content, encoding) = match String::from_utf8(bytes) {
+/// A whole file, refused when larger than `limit` (size from `fstat` on the opened handle).
+pub fn read(root: &Beneath, rel: &str, limit: u64) -> Result<FileContent, SandboxError> {
+    let rel = normalize(rel)?;
+    let file = root.read_file(&rel, limit)?;
+    let size = file.bytes.len() as u64;
+    let (content, encoding) = match String::from_utf8(file.bytes) {
         Ok(text) => (text, "utf-8"),
         Err(e) => (
             base64::engine::general_purpose::STANDARD.encode(e.into_bytes()),
@@ -180,10 +164,10 @@ pub fn read(root: &Path, rel: &str, limit: u64) -> Result<FileContent, SandboxEr
         ),
     };
     Ok(FileContent {
-        path: relative(root, &path),
+        path: rel,
         content,
         size,
-        modified: modified_ms(&meta),
+        modified: file.modified_ms,
         encoding,
         truncated: false,
     })
@@ -205,13 +189,14 @@ pub fn reset(root: &Path) -> std::io::Result<u64> {
     Ok(removed)
 }
 
-/// Programs the agent installed for itself (`.local/bin`, `bin`), by name.
-pub fn installed_tools(root: &Path) -> Vec<String> {
+/// Programs the agent installed for itself (`.local/bin`, `bin`), by name. A `bin` that is a
+/// symlink is not listed (it could point at any directory, e.g. every tenant's folder).
+pub fn installed_tools(root: &Beneath) -> Vec<String> {
     let mut tools: Vec<String> = [".local/bin", "bin"]
         .iter()
-        .filter_map(|d| fs::read_dir(root.join(d)).ok())
-        .flat_map(|entries| entries.flatten())
-        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter_map(|d| root.open_dir(d).and_then(|d| d.entries(LIST_LIMIT)).ok())
+        .flatten()
+        .map(|e| e.name)
         .collect();
     tools.sort();
     tools.dedup();

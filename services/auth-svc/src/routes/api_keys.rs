@@ -26,6 +26,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(create_service))
         .routes(routes!(list_all))
         .routes(routes!(ensure_agent))
+        .route_layer(kit::idempotency::withhold()) // replies carry secrets: never kept (L1)
 }
 
 /// The caller's own keys (masked).

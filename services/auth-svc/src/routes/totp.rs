@@ -24,6 +24,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(recovery_codes))
         .routes(routes!(login_totp))
         .routes(routes!(login_recovery))
+        .route_layer(kit::idempotency::withhold()) // replies carry secrets: never kept (L1)
 }
 
 /// A new TOTP secret and provisioning URI; TOTP stays off until confirmed.

@@ -81,7 +81,10 @@ async fn tenant_deleted_survives_the_cascade_and_reaches_the_global_stream() {
         .query_async(&mut conn)
         .await
         .expect("status");
-    assert_eq!(state, "deleted");
+    assert_eq!(
+        kit::auth::status::decode(&app.platform, &tenant, &state),
+        kit::auth::status::Status::Known(kit::auth::status::TenantState::Deleted)
+    );
 }
 
 #[tokio::test]

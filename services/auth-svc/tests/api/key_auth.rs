@@ -156,7 +156,8 @@ async fn unknown_and_expired_keys_are_refused_elsewhere() {
     let other = other_service(&auth).await;
     let jwt = access(&register(&auth, "owner@x.io").await);
     for _ in 0..3 {
-        let (status, body) = get_as(&other, "/v1/whoami", "djb_guessed").await;
+        let guessed = format!("djb_{}", "0".repeat(64));
+        let (status, body) = get_as(&other, "/v1/whoami", &guessed).await;
         assert_eq!(
             (status, body["detail"].as_str()),
             (401, Some("Invalid API key"))

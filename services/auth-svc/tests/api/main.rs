@@ -8,6 +8,7 @@ mod email_settings;
 mod events;
 mod first_run;
 mod helpers;
+mod idempotent_secrets;
 mod invitations;
 mod key_auth;
 mod key_cross_tenant;

@@ -23,10 +23,8 @@ async fn republishing_restores_a_suspension_lost_from_redis() {
         Some(json!({"status": "suspended"})),
     )
     .await;
-    let key = app
-        .platform
-        .keys
-        .tenant_status(&shared_schemas::ids::TenantId::parse(b_tenant).expect("id"));
+    let tenant = shared_schemas::ids::TenantId::parse(b_tenant).expect("id");
+    let key = app.platform.keys.tenant_status(&tenant);
     let mut conn = app.platform.redis.clone();
     redis::cmd("DEL")
         .arg(&key)
@@ -44,5 +42,10 @@ async fn republishing_restores_a_suspension_lost_from_redis() {
         .query_async(&mut conn)
         .await
         .expect("get");
-    assert_eq!(cached.as_deref(), Some("suspended"));
+    assert_eq!(
+        cached.map(|v| kit::auth::status::decode(&app.platform, &tenant, &v)),
+        Some(kit::auth::status::Status::Known(
+            kit::auth::status::TenantState::Suspended
+        ))
+    );
 }

@@ -111,16 +111,19 @@ async fn a_suspended_tenant_cannot_log_in_or_refresh() {
     assert_eq!(status, 403);
     // The status is where every service looks for it.
     let mut conn = app.platform.redis.clone();
-    let key = app
-        .platform
-        .keys
-        .tenant_status(&shared_schemas::ids::TenantId::parse(b_tenant).expect("id"));
+    let b_id = shared_schemas::ids::TenantId::parse(b_tenant).expect("id");
+    let key = app.platform.keys.tenant_status(&b_id);
     let cached: Option<String> = redis::cmd("GET")
         .arg(&key)
         .query_async(&mut conn)
         .await
         .expect("redis");
-    assert_eq!(cached.as_deref(), Some("suspended"));
+    assert_eq!(
+        cached.map(|v| kit::auth::status::decode(&app.platform, &b_id, &v)),
+        Some(kit::auth::status::Status::Known(
+            kit::auth::status::TenantState::Suspended
+        ))
+    );
     let (_, all) = send(&app, "GET", "/v1/tenants/", &access(&root), None).await;
     assert_eq!(all.as_array().map(Vec::len), Some(2));
     send(

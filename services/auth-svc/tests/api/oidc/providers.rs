@@ -43,7 +43,7 @@ async fn tenant_admins_manage_providers_and_secrets_stay_masked() {
     assert_eq!(created["scope"], "tenant");
     assert_eq!(created["tenantId"], owner["tenantId"]);
     assert_eq!(created["scopes"], "openid email profile");
-    assert_eq!(created["clientSecret"], "s3cret-c...alue");
+    assert_eq!(created["clientSecret"], "...alue");
     let id = created["id"].as_str().expect("id").to_owned();
     assert!(id.starts_with("oidc_"));
     let ciphertext = stored_secret(&app, &id).await;
@@ -51,7 +51,7 @@ async fn tenant_admins_manage_providers_and_secrets_stay_masked() {
 
     let (_, list) = send(&app, "GET", "/v1/auth/providers", &t, None).await;
     assert_eq!(list.as_array().map(Vec::len), Some(1));
-    assert_eq!(list[0]["clientSecret"], "s3cret-c...alue");
+    assert_eq!(list[0]["clientSecret"], "...alue");
     assert!(!list.to_string().contains(CLIENT_SECRET));
 
     // Sending back the masked value keeps the secret; "" clears optional texts.
@@ -61,7 +61,7 @@ async fn tenant_admins_manage_providers_and_secrets_stay_masked() {
         "PUT",
         &path,
         &t,
-        Some(json!({"name": "Acme SSO", "clientSecret": "s3cret-c...alue", "buttonText": "", "enabled": false})),
+        Some(json!({"name": "Acme SSO", "clientSecret": "...alue", "buttonText": "", "enabled": false})),
     )
     .await;
     assert_eq!(status, 200, "{updated}");
@@ -81,7 +81,7 @@ async fn tenant_admins_manage_providers_and_secrets_stay_masked() {
         Some(json!({"clientSecret": "a-brand-new-secret-0000"})),
     )
     .await;
-    assert_eq!(updated["clientSecret"], "a-brand...0000");
+    assert_eq!(updated["clientSecret"], "...0000");
     assert_ne!(stored_secret(&app, &id).await, ciphertext);
 
     let (status, report) = send(&app, "POST", &format!("{path}/test"), &t, None).await;
