@@ -268,7 +268,10 @@ async fn token(State(inner): Shared, headers: HeaderMap, body: Bytes) -> Respons
     }
     if !inner.email_only_in_userinfo {
         claims["email"] = json!(grant.user.email);
-        claims["email_verified"] = json!(grant.user.email_verified);
+        // A provider that does not vouch for the address leaves the claim out entirely.
+        if let Some(verified) = grant.user.email_verified {
+            claims["email_verified"] = json!(verified);
+        }
     }
     let header = json!({"alg": "ES256", "typ": "JWT", "kid": "k1"});
     let input = format!("{}.{}", b64(&header), b64(&claims));
@@ -295,9 +298,9 @@ async fn userinfo(State(inner): Shared, headers: HeaderMap) -> Response {
     let Some(user) = inner.tokens.get(token) else {
         return error(StatusCode::UNAUTHORIZED, "invalid_token");
     };
-    axum::Json(json!({
-        "sub": user.sub, "email": user.email, "email_verified": user.email_verified,
-        "name": user.name,
-    }))
-    .into_response()
+    let mut body = json!({ "sub": user.sub, "email": user.email, "name": user.name });
+    if let Some(verified) = user.email_verified {
+        body["email_verified"] = json!(verified);
+    }
+    axum::Json(body).into_response()
 }

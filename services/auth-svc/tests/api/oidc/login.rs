@@ -236,12 +236,16 @@ async fn the_dashboard_path_survives_the_round_trip() {
     let app = spawn_oidc(json!({})).await;
     let idp = FakeIdp::start().await;
     platform_provider(&app, &idp, "company").await;
-    let to_idp = hop(&format!(
-        "{}/v1/auth/oidc/company/authorize?redirect=%2Fprojects%2F7%3Ftab%3Druns",
-        app.client.base_url()
-    ))
+    let (to_idp, cookie) = hop_as(
+        &format!(
+            "{}/v1/auth/oidc/company/authorize?redirect=%2Fprojects%2F7%3Ftab%3Druns",
+            app.client.base_url()
+        ),
+        None,
+    )
     .await;
-    let location = hop(&to_test_server(&app, &hop(&to_idp).await)).await;
+    let back = to_test_server(&app, &hop(&to_idp).await);
+    let location = hop_as(&back, cookie.as_deref()).await.0;
     let f = fragment(&location);
     assert_eq!(
         f.get("redirect").map(String::as_str),
