@@ -151,9 +151,20 @@ pub async fn sign_in(app: &TestApp, slug: &str) -> String {
 
 /// A platform provider `slug` at `idp`, created by the installation's platform administrator.
 pub async fn platform_provider(app: &TestApp, idp: &FakeIdp, slug: &str) -> Value {
+    platform_provider_trusting(app, idp, slug, &[]).await
+}
+
+/// Like [`platform_provider`], trusted to link existing accounts of `domains` by email.
+pub async fn platform_provider_trusting(
+    app: &TestApp,
+    idp: &FakeIdp,
+    slug: &str,
+    domains: &[&str],
+) -> Value {
     let root = platform_admin(app).await;
     let mut body = provider_body(idp, slug);
     body["scope"] = json!("platform");
+    body["trustedEmailDomains"] = json!(domains);
     create_provider(app, &access(&root), body).await;
     root
 }

@@ -111,11 +111,11 @@ async fn provider_errors_and_broken_callbacks_land_on_the_dashboard() {
         let f = fragment(&hop(&format!("{base}{query}")).await);
         assert_eq!(f.get("error").map(String::as_str), Some(code), "{query}");
     }
-    // A state started with one provider cannot finish at another.
-    let to_idp = hop(&format!(
-        "{}/v1/auth/oidc/company/authorize",
-        app.client.base_url()
-    ))
+    // A state started with one provider cannot finish at another (even in its browser).
+    let (to_idp, cookie) = hop_as(
+        &format!("{}/v1/auth/oidc/company/authorize", app.client.base_url()),
+        None,
+    )
     .await;
     let state = params(&Url::parse(&to_idp).expect("url"))["state"].clone();
     let other = format!(
@@ -123,7 +123,7 @@ async fn provider_errors_and_broken_callbacks_land_on_the_dashboard() {
         app.client.base_url()
     );
     assert_eq!(
-        fragment(&hop(&other).await)
+        fragment(&hop_as(&other, cookie.as_deref()).await.0)
             .get("error")
             .map(String::as_str),
         Some("not_found")
