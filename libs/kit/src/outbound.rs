@@ -133,11 +133,13 @@ impl Resolve for CheckedResolver {
         let allow = self.allow.clone();
         let host = name.as_str().to_owned();
         Box::pin(async move {
-            let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0))
-                .await?
-                .collect();
+            let addrs: Vec<SocketAddr> =
+                tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
             let host_allowed = allow.allows_host(&host);
-            if addrs.iter().any(|a| !host_allowed && !allow.allows_ip(a.ip())) {
+            if addrs
+                .iter()
+                .any(|a| !host_allowed && !allow.allows_ip(a.ip()))
+            {
                 tracing::warn!(host, "outbound request to an internal address refused");
                 return Err(Box::new(OutboundError::Blocked) as Box<dyn StdError + Send + Sync>);
             }
@@ -218,8 +220,7 @@ impl OutboundClient {
         &self,
         request: http::Request<Vec<u8>>,
     ) -> Result<http::Response<Vec<u8>>, OutboundError> {
-        let request =
-            reqwest::Request::try_from(request).map_err(|_| OutboundError::InvalidUrl)?;
+        let request = reqwest::Request::try_from(request).map_err(|_| OutboundError::InvalidUrl)?;
         self.check_url(request.url())?;
         let mut response = self.client.execute(request).await.map_err(|e| {
             tracing::info!(error = %chain(&e), "outbound request failed");

@@ -97,14 +97,8 @@ const V6: [(Ipv6Addr, u8); 12] = [
 ];
 
 fn v4_forbidden(ip: Ipv4Addr) -> bool {
-    V4.iter().any(|(net, prefix)| {
-        within(
-            u32::from(*net).into(),
-            u32::from(ip).into(),
-            32,
-            *prefix,
-        )
-    })
+    V4.iter()
+        .any(|(net, prefix)| within(u32::from(*net).into(), u32::from(ip).into(), 32, *prefix))
 }
 
 /// Whether `ip` is internal: refused unless allow-listed. IPv6 forms that carry an IPv4
@@ -116,10 +110,20 @@ pub fn is_forbidden(ip: IpAddr) -> bool {
     };
     let bits = u128::from(v6);
     let embedded = |shift: u32| Ipv4Addr::from(((bits >> shift) & 0xffff_ffff) as u32);
-    if within(bits, u128::from(Ipv6Addr::new(0x64, 0xff9b, 0, 0, 0, 0, 0, 0)), 128, 96) {
+    if within(
+        bits,
+        u128::from(Ipv6Addr::new(0x64, 0xff9b, 0, 0, 0, 0, 0, 0)),
+        128,
+        96,
+    ) {
         return v4_forbidden(embedded(0));
     }
-    if within(bits, u128::from(Ipv6Addr::new(0x2002, 0, 0, 0, 0, 0, 0, 0)), 128, 16) {
+    if within(
+        bits,
+        u128::from(Ipv6Addr::new(0x2002, 0, 0, 0, 0, 0, 0, 0)),
+        128,
+        16,
+    ) {
         return v4_forbidden(embedded(80));
     }
     V6.iter()
@@ -143,9 +147,11 @@ pub struct AllowListError(pub String);
 fn host_name(raw: &str) -> bool {
     !raw.is_empty()
         && raw.len() <= 253
-        && raw
-            .split('.')
-            .all(|l| !l.is_empty() && l.len() <= 63 && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
+        && raw.split('.').all(|l| {
+            !l.is_empty()
+                && l.len() <= 63
+                && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        })
 }
 
 impl AllowList {

@@ -73,13 +73,22 @@ fn the_allow_list_takes_networks_addresses_and_host_names() {
     assert!(allow.allows_ip(ip("10.20.3.4")));
     assert!(!allow.allows_ip(ip("10.21.0.1")));
     assert!(allow.allows_ip(ip("127.0.0.1")));
-    assert!(allow.allows_ip(ip("::ffff:127.0.0.1")), "mapped form is the same address");
+    assert!(
+        allow.allows_ip(ip("::ffff:127.0.0.1")),
+        "mapped form is the same address"
+    );
     assert!(!allow.allows_ip(ip("127.0.0.2")));
     assert!(allow.allows_ip(ip("fd12::1")));
     assert!(allow.allows_host("keycloak.internal"));
     assert!(!allow.allows_host("keycloak.internal.evil.test"));
     assert!(AllowList::parse("").expect("empty").is_empty());
-    for bad in ["10.0.0.0/33", "::1/129", "http://x", "a_b.test", "10.0.0.0/x"] {
+    for bad in [
+        "10.0.0.0/33",
+        "::1/129",
+        "http://x",
+        "a_b.test",
+        "10.0.0.0/x",
+    ] {
         assert!(AllowList::parse(bad).is_err(), "{bad}");
     }
 }
@@ -150,7 +159,10 @@ async fn loopback_is_refused_by_address_and_by_name_without_a_request() {
         assert_eq!(err, OutboundError::Blocked, "{url}");
         assert_eq!(err.code(), "address_blocked");
     }
-    let err = c.execute(get_req("ftp://example.com/")).await.expect_err("ftp");
+    let err = c
+        .execute(get_req("ftp://example.com/"))
+        .await
+        .expect_err("ftp");
     assert_eq!(err, OutboundError::InvalidUrl);
     assert_eq!(hits.load(Ordering::SeqCst), 0);
 }
@@ -163,7 +175,10 @@ async fn allow_listed_hosts_are_reached_within_the_limits() {
         .execute(get_req(&format!("http://127.0.0.1:{port}/ok")))
         .await
         .expect("allowed");
-    assert_eq!((ok.status().as_u16(), ok.body().as_slice()), (200, &b"hello"[..]));
+    assert_eq!(
+        (ok.status().as_u16(), ok.body().as_slice()),
+        (200, &b"hello"[..])
+    );
     // By name too: localhost resolves to 127.0.0.1 (and maybe ::1, which is not allowed).
     let by_host = client("localhost", 1024)
         .execute(get_req(&format!("http://localhost:{port}/ok")))
@@ -176,7 +191,11 @@ async fn allow_listed_hosts_are_reached_within_the_limits() {
         .execute(get_req(&format!("http://127.0.0.1:{port}/redirect")))
         .await
         .expect("redirect answer");
-    assert_eq!(redirect.status().as_u16(), 302, "redirects are not followed");
+    assert_eq!(
+        redirect.status().as_u16(),
+        302,
+        "redirects are not followed"
+    );
     let big = c
         .execute(get_req(&format!("http://127.0.0.1:{port}/big")))
         .await;

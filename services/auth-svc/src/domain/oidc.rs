@@ -112,7 +112,9 @@ fn email_domains(path: &str, domains: &[String], errors: &mut Vec<FieldError>) {
                 !label.is_empty()
                     && label.len() <= 63
                     && !label.starts_with('-')
-                    && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                    && label
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'-')
             })
     };
     if domains.len() > MAX_TRUSTED_DOMAINS {
@@ -120,7 +122,10 @@ fn email_domains(path: &str, domains: &[String], errors: &mut Vec<FieldError>) {
     }
     for (i, d) in domains.iter().enumerate() {
         if !valid(d) {
-            errors.push(err(&format!("{path}[{i}]"), "must be a domain like example.com"));
+            errors.push(err(
+                &format!("{path}[{i}]"),
+                "must be a domain like example.com",
+            ));
         }
     }
 }
@@ -402,7 +407,9 @@ const LOGIN_COOKIE_LEN: usize = 43;
 
 /// The `Set-Cookie` value for a login nonce; it lives as long as a started login.
 pub fn login_cookie(value: &str, max_age_secs: u64) -> String {
-    format!("{LOGIN_COOKIE}={value}; Path=/; Max-Age={max_age_secs}; Secure; HttpOnly; SameSite=Lax")
+    format!(
+        "{LOGIN_COOKIE}={value}; Path=/; Max-Age={max_age_secs}; Secure; HttpOnly; SameSite=Lax"
+    )
 }
 
 /// The login nonce among `Cookie` headers, if one is there and well-formed.
@@ -414,7 +421,8 @@ pub fn login_cookie_value<'a>(headers: impl Iterator<Item = &'a str>) -> Option<
         .map(|(_, value)| value)
         .filter(|v| {
             v.len() == LOGIN_COOKIE_LEN
-                && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+                && v.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
         })
         .map(str::to_owned)
 }

@@ -86,7 +86,10 @@ fn provider_errors_map_to_known_codes() {
 fn the_login_cookie_is_found_only_when_well_formed() {
     let v = "a".repeat(43);
     let header = format!("theme=dark; {LOGIN_COOKIE}={v}; other=1");
-    assert_eq!(login_cookie_value([header.as_str()].into_iter()), Some(v.clone()));
+    assert_eq!(
+        login_cookie_value([header.as_str()].into_iter()),
+        Some(v.clone())
+    );
     let split = ["theme=dark", &format!("{LOGIN_COOKIE}={v}")];
     assert_eq!(login_cookie_value(split.into_iter()), Some(v.clone()));
     for bad in [
@@ -96,9 +99,16 @@ fn the_login_cookie_is_found_only_when_well_formed() {
         format!("djb_oidc={v}"),
         String::new(),
     ] {
-        assert_eq!(login_cookie_value([bad.as_str()].into_iter()), None, "{bad}");
+        assert_eq!(
+            login_cookie_value([bad.as_str()].into_iter()),
+            None,
+            "{bad}"
+        );
     }
     let set = login_cookie(&v, 300);
-    assert!(set.starts_with(&format!("{LOGIN_COOKIE}={v}; Path=/;")), "{set}");
+    assert!(
+        set.starts_with(&format!("{LOGIN_COOKIE}={v}; Path=/;")),
+        "{set}"
+    );
     assert!(!set.contains("Domain"));
 }

@@ -191,7 +191,10 @@ const OUTBOUND_DETAILS: [(&str, &str); 7] = [
         "address_blocked",
         "the provider's address is internal and not allowed on this installation",
     ),
-    ("dns_failed", "the provider's host name could not be resolved"),
+    (
+        "dns_failed",
+        "the provider's host name could not be resolved",
+    ),
     ("connect_failed", "the provider could not be reached"),
     ("timeout", "the provider did not answer in time"),
     ("response_too_large", "the provider's answer is too large"),
@@ -257,7 +260,10 @@ async fn fetch(http: &OidcHttp, p: &Provider) -> Result<CoreProviderMetadata, Pr
     }
     let required = |v: &Option<String>, what: &str| {
         v.clone().ok_or_else(|| {
-            ProviderError::new("provider_misconfigured", format!("{what} is not configured"))
+            ProviderError::new(
+                "provider_misconfigured",
+                format!("{what} is not configured"),
+            )
         })
     };
     let auth = AuthUrl::new(required(

@@ -248,9 +248,8 @@ async fn complete(
         return Err(fail("invalid_request", "code or state out of bounds"));
     }
     let pending = take_state(app, &state).await?;
-    let same_browser = cookie.is_some_and(|c| {
-        bool::from(cookie_hash(&c).as_bytes().ct_eq(pending.browser.as_bytes()))
-    });
+    let same_browser = cookie
+        .is_some_and(|c| bool::from(cookie_hash(&c).as_bytes().ct_eq(pending.browser.as_bytes())));
     if !same_browser {
         return Err(fail(
             "invalid_state",

@@ -191,7 +191,11 @@ async fn a_trusted_platform_provider_links_an_account_with_the_same_verified_ema
     ] {
         idp.log_in_as(user);
         let f = fragment(&sign_in(&app, slug).await);
-        assert_eq!(f.get("error").map(String::as_str), Some("account_conflict"), "{slug}");
+        assert_eq!(
+            f.get("error").map(String::as_str),
+            Some("account_conflict"),
+            "{slug}"
+        );
     }
     assert_eq!(oidc_subject(&app, "ada@example.com").await, None);
     idp.log_in_as(FakeUser::new("ada-sub", "ada@example.com"));
@@ -313,8 +317,14 @@ async fn allow_unverified_email_creates_new_accounts_but_never_links() {
     body["scope"] = json!("platform");
     body["trustedEmailDomains"] = json!(["Example.com "]);
     body["allowUnverifiedEmail"] = json!(true);
-    let (status, created) =
-        send(&app, "POST", "/v1/auth/providers", &access(&root), Some(body)).await;
+    let (status, created) = send(
+        &app,
+        "POST",
+        "/v1/auth/providers",
+        &access(&root),
+        Some(body),
+    )
+    .await;
     assert_eq!(status, 201, "{created}");
     assert_eq!(created["trustedEmailDomains"], json!(["example.com"]));
     assert_eq!(created["allowUnverifiedEmail"], true);
@@ -323,7 +333,10 @@ async fn allow_unverified_email_creates_new_accounts_but_never_links() {
     silent.email_verified = None;
     idp.log_in_as(silent);
     let f = fragment(&sign_in(&app, "lax").await);
-    assert_eq!(f.get("error").map(String::as_str), Some("email_not_verified"));
+    assert_eq!(
+        f.get("error").map(String::as_str),
+        Some("email_not_verified")
+    );
     assert_eq!(oidc_subject(&app, "ada@example.com").await, None);
     let mut newcomer = FakeUser::new("new-sub", "new@example.com");
     newcomer.email_verified = None;
@@ -345,7 +358,11 @@ async fn only_platform_providers_can_be_trusted_for_email_domains() {
     let mut body = provider_body(&idp, "acme-sso");
     body["trustedEmailDomains"] = json!(["acme.io"]);
     let (status, err) = send(&app, "POST", "/v1/auth/providers", &t, Some(body)).await;
-    assert_eq!((status, &err["errors"][0]["path"]), (422, &json!("trustedEmailDomains")), "{err}");
+    assert_eq!(
+        (status, &err["errors"][0]["path"]),
+        (422, &json!("trustedEmailDomains")),
+        "{err}"
+    );
     let id = create_provider(&app, &t, provider_body(&idp, "acme-sso")).await;
     let path = format!("/v1/auth/providers/{id}");
     let (status, err) = send(
@@ -365,5 +382,9 @@ async fn only_platform_providers_can_be_trusted_for_email_domains() {
         Some(json!({"trustedEmailDomains": ["*.acme.io"]})),
     )
     .await;
-    assert_eq!((status, &err["errors"][0]["path"]), (422, &json!("trustedEmailDomains[0]")), "{err}");
+    assert_eq!(
+        (status, &err["errors"][0]["path"]),
+        (422, &json!("trustedEmailDomains[0]")),
+        "{err}"
+    );
 }

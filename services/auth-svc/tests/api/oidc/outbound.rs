@@ -66,7 +66,10 @@ async fn internal_issuers_are_refused_and_never_contacted() {
             "{issuer}: {report}"
         );
         let detail = report["detail"].as_str().expect("detail");
-        assert!(!detail.contains("10.0.0.1") && !detail.contains("127.0.0.1"), "{detail}");
+        assert!(
+            !detail.contains("10.0.0.1") && !detail.contains("127.0.0.1"),
+            "{detail}"
+        );
         let location = hop(&format!(
             "{}/v1/auth/oidc/p{n}/authorize",
             app.client.base_url()
@@ -93,7 +96,11 @@ async fn internal_issuers_are_refused_and_never_contacted() {
         "{report}"
     );
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    assert_eq!(hits.load(Ordering::SeqCst), 0, "no request reached 127.0.0.1");
+    assert_eq!(
+        hits.load(Ordering::SeqCst),
+        0,
+        "no request reached 127.0.0.1"
+    );
 }
 
 #[tokio::test]
@@ -111,6 +118,12 @@ async fn test_answers_fixed_codes_without_internal_details() {
         (400, Some("connect_failed")),
         "{report}"
     );
-    let detail = report["detail"].as_str().expect("detail").to_ascii_lowercase();
-    assert!(!detail.contains("127.0.0.1") && !detail.contains("refused"), "{detail}");
+    let detail = report["detail"]
+        .as_str()
+        .expect("detail")
+        .to_ascii_lowercase();
+    assert!(
+        !detail.contains("127.0.0.1") && !detail.contains("refused"),
+        "{detail}"
+    );
 }

@@ -167,7 +167,8 @@ async fn a_second_admins_provider_cannot_sign_in_as_the_owner() {
     assert_eq!(status, 200);
     let second = login(&app, "second@acme.io", PASSWORD).await.1;
     create_provider(&app, &access(&second), provider_body(&idp, "acme-sso")).await;
-    let owner_sessions = format!("select count(*) from auth.user_sessions where user_id = '{owner_id}'");
+    let owner_sessions =
+        format!("select count(*) from auth.user_sessions where user_id = '{owner_id}'");
     let sessions = count(&app, &owner_sessions).await;
     idp.log_in_as(FakeUser::new("whoever", "owner@acme.io"));
     let f = fragment(&sign_in(&app, "acme-sso").await);
@@ -224,7 +225,11 @@ async fn a_callback_from_another_browser_is_refused() {
     let (to_idp, _attackers) = hop_as(&authorize, None).await;
     let callback = to_test_server(&app, &hop(&to_idp).await);
     let f = fragment(&hop_as(&callback, None).await.0);
-    assert_eq!(f.get("error").map(String::as_str), Some("invalid_state"), "{f:?}");
+    assert_eq!(
+        f.get("error").map(String::as_str),
+        Some("invalid_state"),
+        "{f:?}"
+    );
     assert!(!f.contains_key("accessToken"));
     // ... or with the victim's own login cookie (from a login of its own).
     let (to_idp, attackers) = hop_as(&authorize, None).await;
@@ -232,7 +237,11 @@ async fn a_callback_from_another_browser_is_refused() {
     assert_ne!(attackers, victims, "every browser gets its own nonce");
     let callback = to_test_server(&app, &hop(&to_idp).await);
     let f = fragment(&hop_as(&callback, victims.as_deref()).await.0);
-    assert_eq!(f.get("error").map(String::as_str), Some("invalid_state"), "{f:?}");
+    assert_eq!(
+        f.get("error").map(String::as_str),
+        Some("invalid_state"),
+        "{f:?}"
+    );
     assert_eq!(users_count(&app).await, users, "nobody was created");
     // The browser that started it finishes it.
     let (to_idp, cookie) = hop_as(&authorize, None).await;
@@ -248,7 +257,10 @@ async fn the_login_cookie_is_host_only_secure_http_only_and_lax() {
     let idp = FakeIdp::start().await;
     platform_provider(&app, &idp, "company").await;
     let res = browser()
-        .get(format!("{}/v1/auth/oidc/company/authorize", app.client.base_url()))
+        .get(format!(
+            "{}/v1/auth/oidc/company/authorize",
+            app.client.base_url()
+        ))
         .send()
         .await
         .expect("send");
@@ -261,7 +273,13 @@ async fn the_login_cookie_is_host_only_secure_http_only_and_lax() {
     assert_eq!(set.len(), 1, "{set:?}");
     let attrs: Vec<&str> = set[0].split("; ").collect();
     assert!(attrs[0].starts_with(&format!("{LOGIN_COOKIE}=")), "{set:?}");
-    for want in ["Path=/", "Secure", "HttpOnly", "SameSite=Lax", "Max-Age=300"] {
+    for want in [
+        "Path=/",
+        "Secure",
+        "HttpOnly",
+        "SameSite=Lax",
+        "Max-Age=300",
+    ] {
         assert!(attrs.contains(&want), "{want} in {set:?}");
     }
     assert!(!set[0].to_ascii_lowercase().contains("domain="), "{set:?}");
