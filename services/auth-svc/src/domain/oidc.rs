@@ -88,73 +88,6 @@ pub struct UpdateProvider {
     pub allow_unverified_email: Option<bool>,
 }
 
-/// Most email domains one provider may be trusted for.
-const MAX_TRUSTED_DOMAINS: usize = 50;
-
-/// Email domains as stored: trimmed, lower-case, without duplicates.
-pub fn normalize_domains(domains: Vec<String>) -> Vec<String> {
-    let mut out: Vec<String> = domains
-        .into_iter()
-        .map(|d| d.trim().to_ascii_lowercase())
-        .collect();
-    out.sort();
-    out.dedup();
-    out
-}
-
-/// Each a DNS name with at least one dot (`example.com`), no wildcards.
-fn email_domains(path: &str, domains: &[String], errors: &mut Vec<FieldError>) {
-    let valid = |d: &str| {
-        let d = d.trim();
-        d.len() <= 253
-            && d.contains('.')
-            && d.split('.').all(|label| {
-                !label.is_empty()
-                    && label.len() <= 63
-                    && !label.starts_with('-')
-                    && label
-                        .bytes()
-                        .all(|b| b.is_ascii_alphanumeric() || b == b'-')
-            })
-    };
-    if domains.len() > MAX_TRUSTED_DOMAINS {
-        errors.push(err(path, &format!("at most {MAX_TRUSTED_DOMAINS} domains")));
-    }
-    for (i, d) in domains.iter().enumerate() {
-        if !valid(d) {
-            errors.push(err(
-                &format!("{path}[{i}]"),
-                "must be a domain like example.com",
-            ));
-        }
-    }
-}
-
-/// Only a platform provider (configured by platform administrators) can be trusted to link
-/// existing accounts by email: a tenant's administrators control what their own provider says.
-pub fn trust_is_platform_only(
-    is_tenant_provider: bool,
-    domains: &[String],
-) -> Result<(), Vec<FieldError>> {
-    if is_tenant_provider && !domains.is_empty() {
-        return Err(vec![err(
-            "trustedEmailDomains",
-            "only platform providers can be trusted to link accounts by email",
-        )]);
-    }
-    Ok(())
-}
-
-/// Whether a login through a provider may link the existing account with `email` by the email
-/// alone (review H3): only a platform provider trusted for exactly that email's domain.
-/// Everything else needs the account's own proof (its signed-in session starting the link).
-pub fn may_link_by_email(provider_tenant: Option<&str>, trusted: &[String], email: &str) -> bool {
-    let Some((_, domain)) = email.rsplit_once('@') else {
-        return false;
-    };
-    provider_tenant.is_none() && trusted.iter().any(|t| t.eq_ignore_ascii_case(domain))
-}
-
 /// `^[a-z0-9][a-z0-9-]{1,31}$`, the reference's slug rule.
 pub fn provider_slug(path: &str, slug: &str, errors: &mut Vec<FieldError>) {
     let bytes = slug.as_bytes();
@@ -397,36 +330,6 @@ pub fn dashboard_callback(dashboard_url: &str, pairs: &[(&str, &str)]) -> String
     )
 }
 
-/// The cookie that binds a login to the browser that started it (review M2). `__Host-`: the
-/// browser keeps it only if it is `Secure`, has `Path=/` and no `Domain`, so no sibling
-/// subdomain can plant one. Browsers accept `Secure` cookies over plain http only from
-/// `localhost`; a development setup on another plain-http host cannot finish OIDC logins.
-pub const LOGIN_COOKIE: &str = "__Host-djb_oidc";
-/// Length of a login cookie's value: 32 random bytes, base64url without padding.
-const LOGIN_COOKIE_LEN: usize = 43;
-
-/// The `Set-Cookie` value for a login nonce; it lives as long as a started login.
-pub fn login_cookie(value: &str, max_age_secs: u64) -> String {
-    format!(
-        "{LOGIN_COOKIE}={value}; Path=/; Max-Age={max_age_secs}; Secure; HttpOnly; SameSite=Lax"
-    )
-}
-
-/// The login nonce among `Cookie` headers, if one is there and well-formed.
-pub fn login_cookie_value<'a>(headers: impl Iterator<Item = &'a str>) -> Option<String> {
-    headers
-        .flat_map(|h| h.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == LOGIN_COOKIE)
-        .map(|(_, value)| value)
-        .filter(|v| {
-            v.len() == LOGIN_COOKIE_LEN
-                && v.bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-        })
-        .map(str::to_owned)
-}
-
 /// An error code a provider sent back (`access_denied`, …), if it is a well-formed one.
 pub fn provider_error_code(raw: &str) -> &'static str {
     match raw {
@@ -439,5 +342,11 @@ pub fn provider_error_code(raw: &str) -> &'static str {
     }
 }
 
+mod link;
 #[cfg(test)]
 mod tests;
+
+pub use link::{
+    LOGIN_COOKIE, email_domains, login_cookie, login_cookie_value, may_link_by_email,
+    normalize_domains, trust_is_platform_only,
+};

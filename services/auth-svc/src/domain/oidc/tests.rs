@@ -112,3 +112,27 @@ fn the_login_cookie_is_found_only_when_well_formed() {
     );
     assert!(!set.contains("Domain"));
 }
+
+#[test]
+fn only_trusted_platform_providers_link_by_email() {
+    let trusted = vec!["example.com".to_owned()];
+    assert!(may_link_by_email(None, &trusted, "ada@example.com"));
+    assert!(!may_link_by_email(None, &trusted, "ada@sub.example.com"));
+    assert!(!may_link_by_email(
+        None,
+        &trusted,
+        "ada@example.com.evil.io"
+    ));
+    assert!(!may_link_by_email(None, &[], "ada@example.com"));
+    assert!(
+        !may_link_by_email(Some("ten_a"), &trusted, "ada@example.com"),
+        "tenant providers never link by email"
+    );
+    assert!(trust_is_platform_only(true, &trusted).is_err());
+    assert!(trust_is_platform_only(false, &trusted).is_ok());
+    assert!(trust_is_platform_only(true, &[]).is_ok());
+    assert_eq!(
+        normalize_domains(vec![" B.io".into(), "a.io".into(), "b.io".into()]),
+        ["a.io", "b.io"]
+    );
+}
