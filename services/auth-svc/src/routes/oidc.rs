@@ -1,5 +1,6 @@
 //! `/v1/auth/oidc/{slug}/authorize|callback`: the browser's round trip through a provider.
 
+use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -9,15 +10,31 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
-use crate::api::client::ClientInfo;
-use crate::api::oidc::AuthorizeQuery;
+use crate::api::client::{ClientInfo, UserContext};
+use crate::api::oidc::{AuthorizeQuery, LinkStarted};
 use crate::domain::oidc::login_cookie_value;
+use crate::flows::oidc::link as login_link;
 use crate::flows::oidc::login::{self, CallbackQuery};
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(authorize))
         .routes(routes!(callback))
+        .routes(routes!(link))
+}
+
+/// Starts linking the provider's identity to the caller's own account (a signed-in session):
+/// send the browser to `authorizeUrl`; the callback then lands on the dashboard with
+/// `#linked={slug}` or `#error=…`. The provider must verify an email equal to the account's.
+#[utoipa::path(post, path = "/v1/auth/oidc/{slug}/link", tag = "auth", security(("bearer" = [])),
+    responses((status = 200, body = LinkStarted), (status = 403, body = kit::error::ErrorBody),
+    (status = 404, body = kit::error::ErrorBody)))]
+async fn link(
+    State(app): State<AppState>,
+    UserContext(ctx): UserContext,
+    Path(slug): Path<String>,
+) -> Result<Json<LinkStarted>, ApiError> {
+    Ok(Json(login_link::start(&app, &ctx, &slug).await?))
 }
 
 /// Sends the browser to the provider (PKCE S256, state and nonce; the login has 5 minutes) and
@@ -32,7 +49,7 @@ async fn authorize(
     Query(q): Query<AuthorizeQuery>,
 ) -> Result<Response, ApiError> {
     let cookie = browser_cookie(&headers);
-    let started = login::authorize(&app, &slug, q.redirect.as_deref(), cookie).await?;
+    let started = login::authorize(&app, &slug, &q, cookie).await?;
     let mut response = found(&started.location)?;
     if let Some(set) = started.set_cookie {
         let set = HeaderValue::from_str(&set).map_err(ApiError::internal)?;

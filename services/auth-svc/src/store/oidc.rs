@@ -206,3 +206,23 @@ pub async fn platform_buttons(conn: &mut PgConnection) -> Result<Vec<ProviderBut
     .fetch_all(conn)
     .await?)
 }
+
+/// Unlinks every identity of a tenant provider from the tenant's accounts: after its issuer,
+/// client or endpoints change (or it is deleted), `{slug}:{sub}` may name someone else, and an
+/// administrator repointing the provider must not inherit the accounts linked to it. Slugs are
+/// `[a-z0-9-]`, so the pattern needs no escaping.
+pub async fn unlink_identities(
+    conn: &mut PgConnection,
+    tenant: &str,
+    slug: &str,
+) -> Result<u64, ApiError> {
+    let done = sqlx::query(
+        "update auth.users set oidc_subject = null
+          where tenant_id = $1 and oidc_subject like $2",
+    )
+    .bind(tenant)
+    .bind(format!("{slug}:%"))
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected())
+}

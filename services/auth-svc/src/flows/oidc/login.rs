@@ -26,11 +26,13 @@ use subtle::ConstantTimeEq;
 use crate::AppState;
 use crate::api::LoginResponse;
 use crate::api::client::ClientInfo;
+use crate::api::oidc::AuthorizeQuery;
 use crate::domain::oidc::{
     dashboard_callback, login_cookie, provider_error_code, provider_slug, safe_redirect_path,
 };
 use crate::flows::oidc::account::{self, Identity};
 use crate::flows::oidc::client::{self, ProviderClient};
+use crate::flows::oidc::link::{self, LinkTarget};
 use crate::flows::oidc::providers::reveal;
 use crate::store::oidc::{self as store, Provider};
 
@@ -48,6 +50,9 @@ struct PendingLogin {
     redirect: Option<String>,
     /// SHA-256 (hex) of the login cookie of the browser that started the login.
     browser: String,
+    /// Set when a signed-in account started this login to link the identity to itself.
+    #[serde(default)]
+    link: Option<LinkTarget>,
 }
 
 /// Where authorize sends the browser, and the login cookie to set on the way.
@@ -84,7 +89,7 @@ fn fail(code: &'static str, detail: impl Into<String>) -> ApiError {
 }
 
 /// An enabled provider by slug, before any tenant is known.
-async fn find_provider(app: &AppState, slug: &str) -> Result<Provider, ApiError> {
+pub(crate) async fn find_provider(app: &AppState, slug: &str) -> Result<Provider, ApiError> {
     let not_found = || ApiError::not_found("OIDC provider not found");
     let mut errors = Vec::new();
     provider_slug("slug", slug, &mut errors);
@@ -125,9 +130,10 @@ async fn provider_client(app: &AppState, p: &Provider) -> Result<ProviderClient,
 pub async fn authorize(
     app: &AppState,
     slug: &str,
-    redirect: Option<&str>,
+    q: &AuthorizeQuery,
     cookie: Option<String>,
 ) -> Result<Authorize, ApiError> {
+    let redirect = q.redirect.as_deref();
     let redirect = match redirect {
         None => None,
         Some(raw) => Some(safe_redirect_path(raw).ok_or_else(|| {
@@ -138,6 +144,10 @@ pub async fn authorize(
         })?),
     };
     let provider = find_provider(app, slug).await?;
+    let link = match q.link.as_deref() {
+        Some(ticket) => Some(link::redeem(app, ticket, &provider).await?),
+        None => None,
+    };
     let client = match provider_client(app, &provider).await {
         Ok(c) => c,
         Err(ApiError::Client { code, .. }) => {
@@ -172,6 +182,7 @@ pub async fn authorize(
         provider_id: provider.id,
         redirect,
         browser: cookie_hash(&browser),
+        link,
     };
     let mut conn = app.platform.redis.clone();
     redis::cmd("SET")
@@ -265,6 +276,14 @@ async fn complete(
     }
     let oidc = provider_client(app, &provider).await?;
     let identity = verify(app, &oidc, code, &pending).await?;
+    if let Some(target) = &pending.link {
+        link::finish(app, &provider, &identity, target).await?;
+        let mut pairs = vec![("linked", provider.slug.as_str())];
+        if let Some(path) = pending.redirect.as_deref() {
+            pairs.push(("redirect", path));
+        }
+        return Ok(dashboard_callback(&app.config.dashboard_url, &pairs));
+    }
     let answer = account::sign_in(app, &provider, identity, client).await?;
     let mut pairs: Vec<(&str, String)> = match answer {
         LoginResponse::Tokens(t) => vec![

@@ -214,6 +214,19 @@ pub async fn create(
     out(app, saved)
 }
 
+/// What decides who an identity `{slug}:{sub}` is: the issuer, the client and the endpoints.
+fn identity_source(p: &Provider) -> impl PartialEq + use<> {
+    (
+        p.issuer_url.clone(),
+        p.client_id.clone(),
+        p.auto_discovery,
+        p.authorization_endpoint.clone(),
+        p.token_endpoint.clone(),
+        p.userinfo_endpoint.clone(),
+        p.jwks_uri.clone(),
+    )
+}
+
 pub async fn update(
     app: &AppState,
     ctx: &TenantContext,
@@ -222,6 +235,7 @@ pub async fn update(
 ) -> Result<ProviderOut, ApiError> {
     ctx.require_session()?;
     let (mut tx, mut p) = open_existing(app, ctx, id).await?;
+    let before = identity_source(&p);
     if let Some(secret) = req.client_secret.as_deref()
         && secret != mask(&reveal(app, &p)?)
     {
@@ -251,6 +265,11 @@ pub async fn update(
         .unwrap_or(p.allow_unverified_email);
     p.updated_at = now_ms();
     check_urls(app, &p)?;
+    if let Some(tenant) = p.tenant_id.as_deref()
+        && identity_source(&p) != before
+    {
+        store::unlink_identities(tx.conn(), tenant, &p.slug).await?;
+    }
     let saved = store::update(tx.conn(), &p).await?.ok_or_else(not_found)?;
     tx.commit().await?;
     out(app, saved)
@@ -261,6 +280,10 @@ pub async fn delete(app: &AppState, ctx: &TenantContext, id: &str) -> Result<(),
     let (mut tx, p) = open_existing(app, ctx, id).await?;
     if !store::delete(tx.conn(), p.tenant_id.as_deref(), &p.id).await? {
         return Err(not_found());
+    }
+    // The slug is free again: whoever reuses it must not inherit the linked accounts.
+    if let Some(tenant) = p.tenant_id.as_deref() {
+        store::unlink_identities(tx.conn(), tenant, &p.slug).await?;
     }
     tx.commit().await?;
     tracing::info!(provider = %p.id, slug = %p.slug, "OIDC provider deleted");

@@ -2,6 +2,7 @@
 
 mod fake;
 mod isolation;
+mod link;
 mod login;
 mod outbound;
 mod providers;
