@@ -275,7 +275,10 @@ async fn complete(
         ));
     }
     let oidc = provider_client(app, &provider).await?;
-    let identity = verify(app, &oidc, code, &pending).await?;
+    let identity = verify(app, &oidc, code, &pending).await.inspect_err(|_| {
+        // Perhaps the provider rotated its keys: the next login loads them afresh.
+        app.oidc.forget(&provider.id);
+    })?;
     if let Some(target) = &pending.link {
         link::finish(app, &provider, &identity, target).await?;
         let mut pairs = vec![("linked", provider.slug.as_str())];
