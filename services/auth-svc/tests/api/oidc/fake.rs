@@ -72,6 +72,8 @@ struct Inner {
     tamper: Tamper,
     /// Leave the email out of the ID token (only `/userinfo` has it).
     email_only_in_userinfo: bool,
+    /// Discovery documents served.
+    discoveries: usize,
 }
 
 #[derive(Clone)]
@@ -115,6 +117,7 @@ impl FakeIdp {
             tokens: HashMap::new(),
             tamper: Tamper::default(),
             email_only_in_userinfo: false,
+            discoveries: 0,
         }));
         let app = Router::new()
             .route("/.well-known/openid-configuration", get(discovery))
@@ -145,6 +148,11 @@ impl FakeIdp {
         self.with(|i| i.email_only_in_userinfo = on);
     }
 
+    /// How often the discovery document was fetched.
+    pub fn discoveries(&self) -> usize {
+        self.with(|i| i.discoveries)
+    }
+
     /// Codes issued and not yet redeemed.
     pub fn open_codes(&self) -> usize {
         self.with(|i| i.codes.len())
@@ -158,7 +166,11 @@ fn error(status: StatusCode, code: &str) -> Response {
 }
 
 async fn discovery(State(inner): Shared) -> Response {
-    let issuer = inner.lock().expect("lock").issuer.clone();
+    let issuer = {
+        let mut inner = inner.lock().expect("lock");
+        inner.discoveries += 1;
+        inner.issuer.clone()
+    };
     axum::Json(json!({
         "issuer": issuer,
         "authorization_endpoint": format!("{issuer}/authorize"),

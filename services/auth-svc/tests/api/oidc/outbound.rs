@@ -127,3 +127,32 @@ async fn test_answers_fixed_codes_without_internal_details() {
         "{detail}"
     );
 }
+
+#[tokio::test]
+async fn provider_metadata_is_cached_between_logins() {
+    let app = spawn_oidc(json!({})).await;
+    let idp = FakeIdp::start().await;
+    let root = platform_provider(&app, &idp, "company").await;
+    let authorize = format!("{}/v1/auth/oidc/company/authorize", app.client.base_url());
+    for _ in 0..3 {
+        hop(&authorize).await;
+    }
+    assert_eq!(
+        idp.discoveries(),
+        1,
+        "anonymous authorize requests share one fetch"
+    );
+    assert!(fragment(&sign_in(&app, "company").await).contains_key("accessToken"));
+    assert_eq!(idp.discoveries(), 1);
+    // Changing the provider, or testing it, loads it afresh.
+    let r = access(&root);
+    let (_, list) = send(&app, "GET", "/v1/auth/providers?scope=platform", &r, None).await;
+    let path = format!("/v1/auth/providers/{}", list[0]["id"].as_str().expect("id"));
+    let (status, _) = send(&app, "PUT", &path, &r, Some(json!({"name": "Renamed"}))).await;
+    assert_eq!(status, 200);
+    hop(&authorize).await;
+    assert_eq!(idp.discoveries(), 2);
+    let (status, _) = send(&app, "POST", &format!("{path}/test"), &r, None).await;
+    assert_eq!(status, 200);
+    assert_eq!(idp.discoveries(), 3);
+}
