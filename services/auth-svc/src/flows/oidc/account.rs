@@ -116,7 +116,7 @@ pub async fn sign_in(
                 &email,
             );
         if !linkable {
-            tracing::info!(provider = %provider.slug, user = %user.id, "OIDC login refused: email belongs to an unlinked account");
+            tracing::info!(provider = %provider.slug, user = %user.id, "OIDC login refused: the email is another account's");
             return Err(refuse(
                 "account_conflict",
                 "an account with this email exists; sign in to it and link this provider from there",
@@ -231,11 +231,24 @@ async fn new_tenant(
         tenant_slug: None,
     };
     let tokens = accounts::create(app, account, client).await?;
-    // Linked in a second transaction: if this fails the account still exists and the next
-    // login finds it by its (verified) email and links it then.
-    let tenant = TenantId::parse(tokens.tenant_id.as_str()).map_err(ApiError::internal)?;
-    let mut tx = TenantTx::begin(app.platform.db.pool(), &tenant).await?;
-    users::set_oidc_subject(&mut tx, &tokens.user.id, subject).await?;
-    tx.commit().await?;
+    // Linked in a second transaction (accounts::create commits its own). If that fails the
+    // account exists unlinked and the next login by email would be refused (only trusted
+    // providers link by email), so the user still gets the tokens and can link from there.
+    if let Err(err) = link_new_account(app, &tokens.tenant_id, &tokens.user.id, subject).await {
+        tracing::error!(user = %tokens.user.id, error = ?err, "linking a new OIDC account failed");
+    }
     Ok(LoginResponse::Tokens(tokens))
+}
+
+async fn link_new_account(
+    app: &AppState,
+    tenant: &str,
+    user: &str,
+    subject: &str,
+) -> Result<(), ApiError> {
+    let tenant = TenantId::parse(tenant).map_err(ApiError::internal)?;
+    let mut tx = TenantTx::begin(app.platform.db.pool(), &tenant).await?;
+    users::set_oidc_subject(&mut tx, user, subject).await?;
+    tx.commit().await?;
+    Ok(())
 }
