@@ -193,6 +193,11 @@ impl Keys {
         self.global(&format!("oidc:state:{}", segment(state)))
     }
 
+    /// A signed-in user's one-time ticket to link an OIDC identity to their account.
+    pub fn oidc_link(&self, ticket: &str) -> String {
+        self.global(&format!("oidc:link:{}", segment(ticket)))
+    }
+
     /// Failed logins from one client address in the current window (auth-svc brute-force guard).
     pub fn login_failures_ip(&self, ip: &str) -> String {
         self.global(&format!("auth:login-failures:ip:{}", segment(ip)))

@@ -26,6 +26,7 @@ pub mod idempotency;
 pub mod metrics;
 pub mod middleware;
 pub mod openapi;
+pub mod outbound;
 pub mod outbox;
 pub mod paths;
 pub mod platform;

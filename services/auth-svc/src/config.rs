@@ -66,6 +66,11 @@ pub struct AuthConfig {
     /// Timeout of each request to an OIDC provider (discovery, keys, token exchange).
     #[serde(default = "default_oidc_timeout")]
     pub oidc_http_timeout_secs: u64,
+    /// Internal networks and host names that requests to tenant-supplied URLs (OIDC issuers,
+    /// keys, token endpoints) may reach, comma-separated (`10.20.0.0/16,keycloak.internal`).
+    /// Empty: only public addresses (see `kit::outbound`).
+    #[serde(default)]
+    pub outbound_allow: String,
     /// The first platform administrator, created at start-up while none exists (both or neither).
     pub bootstrap_admin_email: Option<String>,
     pub bootstrap_admin_password: Option<SecretString>,

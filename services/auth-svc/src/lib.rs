@@ -50,6 +50,7 @@ impl AppState {
         let oidc = OidcHttp::new(
             &platform.config,
             Duration::from_secs(config.oidc_http_timeout_secs),
+            &config.outbound_allow,
         )?;
         let hasher = config.hasher()?;
         Ok(Self {
@@ -98,7 +99,11 @@ pub async fn run(
     // Read before connecting anything, so a missing key fails start-up at once.
     let auth = AuthConfig::load()?;
     let secrets = Arc::new(auth.secret_box()?);
-    let oidc = OidcHttp::new(&config, Duration::from_secs(auth.oidc_http_timeout_secs))?;
+    let oidc = OidcHttp::new(
+        &config,
+        Duration::from_secs(auth.oidc_http_timeout_secs),
+        &auth.outbound_allow,
+    )?;
     let hasher = auth.hasher()?;
     if let Some(admin) = auth.bootstrap_admin()? {
         bootstrap_admin(&config, &hasher, &admin).await?;

@@ -107,6 +107,7 @@ const TABLE: &[(&str, Scope, Build)] = &[
         k.api_key_cache("ab12")
     }),
     ("oidc_state", Scope::Global, |k, _| k.oidc_state("st")),
+    ("oidc_link", Scope::Global, |k, _| k.oidc_link("tk")),
     ("login_failures_ip", Scope::Global, |k, _| {
         k.login_failures_ip("10.0.0.1")
     }),

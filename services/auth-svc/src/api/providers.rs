@@ -54,6 +54,10 @@ pub struct ProviderOut {
     pub icon_url: Option<String>,
     pub auto_discovery: bool,
     pub enabled: bool,
+    /// Email domains whose existing accounts logins may link by email (platform providers).
+    pub trusted_email_domains: Vec<String>,
+    /// Logins without an `email_verified` claim may create new accounts.
+    pub allow_unverified_email: bool,
     pub authorization_endpoint: Option<String>,
     pub token_endpoint: Option<String>,
     pub userinfo_endpoint: Option<String>,

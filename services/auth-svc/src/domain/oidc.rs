@@ -54,6 +54,12 @@ pub struct CreateProvider {
     pub token_endpoint: Option<String>,
     pub userinfo_endpoint: Option<String>,
     pub jwks_uri: Option<String>,
+    /// Platform providers only: email domains (`example.com`) whose existing accounts a login
+    /// through this provider may link by email. Empty (default): it never links by email.
+    pub trusted_email_domains: Option<Vec<String>>,
+    /// Let logins without an `email_verified` claim create new accounts (never reach existing
+    /// ones). Default false.
+    pub allow_unverified_email: Option<bool>,
     /// `tenant` (default) or `platform` (platform administrators only).
     #[serde(default)]
     pub scope: ProviderScope,
@@ -78,6 +84,8 @@ pub struct UpdateProvider {
     pub token_endpoint: Option<String>,
     pub userinfo_endpoint: Option<String>,
     pub jwks_uri: Option<String>,
+    pub trusted_email_domains: Option<Vec<String>>,
+    pub allow_unverified_email: Option<bool>,
 }
 
 /// `^[a-z0-9][a-z0-9-]{1,31}$`, the reference's slug rule.
@@ -211,6 +219,9 @@ impl kit::extract::Validate for CreateProvider {
         token_text("clientId", &self.client_id, MAX_CLIENT_ID, &mut errors);
         token_text("clientSecret", &self.client_secret, MAX_SECRET, &mut errors);
         check_optionals(&self.optionals(), &mut errors);
+        if let Some(domains) = &self.trusted_email_domains {
+            email_domains("trustedEmailDomains", domains, &mut errors);
+        }
         finish(errors)
     }
 }
@@ -229,6 +240,9 @@ impl kit::extract::Validate for UpdateProvider {
         }
         if let Some(secret) = &self.client_secret {
             token_text("clientSecret", secret, MAX_SECRET, &mut errors);
+        }
+        if let Some(domains) = &self.trusted_email_domains {
+            email_domains("trustedEmailDomains", domains, &mut errors);
         }
         check_optionals(
             &Optionals {
@@ -328,5 +342,11 @@ pub fn provider_error_code(raw: &str) -> &'static str {
     }
 }
 
+mod link;
 #[cfg(test)]
 mod tests;
+
+pub use link::{
+    LOGIN_COOKIE, email_domains, login_cookie, login_cookie_value, may_link_by_email,
+    normalize_domains, trust_is_platform_only,
+};

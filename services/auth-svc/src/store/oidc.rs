@@ -25,6 +25,10 @@ pub struct Provider {
     pub icon_url: Option<String>,
     pub auto_discovery: bool,
     pub enabled: bool,
+    /// Email domains whose existing accounts this (platform) provider may link by email.
+    pub trusted_email_domains: Vec<String>,
+    /// Logins without an `email_verified` claim may create new accounts.
+    pub allow_unverified_email: bool,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -43,7 +47,8 @@ pub struct ProviderButton {
 
 const COLUMNS: &str = "id, tenant_id, slug, name, issuer_url, client_id, client_secret, \
      authorization_endpoint, token_endpoint, userinfo_endpoint, jwks_uri, scopes, button_text, \
-     button_color, icon_url, auto_discovery, enabled, created_at, updated_at";
+     button_color, icon_url, auto_discovery, enabled, trusted_email_domains, \
+     allow_unverified_email, created_at, updated_at";
 
 pub fn slug_taken() -> ApiError {
     ApiError::conflict(
@@ -55,7 +60,8 @@ pub fn slug_taken() -> ApiError {
 pub async fn insert(conn: &mut PgConnection, p: &Provider) -> Result<Provider, ApiError> {
     sqlx::query_as(&format!(
         "insert into auth.oidc_providers ({COLUMNS})
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18,
+                 $19, $20, $21)
          returning {COLUMNS}"
     ))
     .bind(&p.id)
@@ -75,6 +81,8 @@ pub async fn insert(conn: &mut PgConnection, p: &Provider) -> Result<Provider, A
     .bind(&p.icon_url)
     .bind(p.auto_discovery)
     .bind(p.enabled)
+    .bind(&p.trusted_email_domains)
+    .bind(p.allow_unverified_email)
     .bind(p.created_at)
     .bind(p.updated_at)
     .fetch_one(conn)
@@ -132,7 +140,8 @@ pub async fn update(conn: &mut PgConnection, p: &Provider) -> Result<Option<Prov
             set name = $3, issuer_url = $4, client_id = $5, client_secret = $6,
                 authorization_endpoint = $7, token_endpoint = $8, userinfo_endpoint = $9,
                 jwks_uri = $10, scopes = $11, button_text = $12, button_color = $13,
-                icon_url = $14, auto_discovery = $15, enabled = $16, updated_at = $17
+                icon_url = $14, auto_discovery = $15, enabled = $16, updated_at = $17,
+                trusted_email_domains = $18, allow_unverified_email = $19
           where id = $1 and tenant_id is not distinct from $2
           returning {COLUMNS}"
     ))
@@ -153,6 +162,8 @@ pub async fn update(conn: &mut PgConnection, p: &Provider) -> Result<Option<Prov
     .bind(p.auto_discovery)
     .bind(p.enabled)
     .bind(p.updated_at)
+    .bind(&p.trusted_email_domains)
+    .bind(p.allow_unverified_email)
     .fetch_optional(conn)
     .await?)
 }
@@ -194,4 +205,24 @@ pub async fn platform_buttons(conn: &mut PgConnection) -> Result<Vec<ProviderBut
     )
     .fetch_all(conn)
     .await?)
+}
+
+/// Unlinks every identity of a tenant provider from the tenant's accounts: after its issuer,
+/// client or endpoints change (or it is deleted), `{slug}:{sub}` may name someone else, and an
+/// administrator repointing the provider must not inherit the accounts linked to it. Slugs are
+/// `[a-z0-9-]`, so the pattern needs no escaping.
+pub async fn unlink_identities(
+    conn: &mut PgConnection,
+    tenant: &str,
+    slug: &str,
+) -> Result<u64, ApiError> {
+    let done = sqlx::query(
+        "update auth.users set oidc_subject = null
+          where tenant_id = $1 and oidc_subject like $2",
+    )
+    .bind(tenant)
+    .bind(format!("{slug}:%"))
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected())
 }

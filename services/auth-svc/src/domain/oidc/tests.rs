@@ -81,3 +81,58 @@ fn provider_errors_map_to_known_codes() {
     assert_eq!(provider_error_code("access_denied"), "access_denied");
     assert_eq!(provider_error_code("<script>"), "provider_error");
 }
+
+#[test]
+fn the_login_cookie_is_found_only_when_well_formed() {
+    let v = "a".repeat(43);
+    let header = format!("theme=dark; {LOGIN_COOKIE}={v}; other=1");
+    assert_eq!(
+        login_cookie_value([header.as_str()].into_iter()),
+        Some(v.clone())
+    );
+    let split = ["theme=dark", &format!("{LOGIN_COOKIE}={v}")];
+    assert_eq!(login_cookie_value(split.into_iter()), Some(v.clone()));
+    for bad in [
+        format!("{LOGIN_COOKIE}=short"),
+        format!("{LOGIN_COOKIE}={}", "a".repeat(44)),
+        format!("{LOGIN_COOKIE}={}!", "a".repeat(42)),
+        format!("djb_oidc={v}"),
+        String::new(),
+    ] {
+        assert_eq!(
+            login_cookie_value([bad.as_str()].into_iter()),
+            None,
+            "{bad}"
+        );
+    }
+    let set = login_cookie(&v, 300);
+    assert!(
+        set.starts_with(&format!("{LOGIN_COOKIE}={v}; Path=/;")),
+        "{set}"
+    );
+    assert!(!set.contains("Domain"));
+}
+
+#[test]
+fn only_trusted_platform_providers_link_by_email() {
+    let trusted = vec!["example.com".to_owned()];
+    assert!(may_link_by_email(None, &trusted, "ada@example.com"));
+    assert!(!may_link_by_email(None, &trusted, "ada@sub.example.com"));
+    assert!(!may_link_by_email(
+        None,
+        &trusted,
+        "ada@example.com.evil.io"
+    ));
+    assert!(!may_link_by_email(None, &[], "ada@example.com"));
+    assert!(
+        !may_link_by_email(Some("ten_a"), &trusted, "ada@example.com"),
+        "tenant providers never link by email"
+    );
+    assert!(trust_is_platform_only(true, &trusted).is_err());
+    assert!(trust_is_platform_only(false, &trusted).is_ok());
+    assert!(trust_is_platform_only(true, &[]).is_ok());
+    assert_eq!(
+        normalize_domains(vec![" B.io".into(), "a.io".into(), "b.io".into()]),
+        ["a.io", "b.io"]
+    );
+}

@@ -1,14 +1,18 @@
-//! Which account an OIDC identity signs in to.
+//! Which account an OIDC identity signs in to (security review H3/H4).
 //!
 //! 1. The account already linked to `{slug}:{sub}`.
-//! 2. Otherwise the account with the same email, if the provider vouches for it (no
-//!    `email_verified: false`); it gets linked.
+//! 2. Otherwise, if an account has the same email, it is linked only when the provider is a
+//!    platform provider that a platform administrator trusts for that email's domain, and the
+//!    provider verified the email (`email_verified: true`). Anything else is refused
+//!    (`account_conflict`, or `email_not_verified`): an email alone is never proof of owning
+//!    an account, and a tenant's provider is configured by administrators who also control
+//!    what their identity provider asserts (the owner's email, say).
 //! 3. Otherwise a new account: a member of the provider's tenant, or for a platform provider a
-//!    new tenant with the user as owner (only while public registration is enabled).
+//!    new tenant with the user as owner (only while public registration is enabled). A
+//!    provider that sends no `email_verified` claim creates accounts only if its
+//!    `allowUnverifiedEmail` flag is set.
 //!
-//! A tenant's provider is configured by that tenant's administrators, who also control what
-//! their identity provider asserts. Its logins therefore only ever reach accounts of that same
-//! tenant: an email or subject that belongs to another tenant is refused, never signed in to.
+//! A tenant's provider only ever reaches accounts of that same tenant.
 
 use kit::ApiError;
 use kit::db::{LookupTx, TenantTx};
@@ -17,6 +21,7 @@ use shared_schemas::ids::TenantId;
 use crate::AppState;
 use crate::api::LoginResponse;
 use crate::api::client::ClientInfo;
+use crate::domain::oidc::may_link_by_email;
 use crate::domain::validate::{self, MAX_NAME};
 use crate::flows::account::{self as accounts, NewAccount};
 use crate::flows::ensure_tenant_active;
@@ -37,19 +42,20 @@ fn refuse(code: &'static str, detail: &str) -> ApiError {
     ApiError::bad_request(code, detail.to_owned())
 }
 
-/// The email to use, normalised, or why there is none we can trust.
-fn trusted_email(identity: &Identity) -> Result<String, ApiError> {
+/// The email the provider claims, normalised, and whether it verified it; or why it cannot be
+/// used at all. No claim at all is not verified (review H4), and is accepted only when the
+/// provider allows unverified emails (which then only create new accounts).
+fn claimed_email(identity: &Identity, provider: &Provider) -> Result<(String, bool), ApiError> {
     let raw = identity.email.as_deref().ok_or_else(|| {
         refuse(
             "email_missing",
             "the provider did not share an email address",
         )
     })?;
-    if identity.email_verified == Some(false) {
-        return Err(refuse(
-            "email_not_verified",
-            "the provider has not verified this email",
-        ));
+    let verified = identity.email_verified == Some(true);
+    let tolerated = identity.email_verified.is_none() && provider.allow_unverified_email;
+    if !verified && !tolerated {
+        return Err(not_verified());
     }
     let mut errors = Vec::new();
     let email = validate::email("email", raw, &mut errors);
@@ -59,7 +65,14 @@ fn trusted_email(identity: &Identity) -> Result<String, ApiError> {
             "the provider's email address is not valid",
         ));
     }
-    Ok(email)
+    Ok((email, verified))
+}
+
+fn not_verified() -> ApiError {
+    refuse(
+        "email_not_verified",
+        "the provider has not verified this email",
+    )
 }
 
 /// A display name from the provider's claims: trimmed, printable, bounded.
@@ -88,20 +101,25 @@ pub async fn sign_in(
         return existing(app, lookup, provider, user, &subject, client).await;
     }
     lookup.commit().await?;
-    let email = trusted_email(&identity)?;
+    let (email, verified) = claimed_email(&identity, provider)?;
     let mut lookup = LookupTx::begin(pool, "app.login_email", &email).await?;
     if let Some(user) = users::find_by_email(&mut lookup, &email).await? {
-        // The same provider vouching for this email under another subject: the provider
-        // reassigned the address; linking it would hand the account to someone else.
-        let prefix = format!("{}:", provider.slug);
-        if user
-            .oidc_subject
-            .as_deref()
-            .is_some_and(|s| s.starts_with(&prefix))
-        {
+        if !verified {
+            return Err(not_verified());
+        }
+        // One linked identity per account: an account linked elsewhere (or to another subject
+        // of this provider, i.e. a reassigned address) is not taken over by this one.
+        let linkable = user.oidc_subject.is_none()
+            && may_link_by_email(
+                provider.tenant_id.as_deref(),
+                &provider.trusted_email_domains,
+                &email,
+            );
+        if !linkable {
+            tracing::info!(provider = %provider.slug, user = %user.id, "OIDC login refused: the email is another account's");
             return Err(refuse(
                 "account_conflict",
-                "this email is linked to another identity at this provider",
+                "an account with this email exists; sign in to it and link this provider from there",
             ));
         }
         return existing(app, lookup, provider, user, &subject, client).await;
@@ -213,11 +231,24 @@ async fn new_tenant(
         tenant_slug: None,
     };
     let tokens = accounts::create(app, account, client).await?;
-    // Linked in a second transaction: if this fails the account still exists and the next
-    // login finds it by its (verified) email and links it then.
-    let tenant = TenantId::parse(tokens.tenant_id.as_str()).map_err(ApiError::internal)?;
-    let mut tx = TenantTx::begin(app.platform.db.pool(), &tenant).await?;
-    users::set_oidc_subject(&mut tx, &tokens.user.id, subject).await?;
-    tx.commit().await?;
+    // Linked in a second transaction (accounts::create commits its own). If that fails the
+    // account exists unlinked and the next login by email would be refused (only trusted
+    // providers link by email), so the user still gets the tokens and can link from there.
+    if let Err(err) = link_new_account(app, &tokens.tenant_id, &tokens.user.id, subject).await {
+        tracing::error!(user = %tokens.user.id, error = ?err, "linking a new OIDC account failed");
+    }
     Ok(LoginResponse::Tokens(tokens))
+}
+
+async fn link_new_account(
+    app: &AppState,
+    tenant: &str,
+    user: &str,
+    subject: &str,
+) -> Result<(), ApiError> {
+    let tenant = TenantId::parse(tenant).map_err(ApiError::internal)?;
+    let mut tx = TenantTx::begin(app.platform.db.pool(), &tenant).await?;
+    users::set_oidc_subject(&mut tx, user, subject).await?;
+    tx.commit().await?;
+    Ok(())
 }

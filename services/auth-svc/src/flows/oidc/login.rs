@@ -1,9 +1,16 @@
 //! The browser side of an OIDC login: authorize (PKCE + state + nonce kept in Redis for five
 //! minutes) and callback (single-use state, code exchange, ID token verification).
 //!
+//! The state is bound to the browser that started the login: authorize sets a random nonce in
+//! a `__Host-` cookie and keeps its hash with the state; the callback refuses a state whose
+//! cookie is missing or different. Without it, an attacker could finish a login of their own
+//! in a victim's browser (login CSRF) and have the victim work in the attacker's account.
+//!
 //! Both answer with a `Location`: the provider's authorization page, or the dashboard's
 //! `/auth/callback` with the outcome in the URL fragment (tokens, TOTP challenge or `error`).
 
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use kit::ApiError;
 use kit::db::LookupTx;
 use openidconnect::core::CoreAuthenticationFlow;
@@ -11,16 +18,21 @@ use openidconnect::{
     AccessTokenHash, AuthorizationCode, CsrfToken, Nonce, OAuth2TokenResponse, PkceCodeChallenge,
     PkceCodeVerifier, RedirectUrl, Scope, SubjectIdentifier, TokenResponse,
 };
+use rand::RngCore;
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
 
 use crate::AppState;
 use crate::api::LoginResponse;
 use crate::api::client::ClientInfo;
+use crate::api::oidc::AuthorizeQuery;
 use crate::domain::oidc::{
-    dashboard_callback, provider_error_code, provider_slug, safe_redirect_path,
+    dashboard_callback, login_cookie, provider_error_code, provider_slug, safe_redirect_path,
 };
 use crate::flows::oidc::account::{self, Identity};
 use crate::flows::oidc::client::{self, ProviderClient};
+use crate::flows::oidc::link::{self, LinkTarget};
 use crate::flows::oidc::providers::reveal;
 use crate::store::oidc::{self as store, Provider};
 
@@ -36,6 +48,32 @@ struct PendingLogin {
     nonce: String,
     provider_id: String,
     redirect: Option<String>,
+    /// SHA-256 (hex) of the login cookie of the browser that started the login.
+    browser: String,
+    /// Set when a signed-in account started this login to link the identity to itself.
+    #[serde(default)]
+    link: Option<LinkTarget>,
+}
+
+/// Where authorize sends the browser, and the login cookie to set on the way.
+#[derive(Debug)]
+pub struct Authorize {
+    pub location: String,
+    pub set_cookie: Option<String>,
+}
+
+fn cookie_hash(value: &str) -> String {
+    hex::encode(Sha256::digest(value.as_bytes()))
+}
+
+/// The browser's login nonce: the one it already holds (so logins in two tabs both work), or a
+/// new random one.
+fn browser_nonce(existing: Option<String>) -> String {
+    existing.unwrap_or_else(|| {
+        let mut bytes = [0u8; 32];
+        rand::rng().fill_bytes(&mut bytes);
+        URL_SAFE_NO_PAD.encode(bytes)
+    })
 }
 
 /// The query of the callback, as providers send it (all optional: an error reply has no code).
@@ -51,7 +89,7 @@ fn fail(code: &'static str, detail: impl Into<String>) -> ApiError {
 }
 
 /// An enabled provider by slug, before any tenant is known.
-async fn find_provider(app: &AppState, slug: &str) -> Result<Provider, ApiError> {
+pub(crate) async fn find_provider(app: &AppState, slug: &str) -> Result<Provider, ApiError> {
     let not_found = || ApiError::not_found("OIDC provider not found");
     let mut errors = Vec::new();
     provider_slug("slug", slug, &mut errors);
@@ -92,8 +130,10 @@ async fn provider_client(app: &AppState, p: &Provider) -> Result<ProviderClient,
 pub async fn authorize(
     app: &AppState,
     slug: &str,
-    redirect: Option<&str>,
-) -> Result<String, ApiError> {
+    q: &AuthorizeQuery,
+    cookie: Option<String>,
+) -> Result<Authorize, ApiError> {
+    let redirect = q.redirect.as_deref();
     let redirect = match redirect {
         None => None,
         Some(raw) => Some(safe_redirect_path(raw).ok_or_else(|| {
@@ -104,9 +144,18 @@ pub async fn authorize(
         })?),
     };
     let provider = find_provider(app, slug).await?;
+    let link = match q.link.as_deref() {
+        Some(ticket) => Some(link::redeem(app, ticket, &provider).await?),
+        None => None,
+    };
     let client = match provider_client(app, &provider).await {
         Ok(c) => c,
-        Err(ApiError::Client { code, .. }) => return Ok(error_location(app, code)),
+        Err(ApiError::Client { code, .. }) => {
+            return Ok(Authorize {
+                location: error_location(app, code),
+                set_cookie: None,
+            });
+        }
         Err(e) => return Err(e),
     };
     let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
@@ -126,11 +175,14 @@ pub async fn authorize(
         request = request.add_scope(Scope::new(scope.to_owned()));
     }
     let (url, state, nonce) = request.url();
+    let browser = browser_nonce(cookie);
     let pending = PendingLogin {
         code_verifier: verifier.secret().clone(),
         nonce: nonce.secret().clone(),
         provider_id: provider.id,
         redirect,
+        browser: cookie_hash(&browser),
+        link,
     };
     let mut conn = app.platform.redis.clone();
     redis::cmd("SET")
@@ -140,7 +192,10 @@ pub async fn authorize(
         .arg(STATE_TTL_SECS)
         .query_async::<()>(&mut conn)
         .await?;
-    Ok(url.to_string())
+    Ok(Authorize {
+        location: url.to_string(),
+        set_cookie: Some(login_cookie(&browser, STATE_TTL_SECS)),
+    })
 }
 
 fn error_location(app: &AppState, code: &str) -> String {
@@ -152,9 +207,10 @@ pub async fn callback(
     app: &AppState,
     slug: &str,
     query: CallbackQuery,
+    cookie: Option<String>,
     client: &ClientInfo,
 ) -> String {
-    match complete(app, slug, query, client).await {
+    match complete(app, slug, query, cookie, client).await {
         Ok(location) => location,
         Err(ApiError::Client { code, detail, .. }) => {
             tracing::info!(slug, code, detail, "OIDC login refused");
@@ -187,6 +243,7 @@ async fn complete(
     app: &AppState,
     slug: &str,
     query: CallbackQuery,
+    cookie: Option<String>,
     client: &ClientInfo,
 ) -> Result<String, ApiError> {
     if let Some(error) = &query.error {
@@ -202,6 +259,14 @@ async fn complete(
         return Err(fail("invalid_request", "code or state out of bounds"));
     }
     let pending = take_state(app, &state).await?;
+    let same_browser = cookie
+        .is_some_and(|c| bool::from(cookie_hash(&c).as_bytes().ct_eq(pending.browser.as_bytes())));
+    if !same_browser {
+        return Err(fail(
+            "invalid_state",
+            "the login was started in another browser",
+        ));
+    }
     let provider = find_provider(app, slug).await?;
     if provider.id != pending.provider_id {
         return Err(fail(
@@ -210,7 +275,18 @@ async fn complete(
         ));
     }
     let oidc = provider_client(app, &provider).await?;
-    let identity = verify(app, &oidc, code, &pending).await?;
+    let identity = verify(app, &oidc, code, &pending).await.inspect_err(|_| {
+        // Perhaps the provider rotated its keys: the next login loads them afresh.
+        app.oidc.forget(&provider.id);
+    })?;
+    if let Some(target) = &pending.link {
+        link::finish(app, &provider, &identity, target).await?;
+        let mut pairs = vec![("linked", provider.slug.as_str())];
+        if let Some(path) = pending.redirect.as_deref() {
+            pairs.push(("redirect", path));
+        }
+        return Ok(dashboard_callback(&app.config.dashboard_url, &pairs));
+    }
     let answer = account::sign_in(app, &provider, identity, client).await?;
     let mut pairs: Vec<(&str, String)> = match answer {
         LoginResponse::Tokens(t) => vec![

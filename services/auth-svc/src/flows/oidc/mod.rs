@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod client;
+pub mod link;
 pub mod login;
 pub mod providers;
 

@@ -44,6 +44,8 @@ fn out(app: &AppState, p: Provider) -> Result<ProviderOut, ApiError> {
         icon_url: p.icon_url,
         auto_discovery: p.auto_discovery,
         enabled: p.enabled,
+        trusted_email_domains: p.trusted_email_domains,
+        allow_unverified_email: p.allow_unverified_email,
         authorization_endpoint: p.authorization_endpoint,
         token_endpoint: p.token_endpoint,
         userinfo_endpoint: p.userinfo_endpoint,
@@ -133,8 +135,11 @@ async fn open_existing(
     Ok((owner, current))
 }
 
-/// URLs the server fetches must be https unless the installation allows http (development).
+/// URLs the server fetches must be https unless the installation allows http (development);
+/// only platform providers can be trusted for email domains.
 fn check_urls(app: &AppState, p: &Provider) -> Result<(), ApiError> {
+    oidc::trust_is_platform_only(p.tenant_id.is_some(), &p.trusted_email_domains)
+        .map_err(ApiError::validation)?;
     oidc::manual_endpoints_complete(
         p.auto_discovery,
         p.authorization_endpoint.as_deref(),
@@ -172,6 +177,8 @@ pub async fn create(
     ctx: &TenantContext,
     req: CreateProvider,
 ) -> Result<ProviderOut, ApiError> {
+    // A leaked API key must not be able to install a sign-in backdoor (review M10).
+    ctx.require_session()?;
     let mut tx = OwnerTx::open(app, ctx, req.scope).await?;
     let now = now_ms();
     let clean = |v: Option<String>| merge_optional(None, v.as_deref());
@@ -193,6 +200,10 @@ pub async fn create(
         icon_url: clean(req.icon_url),
         auto_discovery: req.auto_discovery.unwrap_or(true),
         enabled: req.enabled.unwrap_or(true),
+        trusted_email_domains: oidc::normalize_domains(
+            req.trusted_email_domains.unwrap_or_default(),
+        ),
+        allow_unverified_email: req.allow_unverified_email.unwrap_or(false),
         created_at: now,
         updated_at: now,
     };
@@ -203,13 +214,28 @@ pub async fn create(
     out(app, saved)
 }
 
+/// What decides who an identity `{slug}:{sub}` is: the issuer, the client and the endpoints.
+fn identity_source(p: &Provider) -> impl PartialEq + use<> {
+    (
+        p.issuer_url.clone(),
+        p.client_id.clone(),
+        p.auto_discovery,
+        p.authorization_endpoint.clone(),
+        p.token_endpoint.clone(),
+        p.userinfo_endpoint.clone(),
+        p.jwks_uri.clone(),
+    )
+}
+
 pub async fn update(
     app: &AppState,
     ctx: &TenantContext,
     id: &str,
     req: UpdateProvider,
 ) -> Result<ProviderOut, ApiError> {
+    ctx.require_session()?;
     let (mut tx, mut p) = open_existing(app, ctx, id).await?;
+    let before = identity_source(&p);
     if let Some(secret) = req.client_secret.as_deref()
         && secret != mask(&reveal(app, &p)?)
     {
@@ -231,34 +257,54 @@ pub async fn update(
     p.jwks_uri = merge_optional(p.jwks_uri, req.jwks_uri.as_deref());
     p.auto_discovery = req.auto_discovery.unwrap_or(p.auto_discovery);
     p.enabled = req.enabled.unwrap_or(p.enabled);
+    if let Some(domains) = req.trusted_email_domains {
+        p.trusted_email_domains = oidc::normalize_domains(domains);
+    }
+    p.allow_unverified_email = req
+        .allow_unverified_email
+        .unwrap_or(p.allow_unverified_email);
     p.updated_at = now_ms();
     check_urls(app, &p)?;
+    if let Some(tenant) = p.tenant_id.as_deref()
+        && identity_source(&p) != before
+    {
+        store::unlink_identities(tx.conn(), tenant, &p.slug).await?;
+    }
     let saved = store::update(tx.conn(), &p).await?.ok_or_else(not_found)?;
     tx.commit().await?;
     out(app, saved)
 }
 
 pub async fn delete(app: &AppState, ctx: &TenantContext, id: &str) -> Result<(), ApiError> {
+    ctx.require_session()?;
     let (mut tx, p) = open_existing(app, ctx, id).await?;
     if !store::delete(tx.conn(), p.tenant_id.as_deref(), &p.id).await? {
         return Err(not_found());
+    }
+    // The slug is free again: whoever reuses it must not inherit the linked accounts.
+    if let Some(tenant) = p.tenant_id.as_deref() {
+        store::unlink_identities(tx.conn(), tenant, &p.slug).await?;
     }
     tx.commit().await?;
     tracing::info!(provider = %p.id, slug = %p.slug, "OIDC provider deleted");
     Ok(())
 }
 
-/// Loads the provider's metadata and keys exactly as a login would, and reports them.
+/// Loads the provider's metadata and keys exactly as a login would (fresh, refreshing the
+/// cache), and reports them. A failure is a fixed code and text: the network's or the
+/// provider's own words would let an administrator map the internal network through `/test`.
 pub async fn test(
     app: &AppState,
     ctx: &TenantContext,
     id: &str,
 ) -> Result<DiscoveryReport, ApiError> {
+    ctx.require_session()?;
     let (tx, p) = open_existing(app, ctx, id).await?;
     tx.commit().await?;
-    let meta = client::metadata(&app.oidc, &p)
-        .await
-        .map_err(|e| ApiError::bad_request("discovery_failed", e.to_string()))?;
+    let meta = client::load(&app.oidc, &p).await.map_err(|e| {
+        tracing::info!(provider = %p.id, error = %e, "OIDC provider test failed");
+        ApiError::bad_request(e.code, e.detail())
+    })?;
     Ok(DiscoveryReport {
         status: "ok",
         issuer: meta.issuer().to_string(),

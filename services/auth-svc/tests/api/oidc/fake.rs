@@ -72,6 +72,8 @@ struct Inner {
     tamper: Tamper,
     /// Leave the email out of the ID token (only `/userinfo` has it).
     email_only_in_userinfo: bool,
+    /// Discovery documents served.
+    discoveries: usize,
 }
 
 #[derive(Clone)]
@@ -115,6 +117,7 @@ impl FakeIdp {
             tokens: HashMap::new(),
             tamper: Tamper::default(),
             email_only_in_userinfo: false,
+            discoveries: 0,
         }));
         let app = Router::new()
             .route("/.well-known/openid-configuration", get(discovery))
@@ -145,6 +148,11 @@ impl FakeIdp {
         self.with(|i| i.email_only_in_userinfo = on);
     }
 
+    /// How often the discovery document was fetched.
+    pub fn discoveries(&self) -> usize {
+        self.with(|i| i.discoveries)
+    }
+
     /// Codes issued and not yet redeemed.
     pub fn open_codes(&self) -> usize {
         self.with(|i| i.codes.len())
@@ -158,7 +166,11 @@ fn error(status: StatusCode, code: &str) -> Response {
 }
 
 async fn discovery(State(inner): Shared) -> Response {
-    let issuer = inner.lock().expect("lock").issuer.clone();
+    let issuer = {
+        let mut inner = inner.lock().expect("lock");
+        inner.discoveries += 1;
+        inner.issuer.clone()
+    };
     axum::Json(json!({
         "issuer": issuer,
         "authorization_endpoint": format!("{issuer}/authorize"),
@@ -268,7 +280,10 @@ async fn token(State(inner): Shared, headers: HeaderMap, body: Bytes) -> Respons
     }
     if !inner.email_only_in_userinfo {
         claims["email"] = json!(grant.user.email);
-        claims["email_verified"] = json!(grant.user.email_verified);
+        // A provider that does not vouch for the address leaves the claim out entirely.
+        if let Some(verified) = grant.user.email_verified {
+            claims["email_verified"] = json!(verified);
+        }
     }
     let header = json!({"alg": "ES256", "typ": "JWT", "kid": "k1"});
     let input = format!("{}.{}", b64(&header), b64(&claims));
@@ -295,9 +310,9 @@ async fn userinfo(State(inner): Shared, headers: HeaderMap) -> Response {
     let Some(user) = inner.tokens.get(token) else {
         return error(StatusCode::UNAUTHORIZED, "invalid_token");
     };
-    axum::Json(json!({
-        "sub": user.sub, "email": user.email, "email_verified": user.email_verified,
-        "name": user.name,
-    }))
-    .into_response()
+    let mut body = json!({ "sub": user.sub, "email": user.email, "name": user.name });
+    if let Some(verified) = user.email_verified {
+        body["email_verified"] = json!(verified);
+    }
+    axum::Json(body).into_response()
 }

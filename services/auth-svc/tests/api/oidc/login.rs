@@ -128,7 +128,7 @@ async fn a_new_user_gets_a_new_tenant_and_tokens_that_work() {
 async fn registration_disabled_stops_new_tenants_but_not_existing_accounts() {
     let app = spawn_oidc(json!({"registration_enabled": false})).await;
     let idp = FakeIdp::start().await;
-    platform_provider(&app, &idp, "company").await;
+    platform_provider_trusting(&app, &idp, "company", &["djinn.test"]).await;
     let users = users_count(&app).await;
     idp.log_in_as(FakeUser::new("u-1", "stranger@example.com"));
     let f = fragment(&sign_in(&app, "company").await);
@@ -175,11 +175,29 @@ async fn tenant_owner(app: &TestApp) -> Value {
 }
 
 #[tokio::test]
-async fn an_account_with_the_same_verified_email_is_signed_in_and_linked() {
+async fn a_trusted_platform_provider_links_an_account_with_the_same_verified_email() {
     let app = spawn_oidc(json!({})).await;
     let idp = FakeIdp::start().await;
-    platform_provider(&app, &idp, "company").await;
+    let root = platform_provider_trusting(&app, &idp, "company", &["example.com"]).await;
     let existing = register(&app, "ada@example.com").await;
+    // A platform provider not trusted for the domain never links by email.
+    let mut body = provider_body(&idp, "untrusted");
+    body["scope"] = json!("platform");
+    create_provider(&app, &access(&root), body).await;
+    register(&app, "eve@elsewhere.io").await;
+    for (slug, user) in [
+        ("untrusted", FakeUser::new("ada-sub", "ada@example.com")),
+        ("company", FakeUser::new("eve-sub", "eve@elsewhere.io")),
+    ] {
+        idp.log_in_as(user);
+        let f = fragment(&sign_in(&app, slug).await);
+        assert_eq!(
+            f.get("error").map(String::as_str),
+            Some("account_conflict"),
+            "{slug}"
+        );
+    }
+    assert_eq!(oidc_subject(&app, "ada@example.com").await, None);
     idp.log_in_as(FakeUser::new("ada-sub", "ada@example.com"));
     let f = fragment(&sign_in(&app, "company").await);
     assert_eq!(
@@ -211,7 +229,7 @@ async fn an_account_with_the_same_verified_email_is_signed_in_and_linked() {
 async fn totp_users_get_the_second_factor_challenge() {
     let app = spawn_oidc(json!({})).await;
     let idp = FakeIdp::start().await;
-    platform_provider(&app, &idp, "company").await;
+    platform_provider_trusting(&app, &idp, "company", &["example.com"]).await;
     let careful = crate::totp::enabled(&app, "careful@example.com").await;
     idp.log_in_as(FakeUser::new("c-1", "careful@example.com"));
     let f = fragment(&sign_in(&app, "company").await);
@@ -236,12 +254,16 @@ async fn the_dashboard_path_survives_the_round_trip() {
     let app = spawn_oidc(json!({})).await;
     let idp = FakeIdp::start().await;
     platform_provider(&app, &idp, "company").await;
-    let to_idp = hop(&format!(
-        "{}/v1/auth/oidc/company/authorize?redirect=%2Fprojects%2F7%3Ftab%3Druns",
-        app.client.base_url()
-    ))
+    let (to_idp, cookie) = hop_as(
+        &format!(
+            "{}/v1/auth/oidc/company/authorize?redirect=%2Fprojects%2F7%3Ftab%3Druns",
+            app.client.base_url()
+        ),
+        None,
+    )
     .await;
-    let location = hop(&to_test_server(&app, &hop(&to_idp).await)).await;
+    let back = to_test_server(&app, &hop(&to_idp).await);
+    let location = hop_as(&back, cookie.as_deref()).await.0;
     let f = fragment(&location);
     assert_eq!(
         f.get("redirect").map(String::as_str),
@@ -284,4 +306,85 @@ async fn a_provider_configured_without_discovery_works_the_same() {
     });
     let f = fragment(&sign_in(&app, "manual").await);
     assert_eq!(f.get("error").map(String::as_str), Some("invalid_id_token"));
+}
+
+#[tokio::test]
+async fn allow_unverified_email_creates_new_accounts_but_never_links() {
+    let app = spawn_oidc(json!({})).await;
+    let idp = FakeIdp::start().await;
+    let root = platform_admin(&app).await;
+    let mut body = provider_body(&idp, "lax");
+    body["scope"] = json!("platform");
+    body["trustedEmailDomains"] = json!(["Example.com "]);
+    body["allowUnverifiedEmail"] = json!(true);
+    let (status, created) = send(
+        &app,
+        "POST",
+        "/v1/auth/providers",
+        &access(&root),
+        Some(body),
+    )
+    .await;
+    assert_eq!(status, 201, "{created}");
+    assert_eq!(created["trustedEmailDomains"], json!(["example.com"]));
+    assert_eq!(created["allowUnverifiedEmail"], true);
+    register(&app, "ada@example.com").await;
+    let mut silent = FakeUser::new("ada-sub", "ada@example.com");
+    silent.email_verified = None;
+    idp.log_in_as(silent);
+    let f = fragment(&sign_in(&app, "lax").await);
+    assert_eq!(
+        f.get("error").map(String::as_str),
+        Some("email_not_verified")
+    );
+    assert_eq!(oidc_subject(&app, "ada@example.com").await, None);
+    let mut newcomer = FakeUser::new("new-sub", "new@example.com");
+    newcomer.email_verified = None;
+    idp.log_in_as(newcomer);
+    let f = fragment(&sign_in(&app, "lax").await);
+    assert!(f.contains_key("accessToken"), "{f:?}");
+    assert_eq!(
+        oidc_subject(&app, "new@example.com").await.as_deref(),
+        Some("lax:new-sub")
+    );
+}
+
+#[tokio::test]
+async fn only_platform_providers_can_be_trusted_for_email_domains() {
+    let app = spawn_oidc(json!({})).await;
+    let idp = FakeIdp::start().await;
+    let owner = register(&app, "owner@acme.io").await;
+    let t = access(&owner);
+    let mut body = provider_body(&idp, "acme-sso");
+    body["trustedEmailDomains"] = json!(["acme.io"]);
+    let (status, err) = send(&app, "POST", "/v1/auth/providers", &t, Some(body)).await;
+    assert_eq!(
+        (status, &err["errors"][0]["path"]),
+        (422, &json!("trustedEmailDomains")),
+        "{err}"
+    );
+    let id = create_provider(&app, &t, provider_body(&idp, "acme-sso")).await;
+    let path = format!("/v1/auth/providers/{id}");
+    let (status, err) = send(
+        &app,
+        "PUT",
+        &path,
+        &t,
+        Some(json!({"trustedEmailDomains": ["acme.io"]})),
+    )
+    .await;
+    assert_eq!(status, 422, "{err}");
+    let (status, err) = send(
+        &app,
+        "PUT",
+        &path,
+        &t,
+        Some(json!({"trustedEmailDomains": ["*.acme.io"]})),
+    )
+    .await;
+    assert_eq!(
+        (status, &err["errors"][0]["path"]),
+        (422, &json!("trustedEmailDomains[0]")),
+        "{err}"
+    );
 }

@@ -2,7 +2,9 @@
 
 mod fake;
 mod isolation;
+mod link;
 mod login;
+mod outbound;
 mod providers;
 mod refusals;
 
@@ -20,8 +22,10 @@ pub const DASHBOARD: &str = "http://dash.test";
 pub const PUBLIC_API: &str = "http://api.test";
 
 pub async fn spawn_oidc(extra: Value) -> TestApp {
+    // The fake provider listens on 127.0.0.1, which outbound requests refuse unless allowed.
     let mut config = json!({
         "oidc_allow_insecure_http": true,
+        "outbound_allow": "127.0.0.1/32",
         "dashboard_url": DASHBOARD,
         "public_api_url": PUBLIC_API,
     });
@@ -72,14 +76,41 @@ pub fn browser() -> reqwest::Client {
 
 /// GET `url`, expecting a 302; returns the Location.
 pub async fn hop(url: &str) -> String {
-    let res = browser().get(url).send().await.expect("send");
+    hop_as(url, None).await.0
+}
+
+/// The name of the cookie that binds a login to the browser that started it.
+pub const LOGIN_COOKIE: &str = "__Host-djb_oidc";
+
+/// GET `url` as a browser holding `cookie` (`name=value`), expecting a 302: the Location and
+/// the login cookie the answer sets, as `name=value`. The test server speaks plain http, so
+/// this "browser" carries the `Secure` cookie by hand (real browsers do the same for
+/// `http://localhost`).
+pub async fn hop_as(url: &str, cookie: Option<&str>) -> (String, Option<String>) {
+    let mut req = browser().get(url);
+    if let Some(cookie) = cookie {
+        req = req.header("cookie", cookie);
+    }
+    let res = req.send().await.expect("send");
     let status = res.status();
     let location = res
         .headers()
         .get("location")
         .map(|v| v.to_str().expect("ascii").to_owned());
+    let set = login_cookie(res.headers());
     assert_eq!(status, 302, "{url} -> {:?}", res.text().await);
-    location.expect("location")
+    (location.expect("location"), set)
+}
+
+/// The `name=value` of the login cookie in a response's `Set-Cookie` headers.
+pub fn login_cookie(headers: &reqwest::header::HeaderMap) -> Option<String> {
+    headers
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with(&format!("{LOGIN_COOKIE}=")))
+        .and_then(|v| v.split(';').next())
+        .map(str::to_owned)
 }
 
 /// Our callback URL as the provider sent it, pointed at the test server.
@@ -108,20 +139,33 @@ pub fn fragment(location: &str) -> HashMap<String, String> {
 
 /// The whole browser round trip: authorize → provider → callback; the dashboard location.
 pub async fn sign_in(app: &TestApp, slug: &str) -> String {
-    let to_idp = hop(&format!(
-        "{}/v1/auth/oidc/{slug}/authorize",
-        app.client.base_url()
-    ))
+    let (to_idp, cookie) = hop_as(
+        &format!("{}/v1/auth/oidc/{slug}/authorize", app.client.base_url()),
+        None,
+    )
     .await;
     let back = hop(&to_idp).await;
-    hop(&to_test_server(app, &back)).await
+    hop_as(&to_test_server(app, &back), cookie.as_deref())
+        .await
+        .0
 }
 
 /// A platform provider `slug` at `idp`, created by the installation's platform administrator.
 pub async fn platform_provider(app: &TestApp, idp: &FakeIdp, slug: &str) -> Value {
+    platform_provider_trusting(app, idp, slug, &[]).await
+}
+
+/// Like [`platform_provider`], trusted to link existing accounts of `domains` by email.
+pub async fn platform_provider_trusting(
+    app: &TestApp,
+    idp: &FakeIdp,
+    slug: &str,
+    domains: &[&str],
+) -> Value {
     let root = platform_admin(app).await;
     let mut body = provider_body(idp, slug);
     body["scope"] = json!("platform");
+    body["trustedEmailDomains"] = json!(domains);
     create_provider(app, &access(&root), body).await;
     root
 }

@@ -356,32 +356,34 @@ async fn platform_providers_are_for_platform_admins_and_listed_on_the_sign_in_pa
     );
 }
 
+/// Review M10: a user API key (even an administrator's) cannot install or change a provider.
 #[tokio::test]
-async fn testing_an_unreachable_issuer_is_a_400() {
+async fn a_user_api_key_cannot_manage_providers() {
     let app = spawn_oidc(json!({})).await;
+    let idp = FakeIdp::start().await;
     let owner = register(&app, "owner@acme.io").await;
     let t = access(&owner);
-    let mut body = provider_body(&FakeIdp::start().await, "gone");
-    // Port 9 (discard) is closed on test machines: the connection is refused.
-    body["issuerUrl"] = json!("http://127.0.0.1:9");
-    let id = create_provider(&app, &t, body).await;
-    let (status, report) = send(
+    let id = create_provider(&app, &t, provider_body(&idp, "acme-sso")).await;
+    let created = crate::api_keys::create_key(&app, &t, "/v1/auth/api-keys", "ci").await;
+    let k = crate::api_keys::key(&created);
+    assert!(k.starts_with("djb_"));
+    let path = format!("/v1/auth/providers/{id}");
+    let (status, body) = send(
         &app,
         "POST",
-        &format!("/v1/auth/providers/{id}/test"),
-        &t,
-        None,
+        "/v1/auth/providers",
+        &k,
+        Some(provider_body(&idp, "backdoor")),
     )
     .await;
-    assert_eq!(
-        (status, report["code"].as_str()),
-        (400, Some("discovery_failed")),
-        "{report}"
-    );
-    assert!(
-        report["detail"]
-            .as_str()
-            .expect("detail")
-            .contains("discovery failed")
-    );
+    kit::testing::assert_error(status, &body, 403, "forbidden");
+    let (status, body) = send(&app, "PUT", &path, &k, Some(json!({"name": "Mine"}))).await;
+    kit::testing::assert_error(status, &body, 403, "forbidden");
+    let (status, body) = send(&app, "DELETE", &path, &k, None).await;
+    kit::testing::assert_error(status, &body, 403, "forbidden");
+    let (status, body) = send(&app, "POST", &format!("{path}/test"), &k, None).await;
+    kit::testing::assert_error(status, &body, 403, "forbidden");
+    let (_, list) = send(&app, "GET", "/v1/auth/providers", &t, None).await;
+    assert_eq!(list.as_array().map(Vec::len), Some(1));
+    assert_eq!(list[0]["name"], "IdP acme-sso");
 }
