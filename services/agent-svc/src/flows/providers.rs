@@ -10,11 +10,13 @@ use kit::crypto::SecretBox;
 use kit::{ApiError, TenantContext};
 
 use crate::AppState;
-use crate::api::providers::{KeysQuery, ModelProviderResponse, ProviderConfig, Removed};
+use crate::api::providers::{
+    CreateCustomProvider, KeysQuery, ModelProviderResponse, ProviderConfig, Removed,
+};
 use crate::api::support::require_admin;
 use crate::domain::key_resolution::{self, DailyUse, ResolvedKeys};
 use crate::domain::providers::{self, ProviderInfo};
-use crate::domain::sealed;
+use crate::domain::sealed::{self, ConfigPatch};
 use crate::store::{self, providers::ProviderRow};
 
 /// Every catalog provider and the tenant's custom ones, with the tenant's config masked.
@@ -35,6 +37,31 @@ pub async fn list(
             .map(|i| ModelProviderResponse::build(&app.secrets, i, Some(r)))
     });
     Ok(catalog.chain(custom).collect())
+}
+
+/// Adds a custom OpenAI-compatible provider `custom-{slug}` (tenant admins); 409 if it exists.
+pub async fn create_custom(
+    app: &AppState,
+    ctx: &TenantContext,
+    body: CreateCustomProvider,
+) -> Result<ModelProviderResponse, ApiError> {
+    require_admin(ctx)?;
+    let id = providers::custom_id(&body.slug);
+    let info = ProviderInfo::custom(&id, body.name.trim());
+    let base_url_env = info.base_url_env().unwrap_or_default().to_owned();
+    let extra = BTreeMap::from([(base_url_env, body.base_url.clone())]);
+    let patch = ConfigPatch {
+        enabled: true,
+        api_key: body.api_key.as_deref(),
+        extra: Some(&extra),
+    };
+    let sealed = sealed::apply(&app.secrets, None, &patch);
+    let mut tx = app.platform.db.begin_tenant(ctx).await?;
+    let row =
+        store::providers::insert_custom(&mut tx, &id, body.name.trim(), &sealed, store::now_ms())
+            .await?;
+    tx.commit().await?;
+    Ok(ModelProviderResponse::build(&app.secrets, info, Some(&row)))
 }
 
 /// Sets or rotates a provider's key, enables/disables it, changes its extra config (admins).

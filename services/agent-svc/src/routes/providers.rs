@@ -3,8 +3,6 @@
 //! (contract §1.3 settings, §10 "Model providers"; spec §2.5, §2.8).
 //! Types in `api::providers`, use cases in `flows::providers`.
 
-use std::collections::BTreeMap;
-
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -18,12 +16,8 @@ use crate::AppState;
 use crate::api::providers::{
     CreateCustomProvider, KeysQuery, ModelProviderResponse, ProviderConfig, Removed,
 };
-use crate::api::support::require_admin;
 use crate::domain::key_resolution::ResolvedKeys;
-use crate::domain::providers::{self, ProviderInfo};
-use crate::domain::sealed::{self, ConfigPatch};
 use crate::flows;
-use crate::store;
 
 /// Every route of this file, declared once with its OpenAPI operation.
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -52,26 +46,8 @@ async fn create_custom(
     ctx: TenantContext,
     ValidJson(body): ValidJson<CreateCustomProvider>,
 ) -> Result<(StatusCode, Json<ModelProviderResponse>), ApiError> {
-    require_admin(&ctx)?;
-    let id = providers::custom_id(&body.slug);
-    let info = ProviderInfo::custom(&id, body.name.trim());
-    let base_url_env = info.base_url_env().unwrap_or_default().to_owned();
-    let extra = BTreeMap::from([(base_url_env, body.base_url.clone())]);
-    let patch = ConfigPatch {
-        enabled: true,
-        api_key: body.api_key.as_deref(),
-        extra: Some(&extra),
-    };
-    let sealed = sealed::apply(&app.secrets, None, &patch);
-    let mut tx = app.platform.db.begin_tenant(&ctx).await?;
-    let row =
-        store::providers::insert_custom(&mut tx, &id, body.name.trim(), &sealed, store::now_ms())
-            .await?;
-    tx.commit().await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(ModelProviderResponse::build(&app.secrets, info, Some(&row))),
-    ))
+    let created = flows::providers::create_custom(&app, &ctx, body).await?;
+    Ok((StatusCode::CREATED, Json(created)))
 }
 
 /// Sets or rotates a provider's key, enables/disables it, changes its extra config (admins).
