@@ -7,10 +7,11 @@
 
 use std::sync::Arc;
 
-use kit::crypto::{SecretBox, mask};
+use kit::crypto::SecretBox;
 use kit::{ApiError, Platform, TenantContext};
 
 use crate::api::secrets::{SecretCreate, SecretResponse, SecretUpdate};
+use crate::domain::mask::mask;
 use crate::domain::secrets::{self as rules, normalize_env_key};
 use crate::store::{self, secrets::NewSecret, secrets::SecretPatch};
 
