@@ -1,8 +1,15 @@
-//! Opening a transaction on one agent: the check every per-agent use case starts with.
+//! Opening a transaction on one agent (the check every per-agent use case starts with), and
+//! who may read plaintext credentials.
 
+use std::time::Duration;
+
+use axum::http::StatusCode;
+use kit::auth::scope::InternalService;
 use kit::db::TenantTx;
-use kit::{ApiError, Platform, TenantContext, TokenKind};
+use kit::{ApiError, Claims, Platform, TenantContext, TokenKind};
+use shared_schemas::ids::TenantId;
 
+use crate::domain::validate::err;
 use crate::store;
 
 /// A tenant transaction on one of the caller's agents, named by its id or its slug (§6b: the
@@ -35,3 +42,40 @@ pub async fn open_agent_for_change(
     }
     Ok(opened)
 }
+
+/// Plaintext credentials (provider keys, granted secrets, channel tokens) go only to tokens our
+/// own services mint with the platform's signing key. A service API key is refused: any tenant
+/// admin can create one, and it would read every member's personal keys (security review M5).
+/// Our services call the `/internal/agent/...` paths instead (`routes::internal`).
+pub fn require_minted_service(ctx: &TenantContext) -> Result<(), ApiError> {
+    ctx.require_service()?;
+    if ctx.is_api_key() {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "service_key_refused",
+            "plaintext credentials are served only to the platform's own services",
+        ));
+    }
+    Ok(())
+}
+
+/// An internal caller (`kit::auth::scope::InternalService`, a platform token: no tenant of its
+/// own) acting for `tenant`: a service context of that tenant, so the tenant's RLS scopes every
+/// query as it does for a tenant service token. 422 for a malformed tenant id.
+pub fn internal_for_tenant(
+    caller: &InternalService,
+    tenant: &str,
+) -> Result<TenantContext, ApiError> {
+    let tenant = TenantId::parse(tenant)
+        .map_err(|e| ApiError::validation(vec![err("tenant_id", e.to_string())]))?;
+    let claims = Claims::access(
+        format!("svc:{}", caller.service),
+        tenant,
+        TokenKind::Service,
+        INTERNAL_CONTEXT_TTL,
+    );
+    Ok(TenantContext::from_claims(claims))
+}
+
+/// The synthetic context lives for one request; its expiry is never checked.
+const INTERNAL_CONTEXT_TTL: Duration = Duration::from_secs(60);

@@ -17,6 +17,7 @@ use crate::api::support::require_admin;
 use crate::domain::key_resolution::{self, DailyUse, ResolvedKeys};
 use crate::domain::providers::{self, ProviderInfo};
 use crate::domain::sealed::{self, ConfigPatch};
+use crate::flows::access::require_minted_service;
 use crate::store::{self, providers::ProviderRow};
 
 /// Every catalog provider and the tenant's custom ones, with the tenant's config masked.
@@ -103,12 +104,14 @@ pub async fn remove(
     })
 }
 
-/// Plaintext keys for the engine to inject into a run (service credentials of the tenant only).
+/// Plaintext keys for the engine to inject into a run: our own services only, never a service
+/// API key (`access::require_minted_service`).
 pub async fn keys_all(
     app: &AppState,
     ctx: &TenantContext,
     q: KeysQuery,
 ) -> Result<ResolvedKeys, ApiError> {
+    require_minted_service(ctx)?;
     let mut tx = app.platform.db.begin_tenant(ctx).await?;
     let rows = store::providers::list_tenant(&mut tx).await?;
     let tenant = creds_of(&app.secrets, &rows, None);

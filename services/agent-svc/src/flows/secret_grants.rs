@@ -10,7 +10,7 @@ use kit::{ApiError, Platform, TenantContext};
 use crate::api::secret_grants::{AgentSecretEnvResponse, GrantResponse};
 use crate::api::secrets::SecretResponse;
 use crate::domain::secrets as rules;
-use crate::flows::access::open_agent;
+use crate::flows::access::{open_agent, require_minted_service};
 use crate::store;
 
 /// 409 when another secret granted to the agent has the same variable name.
@@ -83,7 +83,7 @@ pub async fn env(
     agent_ref: &str,
 ) -> Result<AgentSecretEnvResponse, ApiError> {
     let (mut tx, agent_id) = open_agent(platform, ctx, agent_ref).await?;
-    ctx.require_service()?;
+    require_minted_service(ctx)?;
     let sealed = store::secrets::granted_ciphertexts(&mut tx, &agent_id).await?;
     tx.commit().await?;
     let mut env = BTreeMap::new();

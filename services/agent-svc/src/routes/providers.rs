@@ -79,7 +79,8 @@ async fn remove(
     ))
 }
 
-/// Plaintext keys for the engine to inject into a run (service credentials of the tenant only).
+/// Plaintext keys for the engine to inject into a run: service tokens our services mint only;
+/// a service API key gets 403. Our services call `/internal/agent/tenants/{tenant_id}/…` instead.
 #[utoipa::path(get, path = "/v1/settings/providers/keys/all", tag = "settings", params(KeysQuery),
     responses((status = 200, body = ResolvedKeys), (status = 403)))]
 async fn keys_all(

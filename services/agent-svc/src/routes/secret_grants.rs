@@ -63,8 +63,9 @@ async fn list_for_agent(
     ))
 }
 
-/// The plaintext variables engine-svc injects when it starts the agent: a service credential of
-/// the tenant only (users and agents get 403; another tenant's agent is 404 first).
+/// The plaintext variables engine-svc injects when it starts the agent: a service token our
+/// services mint only (users, agents and service API keys get 403; another tenant's agent is 404
+/// first). Our services call `/internal/agent/tenants/{tenant_id}/…` instead.
 #[utoipa::path(get, path = "/v1/secrets/agents/{agent_id}/env", tag = "secrets",
     responses((status = 200, body = AgentSecretEnvResponse), (status = 403), (status = 404)))]
 async fn env(

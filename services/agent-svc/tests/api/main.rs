@@ -12,6 +12,7 @@ mod llm_calls;
 mod openapi_doc;
 mod outbox;
 mod permissions;
+mod plaintext_access;
 mod providers;
 mod pulse_access;
 mod pulse_routines;
