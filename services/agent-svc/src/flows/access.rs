@@ -1,12 +1,14 @@
 //! Opening a transaction on one agent (the check every per-agent use case starts with), and
-//! who may read plaintext credentials.
+//! who may read plaintext credentials or act as a tenant administrator.
 
 use std::time::Duration;
 
-use axum::http::StatusCode;
+use axum::http::header::AUTHORIZATION;
+use axum::http::{HeaderValue, StatusCode};
 use kit::auth::scope::InternalService;
 use kit::db::TenantTx;
 use kit::{ApiError, Claims, Platform, TenantContext, TokenKind};
+use serde::Deserialize;
 use shared_schemas::ids::TenantId;
 
 use crate::domain::validate::err;
@@ -79,3 +81,59 @@ pub fn internal_for_tenant(
 
 /// The synthetic context lives for one request; its expiry is never checked.
 const INTERNAL_CONTEXT_TTL: Duration = Duration::from_secs(60);
+
+/// auth-svc's answer about a user (`GET /v1/users/{id}`), the two fields the check reads.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct UserRow {
+    is_admin: bool,
+    is_active: bool,
+}
+
+/// Whether the caller administers its tenant now (security review M4). The `is_admin` claim can
+/// be as old as the access token (15 minutes), so a claim of `true` is confirmed with auth-svc,
+/// which owns the users: `GET /v1/users/{id}` with the caller's own credential must answer an
+/// active administrator. A claim of `false` is a refusal without asking. Callers ask before
+/// opening a transaction (no call to another service while one is open).
+pub async fn is_tenant_admin(
+    platform: &Platform,
+    ctx: &TenantContext,
+    authorization: Option<&HeaderValue>,
+) -> Result<bool, ApiError> {
+    if ctx.kind() != TokenKind::User || !ctx.claims.is_admin {
+        return Ok(false);
+    }
+    let subject = ctx.subject();
+    let plain_id = subject
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    let Some(authorization) = authorization.filter(|_| plain_id && !subject.is_empty()) else {
+        return Ok(false);
+    };
+    let url = format!(
+        "{}/v1/users/{subject}",
+        platform.config.auth_svc_url.trim_end_matches('/')
+    );
+    let res = platform
+        .client
+        .get(url)
+        .header(AUTHORIZATION, authorization.clone())
+        .send()
+        .await?;
+    if res.status() != StatusCode::OK {
+        // 401/403/404: the credential or the account no longer opens auth-svc.
+        tracing::info!(status = %res.status(), "auth-svc did not confirm the admin claim");
+        return Ok(false);
+    }
+    let row: UserRow = res.json().await.map_err(ApiError::internal)?;
+    Ok(row.is_admin && row.is_active)
+}
+
+/// 403 `admin_required`: what a user who does not (or no longer) administer the tenant gets.
+pub fn admin_required() -> ApiError {
+    ApiError::new(
+        StatusCode::FORBIDDEN,
+        "admin_required",
+        "this needs a tenant administrator",
+    )
+}

@@ -8,7 +8,7 @@ use kit::{ApiError, Platform, TenantContext, TokenKind};
 use crate::api::llm_calls::{
     AdminListQuery, ListQuery, LlmCallListResponse, Recorded, UsageQuery, UserUsageResponse,
 };
-use crate::api::support::{present, require_admin};
+use crate::api::support::present;
 use crate::domain::llm_calls::{CallFilter, RecordLlmCall};
 use crate::flows::access::open_agent;
 use crate::store;
@@ -62,7 +62,6 @@ pub async fn admin_list(
     ctx: &TenantContext,
     q: AdminListQuery,
 ) -> Result<LlmCallListResponse, ApiError> {
-    require_admin(ctx)?;
     let filter = CallFilter {
         session_id: present(&q.session_id),
         run_id: present(&q.run_id),

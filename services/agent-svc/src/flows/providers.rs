@@ -13,7 +13,6 @@ use crate::AppState;
 use crate::api::providers::{
     CreateCustomProvider, KeysQuery, ModelProviderResponse, ProviderConfig, Removed,
 };
-use crate::api::support::require_admin;
 use crate::domain::key_resolution::{self, DailyUse, ResolvedKeys};
 use crate::domain::providers::{self, ProviderInfo};
 use crate::domain::sealed::{self, ConfigPatch};
@@ -46,7 +45,6 @@ pub async fn create_custom(
     ctx: &TenantContext,
     body: CreateCustomProvider,
 ) -> Result<ModelProviderResponse, ApiError> {
-    require_admin(ctx)?;
     let id = providers::custom_id(&body.slug);
     let info = ProviderInfo::custom(&id, body.name.trim());
     let base_url_env = info.base_url_env().unwrap_or_default().to_owned();
@@ -72,7 +70,6 @@ pub async fn upsert(
     provider_id: &str,
     body: ProviderConfig,
 ) -> Result<ModelProviderResponse, ApiError> {
-    require_admin(ctx)?;
     let mut tx = app.platform.db.begin_tenant(ctx).await?;
     let existing = store::providers::tenant_for_update(&mut tx, provider_id).await?;
     let info =
@@ -92,7 +89,6 @@ pub async fn remove(
     ctx: &TenantContext,
     provider_id: &str,
 ) -> Result<Removed, ApiError> {
-    require_admin(ctx)?;
     let mut tx = app.platform.db.begin_tenant(ctx).await?;
     if !store::providers::delete_tenant(&mut tx, provider_id).await? {
         return Err(provider_not_found(provider_id));

@@ -65,12 +65,13 @@ pub async fn update(
     platform: &Platform,
     secrets: &Arc<SecretBox>,
     ctx: &TenantContext,
+    admin: bool,
     secret_id: &str,
     body: SecretUpdate,
 ) -> Result<SecretResponse, ApiError> {
     let mut tx = platform.db.begin_tenant(ctx).await?;
     let secret = store::secrets::get(&mut tx, secret_id).await?;
-    rules::require_manager(ctx, &secret.created_by)?;
+    rules::require_manager(ctx, admin, &secret.created_by)?;
     let patch = SecretPatch {
         name: body.name.map(|n| n.trim().to_owned()),
         description: body.description,
@@ -92,11 +93,12 @@ pub async fn update(
 pub async fn delete(
     platform: &Platform,
     ctx: &TenantContext,
+    admin: bool,
     secret_id: &str,
 ) -> Result<(), ApiError> {
     let mut tx = platform.db.begin_tenant(ctx).await?;
     let secret = store::secrets::get(&mut tx, secret_id).await?;
-    rules::require_manager(ctx, &secret.created_by)?;
+    rules::require_manager(ctx, admin, &secret.created_by)?;
     store::secrets::delete(&mut tx, &secret.id).await?;
     tx.commit().await?;
     Ok(())

@@ -17,6 +17,7 @@ use crate::api::llm_calls::{
     AdminListQuery, ListQuery, LlmCallListResponse, Recorded, UsageQuery, UserUsageResponse,
 };
 use crate::domain::llm_calls::RecordLlmCall;
+use crate::extract::TenantAdmin;
 use crate::flows;
 
 /// Every route of this file, declared once with its OpenAPI operation.
@@ -58,7 +59,7 @@ async fn list(
     responses((status = 200, body = LlmCallListResponse), (status = 403), (status = 422)))]
 async fn admin_list(
     State(platform): State<Platform>,
-    ctx: TenantContext,
+    TenantAdmin(ctx): TenantAdmin,
     ValidQuery(q): ValidQuery<AdminListQuery>,
 ) -> Result<Json<LlmCallListResponse>, ApiError> {
     Ok(Json(

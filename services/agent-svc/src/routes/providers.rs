@@ -17,6 +17,7 @@ use crate::api::providers::{
     CreateCustomProvider, KeysQuery, ModelProviderResponse, ProviderConfig, Removed,
 };
 use crate::domain::key_resolution::ResolvedKeys;
+use crate::extract::TenantAdmin;
 use crate::flows;
 
 /// Every route of this file, declared once with its OpenAPI operation.
@@ -43,7 +44,7 @@ async fn list(
     (status = 403), (status = 409), (status = 422)))]
 async fn create_custom(
     State(app): State<AppState>,
-    ctx: TenantContext,
+    TenantAdmin(ctx): TenantAdmin,
     ValidJson(body): ValidJson<CreateCustomProvider>,
 ) -> Result<(StatusCode, Json<ModelProviderResponse>), ApiError> {
     let created = flows::providers::create_custom(&app, &ctx, body).await?;
@@ -56,7 +57,7 @@ async fn create_custom(
     (status = 403), (status = 404), (status = 422)))]
 async fn upsert(
     State(app): State<AppState>,
-    ctx: TenantContext,
+    TenantAdmin(ctx): TenantAdmin,
     Path(provider_id): Path<String>,
     ValidJson(body): ValidJson<ProviderConfig>,
 ) -> Result<Json<ModelProviderResponse>, ApiError> {
@@ -71,7 +72,7 @@ async fn upsert(
     responses((status = 200, body = Removed), (status = 403), (status = 404)))]
 async fn remove(
     State(app): State<AppState>,
-    ctx: TenantContext,
+    TenantAdmin(ctx): TenantAdmin,
     Path(provider_id): Path<String>,
 ) -> Result<Json<Removed>, ApiError> {
     Ok(Json(

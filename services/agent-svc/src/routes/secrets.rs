@@ -20,6 +20,7 @@ use utoipa_axum::routes;
 use crate::AppState;
 use crate::api::secrets::{SecretCreate, SecretResponse, SecretType, SecretTypes, SecretUpdate};
 use crate::domain::secrets as rules;
+use crate::extract::UserRights;
 use crate::flows;
 
 /// Every route of this file, declared once with its OpenAPI operation.
@@ -72,12 +73,12 @@ async fn get_one(
 async fn update(
     State(platform): State<Platform>,
     State(secrets): State<Arc<SecretBox>>,
-    UserOnly(ctx): UserOnly,
+    UserRights { ctx, admin }: UserRights,
     Path(secret_id): Path<String>,
     ValidJson(body): ValidJson<SecretUpdate>,
 ) -> Result<Json<SecretResponse>, ApiError> {
     Ok(Json(
-        flows::secrets::update(&platform, &secrets, &ctx, &secret_id, body).await?,
+        flows::secrets::update(&platform, &secrets, &ctx, admin, &secret_id, body).await?,
     ))
 }
 
@@ -86,10 +87,10 @@ async fn update(
     responses((status = 204), (status = 403), (status = 404)))]
 async fn delete(
     State(platform): State<Platform>,
-    UserOnly(ctx): UserOnly,
+    UserRights { ctx, admin }: UserRights,
     Path(secret_id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    flows::secrets::delete(&platform, &ctx, &secret_id).await?;
+    flows::secrets::delete(&platform, &ctx, admin, &secret_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -1,5 +1,6 @@
 //! agent-svc against real Postgres and Redis.
 
+mod admin_rights;
 mod agents;
 mod channels;
 mod channels_cross_tenant;

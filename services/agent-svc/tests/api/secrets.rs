@@ -8,7 +8,7 @@ use kit::testing::TestApp;
 use kit::{Claims, TokenKind};
 use serde_json::{Value, json as j};
 
-use crate::helpers::{KEY, Tenant, agent, assert_error, send, set_up, spawn, tenant};
+use crate::helpers::{KEY, Tenant, add_user, agent, assert_error, send, set_up, spawn, tenant};
 use crate::skill_grants::agent_token;
 
 pub const PLAIN: &str = "ghp_abcdefghijklmnopqrstuvwxyz0123456789";
@@ -153,7 +153,8 @@ async fn only_admins_and_the_creator_manage_a_secret() {
     )
     .await;
     assert_eq!(status, 201);
-    let admin = admin_token(&app, &a, "usr_admin000000000");
+    let admin_id = add_user(&app, &a, true).await;
+    let admin = admin_token(&app, &a, &admin_id);
     let (status, renamed) = send(
         &app,
         "PUT",
