@@ -63,13 +63,17 @@ pub fn require_minted_service(ctx: &TenantContext) -> Result<(), ApiError> {
 
 /// An internal caller (`kit::auth::scope::InternalService`, a platform token: no tenant of its
 /// own) acting for `tenant`: a service context of that tenant, so the tenant's RLS scopes every
-/// query as it does for a tenant service token. 422 for a malformed tenant id.
-pub fn internal_for_tenant(
+/// query as it does for a tenant service token. 422 for a malformed tenant id; a suspended or
+/// deleted tenant is refused as its own credentials are (403 `tenant_suspended`, 401
+/// `tenant_deleted`): its runs get no keys.
+pub async fn internal_for_tenant(
+    platform: &Platform,
     caller: &InternalService,
     tenant: &str,
 ) -> Result<TenantContext, ApiError> {
     let tenant = TenantId::parse(tenant)
         .map_err(|e| ApiError::validation(vec![err("tenant_id", e.to_string())]))?;
+    kit::auth::status::check(platform, &tenant).await?;
     let claims = Claims::access(
         format!("svc:{}", caller.service),
         tenant,

@@ -44,7 +44,7 @@ async fn provider_keys(
     Path(tenant_id): Path<String>,
     ValidQuery(q): ValidQuery<KeysQuery>,
 ) -> Result<Json<ResolvedKeys>, ApiError> {
-    let ctx = internal_for_tenant(&caller, &tenant_id)?;
+    let ctx = internal_for_tenant(&app.platform, &caller, &tenant_id).await?;
     Ok(Json(flows::providers::keys_all(&app, &ctx, q).await?))
 }
 
@@ -59,7 +59,7 @@ async fn secret_env(
     InternalCaller(caller): InternalCaller,
     Path((tenant_id, agent_id)): Path<(String, String)>,
 ) -> Result<Json<AgentSecretEnvResponse>, ApiError> {
-    let ctx = internal_for_tenant(&caller, &tenant_id)?;
+    let ctx = internal_for_tenant(&platform, &caller, &tenant_id).await?;
     Ok(Json(
         flows::secret_grants::env(&platform, &secrets, &ctx, &agent_id).await?,
     ))
@@ -74,6 +74,6 @@ async fn channel_keys(
     InternalCaller(caller): InternalCaller,
     Path((tenant_id, agent_id)): Path<(String, String)>,
 ) -> Result<Json<ChannelKeys>, ApiError> {
-    let ctx = internal_for_tenant(&caller, &tenant_id)?;
+    let ctx = internal_for_tenant(&app.platform, &caller, &tenant_id).await?;
     Ok(Json(flows::channels::keys(&app, &ctx, &agent_id).await?))
 }

@@ -2,6 +2,7 @@
 //! tokens) go only to our own services. A service API key (any tenant admin can create one) is
 //! refused on the `/v1` paths; the internal paths answer only internal service tokens.
 
+use kit::auth::status::TenantState;
 use kit::testing::TestApp;
 use serde_json::{Value, json as j};
 
@@ -146,4 +147,16 @@ async fn an_internal_token_reads_plaintext_on_the_internal_paths_and_nothing_els
     )
     .await;
     assert_error(status, &body, 422, "validation_failed");
+
+    // A suspended tenant's runs get no keys, as its own credentials get nothing. (A tenant whose
+    // status this process has not read yet: agent-svc keeps a read status for a few seconds.)
+    let c = tenant(&app, "Gamma").await;
+    kit::auth::status::publish(&app.platform, &c.id, TenantState::Suspended)
+        .await
+        .expect("suspend");
+    let suspended = format!("/internal/agent/tenants/{}", c.id);
+    for path in &paths(&suspended, &c, &agent_id) {
+        let (status, body) = send(&app, "GET", path, &internal, None).await;
+        assert_error(status, &body, 403, "tenant_suspended");
+    }
 }
