@@ -68,7 +68,7 @@ validate "dev.cfg (overridden)" "$here/dev.cfg" \
 # The two files must agree on everything but the documented differences. Compare the directive
 # lines that carry routing, limits, headers, errors, checks and logging, minus those differences.
 shared() {
-    grep -E '^\s*(acl|use_backend|default_backend|http-request|http-after-response|http-error|stick-table|http-check|option|log-format|unique-id-format|timeout|retry-on|retries|balance|backend|frontend|stats|presetenv DJB_(IP|TENANT)_RATE_LIMIT)\b' "$1" |
+    grep -E '^\s*(acl|use_backend|default_backend|tcp-request|http-request|http-after-response|http-error|stick-table|http-check|option|log-format|unique-id-format|timeout|retry-on|retries|balance|backend|frontend|stats|presetenv DJB_(IP|TENANT|AUTH)_RATE_LIMIT|presetenv DJB_IP_CONN_LIMIT)\b' "$1" |
         grep -vE 'X-Forwarded-Proto|force_https|jwt_key_ok|timeout (resolve|retry) |^\s*#' |
         sed -E 's/\s+/ /g; s/^ //'
 }

@@ -20,6 +20,8 @@ HTTP_PORT=${DJB_HTTP_PORT:-8000}
 DB_NAME=${DJB_DB_NAME:-djinnbot}
 TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
 PROFILE=${DJB_PROFILE:-debug}
+PY_ENV=${DJB_PY_ENV:-$HOME/.cache/djinnbot-py}
+SCHEMATHESIS_VERSION=4.32.5
 SERVICES="auth-svc:8010:auth_svc project-svc:8020:project_svc agent-svc:8030:agent_svc
 sse-relay:8040:sse_relay memory-svc:8050:memory_svc engine-svc:8060:engine_svc
 slack-svc:8070:slack_svc mcp-svc:8001:mcp_svc webhook-gw:8002:webhook_gw"
@@ -44,6 +46,13 @@ deps() {
     log "installing ${missing[*]}"
     as_root apt-get update -qq
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  fi
+  # schemathesis (PyPI) for the fuzz test in `make test` and `make fuzz`, in a venv outside the
+  # clone so CI reuses it; the version is pinned so a run is reproducible.
+  if [ ! -x "$PY_ENV/bin/st" ]; then
+    log "installing schemathesis into $PY_ENV"
+    python3 -m venv "$PY_ENV"
+    "$PY_ENV/bin/pip" install -q "schemathesis==$SCHEMATHESIS_VERSION" >/dev/null
   fi
   # Debian's packages start their own servers on the default ports; ours use other ports.
   if ! command -v cargo-nextest >/dev/null && ! cargo nextest --version >/dev/null 2>&1; then

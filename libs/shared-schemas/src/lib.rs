@@ -46,5 +46,6 @@ pub mod ids;
 pub mod pipeline;
 pub mod runs;
 pub mod schema;
+pub mod yaml;
 
 pub use schema::schema_snapshot;

@@ -317,3 +317,36 @@ fn errors_serialize_for_api_responses() {
     assert_eq!(json["line"], 12);
     assert_eq!(json["path"], "steps[0].agent");
 }
+
+/// A "billion laughs" document: nine levels of nine aliases, about 1 KiB of text.
+fn alias_bomb() -> String {
+    let mut doc = String::from("a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
+    for level in 1..10 {
+        let below = format!("*a{}", level - 1);
+        let row = vec![below.as_str(); 9].join(", ");
+        doc.push_str(&format!("a{level}: &a{level} [{row}]\n"));
+    }
+    doc
+}
+
+#[test]
+fn an_alias_bomb_is_refused_without_expanding_it() {
+    let doc = format!("{HEADER}{}", alias_bomb());
+    let started = std::time::Instant::now();
+    let error = only_error(&doc);
+    assert!(
+        error.message.contains("alias") || error.message.contains("repetition"),
+        "{error:?}"
+    );
+    println!("alias bomb refused in {:?}", started.elapsed());
+}
+
+#[test]
+fn a_document_over_the_size_cap_is_refused_before_parsing() {
+    let padding = "# padding padding padding padding padding padding padding padding\n";
+    let doc = format!("{HEADER}{}", padding.repeat(4200));
+    assert!(doc.len() > shared_schemas::yaml::MAX_YAML_BYTES);
+    let error = only_error(&doc);
+    assert_eq!(error.line, 1, "{error:?}");
+    assert!(error.message.contains("256 KiB"), "{error:?}");
+}

@@ -26,6 +26,9 @@ pub struct Stack {
     /// HAProxy's public address, e.g. `http://127.0.0.1:41234`.
     pub base: String,
     pub http: reqwest::Client,
+    /// Each service's own address (`http://127.0.0.1:<port>`), by binary name, for tests that
+    /// talk to a service directly instead of through HAProxy.
+    pub services: Vec<(&'static str, String)>,
     /// Declared before the database so processes stop before anything else is dropped.
     _children: Children,
     _dir: TempDir,
@@ -56,6 +59,10 @@ fn output() -> Stdio {
 #[derive(Debug, Clone, Default)]
 pub struct Options {
     pub tenant_rate_limit: Option<u32>,
+    /// Requests per minute per client IP on the credential endpoints (`DJB_AUTH_RATE_LIMIT`).
+    pub auth_rate_limit: Option<u32>,
+    /// Concurrent connections per client IP (`DJB_IP_CONN_LIMIT`).
+    pub ip_conn_limit: Option<u32>,
 }
 
 fn workspace_root() -> PathBuf {
@@ -101,8 +108,13 @@ impl Stack {
         };
         let mut children = Children::default();
         let mut addrs = Vec::new();
-        for (name, role, addr_var) in SERVICES {
-            let port = free_port();
+        // Ports first: services that call each other are told where the others listen.
+        let ports: Vec<u16> = SERVICES.iter().map(|_| free_port()).collect();
+        let url_of = |service: &str| {
+            let i = SERVICES.iter().position(|(n, _, _)| *n == service);
+            format!("http://127.0.0.1:{}", i.map_or(0, |i| ports[i]))
+        };
+        for ((name, role, addr_var), port) in SERVICES.iter().zip(ports.iter().copied()) {
             let bin = bin_dir().join(name);
             let child = Command::new(&bin)
                 .arg("serve")
@@ -114,6 +126,8 @@ impl Stack {
                 .env("REDIS_PREFIX", &prefix)
                 .env("AUTH_SECRET_KEY", TEST_AUTH_SECRET)
                 .env("SECRET_ENCRYPTION_KEY", "0f".repeat(32))
+                .env("AUTH_SVC_URL", url_of("auth-svc"))
+                .env("AGENT_SVC_URL", url_of("agent-svc"))
                 .env("RUST_LOG", log)
                 .stdout(output())
                 .spawn()
@@ -147,8 +161,17 @@ impl Stack {
             .env("DJB_HAPROXY_STATS_PORT", free_port().to_string())
             .env("DJB_DEV_DIR", &dir)
             .env("AUTH_SECRET_KEY", TEST_AUTH_SECRET)
-            // Every test request comes from 127.0.0.1: keep the per-IP budget out of the way.
+            // Every test request comes from 127.0.0.1: keep the per-IP budgets out of the way
+            // unless a test sets them.
             .env("DJB_IP_RATE_LIMIT", "1000000")
+            .env(
+                "DJB_AUTH_RATE_LIMIT",
+                options.auth_rate_limit.unwrap_or(1_000_000).to_string(),
+            )
+            .env(
+                "DJB_IP_CONN_LIMIT",
+                options.ip_conn_limit.unwrap_or(100_000).to_string(),
+            )
             .stdout(Stdio::null())
             .stderr(Stdio::null());
         if let Some(limit) = options.tenant_rate_limit {
@@ -167,13 +190,27 @@ impl Stack {
         for (name, _, _) in &addrs {
             wait_ok(&http, &format!("{base}/health/{name}"), "haproxy").await;
         }
+        let services = addrs
+            .iter()
+            .map(|(name, _, port)| (*name, format!("http://127.0.0.1:{port}")))
+            .collect();
         Self {
             db,
             base,
             http,
+            services,
             _children: children,
             _dir: TempDir(dir),
         }
+    }
+
+    /// A service's own address (`http://127.0.0.1:<port>`).
+    pub fn service_url(&self, name: &str) -> &str {
+        self.services
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, url)| url.as_str())
+            .unwrap_or_else(|| panic!("no service {name}"))
     }
 
     pub fn get(&self, path: &str) -> reqwest::RequestBuilder {

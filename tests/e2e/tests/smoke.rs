@@ -27,7 +27,6 @@ const ROUTES: &[(&str, &str)] = &[
     ("/v1/settings/providers", "agent-svc"),
     ("/v1/llm-calls", "agent-svc"),
     ("/v1/admin/llm-calls", "agent-svc"),
-    ("/v1/internal/llm-calls", "agent-svc"),
     ("/v1/usage/me", "agent-svc"),
     ("/v1/users/me/providers", "agent-svc"),
     ("/v1/users/me/providers/openai", "agent-svc"),
@@ -46,8 +45,6 @@ const ROUTES: &[(&str, &str)] = &[
     ("/v1/memory-scores/x", "memory-svc"),
     ("/v1/runs/", "engine-svc"),
     ("/v1/pipelines/", "engine-svc"),
-    ("/v1/internal/x", "engine-svc"),
-    ("/v1/internal/llm-calls/x", "engine-svc"),
     ("/v1/admin/notifications", "auth-svc"),
     ("/v1/events/stream", "sse-relay"),
     ("/v1/agents/agt_x/activity/stream", "sse-relay"),
@@ -98,6 +95,7 @@ async fn every_url_prefix_reaches_its_service() {
 async fn per_tenant_limit_answers_429_with_retry_after() {
     let stack = Stack::start(Options {
         tenant_rate_limit: Some(5),
+        ..Options::default()
     })
     .await;
     let keys = JwtKeys::new("k1", TEST_AUTH_SECRET.as_bytes());

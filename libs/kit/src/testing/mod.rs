@@ -7,6 +7,7 @@
 
 mod client;
 mod db;
+pub mod matrix;
 pub mod openapi;
 pub mod walk;
 

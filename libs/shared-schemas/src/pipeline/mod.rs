@@ -26,6 +26,14 @@ use error::DocPath;
 /// Parses and validates a pipeline file. On failure, every error names its line; syntax and type
 /// errors stop parsing at the first one, cross-reference errors are all reported, in line order.
 pub fn parse_pipeline(yaml: &str) -> Result<PipelineConfig, Vec<PipelineError>> {
+    crate::yaml::check_size(yaml).map_err(|e| {
+        vec![PipelineError {
+            line: 1,
+            column: None,
+            path: String::new(),
+            message: e.to_string(),
+        }]
+    })?;
     let document: serde_norway::Value =
         serde_norway::from_str(yaml).map_err(|e| vec![syntax_error(&e)])?;
     if document.is_null() {

@@ -2,6 +2,7 @@
 
 mod admin_rights;
 mod agents;
+mod auth_matrix;
 mod channels;
 mod channels_cross_tenant;
 mod creds;

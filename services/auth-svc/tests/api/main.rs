@@ -1,6 +1,7 @@
 //! auth-svc against real Postgres and Redis.
 
 mod api_keys;
+mod auth_matrix;
 mod bad_input;
 mod cross_tenant;
 mod email_settings;

@@ -1,6 +1,7 @@
 //! project-svc against real Postgres and Redis.
 
 mod agent_cleanup;
+mod auth_matrix;
 mod board_positions;
 mod columns;
 mod dependencies;
