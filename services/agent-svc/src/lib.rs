@@ -5,6 +5,7 @@
 pub mod api;
 pub mod config;
 pub mod domain;
+pub mod extract;
 pub mod flows;
 pub mod routes;
 pub mod store;

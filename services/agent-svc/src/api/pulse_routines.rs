@@ -1,10 +1,14 @@
 //! Request and response bodies of `/pulse-routines` (camelCase, the reference's shapes plus
 //! `cron`, `stageAffinity`, `taskWorkTypes` and `executorTimeoutSec`).
 
+use chrono::Utc;
+use kit::error::FieldError;
+use kit::extract::Validate;
 use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::domain::agent_config::Blackout;
 use crate::domain::pulse_routines::RoutineSpec;
+use crate::domain::validate::finish;
 use crate::store::pulse_routines::Routine;
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -76,6 +80,39 @@ impl From<&Routine> for PulseRoutine {
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct RoutineList {
     pub routines: Vec<PulseRoutine>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Toggled {
+    pub id: String,
+    pub enabled: bool,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Status {
+    pub status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Reorder {
+    /// Every routine id of the agent, once each, in the new order.
+    pub routine_ids: Vec<String>,
+}
+
+impl Validate for Reorder {}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RunRecorded {
+    pub status: &'static str,
+    pub routine_id: String,
+    pub last_run_at: i64,
+    pub total_runs: i32,
 }
 
 fn yes() -> bool {
@@ -241,3 +278,12 @@ impl UpdatePulseRoutine {
         set(&mut s.task_work_types, self.task_work_types);
     }
 }
+
+/// Field rules of a new routine, checked before anything is read.
+impl Validate for CreatePulseRoutine {
+    fn validate(&self) -> Result<(), Vec<FieldError>> {
+        finish(self.clone().into_spec().validate(Utc::now()))
+    }
+}
+
+impl Validate for UpdatePulseRoutine {}

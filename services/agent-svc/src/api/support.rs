@@ -1,9 +1,8 @@
-//! Small pieces the settings, provider and call-log routes share: paging bounds and the
-//! tenant-admin check (validated query strings are `kit::extract::ValidQuery`).
+//! Small pieces the settings, provider and call-log routes share: paging bounds and optional
+//! filters (validated query strings are `kit::extract::ValidQuery`; the tenant-admin check is
+//! `extract::TenantAdmin`).
 
-use axum::http::StatusCode;
 use kit::error::FieldError;
-use kit::{ApiError, TenantContext};
 
 use crate::domain::validate::err;
 
@@ -22,19 +21,6 @@ pub fn check_page(limit: i64, offset: i64, errors: &mut Vec<FieldError>) {
     if offset < 0 {
         errors.push(err("offset", "must not be negative"));
     }
-}
-
-/// A user who administers the tenant (the `is_admin` claim auth-svc puts in their token).
-pub fn require_admin(ctx: &TenantContext) -> Result<(), ApiError> {
-    ctx.require_user()?;
-    if !ctx.claims.is_admin {
-        return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "admin_required",
-            "this needs a tenant administrator",
-        ));
-    }
-    Ok(())
 }
 
 /// An optional filter value: empty strings count as absent (`?agent_id=`).

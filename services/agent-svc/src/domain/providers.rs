@@ -4,10 +4,10 @@
 
 use std::collections::BTreeMap;
 
-use kit::crypto::mask;
 use kit::error::FieldError;
 use serde::Serialize;
 
+use crate::domain::mask::mask;
 pub use crate::domain::provider_catalog::{catalog, from_catalog};
 use crate::domain::validate::{err, is_slug};
 

@@ -4,9 +4,10 @@
 
 use std::collections::BTreeMap;
 
-use kit::crypto::{SecretBox, mask};
+use kit::crypto::SecretBox;
 
 use crate::domain::key_resolution::Creds;
+use crate::domain::mask::mask;
 use crate::domain::providers::{ProviderInfo, merge_extra};
 
 /// A provider configuration as stored (tenant or user): secrets as ciphertexts.

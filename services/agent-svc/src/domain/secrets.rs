@@ -79,10 +79,11 @@ pub fn check_env_key(path: &str, raw: &str, errors: &mut Vec<FieldError>) {
 }
 
 /// Any user of the tenant may create secrets; changing, deleting or granting one (which hands its
-/// plaintext to an agent) is for tenant admins and the user who created it.
-pub fn require_manager(ctx: &TenantContext, created_by: &str) -> Result<(), ApiError> {
+/// plaintext to an agent) is for tenant admins and the user who created it. `admin` is the
+/// caller's role as auth-svc confirmed it (`extract::UserRights`), never the token's claim alone.
+pub fn require_manager(ctx: &TenantContext, admin: bool, created_by: &str) -> Result<(), ApiError> {
     ctx.require_user()?;
-    if ctx.claims.is_admin || ctx.subject() == created_by {
+    if admin || ctx.subject() == created_by {
         return Ok(());
     }
     Err(ApiError::new(

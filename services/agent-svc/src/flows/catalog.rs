@@ -30,6 +30,7 @@ async fn seed_skills(platform: &Platform, config: &AgentConfig) -> anyhow::Resul
     }
     tracing::info!(
         upserted = report.upserted,
+        unchanged = report.unchanged,
         removed = report.removed,
         invalid = report.invalid.len(),
         "global skills seeded"

@@ -11,7 +11,7 @@ use serde_json::json;
 use crate::AppState;
 use crate::api::channels::{ChannelKey, ChannelKeys, ChannelView};
 use crate::domain::channels::{self, CATALOG, Change, ChannelSpec};
-use crate::flows::access::{open_agent, open_agent_for_change};
+use crate::flows::access::{open_agent, open_agent_for_change, require_minted_service};
 use crate::flows::notices;
 use crate::store::{self, channels::Credential};
 
@@ -52,6 +52,7 @@ pub async fn keys(
     agent_ref: &str,
 ) -> Result<ChannelKeys, ApiError> {
     let (mut tx, agent_id) = open_agent(&app.platform, ctx, agent_ref).await?;
+    require_minted_service(ctx)?;
     let rows = store::channels::list(&mut tx, &agent_id).await?;
     tx.commit().await?;
     let reveal = |token: Option<String>| {

@@ -7,11 +7,13 @@ use axum::http::StatusCode;
 use kit::{ApiError, TenantContext};
 
 use crate::AppState;
-use crate::api::inbox::{InboxCleared, InboxMarked, InboxPage, InboxQuery, MarkRead, MessageView};
+use crate::api::inbox::{
+    InboxCleared, InboxMarked, InboxPage, InboxQuery, MarkRead, MessageView, SendInboxMessage,
+};
 use crate::api::queue::{ConfirmClear, require_confirm};
-use crate::domain::validate;
+use crate::domain::{inbox, validate};
 use crate::flows::access::open_agent;
-use crate::store;
+use crate::store::{self, inbox::NewMessage};
 
 /// Newest first, filtered and paged.
 pub async fn list(
@@ -42,6 +44,35 @@ pub async fn list(
         unread_count,
         has_more: offset.saturating_add(shown) < total_count,
     })
+}
+
+/// Sends a message to the agent: any credential of the tenant, agents only as themselves.
+pub async fn send(
+    app: &AppState,
+    ctx: &TenantContext,
+    agent_id: &str,
+    body: SendInboxMessage,
+) -> Result<MessageView, ApiError> {
+    let mut tx = app.platform.db.begin_tenant(ctx).await?;
+    // Not `open_agent`: writing to another agent's inbox is allowed, reading it is not.
+    let agent_id = store::agents::resolve(&mut tx, agent_id).await?;
+    let from_agent = inbox::sender_agent(ctx, body.from_agent_id.as_deref())?;
+    if let Some(sender) = &from_agent {
+        store::agents::require(&mut tx, sender).await?;
+    }
+    let new = NewMessage {
+        sender: body.from_.trim(),
+        from_agent_id: from_agent.as_deref(),
+        kind: body.kind.as_str(),
+        priority: body.priority.as_str(),
+        subject: body.subject.as_deref(),
+        body: &body.body,
+        run_context: body.run_context.as_deref(),
+        step_context: body.step_context.as_deref(),
+    };
+    let message = store::inbox::insert(&mut tx, &agent_id, &new, store::now_ms()).await?;
+    tx.commit().await?;
+    Ok(MessageView::new(&agent_id, message))
 }
 
 /// Marks messages read; ids that are not the agent's unread messages are ignored.

@@ -6,11 +6,31 @@
 use kit::{ApiError, Platform, TenantContext, TokenKind};
 
 use crate::api::llm_calls::{
-    AdminListQuery, ListQuery, LlmCallListResponse, UsageQuery, UserUsageResponse,
+    AdminListQuery, ListQuery, LlmCallListResponse, Recorded, UsageQuery, UserUsageResponse,
 };
-use crate::api::support::{present, require_admin};
-use crate::domain::llm_calls::CallFilter;
+use crate::api::support::present;
+use crate::domain::llm_calls::{CallFilter, RecordLlmCall};
+use crate::flows::access::open_agent;
 use crate::store;
+
+/// Records one call of an agent of the caller's tenant: the engine (service credential) for any
+/// of its agents, an agent credential only for itself; users 403, unknown agents 404.
+pub async fn record(
+    platform: &Platform,
+    ctx: &TenantContext,
+    mut body: RecordLlmCall,
+) -> Result<Recorded, ApiError> {
+    if ctx.kind() == TokenKind::User {
+        return Err(ApiError::forbidden(
+            "calls are recorded by runtimes and services",
+        ));
+    }
+    let (mut tx, agent_id) = open_agent(platform, ctx, &body.agent_id).await?;
+    body.agent_id = agent_id;
+    let id = store::llm_calls::insert(&mut tx, &body, store::now_ms()).await?;
+    tx.commit().await?;
+    Ok(Recorded { id, ok: true })
+}
 
 /// The tenant's calls, newest first, filtered by session, run or agent. An agent credential
 /// sees only its own agent's calls.
@@ -42,7 +62,6 @@ pub async fn admin_list(
     ctx: &TenantContext,
     q: AdminListQuery,
 ) -> Result<LlmCallListResponse, ApiError> {
-    require_admin(ctx)?;
     let filter = CallFilter {
         session_id: present(&q.session_id),
         run_id: present(&q.run_id),

@@ -14,6 +14,7 @@ pub mod llm_calls;
 pub mod messaging;
 pub mod notices;
 pub mod providers;
+pub mod pulse_routines;
 pub mod pulse_schedules;
 pub mod pulses;
 pub mod queue;

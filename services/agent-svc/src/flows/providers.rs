@@ -10,11 +10,13 @@ use kit::crypto::SecretBox;
 use kit::{ApiError, TenantContext};
 
 use crate::AppState;
-use crate::api::providers::{KeysQuery, ModelProviderResponse, ProviderConfig, Removed};
-use crate::api::support::require_admin;
+use crate::api::providers::{
+    CreateCustomProvider, KeysQuery, ModelProviderResponse, ProviderConfig, Removed,
+};
 use crate::domain::key_resolution::{self, DailyUse, ResolvedKeys};
 use crate::domain::providers::{self, ProviderInfo};
-use crate::domain::sealed;
+use crate::domain::sealed::{self, ConfigPatch};
+use crate::flows::access::require_minted_service;
 use crate::store::{self, providers::ProviderRow};
 
 /// Every catalog provider and the tenant's custom ones, with the tenant's config masked.
@@ -37,6 +39,30 @@ pub async fn list(
     Ok(catalog.chain(custom).collect())
 }
 
+/// Adds a custom OpenAI-compatible provider `custom-{slug}` (tenant admins); 409 if it exists.
+pub async fn create_custom(
+    app: &AppState,
+    ctx: &TenantContext,
+    body: CreateCustomProvider,
+) -> Result<ModelProviderResponse, ApiError> {
+    let id = providers::custom_id(&body.slug);
+    let info = ProviderInfo::custom(&id, body.name.trim());
+    let base_url_env = info.base_url_env().unwrap_or_default().to_owned();
+    let extra = BTreeMap::from([(base_url_env, body.base_url.clone())]);
+    let patch = ConfigPatch {
+        enabled: true,
+        api_key: body.api_key.as_deref(),
+        extra: Some(&extra),
+    };
+    let sealed = sealed::apply(&app.secrets, None, &patch);
+    let mut tx = app.platform.db.begin_tenant(ctx).await?;
+    let row =
+        store::providers::insert_custom(&mut tx, &id, body.name.trim(), &sealed, store::now_ms())
+            .await?;
+    tx.commit().await?;
+    Ok(ModelProviderResponse::build(&app.secrets, info, Some(&row)))
+}
+
 /// Sets or rotates a provider's key, enables/disables it, changes its extra config (admins).
 pub async fn upsert(
     app: &AppState,
@@ -44,7 +70,6 @@ pub async fn upsert(
     provider_id: &str,
     body: ProviderConfig,
 ) -> Result<ModelProviderResponse, ApiError> {
-    require_admin(ctx)?;
     let mut tx = app.platform.db.begin_tenant(ctx).await?;
     let existing = store::providers::tenant_for_update(&mut tx, provider_id).await?;
     let info =
@@ -64,7 +89,6 @@ pub async fn remove(
     ctx: &TenantContext,
     provider_id: &str,
 ) -> Result<Removed, ApiError> {
-    require_admin(ctx)?;
     let mut tx = app.platform.db.begin_tenant(ctx).await?;
     if !store::providers::delete_tenant(&mut tx, provider_id).await? {
         return Err(provider_not_found(provider_id));
@@ -76,12 +100,14 @@ pub async fn remove(
     })
 }
 
-/// Plaintext keys for the engine to inject into a run (service credentials of the tenant only).
+/// Plaintext keys for the engine to inject into a run: our own services only, never a service
+/// API key (`access::require_minted_service`).
 pub async fn keys_all(
     app: &AppState,
     ctx: &TenantContext,
     q: KeysQuery,
 ) -> Result<ResolvedKeys, ApiError> {
+    require_minted_service(ctx)?;
     let mut tx = app.platform.db.begin_tenant(ctx).await?;
     let rows = store::providers::list_tenant(&mut tx).await?;
     let tenant = creds_of(&app.secrets, &rows, None);

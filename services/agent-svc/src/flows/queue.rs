@@ -3,15 +3,16 @@
 //! the agent) read the queue and cancel items.
 //! The use cases behind `routes::queue`.
 
+use axum::http::StatusCode;
 use kit::{ApiError, TenantContext};
 
 use crate::AppState;
 use crate::api::queue::{
-    ConfirmClear, QueueCancel, QueueCancelResponse, QueueClearResponse, QueueItem, QueueResponse,
-    require_confirm,
+    ConfirmClear, EnqueueItem, QueueCancel, QueueCancelResponse, QueueClearResponse, QueueItem,
+    QueueResponse, require_confirm,
 };
 use crate::flows::access::open_agent;
-use crate::store;
+use crate::store::{self, queue::NewItem};
 
 /// The queued items, oldest first.
 pub async fn list(
@@ -27,6 +28,28 @@ pub async fn list(
         length: items.len(),
         items,
     })
+}
+
+/// Adds work for the agent (services of the tenant, e.g. engine-svc).
+pub async fn enqueue(
+    app: &AppState,
+    ctx: &TenantContext,
+    agent_id: &str,
+    body: EnqueueItem,
+) -> Result<QueueItem, ApiError> {
+    let (mut tx, agent_id) = open_agent(&app.platform, ctx, agent_id).await?;
+    let new = NewItem {
+        priority: body.priority.as_str(),
+        kind: body.kind,
+        title: body.title,
+        run_id: body.run_id,
+        step: body.step,
+        payload: body.payload,
+        estimated_duration: body.estimated_duration,
+    };
+    let item = store::queue::insert(&mut tx, &agent_id, &new, store::now_ms()).await?;
+    tx.commit().await?;
+    Ok(item.into())
 }
 
 /// Cancels one queued item; `cancelled: false` when it was not queued.
@@ -54,4 +77,23 @@ pub async fn clear(
     let cleared = store::queue::cancel(&mut tx, &agent_id, None).await?;
     tx.commit().await?;
     Ok(QueueClearResponse { cleared })
+}
+
+/// Takes an item off the queue (the consumer started it); 404 when it is not queued.
+pub async fn take(
+    app: &AppState,
+    ctx: &TenantContext,
+    agent_id: &str,
+    item_id: &str,
+) -> Result<(), ApiError> {
+    let (mut tx, agent_id) = open_agent(&app.platform, ctx, agent_id).await?;
+    if !store::queue::delete(&mut tx, &agent_id, item_id).await? {
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "queue_item_not_found",
+            "no such queued item",
+        ));
+    }
+    tx.commit().await?;
+    Ok(())
 }

@@ -10,19 +10,20 @@ use kit::{ApiError, Platform, TenantContext};
 use crate::api::secret_grants::{AgentSecretEnvResponse, GrantResponse};
 use crate::api::secrets::SecretResponse;
 use crate::domain::secrets as rules;
-use crate::flows::access::open_agent;
+use crate::flows::access::{open_agent, require_minted_service};
 use crate::store;
 
 /// 409 when another secret granted to the agent has the same variable name.
 pub async fn grant(
     platform: &Platform,
     ctx: &TenantContext,
+    admin: bool,
     secret_id: &str,
     agent_ref: &str,
 ) -> Result<GrantResponse, ApiError> {
     let (mut tx, agent_id) = open_agent(platform, ctx, agent_ref).await?;
     let secret = store::secrets::get(&mut tx, secret_id).await?;
-    rules::require_manager(ctx, &secret.created_by)?;
+    rules::require_manager(ctx, admin, &secret.created_by)?;
     let agents = std::slice::from_ref(&agent_id);
     store::secrets::refuse_env_key_clash(&mut tx, &secret.id, &secret.env_key, agents).await?;
     let (granted_at, granted_by) = store::secrets::grant(
@@ -46,12 +47,13 @@ pub async fn grant(
 pub async fn revoke(
     platform: &Platform,
     ctx: &TenantContext,
+    admin: bool,
     secret_id: &str,
     agent_ref: &str,
 ) -> Result<(), ApiError> {
     let (mut tx, agent_id) = open_agent(platform, ctx, agent_ref).await?;
     let secret = store::secrets::get(&mut tx, secret_id).await?;
-    rules::require_manager(ctx, &secret.created_by)?;
+    rules::require_manager(ctx, admin, &secret.created_by)?;
     if !store::secrets::revoke(&mut tx, &secret.id, &agent_id).await? {
         return Err(ApiError::new(
             StatusCode::NOT_FOUND,
@@ -83,7 +85,7 @@ pub async fn env(
     agent_ref: &str,
 ) -> Result<AgentSecretEnvResponse, ApiError> {
     let (mut tx, agent_id) = open_agent(platform, ctx, agent_ref).await?;
-    ctx.require_service()?;
+    require_minted_service(ctx)?;
     let sealed = store::secrets::granted_ciphertexts(&mut tx, &agent_id).await?;
     tx.commit().await?;
     let mut env = BTreeMap::new();

@@ -6,7 +6,7 @@
 use kit::{ApiError, Platform, TenantContext};
 
 use crate::api::skills::{
-    CreateSkillRequest, ParseSkillRequest, ParseSkillResponse, SkillResponse,
+    CreateSkillRequest, ParseSkillRequest, ParseSkillResponse, SkillResponse, UpdateSkillRequest,
 };
 use crate::domain::skill_doc;
 use crate::store::{self, skill_grants, skills::NewSkill, skills::SkillPatch};
@@ -104,7 +104,39 @@ pub async fn parse(
     })
 }
 
-pub async fn apply(
+/// Changes the given fields of one of the tenant's skills; 403 `global_read_only` for a global one.
+pub async fn update(
+    platform: &Platform,
+    ctx: &TenantContext,
+    skill_id: &str,
+    body: UpdateSkillRequest,
+) -> Result<SkillResponse, ApiError> {
+    let patch = SkillPatch {
+        description: body.description.map(|d| d.trim().to_owned()),
+        tags: body
+            .tags
+            .map(|t| t.iter().map(|x| x.trim().to_owned()).collect()),
+        content: body.content,
+        enabled: body.enabled,
+    };
+    apply(platform, ctx, skill_id, &patch).await
+}
+
+/// Switches one of the tenant's skills on or off for every agent.
+pub async fn set_enabled(
+    platform: &Platform,
+    ctx: &TenantContext,
+    skill_id: &str,
+    enabled: bool,
+) -> Result<SkillResponse, ApiError> {
+    let patch = SkillPatch {
+        enabled: Some(enabled),
+        ..SkillPatch::default()
+    };
+    apply(platform, ctx, skill_id, &patch).await
+}
+
+async fn apply(
     platform: &Platform,
     ctx: &TenantContext,
     skill_id: &str,

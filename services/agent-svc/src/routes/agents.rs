@@ -54,7 +54,7 @@ async fn get_one(
 }
 
 /// Deletes the agent and everything agent-svc keeps of it; other services hear `AGENT_DELETED`
-/// (through the outbox, with the commit).
+/// (through the outbox, once the deletion is saved).
 #[utoipa::path(delete, path = "/v1/agents/{agent_id}", tag = "agents",
     responses((status = 204), (status = 404)))]
 async fn delete(

@@ -85,7 +85,8 @@ async fn remove(
     }))
 }
 
-/// The enabled channels' tokens in clear, for the bridges: services of the agent's tenant only.
+/// The enabled channels' tokens in clear, for the bridges: service tokens our services mint
+/// only (a service API key gets 403). Our services call `/internal/agent/tenants/{tenant_id}/…`.
 #[utoipa::path(get, path = "/v1/agents/{agent_id}/channels/keys/all", tag = "channels",
     responses((status = 200, body = ChannelKeys), (status = 403), (status = 404)))]
 async fn keys(

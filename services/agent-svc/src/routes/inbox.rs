@@ -16,9 +16,7 @@ use crate::api::inbox::{
     InboxCleared, InboxMarked, InboxPage, InboxQuery, MarkRead, MessageView, SendInboxMessage,
 };
 use crate::api::queue::ConfirmClear;
-use crate::domain::inbox;
 use crate::flows;
-use crate::store::{self, inbox::NewMessage};
 
 /// Every route of this file, declared once with its OpenAPI operation.
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -50,29 +48,8 @@ async fn send(
     Path(agent_id): Path<String>,
     ValidJson(body): ValidJson<SendInboxMessage>,
 ) -> Result<(StatusCode, Json<MessageView>), ApiError> {
-    let mut tx = app.platform.db.begin_tenant(&ctx).await?;
-    // Not `open_agent`: writing to another agent's inbox is allowed, reading it is not.
-    let agent_id = store::agents::resolve(&mut tx, &agent_id).await?;
-    let from_agent = inbox::sender_agent(&ctx, body.from_agent_id.as_deref())?;
-    if let Some(sender) = &from_agent {
-        store::agents::require(&mut tx, sender).await?;
-    }
-    let new = NewMessage {
-        sender: body.from_.trim(),
-        from_agent_id: from_agent.as_deref(),
-        kind: body.kind.as_str(),
-        priority: body.priority.as_str(),
-        subject: body.subject.as_deref(),
-        body: &body.body,
-        run_context: body.run_context.as_deref(),
-        step_context: body.step_context.as_deref(),
-    };
-    let message = store::inbox::insert(&mut tx, &agent_id, &new, store::now_ms()).await?;
-    tx.commit().await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(MessageView::new(&agent_id, message)),
-    ))
+    let message = flows::inbox::send(&app, &ctx, &agent_id, body).await?;
+    Ok((StatusCode::CREATED, Json(message)))
 }
 
 /// Marks messages read; ids that are not the agent's unread messages are ignored.

@@ -8,7 +8,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use kit::auth::scope::{AnyCaller, UserOnly};
 use kit::extract::{ValidJson, ValidQuery};
-use kit::{ApiError, Platform, TenantContext, TokenKind};
+use kit::{ApiError, Platform, TenantContext};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -17,9 +17,8 @@ use crate::api::llm_calls::{
     AdminListQuery, ListQuery, LlmCallListResponse, Recorded, UsageQuery, UserUsageResponse,
 };
 use crate::domain::llm_calls::RecordLlmCall;
+use crate::extract::TenantAdmin;
 use crate::flows;
-use crate::flows::access::open_agent;
-use crate::store;
 
 /// Every route of this file, declared once with its OpenAPI operation.
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -37,18 +36,10 @@ pub fn routes() -> OpenApiRouter<AppState> {
 async fn record(
     State(platform): State<Platform>,
     AnyCaller(ctx): AnyCaller,
-    ValidJson(mut body): ValidJson<RecordLlmCall>,
+    ValidJson(body): ValidJson<RecordLlmCall>,
 ) -> Result<(StatusCode, Json<Recorded>), ApiError> {
-    if ctx.kind() == TokenKind::User {
-        return Err(ApiError::forbidden(
-            "calls are recorded by runtimes and services",
-        ));
-    }
-    let (mut tx, agent_id) = open_agent(&platform, &ctx, &body.agent_id).await?;
-    body.agent_id = agent_id;
-    let id = store::llm_calls::insert(&mut tx, &body, store::now_ms()).await?;
-    tx.commit().await?;
-    Ok((StatusCode::CREATED, Json(Recorded { id, ok: true })))
+    let recorded = flows::llm_calls::record(&platform, &ctx, body).await?;
+    Ok((StatusCode::CREATED, Json(recorded)))
 }
 
 /// The tenant's calls, newest first, filtered by session, run or agent. An agent credential
@@ -68,7 +59,7 @@ async fn list(
     responses((status = 200, body = LlmCallListResponse), (status = 403), (status = 422)))]
 async fn admin_list(
     State(platform): State<Platform>,
-    ctx: TenantContext,
+    TenantAdmin(ctx): TenantAdmin,
     ValidQuery(q): ValidQuery<AdminListQuery>,
 ) -> Result<Json<LlmCallListResponse>, ApiError> {
     Ok(Json(

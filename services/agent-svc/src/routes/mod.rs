@@ -4,6 +4,7 @@ pub mod agent_config;
 pub mod agents;
 pub mod channels;
 pub mod inbox;
+pub mod internal;
 pub mod lifecycle;
 pub mod llm_calls;
 pub mod messaging;
@@ -52,4 +53,5 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(skill_grants::routes())
         .merge(secrets::routes())
         .merge(secret_grants::routes())
+        .merge(internal::routes())
 }

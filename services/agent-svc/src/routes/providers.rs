@@ -3,8 +3,6 @@
 //! (contract §1.3 settings, §10 "Model providers"; spec §2.5, §2.8).
 //! Types in `api::providers`, use cases in `flows::providers`.
 
-use std::collections::BTreeMap;
-
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -18,12 +16,9 @@ use crate::AppState;
 use crate::api::providers::{
     CreateCustomProvider, KeysQuery, ModelProviderResponse, ProviderConfig, Removed,
 };
-use crate::api::support::require_admin;
 use crate::domain::key_resolution::ResolvedKeys;
-use crate::domain::providers::{self, ProviderInfo};
-use crate::domain::sealed::{self, ConfigPatch};
+use crate::extract::TenantAdmin;
 use crate::flows;
-use crate::store;
 
 /// Every route of this file, declared once with its OpenAPI operation.
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -49,29 +44,11 @@ async fn list(
     (status = 403), (status = 409), (status = 422)))]
 async fn create_custom(
     State(app): State<AppState>,
-    ctx: TenantContext,
+    TenantAdmin(ctx): TenantAdmin,
     ValidJson(body): ValidJson<CreateCustomProvider>,
 ) -> Result<(StatusCode, Json<ModelProviderResponse>), ApiError> {
-    require_admin(&ctx)?;
-    let id = providers::custom_id(&body.slug);
-    let info = ProviderInfo::custom(&id, body.name.trim());
-    let base_url_env = info.base_url_env().unwrap_or_default().to_owned();
-    let extra = BTreeMap::from([(base_url_env, body.base_url.clone())]);
-    let patch = ConfigPatch {
-        enabled: true,
-        api_key: body.api_key.as_deref(),
-        extra: Some(&extra),
-    };
-    let sealed = sealed::apply(&app.secrets, None, &patch);
-    let mut tx = app.platform.db.begin_tenant(&ctx).await?;
-    let row =
-        store::providers::insert_custom(&mut tx, &id, body.name.trim(), &sealed, store::now_ms())
-            .await?;
-    tx.commit().await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(ModelProviderResponse::build(&app.secrets, info, Some(&row))),
-    ))
+    let created = flows::providers::create_custom(&app, &ctx, body).await?;
+    Ok((StatusCode::CREATED, Json(created)))
 }
 
 /// Sets or rotates a provider's key, enables/disables it, changes its extra config (admins).
@@ -80,7 +57,7 @@ async fn create_custom(
     (status = 403), (status = 404), (status = 422)))]
 async fn upsert(
     State(app): State<AppState>,
-    ctx: TenantContext,
+    TenantAdmin(ctx): TenantAdmin,
     Path(provider_id): Path<String>,
     ValidJson(body): ValidJson<ProviderConfig>,
 ) -> Result<Json<ModelProviderResponse>, ApiError> {
@@ -95,7 +72,7 @@ async fn upsert(
     responses((status = 200, body = Removed), (status = 403), (status = 404)))]
 async fn remove(
     State(app): State<AppState>,
-    ctx: TenantContext,
+    TenantAdmin(ctx): TenantAdmin,
     Path(provider_id): Path<String>,
 ) -> Result<Json<Removed>, ApiError> {
     Ok(Json(
@@ -103,7 +80,8 @@ async fn remove(
     ))
 }
 
-/// Plaintext keys for the engine to inject into a run (service credentials of the tenant only).
+/// Plaintext keys for the engine to inject into a run: service tokens our services mint only;
+/// a service API key gets 403. Our services call `/internal/agent/tenants/{tenant_id}/…` instead.
 #[utoipa::path(get, path = "/v1/settings/providers/keys/all", tag = "settings", params(KeysQuery),
     responses((status = 200, body = ResolvedKeys), (status = 403)))]
 async fn keys_all(

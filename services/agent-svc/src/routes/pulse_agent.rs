@@ -76,7 +76,7 @@ async fn status(
 }
 
 /// Asks engine-svc to pulse the agent now: 202 once the request is recorded (the outbox puts
-/// `PULSE_TRIGGERED` on the bus after the commit).
+/// `PULSE_TRIGGERED` on the bus once the request is saved).
 #[utoipa::path(post, path = "/v1/agents/{agent_id}/pulse/trigger", tag = "pulses",
     responses((status = 202, body = TriggerResponse), (status = 404)))]
 async fn trigger(

@@ -18,8 +18,6 @@ use crate::api::queue::{
     QueueResponse,
 };
 use crate::flows;
-use crate::flows::access::open_agent;
-use crate::store::{self, queue::NewItem};
 
 /// Every route of this file, declared once with its OpenAPI operation.
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -50,19 +48,8 @@ async fn enqueue(
     Path(agent_id): Path<String>,
     ValidJson(body): ValidJson<EnqueueItem>,
 ) -> Result<(StatusCode, Json<QueueItem>), ApiError> {
-    let (mut tx, agent_id) = open_agent(&app.platform, &ctx, &agent_id).await?;
-    let new = NewItem {
-        priority: body.priority.as_str(),
-        kind: body.kind,
-        title: body.title,
-        run_id: body.run_id,
-        step: body.step,
-        payload: body.payload,
-        estimated_duration: body.estimated_duration,
-    };
-    let item = store::queue::insert(&mut tx, &agent_id, &new, store::now_ms()).await?;
-    tx.commit().await?;
-    Ok((StatusCode::CREATED, Json(item.into())))
+    let item = flows::queue::enqueue(&app, &ctx, &agent_id, body).await?;
+    Ok((StatusCode::CREATED, Json(item)))
 }
 
 /// Cancels one queued item; `cancelled: false` when it was not queued.
@@ -103,14 +90,6 @@ async fn take(
     ctx: TenantContext,
     Path((agent_id, item_id)): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
-    let (mut tx, agent_id) = open_agent(&app.platform, &ctx, &agent_id).await?;
-    if !store::queue::delete(&mut tx, &agent_id, &item_id).await? {
-        return Err(ApiError::new(
-            StatusCode::NOT_FOUND,
-            "queue_item_not_found",
-            "no such queued item",
-        ));
-    }
-    tx.commit().await?;
+    flows::queue::take(&app, &ctx, &agent_id, &item_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

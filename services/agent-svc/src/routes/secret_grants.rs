@@ -7,7 +7,7 @@ use std::sync::Arc;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use kit::auth::scope::{AnyCaller, UserOnly};
+use kit::auth::scope::AnyCaller;
 use kit::crypto::SecretBox;
 use kit::{ApiError, Platform, TenantContext};
 use utoipa_axum::router::OpenApiRouter;
@@ -16,6 +16,7 @@ use utoipa_axum::routes;
 use crate::AppState;
 use crate::api::secret_grants::{AgentSecretEnvResponse, GrantResponse};
 use crate::api::secrets::SecretResponse;
+use crate::extract::UserRights;
 use crate::flows;
 
 /// Every route of this file, declared once with its OpenAPI operation.
@@ -31,10 +32,11 @@ pub fn routes() -> OpenApiRouter<AppState> {
     responses((status = 200, body = GrantResponse), (status = 403), (status = 404), (status = 409)))]
 async fn grant(
     State(platform): State<Platform>,
-    UserOnly(ctx): UserOnly,
+    UserRights { ctx, admin }: UserRights,
     Path((secret_id, agent_id)): Path<(String, String)>,
 ) -> Result<Json<GrantResponse>, ApiError> {
-    let granted = flows::secret_grants::grant(&platform, &ctx, &secret_id, &agent_id).await?;
+    let granted =
+        flows::secret_grants::grant(&platform, &ctx, admin, &secret_id, &agent_id).await?;
     Ok(Json(granted))
 }
 
@@ -43,10 +45,10 @@ async fn grant(
     responses((status = 204), (status = 403), (status = 404)))]
 async fn revoke(
     State(platform): State<Platform>,
-    UserOnly(ctx): UserOnly,
+    UserRights { ctx, admin }: UserRights,
     Path((secret_id, agent_id)): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
-    flows::secret_grants::revoke(&platform, &ctx, &secret_id, &agent_id).await?;
+    flows::secret_grants::revoke(&platform, &ctx, admin, &secret_id, &agent_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -63,8 +65,9 @@ async fn list_for_agent(
     ))
 }
 
-/// The plaintext variables engine-svc injects when it starts the agent: a service credential of
-/// the tenant only (users and agents get 403; another tenant's agent is 404 first).
+/// The plaintext variables engine-svc injects when it starts the agent: a service token our
+/// services mint only (users, agents and service API keys get 403; another tenant's agent is 404
+/// first). Our services call `/internal/agent/tenants/{tenant_id}/…` instead.
 #[utoipa::path(get, path = "/v1/secrets/agents/{agent_id}/env", tag = "secrets",
     responses((status = 200, body = AgentSecretEnvResponse), (status = 403), (status = 404)))]
 async fn env(

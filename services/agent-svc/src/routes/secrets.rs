@@ -11,7 +11,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use kit::auth::scope::UserOnly;
-use kit::crypto::{SecretBox, mask};
+use kit::crypto::SecretBox;
 use kit::extract::ValidJson;
 use kit::{ApiError, Platform, TenantContext};
 use utoipa_axum::router::OpenApiRouter;
@@ -19,9 +19,9 @@ use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::api::secrets::{SecretCreate, SecretResponse, SecretType, SecretTypes, SecretUpdate};
-use crate::domain::secrets::{self as rules, normalize_env_key};
+use crate::domain::secrets as rules;
+use crate::extract::UserRights;
 use crate::flows;
-use crate::store::{self, secrets::NewSecret};
 
 /// Every route of this file, declared once with its OpenAPI operation.
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -50,20 +50,8 @@ async fn create(
     UserOnly(ctx): UserOnly,
     ValidJson(body): ValidJson<SecretCreate>,
 ) -> Result<(StatusCode, Json<SecretResponse>), ApiError> {
-    let new = NewSecret {
-        name: body.name.trim().to_owned(),
-        description: body.description,
-        secret_type: body.secret_type,
-        env_key: normalize_env_key(&body.env_key),
-        encrypted_value: secrets.encrypt(&body.value),
-        masked_preview: mask(&body.value),
-        created_by: ctx.subject().to_owned(),
-    };
-    let mut tx = platform.db.begin_tenant(&ctx).await?;
-    let id = store::secrets::insert(&mut tx, &new, store::now_ms()).await?;
-    let secret = store::secrets::get(&mut tx, &id).await?;
-    tx.commit().await?;
-    Ok((StatusCode::CREATED, Json(secret.into())))
+    let secret = flows::secrets::create(&platform, &secrets, &ctx, body).await?;
+    Ok((StatusCode::CREATED, Json(secret)))
 }
 
 #[utoipa::path(get, path = "/v1/secrets/{secret_id}", tag = "secrets",
@@ -85,12 +73,12 @@ async fn get_one(
 async fn update(
     State(platform): State<Platform>,
     State(secrets): State<Arc<SecretBox>>,
-    UserOnly(ctx): UserOnly,
+    UserRights { ctx, admin }: UserRights,
     Path(secret_id): Path<String>,
     ValidJson(body): ValidJson<SecretUpdate>,
 ) -> Result<Json<SecretResponse>, ApiError> {
     Ok(Json(
-        flows::secrets::update(&platform, &secrets, &ctx, &secret_id, body).await?,
+        flows::secrets::update(&platform, &secrets, &ctx, admin, &secret_id, body).await?,
     ))
 }
 
@@ -99,14 +87,10 @@ async fn update(
     responses((status = 204), (status = 403), (status = 404)))]
 async fn delete(
     State(platform): State<Platform>,
-    UserOnly(ctx): UserOnly,
+    UserRights { ctx, admin }: UserRights,
     Path(secret_id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    let mut tx = platform.db.begin_tenant(&ctx).await?;
-    let secret = store::secrets::get(&mut tx, &secret_id).await?;
-    rules::require_manager(&ctx, &secret.created_by)?;
-    store::secrets::delete(&mut tx, &secret.id).await?;
-    tx.commit().await?;
+    flows::secrets::delete(&platform, &ctx, admin, &secret_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

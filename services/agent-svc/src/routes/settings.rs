@@ -11,6 +11,7 @@ use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::domain::settings::{Favorites, GlobalSettings, SettingsPatch, Suggestions};
+use crate::extract::TenantAdmin;
 use crate::flows;
 
 /// Every route of this file, declared once with its OpenAPI operation.
@@ -36,7 +37,7 @@ async fn get_settings(
     responses((status = 200, body = GlobalSettings), (status = 403), (status = 422)))]
 async fn put_settings(
     State(platform): State<Platform>,
-    ctx: TenantContext,
+    TenantAdmin(ctx): TenantAdmin,
     ValidJson(patch): ValidJson<SettingsPatch>,
 ) -> Result<Json<GlobalSettings>, ApiError> {
     Ok(Json(

@@ -6,7 +6,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use kit::extract::ValidJson;
-use kit::{ApiError, Platform, TenantContext};
+use kit::{ApiError, Platform};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -14,7 +14,7 @@ use crate::AppState;
 use crate::api::shares::{
     Revoked, ShareProvider, ShareUsageResponse, SharedProviderResponse, UpdateShare,
 };
-use crate::api::support::require_admin;
+use crate::extract::TenantAdmin;
 use crate::flows;
 
 /// Every route of this file, declared once with its OpenAPI operation.
@@ -29,9 +29,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
     responses((status = 200, body = [SharedProviderResponse]), (status = 403)))]
 async fn list(
     State(platform): State<Platform>,
-    ctx: TenantContext,
+    TenantAdmin(ctx): TenantAdmin,
 ) -> Result<Json<Vec<SharedProviderResponse>>, ApiError> {
-    require_admin(&ctx)?;
     Ok(Json(flows::shares::list(&platform, &ctx).await?))
 }
 
@@ -42,10 +41,9 @@ async fn list(
     (status = 409), (status = 422)))]
 async fn create(
     State(platform): State<Platform>,
-    ctx: TenantContext,
+    TenantAdmin(ctx): TenantAdmin,
     ValidJson(body): ValidJson<ShareProvider>,
 ) -> Result<(StatusCode, Json<SharedProviderResponse>), ApiError> {
-    require_admin(&ctx)?;
     let share = flows::shares::create(&platform, &ctx, body).await?;
     Ok((StatusCode::CREATED, Json(share)))
 }
@@ -56,11 +54,10 @@ async fn create(
     (status = 403), (status = 404), (status = 422)))]
 async fn update(
     State(platform): State<Platform>,
-    ctx: TenantContext,
+    TenantAdmin(ctx): TenantAdmin,
     Path(grant_id): Path<String>,
     ValidJson(body): ValidJson<UpdateShare>,
 ) -> Result<Json<SharedProviderResponse>, ApiError> {
-    require_admin(&ctx)?;
     Ok(Json(
         flows::shares::update(&platform, &ctx, &grant_id, &body).await?,
     ))
@@ -70,10 +67,9 @@ async fn update(
     responses((status = 200, body = Revoked), (status = 403), (status = 404)))]
 async fn revoke(
     State(platform): State<Platform>,
-    ctx: TenantContext,
+    TenantAdmin(ctx): TenantAdmin,
     Path(grant_id): Path<String>,
 ) -> Result<Json<Revoked>, ApiError> {
-    require_admin(&ctx)?;
     flows::shares::revoke(&platform, &ctx, &grant_id).await?;
     Ok(Json(Revoked {
         id: grant_id,
@@ -87,8 +83,7 @@ async fn revoke(
     responses((status = 200, body = ShareUsageResponse), (status = 403)))]
 async fn usage(
     State(platform): State<Platform>,
-    ctx: TenantContext,
+    TenantAdmin(ctx): TenantAdmin,
 ) -> Result<Json<ShareUsageResponse>, ApiError> {
-    require_admin(&ctx)?;
     Ok(Json(flows::shares::usage(&platform, &ctx).await?))
 }

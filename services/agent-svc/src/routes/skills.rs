@@ -19,7 +19,6 @@ use crate::api::skills::{
 };
 use crate::domain::validate;
 use crate::flows;
-use crate::store::skills::SkillPatch;
 
 /// Every route of this file, declared once with its OpenAPI operation.
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -74,17 +73,9 @@ async fn update(
     Path(skill_id): Path<String>,
     ValidJson(body): ValidJson<UpdateSkillRequest>,
 ) -> Result<Json<SkillResponse>, ApiError> {
-    let patch = SkillPatch {
-        description: body.description.map(|d| d.trim().to_owned()),
-        tags: body
-            .tags
-            .map(|t| t.iter().map(|x| x.trim().to_owned()).collect()),
-        content: body.content,
-        enabled: body.enabled,
-    };
-    flows::skills::apply(&platform, &ctx, &skill_id, &patch)
-        .await
-        .map(Json)
+    Ok(Json(
+        flows::skills::update(&platform, &ctx, &skill_id, body).await?,
+    ))
 }
 
 /// Deletes one of the tenant's skills and every grant of it.
@@ -111,13 +102,9 @@ async fn set_enabled(
     query: Result<Query<EnabledQuery>, QueryRejection>,
 ) -> Result<Json<SkillResponse>, ApiError> {
     let Query(q) = query.map_err(|e| validate::field_error("enabled", e.body_text()))?;
-    let patch = SkillPatch {
-        enabled: Some(q.enabled),
-        ..SkillPatch::default()
-    };
-    flows::skills::apply(&platform, &ctx, &skill_id, &patch)
-        .await
-        .map(Json)
+    Ok(Json(
+        flows::skills::set_enabled(&platform, &ctx, &skill_id, q.enabled).await?,
+    ))
 }
 
 /// Checks a SKILL.md document (frontmatter `name`, `description`, `tags`, `enabled` + body).

@@ -1,11 +1,14 @@
 //! SQL of `agent.skills`: the tenant's own skills plus the global library (tenant_id null), which
 //! tenants read but never write (RLS, migration 0011). Writes here touch the tenant's own rows
-//! only; the catalog seeder is the one writer of global rows.
+//! only; the catalog seeder is the one writer of global rows. The table-agnostic part (lookups
+//! that let a tenant's row shadow a global one, seeding) is `kit::db::catalog`.
 
 use axum::http::StatusCode;
 use kit::ApiError;
-use kit::db::{LookupTx, TenantTx};
+use kit::db::TenantTx;
+use kit::db::catalog::{Catalog, SeedReport};
 use kit::error::OnConstraint;
+use serde_json::json;
 use sqlx::types::Json;
 use sqlx::{FromRow, PgPool};
 
@@ -32,6 +35,14 @@ pub struct Skill {
 pub const COLUMNS: &str = "id, is_global, slug, name, description, tags, content, enabled, \
     scope, owner_agent_id, has_files, created_by, created_at, updated_at";
 
+/// `agent.skills` as a global catalog: named by slug, ids `skl_…`.
+pub const SKILLS: Catalog = Catalog {
+    table: "agent.skills",
+    key: "slug",
+    id_prefix: "skl_",
+    columns: COLUMNS,
+};
+
 pub fn not_found() -> ApiError {
     ApiError::new(StatusCode::NOT_FOUND, "skill_not_found", "skill not found")
 }
@@ -53,36 +64,17 @@ fn skill_exists(slug: &str) -> ApiError {
 
 /// The tenant's skills and the global ones, by slug (the tenant's first when both have one).
 pub async fn list(tx: &mut TenantTx) -> Result<Vec<Skill>, ApiError> {
-    let tenant = tx.tenant().to_string();
-    Ok(sqlx::query_as(&format!(
-        "select {COLUMNS} from agent.skills
-          where tenant_id = $1 or tenant_id is null
-          order by slug, is_global, id"
-    ))
-    .bind(tenant)
-    .fetch_all(&mut **tx)
-    .await?)
+    let all = SKILLS
+        .list::<Skill>(tx, "slug, tenant_id is null, id", i64::MAX, 0)
+        .await?;
+    Ok(all.into_iter().map(|v| v.row).collect())
 }
 
 /// A skill the tenant can see, by id (`skl_…`) or by slug as the reference's clients send it.
 /// Slugs never contain `_`, so the two cannot be confused; a tenant's skill shadows a global one
 /// of the same slug (possible only when the global one was added later).
 pub async fn find(tx: &mut TenantTx, key: &str) -> Result<Option<Skill>, ApiError> {
-    let tenant = tx.tenant().to_string();
-    let column = if key.starts_with("skl_") {
-        "id"
-    } else {
-        "slug"
-    };
-    Ok(sqlx::query_as(&format!(
-        "select {COLUMNS} from agent.skills
-          where {column} = $2 and (tenant_id = $1 or tenant_id is null)
-          order by is_global limit 1"
-    ))
-    .bind(tenant)
-    .bind(key)
-    .fetch_optional(&mut **tx)
-    .await?)
+    Ok(SKILLS.find::<Skill>(tx, key).await?.map(|v| v.row))
 }
 
 pub async fn require(tx: &mut TenantTx, key: &str) -> Result<Skill, ApiError> {
@@ -91,24 +83,16 @@ pub async fn require(tx: &mut TenantTx, key: &str) -> Result<Skill, ApiError> {
 
 /// A skill the tenant may change: 404 when unknown, 403 `global_read_only` for a global one.
 pub async fn require_own(tx: &mut TenantTx, key: &str) -> Result<Skill, ApiError> {
-    let skill = require(tx, key).await?;
-    if skill.is_global {
-        return Err(global_read_only());
-    }
-    Ok(skill)
+    SKILLS
+        .find::<Skill>(tx, key)
+        .await?
+        .ok_or_else(not_found)?
+        .writable(global_read_only)
 }
 
 /// Whether the slug is taken in the tenant's view (its own skills or the global library).
 pub async fn slug_taken(tx: &mut TenantTx, slug: &str) -> Result<bool, ApiError> {
-    let tenant = tx.tenant().to_string();
-    Ok(sqlx::query_scalar(
-        "select exists (select 1 from agent.skills
-                         where slug = $2 and (tenant_id = $1 or tenant_id is null))",
-    )
-    .bind(tenant)
-    .bind(slug)
-    .fetch_one(&mut **tx)
-    .await?)
+    Ok(SKILLS.key_taken(tx, slug).await?)
 }
 
 /// A new tenant skill; the row fills in id and times.
@@ -141,7 +125,7 @@ pub async fn insert(tx: &mut TenantTx, new: &NewSkill, now: i64) -> Result<Skill
          values ($1, $2, false, $3, $4, $5, $6, $7, $8, $9, $10, false, $11, $12, $12)
          returning {COLUMNS}"
     ))
-    .bind(format!("skl_{}", shared_schemas::ids::random_body()))
+    .bind(SKILLS.new_id())
     .bind(tenant)
     .bind(&new.slug)
     .bind(&new.name)
@@ -196,24 +180,10 @@ pub async fn update(
 
 /// Deletes one of the tenant's skills; its grants go with it (foreign key cascade).
 pub async fn delete(tx: &mut TenantTx, id: &str) -> Result<(), ApiError> {
-    let tenant = tx.tenant().to_string();
-    let done = sqlx::query("delete from agent.skills where tenant_id = $1 and id = $2")
-        .bind(tenant)
-        .bind(id)
-        .execute(&mut **tx)
-        .await?;
-    if done.rows_affected() == 0 {
+    if !SKILLS.delete_own(tx, id).await? {
         return Err(not_found());
     }
     Ok(())
-}
-
-/// What a seeding pass changed.
-#[derive(Debug, Default, PartialEq, Eq)]
-pub struct SeedReport {
-    pub upserted: usize,
-    pub removed: usize,
-    pub invalid: Vec<String>,
 }
 
 /// Writes the global library in one transaction with the `app.scope = catalog` capability
@@ -225,50 +195,35 @@ pub async fn seed_global(
     library: &[LibrarySkill],
     now: i64,
 ) -> Result<SeedReport, sqlx::Error> {
-    let mut tx = LookupTx::begin(pool, "app.scope", "catalog").await?;
-    let mut report = SeedReport::default();
+    let content = [
+        "name",
+        "description",
+        "tags",
+        "content",
+        "enabled",
+        "has_files",
+    ];
+    let fixed = [
+        ("is_global", "true"),
+        ("scope", "'global'"),
+        ("created_by", "'catalog'"),
+    ];
+    let mut seed = SKILLS.begin_seed(pool, &content, &fixed, now).await?;
     for skill in library {
-        let doc = match &skill.doc {
-            Ok(doc) => doc,
-            Err(reason) => {
-                report.invalid.push(format!("{}: {reason}", skill.slug));
-                continue;
+        match &skill.doc {
+            Ok(doc) => {
+                let row = json!({
+                    "name": doc.name,
+                    "description": doc.description,
+                    "tags": doc.tags,
+                    "content": doc.content,
+                    "enabled": doc.enabled,
+                    "has_files": skill.has_files,
+                });
+                seed.upsert(&skill.slug, &row).await?;
             }
-        };
-        sqlx::query(
-            "insert into agent.skills (id, tenant_id, is_global, slug, name, description, tags,
-                 content, enabled, scope, has_files, created_by, created_at, updated_at)
-             values ($1, null, true, $2, $3, $4, $5, $6, $7, 'global', $8, 'catalog', $9, $9)
-             on conflict (slug) where tenant_id is null do update
-                set name = excluded.name, description = excluded.description,
-                    tags = excluded.tags, content = excluded.content,
-                    enabled = excluded.enabled, has_files = excluded.has_files,
-                    updated_at = excluded.updated_at
-              where (skills.name, skills.description, skills.tags, skills.content,
-                     skills.enabled, skills.has_files)
-                    is distinct from (excluded.name, excluded.description, excluded.tags,
-                     excluded.content, excluded.enabled, excluded.has_files)",
-        )
-        .bind(format!("skl_{}", shared_schemas::ids::random_body()))
-        .bind(&skill.slug)
-        .bind(&doc.name)
-        .bind(&doc.description)
-        .bind(Json(&doc.tags))
-        .bind(&doc.content)
-        .bind(doc.enabled)
-        .bind(skill.has_files)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        report.upserted += 1;
+            Err(reason) => seed.invalid(&skill.slug, reason),
+        }
     }
-    let present: Vec<&str> = library.iter().map(|s| s.slug.as_str()).collect();
-    let removed =
-        sqlx::query("delete from agent.skills where tenant_id is null and not (slug = any($1))")
-            .bind(&present)
-            .execute(&mut *tx)
-            .await?;
-    report.removed = usize::try_from(removed.rows_affected()).unwrap_or(usize::MAX);
-    tx.commit().await?;
-    Ok(report)
+    seed.finish().await
 }

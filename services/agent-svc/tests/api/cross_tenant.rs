@@ -15,8 +15,10 @@ use crate::helpers::{Tenant, agent, send, spawn, tenant};
 use crate::pulse_routines::routine;
 use crate::pulses::in_future;
 
-/// Path parameters that name a tenant's row; the others name catalog entries or files.
-const ID_PARAMS: [&str; 9] = [
+/// Path parameters that name a tenant's row (or, on the internal paths, the tenant); the others
+/// name catalog entries or files.
+const ID_PARAMS: [&str; 10] = [
+    "tenant_id",
     "agent_id",
     "source_id",
     "routine_id",
@@ -134,6 +136,7 @@ async fn tenant_a_rows(app: &TestApp, a: &Tenant) -> Vec<(&'static str, String)>
     let path = format!("/v1/pulses/agents/{agent_id}/schedule/one-off");
     let one_off = created(app, &a.token, "POST", &path, j!({"time": in_future(2)})).await;
     vec![
+        ("tenant_id", a.id.to_string()),
         ("agent_id", agent_id.clone()),
         ("source_id", agent_id),
         ("routine_id", routine),

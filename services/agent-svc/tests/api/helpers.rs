@@ -1,14 +1,19 @@
 //! Shared set-up: an agent-svc with a scratch DATA_PATH, tenants with users, agents.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use agent_svc::config::AgentConfig;
 use agent_svc::{AppState, SERVICE, router};
-use kit::TokenKind;
+use kit::db::Db;
+use kit::platform::connect_redis_client;
 use kit::testing::TestApp;
 pub use kit::testing::assert_error;
+use kit::{Platform, TokenKind};
 use serde_json::{Value, json as j};
 use shared_schemas::ids::TenantId;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
 
 pub const KEY: &str = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
 
@@ -39,18 +44,65 @@ pub async fn spawn() -> TestApp {
     spawn_with(j!({})).await
 }
 
-/// With agent-svc settings overridden, e.g. `{"sandbox_read_limit_bytes": 10}`.
+/// With agent-svc settings overridden, e.g. `{"sandbox_read_limit_bytes": 10}`. A real auth-svc
+/// runs beside it on the same database (agent-svc asks it whether an admin is still one).
 pub async fn spawn_with(extra: Value) -> TestApp {
     let config = agent_config(extra);
     let seed_config = config.clone();
-    let app = TestApp::spawn(SERVICE, move |platform| {
-        router(AppState::new(platform, config).expect("state"))
-    })
+    let auth_listener = TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind auth-svc");
+    let auth_url = format!("http://{}", auth_listener.local_addr().expect("auth addr"));
+    let app = TestApp::spawn_with(
+        SERVICE,
+        |common| common.auth_svc_url = auth_url,
+        move |platform| router(AppState::new(platform, config).expect("state")),
+    )
     .await;
+    serve_auth_svc(&app, auth_listener).await;
     agent_svc::flows::catalog::seed(&app.platform, &seed_config)
         .await
         .expect("seed catalogs");
     app
+}
+
+/// auth-svc's router on `listener`, connected to `app`'s database as auth-svc's own role.
+async fn serve_auth_svc(app: &TestApp, listener: TcpListener) {
+    let config = kit::testing::test_config(&auth_svc::SERVICE, &app.db);
+    let pool = Db::connect_lazy(config.database_url(), 2).expect("auth-svc pool");
+    let redis_client = kit::tls::redis_client(&config).expect("auth-svc redis client");
+    let redis = connect_redis_client(redis_client)
+        .await
+        .expect("auth-svc redis");
+    let platform =
+        Platform::from_parts(auth_svc::SERVICE, config, pool, redis).expect("auth-svc platform");
+    let auth_config: auth_svc::config::AuthConfig =
+        serde_json::from_value(j!({ "secret_encryption_key": KEY })).expect("auth config");
+    let router = auth_svc::router(auth_svc::AppState::new(platform, auth_config).expect("state"));
+    // Runs until the test's process ends (nextest runs each test in its own).
+    tokio::spawn(kit::http::serve(
+        router,
+        listener,
+        CancellationToken::new(),
+        Duration::from_secs(1),
+    ));
+}
+
+/// Another user of the tenant, as auth-svc keeps them; `admin` sets the role.
+pub async fn add_user(app: &TestApp, t: &Tenant, admin: bool) -> String {
+    let id = format!("usr_{}", shared_schemas::ids::random_body());
+    sqlx::query(
+        "insert into auth.users (id, tenant_id, email, is_admin, created_at, updated_at)
+         values ($1, $2, $3, $4, 0, 0)",
+    )
+    .bind(&id)
+    .bind(t.id.as_str())
+    .bind(format!("{id}@example.test"))
+    .bind(admin)
+    .execute(&app.db.admin)
+    .await
+    .expect("insert user");
+    id
 }
 
 /// A tenant and a user token in it.

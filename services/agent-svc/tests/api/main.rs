@@ -1,5 +1,6 @@
 //! agent-svc against real Postgres and Redis.
 
+mod admin_rights;
 mod agents;
 mod auth_matrix;
 mod channels;
@@ -13,6 +14,7 @@ mod llm_calls;
 mod openapi_doc;
 mod outbox;
 mod permissions;
+mod plaintext_access;
 mod providers;
 mod pulse_access;
 mod pulse_routines;

@@ -96,6 +96,12 @@ async fn keys_are_encrypted_at_rest_and_only_ever_shown_masked() {
     );
     assert_eq!(body["plainExtraConfig"], j!({"AWS_REGION": "eu-west-1"}));
     assert_eq!(body["maskedExtraConfig"]["AWS_REGION"], "eu-west-1");
+    // Secret-like values show at most their last four characters (review L2).
+    assert_eq!(
+        body["maskedExtraConfig"]["AWS_SECRET_ACCESS_KEY"], "...6789",
+        "{body}"
+    );
+    assert_eq!(body["maskedExtraConfig"]["AWS_ACCESS_KEY_ID"], "...0000");
     let raw: String = sqlx::query_scalar("select extra_config_enc from agent.model_providers where tenant_id = $1 and provider_id = 'amazon-bedrock'")
         .bind(a.id.as_str()).fetch_one(&app.db.admin).await.expect("raw");
     assert!(!raw.contains("alpha-secret") && !raw.contains("eu-west-1"));
@@ -377,4 +383,30 @@ async fn tenant_b_cannot_see_or_change_tenant_a_providers() {
     assert_eq!(find(&list, "anthropic")["configured"], true, "A unchanged");
     assert_eq!(find(&list, "custom-a-llm")["configured"], true);
     assert!(raw_key(&app, &a, "custom-a-llm").await.is_some());
+}
+
+#[tokio::test]
+async fn masks_show_at_most_four_trailing_characters_and_nothing_of_short_values() {
+    let app = spawn().await;
+    let a = tenant(&app, "Alpha").await;
+    let body = set_key(&app, &a, "anthropic", ANTHROPIC_KEY).await;
+    assert_eq!(body["maskedApiKey"], "...mnop", "{body}");
+    // A short key (under 16 characters) shows none of its characters.
+    let body = set_key(&app, &a, "openai", "sk-short-12345").await;
+    assert_eq!(body["maskedApiKey"], "***", "{body}");
+
+    let extra = j!({"extraConfig": {"AWS_SECRET_ACCESS_KEY": "short-secret"}});
+    let (status, body) = send(
+        &app,
+        "PUT",
+        "/v1/settings/providers/amazon-bedrock",
+        &creds::admin(&app, &a),
+        Some(extra),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body["maskedExtraConfig"]["AWS_SECRET_ACCESS_KEY"], "***",
+        "{body}"
+    );
 }

@@ -8,7 +8,7 @@ use kit::testing::TestApp;
 use kit::{Claims, TokenKind};
 use serde_json::{Value, json as j};
 
-use crate::helpers::{KEY, Tenant, agent, assert_error, send, set_up, spawn, tenant};
+use crate::helpers::{KEY, Tenant, add_user, agent, assert_error, send, set_up, spawn, tenant};
 use crate::skill_grants::agent_token;
 
 pub const PLAIN: &str = "ghp_abcdefghijklmnopqrstuvwxyz0123456789";
@@ -63,7 +63,10 @@ async fn values_are_encrypted_at_rest_and_masked_in_every_response() {
     let secret = create(&app, &a, "GitHub", "github_token", PLAIN).await;
     assert_eq!(secret["env_key"], "GITHUB_TOKEN", "upper-cased");
     assert_eq!(secret["secret_type_label"], "Personal access token");
-    assert_eq!(secret["masked_preview"], kit::crypto::mask(PLAIN));
+    assert_eq!(
+        secret["masked_preview"], "...6789",
+        "the last four characters only"
+    );
     assert_eq!(secret["created_by"], a.user.as_str());
     let sid = id(&secret);
     assert!(sid.starts_with("sec_"));
@@ -150,7 +153,8 @@ async fn only_admins_and_the_creator_manage_a_secret() {
     )
     .await;
     assert_eq!(status, 201);
-    let admin = admin_token(&app, &a, "usr_admin000000000");
+    let admin_id = add_user(&app, &a, true).await;
+    let admin = admin_token(&app, &a, &admin_id);
     let (status, renamed) = send(
         &app,
         "PUT",
@@ -277,4 +281,34 @@ async fn bad_secrets_and_clashes_are_refused_and_nothing_is_written() {
         (&j!("Two"), &j!("OTHER")),
         "unchanged"
     );
+}
+
+/// The characters of `secret` a preview shows (everything but the `.`/`*` filler).
+fn revealed(preview: &Value) -> String {
+    let text = preview.as_str().expect("a preview");
+    text.chars().filter(|c| *c != '.' && *c != '*').collect()
+}
+
+#[tokio::test]
+async fn previews_show_at_most_the_last_four_characters_and_none_of_short_secrets() {
+    let app = spawn().await;
+    let a = tenant(&app, "Alpha").await;
+    // 12 characters: the old preview showed 7 of them (`Tr0u...&3x`).
+    let short = create(&app, &a, "Password", "db_password", "Tr0ub4dor&3x").await;
+    assert_eq!(revealed(&short["masked_preview"]), "", "{short}");
+    let long = create(&app, &a, "Token", "gh_token", PLAIN).await;
+    assert_eq!(revealed(&long["masked_preview"]), "6789", "{long}");
+
+    // Rotating to a short value hides it too.
+    let sid = id(&long);
+    let (status, rotated) = send(
+        &app,
+        "PUT",
+        &format!("/v1/secrets/{sid}"),
+        &a.token,
+        Some(j!({"value": "s3cr3t-pin-99"})),
+    )
+    .await;
+    assert_eq!(status, 200, "{rotated}");
+    assert_eq!(revealed(&rotated["masked_preview"]), "", "{rotated}");
 }

@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use futures_util::StreamExt;
+use kit::auth::api_key::{Introspection, key_hash};
 use kit::testing::TestApp;
 use kit::{Claims, TokenKind};
 use serde_json::Value;
@@ -12,6 +13,38 @@ use crate::helpers::Tenant;
 /// A service JWT of the tenant (what engine-svc or slack-svc send).
 pub fn service_token(app: &TestApp, t: &Tenant) -> String {
     app.token(&t.id, "engine-svc", TokenKind::Service)
+}
+
+/// A service API key of the tenant (`djb_svc_…`, what a tenant admin can create in auth-svc):
+/// its introspection answer is put where every service caches auth-svc's answers, so the key
+/// authenticates exactly as a real one does for the cache's lifetime.
+pub async fn service_api_key(app: &TestApp, t: &Tenant) -> String {
+    let key = format!("djb_svc_{}", shared_schemas::ids::random_body());
+    let answer = Introspection {
+        active: true,
+        key_id: Some(format!("ak_{}", shared_schemas::ids::random_body())),
+        tenant_id: Some(t.id.clone()),
+        sub: Some("svc:ci-bot".to_owned()),
+        kind: Some(TokenKind::Service),
+        ..Introspection::default()
+    };
+    let cache = app.platform.keys.api_key_cache(&key_hash(&key));
+    let text = serde_json::to_string(&answer).expect("answer");
+    redis::cmd("SET")
+        .arg(cache)
+        .arg(text)
+        .arg("EX")
+        .arg(600)
+        .query_async::<()>(&mut app.platform.redis.clone())
+        .await
+        .expect("cache the key's answer");
+    key
+}
+
+/// A platform token of one of our services for `/internal/...` endpoints.
+pub fn internal_token(app: &TestApp, service: &str) -> String {
+    let claims = Claims::internal(service, Duration::from_secs(60)).expect("internal claims");
+    app.mint(&claims)
 }
 
 /// A runtime token of the tenant scoped to one agent.
