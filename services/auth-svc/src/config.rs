@@ -18,9 +18,13 @@ pub struct AuthConfig {
     pub registration_enabled: bool,
     #[serde(default = "default_refresh_ttl")]
     pub auth_refresh_token_ttl: u64,
-    /// A rotated refresh token still works this long, for a client that lost the response.
+    /// A rotated refresh token still answers with its successor this long after its (first)
+    /// rotation, for a client that lost the response; later it revokes the family.
     #[serde(default = "default_reuse_grace")]
     pub auth_refresh_reuse_grace_secs: u64,
+    /// Absolute lifetime of a session family (from the login); rotation never extends it.
+    #[serde(default = "default_family_max")]
+    pub auth_refresh_family_max_secs: u64,
     #[serde(default = "default_account_failures")]
     pub login_max_failures_per_account: u64,
     #[serde(default = "default_ip_failures")]
@@ -36,6 +40,10 @@ pub struct AuthConfig {
     pub password_hash_threads: Option<usize>,
     #[serde(default = "default_hash_queue")]
     pub password_hash_queue: usize,
+    /// Workers and queue of the pool for new passwords (register, setup, new accounts).
+    pub password_signup_hash_threads: Option<usize>,
+    #[serde(default = "default_signup_hash_queue")]
+    pub password_signup_hash_queue: usize,
     #[serde(default = "default_totp_issuer")]
     pub auth_totp_issuer: String,
     /// How often every non-active tenant's status is rewritten to Redis (also once at start).
@@ -88,7 +96,10 @@ fn default_refresh_ttl() -> u64 {
     7 * 24 * 3600
 }
 fn default_reuse_grace() -> u64 {
-    30
+    10
+}
+fn default_family_max() -> u64 {
+    30 * 24 * 3600
 }
 fn default_account_failures() -> u64 {
     5
@@ -107,6 +118,9 @@ fn default_status_sync() -> u64 {
 }
 fn default_hash_queue() -> usize {
     32
+}
+fn default_signup_hash_queue() -> usize {
+    8
 }
 fn default_totp_issuer() -> String {
     "DjinnBot".to_owned()
@@ -141,6 +155,17 @@ impl AuthConfig {
         crate::domain::password::Hasher::new(
             self.password_hash_threads.unwrap_or(cores),
             self.password_hash_queue,
+        )
+    }
+
+    /// The pool for new passwords: `PASSWORD_SIGNUP_HASH_THREADS` (default: half the cores, at
+    /// least one) and `PASSWORD_SIGNUP_HASH_QUEUE` (default 8; beyond it: 503 `busy`).
+    pub fn signup_hasher(&self) -> std::io::Result<crate::domain::password::Hasher> {
+        let cores = std::thread::available_parallelism().map_or(2, usize::from);
+        crate::domain::password::Hasher::new(
+            self.password_signup_hash_threads
+                .unwrap_or((cores / 2).max(1)),
+            self.password_signup_hash_queue,
         )
     }
 
@@ -185,5 +210,9 @@ impl AuthConfig {
 
     pub fn refresh_ttl(&self) -> Duration {
         Duration::from_secs(self.auth_refresh_token_ttl)
+    }
+
+    pub fn family_max(&self) -> Duration {
+        Duration::from_secs(self.auth_refresh_family_max_secs)
     }
 }

@@ -74,7 +74,7 @@ async fn create_inner(
         // Before argon2: a bad token must not cost a password hash.
         waitlist::check_invite(app, token, &email).await?;
     }
-    let owner = hash_owner(&app.hasher, account, false).await?;
+    let owner = hash_owner(&app.signup_hasher, account, false).await?;
     let tenant = TenantId::generate();
     let mut tx = TenantTx::begin(app.platform.db.pool(), &tenant).await?;
     let now = now_ms();

@@ -45,7 +45,10 @@ fn refused_setup(detail: &'static str) -> ApiError {
 }
 
 /// The caller's row, locked, in the caller's tenant.
+/// Every TOTP management call needs a signed-in session: a leaked API key must not enroll the
+/// thief's authenticator (and receive the recovery codes) nor turn the second factor off.
 async fn open(app: &AppState, ctx: &TenantContext) -> Result<(TenantTx, TotpState), ApiError> {
+    ctx.require_session()?;
     let mut tx = app.platform.db.begin_tenant(ctx).await?;
     let state = store::lock(&mut tx, ctx.subject())
         .await?

@@ -1,5 +1,6 @@
 //! auth-svc against real Postgres and Redis.
 
+mod admin_guard;
 mod api_keys;
 mod bad_input;
 mod cross_tenant;
@@ -14,8 +15,11 @@ mod login;
 mod oidc;
 mod openapi;
 mod refresh;
+mod refresh_reuse;
 mod register;
+mod revocation;
 mod route_walk;
+mod session_only;
 mod smtp_sink;
 mod status_sync;
 mod tenants;
