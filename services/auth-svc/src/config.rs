@@ -7,6 +7,7 @@ use serde::Deserialize;
 
 use crate::api::PASSWORD_LIMITS;
 use crate::domain::crypto::SecretBox;
+use crate::domain::throttle::Limit;
 use crate::domain::validate;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -34,9 +35,28 @@ pub struct AuthConfig {
     /// Longest an account stays locked; lockouts double per failure up to this.
     #[serde(default = "default_lockout_cap")]
     pub login_lockout_cap_secs: u64,
-    /// Trust the last `X-Forwarded-For` hop (set by our HAProxy) as the client address.
+    /// Trust the last `X-Forwarded-For` hop (set by our HAProxy) as the client address...
     #[serde(default = "yes")]
     pub trust_forwarded_for: bool,
+    /// ...but only on connections from these networks (comma-separated CIDRs): anyone else
+    /// reaching auth-svc directly could otherwise pick its own address for every limit.
+    #[serde(default = "default_proxies", deserialize_with = "cidrs")]
+    pub trusted_proxy_cidrs: Vec<ipnet::IpNet>,
+    /// Registrations (and first-run setups) per client address (an IPv6 /64) per window.
+    #[serde(default = "default_register_max")]
+    pub register_max_per_ip: u64,
+    #[serde(default = "default_register_window")]
+    pub register_window_secs: u64,
+    /// Login attempts per client address and per account, and refreshes per client address,
+    /// per `AUTH_THROTTLE_WINDOW_SECS`; checked before any password hashing.
+    #[serde(default = "default_login_max_ip")]
+    pub login_max_per_ip: u64,
+    #[serde(default = "default_login_max_account")]
+    pub login_max_per_account: u64,
+    #[serde(default = "default_refresh_max_ip")]
+    pub refresh_max_per_ip: u64,
+    #[serde(default = "default_throttle_window")]
+    pub auth_throttle_window_secs: u64,
     pub password_hash_threads: Option<usize>,
     #[serde(default = "default_hash_queue")]
     pub password_hash_queue: usize,
@@ -91,6 +111,46 @@ pub struct BootstrapAdmin {
 
 fn yes() -> bool {
     true
+}
+/// Loopback and the private ranges, where HAProxy sits in compose and Kubernetes; narrow it to
+/// HAProxy's own network in production.
+const DEFAULT_PROXIES: &str =
+    "127.0.0.0/8,::1/128,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,fc00::/7";
+fn default_proxies() -> Vec<ipnet::IpNet> {
+    parse_cidrs(DEFAULT_PROXIES).unwrap_or_default()
+}
+fn parse_cidrs(list: &str) -> Result<Vec<ipnet::IpNet>, String> {
+    list.split(',')
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .map(|c| {
+            c.parse::<ipnet::IpNet>()
+                .or_else(|_| c.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| format!("not a CIDR or address: {c}"))
+        })
+        .collect()
+}
+fn cidrs<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<ipnet::IpNet>, D::Error> {
+    let raw = String::deserialize(d)?;
+    parse_cidrs(&raw).map_err(serde::de::Error::custom)
+}
+fn default_register_max() -> u64 {
+    10
+}
+fn default_register_window() -> u64 {
+    3600
+}
+fn default_login_max_ip() -> u64 {
+    60
+}
+fn default_login_max_account() -> u64 {
+    20
+}
+fn default_refresh_max_ip() -> u64 {
+    120
+}
+fn default_throttle_window() -> u64 {
+    60
 }
 fn default_refresh_ttl() -> u64 {
     7 * 24 * 3600
@@ -210,6 +270,29 @@ impl AuthConfig {
 
     pub fn refresh_ttl(&self) -> Duration {
         Duration::from_secs(self.auth_refresh_token_ttl)
+    }
+
+    /// Whether a connection from `peer` may name the client in `X-Forwarded-For`.
+    pub fn trusts_proxy(&self, peer: std::net::IpAddr) -> bool {
+        self.trust_forwarded_for && self.trusted_proxy_cidrs.iter().any(|n| n.contains(&peer))
+    }
+
+    pub fn register_limit(&self) -> Limit {
+        Limit {
+            max: self.register_max_per_ip,
+            window_secs: self.register_window_secs,
+        }
+    }
+
+    /// Attempts per address, per account and refreshes per address, in one window.
+    pub fn login_limits(&self) -> (Limit, Limit, Limit) {
+        let window_secs = self.auth_throttle_window_secs;
+        let limit = |max| Limit { max, window_secs };
+        (
+            limit(self.login_max_per_ip),
+            limit(self.login_max_per_account),
+            limit(self.refresh_max_per_ip),
+        )
     }
 
     pub fn family_max(&self) -> Duration {

@@ -11,6 +11,7 @@ use crate::AppState;
 use crate::api::client::ClientInfo;
 use crate::api::{RegisterRequest, TokenResponse};
 use crate::domain::password::Hasher;
+use crate::domain::throttle::{self, Scope};
 use crate::domain::tokens::{now_ms, random_secret};
 use crate::domain::validate::slugify;
 use crate::flows::session;
@@ -43,6 +44,16 @@ pub async fn register(
             "registration_disabled",
             "public registration is disabled on this installation",
         ));
+    }
+    if let Some(ip) = client.ip {
+        let bucket = throttle::bucket(ip);
+        throttle::admit(
+            &app.platform,
+            Scope::Register,
+            &bucket,
+            app.config.register_limit(),
+        )
+        .await?;
     }
     let account = NewAccount {
         email: req.email,

@@ -18,6 +18,7 @@ use shared_schemas::ids::TenantId;
 use crate::AppState;
 use crate::api::TokenResponse;
 use crate::api::client::ClientInfo;
+use crate::domain::throttle::{self, Scope};
 use crate::domain::tokens::sha256_hex;
 use crate::flows::ensure_tenant_active;
 use crate::flows::session::{self, Family};
@@ -57,6 +58,10 @@ pub async fn refresh(
     token: &str,
     client: &ClientInfo,
 ) -> Result<TokenResponse, ApiError> {
+    if let Some(ip) = client.ip {
+        let (_, _, per_ip) = app.config.login_limits();
+        throttle::admit(&app.platform, Scope::Refresh, &throttle::bucket(ip), per_ip).await?;
+    }
     let (mut tx, session) = open(app, token).await?;
     let now = app.platform.clock.now_ms();
     let family_over = session.family_expires_at.is_some_and(|end| end <= now);

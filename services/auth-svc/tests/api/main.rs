@@ -3,6 +3,7 @@
 mod admin_guard;
 mod api_keys;
 mod bad_input;
+mod client_address;
 mod cross_tenant;
 mod email_settings;
 mod events;
@@ -23,6 +24,7 @@ mod session_only;
 mod smtp_sink;
 mod status_sync;
 mod tenants;
+mod throttle;
 mod totp;
 mod users;
 mod waitlist;
