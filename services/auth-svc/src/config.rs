@@ -295,6 +295,18 @@ impl AuthConfig {
         )
     }
 
+    /// The key recovery codes are HMAC'd with (derived from `SECRET_ENCRYPTION_KEY`).
+    pub fn recovery_pepper(&self) -> Vec<u8> {
+        let key = self
+            .secret_encryption_key
+            .as_ref()
+            .map(|k| k.expose_secret().as_bytes().to_vec())
+            .unwrap_or_default();
+        let mut pepper = b"recovery-codes:".to_vec();
+        pepper.extend(key);
+        pepper
+    }
+
     pub fn family_max(&self) -> Duration {
         Duration::from_secs(self.auth_refresh_family_max_secs)
     }
