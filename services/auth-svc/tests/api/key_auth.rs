@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 use axum::extract::Path;
 use axum::routing::get;
 use axum::{Json, Router};
+use kit::Clock as _;
 use kit::auth::scope::{ServiceOnly, UserOnly};
 use kit::testing::{TestApp, json};
 use kit::{ApiError, Platform, ServiceInfo, TenantContext};
@@ -186,15 +187,17 @@ async fn unknown_and_expired_keys_are_refused_elsewhere() {
     )
     .await;
     let secret = key(&created);
-    // Make it expire in about a second: the cached answer must not outlive it.
-    sqlx::query(
-        "update auth.api_keys set expires_at = (extract(epoch from now()) * 1000)::bigint + 1500",
-    )
-    .execute(&auth.db.admin)
-    .await
-    .expect("expire soon");
+    // Make it expire in about a second: the cached answer must not outlive it. Both services'
+    // clocks move instead of the test sleeping.
+    let soon = auth.clock.now_ms() + 1500;
+    sqlx::query("update auth.api_keys set expires_at = $1")
+        .bind(soon)
+        .execute(&auth.db.admin)
+        .await
+        .expect("expire soon");
     assert_eq!(get_as(&other, "/v1/whoami", &secret).await.0, 200);
-    tokio::time::sleep(Duration::from_millis(2600)).await;
+    auth.clock.advance(Duration::from_millis(2600));
+    other.clock.advance(Duration::from_millis(2600));
     assert_eq!(get_as(&other, "/v1/whoami", &secret).await.0, 401);
 }
 
