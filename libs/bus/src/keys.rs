@@ -188,6 +188,32 @@ impl Keys {
         self.global(&format!("auth:api-key:{}", segment(key_hash)))
     }
 
+    /// Set when a user was demoted, deactivated or deleted: the instant (epoch ms) before which
+    /// its access tokens are refused (kit::auth::denylist); expires with the longest token.
+    pub fn user_denied(&self, tenant: &TenantId, user: &str) -> String {
+        self.tenant(tenant, &format!("auth:denied:{}", segment(user)))
+    }
+
+    /// Requests of one kind (`scope`: register, login, refresh, login-account) from one client
+    /// address bucket or account in one fixed window (auth-svc throttles before argon2).
+    pub fn auth_throttle(&self, scope: &str, bucket: &str, window: u64) -> String {
+        self.global(&format!(
+            "auth:throttle:{}:{}:{window}",
+            segment(scope),
+            segment(bucket)
+        ))
+    }
+
+    /// Set while `bucket` (a client address) has signed in to the account (a hash of the
+    /// email): such an address passes the account's lockout with the right password.
+    pub fn login_known_address(&self, account_hash: &str, bucket: &str) -> String {
+        self.global(&format!(
+            "auth:known-address:{}:{}",
+            segment(account_hash),
+            segment(bucket)
+        ))
+    }
+
     /// PKCE verifier and provider of an OIDC login in flight.
     pub fn oidc_state(&self, state: &str) -> String {
         self.global(&format!("oidc:state:{}", segment(state)))

@@ -6,6 +6,7 @@
 //! call them with the scope helpers ([`scope`]).
 
 pub mod api_key;
+pub mod denylist;
 pub mod scope;
 pub mod seal;
 pub mod status;
@@ -318,7 +319,9 @@ pub async fn authenticate_request(
         if claims.token_use != TokenUse::Access {
             return Err(TokenError::WrongUse.into());
         }
-        TenantContext::from_claims(claims)
+        let ctx = TenantContext::from_claims(claims);
+        denylist::check(platform, &ctx).await?;
+        ctx
     };
     status::check(platform, &ctx.tenant_id, !parts.method.is_safe()).await?;
     Ok(Some(ctx))

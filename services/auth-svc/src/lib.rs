@@ -39,8 +39,12 @@ pub struct AppState {
     pub secrets: Arc<SecretBox>,
     /// HTTP client for OIDC providers (one connection pool for all of them).
     pub oidc: OidcHttp,
-    /// The bounded argon2 pool (see domain::password).
+    /// The bounded argon2 pool that checks passwords (login, re-prompts); see domain::password.
     pub hasher: Hasher,
+    /// A separate, smaller pool for new passwords (registration, setup, new accounts), so a
+    /// flood of anonymous sign-ups queues behind itself and never in front of a login.
+    #[from_ref(skip)]
+    pub signup_hasher: Hasher,
 }
 
 impl AppState {
@@ -52,8 +56,9 @@ impl AppState {
             Duration::from_secs(config.oidc_http_timeout_secs),
             &config.outbound_allow,
         )?;
-        let hasher = config.hasher()?;
+        let (hasher, signup_hasher) = counted(&platform, config.hasher()?, config.signup_hasher()?);
         Ok(Self {
+            signup_hasher,
             oidc,
             hasher,
             platform,
@@ -61,6 +66,23 @@ impl AppState {
             secrets: Arc::new(secrets),
         })
     }
+}
+
+/// The two pools counting their runs in the service's `password_hashes_total{queue}`
+/// (`login`, `signup`). A second state on the same platform (tests) finds the metric registered
+/// and counts without exporting.
+fn counted(platform: &Platform, login: Hasher, signup: Hasher) -> (Hasher, Hasher) {
+    let opts = prometheus::Opts::new("password_hashes_total", "argon2 hashes and verifications");
+    let Ok(all) = prometheus::IntCounterVec::new(opts, &["queue"]) else {
+        return (login, signup);
+    };
+    if let Err(err) = platform.metrics.registry().register(Box::new(all.clone())) {
+        tracing::debug!(error = %err, "password hash metric already registered");
+    }
+    (
+        login.counted(all.with_label_values(&["login"])),
+        signup.counted(all.with_label_values(&["signup"])),
+    )
 }
 
 /// The service's OpenAPI document, from the routes' own declarations (`auth-svc openapi`
@@ -105,18 +127,21 @@ pub async fn run(
         &auth.outbound_allow,
     )?;
     let hasher = auth.hasher()?;
+    let signup_hasher = auth.signup_hasher()?;
     if let Some(admin) = auth.bootstrap_admin()? {
-        bootstrap_admin(&config, &hasher, &admin).await?;
+        bootstrap_admin(&config, &signup_hasher, &admin).await?;
     }
     let auth = Arc::new(auth);
     let sync_stop = shutdown.clone();
     kit::run_service(SERVICE, config, listener, shutdown, |platform| {
+        let (hasher, signup_hasher) = counted(&platform, hasher, signup_hasher);
         let state = AppState {
+            hasher,
+            signup_hasher,
             platform,
             config: auth,
             secrets,
             oidc,
-            hasher,
         };
         flows::status_sync::spawn(state.clone(), state.config.status_sync_every(), sync_stop);
         router(state)

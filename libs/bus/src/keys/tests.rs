@@ -100,6 +100,15 @@ const TABLE: &[(&str, Scope, Build)] = &[
     }),
     ("idempotency", Scope::Tenant, |k, t| k.idempotency(t, "abc")),
     ("tenant_status", Scope::Tenant, |k, t| k.tenant_status(t)),
+    ("user_denied", Scope::Tenant, |k, t| {
+        k.user_denied(t, "usr_1")
+    }),
+    ("auth_throttle", Scope::Global, |k, _| {
+        k.auth_throttle("login", "2001:db8::/64", 7)
+    }),
+    ("login_known_address", Scope::Global, |k, _| {
+        k.login_known_address("ab12", "192.0.2.1")
+    }),
     ("waitlist_join_ip", Scope::Global, |k, _| {
         k.waitlist_join_ip("10.0.0.1")
     }),

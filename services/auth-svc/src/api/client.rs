@@ -24,7 +24,10 @@ impl FromRequestParts<AppState> for ClientInfo {
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
             .map(|c| c.0);
-        let ip = kit::http::client_ip(&parts.headers, peer, state.config.trust_forwarded_for);
+        // X-Forwarded-For names the client only on a connection from a trusted proxy (review
+        // L3); from anyone else it is whatever they chose to send.
+        let trusted = peer.is_some_and(|p| state.config.trusts_proxy(p.ip()));
+        let ip = kit::http::client_ip(&parts.headers, peer, trusted);
         let user_agent = parts
             .headers
             .get(header::USER_AGENT)

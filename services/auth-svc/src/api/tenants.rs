@@ -44,3 +44,23 @@ impl Validate for StatusChange {
         })
     }
 }
+
+/// `DELETE /v1/tenants/me`: the owner confirms with its password (an owner without one, signed
+/// in through OIDC, must have signed in within the last few minutes instead).
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeleteTenant {
+    pub password: Option<String>,
+}
+
+impl Validate for DeleteTenant {
+    fn validate(&self) -> Result<(), Vec<FieldError>> {
+        finish(match &self.password {
+            Some(p) if p.len() > 1024 => vec![FieldError {
+                path: "password".into(),
+                message: "too long".into(),
+            }],
+            _ => Vec::new(),
+        })
+    }
+}

@@ -10,12 +10,17 @@ use std::time::Duration;
 use kit::Platform;
 
 use crate::config::AuthConfig;
+use crate::domain::throttle::bucket;
 use crate::domain::tokens::sha256_hex;
+
+/// How long a successful sign-in makes its address known to the account.
+const KNOWN_ADDRESS_TTL: i64 = 30 * 24 * 3600;
 
 pub struct Guard<'a> {
     platform: &'a Platform,
     config: &'a AuthConfig,
     ip_key: Option<String>,
+    bucket: Option<String>,
     account_hash: String,
 }
 
@@ -26,16 +31,47 @@ impl<'a> Guard<'a> {
         ip: Option<std::net::IpAddr>,
         email: &str,
     ) -> Self {
+        let bucket = ip.map(bucket);
         Self {
             platform,
             config,
-            ip_key: ip.map(|ip| platform.keys.login_failures_ip(&ip.to_string())),
+            ip_key: bucket
+                .as_deref()
+                .map(|b| platform.keys.login_failures_ip(b)),
+            bucket,
             account_hash: sha256_hex(email),
         }
     }
 
+    /// The account (a hash of the email) the guard counts for.
+    pub fn account(&self) -> &str {
+        &self.account_hash
+    }
+
+    /// Whether the account signed in from this address recently.
+    pub async fn known_address(&self) -> bool {
+        let Some(bucket) = &self.bucket else {
+            return false;
+        };
+        let key = self
+            .platform
+            .keys
+            .login_known_address(&self.account_hash, bucket);
+        let found: Result<bool, _> = redis::cmd("EXISTS")
+            .arg(key)
+            .query_async(&mut self.platform.redis.clone())
+            .await;
+        found.unwrap_or(false)
+    }
+
     /// `Err(retry_after_secs)` while the address or the account is blocked.
     pub async fn check(&self) -> Result<(), u64> {
+        self.check_unless(false).await
+    }
+
+    /// Like `check`, but the account's lock does not count when `known` (an address the account
+    /// signed in from): the caller verifies the password and answers locked if it is wrong.
+    pub async fn check_unless(&self, known: bool) -> Result<(), u64> {
         let mut conn = self.platform.redis.clone();
         let lock_key = self.platform.keys.login_lockout(&self.account_hash);
         let mut pipe = redis::pipe();
@@ -48,7 +84,8 @@ impl<'a> Guard<'a> {
             // Redis down: a login without the guard beats no login at all; argon2 still slows it.
             return Ok(());
         };
-        if let Some(Some(deadline)) = reply.first()
+        if !known
+            && let Some(Some(deadline)) = reply.first()
             && let Some(left) = self.platform.clock.remaining(*deadline)
         {
             return Err(u64::try_from(left.as_millis()).unwrap_or(1).div_ceil(1000));
@@ -102,16 +139,38 @@ impl<'a> Guard<'a> {
         }
     }
 
-    /// A successful login clears the account's failures (not the address's).
+    /// The account's lock deadline still ahead, in seconds, if it is locked.
+    pub async fn locked_for(&self) -> Option<u64> {
+        let lock_key = self.platform.keys.login_lockout(&self.account_hash);
+        let deadline: Option<i64> = redis::cmd("GET")
+            .arg(lock_key)
+            .query_async(&mut self.platform.redis.clone())
+            .await
+            .ok()
+            .flatten();
+        let left = self.platform.clock.remaining(deadline?)?;
+        Some(u64::try_from(left.as_millis()).unwrap_or(1).div_ceil(1000))
+    }
+
+    /// A successful login clears the account's failures (not the address's) and makes the
+    /// address known to the account.
     pub async fn succeeded(&self) {
         let mut conn = self.platform.redis.clone();
-        let _: Result<(), _> = redis::pipe()
-            .del(
-                self.platform
-                    .keys
-                    .login_failures_account(&self.account_hash),
-            )
-            .query_async(&mut conn)
-            .await;
+        let mut pipe = redis::pipe();
+        pipe.del(
+            self.platform
+                .keys
+                .login_failures_account(&self.account_hash),
+        )
+        .ignore();
+        if let Some(bucket) = &self.bucket {
+            let known = self
+                .platform
+                .keys
+                .login_known_address(&self.account_hash, bucket);
+            pipe.set_ex(known, 1, KNOWN_ADDRESS_TTL.unsigned_abs())
+                .ignore();
+        }
+        let _: Result<(), _> = pipe.query_async(&mut conn).await;
     }
 }

@@ -6,6 +6,7 @@ pub mod lockout;
 pub mod mail;
 pub mod oidc;
 pub mod password;
+pub mod throttle;
 pub mod tokens;
 pub mod totp;
 pub mod validate;

@@ -27,6 +27,8 @@ const OUTPUT_LEN: usize = 32;
 pub struct Hasher {
     jobs: mpsc::Sender<Job>,
     queue: Arc<tokio::sync::Semaphore>,
+    /// Hashes and verifications started (`password_hashes_total{queue}` once registered).
+    runs: prometheus::IntCounter,
 }
 
 impl std::fmt::Debug for Hasher {
@@ -112,7 +114,16 @@ impl Hasher {
         Ok(Self {
             jobs: tx,
             queue: Arc::new(tokio::sync::Semaphore::new(queue.max(1))),
+            runs: prometheus::IntCounter::new("password_hashes_total", "argon2 runs")
+                .map_err(std::io::Error::other)?,
         })
+    }
+
+    /// Counts this pool's runs in `counter` (a metric of the service's registry).
+    #[must_use]
+    pub fn counted(mut self, counter: prometheus::IntCounter) -> Self {
+        self.runs = counter;
+        self
     }
 
     async fn run<T: Send + 'static>(
@@ -120,6 +131,7 @@ impl Hasher {
         work: impl FnOnce(&mut [Block]) -> T + Send + 'static,
     ) -> Result<T, ApiError> {
         let _slot = self.queue.try_acquire().map_err(|_| busy())?;
+        self.runs.inc();
         let (tx, rx) = tokio::sync::oneshot::channel();
         self.jobs
             .send(Box::new(move |memory: &mut [Block]| {

@@ -6,8 +6,10 @@
 
 use std::collections::BTreeSet;
 
+use hmac::{Hmac, KeyInit, Mac};
 use kit::ApiError;
 use rand::RngCore;
+use sha2::Sha256;
 use totp_rs::{Builder, Secret, Totp};
 
 use crate::domain::tokens::sha256_hex;
@@ -95,35 +97,60 @@ pub fn is_code_shaped(raw: &str) -> bool {
     code.len() == DIGITS && code.bytes().all(|b| b.is_ascii_digit())
 }
 
-/// Ten distinct new recovery codes.
+/// Characters of a recovery code (RFC 4648 base32: no 0/1/8/9, so no O/0 or I/1 confusion).
+const CODE_ALPHABET: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+/// 20 characters of 5 bits: 100 bits each (review L11 asked for at least 80).
+const CODE_CHARS: usize = 20;
+
+/// Ten distinct new recovery codes, `XXXXX-XXXXX-XXXXX-XXXXX`.
 pub fn recovery_codes() -> Vec<String> {
     let mut codes = BTreeSet::new();
     let mut rng = rand::rng();
     while codes.len() < RECOVERY_CODE_COUNT {
-        let mut bytes = [0u8; 4];
+        let mut bytes = [0u8; CODE_CHARS];
         rng.fill_bytes(&mut bytes);
-        let hex = hex::encode_upper(bytes);
-        codes.insert(format!("{}-{}", &hex[..4], &hex[4..]));
+        let chars: Vec<char> = bytes
+            .iter()
+            .map(|b| char::from(CODE_ALPHABET[usize::from(b & 31)]))
+            .collect();
+        let groups: Vec<String> = chars.chunks(5).map(|g| g.iter().collect()).collect();
+        codes.insert(groups.join("-"));
     }
     codes.into_iter().collect()
 }
 
-/// `XXXX-XXXX` from what a user typed: case and the dash are optional, whitespace is ignored.
+/// The canonical form of what a user typed (case, dashes and whitespace are free): a current
+/// code `XXXXX-XXXXX-XXXXX-XXXXX`, or a code issued before 100-bit codes, `XXXX-XXXX` (hex).
 pub fn normalize_recovery_code(raw: &str) -> Option<String> {
     let compact: String = raw
         .chars()
         .filter(|c| !c.is_whitespace() && *c != '-')
         .map(|c| c.to_ascii_uppercase())
         .collect();
-    let shaped = compact.len() == 8
+    if compact.len() == CODE_CHARS && compact.bytes().all(|b| CODE_ALPHABET.contains(&b)) {
+        let groups: Vec<&str> = (0..4).map(|i| &compact[i * 5..i * 5 + 5]).collect();
+        return Some(groups.join("-"));
+    }
+    let legacy = compact.len() == 8
         && compact.bytes().all(|b| b.is_ascii_hexdigit())
         && raw.matches('-').count() <= 1;
-    shaped.then(|| format!("{}-{}", &compact[..4], &compact[4..]))
+    legacy.then(|| format!("{}-{}", &compact[..4], &compact[4..]))
 }
 
-/// What the database keeps of a recovery code (the reference's `sha256(code)`).
-pub fn recovery_code_hash(normalized: &str) -> String {
-    sha256_hex(normalized)
+/// What the database keeps of a recovery code: HMAC-SHA256 keyed with `pepper` (derived from
+/// `SECRET_ENCRYPTION_KEY`), so a database dump alone cannot test guesses. Codes issued before
+/// (`XXXX-XXXX`) were stored as plain SHA-256 and are looked up that way until used or replaced.
+pub fn recovery_code_hash(pepper: &[u8], normalized: &str) -> String {
+    if normalized.len() == 9 {
+        return sha256_hex(normalized);
+    }
+    // HMAC takes keys of any length: this never falls back.
+    let Ok(mut mac) = <Hmac<Sha256> as KeyInit>::new_from_slice(pepper) else {
+        return sha256_hex(normalized);
+    };
+    mac.update(b"djinnbot recovery code v2:");
+    mac.update(normalized.as_bytes());
+    hex::encode(mac.finalize().into_bytes())
 }
 
 #[cfg(test)]
@@ -243,9 +270,30 @@ mod tests {
                 Some(code.as_str())
             );
         }
-        for bad in ["", "ABCD-EFG", "ABCD-EFGH", "ABCD--1234", "ABCD-12345"] {
+        for bad in [
+            "",
+            "ABCD-EFG",
+            "ABCD-EFGH",
+            "ABCD--1234",
+            "ABCD-12345",
+            "ABCDE-FGHIJ-KLMNO-PQRS1",
+        ] {
             assert_eq!(normalize_recovery_code(bad), None, "{bad}");
         }
-        assert_eq!(recovery_code_hash("ABCD-1234").len(), 64);
+        assert_eq!(
+            normalize_recovery_code("abcd1234").as_deref(),
+            Some("ABCD-1234")
+        );
+        assert_eq!(
+            recovery_code_hash(b"k", "ABCD-1234"),
+            sha256_hex("ABCD-1234"),
+            "legacy"
+        );
+        let code = &codes[0];
+        assert_ne!(recovery_code_hash(b"k", code), sha256_hex(code));
+        assert_ne!(
+            recovery_code_hash(b"k", code),
+            recovery_code_hash(b"other", code)
+        );
     }
 }

@@ -11,6 +11,7 @@ use crate::AppState;
 use crate::api::client::ClientInfo;
 use crate::api::{RegisterRequest, TokenResponse};
 use crate::domain::password::Hasher;
+use crate::domain::throttle::{self, Scope};
 use crate::domain::tokens::{now_ms, random_secret};
 use crate::domain::validate::slugify;
 use crate::flows::session;
@@ -44,6 +45,16 @@ pub async fn register(
             "public registration is disabled on this installation",
         ));
     }
+    if let Some(ip) = client.ip {
+        let bucket = throttle::bucket(ip);
+        throttle::admit(
+            &app.platform,
+            Scope::Register,
+            &bucket,
+            app.config.register_limit(),
+        )
+        .await?;
+    }
     let account = NewAccount {
         email: req.email,
         password: Some(req.password),
@@ -74,7 +85,7 @@ async fn create_inner(
         // Before argon2: a bad token must not cost a password hash.
         waitlist::check_invite(app, token, &email).await?;
     }
-    let owner = hash_owner(&app.hasher, account, false).await?;
+    let owner = hash_owner(&app.signup_hasher, account, false).await?;
     let tenant = TenantId::generate();
     let mut tx = TenantTx::begin(app.platform.db.pool(), &tenant).await?;
     let now = now_ms();

@@ -75,9 +75,10 @@ pub async fn list_all(app: &AppState, ctx: &TenantContext) -> Result<Vec<ApiKey>
     Ok(keys)
 }
 
-/// Revokes a key: its owner, or a tenant administrator. Every service refuses it at once.
+/// Revokes a key: its owner, or a tenant administrator, signed in (a key cannot revoke keys).
+/// Every service refuses it at once.
 pub async fn revoke(app: &AppState, ctx: &TenantContext, key_id: &str) -> Result<(), ApiError> {
-    ctx.require_user()?;
+    ctx.require_session()?;
     let mut tx = app.platform.db.begin_tenant(ctx).await?;
     let key = store::get(&mut tx, key_id)
         .await?

@@ -56,7 +56,7 @@ pub async fn setup(
         tenant_name: req.tenant_name,
         tenant_slug: None,
     };
-    let owner = account::hash_owner(&app.hasher, account, true).await?;
+    let owner = account::hash_owner(&app.signup_hasher, account, true).await?;
     let (mut tx, user) = match create_first_admin(pool, &owner, |s| s.setup_complete).await? {
         Some(created) => created,
         None => return Err(setup_done()),

@@ -1,5 +1,6 @@
-//! Password login with the brute-force guard. Unknown email and wrong password take the same
-//! time (argon2 runs either way) and get the same answer.
+//! Password login with the throttles and the brute-force guard. Unknown email and wrong
+//! password take the same time (argon2 runs either way) and get the same answer. Throttles and
+//! locks answer 429 before argon2 runs (review M7).
 
 use kit::ApiError;
 use kit::db::LookupTx;
@@ -9,6 +10,7 @@ use crate::AppState;
 use crate::api::client::ClientInfo;
 use crate::api::{LoginRequest, LoginResponse};
 use crate::domain::lockout::Guard;
+use crate::domain::throttle::{self, Scope};
 use crate::flows::ensure_tenant_active;
 use crate::flows::session;
 use crate::store::users;
@@ -24,7 +26,26 @@ pub async fn login(
 ) -> Result<LoginResponse, ApiError> {
     let email = req.email.trim().to_lowercase();
     let guard = Guard::new(&app.platform, &app.config, client.ip, &email);
-    guard.check().await.map_err(ApiError::too_many_requests)?;
+    let (per_ip, per_account, _) = app.config.login_limits();
+    if let Some(ip) = client.ip {
+        throttle::admit(&app.platform, Scope::Login, &throttle::bucket(ip), per_ip).await?;
+    }
+    // From an address the account signed in from, neither the account's throttle nor its lock
+    // stops the right password (review L5).
+    let known = guard.known_address().await;
+    if !known {
+        throttle::admit(
+            &app.platform,
+            Scope::LoginAccount,
+            guard.account(),
+            per_account,
+        )
+        .await?;
+    }
+    guard
+        .check_unless(known)
+        .await
+        .map_err(ApiError::too_many_requests)?;
 
     let mut lookup = LookupTx::begin(app.platform.db.pool(), "app.login_email", &email).await?;
     let user = users::find_by_email(&mut lookup, &email).await?;
@@ -32,6 +53,9 @@ pub async fn login(
     let matches = app.hasher.verify(req.password, stored).await?;
     let Some(user) = user.filter(|_| matches) else {
         guard.failed().await;
+        if known && let Some(left) = guard.locked_for().await {
+            return Err(ApiError::too_many_requests(left));
+        }
         return Err(invalid_credentials());
     };
     if !user.is_active {

@@ -7,6 +7,7 @@ pub mod introspect;
 pub mod login;
 pub mod oidc;
 pub mod refresh;
+pub mod revocation;
 pub mod session;
 pub mod status_sync;
 pub mod tenancy;

@@ -10,7 +10,7 @@ use shared_schemas::ids::TenantId;
 use crate::AppState;
 use crate::api::client::ClientInfo;
 use crate::api::{TokenResponse, UserOut};
-use crate::domain::tokens::{now_ms, random_secret, sha256_hex};
+use crate::domain::tokens::{random_secret, sha256_hex};
 use crate::store::sessions::{self, NewSession};
 use crate::store::users::User;
 
@@ -21,17 +21,28 @@ fn tenant_of(user: &User) -> Result<TenantId, ApiError> {
     TenantId::parse(user.tenant_id.as_str()).map_err(ApiError::internal)
 }
 
-/// Access claims of a user; `totp_verified` says the second factor (if any) was passed.
+/// Access claims of a user; `totp_verified` says the second factor (if any) was passed. Issued
+/// at the platform clock's time, so a denial recorded before it (kit::auth::denylist) can be told
+/// apart from one after it.
 pub fn access_claims(app: &AppState, user: &User, totp_verified: bool) -> Result<Claims, ApiError> {
     let ttl = Duration::from_secs(app.platform.config.auth_access_token_ttl);
     let mut claims = Claims::access(user.id.clone(), tenant_of(user)?, TokenKind::User, ttl);
+    let now = app.platform.clock.now_secs();
+    claims.iat = now;
+    claims.exp = now + ttl.as_secs();
     claims.is_admin = user.is_admin;
     claims.platform_admin = user.platform_admin;
     claims.totp_verified = totp_verified;
     Ok(claims)
 }
 
-/// Opens a session (or continues `family`) and returns the token pair.
+/// A session family continued by a rotation: its id and absolute end.
+pub struct Family<'a> {
+    pub id: &'a str,
+    pub expires_at: i64,
+}
+
+/// Opens a new session family (a login; callers pass `None`) and returns the token pair.
 pub async fn issue(
     app: &AppState,
     tx: &mut TenantTx,
@@ -39,23 +50,61 @@ pub async fn issue(
     client: &ClientInfo,
     family: Option<&str>,
 ) -> Result<TokenResponse, ApiError> {
-    let now = now_ms();
+    let now = app.platform.clock.now_ms();
+    let max = i64::try_from(app.config.family_max().as_millis()).unwrap_or(i64::MAX);
+    let limits = Family {
+        id: family.unwrap_or_default(),
+        expires_at: now.saturating_add(max),
+    };
+    Ok(open(app, tx, user, client, family, &limits).await?.0)
+}
+
+/// The successor of a rotated session in its family; also returns the new session's id.
+pub async fn issue_in_family(
+    app: &AppState,
+    tx: &mut TenantTx,
+    user: &User,
+    client: &ClientInfo,
+    family: &Family<'_>,
+) -> Result<(TokenResponse, String), ApiError> {
+    open(app, tx, user, client, Some(family.id), family).await
+}
+
+async fn open(
+    app: &AppState,
+    tx: &mut TenantTx,
+    user: &User,
+    client: &ClientInfo,
+    family_id: Option<&str>,
+    family: &Family<'_>,
+) -> Result<(TokenResponse, String), ApiError> {
+    let now = app.platform.clock.now_ms();
     let refresh = random_secret(REFRESH_PREFIX);
     let ttl_ms = i64::try_from(app.config.refresh_ttl().as_millis()).unwrap_or(i64::MAX);
     let ip = client.ip.map(|ip| ip.to_string());
-    sessions::insert(
+    let id = sessions::insert(
         tx,
         &NewSession {
             user_id: &user.id,
-            family_id: family,
+            family_id,
             token_hash: &sha256_hex(&refresh),
             expires_at: now.saturating_add(ttl_ms),
+            family_expires_at: family.expires_at,
             ip: ip.as_deref(),
             user_agent: client.user_agent.as_deref(),
         },
         now,
     )
     .await?;
+    Ok((token_response(app, user, refresh)?, id))
+}
+
+/// A fresh access token with `refresh` as the refresh token.
+pub fn token_response(
+    app: &AppState,
+    user: &User,
+    refresh: String,
+) -> Result<TokenResponse, ApiError> {
     let claims = access_claims(app, user, true)?;
     Ok(TokenResponse {
         access_token: app.platform.jwt.mint(&claims)?,

@@ -1,11 +1,13 @@
-//! Republishes the status of every non-active tenant to Redis on start-up and then periodically,
-//! so a Redis flush (or a lost write) cannot silently lift a suspension: the database is the
-//! truth, Redis the copy every service reads (kit::auth::status).
+//! Republishes the status of every tenant to Redis on start-up and then periodically, so a Redis
+//! flush (or a lost write) cannot silently lift a suspension, nor keep a reactivated tenant
+//! suspended (review L8: `set_status` writes Redis after its commit, and that write can fail):
+//! the database is the truth, Redis the copy every service reads (kit::auth::status). One
+//! pipelined round trip per `CHUNK` tenants.
 
 use std::time::Duration;
 
 use kit::ApiError;
-use kit::auth::status::{self, TenantState};
+use kit::auth::status::TenantState;
 use kit::db::LookupTx;
 use shared_schemas::ids::TenantId;
 use tokio_util::sync::CancellationToken;
@@ -13,19 +15,27 @@ use tokio_util::sync::CancellationToken;
 use crate::AppState;
 use crate::store::tenants;
 
-/// Writes the status of each non-active tenant; returns how many were written.
+const CHUNK: usize = 500;
+
+/// Writes the status of every tenant; returns how many were written.
 pub async fn republish(app: &AppState) -> Result<usize, ApiError> {
     let mut tx = LookupTx::begin(app.platform.db.pool(), "app.scope", "platform").await?;
     let all = tenants::list_all(&mut tx).await?;
     tx.commit().await?;
     let mut written = 0;
-    for tenant in all.iter().filter(|t| t.status != "active") {
-        let Some(state) = TenantState::parse(&tenant.status) else {
-            continue;
-        };
-        let id = TenantId::parse(tenant.id.as_str()).map_err(ApiError::internal)?;
-        status::publish(&app.platform, &id, state).await?;
-        written += 1;
+    for chunk in all.chunks(CHUNK) {
+        let mut pipe = redis::pipe();
+        for tenant in chunk {
+            let Some(state) = TenantState::parse(&tenant.status) else {
+                continue;
+            };
+            let id = TenantId::parse(tenant.id.as_str()).map_err(ApiError::internal)?;
+            pipe.set(app.platform.keys.tenant_status(&id), state.as_str())
+                .ignore();
+            written += 1;
+        }
+        pipe.query_async::<()>(&mut app.platform.redis.clone())
+            .await?;
     }
     Ok(written)
 }

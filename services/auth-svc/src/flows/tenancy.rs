@@ -3,13 +3,15 @@
 use axum::http::StatusCode;
 use kit::auth::status::{self, TenantState};
 use kit::db::{LookupTx, TenantTx};
-use kit::error::OrNotFound;
+use kit::error::{FieldError, OrNotFound};
 use kit::{ApiError, TenantContext, outbox};
 use shared_schemas::events::Event;
 use shared_schemas::events::platform::{TenantDeleted, TenantStatus, TenantStatusChanged};
 use shared_schemas::ids::TenantId;
 
 use crate::AppState;
+use crate::api::client::ClientInfo;
+use crate::domain::lockout::Guard;
 use crate::domain::tokens::now_ms;
 use crate::store::tenants::{self, Tenant};
 use crate::store::users::{self, User};
@@ -120,10 +122,20 @@ pub async fn set_status(
     Ok(row)
 }
 
-/// Deletes the caller's tenant (its owner only); Postgres cascades to every tenant table.
-/// `TENANT_DELETED` is appended in the same transaction: outbox rows have no foreign key to the
-/// tenant, so the event survives the cascade and leaves with the commit.
-pub async fn delete_tenant(app: &AppState, ctx: &TenantContext) -> Result<(), ApiError> {
+/// How recent an OIDC owner's sign-in must be to delete the tenant without a password.
+const FRESH_SIGN_IN_SECS: u64 = 300;
+
+/// Deletes the caller's tenant (its owner only, signed in, confirming with its password);
+/// Postgres cascades to every tenant table. `TENANT_DELETED` is appended in the same
+/// transaction: outbox rows have no foreign key to the tenant, so the event survives the cascade
+/// and leaves with the commit.
+pub async fn delete_tenant(
+    app: &AppState,
+    ctx: &TenantContext,
+    password: Option<String>,
+    client: &ClientInfo,
+) -> Result<(), ApiError> {
+    ctx.require_session()?;
     let mut tx = app.platform.db.begin_tenant(ctx).await?;
     let tenant = tenants::get(&mut tx, &ctx.tenant_id)
         .await?
@@ -135,10 +147,53 @@ pub async fn delete_tenant(app: &AppState, ctx: &TenantContext) -> Result<(), Ap
             "only the tenant's owner can delete it",
         ));
     }
+    let owner = users::get(&mut tx, ctx.subject())
+        .await?
+        .ok_or_else(|| ApiError::not_found("user not found"))?;
+    confirm_owner(app, &owner, password, ctx, client).await?;
     tenants::delete(&mut tx, &ctx.tenant_id).await?;
     outbox::append(&mut tx, Event::TenantDeleted(TenantDeleted {})).await?;
     tx.commit().await?;
     record_status(app, &ctx.tenant_id, TenantState::Deleted).await?;
     tracing::info!(tenant = %ctx.tenant_id, "tenant deleted");
+    Ok(())
+}
+
+/// The owner's password again (wrong ones count as failed logins of the account), or for an
+/// owner without a password a sign-in within the last few minutes.
+async fn confirm_owner(
+    app: &AppState,
+    owner: &User,
+    password: Option<String>,
+    ctx: &TenantContext,
+    client: &ClientInfo,
+) -> Result<(), ApiError> {
+    let Some(stored) = owner.password_hash.clone() else {
+        let age = app.platform.clock.now_secs().saturating_sub(ctx.claims.iat);
+        if age > FRESH_SIGN_IN_SECS {
+            return Err(ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "reauthentication_required",
+                "sign in again to delete the tenant",
+            ));
+        }
+        return Ok(());
+    };
+    let Some(password) = password else {
+        return Err(ApiError::validation(vec![FieldError {
+            path: "password".into(),
+            message: "the owner's password is required".into(),
+        }]));
+    };
+    let guard = Guard::new(&app.platform, &app.config, client.ip, &owner.email);
+    guard.check().await.map_err(ApiError::too_many_requests)?;
+    if !app.hasher.verify(password, Some(stored)).await? {
+        guard.failed().await;
+        return Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "invalid_password",
+            "the password is wrong",
+        ));
+    }
     Ok(())
 }

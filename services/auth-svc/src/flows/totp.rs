@@ -45,7 +45,10 @@ fn refused_setup(detail: &'static str) -> ApiError {
 }
 
 /// The caller's row, locked, in the caller's tenant.
+/// Every TOTP management call needs a signed-in session: a leaked API key must not enroll the
+/// thief's authenticator (and receive the recovery codes) nor turn the second factor off.
 async fn open(app: &AppState, ctx: &TenantContext) -> Result<(TenantTx, TotpState), ApiError> {
+    ctx.require_session()?;
     let mut tx = app.platform.db.begin_tenant(ctx).await?;
     let state = store::lock(&mut tx, ctx.subject())
         .await?
@@ -121,7 +124,7 @@ pub async fn confirm(
     let step = verify_code(app, &state, code, &guard, refused_setup).await?;
     let now = now_ms();
     store::enable(&mut tx, ctx.subject(), step, now).await?;
-    let codes = new_recovery_codes(&mut tx, ctx.subject(), now).await?;
+    let codes = new_recovery_codes(app, &mut tx, ctx.subject(), now).await?;
     tx.commit().await?;
     guard.succeeded().await;
     Ok(TotpEnabledResponse {
@@ -133,12 +136,17 @@ pub async fn confirm(
 }
 
 async fn new_recovery_codes(
+    app: &AppState,
     tx: &mut TenantTx,
     user: &str,
     now: i64,
 ) -> Result<Vec<String>, ApiError> {
     let codes = totp::recovery_codes();
-    let hashes: Vec<String> = codes.iter().map(|c| totp::recovery_code_hash(c)).collect();
+    let pepper = app.config.recovery_pepper();
+    let hashes: Vec<String> = codes
+        .iter()
+        .map(|c| totp::recovery_code_hash(&pepper, c))
+        .collect();
     store::replace_codes(tx, user, &hashes, now).await?;
     Ok(codes)
 }
@@ -198,7 +206,7 @@ pub async fn regenerate_recovery_codes(
     let guard = guard(app, client, &state);
     let step = verify_code(app, &state, code, &guard, refused).await?;
     store::record_step(&mut tx, ctx.subject(), step).await?;
-    let codes = new_recovery_codes(&mut tx, ctx.subject(), now_ms()).await?;
+    let codes = new_recovery_codes(app, &mut tx, ctx.subject(), now_ms()).await?;
     tx.commit().await?;
     guard.succeeded().await;
     Ok(RecoveryCodesResponse {

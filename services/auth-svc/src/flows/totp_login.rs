@@ -50,7 +50,7 @@ pub async fn login_recovery(
     let guard = guard(app, client, &state);
     guard.check().await.map_err(ApiError::too_many_requests)?;
     let code = rules::normalize_recovery_code(&req.code).ok_or_else(invalid_recovery)?;
-    let hash = rules::recovery_code_hash(&code);
+    let hash = rules::recovery_code_hash(&app.config.recovery_pepper(), &code);
     if !store::use_code(&mut tx, pending.subject(), &hash, now_ms()).await? {
         guard.failed().await;
         return Err(invalid_recovery());

@@ -8,8 +8,8 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
-use crate::api::client::UserContext;
-use crate::api::tenants::{StatusChange, UpdateTenant};
+use crate::api::client::{ClientInfo, UserContext};
+use crate::api::tenants::{DeleteTenant, StatusChange, UpdateTenant};
 use crate::api::{Done, OK};
 use crate::flows::tenancy;
 use crate::store::tenants::Tenant;
@@ -43,14 +43,19 @@ async fn update_mine(
     Ok(Json(tenant))
 }
 
-/// Deletes the caller's tenant and everything in it (owner only).
-#[utoipa::path(delete, path = "/v1/tenants/me", tag = "tenants", security(("bearer" = [])),
-    responses((status = 200, body = Done), (status = 403, body = kit::error::ErrorBody)))]
+/// Deletes the caller's tenant and everything in it: its owner, signed in (not with an API
+/// key), confirming with its password.
+#[utoipa::path(delete, path = "/v1/tenants/me", tag = "tenants", request_body = DeleteTenant,
+    security(("bearer" = [])),
+    responses((status = 200, body = Done), (status = 401, body = kit::error::ErrorBody),
+              (status = 403, body = kit::error::ErrorBody), (status = 422, body = kit::error::ErrorBody)))]
 async fn delete_mine(
     State(app): State<AppState>,
     UserContext(ctx): UserContext,
+    client: ClientInfo,
+    ValidJson(req): ValidJson<DeleteTenant>,
 ) -> Result<Json<Done>, ApiError> {
-    tenancy::delete_tenant(&app, &ctx).await?;
+    tenancy::delete_tenant(&app, &ctx, req.password, &client).await?;
     Ok(Json(OK))
 }
 

@@ -179,3 +179,17 @@ pub async fn touch(tx: &mut TenantTx, id: &str, now: i64) -> Result<(), ApiError
     .await?;
     Ok(())
 }
+
+/// Hashes of the user keys of `user_id` (live or not): their cache entries are forgotten when
+/// the user is demoted, deactivated or deleted.
+pub async fn user_key_hashes(tx: &mut TenantTx, user_id: &str) -> Result<Vec<String>, ApiError> {
+    let tenant = tx.tenant().clone();
+    Ok(sqlx::query_scalar(
+        "select key_hash from auth.api_keys
+          where tenant_id = $1 and user_id = $2 and kind = 'user'",
+    )
+    .bind(tenant.as_str())
+    .bind(user_id)
+    .fetch_all(&mut **tx)
+    .await?)
+}

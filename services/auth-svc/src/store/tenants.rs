@@ -113,3 +113,16 @@ pub async fn delete(conn: &mut PgConnection, tenant: &TenantId) -> Result<bool, 
         .await?;
     Ok(done.rows_affected() == 1)
 }
+
+/// Locks the tenant's row for the rest of the transaction and returns its owner: changes of
+/// administrators' roles and active flags take it first, so two concurrent demotions count the
+/// remaining administrators one after the other.
+pub async fn lock_owner(tx: &mut TenantTx) -> Result<Option<String>, ApiError> {
+    let tenant = tx.tenant().clone();
+    let row: Option<(Option<String>,)> =
+        sqlx::query_as("select owner_user_id from auth.tenants where id = $1 for update")
+            .bind(tenant.as_str())
+            .fetch_optional(&mut **tx)
+            .await?;
+    Ok(row.and_then(|(owner,)| owner))
+}

@@ -56,7 +56,14 @@ async fn tenant_deleted_survives_the_cascade_and_reaches_the_global_stream() {
     let app = spawn().await;
     let a = register(&app, "owner@gone.io").await;
     let tenant = tenant_of(&a);
-    let (status, _) = send(&app, "DELETE", "/v1/tenants/me", &access(&a), None).await;
+    let (status, _) = send(
+        &app,
+        "DELETE",
+        "/v1/tenants/me",
+        &access(&a),
+        Some(serde_json::json!({"password": PASSWORD})),
+    )
+    .await;
     assert_eq!(status, 200);
     assert_eq!(count(&app, "select count(*) from auth.tenants").await, 0);
 

@@ -7,7 +7,14 @@ pub const KEY: &str = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1
 pub const PASSWORD: &str = "correct horse battery";
 
 pub fn auth_config(extra: Value) -> AuthConfig {
-    let mut base = j!({ "secret_encryption_key": KEY });
+    // Throttles far above what a test sends: tests/api/throttle.rs checks the real defaults.
+    let mut base = j!({
+        "secret_encryption_key": KEY,
+        "register_max_per_ip": 100_000,
+        "login_max_per_ip": 100_000,
+        "login_max_per_account": 100_000,
+        "refresh_max_per_ip": 100_000,
+    });
     if let (Some(b), Some(e)) = (base.as_object_mut(), extra.as_object()) {
         b.extend(e.clone());
     }

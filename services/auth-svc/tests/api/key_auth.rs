@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 use axum::extract::Path;
 use axum::routing::get;
 use axum::{Json, Router};
+use kit::Clock as _;
 use kit::auth::scope::{ServiceOnly, UserOnly};
 use kit::testing::{TestApp, json};
 use kit::{ApiError, Platform, ServiceInfo, TenantContext};
@@ -38,6 +39,14 @@ async fn user_only(UserOnly(ctx): UserOnly) -> Json<Value> {
     describe(&ctx)
 }
 
+/// Trusts the credential's `is_admin` claim, as agent-svc's admin-only routes do.
+async fn admin_only(ctx: TenantContext) -> Result<Json<Value>, ApiError> {
+    if !ctx.claims.is_admin {
+        return Err(ApiError::forbidden("Admin access required"));
+    }
+    Ok(describe(&ctx))
+}
+
 async fn internal(ServiceOnly(ctx): ServiceOnly) -> Json<Value> {
     describe(&ctx)
 }
@@ -54,6 +63,7 @@ fn other_router(platform: Platform) -> Router {
     let routes = Router::new()
         .route("/v1/whoami", get(whoami))
         .route("/v1/user-only", get(user_only))
+        .route("/v1/admin-only", get(admin_only))
         .route("/v1/internal/ping", get(internal))
         .route("/v1/agents/{agent}/ping", get(agent_ping))
         .with_state(platform.clone());
@@ -61,7 +71,7 @@ fn other_router(platform: Platform) -> Router {
 }
 
 /// A second service sharing auth-svc's Redis namespace and resolving keys through it.
-async fn other_service(auth: &TestApp) -> TestApp {
+pub async fn other_service(auth: &TestApp) -> TestApp {
     let prefix = auth.platform.config.redis_prefix.clone();
     let url = format!("http://{}", auth.addr);
     TestApp::spawn_with(
@@ -75,7 +85,7 @@ async fn other_service(auth: &TestApp) -> TestApp {
     .await
 }
 
-async fn get_as(app: &TestApp, path: &str, token: &str) -> (u16, Value) {
+pub async fn get_as(app: &TestApp, path: &str, token: &str) -> (u16, Value) {
     json(
         app.client
             .get(path)
@@ -178,15 +188,17 @@ async fn unknown_and_expired_keys_are_refused_elsewhere() {
     )
     .await;
     let secret = key(&created);
-    // Make it expire in about a second: the cached answer must not outlive it.
-    sqlx::query(
-        "update auth.api_keys set expires_at = (extract(epoch from now()) * 1000)::bigint + 1500",
-    )
-    .execute(&auth.db.admin)
-    .await
-    .expect("expire soon");
+    // Make it expire in about a second: the cached answer must not outlive it. Both services'
+    // clocks move instead of the test sleeping.
+    let soon = auth.clock.now_ms() + 1500;
+    sqlx::query("update auth.api_keys set expires_at = $1")
+        .bind(soon)
+        .execute(&auth.db.admin)
+        .await
+        .expect("expire soon");
     assert_eq!(get_as(&other, "/v1/whoami", &secret).await.0, 200);
-    tokio::time::sleep(Duration::from_millis(2600)).await;
+    auth.clock.advance(Duration::from_millis(2600));
+    other.clock.advance(Duration::from_millis(2600));
     assert_eq!(get_as(&other, "/v1/whoami", &secret).await.0, 401);
 }
 
@@ -313,9 +325,15 @@ async fn a_suspended_tenant_is_refused_by_other_services_within_seconds() {
 
     // A deleted tenant's still-unexpired JWT no longer exists anywhere.
     assert_eq!(
-        send(&auth, "DELETE", "/v1/tenants/me", &b_jwt, None)
-            .await
-            .0,
+        send(
+            &auth,
+            "DELETE",
+            "/v1/tenants/me",
+            &b_jwt,
+            Some(serde_json::json!({"password": PASSWORD}))
+        )
+        .await
+        .0,
         200
     );
     let took = until_status(&other, &b_jwt, 401).await;

@@ -1,8 +1,10 @@
 //! auth-svc against real Postgres and Redis.
 
+mod admin_guard;
 mod api_keys;
 mod auth_matrix;
 mod bad_input;
+mod client_address;
 mod cross_tenant;
 mod email_settings;
 mod events;
@@ -16,11 +18,15 @@ mod login;
 mod oidc;
 mod openapi;
 mod refresh;
+mod refresh_reuse;
 mod register;
+mod revocation;
 mod route_walk;
+mod session_only;
 mod smtp_sink;
 mod status_sync;
 mod tenants;
+mod throttle;
 mod totp;
 mod users;
 mod waitlist;

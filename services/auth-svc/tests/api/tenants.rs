@@ -164,16 +164,28 @@ async fn the_owner_deletes_the_tenant_and_everything_cascades() {
     .await;
     let (_, m) = login(&app, "m@x.io", PASSWORD).await;
     assert_eq!(
-        send(&app, "DELETE", "/v1/tenants/me", &access(&m), None)
-            .await
-            .0,
+        send(
+            &app,
+            "DELETE",
+            "/v1/tenants/me",
+            &access(&m),
+            Some(serde_json::json!({"password": PASSWORD}))
+        )
+        .await
+        .0,
         403,
         "members cannot"
     );
     assert_eq!(
-        send(&app, "DELETE", "/v1/tenants/me", &access(&a), None)
-            .await
-            .0,
+        send(
+            &app,
+            "DELETE",
+            "/v1/tenants/me",
+            &access(&a),
+            Some(serde_json::json!({"password": PASSWORD}))
+        )
+        .await
+        .0,
         200
     );
     assert_eq!(count(&app, "select count(*) from auth.tenants").await, 1);

@@ -55,10 +55,11 @@ async fn setup_stores_an_encrypted_secret_and_confirm_enables_totp() {
     assert_eq!(codes.len(), 10);
     for c in codes {
         let c = c.as_str().expect("code");
-        let (head, tail) = c.split_once('-').expect("XXXX-XXXX");
-        let upper_hex =
-            |s: &str| s.len() == 4 && s.chars().all(|x| matches!(x, '0'..='9' | 'A'..='F'));
-        assert!(upper_hex(head) && upper_hex(tail), "{c}");
+        // 100 bits each: four groups of five base32 characters (review L11).
+        let groups: Vec<&str> = c.split('-').collect();
+        let base32 =
+            |s: &&str| s.len() == 5 && s.chars().all(|x| matches!(x, 'A'..='Z' | '2'..='7'));
+        assert!(groups.len() == 4 && groups.iter().all(base32), "{c}");
     }
     assert!(totp_enabled(&app, user).await);
     assert_eq!(unused_codes(&app, user).await, 10);
@@ -74,6 +75,12 @@ async fn setup_stores_an_encrypted_secret_and_confirm_enables_totp() {
             .iter()
             .all(|h| h.len() == 64 && !codes.iter().any(|c| c == h.as_str()))
     );
+    // Keyed, not a plain SHA-256 a dump could be checked against.
+    use sha2::Digest;
+    for c in codes {
+        let plain = hex::encode(sha2::Sha256::digest(c.as_str().expect("code").as_bytes()));
+        assert!(!hashes.contains(&plain), "{c} stored as plain sha256");
+    }
     let (_, me) = send(&app, "GET", "/v1/auth/me", &token, None).await;
     assert_eq!(me["totpEnabled"], true);
 }

@@ -58,3 +58,25 @@ async fn concurrent_uses_of_one_recovery_code_let_exactly_one_in() {
     assert_eq!(statuses, [200, 401], "{x:?} {y:?}");
     assert_eq!(unused_codes(&app, ada.user_id()).await, 6);
 }
+
+/// Codes issued before 100-bit codes (`XXXX-XXXX`, stored as plain SHA-256) keep working.
+#[tokio::test]
+async fn a_code_from_before_the_new_format_still_works() {
+    use sha2::Digest;
+    let app = spawn().await;
+    let ada = enabled(&app, "ada@example.com").await;
+    let legacy = "0A1B-2C3D";
+    sqlx::query(
+        "insert into auth.user_recovery_codes (tenant_id, user_id, code_hash, created_at)
+         values ($1, $2, $3, 0)",
+    )
+    .bind(ada.tenant_id())
+    .bind(ada.user_id())
+    .bind(hex::encode(sha2::Sha256::digest(legacy.as_bytes())))
+    .execute(&app.db.admin)
+    .await
+    .expect("legacy code");
+    let pending = pending(&app, "ada@example.com").await;
+    let (status, body) = login_recovery(&app, &pending, "0a1b2c3d").await;
+    assert_eq!(status, 200, "{body}");
+}
