@@ -58,11 +58,17 @@ pub fn service_rules(keys: &Keys, service: &str) -> Vec<String> {
         format!("~{p}:events:global:dead"),
         format!("~{p}:t:*:events:*"),
     ];
-    // Only auth-svc writes tenant statuses; everyone reads them.
-    rules.push(if service == "auth-svc" {
-        format!("~{p}:t:*:status")
+    // Only auth-svc writes tenant statuses and the user denylist; everyone reads them.
+    rules.extend(if service == "auth-svc" {
+        [
+            format!("~{p}:t:*:status"),
+            format!("~{p}:t:*:auth:denied:*"),
+        ]
     } else {
-        format!("%R~{p}:t:*:status")
+        [
+            format!("%R~{p}:t:*:status"),
+            format!("%R~{p}:t:*:auth:denied:*"),
+        ]
     });
     let own: &[&str] = match service {
         "auth-svc" => &["~{p}:auth:*", "~{p}:oidc:*"],
@@ -216,6 +222,13 @@ mod tests {
             );
             let writes_status = rules.contains(&"~djb:t:*:status".to_owned());
             assert_eq!(writes_status, *service == "auth-svc", "{service}");
+            // kit checks the user denylist on every request, in every service.
+            let denylist = if *service == "auth-svc" {
+                "~djb:t:*:auth:denied:*"
+            } else {
+                "%R~djb:t:*:auth:denied:*"
+            };
+            assert!(rules.contains(&denylist.to_owned()), "{service}");
         }
         let line = service_setuser_line(&keys, "agent-svc", "pw");
         assert!(line.starts_with("ACL SETUSER djb-agent-svc reset resetchannels on #"));

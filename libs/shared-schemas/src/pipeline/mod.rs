@@ -26,12 +26,20 @@ use error::DocPath;
 /// Parses and validates a pipeline file. On failure, every error names its line; syntax and type
 /// errors stop parsing at the first one, cross-reference errors are all reported, in line order.
 pub fn parse_pipeline(yaml: &str) -> Result<PipelineConfig, Vec<PipelineError>> {
-    crate::yaml::check_size(yaml).map_err(|e| {
+    crate::yaml::check(yaml).map_err(|e| {
+        let (line, column, message) = match e {
+            crate::yaml::YamlError::Scan {
+                line,
+                column,
+                message,
+            } => (line.max(1), Some(column), message),
+            other => (1, None, other.to_string()),
+        };
         vec![PipelineError {
-            line: 1,
-            column: None,
+            line,
+            column,
             path: String::new(),
-            message: e.to_string(),
+            message,
         }]
     })?;
     let document: serde_norway::Value =

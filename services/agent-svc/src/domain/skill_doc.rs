@@ -69,7 +69,7 @@ pub fn parse(raw: &str) -> Result<SkillDoc, DocError> {
     let fm: Frontmatter = if yaml.trim().is_empty() {
         Frontmatter::default()
     } else {
-        serde_norway::from_str(yaml).map_err(|e| DocError::Yaml(e.to_string()))?
+        shared_schemas::yaml::from_str(yaml).map_err(|e| DocError::Yaml(e.to_string()))?
     };
     let name = fm
         .name

@@ -73,7 +73,7 @@ pub async fn internal_for_tenant(
 ) -> Result<TenantContext, ApiError> {
     let tenant = TenantId::parse(tenant)
         .map_err(|e| ApiError::validation(vec![err("tenant_id", e.to_string())]))?;
-    kit::auth::status::check(platform, &tenant).await?;
+    kit::auth::status::check(platform, &tenant, true).await?;
     let claims = Claims::access(
         format!("svc:{}", caller.service),
         tenant,

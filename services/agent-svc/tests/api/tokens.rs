@@ -19,7 +19,8 @@ pub fn service_token(app: &TestApp, t: &Tenant) -> String {
 /// its introspection answer is put where every service caches auth-svc's answers, so the key
 /// authenticates exactly as a real one does for the cache's lifetime.
 pub async fn service_api_key(app: &TestApp, t: &Tenant) -> String {
-    let key = format!("djb_svc_{}", shared_schemas::ids::random_body());
+    // Shaped like a real key (64 hex digits), or kit refuses it before any lookup (L4).
+    let key = format!("djb_svc_{}", key_hash(&shared_schemas::ids::random_body()));
     let answer = Introspection {
         active: true,
         key_id: Some(format!("ak_{}", shared_schemas::ids::random_body())),
@@ -30,6 +31,9 @@ pub async fn service_api_key(app: &TestApp, t: &Tenant) -> String {
     };
     let cache = app.platform.keys.api_key_cache(&key_hash(&key));
     let text = serde_json::to_string(&answer).expect("answer");
+    // Sealed like auth-svc's own answers: an unsealed entry is ignored (security review H2).
+    let until = app.platform.clock.now_ms() + 600_000;
+    let text = app.platform.seal.seal(&cache, Some(until), &text);
     redis::cmd("SET")
         .arg(cache)
         .arg(text)
