@@ -51,7 +51,9 @@ async fn fuzzing_finds_no_server_error_and_passes_the_auth_wall() {
             .expect("json");
 
         let mut cmd = Command::new(&st);
-        cmd.args(["run", &format!("{base}/openapi.json"), "--url", base])
+        // schemathesis keeps a crash cache in its working directory: not in the clone.
+        cmd.current_dir(&out)
+            .args(["run", &format!("{base}/openapi.json"), "--url", base])
             .args(["--checks", "not_a_server_error", "--phases", "fuzzing"])
             .args(["--max-examples", &examples, "--seed", "1", "--no-shrink"])
             .args(["--suppress-health-check", "all", "--request-timeout", "10"])

@@ -30,8 +30,11 @@ pub async fn republish(app: &AppState) -> Result<usize, ApiError> {
                 continue;
             };
             let id = TenantId::parse(tenant.id.as_str()).map_err(ApiError::internal)?;
-            pipe.set(app.platform.keys.tenant_status(&id), state.as_str())
-                .ignore();
+            let key = app.platform.keys.tenant_status(&id);
+            // Sealed like every status write: an unsealed copy would make every service refuse
+            // this tenant's writes (kit::auth::status fails closed on what it cannot verify).
+            let sealed = app.platform.seal.seal(&key, None, state.as_str());
+            pipe.set(key, sealed).ignore();
             written += 1;
         }
         pipe.query_async::<()>(&mut app.platform.redis.clone())

@@ -74,10 +74,8 @@ async fn a_lost_write_on_reactivation_is_healed_by_one_sync_tick() {
         assert_eq!(code, 200, "{body}");
     }
     // The SET of "active" never reached Redis: the copy still says suspended.
-    let key = app
-        .platform
-        .keys
-        .tenant_status(&shared_schemas::ids::TenantId::parse(b_tenant).expect("id"));
+    let tenant = shared_schemas::ids::TenantId::parse(b_tenant).expect("id");
+    let key = app.platform.keys.tenant_status(&tenant);
     let mut conn = app.platform.redis.clone();
     redis::cmd("SET")
         .arg(&key)
@@ -96,8 +94,20 @@ async fn a_lost_write_on_reactivation_is_healed_by_one_sync_tick() {
         .await
         .expect("get");
     assert_eq!(
-        cached.as_deref(),
-        Some("active"),
-        "one tick heals the reactivation"
+        cached.map(|v| kit::auth::status::decode(&app.platform, &tenant, &v)),
+        Some(kit::auth::status::Status::Known(
+            kit::auth::status::TenantState::Active
+        )),
+        "one tick heals the reactivation with a copy every service can verify"
     );
+    // ...so the tenant's writes go through again.
+    let (code, body) = send(
+        &app,
+        "PUT",
+        "/v1/users/me/profile",
+        &access(&b),
+        Some(json!({"displayName": "B again"})),
+    )
+    .await;
+    assert_eq!(code, 200, "{body}");
 }
