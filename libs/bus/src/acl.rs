@@ -78,6 +78,8 @@ pub fn service_rules(keys: &Keys, service: &str) -> Vec<String> {
             "&{p}:t:*:messaging-permissions:changed",
             "&{p}:t:*:channel:credentials-changed",
             "&{p}:t:*:mcp:grants-changed",
+            // a changed channel token asks the Slack bridges to rebalance their bots
+            "&{p}:slack:rebalance-trigger",
         ],
         "engine-svc" => &[
             "~{p}:t:*:run:*",
@@ -100,7 +102,16 @@ pub fn service_rules(keys: &Keys, service: &str) -> Vec<String> {
         "webhook-gw" => &["~{p}:t:*:webhooks:*", "&{p}:t:*:webhooks:*"],
         _ => &[],
     };
-    rules.extend(own.iter().map(|r| r.replace("{p}", p)));
+    for rule in own {
+        let rule = rule.replace("{p}", p);
+        // The outbox's batch script names a notice's channel among its KEYS (it checks the
+        // name's type before publishing), so a channel a service publishes to must also pass
+        // as a key name. Nothing is ever stored under these names.
+        if let Some(channel) = rule.strip_prefix('&') {
+            rules.push(format!("~{channel}"));
+        }
+        rules.push(rule);
+    }
     rules
 }
 
