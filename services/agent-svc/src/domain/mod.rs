@@ -7,7 +7,6 @@ pub mod channels;
 pub mod inbox;
 pub mod key_resolution;
 pub mod llm_calls;
-pub mod mask;
 pub mod messaging;
 pub mod provider_catalog;
 pub mod providers;

@@ -7,9 +7,9 @@ use std::collections::BTreeMap;
 use kit::error::FieldError;
 use serde::Serialize;
 
-use crate::domain::mask::mask;
 pub use crate::domain::provider_catalog::{catalog, from_catalog};
 use crate::domain::validate::{err, is_slug};
+use kit::crypto::mask;
 
 /// One extra environment variable a provider takes besides its key.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]

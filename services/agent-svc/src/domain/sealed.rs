@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 use kit::crypto::SecretBox;
 
 use crate::domain::key_resolution::Creds;
-use crate::domain::mask::mask;
 use crate::domain::providers::{ProviderInfo, merge_extra};
+use kit::crypto::mask;
 
 /// A provider configuration as stored (tenant or user): secrets as ciphertexts.
 #[derive(Debug, Clone, sqlx::FromRow)]

@@ -11,9 +11,9 @@ use kit::crypto::SecretBox;
 use kit::{ApiError, Platform, TenantContext};
 
 use crate::api::secrets::{SecretCreate, SecretResponse, SecretUpdate};
-use crate::domain::mask::mask;
 use crate::domain::secrets::{self as rules, normalize_env_key};
 use crate::store::{self, secrets::NewSecret, secrets::SecretPatch};
+use kit::crypto::mask;
 
 /// The tenant's secrets, newest first, masked.
 pub async fn list(

@@ -15,6 +15,7 @@ mod openapi_doc;
 mod outbox;
 mod permissions;
 mod plaintext_access;
+mod provider_masks;
 mod providers;
 mod pulse_access;
 mod pulse_routines;
