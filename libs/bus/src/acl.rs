@@ -86,6 +86,8 @@ pub fn service_rules(keys: &Keys, service: &str) -> Vec<String> {
             "~{p}:lock:run:*",
             "~{p}:containers:*",
             "~{p}:pipeline-cache:*",
+            "~{p}:engine:*",
+            "~{p}:t:*:engine:*",
             "&{p}:t:*:run:*",
             "&{p}:pipeline:invalidate",
             // It makes and removes the users of the runs it spawns (create_run_user).

@@ -78,6 +78,18 @@ impl Keys {
         self.tenant(tenant, &format!("run:{run}:status"))
     }
 
+    /// The one stream a runtime writes everything to (output, events, status; ARCHITECTURE §6),
+    /// so an engine replica that takes a run over reads on from where the last reader stopped.
+    pub fn run_runtime(&self, tenant: &TenantId, run: &RunId) -> String {
+        self.tenant(tenant, &format!("run:{run}:runtime"))
+    }
+
+    /// A run's step logs (the runtime process's stdout and stderr), a capped stream the engine
+    /// writes; outside the run's own namespace so the runtime's Redis user cannot forge lines.
+    pub fn run_logs(&self, tenant: &TenantId, run: &RunId) -> String {
+        self.tenant(tenant, &format!("engine:run-logs:{run}"))
+    }
+
     pub fn mcp_grants_changed(&self, tenant: &TenantId) -> String {
         self.tenant(tenant, "mcp:grants-changed")
     }
@@ -140,6 +152,23 @@ impl Keys {
 
     pub fn pipeline_invalidate(&self) -> String {
         self.global("pipeline:invalidate")
+    }
+
+    /// Liveness of one engine replica (a key with a short TTL its heartbeat renews); the
+    /// reconciler treats a runtime whose owner has none as orphaned.
+    pub fn engine_instance(&self, instance: &str) -> String {
+        self.global(&format!("engine:instance:{}", segment(instance)))
+    }
+
+    /// SCAN pattern matching every engine replica's liveness key.
+    pub fn engine_instances_pattern(&self) -> String {
+        self.global("engine:instance:*")
+    }
+
+    /// A tenant's running-run slots: a sorted set of run ids scored by lease expiry (ms), so a
+    /// slot held by a dead replica heals when its score passes.
+    pub fn tenant_run_slots(&self, tenant: &TenantId) -> String {
+        self.tenant(tenant, "engine:run-slots")
     }
 
     // ── Slack partitions (§3.8.5) ────────────────────────────────────────────────────────────

@@ -47,6 +47,13 @@ const TABLE: &[(&str, Scope, Build)] = &[
         k.run_commands(t, &run())
     }),
     ("run_status", Scope::Tenant, |k, t| k.run_status(t, &run())),
+    ("run_runtime", Scope::Tenant, |k, t| k.run_runtime(t, &run())),
+    ("run_logs", Scope::Tenant, |k, t| k.run_logs(t, &run())),
+    ("engine_instance", Scope::Global, |k, _| k.engine_instance("e-1")),
+    ("engine_instances_pattern", Scope::Global, |k, _| {
+        k.engine_instances_pattern()
+    }),
+    ("tenant_run_slots", Scope::Tenant, |k, t| k.tenant_run_slots(t)),
     ("mcp_grants_changed", Scope::Tenant, |k, t| {
         k.mcp_grants_changed(t)
     }),
@@ -221,6 +228,11 @@ fn names_match_the_spec() {
         ("engine_workers_group", "djinnbot:cg:engine-workers"),
         ("run_commands", "djinnbot:t:ten_alpha:run:run_1:commands"),
         ("run_status", "djinnbot:t:ten_alpha:run:run_1:status"),
+        ("run_runtime", "djinnbot:t:ten_alpha:run:run_1:runtime"),
+        ("run_logs", "djinnbot:t:ten_alpha:engine:run-logs:run_1"),
+        ("engine_instance", "djinnbot:engine:instance:e-1"),
+        ("engine_instances_pattern", "djinnbot:engine:instance:*"),
+        ("tenant_run_slots", "djinnbot:t:ten_alpha:engine:run-slots"),
         (
             "mcp_grants_changed",
             "djinnbot:t:ten_alpha:mcp:grants-changed",
