@@ -64,16 +64,18 @@ pub async fn run(
     let parts = (
         runtimes_config.instance_id(&config),
         config.redis_url().to_owned(),
+        kit::tls::redis_client(&config)?,
     );
     let started = std::sync::Mutex::new(None);
     let (reconcile_stop, heartbeat_stop) = (CancellationToken::new(), CancellationToken::new());
     let served = kit::run_service(SERVICE, config, listener, shutdown, |platform| {
-        let (instance, redis_url) = parts;
+        let (instance, redis_url, client) = parts;
         let runtimes = runtimes::Runtimes::new(runtimes::service::RuntimesParts {
             config: runtimes_config,
             instance,
             redis: platform.redis.clone(),
             redis_url,
+            client,
             keys: platform.keys.clone(),
             db: platform.db.clone(),
         });
@@ -86,8 +88,9 @@ pub async fn run(
             Arc::new(runtimes::reconcile::LogVanished),
             reconcile_stop.clone(),
         ));
-        *started.lock().unwrap_or_else(std::sync::PoisonError::into_inner) =
-            Some((runtimes, heartbeat));
+        *started
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some((runtimes, heartbeat));
         router(AppState {
             platform,
             config: own,

@@ -175,7 +175,10 @@ mod tests {
             .check()
             .expect_err("not built")
             .to_string();
-        assert!(err.contains("kubernetes") && err.contains("its own issue"), "{err}");
+        assert!(
+            err.contains("kubernetes") && err.contains("its own issue"),
+            "{err}"
+        );
         assert!(DeploymentMode::Compose.check().is_err());
     }
 }

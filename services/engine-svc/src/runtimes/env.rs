@@ -51,7 +51,9 @@ pub fn runtime_env(input: &EnvInput<'_>) -> Result<BTreeMap<String, String>, Bac
             return Err(BackendError::Env(format!("{name} is set by the engine")));
         }
         if !valid_name(name) || value.contains('\0') {
-            return Err(BackendError::Env(format!("`{name}` is not a valid variable")));
+            return Err(BackendError::Env(format!(
+                "`{name}` is not a valid variable"
+            )));
         }
         env.insert(name.clone(), value.clone());
     }
@@ -85,7 +87,11 @@ fn valid_name(name: &str) -> bool {
 }
 
 /// Userinfo characters that must be escaped (RFC 3986: everything but unreserved).
-const USERINFO: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+const USERINFO: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
 
 /// `url` with its credentials replaced by `user:password` (any the engine's URL had are
 /// dropped: the runtime must not connect as the engine).
@@ -112,8 +118,12 @@ mod tests {
     #[test]
     fn credentials_replace_the_engines_own() {
         assert_eq!(
-            with_credentials("redis://engine:secret@127.0.0.1:6379/15", "djb-run-run_1", "pw")
-                .expect("url"),
+            with_credentials(
+                "redis://engine:secret@127.0.0.1:6379/15",
+                "djb-run-run_1",
+                "pw"
+            )
+            .expect("url"),
             "redis://djb-run-run_1:pw@127.0.0.1:6379/15"
         );
         assert_eq!(
@@ -123,15 +133,13 @@ mod tests {
         assert!(with_credentials("127.0.0.1:6379", "u", "p").is_err());
     }
 
-    #[test]
-    fn extra_variables_cannot_replace_the_engines() {
-        let (tenant, run) = (TenantId::generate(), RunId::generate());
-        let agent = AgentId::generate();
-        let mut extra = BTreeMap::from([("OPENAI_API_KEY".to_owned(), "sk".to_owned())]);
-        let input = |extra| EnvInput {
-            tenant: &tenant,
-            run: &run,
-            agent: &agent,
+    fn env_with(
+        extra: &BTreeMap<String, String>,
+    ) -> Result<BTreeMap<String, String>, BackendError> {
+        runtime_env(&EnvInput {
+            tenant: &TenantId::generate(),
+            run: &RunId::generate(),
+            agent: &AgentId::generate(),
             redis_url: "redis://u:p@h:1/0",
             redis_prefix: "djb",
             workspace: Path::new("/data/tenants/t/runs/r"),
@@ -139,17 +147,22 @@ mod tests {
             rust_log: "info",
             model: Some("openai/gpt-4o"),
             extra,
-        };
-        let env = runtime_env(&input(&extra)).expect("env");
+        })
+    }
+
+    #[test]
+    fn extra_variables_cannot_replace_the_engines() {
+        let mut extra = BTreeMap::from([("OPENAI_API_KEY".to_owned(), "sk".to_owned())]);
+        let env = env_with(&extra).expect("env");
         assert_eq!(env["HOME"], "/data/tenants/t/runs/r");
         assert_eq!(env["WORKSPACE_PATH"], env["HOME"]);
         assert_eq!(env["OPENAI_API_KEY"], "sk");
         assert_eq!(env["AGENT_MODEL"], "openai/gpt-4o");
         assert_eq!(env.len(), 11);
         extra.insert("HOME".into(), "/root".into());
-        assert!(runtime_env(&input(&extra)).is_err());
+        assert!(env_with(&extra).is_err());
         extra.remove("HOME");
         extra.insert("lower=case".into(), "x".into());
-        assert!(runtime_env(&input(&extra)).is_err());
+        assert!(env_with(&extra).is_err());
     }
 }

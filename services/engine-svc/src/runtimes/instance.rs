@@ -37,7 +37,11 @@ impl Liveness {
             .arg(self.keys.engine_instance(&self.instance))
             .arg(now_ms())
             .arg("PX")
-            .arg(u64::try_from(self.ttl.as_millis()).unwrap_or(u64::MAX).max(1))
+            .arg(
+                u64::try_from(self.ttl.as_millis())
+                    .unwrap_or(u64::MAX)
+                    .max(1),
+            )
             .query_async::<()>(&mut self.conn.clone())
             .await
     }

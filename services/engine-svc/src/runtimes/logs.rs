@@ -29,7 +29,9 @@ pub struct LogSink {
 impl LogSink {
     /// The last `tail` lines held in memory.
     pub fn tail(ring: &Mutex<VecDeque<LogLine>>, tail: usize) -> Vec<LogLine> {
-        let ring = ring.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let ring = ring
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         ring.iter()
             .skip(ring.len().saturating_sub(tail))
             .cloned()
@@ -68,7 +70,8 @@ impl LogSink {
     /// Reads `pipe` line by line until it closes (the child exited or closed it).
     pub async fn pump(mut self, pipe: impl AsyncRead + Unpin, stream: &'static str) {
         // Bytes, not `LinesCodec`: a runtime printing invalid UTF-8 must not end its logs.
-        let codec = AnyDelimiterCodec::new_with_max_length(b"\n".to_vec(), Vec::new(), self.line_bytes);
+        let codec =
+            AnyDelimiterCodec::new_with_max_length(b"\n".to_vec(), Vec::new(), self.line_bytes);
         let mut lines = FramedRead::new(pipe, codec);
         while let Some(next) = lines.next().await {
             let line = match next {

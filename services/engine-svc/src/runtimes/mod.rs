@@ -20,6 +20,7 @@ pub mod process;
 pub mod reconcile;
 pub mod registry;
 pub mod service;
+pub mod session;
 
 use std::collections::BTreeMap;
 use std::fmt;

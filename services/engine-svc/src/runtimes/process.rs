@@ -110,7 +110,9 @@ impl ContainerBackend for ProcessBackend {
     async fn create(&self, spec: &RuntimeSpec) -> Result<RuntimeHandle, BackendError> {
         let meta = std::fs::symlink_metadata(&spec.workspace)?;
         if !meta.is_dir() {
-            return Err(BackendError::Start("the run directory is not a directory".into()));
+            return Err(BackendError::Start(
+                "the run directory is not a directory".into(),
+            ));
         }
         let mut child = Command::new(&self.bin)
             .env_clear()

@@ -234,7 +234,9 @@ async fn look(
         None => (VanishReason::Gone, entry.created_at),
         Some(handle) => match rt.backend.status(&handle).await? {
             RuntimeStatus::Running => return Ok(Seen::Fine),
-            RuntimeStatus::Exited(code) => (VanishReason::Exited(code), entry.exited_at.unwrap_or(now)),
+            RuntimeStatus::Exited(code) => {
+                (VanishReason::Exited(code), entry.exited_at.unwrap_or(now))
+            }
             RuntimeStatus::Gone => (VanishReason::Gone, entry.exited_at.unwrap_or(now)),
         },
     };

@@ -176,7 +176,10 @@ impl Registry {
         step_id: &str,
         attempt: i32,
     ) -> redis::RedisResult<bool> {
-        let fields = [("stepId", step_id.to_owned()), ("attempt", attempt.to_string())];
+        let fields = [
+            ("stepId", step_id.to_owned()),
+            ("attempt", attempt.to_string()),
+        ];
         self.set_if_owner(run, instance, &fields).await
     }
 
@@ -251,8 +254,10 @@ impl Registry {
         keys.dedup();
         let (mut entries, mut broken) = (Vec::new(), Vec::new());
         for key in keys {
-            let hash: HashMap<String, String> =
-                redis::cmd("HGETALL").arg(&key).query_async(&mut conn).await?;
+            let hash: HashMap<String, String> = redis::cmd("HGETALL")
+                .arg(&key)
+                .query_async(&mut conn)
+                .await?;
             if hash.is_empty() {
                 continue; // deleted between SCAN and HGETALL
             }

@@ -63,6 +63,8 @@ pub struct RuntimesParts {
     pub redis: ConnectionManager,
     /// The engine's own Redis URL: the runtime gets it with its run user's credentials.
     pub redis_url: String,
+    /// For the sessions' own connections (a blocking XREAD holds the connection it is sent on).
+    pub client: redis::Client,
     pub keys: Keys,
     pub db: Db,
 }
@@ -73,6 +75,7 @@ pub struct Runtimes {
     pub(crate) liveness: Liveness,
     pub(crate) redis: ConnectionManager,
     redis_url: String,
+    pub(crate) client: redis::Client,
     pub(crate) keys: Keys,
     pub(crate) db: Db,
     paths: DataPaths,
@@ -114,6 +117,7 @@ impl Runtimes {
             ),
             redis: parts.redis,
             redis_url: parts.redis_url,
+            client: parts.client,
             keys: parts.keys,
             db: parts.db,
             paths,
@@ -174,17 +178,19 @@ impl Runtimes {
         if let Some(old) = self.registry.get(&req.run).await? {
             tracing::info!(run = %req.run, owner = %old.instance, "replacing the run's previous runtime");
             self.stop(&req.run).await?;
-            if let Some(handle) = old_handle(&old) {
-                if let Err(err) = self.backend.stop(&handle, self.config.stop_grace()).await {
-                    tracing::warn!(run = %req.run, error = %err, "the previous runtime could not be stopped here");
-                }
+            if let Some(handle) = old_handle(&old)
+                && let Err(err) = self.backend.stop(&handle, self.config.stop_grace()).await
+            {
+                tracing::warn!(run = %req.run, error = %err, "the previous runtime could not be stopped here");
             }
             self.drop_run_user(&req.run).await;
         }
         let workspace = self.workspace(&req.tenant, &req.run)?;
         prepare_workspace(&workspace)?;
         let (step_id, attempt) = match &req.kind {
-            RuntimeKind::PipelineStep { step_id, attempt } => (Some(step_id.clone()), Some(*attempt)),
+            RuntimeKind::PipelineStep { step_id, attempt } => {
+                (Some(step_id.clone()), Some(*attempt))
+            }
         };
         let entry = Entry {
             run: req.run.clone(),
@@ -208,7 +214,9 @@ impl Runtimes {
             Ok(handle) => Ok(handle),
             Err(err) => {
                 self.drop_run_user(&req.run).await;
-                self.registry.delete_if_owner(&req.run, self.instance_id()).await?;
+                self.registry
+                    .delete_if_owner(&req.run, self.instance_id())
+                    .await?;
                 Err(err)
             }
         }
@@ -220,9 +228,13 @@ impl Runtimes {
         workspace: PathBuf,
     ) -> Result<RuntimeHandle, RuntimeError> {
         let redis_url = if self.config.djb_redis_acl {
-            let (user, password) =
-                bus::acl::create_run_user(&mut self.redis.clone(), &self.keys, &req.tenant, &req.run)
-                    .await?;
+            let (user, password) = bus::acl::create_run_user(
+                &mut self.redis.clone(),
+                &self.keys,
+                &req.tenant,
+                &req.run,
+            )
+            .await?;
             with_credentials(&self.redis_url, &user, &password)?
         } else {
             // DJB_REDIS_ACL=0: no users exist; the runtime shares the engine's (documented).
@@ -360,7 +372,10 @@ impl Runtimes {
         loop {
             let mut running = 0;
             for handle in self.handles() {
-                if matches!(self.backend.status(&handle).await, Ok(RuntimeStatus::Running)) {
+                if matches!(
+                    self.backend.status(&handle).await,
+                    Ok(RuntimeStatus::Running)
+                ) {
                     running += 1;
                 }
             }
@@ -432,7 +447,9 @@ fn prepare_workspace(dir: &std::path::Path) -> std::io::Result<()> {
         .create(dir)?;
     let meta = std::fs::symlink_metadata(dir)?;
     if !meta.is_dir() {
-        return Err(std::io::Error::other("the run directory is not a directory"));
+        return Err(std::io::Error::other(
+            "the run directory is not a directory",
+        ));
     }
     Ok(())
 }

@@ -8,7 +8,11 @@ use tokio_util::sync::CancellationToken;
 use crate::runtimes::Runtimes;
 use crate::runtimes::reconcile::{OnVanished, reconcile_once};
 
-pub async fn run(runtimes: Arc<Runtimes>, on_vanished: Arc<dyn OnVanished>, stop: CancellationToken) {
+pub async fn run(
+    runtimes: Arc<Runtimes>,
+    on_vanished: Arc<dyn OnVanished>,
+    stop: CancellationToken,
+) {
     let every = runtimes.config().reconcile_interval();
     loop {
         match reconcile_once(&runtimes, on_vanished.as_ref()).await {
