@@ -13,6 +13,7 @@
 //! Every Redis name comes from `bus::keys`; every file path from `kit::paths::DataPaths`.
 
 pub mod config;
+mod drain;
 pub mod env;
 pub mod instance;
 pub mod logs;
