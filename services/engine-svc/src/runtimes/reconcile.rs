@@ -153,6 +153,9 @@ pub async fn reconcile_once(
                 stop_entry(rt, entry).await;
                 rt.registry.delete(&entry.run).await?;
                 rt.drop_run_user(&entry.run).await;
+                if let Some(handle) = old_handle(entry) {
+                    rt.forget(&handle).await?;
+                }
                 report.finished.push(entry.run.clone());
             }
             continue;

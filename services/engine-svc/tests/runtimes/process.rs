@@ -319,3 +319,65 @@ async fn a_drained_instance_starts_nothing_and_hands_its_runtimes_back() {
     assert!(refused.is_err(), "a draining instance starts no runtime");
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[tokio::test]
+async fn the_real_runtime_stopped_mid_run_leaves_no_process_and_no_zombie() {
+    let h = harness(|_| {}, None).await;
+    let (tenant, run) = (TenantId::generate(), RunId::generate());
+    h.rt.start(start_request(&tenant, &run))
+        .await
+        .expect("start");
+    let pid =
+        h.rt.registry()
+            .get(&run)
+            .await
+            .expect("get")
+            .expect("entry")
+            .pid
+            .expect("pid");
+    let mut session = RuntimeSession::open(&h.rt, &tenant, &run)
+        .await
+        .expect("session");
+    session.wait_ready().await.expect("ready");
+    let ended = h.rt.stop(&run).await.expect("stop").expect("ours");
+    assert!(matches!(ended, RuntimeStatus::Exited(_)), "{ended:?}");
+    assert!(
+        processes().iter().all(|p| p.0 != pid && p.2 != pid),
+        "pid {pid} or its group survived"
+    );
+    let me = std::process::id();
+    assert!(
+        processes().iter().all(|p| !(p.1 == me && p.3 == 'Z')),
+        "no zombie child"
+    );
+    let user: Option<redis::Value> = redis::cmd("ACL")
+        .arg("GETUSER")
+        .arg(bus::acl::run_user(&h.keys, &run))
+        .query_async(&mut h.redis.clone())
+        .await
+        .expect("acl getuser");
+    assert!(
+        matches!(user, None | Some(redis::Value::Nil)),
+        "run user deleted: {user:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_runtime_that_cannot_start_leaves_no_entry_and_no_redis_user() {
+    let h = harness(
+        |c| c.agent_runtime_bin = Some("/nonexistent/agent-runtime".into()),
+        None,
+    )
+    .await;
+    let (tenant, run) = (TenantId::generate(), RunId::generate());
+    let failed = h.rt.start(start_request(&tenant, &run)).await;
+    assert!(failed.is_err(), "{failed:?}");
+    assert!(h.rt.registry().get(&run).await.expect("get").is_none());
+    let user: Option<redis::Value> = redis::cmd("ACL")
+        .arg("GETUSER")
+        .arg(bus::acl::run_user(&h.keys, &run))
+        .query_async(&mut h.redis.clone())
+        .await
+        .expect("acl getuser");
+    assert!(matches!(user, None | Some(redis::Value::Nil)), "{user:?}");
+}

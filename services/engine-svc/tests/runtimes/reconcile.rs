@@ -144,6 +144,10 @@ async fn reconciler_removes_entries_of_dead_owners_and_finished_runs_and_keeps_l
             .expect("status")
             .is_running()
     );
+    assert!(
+        h.rt.handle(&finished).is_none(),
+        "forgotten by this instance"
+    );
     // A second pass finds nothing more to do.
     let again = reconcile_once(&h.rt, &recorder).await.expect("reconcile");
     assert_eq!(again, Default::default());
