@@ -7,6 +7,7 @@
 mod acl;
 mod process;
 mod reconcile;
+mod service;
 mod session;
 
 use std::collections::BTreeMap;
