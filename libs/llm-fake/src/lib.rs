@@ -3,13 +3,13 @@
 //! demos without a network or a key worth anything.
 //!
 //! Replies are queued per request `model` (each test uses its own model name, so tests share
-//! one fake safely), with a fallback queue for `*`; an empty queue answers automatically (see
-//! [`auto`]). Every request is recorded per model. Drive it in-process through [`LlmFake`],
+//! one fake safely), with a fallback queue for `*`; an empty queue answers automatically (a `complete`
+//! call, the configured JSON, or "ok"). Every request is recorded per model. Drive it in-process through [`LlmFake`],
 //! or from another process through the `/_fake` admin API (see `docs/llm-fake.md`).
 
 mod admin;
 mod anthropic;
-pub mod auto;
+mod auto;
 mod openai;
 mod reply;
 mod sse;

@@ -62,7 +62,7 @@ pub struct Recorded {
     pub status: u16,
 }
 
-/// What an empty queue answers (see [`crate::auto`]).
+/// What an empty queue answers: the `complete` call's outputs and the structured value.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AutoConfig {
     /// The `outputs` of the automatic `complete` call.
