@@ -26,6 +26,8 @@ pub struct Limits {
     pub max_models: usize,
     /// Most requests kept in the record, over all models; the oldest go first.
     pub max_recorded: usize,
+    /// Most body bytes kept in the record, over all models; the oldest go first.
+    pub max_recorded_bytes: usize,
 }
 
 impl Default for Limits {
@@ -35,6 +37,7 @@ impl Default for Limits {
             max_queue: 1024,
             max_models: 10_000,
             max_recorded: 10_000,
+            max_recorded_bytes: 256 << 20,
         }
     }
 }
@@ -109,8 +112,10 @@ struct Inner {
     queues: HashMap<String, VecDeque<Reply>>,
     auto: HashMap<String, AutoConfig>,
     recorded: HashMap<String, VecDeque<Recorded>>,
-    /// The model of each recorded request, oldest first, to evict across models in order.
-    order: VecDeque<String>,
+    /// The model and body size of each recorded request, oldest first, to evict across
+    /// models in arrival order.
+    order: VecDeque<(String, usize)>,
+    recorded_bytes: usize,
 }
 
 /// Shared by the handlers and the [`crate::LlmFake`] handle.
@@ -233,18 +238,25 @@ impl FakeState {
             .unwrap_or_default()
     }
 
-    pub(crate) fn record(&self, entry: Recorded) {
+    /// Keeps `entry`, whose body took `size` bytes on the wire, evicting the oldest entries
+    /// past the limits (the newest one is always kept).
+    pub(crate) fn record(&self, entry: Recorded, size: usize) {
         let mut inner = self.lock();
-        inner.order.push_back(entry.model.clone());
+        inner.order.push_back((entry.model.clone(), size));
+        inner.recorded_bytes += size;
         inner
             .recorded
             .entry(entry.model.clone())
             .or_default()
             .push_back(entry);
-        while inner.order.len() > self.limits.max_recorded {
-            let Some(oldest) = inner.order.pop_front() else {
+        while inner.order.len() > 1
+            && (inner.order.len() > self.limits.max_recorded
+                || inner.recorded_bytes > self.limits.max_recorded_bytes)
+        {
+            let Some((oldest, size)) = inner.order.pop_front() else {
                 break;
             };
+            inner.recorded_bytes -= size;
             if let Some(list) = inner.recorded.get_mut(&oldest) {
                 list.pop_front();
                 if list.is_empty() {
@@ -268,7 +280,8 @@ impl FakeState {
         let mut inner = self.lock();
         let removed = inner.recorded.remove(model).map_or(0, |list| list.len());
         if removed > 0 {
-            inner.order.retain(|name| name != model);
+            inner.order.retain(|(name, _)| name != model);
+            inner.recorded_bytes = inner.order.iter().map(|(_, size)| size).sum();
         }
         removed
     }

@@ -93,6 +93,7 @@ pub(crate) async fn handle(
             return WireError::new(rejection.status(), rejection.body_text()).into_response(wire);
         }
     };
+    let body_len = body.len();
     let parsed = serde_json::from_slice::<Value>(&body)
         .ok()
         .filter(Value::is_object);
@@ -122,15 +123,10 @@ pub(crate) async fn handle(
                 .unwrap_or_else(|| WireError::new(StatusCode::BAD_REQUEST, "model is required"));
             if let Some(model) = model {
                 let body = parsed.unwrap_or(Value::Null);
-                state.record(recorded(
-                    wire,
-                    path,
-                    &headers,
-                    model,
-                    body,
-                    at_ms,
-                    error.status,
-                ));
+                state.record(
+                    recorded(wire, path, &headers, model, body, at_ms, error.status),
+                    body_len,
+                );
             }
             return error.into_response(wire);
         }
@@ -164,9 +160,10 @@ pub(crate) async fn handle(
             cut_after: reply.disconnect_after,
         },
     };
-    state.record(recorded(
-        wire, path, &headers, model, request, at_ms, status,
-    ));
+    state.record(
+        recorded(wire, path, &headers, model, request, at_ms, status),
+        body.len(),
+    );
     respond(wire, reply, &exchange).await
 }
 

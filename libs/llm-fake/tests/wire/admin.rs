@@ -195,6 +195,7 @@ async fn queues_models_records_and_bodies_are_bounded() {
         max_queue: 3,
         max_models: 2,
         max_recorded: 4,
+        max_recorded_bytes: 3000,
     };
     let fake = LlmFake::bind(SocketAddr::from(([127, 0, 0, 1], 0)), limits)
         .await
@@ -230,6 +231,27 @@ async fn queues_models_records_and_bodies_are_bounded() {
         .await;
     }
     assert_eq!(fake.requests("r1").len() + fake.requests("r2").len(), 4);
+    assert_eq!(fake.requests("r2").len(), 2, "the newest stay");
+
+    // ... and at most so many body bytes: three 1.2 kB bodies leave room for two.
+    for turn in 0..3 {
+        let body = json!({"model": "big", "messages": [{"role": "user", "content": format!("{turn}{}", "y".repeat(1200))}]});
+        post(
+            &fake.openai_base_url(),
+            "/chat/completions",
+            OPENAI_KEY,
+            &body,
+        )
+        .await;
+    }
+    let big = fake.requests("big");
+    assert_eq!(big.len(), 2);
+    assert!(
+        big[1].body["messages"][0]["content"]
+            .as_str()
+            .is_some_and(|c| c.starts_with('2'))
+    );
+    assert!(fake.requests("r1").is_empty() && fake.requests("r2").len() <= 1);
 
     let huge = json!({"model": "a", "messages": [{"role": "user", "content": "x".repeat(8000)}]});
     let (_, response) = post(
