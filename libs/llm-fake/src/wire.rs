@@ -93,40 +93,19 @@ pub(crate) async fn handle(
             return WireError::new(rejection.status(), rejection.body_text()).into_response(wire);
         }
     };
-    let body_len = body.len();
-    let parsed = serde_json::from_slice::<Value>(&body)
-        .ok()
-        .filter(Value::is_object);
-    let model = parsed
-        .as_ref()
-        .and_then(|request| request.get("model"))
-        .and_then(Value::as_str);
-    let model = model.map(str::to_owned);
-    // The real APIs check the key before they look at the body.
-    let checked = check_key(wire, &headers).and_then(|()| {
-        let request = parsed.as_ref().ok_or_else(|| {
-            WireError::new(
-                StatusCode::BAD_REQUEST,
-                "the request body is not a JSON object",
-            )
-        })?;
-        match wire {
-            Wire::Openai => openai::validate(request),
-            Wire::Anthropic => anthropic::validate(&headers, request),
-        }
-    });
-    let (request, model) = match (checked, parsed, model) {
-        (Ok(()), Some(request), Some(model)) => (request, model),
-        (checked, parsed, model) => {
-            let error = checked
-                .err()
-                .unwrap_or_else(|| WireError::new(StatusCode::BAD_REQUEST, "model is required"));
+    let (request, model) = match admit(wire, &headers, &body) {
+        Ok(admitted) => admitted,
+        Err(refused) => {
+            let Refused {
+                error,
+                request,
+                model,
+            } = *refused;
+            // A refused request is recorded too (when it names a model), so a test sees
+            // what its client sent without a key.
             if let Some(model) = model {
-                let body = parsed.unwrap_or(Value::Null);
-                state.record(
-                    recorded(wire, path, &headers, model, body, at_ms, error.status),
-                    body_len,
-                );
+                let entry = recorded(wire, path, &headers, model, request, at_ms, error.status);
+                state.record(entry, body.len());
             }
             return error.into_response(wire);
         }
@@ -177,6 +156,52 @@ async fn respond(wire: Wire, reply: Reply, exchange: &Exchange) -> Response {
             Wire::Anthropic => anthropic::render(&turn, exchange),
         },
         Err(error) => error.into_response(wire),
+    }
+}
+
+/// A request the wire refuses, with what could be read of it for the record.
+struct Refused {
+    error: WireError,
+    request: Value,
+    model: Option<String>,
+}
+
+/// The request and its model, or the wire's refusal.
+fn admit(wire: Wire, headers: &HeaderMap, body: &[u8]) -> Result<(Value, String), Box<Refused>> {
+    let parsed = serde_json::from_slice::<Value>(body)
+        .ok()
+        .filter(Value::is_object);
+    let model = parsed
+        .as_ref()
+        .and_then(|request| request.get("model"))
+        .and_then(Value::as_str);
+    let model = model.map(str::to_owned);
+    // The real APIs check the key before they look at the body.
+    let checked = check_key(wire, headers).and_then(|()| {
+        let request = parsed.as_ref().ok_or_else(|| {
+            WireError::new(
+                StatusCode::BAD_REQUEST,
+                "the request body is not a JSON object",
+            )
+        })?;
+        match wire {
+            Wire::Openai => openai::validate(request),
+            Wire::Anthropic => anthropic::validate(headers, request),
+        }
+    });
+    match (checked, parsed, model) {
+        (Ok(()), Some(request), Some(model)) => Ok((request, model)),
+        (checked, parsed, model) => {
+            let error = checked
+                .err()
+                .unwrap_or_else(|| WireError::new(StatusCode::BAD_REQUEST, "model is required"));
+            let request = parsed.unwrap_or(Value::Null);
+            Err(Box::new(Refused {
+                error,
+                request,
+                model,
+            }))
+        }
     }
 }
 
