@@ -44,14 +44,21 @@ pub(crate) fn validate(request: &Value) -> Result<(), WireError> {
     Ok(())
 }
 
-pub(crate) fn render(turn: &Turn, exchange: &Exchange) -> Response {
+/// The turn as the wire sends it; with `failing`, a stream whose events stop after the
+/// given count and end with the error as an event, as an upstream failing part way does.
+pub(crate) fn render(
+    turn: &Turn,
+    exchange: &Exchange,
+    failing: Option<(usize, &WireError)>,
+) -> Response {
     let id = format!("chatcmpl-fake{}", exchange.id);
     if exchange.stream {
-        sse::stream_response(
-            events(turn, exchange, &id),
-            exchange.pacing,
-            ("x-request-id", &id),
-        )
+        let mut events = events(turn, exchange, &id);
+        if let Some((after, error)) = failing {
+            events.truncate(after);
+            events.push(data(&error_body(error).to_string()));
+        }
+        sse::stream_response(events, exchange.pacing, ("x-request-id", &id))
     } else {
         let body = Bytes::from(completion(turn, exchange, &id).to_string());
         sse::json_response(StatusCode::OK, body, exchange.pacing.cut_after.is_some())

@@ -55,6 +55,11 @@ pub enum ReplyBody {
         /// Overrides the wire's error type for the status (e.g. `insufficient_quota`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         error_type: Option<String>,
+        /// A streamed request gets 200, this many events of a text, then the error as an
+        /// event of the stream (Anthropic's `event: error`, OpenAI's `data: {"error":…}`),
+        /// as an overloaded upstream fails part way; a non-streamed one gets the HTTP error.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        mid_stream_after: Option<usize>,
     },
 }
 
@@ -121,6 +126,7 @@ impl Reply {
             message: message.into(),
             retry_after: None,
             error_type: None,
+            mid_stream_after: None,
         })
     }
 
@@ -139,6 +145,18 @@ impl Reply {
     pub fn retry_after(mut self, seconds: u64) -> Self {
         if let ReplyBody::Error { retry_after, .. } = &mut self.body {
             *retry_after = Some(seconds);
+        }
+        self
+    }
+
+    /// Streamed, the error arrives as an event of the stream after `events` events of text;
+    /// only an error reply carries it.
+    pub fn mid_stream(mut self, events: usize) -> Self {
+        if let ReplyBody::Error {
+            mid_stream_after, ..
+        } = &mut self.body
+        {
+            *mid_stream_after = Some(events);
         }
         self
     }

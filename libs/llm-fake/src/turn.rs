@@ -31,7 +31,20 @@ pub(crate) enum Stop {
     MaxTokens,
 }
 
+/// What a reply that fails part way says before its error.
+const PARTIAL_TEXT: &str = "this answer stops part way through with an error from upstream";
+
 impl Turn {
+    /// The text streamed before a mid-stream error.
+    pub fn partial() -> Self {
+        Self {
+            thinking: None,
+            text: Some(PARTIAL_TEXT.to_owned()),
+            calls: Vec::new(),
+            stop: Stop::End,
+        }
+    }
+
     /// The turn a body says, or the API error it scripts instead.
     pub fn from_body(body: ReplyBody, max_tokens: bool) -> Result<Self, WireError> {
         let mut turn = match body {
@@ -69,6 +82,7 @@ impl Turn {
                 message,
                 retry_after,
                 error_type,
+                ..
             } => {
                 let status =
                     StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);

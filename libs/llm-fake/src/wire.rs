@@ -150,12 +150,26 @@ async fn respond(wire: Wire, reply: Reply, exchange: &Exchange) -> Response {
     if reply.delay_ms > 0 {
         tokio::time::sleep(Duration::from_millis(reply.delay_ms)).await;
     }
-    match Turn::from_body(reply.body, reply.max_tokens) {
-        Ok(turn) => match wire {
-            Wire::Openai => openai::render(&turn, exchange),
-            Wire::Anthropic => anthropic::render(&turn, exchange),
+    let mid_stream = match &reply.body {
+        ReplyBody::Error {
+            mid_stream_after: Some(after),
+            ..
+        } if exchange.stream => Some(*after),
+        _ => None,
+    };
+    match (Turn::from_body(reply.body, reply.max_tokens), mid_stream) {
+        (Ok(turn), _) => match wire {
+            Wire::Openai => openai::render(&turn, exchange, None),
+            Wire::Anthropic => anthropic::render(&turn, exchange, None),
         },
-        Err(error) => error.into_response(wire),
+        (Err(error), Some(after)) => {
+            let failing = Some((after, &error));
+            match wire {
+                Wire::Openai => openai::render(&Turn::partial(), exchange, failing),
+                Wire::Anthropic => anthropic::render(&Turn::partial(), exchange, failing),
+            }
+        }
+        (Err(error), None) => error.into_response(wire),
     }
 }
 

@@ -1,7 +1,5 @@
 //! `POST /v1/messages`, streamed and not, read the way an Anthropic client reads it.
 
-use std::time::Duration;
-
 use llm_fake::{LlmFake, Reply, ToolCall};
 use serde_json::{Value, json};
 
@@ -9,28 +7,28 @@ use crate::support::{ANTHROPIC_KEY, Stream, model, post, read_sse};
 
 /// A content block as a client rebuilds it from its deltas.
 #[derive(Debug, Default, Clone)]
-struct Block {
-    kind: String,
-    id: String,
-    name: String,
-    text: String,
-    thinking: String,
-    signature: String,
-    json_fragments: Vec<String>,
-    deltas: usize,
-    stopped: bool,
+pub(crate) struct Block {
+    pub kind: String,
+    pub id: String,
+    pub name: String,
+    pub text: String,
+    pub thinking: String,
+    pub signature: String,
+    pub json_fragments: Vec<String>,
+    pub deltas: usize,
+    pub stopped: bool,
 }
 
 #[derive(Debug, Default)]
-struct Assembled {
-    blocks: Vec<Block>,
-    stop_reason: Option<String>,
-    output_tokens: Option<u64>,
-    input_tokens: Option<u64>,
-    stopped: bool,
+pub(crate) struct Assembled {
+    pub blocks: Vec<Block>,
+    pub stop_reason: Option<String>,
+    pub output_tokens: Option<u64>,
+    pub input_tokens: Option<u64>,
+    pub stopped: bool,
 }
 
-fn assemble(stream: &Stream) -> Assembled {
+pub(crate) fn assemble(stream: &Stream) -> Assembled {
     let mut out = Assembled::default();
     for event in &stream.events {
         let name = event
@@ -101,7 +99,7 @@ fn assemble(stream: &Stream) -> Assembled {
     out
 }
 
-fn request(model: &str, stream: bool) -> Value {
+pub(crate) fn request(model: &str, stream: bool) -> Value {
     json!({
         "model": model,
         "max_tokens": 1024,
@@ -110,12 +108,12 @@ fn request(model: &str, stream: bool) -> Value {
     })
 }
 
-async fn stream(fake: &LlmFake, body: &Value) -> Stream {
+pub(crate) async fn stream(fake: &LlmFake, body: &Value) -> Stream {
     let (started, response) = post(&fake.base_url(), "/v1/messages", ANTHROPIC_KEY, body).await;
     read_sse(started, response).await
 }
 
-async fn message(fake: &LlmFake, body: &Value) -> (u16, Value) {
+pub(crate) async fn message(fake: &LlmFake, body: &Value) -> (u16, Value) {
     let (_, response) = post(&fake.base_url(), "/v1/messages", ANTHROPIC_KEY, body).await;
     let status = response.status().as_u16();
     (status, response.json().await.expect("a JSON body"))
@@ -266,117 +264,5 @@ async fn structured_json_is_the_text_streamed_or_not() {
     assert_eq!(
         serde_json::from_str::<Value>(&streamed.blocks[0].text).expect("JSON"),
         value
-    );
-}
-
-#[tokio::test]
-async fn errors_have_the_anthropic_shape_and_retry_after() {
-    let fake = LlmFake::start().await;
-    let m = model();
-    fake.script(
-        &m,
-        vec![
-            Reply::error(429, "Number of requests has exceeded your rate limit").retry_after(3),
-            Reply::error(500, "Internal server error"),
-            Reply::error(529, "Overloaded"),
-        ],
-    );
-    let (_, response) = post(
-        &fake.base_url(),
-        "/v1/messages",
-        ANTHROPIC_KEY,
-        &request(&m, true),
-    )
-    .await;
-    assert_eq!(response.status().as_u16(), 429);
-    assert_eq!(response.headers()["retry-after"], "3");
-    let body: Value = response.json().await.expect("JSON");
-    assert_eq!(body["type"], "error");
-    assert_eq!(body["error"]["type"], "rate_limit_error");
-    let (status, body) = message(&fake, &request(&m, false)).await;
-    assert_eq!(
-        (status, body["error"]["type"].as_str()),
-        (500, Some("api_error"))
-    );
-    let (status, body) = message(&fake, &request(&m, false)).await;
-    assert_eq!(
-        (status, body["error"]["type"].as_str()),
-        (529, Some("overloaded_error"))
-    );
-}
-
-#[tokio::test]
-async fn a_disconnect_truncates_the_stream_without_message_stop() {
-    let fake = LlmFake::start().await;
-    let m = model();
-    fake.script(&m, vec![Reply::disconnect_after(4).chunk_delay(5)]);
-    let got = stream(&fake, &request(&m, true)).await;
-    assert!(!got.complete);
-    assert_eq!(
-        got.names(),
-        [
-            "message_start",
-            "ping",
-            "content_block_start",
-            "content_block_delta"
-        ]
-    );
-    let message = assemble(&got);
-    assert!(!message.stopped && message.stop_reason.is_none());
-}
-
-#[tokio::test]
-async fn delays_hold_the_first_byte_and_space_the_events() {
-    let fake = LlmFake::start().await;
-    let m = model();
-    fake.script(&m, vec![Reply::text("abc").delay(200).chunk_delay(40)]);
-    let (started, response) = post(
-        &fake.base_url(),
-        "/v1/messages",
-        ANTHROPIC_KEY,
-        &request(&m, true),
-    )
-    .await;
-    assert!(started.elapsed() >= Duration::from_millis(200));
-    let got = read_sse(started, response).await;
-    let span = got.events[got.events.len() - 1].at - got.events[0].at;
-    let gaps = u32::try_from(got.events.len() - 1).expect("few events");
-    assert!(
-        span >= Duration::from_millis(40) * gaps * 9 / 10,
-        "{span:?} over {gaps} gaps"
-    );
-}
-
-#[tokio::test]
-async fn a_request_without_x_api_key_is_refused_like_anthropic() {
-    let fake = LlmFake::start().await;
-    let m = model();
-    // A Bearer header is the other wire's key: still no x-api-key.
-    let wrong: &[(&str, &str)] = &[
-        ("authorization", "Bearer sk"),
-        ("anthropic-version", "2023-06-01"),
-    ];
-    let (_, response) = post(&fake.base_url(), "/v1/messages", wrong, &request(&m, true)).await;
-    assert_eq!(response.status().as_u16(), 401);
-    let body: Value = response.json().await.expect("JSON");
-    assert_eq!(
-        body,
-        json!({"type": "error", "error": {"type": "authentication_error", "message": "x-api-key header is required"}})
-    );
-    // The version header and max_tokens are required too.
-    let (_, response) = post(
-        &fake.base_url(),
-        "/v1/messages",
-        &[("x-api-key", "k")],
-        &request(&m, false),
-    )
-    .await;
-    assert_eq!(response.status().as_u16(), 400);
-    let mut body = request(&m, false);
-    body.as_object_mut().map(|b| b.remove("max_tokens"));
-    let (status, body) = message(&fake, &body).await;
-    assert_eq!(
-        (status, body["error"]["type"].as_str()),
-        (400, Some("invalid_request_error"))
     );
 }

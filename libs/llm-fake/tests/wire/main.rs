@@ -3,6 +3,7 @@
 
 mod admin;
 mod anthropic;
+mod anthropic_faults;
 mod openai;
 mod openai_faults;
 mod scripting;

@@ -6,7 +6,7 @@ use llm_fake::{LlmFake, Reply};
 use serde_json::{Value, json};
 
 use crate::openai::{assemble, complete, request, stream};
-use crate::support::{OPENAI_KEY, model, post, read_sse};
+use crate::support::{OPENAI_KEY, Stream, model, post, read_sse};
 
 #[tokio::test]
 async fn rate_limit_answers_429_with_retry_after_and_500_a_server_error() {
@@ -134,4 +134,35 @@ async fn a_request_without_messages_is_a_400() {
     assert_eq!(body["error"]["type"], "invalid_request_error");
     let (status, _) = complete(&fake, &json!({"messages": []})).await;
     assert_eq!(status, 400);
+}
+
+#[tokio::test]
+async fn an_error_mid_stream_arrives_as_an_error_chunk() {
+    let fake = LlmFake::start().await;
+    let m = model();
+    fake.script(
+        &m,
+        vec![Reply::error(500, "The server had an error").mid_stream(2); 2],
+    );
+    let got = stream(&fake, &request(&m, true)).await;
+    assert_eq!(got.status, 200);
+    assert_eq!(got.events.len(), 3);
+    assert_eq!(got.events[2].json()["error"]["type"], "server_error");
+    assert_eq!(
+        got.events[2].json()["error"]["message"],
+        "The server had an error"
+    );
+    let chat = assemble(&Stream {
+        events: got.events[..2].to_vec(),
+        ..got
+    });
+    assert!(
+        !chat.done && chat.finish.is_none(),
+        "no [DONE] after an error"
+    );
+    let (status, body) = complete(&fake, &request(&m, false)).await;
+    assert_eq!(
+        (status, body["error"]["type"].as_str()),
+        (500, Some("server_error"))
+    );
 }

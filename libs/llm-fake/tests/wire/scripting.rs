@@ -181,6 +181,7 @@ fn replies_round_trip_through_json() {
             .retry_after(2)
             .error_type("insufficient_quota"),
         Reply::disconnect_after(2),
+        Reply::error(529, "busy").mid_stream(3),
     ];
     let text = serde_json::to_string(&replies).expect("serialise");
     let back: Vec<Reply> = serde_json::from_str(&text).expect("deserialise");
