@@ -47,6 +47,8 @@ pub struct RuntimeSession {
     commands: String,
     last_id: String,
     pending: VecDeque<RuntimeMessage>,
+    /// The last request whose `idle` [`Self::next_for`] returned.
+    finished: Option<String>,
 }
 
 impl RuntimeSession {
@@ -75,6 +77,7 @@ impl RuntimeSession {
             commands: runtimes.keys.run_commands(tenant, run),
             last_id: from,
             pending: VecDeque::new(),
+            finished: None,
         })
     }
 
@@ -148,13 +151,17 @@ impl RuntimeSession {
         }
     }
 
-    /// The next message of `request` (the others are skipped), ending with its `idle`; `None`
-    /// after the idle was returned or when `wait` passed with nothing new.
+    /// The next message of `request` (the others are skipped), up to and including its `idle`;
+    /// `None` once that idle was returned. [`SessionError::Timeout`] when `wait` passed with
+    /// nothing of the request.
     pub async fn next_for(
         &mut self,
         request: &str,
         wait: Duration,
     ) -> Result<Option<RuntimeMessage>, SessionError> {
+        if self.finished.as_deref() == Some(request) {
+            return Ok(None);
+        }
         let deadline = Instant::now() + wait;
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
@@ -170,6 +177,9 @@ impl RuntimeSession {
                 ),
             };
             if belongs {
+                if matches!(message, RuntimeMessage::Idle(_)) {
+                    self.finished = Some(request.to_owned());
+                }
                 return Ok(Some(message));
             }
         }
