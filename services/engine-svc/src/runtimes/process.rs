@@ -95,6 +95,8 @@ impl ProcessBackend {
             .paths
             .base(handle.tenant.as_str(), Area::Runs, handle.run.as_str())
             .map_err(|e| BackendError::Env(e.to_string()))?;
+        // The kernel reports the resolved path; DATA_PATH may go through a symlink.
+        let workspace = std::fs::canonicalize(&workspace).unwrap_or(workspace);
         let cwd = std::fs::read_link(format!("/proc/{pid}/cwd")).ok();
         let alive = cwd.is_some_and(|cwd| cwd == workspace) && !is_zombie(pid);
         Ok(alive.then_some(pid))
