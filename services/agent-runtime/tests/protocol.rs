@@ -52,8 +52,25 @@ impl Reader {
 #[tokio::test]
 async fn runtime_announces_ready_rejects_unknown_commands_and_exits_on_shutdown() {
     let (tenant, run_id) = (TenantId::generate(), RunId::generate());
-    let keys = Keys::new(format!("test-{}", uuid::Uuid::new_v4().simple()));
-    let cfg = RuntimeConfig::for_test(tenant.clone(), run_id.clone(), redis_url(), keys.clone());
+    let prefix = format!("test-{}", uuid::Uuid::new_v4().simple());
+    let keys = Keys::new(prefix.clone());
+    let workspace =
+        std::env::temp_dir().join(format!("rt-proto-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&workspace).expect("workspace");
+    let cfg = RuntimeConfig::from_vars(
+        [
+            ("TENANT_ID", tenant.to_string()),
+            ("RUN_ID", run_id.to_string()),
+            ("REDIS_URL", redis_url()),
+            ("REDIS_PREFIX", prefix),
+            ("WORKSPACE_PATH", workspace.display().to_string()),
+            ("AGENT_MODEL", "openai/gpt-4o".to_owned()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect(),
+    )
+    .expect("config");
     let client = redis::Client::open(redis_url()).expect("client");
     let mut conn = client
         .get_multiplexed_async_connection()

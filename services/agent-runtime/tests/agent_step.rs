@@ -1,0 +1,209 @@
+//! The agent loop against the scripted LLM, on both wires, with real Redis.
+
+mod common;
+
+use common::fake_llm::{FakeLlm, Reply, call};
+use common::{Harness, check_order};
+use serde_json::json;
+use shared_schemas::runtime::{FileChangeType, OutputSource, RuntimeMessage};
+
+fn openai_env(fake: &FakeLlm) -> Vec<(&'static str, String)> {
+    vec![
+        ("CUSTOM_FAKE_BASE_URL", format!("{}/v1", fake.base_url())),
+        ("CUSTOM_FAKE_API_KEY", "sk-fake-key".to_owned()),
+    ]
+}
+
+#[tokio::test]
+async fn tool_loop_writes_a_file_and_complete_outputs_arrive_structured() {
+    let fake = FakeLlm::start().await;
+    fake.script(
+        "m-loop",
+        vec![
+            Reply::Tools(vec![call("write", json!({"path": "src/hello.txt", "content": "hello\n"}))]),
+            Reply::Tools(vec![call("bash", json!({"command": "cat src/hello.txt; echo done"}))]),
+            Reply::Tools(vec![call(
+                "complete",
+                json!({"outputs": {"verdict": "PASS", "notes": "line1\nline2"}, "summary": "wrote it"}),
+            )]),
+        ],
+    );
+    let mut rt = Harness::start("custom-fake/m-loop", &openai_env(&fake)).await;
+    rt.send(
+        json!({"type": "agentStep", "requestId": "r1", "prompt": "write hello", "timestamp": 1}),
+    )
+    .await;
+    let messages = rt.until_idle("r1").await;
+    let end = check_order(&messages, "r1");
+    assert!(end.success, "{end:?}");
+    assert_eq!(end.explicit_completion, Some(true));
+    assert_eq!(end.result, "wrote it");
+    let outputs = end.outputs.expect("outputs");
+    assert_eq!(outputs["verdict"], "PASS");
+    assert_eq!(outputs["notes"], "line1\nline2");
+    assert_eq!(end.usage.expect("usage").calls, 3);
+    assert_eq!(
+        std::fs::read_to_string(rt.workspace.join("src/hello.txt")).expect("file"),
+        "hello\n"
+    );
+    assert!(
+        messages
+            .iter()
+            .any(|m| matches!(m, RuntimeMessage::FileChange(f)
+        if f.path == "src/hello.txt" && f.change_type == FileChangeType::Create))
+    );
+    assert!(
+        messages
+            .iter()
+            .any(|m| matches!(m, RuntimeMessage::Stdout(o)
+        if o.source == Some(OutputSource::Tool) && o.data.contains("hello")))
+    );
+    let tool_ends: Vec<_> = messages
+        .iter()
+        .filter_map(|m| match m {
+            RuntimeMessage::ToolEnd(t) => Some((t.tool_name.clone(), t.success)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        tool_ends,
+        vec![
+            ("write".into(), true),
+            ("bash".into(), true),
+            ("complete".into(), true)
+        ]
+    );
+
+    // The results went back to the model, and the key went as a bearer token.
+    let requests = fake.requests("m-loop");
+    assert_eq!(requests.len(), 3);
+    assert_eq!(requests[0].0["authorization"], "Bearer sk-fake-key");
+    let last = &requests[2].1["messages"];
+    let tool_msg = last
+        .as_array()
+        .expect("messages")
+        .iter()
+        .rfind(|m| m["role"] == "tool")
+        .expect("a tool result");
+    assert!(tool_msg["content"].as_str().expect("text").contains("done"));
+    assert_eq!(requests[0].1["stream"], true);
+    rt.shutdown().await;
+}
+
+#[tokio::test]
+async fn text_streams_in_order_and_a_stop_without_complete_is_nudged() {
+    let fake = FakeLlm::start().await;
+    fake.script(
+        "m-text",
+        vec![
+            Reply::Text("I think we are done.".into()),
+            Reply::Text("Still done.".into()),
+        ],
+    );
+    let mut env = openai_env(&fake);
+    env.push(("MAX_AUTO_CONTINUATIONS", "1".to_owned()));
+    let mut rt = Harness::start("custom-fake/m-text", &env).await;
+    rt.send(json!({"type": "agentStep", "requestId": "r1", "prompt": "hi"}))
+        .await;
+    let messages = rt.until_idle("r1").await;
+    let end = check_order(&messages, "r1");
+    assert!(end.success);
+    assert_eq!(end.explicit_completion, Some(false));
+    assert_eq!(end.result, "Still done.");
+    let text: String = messages
+        .iter()
+        .filter_map(|m| match m {
+            RuntimeMessage::Stdout(o) if o.source == Some(OutputSource::Assistant) => {
+                Some(o.data.clone())
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(text, "I think we are done.Still done.");
+    assert!(
+        messages
+            .iter()
+            .any(|m| matches!(m, RuntimeMessage::Thinking(_)))
+    );
+    let second = &fake.requests("m-text")[1].1["messages"];
+    let nudge = second.as_array().expect("messages").last().expect("last");
+    assert!(
+        nudge["content"]
+            .as_str()
+            .expect("text")
+            .contains("complete")
+    );
+    rt.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_anthropic_wire_runs_the_same_loop() {
+    let fake = FakeLlm::start().await;
+    fake.script(
+        "claude-test",
+        vec![
+            Reply::Tools(vec![call(
+                "write",
+                json!({"path": "a.md", "content": "# A"}),
+            )]),
+            Reply::Tools(vec![call(
+                "edit",
+                json!({"path": "a.md", "old": "# A", "new": "# B"}),
+            )]),
+            Reply::Tools(vec![call("complete", json!({"outputs": {"file": "a.md"}}))]),
+        ],
+    );
+    let env = vec![
+        ("ANTHROPIC_BASE_URL", fake.base_url()),
+        ("ANTHROPIC_API_KEY", "sk-ant-fake".to_owned()),
+        ("AGENT_SYSTEM_PROMPT", "You are terse.".to_owned()),
+    ];
+    let mut rt = Harness::start("anthropic/claude-test", &env).await;
+    rt.send(json!({"type": "agentStep", "requestId": "a1", "prompt": "make a.md"}))
+        .await;
+    let end = check_order(&rt.until_idle("a1").await, "a1");
+    assert!(end.success, "{end:?}");
+    assert_eq!(end.outputs.expect("outputs")["file"], "a.md");
+    assert_eq!(
+        std::fs::read_to_string(rt.workspace.join("a.md")).expect("file"),
+        "# B"
+    );
+    let requests = fake.requests("claude-test");
+    assert_eq!(requests[0].0["x-api-key"], "sk-ant-fake");
+    assert_eq!(requests[0].0["anthropic-version"], "2023-06-01");
+    assert_eq!(requests[0].1["system"], "You are terse.");
+    let results = &requests[1].1["messages"][2]["content"][0];
+    assert_eq!(
+        (results["type"].as_str(), results["tool_use_id"].as_str()),
+        (Some("tool_result"), Some("toolu_0"))
+    );
+    rt.shutdown().await;
+}
+
+#[tokio::test]
+async fn fail_ends_the_step_unsuccessfully_and_max_steps_bounds_the_loop() {
+    let fake = FakeLlm::start().await;
+    fake.script(
+        "m-fail",
+        vec![
+            Reply::Tools(vec![call("fail", json!({"error": "no repo to work on"}))]),
+            Reply::Tools(vec![call("bash", json!({"command": "true"}))]),
+            Reply::Tools(vec![call("bash", json!({"command": "true"}))]),
+        ],
+    );
+    let mut rt = Harness::start("custom-fake/m-fail", &openai_env(&fake)).await;
+    rt.send(json!({"type": "agentStep", "requestId": "f1", "prompt": "x"}))
+        .await;
+    let end = check_order(&rt.until_idle("f1").await, "f1");
+    assert!(!end.success);
+    assert_eq!(end.explicit_completion, Some(true));
+    assert_eq!(end.error.as_deref(), Some("no repo to work on"));
+
+    rt.send(json!({"type": "agentStep", "requestId": "f2", "prompt": "x", "maxSteps": 2}))
+        .await;
+    let end = check_order(&rt.until_idle("f2").await, "f2");
+    assert!(!end.success);
+    assert_eq!(end.error.as_deref(), Some("max_steps"));
+    assert_eq!(end.step_number, 2);
+    rt.shutdown().await;
+}
