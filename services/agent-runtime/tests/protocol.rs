@@ -76,8 +76,12 @@ async fn runtime_announces_ready_rejects_unknown_commands_and_exits_on_shutdown(
         .get_multiplexed_async_connection()
         .await
         .expect("redis reachable (make test starts it)");
+    let config = redis::AsyncConnectionConfig::new().set_response_timeout(None);
     let mut reader = Reader {
-        conn: conn.clone(),
+        conn: client
+            .get_multiplexed_async_connection_with_config(&config)
+            .await
+            .expect("reader connection"),
         key: keys.run_runtime(&tenant, &run_id),
         last: "0".into(),
     };

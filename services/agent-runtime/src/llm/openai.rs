@@ -142,10 +142,10 @@ impl StreamParser for Parser {
                     call.id = id.to_owned();
                 }
                 let function = &fragment["function"];
-                if let Some(name) = function["name"].as_str().filter(|s| !s.is_empty()) {
-                    if call.name.is_empty() {
-                        call.name = name.to_owned();
-                    }
+                if let Some(name) = function["name"].as_str().filter(|s| !s.is_empty())
+                    && call.name.is_empty()
+                {
+                    call.name = name.to_owned();
                 }
                 if let Some(args) = function["arguments"].as_str() {
                     call.arguments.push_str(args);

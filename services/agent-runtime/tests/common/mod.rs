@@ -124,9 +124,15 @@ impl Harness {
             .get_multiplexed_async_connection()
             .await
             .expect("redis reachable (DJB_TEST_REDIS_URL)");
+        // XREAD BLOCK outlasts the default response timeout: the reader has none.
+        let config = redis::AsyncConnectionConfig::new().set_response_timeout(None);
+        let reader_conn = client
+            .get_multiplexed_async_connection_with_config(&config)
+            .await
+            .expect("reader connection");
         Self {
             reader: Reader {
-                conn: conn.clone(),
+                conn: reader_conn,
                 key: keys.run_runtime(&tenant, &run),
                 last: "0".into(),
             },
@@ -169,6 +175,11 @@ impl Harness {
     /// Shuts the runtime down, checks `exiting` and exit code 0, and removes its keys and files.
     pub async fn shutdown(mut self) {
         self.send(serde_json::json!({"type": "shutdown"})).await;
+        self.wait_exit().await;
+    }
+
+    /// Waits for `exiting` and exit code 0, then removes the runtime's keys and files.
+    pub async fn wait_exit(mut self) {
         loop {
             if let RuntimeMessage::Exiting(e) = self.next().await {
                 assert_eq!(e.code, Some(0));

@@ -1,0 +1,137 @@
+//! The real `agent-runtime` binary, started the way the engine's process backend starts it (a
+//! cleared environment): it boots, works, exits 0 on `shutdown`, and exits non-zero when its
+//! Redis connection is lost.
+
+mod common;
+
+use std::process::Stdio;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bus::Keys;
+use common::{Harness, check_order, redis_url, temp_dir, vars};
+use serde_json::json;
+use shared_schemas::ids::{RunId, TenantId};
+use shared_schemas::runtime::RuntimeMessage;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::task::JoinHandle;
+
+fn spawn_binary(env: &std::collections::BTreeMap<String, String>) -> tokio::process::Child {
+    tokio::process::Command::new(env!("CARGO_BIN_EXE_agent-runtime"))
+        .env_clear()
+        .envs(env)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("spawn agent-runtime")
+}
+
+async fn boot(redis: String) -> (Harness, tokio::process::Child) {
+    let (tenant, run) = (TenantId::generate(), RunId::generate());
+    let prefix = format!("test-{}", uuid::Uuid::new_v4().simple());
+    let workspace = temp_dir("bin");
+    let mut env = vars(&tenant, &run, &prefix, &workspace, "openai/gpt-test", &[]);
+    env.insert("REDIS_URL".into(), redis);
+    let child = spawn_binary(&env);
+    let mut rt = Harness::attach(tenant, run.clone(), Keys::new(prefix), workspace).await;
+    let RuntimeMessage::Ready(ready) = rt.next().await else {
+        panic!("ready first");
+    };
+    assert_eq!(ready.run_id, run);
+    (rt, child)
+}
+
+#[tokio::test]
+async fn the_binary_boots_runs_a_tool_and_exits_zero_on_shutdown() {
+    let (mut rt, mut child) = boot(redis_url()).await;
+    rt.send(
+        json!({"type": "tool", "requestId": "t1", "toolName": "write",
+        "args": {"path": "out/result.txt", "content": "42"}}),
+    )
+    .await;
+    let end = check_order(&rt.until_idle("t1").await, "t1");
+    assert!(end.success, "{end:?}");
+    assert_eq!(
+        std::fs::read_to_string(rt.workspace.join("out/result.txt")).expect("file"),
+        "42"
+    );
+    rt.send(json!({"type": "shutdown", "graceful": true})).await;
+    assert!(matches!(rt.next().await, RuntimeMessage::Exiting(_)));
+    let status = tokio::time::timeout(Duration::from_secs(10), child.wait())
+        .await
+        .expect("exits")
+        .expect("status");
+    assert_eq!(status.code(), Some(0));
+    rt.cleanup().await;
+}
+
+/// A TCP proxy to Redis whose connections can be cut.
+struct Proxy {
+    port: u16,
+    links: Arc<Mutex<Vec<JoinHandle<()>>>>,
+    accept: JoinHandle<()>,
+}
+
+impl Proxy {
+    async fn start(target: String) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        let links: Arc<Mutex<Vec<JoinHandle<()>>>> = Arc::default();
+        let held = links.clone();
+        let accept = tokio::spawn(async move {
+            while let Ok((mut inbound, _)) = listener.accept().await {
+                let target = target.clone();
+                let link = tokio::spawn(async move {
+                    if let Ok(mut outbound) = TcpStream::connect(target).await {
+                        let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                    }
+                });
+                held.lock().expect("lock").push(link);
+            }
+        });
+        Self {
+            port,
+            links,
+            accept,
+        }
+    }
+
+    fn cut(&self) {
+        self.accept.abort();
+        for link in self.links.lock().expect("lock").drain(..) {
+            link.abort();
+        }
+    }
+}
+
+#[tokio::test]
+async fn losing_redis_ends_the_process_non_zero() {
+    // redis://host:port/db → the proxy in front of host:port, same db.
+    let url = redis_url();
+    let rest = url.strip_prefix("redis://").expect("a redis:// URL");
+    let (host_port, db) = rest.split_once('/').unwrap_or((rest, "0"));
+    let proxy = Proxy::start(host_port.to_owned()).await;
+    let (rt, mut child) = boot(format!("redis://127.0.0.1:{}/{db}", proxy.port)).await;
+    proxy.cut();
+    let status = tokio::time::timeout(Duration::from_secs(20), child.wait())
+        .await
+        .expect("the runtime notices the lost connection")
+        .expect("status");
+    assert!(!status.success(), "{status:?}");
+    let mut stderr = String::new();
+    let mut stdout = String::new();
+    use tokio::io::AsyncReadExt;
+    if let Some(mut e) = child.stderr.take() {
+        let _ = e.read_to_string(&mut stderr).await;
+    }
+    if let Some(mut o) = child.stdout.take() {
+        let _ = o.read_to_string(&mut stdout).await;
+    }
+    assert!(
+        stdout.contains("runtime failed") || stderr.contains("runtime failed"),
+        "{stdout}{stderr}"
+    );
+    rt.cleanup().await;
+}
