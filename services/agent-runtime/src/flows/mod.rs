@@ -2,3 +2,4 @@
 
 pub mod request;
 pub mod session;
+pub mod structured;

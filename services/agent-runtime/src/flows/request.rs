@@ -8,20 +8,18 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use serde_json::Value;
-use shared_schemas::pipeline::OutputMethod;
 use shared_schemas::runtime::{
-    AgentStep, CompactSession, OutputSource, RuntimeMessage, StructuredOutputRequest, Thinking,
-    TokenUsage, ToolCommand, ToolEnd, ToolStart,
+    AgentStep, CompactSession, OutputSource, RuntimeMessage, Thinking, TokenUsage, ToolCommand,
+    ToolEnd, ToolStart,
 };
 
 use crate::config::RuntimeConfig;
 use crate::emit::{Emitter, now_ms};
-use crate::llm::provider::{Endpoint, Wire};
-use crate::llm::{ChatRequest, Delta, Llm, LlmError, Msg, Reply, ToolSpec};
+use crate::llm::provider::Endpoint;
+use crate::llm::{ChatRequest, Delta, Llm, LlmError, Msg, Reply};
 use crate::tools::{self, Control, Toolbox};
 
 const STEP_MAX_TOKENS: u32 = 8192;
-const STRUCTURED_MAX_TOKENS: u32 = 32768;
 const NUDGE: &str = "You stopped without calling `complete`. If the task is done, call `complete` \
     with its outputs; if it cannot be done, call `fail` with the reason; otherwise continue.";
 
@@ -59,7 +57,7 @@ impl Outcome {
     }
 }
 
-fn add(total: &mut TokenUsage, part: &TokenUsage) {
+pub(super) fn add(total: &mut TokenUsage, part: &TokenUsage) {
     total.input_tokens += part.input_tokens;
     total.output_tokens += part.output_tokens;
     total.cache_read_tokens += part.cache_read_tokens;
@@ -86,7 +84,7 @@ impl Runtime {
     }
 
     /// One streamed call whose text and reasoning go out as `stdout` and `thinking`.
-    async fn call(
+    pub(super) async fn call(
         &self,
         ep: &Endpoint,
         req: &ChatRequest<'_>,
@@ -243,97 +241,6 @@ impl Runtime {
         Outcome {
             usage: Some(usage),
             ..outcome
-        }
-    }
-
-    /// One call whose answer must be JSON of the request's schema: `response_format` first
-    /// (OpenAI wire), the schema as a forced tool when asked, on the Anthropic wire, or after a
-    /// 400 that refuses `response_format`.
-    pub async fn structured(
-        self: Arc<Self>,
-        req: StructuredOutputRequest,
-        model: String,
-    ) -> Outcome {
-        let ep = match self
-            .cfg
-            .providers
-            .resolve(req.model.as_deref().unwrap_or(&model))
-        {
-            Ok(ep) => ep,
-            Err(e) => return Outcome::failed("the model cannot be used", e),
-        };
-        let mut method = match ep.wire {
-            Wire::Anthropic => OutputMethod::ToolUse,
-            Wire::OpenAi => req.output_method.unwrap_or(OutputMethod::ResponseFormat),
-        };
-        let msgs = [Msg::User(req.prompt.clone())];
-        let tool = [ToolSpec {
-            name: req.output_schema.name.clone(),
-            description: "Return the answer as this tool's arguments.".into(),
-            parameters: serde_json::to_value(&req.output_schema.schema).unwrap_or_default(),
-        }];
-        let mut usage = TokenUsage::default();
-        let text = loop {
-            let tool_use = method == OutputMethod::ToolUse;
-            let request = ChatRequest {
-                system: Some(&req.system_prompt),
-                messages: &msgs,
-                tools: if tool_use { &tool } else { &[] },
-                max_tokens: req.max_output_tokens.unwrap_or(STRUCTURED_MAX_TOKENS),
-                temperature: req.temperature,
-                response_format: (!tool_use).then_some(&req.output_schema),
-                force_tool: tool_use.then_some(req.output_schema.name.as_str()),
-            };
-            match self.call(&ep, &request, &req.request_id).await {
-                Err(e) if !tool_use && e.rejects_response_format() => {
-                    tracing::info!("response_format refused; retrying with tool use");
-                    method = OutputMethod::ToolUse;
-                }
-                Err(e) => return Outcome::failed("the LLM call failed", e.to_string()),
-                Ok(reply) => {
-                    add(&mut usage, &reply.usage);
-                    if !tool_use {
-                        break reply.text;
-                    }
-                    match reply
-                        .tool_calls
-                        .into_iter()
-                        .find(|c| c.name == req.output_schema.name)
-                    {
-                        Some(call) => break call.arguments,
-                        None => {
-                            return Outcome {
-                                usage: Some(usage),
-                                ..Outcome::failed(
-                                    "no structured answer",
-                                    "the model did not call the output tool",
-                                )
-                            };
-                        }
-                    }
-                }
-            }
-        };
-        let body = text.trim();
-        let body = body
-            .strip_prefix("```json")
-            .or_else(|| body.strip_prefix("```"))
-            .and_then(|b| b.strip_suffix("```"))
-            .unwrap_or(body);
-        match serde_json::from_str::<Value>(body.trim()) {
-            Ok(value) => Outcome {
-                result: value.to_string(),
-                success: true,
-                structured: Some(value),
-                usage: Some(usage),
-                ..Outcome::default()
-            },
-            Err(e) => Outcome {
-                result: text.clone(),
-                error: Some(format!("the answer is not JSON: {e}")),
-                usage: Some(usage),
-                ..Outcome::default()
-            },
         }
     }
 
