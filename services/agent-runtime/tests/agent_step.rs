@@ -103,12 +103,19 @@ async fn text_streams_in_order_and_a_stop_without_complete_is_nudged() {
     let mut env = openai_env(&fake);
     env.push(("MAX_AUTO_CONTINUATIONS", "1".to_owned()));
     let mut rt = Harness::start("custom-fake/m-text", &env).await;
-    rt.send(json!({"type": "agentStep", "requestId": "r1", "prompt": "hi"}))
-        .await;
+    rt.send(
+        json!({"type": "agentStep", "requestId": "r1", "prompt": "hi",
+        "attachments": [{"id": "att_1", "filename": "spec.pdf", "mimeType": "application/pdf",
+            "sizeBytes": 1234, "isImage": false}]}),
+    )
+    .await;
     let messages = rt.until_idle("r1").await;
     let end = check_order(&messages, "r1");
     assert!(end.success);
     assert_eq!(end.explicit_completion, Some(false));
+    let first = &fake.requests("m-text")[0].1["messages"];
+    let prompt = first[0]["content"].as_str().expect("prompt");
+    assert!(prompt.starts_with("hi") && prompt.contains("spec.pdf (application/pdf, 1234 bytes)"));
     assert_eq!(end.result, "Still done.");
     let text: String = messages
         .iter()

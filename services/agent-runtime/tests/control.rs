@@ -201,3 +201,76 @@ async fn change_model_context_usage_and_shutdown_mid_step() {
     assert_eq!(end.result, "aborted");
     rt.wait_exit().await;
 }
+
+#[tokio::test]
+async fn a_stream_cut_mid_way_fails_the_request_on_both_wires() {
+    let fake = FakeLlm::start().await;
+    fake.script("cut", vec![Reply::Cut("half an ans".into())]);
+    fake.script("claude-cut", vec![Reply::Cut("half an ans".into())]);
+    let mut env = env(&fake);
+    env.push(("ANTHROPIC_BASE_URL", fake.base_url()));
+    let mut rt = Harness::start("custom-fake/cut", &env).await;
+    rt.send(step("r1")).await;
+    let messages = rt.until_idle("r1").await;
+    let end = check_order(&messages, "r1");
+    assert!(!end.success);
+    assert!(
+        end.error.expect("error").contains("stream"),
+        "{:?}",
+        end.result
+    );
+    assert!(
+        messages
+            .iter()
+            .any(|m| matches!(m, RuntimeMessage::Stdout(o) if o.data == "half an ans"))
+    );
+    rt.send(json!({"type": "changeModel", "model": "anthropic/claude-cut"}))
+        .await;
+    rt.send(step("r2")).await;
+    let end = check_order(&rt.until_idle("r2").await, "r2");
+    assert!(!end.success);
+    assert!(end.error.expect("error").contains("message_stop"));
+    rt.shutdown().await;
+}
+
+#[tokio::test]
+async fn abort_kills_a_running_bash_command_and_its_children() {
+    let mut rt = Harness::start("openai/unused", &[]).await;
+    rt.send(
+        json!({"type": "tool", "requestId": "b1", "toolName": "bash",
+        "args": {"command": "sleep 60 & echo $! > child.pid; echo started; wait"}}),
+    )
+    .await;
+    loop {
+        if let RuntimeMessage::Stdout(o) = rt.next().await
+            && o.data.contains("started")
+        {
+            break;
+        }
+    }
+    let started = Instant::now();
+    rt.send(json!({"type": "abort", "requestId": "b1"})).await;
+    let mut seen = vec![];
+    seen.extend(rt.until_idle("b1").await);
+    let end = seen
+        .iter()
+        .find_map(|m| match m {
+            RuntimeMessage::StepEnd(e) => Some(e.clone()),
+            _ => None,
+        })
+        .expect("stepEnd");
+    assert_eq!(end.result, "aborted");
+    assert!(started.elapsed() < Duration::from_secs(5));
+    let pid = std::fs::read_to_string(rt.workspace.join("child.pid")).expect("pid");
+    let stat = format!("/proc/{}/stat", pid.trim());
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    // Gone, or a zombie waiting for its (non-reaping) init: either way, not sleeping on.
+    if let Ok(stat) = std::fs::read_to_string(&stat) {
+        let state = stat.rsplit(')').next().unwrap_or_default().trim_start();
+        assert!(
+            state.starts_with('Z'),
+            "the background child still runs: {stat}"
+        );
+    }
+    rt.shutdown().await;
+}

@@ -65,6 +65,19 @@ pub(super) fn add(total: &mut TokenUsage, part: &TokenUsage) {
     total.calls += part.calls;
 }
 
+/// The prompt, with the attachments named so the model knows they exist (their bytes live in
+/// agent-svc; the runtime does not fetch them).
+fn prompt_with_attachments(step: &AgentStep) -> String {
+    let Some(files) = step.attachments.as_ref().filter(|f| !f.is_empty()) else {
+        return step.prompt.clone();
+    };
+    let listed: Vec<String> = files
+        .iter()
+        .map(|f| format!("- {} ({}, {} bytes)", f.filename, f.mime_type, f.size_bytes))
+        .collect();
+    format!("{}\n\nAttached files:\n{}", step.prompt, listed.join("\n"))
+}
+
 impl Runtime {
     fn history(&self) -> Vec<Msg> {
         self.history.lock().map(|h| h.clone()).unwrap_or_default()
@@ -148,7 +161,7 @@ impl Runtime {
         let specs = tools::specs(&step.tools);
         let nudges_allowed = self.cfg.chat_session.is_none();
         let mut msgs = self.history();
-        msgs.push(Msg::User(step.prompt.clone()));
+        msgs.push(Msg::User(prompt_with_attachments(&step)));
         let mut usage = TokenUsage::default();
         let (mut turns, mut nudges) = (0u32, 0u32);
         let outcome = loop {

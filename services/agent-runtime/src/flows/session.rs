@@ -44,6 +44,13 @@ async fn cancel(mut task: JoinHandle<Outcome>, why: &str) -> Outcome {
 }
 
 fn end(out: &Emitter, request_id: String, step_number: u32, outcome: Outcome) {
+    tracing::info!(
+        request_id,
+        step_number,
+        success = outcome.success,
+        result = outcome.result.chars().take(200).collect::<String>(),
+        "request ended"
+    );
     out.send(RuntimeMessage::StepEnd(StepEnd {
         request_id: request_id.clone(),
         step_number,
@@ -179,6 +186,7 @@ async fn serve(
                             error(out, "busy", format!("request {} is in flight", cur.request_id), Some(&request_id));
                             continue;
                         }
+                        tracing::info!(request_id, "request accepted");
                         accepted.insert(request_id.clone());
                         steps += 1;
                         out.send(RuntimeMessage::Busy(RuntimeBusy {

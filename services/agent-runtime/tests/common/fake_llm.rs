@@ -25,6 +25,8 @@ pub enum Reply {
     Status(u16, Option<u64>, String),
     /// `n` text chunks, `delay` apart (for aborts and timeouts).
     Slow(usize, Duration),
+    /// Some text, then the connection closes without the stream's end.
+    Cut(String),
 }
 
 pub fn call(name: &str, args: Value) -> (String, Value) {
@@ -145,6 +147,9 @@ async fn openai(
     );
     let (events, delay, finish) = match reply {
         Reply::Status(code, retry, message) => return error(code, retry, &message),
+        Reply::Cut(text) => {
+            return sse(vec![chunk(json!({"content": text}), None)], Duration::ZERO);
+        }
         Reply::Text(text) => {
             let (a, b) = text.split_at(text.len() / 2);
             (
@@ -211,6 +216,14 @@ async fn anthropic(
     let mut delay = Duration::ZERO;
     let stop = match reply {
         Reply::Status(code, retry, message) => return error(code, retry, &message),
+        Reply::Cut(text) => {
+            events.push(event(
+                "content_block_delta",
+                json!({"type": "content_block_delta",
+                "index": 0, "delta": {"type": "text_delta", "text": text}}),
+            ));
+            return sse(events, Duration::ZERO);
+        }
         Reply::Text(text) => {
             events.push(event(
                 "content_block_start",
