@@ -90,7 +90,14 @@ pub async fn run(cfg: RuntimeConfig) -> anyhow::Result<i32> {
     pubsub
         .subscribe(cfg.keys.run_commands(&cfg.tenant, &cfg.run))
         .await?;
-    let conn = client.get_multiplexed_async_connection().await?;
+    // A failed XADD ends the runtime (the stream must not lose a message, and a blind retry
+    // could write one twice), so the writer waits longer than redis-rs's default 500 ms.
+    let config = redis::AsyncConnectionConfig::new()
+        .set_connection_timeout(Some(Duration::from_secs(5)))
+        .set_response_timeout(Some(Duration::from_secs(15)));
+    let conn = client
+        .get_multiplexed_async_connection_with_config(&config)
+        .await?;
     let stream = cfg.keys.run_runtime(&cfg.tenant, &cfg.run);
     let (out, mut writer) = emit::spawn_writer(conn, stream, cfg.run.clone());
     let runtime = Arc::new(Runtime {

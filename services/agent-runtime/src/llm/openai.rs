@@ -47,8 +47,14 @@ pub fn request(
         "messages": messages,
         "stream": true,
         "stream_options": {"include_usage": true},
-        "max_tokens": req.max_tokens,
     });
+    // OpenAI's newer models refuse `max_tokens`; compatible servers mostly know only it.
+    let limit = if ep.provider == "openai" {
+        "max_completion_tokens"
+    } else {
+        "max_tokens"
+    };
+    body[limit] = json!(req.max_tokens);
     if let Some(t) = req.temperature {
         body["temperature"] = json!(t);
     }
@@ -79,7 +85,7 @@ pub fn request(
         headers.push(("authorization", format!("Bearer {}", key.expose_secret())));
     }
     if ep.provider == "openrouter" {
-        headers.push(("http-referer", "https://djinnbot.dev".to_owned()));
+        // OpenRouter's app attribution (its dashboard groups calls by it).
         headers.push(("x-title", "DjinnBot".to_owned()));
     }
     (format!("{}/chat/completions", ep.base_url), headers, body)
@@ -220,6 +226,49 @@ mod tests {
             (7, 3)
         );
         assert_eq!(reply.stop_reason.as_deref(), Some("tool_calls"));
+    }
+
+    #[test]
+    fn bodies_follow_the_provider() {
+        use std::collections::BTreeMap;
+
+        use shared_schemas::pipeline::OutputSchema;
+
+        use crate::llm::provider::Wire;
+
+        let endpoint = |provider: &str| Endpoint {
+            provider: provider.to_owned(),
+            wire: Wire::OpenAi,
+            base_url: "http://x/v1".into(),
+            api_key: Some(secrecy::SecretString::from("k".to_owned())),
+            model: "m".into(),
+        };
+        let schema = OutputSchema {
+            name: "out".into(),
+            schema: BTreeMap::new(),
+            strict: None,
+        };
+        let msgs = [Msg::User("hi".into())];
+        let req = ChatRequest {
+            system: Some("sys"),
+            messages: &msgs,
+            tools: &[],
+            max_tokens: 100,
+            temperature: None,
+            response_format: Some(&schema),
+            force_tool: None,
+        };
+        let (url, headers, body) = request(&endpoint("openai"), &req);
+        assert_eq!(url, "http://x/v1/chat/completions");
+        assert_eq!(headers[0], ("authorization", "Bearer k".to_owned()));
+        assert_eq!(body["max_completion_tokens"], 100);
+        assert!(body.get("max_tokens").is_none() && body.get("tools").is_none());
+        assert_eq!(body["messages"][0]["role"], "system");
+        assert_eq!(body["response_format"]["json_schema"]["strict"], true);
+        let (_, headers, body) = request(&endpoint("openrouter"), &req);
+        assert_eq!(body["max_tokens"], 100);
+        assert_eq!(body["provider"]["require_parameters"], true);
+        assert!(headers.iter().any(|(name, _)| *name == "x-title"));
     }
 
     #[test]
