@@ -47,13 +47,22 @@ const TABLE: &[(&str, Scope, Build)] = &[
         k.run_commands(t, &run())
     }),
     ("run_status", Scope::Tenant, |k, t| k.run_status(t, &run())),
-    ("run_runtime", Scope::Tenant, |k, t| k.run_runtime(t, &run())),
+    ("run_runtime", Scope::Tenant, |k, t| {
+        k.run_runtime(t, &run())
+    }),
+    ("engine_executors_group", Scope::Global, |k, _| {
+        k.engine_executors_group()
+    }),
     ("run_logs", Scope::Tenant, |k, t| k.run_logs(t, &run())),
-    ("engine_instance", Scope::Global, |k, _| k.engine_instance("e-1")),
+    ("engine_instance", Scope::Global, |k, _| {
+        k.engine_instance("e-1")
+    }),
     ("engine_instances_pattern", Scope::Global, |k, _| {
         k.engine_instances_pattern()
     }),
-    ("tenant_run_slots", Scope::Tenant, |k, t| k.tenant_run_slots(t)),
+    ("tenant_run_slots", Scope::Tenant, |k, t| {
+        k.tenant_run_slots(t)
+    }),
     ("mcp_grants_changed", Scope::Tenant, |k, t| {
         k.mcp_grants_changed(t)
     }),
@@ -229,6 +238,7 @@ fn names_match_the_spec() {
         ("run_commands", "djinnbot:t:ten_alpha:run:run_1:commands"),
         ("run_status", "djinnbot:t:ten_alpha:run:run_1:status"),
         ("run_runtime", "djinnbot:t:ten_alpha:run:run_1:runtime"),
+        ("engine_executors_group", "djinnbot:cg:engine-executors"),
         ("run_logs", "djinnbot:t:ten_alpha:engine:run-logs:run_1"),
         ("engine_instance", "djinnbot:engine:instance:e-1"),
         ("engine_instances_pattern", "djinnbot:engine:instance:*"),
