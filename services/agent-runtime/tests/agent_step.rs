@@ -2,27 +2,24 @@
 
 mod common;
 
-use common::fake_llm::{FakeLlm, Reply, call};
 use common::{Harness, check_order};
+use llm_fake::{LlmFake, Reply, ToolCall};
 use serde_json::json;
 use shared_schemas::runtime::{FileChangeType, OutputSource, RuntimeMessage};
 
-fn openai_env(fake: &FakeLlm) -> Vec<(&'static str, String)> {
-    vec![
-        ("CUSTOM_FAKE_BASE_URL", format!("{}/v1", fake.base_url())),
-        ("CUSTOM_FAKE_API_KEY", "sk-fake-key".to_owned()),
-    ]
+fn openai_env(fake: &LlmFake) -> Vec<(&'static str, String)> {
+    common::fake_env(fake)
 }
 
 #[tokio::test]
 async fn tool_loop_writes_a_file_and_complete_outputs_arrive_structured() {
-    let fake = FakeLlm::start().await;
+    let fake = LlmFake::start().await;
     fake.script(
         "m-loop",
         vec![
-            Reply::Tools(vec![call("write", json!({"path": "src/hello.txt", "content": "hello\n"}))]),
-            Reply::Tools(vec![call("bash", json!({"command": "cat src/hello.txt; echo done"}))]),
-            Reply::Tools(vec![call(
+            Reply::tool_calls(vec![ToolCall::new("write", json!({"path": "src/hello.txt", "content": "hello\n"}))]),
+            Reply::tool_calls(vec![ToolCall::new("bash", json!({"command": "cat src/hello.txt; echo done"}))]),
+            Reply::tool_calls(vec![ToolCall::new(
                 "complete",
                 json!({"outputs": {"verdict": "PASS", "notes": "line1\nline2"}, "summary": "wrote it"}),
             )]),
@@ -77,8 +74,8 @@ async fn tool_loop_writes_a_file_and_complete_outputs_arrive_structured() {
     // The results went back to the model, and the key went as a bearer token.
     let requests = fake.requests("m-loop");
     assert_eq!(requests.len(), 3);
-    assert_eq!(requests[0].0["authorization"], "Bearer sk-fake-key");
-    let last = &requests[2].1["messages"];
+    assert_eq!(requests[0].headers["authorization"], "Bearer sk-fake-key");
+    let last = &requests[2].body["messages"];
     let tool_msg = last
         .as_array()
         .expect("messages")
@@ -86,18 +83,18 @@ async fn tool_loop_writes_a_file_and_complete_outputs_arrive_structured() {
         .rfind(|m| m["role"] == "tool")
         .expect("a tool result");
     assert!(tool_msg["content"].as_str().expect("text").contains("done"));
-    assert_eq!(requests[0].1["stream"], true);
+    assert_eq!(requests[0].body["stream"], true);
     rt.shutdown().await;
 }
 
 #[tokio::test]
 async fn text_streams_in_order_and_a_stop_without_complete_is_nudged() {
-    let fake = FakeLlm::start().await;
+    let fake = LlmFake::start().await;
     fake.script(
         "m-text",
         vec![
-            Reply::Text("I think we are done.".into()),
-            Reply::Text("Still done.".into()),
+            Reply::thinking("thinking it over", "I think we are done."),
+            Reply::text("Still done."),
         ],
     );
     let mut env = openai_env(&fake);
@@ -113,7 +110,7 @@ async fn text_streams_in_order_and_a_stop_without_complete_is_nudged() {
     let end = check_order(&messages, "r1");
     assert!(end.success);
     assert_eq!(end.explicit_completion, Some(false));
-    let first = &fake.requests("m-text")[0].1["messages"];
+    let first = &fake.requests("m-text")[0].body["messages"];
     let prompt = first[0]["content"].as_str().expect("prompt");
     assert!(prompt.starts_with("hi") && prompt.contains("spec.pdf (application/pdf, 1234 bytes)"));
     assert_eq!(end.result, "Still done.");
@@ -132,7 +129,7 @@ async fn text_streams_in_order_and_a_stop_without_complete_is_nudged() {
             .iter()
             .any(|m| matches!(m, RuntimeMessage::Thinking(_)))
     );
-    let second = &fake.requests("m-text")[1].1["messages"];
+    let second = &fake.requests("m-text")[1].body["messages"];
     let nudge = second.as_array().expect("messages").last().expect("last");
     assert!(
         nudge["content"]
@@ -145,19 +142,22 @@ async fn text_streams_in_order_and_a_stop_without_complete_is_nudged() {
 
 #[tokio::test]
 async fn the_anthropic_wire_runs_the_same_loop() {
-    let fake = FakeLlm::start().await;
+    let fake = LlmFake::start().await;
     fake.script(
         "claude-test",
         vec![
-            Reply::Tools(vec![call(
+            Reply::tool_calls(vec![ToolCall::new(
                 "write",
                 json!({"path": "a.md", "content": "# A"}),
             )]),
-            Reply::Tools(vec![call(
+            Reply::tool_calls(vec![ToolCall::new(
                 "edit",
                 json!({"path": "a.md", "old": "# A", "new": "# B"}),
             )]),
-            Reply::Tools(vec![call("complete", json!({"outputs": {"file": "a.md"}}))]),
+            Reply::tool_calls(vec![ToolCall::new(
+                "complete",
+                json!({"outputs": {"file": "a.md"}}),
+            )]),
         ],
     );
     let env = vec![
@@ -176,26 +176,31 @@ async fn the_anthropic_wire_runs_the_same_loop() {
         "# B"
     );
     let requests = fake.requests("claude-test");
-    assert_eq!(requests[0].0["x-api-key"], "sk-ant-fake");
-    assert_eq!(requests[0].0["anthropic-version"], "2023-06-01");
-    assert_eq!(requests[0].1["system"], "You are terse.");
-    let results = &requests[1].1["messages"][2]["content"][0];
+    assert_eq!(requests[0].headers["x-api-key"], "sk-ant-fake");
+    assert_eq!(requests[0].headers["anthropic-version"], "2023-06-01");
+    assert_eq!(requests[0].body["system"], "You are terse.");
+    let asked = &requests[1].body["messages"][1]["content"][0];
+    let results = &requests[1].body["messages"][2]["content"][0];
+    assert_eq!(asked["type"], "tool_use");
     assert_eq!(
         (results["type"].as_str(), results["tool_use_id"].as_str()),
-        (Some("tool_result"), Some("toolu_0"))
+        (Some("tool_result"), asked["id"].as_str())
     );
     rt.shutdown().await;
 }
 
 #[tokio::test]
 async fn fail_ends_the_step_unsuccessfully_and_max_steps_bounds_the_loop() {
-    let fake = FakeLlm::start().await;
+    let fake = LlmFake::start().await;
     fake.script(
         "m-fail",
         vec![
-            Reply::Tools(vec![call("fail", json!({"error": "no repo to work on"}))]),
-            Reply::Tools(vec![call("bash", json!({"command": "true"}))]),
-            Reply::Tools(vec![call("bash", json!({"command": "true"}))]),
+            Reply::tool_calls(vec![ToolCall::new(
+                "fail",
+                json!({"error": "no repo to work on"}),
+            )]),
+            Reply::tool_calls(vec![ToolCall::new("bash", json!({"command": "true"}))]),
+            Reply::tool_calls(vec![ToolCall::new("bash", json!({"command": "true"}))]),
         ],
     );
     let mut rt = Harness::start("custom-fake/m-fail", &openai_env(&fake)).await;

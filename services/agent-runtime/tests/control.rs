@@ -5,13 +5,13 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::fake_llm::{FakeLlm, Reply, call};
 use common::{Harness, check_order};
+use llm_fake::{LlmFake, Reply, ToolCall};
 use serde_json::json;
 use shared_schemas::runtime::RuntimeMessage;
 
-fn env(fake: &FakeLlm) -> Vec<(&'static str, String)> {
-    vec![("CUSTOM_FAKE_BASE_URL", format!("{}/v1", fake.base_url()))]
+fn env(fake: &LlmFake) -> Vec<(&'static str, String)> {
+    common::fake_env(fake)
 }
 
 fn step(id: &str) -> serde_json::Value {
@@ -20,12 +20,15 @@ fn step(id: &str) -> serde_json::Value {
 
 #[tokio::test]
 async fn a_429_with_retry_after_is_waited_out_then_the_call_succeeds() {
-    let fake = FakeLlm::start().await;
+    let fake = LlmFake::start().await;
     fake.script(
         "busy-model",
         vec![
-            Reply::Status(429, Some(1), "slow down".into()),
-            Reply::Tools(vec![call("complete", json!({"outputs": {"ok": "yes"}}))]),
+            Reply::error(429, "slow down").retry_after(1),
+            Reply::tool_calls(vec![ToolCall::new(
+                "complete",
+                json!({"outputs": {"ok": "yes"}}),
+            )]),
         ],
     );
     let mut rt = Harness::start("custom-fake/busy-model", &env(&fake)).await;
@@ -43,10 +46,8 @@ async fn a_429_with_retry_after_is_waited_out_then_the_call_succeeds() {
 
 #[tokio::test]
 async fn server_errors_are_retried_a_bounded_number_of_times() {
-    let fake = FakeLlm::start().await;
-    let errors = (0..5)
-        .map(|_| Reply::Status(500, None, "boom".into()))
-        .collect();
+    let fake = LlmFake::start().await;
+    let errors = (0..5).map(|_| Reply::error(500, "boom")).collect();
     fake.script("broken", errors);
     let mut rt = Harness::start("custom-fake/broken", &env(&fake)).await;
     rt.send(step("r1")).await;
@@ -63,8 +64,11 @@ async fn server_errors_are_retried_a_bounded_number_of_times() {
 
 #[tokio::test]
 async fn abort_stops_the_stream_mid_way_with_one_step_end_and_one_idle() {
-    let fake = FakeLlm::start().await;
-    fake.script("slow", vec![Reply::Slow(100, Duration::from_millis(100))]);
+    let fake = LlmFake::start().await;
+    fake.script(
+        "slow",
+        vec![Reply::text("tick ".repeat(480)).chunk_delay(100)],
+    );
     let mut rt = Harness::start("custom-fake/slow", &env(&fake)).await;
     rt.send(step("r1")).await;
     let mut seen = Vec::new();
@@ -100,8 +104,11 @@ async fn abort_stops_the_stream_mid_way_with_one_step_end_and_one_idle() {
 
 #[tokio::test]
 async fn the_step_timeout_ends_a_request_that_runs_too_long() {
-    let fake = FakeLlm::start().await;
-    fake.script("slow", vec![Reply::Slow(100, Duration::from_millis(100))]);
+    let fake = LlmFake::start().await;
+    fake.script(
+        "slow",
+        vec![Reply::text("tick ".repeat(480)).chunk_delay(100)],
+    );
     let mut env = env(&fake);
     env.push(("STEP_TIMEOUT_MS", "700".to_owned()));
     let mut rt = Harness::start("custom-fake/slow", &env).await;
@@ -116,12 +123,12 @@ async fn the_step_timeout_ends_a_request_that_runs_too_long() {
 
 #[tokio::test]
 async fn a_resent_request_is_ignored_and_a_second_one_while_busy_is_refused() {
-    let fake = FakeLlm::start().await;
+    let fake = LlmFake::start().await;
     fake.script(
         "m",
         vec![
-            Reply::Slow(5, Duration::from_millis(100)),
-            Reply::Tools(vec![call("complete", json!({"outputs": {}}))]),
+            Reply::text("tick ".repeat(24)).chunk_delay(100),
+            Reply::tool_calls(vec![ToolCall::new("complete", json!({"outputs": {}}))]),
         ],
     );
     let mut rt = Harness::start("custom-fake/m", &env(&fake)).await;
@@ -152,9 +159,12 @@ async fn a_resent_request_is_ignored_and_a_second_one_while_busy_is_refused() {
 
 #[tokio::test]
 async fn change_model_context_usage_and_shutdown_mid_step() {
-    let fake = FakeLlm::start().await;
-    fake.script("first", vec![Reply::Text("hello there".into())]);
-    fake.script("second", vec![Reply::Slow(100, Duration::from_millis(100))]);
+    let fake = LlmFake::start().await;
+    fake.script("first", vec![Reply::text("hello there")]);
+    fake.script(
+        "second",
+        vec![Reply::text("tick ".repeat(480)).chunk_delay(100)],
+    );
     let mut env = env(&fake);
     env.push(("CHAT_SESSION_ID", "ses_1".to_owned()));
     env.push(("AGENT_CONTEXT_WINDOW", "1000".to_owned()));
@@ -192,7 +202,7 @@ async fn change_model_context_usage_and_shutdown_mid_step() {
     assert_eq!(fake.requests("second").len(), 1, "the new model answers");
     // The history of r1 went with it.
     assert_eq!(
-        fake.requests("second")[0].1["messages"][1]["content"],
+        fake.requests("second")[0].body["messages"][1]["content"],
         "hello there"
     );
     rt.send(json!({"type": "shutdown", "graceful": true})).await;
@@ -204,11 +214,16 @@ async fn change_model_context_usage_and_shutdown_mid_step() {
 
 #[tokio::test]
 async fn a_stream_cut_mid_way_fails_the_request_on_both_wires() {
-    let fake = FakeLlm::start().await;
-    fake.script("cut", vec![Reply::Cut("half an ans".into())]);
-    fake.script("claude-cut", vec![Reply::Cut("half an ans".into())]);
-    let mut env = env(&fake);
-    env.push(("ANTHROPIC_BASE_URL", fake.base_url()));
+    let fake = LlmFake::start().await;
+    fake.script(
+        "cut",
+        vec![Reply::text("half an answer that never ends").cut_after(3)],
+    );
+    fake.script(
+        "claude-cut",
+        vec![Reply::text("half an answer that never ends").cut_after(3)],
+    );
+    let env = env(&fake);
     let mut rt = Harness::start("custom-fake/cut", &env).await;
     rt.send(step("r1")).await;
     let messages = rt.until_idle("r1").await;
@@ -222,14 +237,16 @@ async fn a_stream_cut_mid_way_fails_the_request_on_both_wires() {
     assert!(
         messages
             .iter()
-            .any(|m| matches!(m, RuntimeMessage::Stdout(o) if o.data == "half an ans"))
+            .any(|m| matches!(m, RuntimeMessage::Stdout(_))),
+        "part of the answer streamed"
     );
     rt.send(json!({"type": "changeModel", "model": "anthropic/claude-cut"}))
         .await;
     rt.send(step("r2")).await;
     let end = check_order(&rt.until_idle("r2").await, "r2");
     assert!(!end.success);
-    assert!(end.error.expect("error").contains("message_stop"));
+    let error = end.error.expect("error");
+    assert!(error.contains("stream"), "{error}");
     rt.shutdown().await;
 }
 

@@ -4,8 +4,8 @@
 
 mod common;
 
-use common::fake_llm::{FakeLlm, Reply, call};
 use common::{Harness, check_order, temp_dir};
+use llm_fake::{LlmFake, Reply, ToolCall};
 use serde_json::{Value, json};
 use shared_schemas::runtime::StepEnd;
 
@@ -141,21 +141,24 @@ async fn file_tools_refuse_every_way_out_of_the_workspace() {
 
 #[tokio::test]
 async fn the_model_asking_for_an_escape_gets_an_error_result_and_goes_on() {
-    let fake = FakeLlm::start().await;
+    let fake = LlmFake::start().await;
     fake.script(
         "sneaky",
         vec![
-            Reply::Tools(vec![call("read", json!({"path": "/etc/passwd"}))]),
-            Reply::Tools(vec![call("complete", json!({"outputs": {"read": "no"}}))]),
+            Reply::tool_calls(vec![ToolCall::new("read", json!({"path": "/etc/passwd"}))]),
+            Reply::tool_calls(vec![ToolCall::new(
+                "complete",
+                json!({"outputs": {"read": "no"}}),
+            )]),
         ],
     );
-    let env = vec![("CUSTOM_FAKE_BASE_URL", format!("{}/v1", fake.base_url()))];
+    let env = common::fake_env(&fake);
     let mut rt = Harness::start("custom-fake/sneaky", &env).await;
     rt.send(json!({"type": "agentStep", "requestId": "r1", "prompt": "read /etc/passwd"}))
         .await;
     let end = check_order(&rt.until_idle("r1").await, "r1");
     assert!(end.success);
-    let second = &fake.requests("sneaky")[1].1["messages"];
+    let second = &fake.requests("sneaky")[1].body["messages"];
     let result = second
         .as_array()
         .expect("messages")

@@ -3,8 +3,8 @@
 
 mod common;
 
-use common::fake_llm::{FakeLlm, Reply, call};
 use common::{Harness, check_order};
+use llm_fake::{LlmFake, Reply, ToolCall};
 use serde_json::{Value, json};
 
 fn request(id: &str, method: Option<&str>) -> Value {
@@ -22,21 +22,18 @@ fn request(id: &str, method: Option<&str>) -> Value {
     cmd
 }
 
-fn env(fake: &FakeLlm) -> Vec<(&'static str, String)> {
-    vec![
-        ("CUSTOM_FAKE_BASE_URL", format!("{}/v1", fake.base_url())),
-        ("ANTHROPIC_BASE_URL", fake.base_url()),
-    ]
+fn env(fake: &LlmFake) -> Vec<(&'static str, String)> {
+    common::fake_env(fake)
 }
 
 #[tokio::test]
 async fn response_format_and_tool_use_both_yield_parsed_json() {
-    let fake = FakeLlm::start().await;
+    let fake = LlmFake::start().await;
     fake.script(
         "judge",
         vec![
-            Reply::Text(r#"{"verdict":"PASS"}"#.into()),
-            Reply::Tools(vec![call("verdict", json!({"verdict": "FAIL"}))]),
+            Reply::text(r#"{"verdict":"PASS"}"#),
+            Reply::tool_calls(vec![ToolCall::new("verdict", json!({"verdict": "FAIL"}))]),
         ],
     );
     let mut rt = Harness::start("custom-fake/judge", &env(&fake)).await;
@@ -51,12 +48,12 @@ async fn response_format_and_tool_use_both_yield_parsed_json() {
     assert_eq!(end.structured, Some(json!({"verdict": "FAIL"})));
 
     let requests = fake.requests("judge");
-    let first = &requests[0].1;
+    let first = &requests[0].body;
     assert_eq!(first["response_format"]["type"], "json_schema");
     assert_eq!(first["response_format"]["json_schema"]["name"], "verdict");
     assert_eq!(first["response_format"]["json_schema"]["strict"], true);
     assert_eq!(first["messages"][0]["content"], "You judge.");
-    let second = &requests[1].1;
+    let second = &requests[1].body;
     assert!(second.get("response_format").is_none());
     assert_eq!(second["tool_choice"]["function"]["name"], "verdict");
     assert_eq!(
@@ -68,17 +65,13 @@ async fn response_format_and_tool_use_both_yield_parsed_json() {
 
 #[tokio::test]
 async fn a_refused_response_format_falls_back_to_tool_use() {
-    let fake = FakeLlm::start().await;
+    let fake = LlmFake::start().await;
     fake.script(
         "old-model",
         vec![
-            Reply::Status(
-                400,
-                None,
-                "response_format json_schema is not supported".into(),
-            ),
-            Reply::Tools(vec![call("verdict", json!({"verdict": "PASS"}))]),
-            Reply::Text("not json at all".into()),
+            Reply::error(400, "response_format json_schema is not supported"),
+            Reply::tool_calls(vec![ToolCall::new("verdict", json!({"verdict": "PASS"}))]),
+            Reply::text("not json at all"),
         ],
     );
     let mut rt = Harness::start("custom-fake/old-model", &env(&fake)).await;
@@ -98,10 +91,10 @@ async fn a_refused_response_format_falls_back_to_tool_use() {
 
 #[tokio::test]
 async fn the_anthropic_wire_uses_a_forced_tool() {
-    let fake = FakeLlm::start().await;
+    let fake = LlmFake::start().await;
     fake.script(
         "claude-judge",
-        vec![Reply::Tools(vec![call(
+        vec![Reply::tool_calls(vec![ToolCall::new(
             "verdict",
             json!({"verdict": "PASS"}),
         )])],
@@ -110,7 +103,7 @@ async fn the_anthropic_wire_uses_a_forced_tool() {
     rt.send(request("s1", Some("response_format"))).await;
     let end = check_order(&rt.until_idle("s1").await, "s1");
     assert_eq!(end.structured, Some(json!({"verdict": "PASS"})));
-    let body = &fake.requests("claude-judge")[0].1;
+    let body = &fake.requests("claude-judge")[0].body;
     assert_eq!(
         body["tool_choice"],
         json!({"type": "tool", "name": "verdict"})

@@ -3,8 +3,6 @@
 
 #![allow(dead_code)]
 
-pub mod fake_llm;
-
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -15,6 +13,17 @@ use serde_json::Value;
 use shared_schemas::ids::{RunId, TenantId};
 use shared_schemas::runtime::{RuntimeMessage, StepEnd};
 use tokio::task::JoinHandle;
+
+/// The variables that point the runtime at `fake`: `custom-fake/{model}` on its OpenAI side,
+/// `anthropic/{model}` on its Anthropic side (the fake, like the real APIs, wants a key).
+pub fn fake_env(fake: &llm_fake::LlmFake) -> Vec<(&'static str, String)> {
+    vec![
+        ("CUSTOM_FAKE_BASE_URL", fake.openai_base_url()),
+        ("CUSTOM_FAKE_API_KEY", "sk-fake-key".to_owned()),
+        ("ANTHROPIC_BASE_URL", fake.base_url()),
+        ("ANTHROPIC_API_KEY", "sk-ant-fake".to_owned()),
+    ]
+}
 
 pub fn redis_url() -> String {
     std::env::var("DJB_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:56379/15".to_owned())
