@@ -2,9 +2,7 @@
 //! leave it are refused, through the `tool` command and through the agent loop; bash runs in the
 //! workspace (it is not a sandbox in process mode) with none of the runtime's secrets.
 
-mod common;
-
-use common::{Harness, check_order, temp_dir};
+use crate::common::{Harness, check_order, temp_dir};
 use llm_fake::{LlmFake, Reply, ToolCall};
 use serde_json::{Value, json};
 use shared_schemas::runtime::StepEnd;
@@ -152,7 +150,7 @@ async fn the_model_asking_for_an_escape_gets_an_error_result_and_goes_on() {
             )]),
         ],
     );
-    let env = common::fake_env(&fake);
+    let env = crate::common::fake_env(&fake);
     let mut rt = Harness::start("custom-fake/sneaky", &env).await;
     rt.send(json!({"type": "agentStep", "requestId": "r1", "prompt": "read /etc/passwd"}))
         .await;

@@ -2,14 +2,12 @@
 //! cleared environment): it boots, works, exits 0 on `shutdown`, and exits non-zero when its
 //! Redis connection is lost.
 
-mod common;
-
 use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use crate::common::{Harness, check_order, redis_url, temp_dir, vars};
 use bus::Keys;
-use common::{Harness, check_order, redis_url, temp_dir, vars};
 use serde_json::json;
 use shared_schemas::ids::{RunId, TenantId};
 use shared_schemas::runtime::RuntimeMessage;

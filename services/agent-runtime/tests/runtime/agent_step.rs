@@ -1,14 +1,12 @@
 //! The agent loop against the scripted LLM, on both wires, with real Redis.
 
-mod common;
-
-use common::{Harness, check_order};
+use crate::common::{Harness, check_order};
 use llm_fake::{LlmFake, Reply, ToolCall};
 use serde_json::json;
 use shared_schemas::runtime::{FileChangeType, OutputSource, RuntimeMessage};
 
 fn openai_env(fake: &LlmFake) -> Vec<(&'static str, String)> {
-    common::fake_env(fake)
+    crate::common::fake_env(fake)
 }
 
 #[tokio::test]

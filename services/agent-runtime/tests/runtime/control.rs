@@ -1,17 +1,15 @@
 //! Retries, abort, timeout, duplicates, busy, model changes, context usage and shutdown mid-step:
 //! whatever happens, a request ends with exactly one `stepEnd` and one `idle`.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
-use common::{Harness, check_order};
+use crate::common::{Harness, check_order};
 use llm_fake::{LlmFake, Reply, ToolCall};
 use serde_json::json;
 use shared_schemas::runtime::RuntimeMessage;
 
 fn env(fake: &LlmFake) -> Vec<(&'static str, String)> {
-    common::fake_env(fake)
+    crate::common::fake_env(fake)
 }
 
 fn step(id: &str) -> serde_json::Value {

@@ -1,8 +1,6 @@
 //! The harness of the runtime tests: a runtime (the `run` function or the real binary) on real
 //! Redis under a unique key prefix, a temp workspace, and a reader of its stream.
 
-#![allow(dead_code)]
-
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -69,9 +67,7 @@ impl Reader {
 }
 
 pub struct Harness {
-    pub tenant: TenantId,
     pub run: RunId,
-    pub keys: Keys,
     pub workspace: PathBuf,
     pub reader: Reader,
     pub commands: String,
@@ -146,9 +142,7 @@ impl Harness {
                 last: "0".into(),
             },
             commands: keys.run_commands(&tenant, &run),
-            tenant,
             run,
-            keys,
             workspace,
             conn,
             task: None,

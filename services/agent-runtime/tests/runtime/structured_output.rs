@@ -1,9 +1,7 @@
 //! `structuredOutput`: `response_format`, the tool-use method, the automatic fallback after a 400
 //! that refuses `response_format`, the Anthropic wire (always tool use), and a non-JSON answer.
 
-mod common;
-
-use common::{Harness, check_order};
+use crate::common::{Harness, check_order};
 use llm_fake::{LlmFake, Reply, ToolCall};
 use serde_json::{Value, json};
 
@@ -23,7 +21,7 @@ fn request(id: &str, method: Option<&str>) -> Value {
 }
 
 fn env(fake: &LlmFake) -> Vec<(&'static str, String)> {
-    common::fake_env(fake)
+    crate::common::fake_env(fake)
 }
 
 #[tokio::test]
