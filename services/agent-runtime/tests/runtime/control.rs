@@ -289,3 +289,28 @@ async fn abort_kills_a_running_bash_command_and_its_children() {
     }
     rt.shutdown().await;
 }
+
+#[tokio::test]
+async fn an_error_event_part_way_through_a_stream_fails_the_request() {
+    let fake = LlmFake::start().await;
+    fake.script(
+        "oops",
+        vec![Reply::error(500, "upstream broke").mid_stream(2)],
+    );
+    fake.script(
+        "claude-oops",
+        vec![Reply::error(529, "overloaded").mid_stream(2)],
+    );
+    let mut rt = Harness::start("custom-fake/oops", &env(&fake)).await;
+    rt.send(step("r1")).await;
+    let end = check_order(&rt.until_idle("r1").await, "r1");
+    assert!(!end.success);
+    assert!(end.error.expect("error").contains("upstream broke"));
+    rt.send(json!({"type": "changeModel", "model": "anthropic/claude-oops"}))
+        .await;
+    rt.send(step("r2")).await;
+    let end = check_order(&rt.until_idle("r2").await, "r2");
+    assert!(!end.success);
+    assert!(end.error.expect("error").contains("overloaded"));
+    rt.shutdown().await;
+}
