@@ -28,8 +28,8 @@ pub struct RuntimeConfig {
     /// Where the file tools and bash work; nothing outside it is reachable through them.
     pub workspace: PathBuf,
     pub home: Option<PathBuf>,
-    /// `provider/model`.
-    pub model: String,
+    /// `provider/model`; without it, requests must name their model.
+    pub model: Option<String>,
     pub system_prompt: Option<String>,
     /// The deadline of one request; none when unset.
     pub step_timeout: Option<Duration>,
@@ -57,8 +57,8 @@ impl RuntimeConfig {
                 })
                 .transpose()
         };
-        let model = var("AGENT_MODEL")?;
-        if !model.contains('/') {
+        let model = get("AGENT_MODEL");
+        if model.as_ref().is_some_and(|m| !m.contains('/')) {
             anyhow::bail!("AGENT_MODEL must be `provider/model`");
         }
         Ok(Self {
@@ -130,6 +130,8 @@ mod tests {
         missing.remove("WORKSPACE_PATH");
         assert!(RuntimeConfig::from_vars(missing).is_err());
         assert!(RuntimeConfig::from_vars(vars(&[("AGENT_MODEL", "gpt-4o")])).is_err());
+        let no_model = RuntimeConfig::from_vars(vars(&[("AGENT_MODEL", "")])).expect("optional");
+        assert_eq!(no_model.model, None);
         assert!(RuntimeConfig::from_vars(vars(&[("STEP_TIMEOUT_MS", "soon")])).is_err());
     }
 }

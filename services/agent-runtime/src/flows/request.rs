@@ -79,6 +79,18 @@ fn prompt_with_attachments(step: &AgentStep) -> String {
 }
 
 impl Runtime {
+    /// The endpoint of the request's model, else the runtime's current one.
+    pub(super) fn endpoint(
+        &self,
+        requested: Option<&str>,
+        current: Option<&str>,
+    ) -> Result<Endpoint, String> {
+        let model = requested
+            .or(current)
+            .ok_or("AGENT_MODEL is not set and the request names no model")?;
+        self.cfg.providers.resolve(model)
+    }
+
     fn history(&self) -> Vec<Msg> {
         self.history.lock().map(|h| h.clone()).unwrap_or_default()
     }
@@ -145,12 +157,8 @@ impl Runtime {
 
     /// The agent loop: call, run the tools asked for, feed the results back, until `complete`,
     /// `fail`, a stop without tools (after the nudges), `maxSteps` turns or an LLM error.
-    pub async fn agent_step(self: Arc<Self>, step: AgentStep, model: String) -> Outcome {
-        let ep = match self
-            .cfg
-            .providers
-            .resolve(step.model.as_deref().unwrap_or(&model))
-        {
+    pub async fn agent_step(self: Arc<Self>, step: AgentStep, model: Option<String>) -> Outcome {
+        let ep = match self.endpoint(step.model.as_deref(), model.as_deref()) {
             Ok(ep) => ep,
             Err(e) => return Outcome::failed("the model cannot be used", e),
         };
@@ -276,7 +284,7 @@ impl Runtime {
     }
 
     /// Replaces the history with a summary the model writes of it.
-    pub async fn compact(self: Arc<Self>, cmd: CompactSession, model: String) -> Outcome {
+    pub async fn compact(self: Arc<Self>, cmd: CompactSession, model: Option<String>) -> Outcome {
         let mut msgs = self.history();
         if msgs.is_empty() {
             return Outcome {
@@ -285,7 +293,7 @@ impl Runtime {
                 ..Outcome::default()
             };
         }
-        let ep = match self.cfg.providers.resolve(&model) {
+        let ep = match self.endpoint(None, model.as_deref()) {
             Ok(ep) => ep,
             Err(e) => return Outcome::failed("the model cannot be used", e),
         };

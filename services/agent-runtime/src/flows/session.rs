@@ -167,7 +167,7 @@ async fn serve(
                         }
                     }
                     RuntimeCommand::ChangeModel(change) => match rt.cfg.providers.resolve(&change.model) {
-                        Ok(_) => model = change.model,
+                        Ok(_) => model = Some(change.model),
                         Err(e) => error(out, "unknown_model", e, None),
                     },
                     RuntimeCommand::GetContextUsage(query) => {
@@ -178,7 +178,7 @@ async fn serve(
                             used_tokens: used,
                             context_window: window,
                             percent: (used as f64 * 100.0 / window as f64 * 10.0).round() / 10.0,
-                            model: Some(model.clone()),
+                            model: model.clone(),
                             timestamp: now_ms(),
                         }));
                     }
@@ -232,7 +232,7 @@ async fn serve(
 }
 
 /// The request's work, bounded by the step timeout.
-async fn work(rt: Arc<Runtime>, request: RuntimeCommand, model: String) -> Outcome {
+async fn work(rt: Arc<Runtime>, request: RuntimeCommand, model: Option<String>) -> Outcome {
     let timeout = rt.cfg.step_timeout;
     let job = async move {
         match request {

@@ -20,13 +20,9 @@ impl Runtime {
     pub async fn structured(
         self: Arc<Self>,
         req: StructuredOutputRequest,
-        model: String,
+        model: Option<String>,
     ) -> Outcome {
-        let ep = match self
-            .cfg
-            .providers
-            .resolve(req.model.as_deref().unwrap_or(&model))
-        {
+        let ep = match self.endpoint(req.model.as_deref(), model.as_deref()) {
             Ok(ep) => ep,
             Err(e) => return Outcome::failed("the model cannot be used", e),
         };

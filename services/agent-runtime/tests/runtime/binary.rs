@@ -133,3 +133,71 @@ async fn losing_redis_ends_the_process_non_zero() {
     );
     rt.cleanup().await;
 }
+
+/// `redis://host:port/db` with `user:password` put in.
+fn url_with_user(user: &str, password: &str) -> String {
+    let url = redis_url();
+    let rest = url.strip_prefix("redis://").expect("a redis:// URL");
+    let rest = rest.rsplit_once('@').map_or(rest, |(_, host)| host);
+    format!("redis://{user}:{password}@{rest}")
+}
+
+#[tokio::test]
+async fn the_runtime_works_as_its_runs_acl_user_which_reaches_nothing_else() {
+    let (tenant, run) = (TenantId::generate(), RunId::generate());
+    let prefix = format!("test-{}", uuid::Uuid::new_v4().simple());
+    let keys = Keys::new(prefix.clone());
+    let admin = redis::Client::open(redis_url()).expect("client");
+    let mut admin = admin
+        .get_multiplexed_async_connection()
+        .await
+        .expect("redis");
+    let (user, password) = bus::acl::create_run_user(&mut admin, &keys, &tenant, &run)
+        .await
+        .expect("run user");
+    let workspace = temp_dir("acl");
+    let mut env = vars(&tenant, &run, &prefix, &workspace, "openai/gpt-test", &[]);
+    env.insert("REDIS_URL".into(), url_with_user(&user, &password));
+    let mut child = spawn_binary(&env);
+    let mut rt = Harness::attach(tenant.clone(), run.clone(), keys.clone(), workspace).await;
+    assert!(matches!(rt.next().await, RuntimeMessage::Ready(_)));
+    rt.send(
+        json!({"type": "tool", "requestId": "t1", "toolName": "bash",
+        "args": {"command": "echo fine"}}),
+    )
+    .await;
+    assert!(check_order(&rt.until_idle("t1").await, "t1").success);
+
+    // The same credentials cannot touch another run's stream or channel.
+    let other = RunId::generate();
+    let as_run = redis::Client::open(url_with_user(&user, &password)).expect("client");
+    let mut as_run = as_run
+        .get_multiplexed_async_connection()
+        .await
+        .expect("the run user connects");
+    let forged: redis::RedisResult<String> = redis::cmd("XADD")
+        .arg(keys.run_runtime(&tenant, &other))
+        .arg("*")
+        .arg("data")
+        .arg("{}")
+        .query_async(&mut as_run)
+        .await;
+    assert!(forged.is_err(), "another run's stream is out of reach");
+    let injected: redis::RedisResult<i64> = redis::cmd("PUBLISH")
+        .arg(keys.run_commands(&tenant, &other))
+        .arg(r#"{"type":"shutdown"}"#)
+        .query_async(&mut as_run)
+        .await;
+    assert!(injected.is_err(), "another run's commands are out of reach");
+
+    // Deleting the user (the engine does when the run ends) closes its connections: exit ≠ 0.
+    bus::acl::delete_run_user(&mut admin, &keys, &run)
+        .await
+        .expect("delete user");
+    let status = tokio::time::timeout(Duration::from_secs(20), child.wait())
+        .await
+        .expect("the runtime exits")
+        .expect("status");
+    assert!(!status.success(), "{status:?}");
+    rt.cleanup().await;
+}

@@ -314,3 +314,27 @@ async fn an_error_event_part_way_through_a_stream_fails_the_request() {
     assert!(end.error.expect("error").contains("overloaded"));
     rt.shutdown().await;
 }
+
+#[tokio::test]
+async fn without_agent_model_a_request_names_its_model_or_fails_cleanly() {
+    let fake = LlmFake::start().await;
+    fake.script("named", vec![Reply::text("named model answers")]);
+    let mut env = env(&fake);
+    env.push(("CHAT_SESSION_ID", "ses_1".to_owned()));
+    let mut rt = Harness::start("", &env).await;
+    rt.send(step("r1")).await;
+    let end = check_order(&rt.until_idle("r1").await, "r1");
+    assert!(!end.success);
+    assert!(end.error.expect("error").contains("AGENT_MODEL"));
+    rt.send(
+        json!({"type": "agentStep", "requestId": "r2", "prompt": "go",
+        "model": "custom-fake/named"}),
+    )
+    .await;
+    let end = check_order(&rt.until_idle("r2").await, "r2");
+    assert_eq!(
+        (end.success, end.result.as_str()),
+        (true, "named model answers")
+    );
+    rt.shutdown().await;
+}
