@@ -118,19 +118,8 @@ async fn losing_redis_ends_the_process_non_zero() {
         .expect("the runtime notices the lost connection")
         .expect("status");
     assert!(!status.success(), "{status:?}");
-    let mut stderr = String::new();
-    let mut stdout = String::new();
-    use tokio::io::AsyncReadExt;
-    if let Some(mut e) = child.stderr.take() {
-        let _ = e.read_to_string(&mut stderr).await;
-    }
-    if let Some(mut o) = child.stdout.take() {
-        let _ = o.read_to_string(&mut stdout).await;
-    }
-    assert!(
-        stdout.contains("runtime failed") || stderr.contains("runtime failed"),
-        "{stdout}{stderr}"
-    );
+    let logs = read_logs(&mut child).await;
+    assert!(logs.contains("runtime failed"), "{logs}");
     rt.cleanup().await;
 }
 
@@ -199,5 +188,23 @@ async fn the_runtime_works_as_its_runs_acl_user_which_reaches_nothing_else() {
         .expect("the runtime exits")
         .expect("status");
     assert!(!status.success(), "{status:?}");
+    let logs = read_logs(&mut child).await;
+    assert!(logs.contains("runtime failed"), "{logs}");
+    assert!(
+        !logs.contains(&password),
+        "the Redis password never reaches the logs"
+    );
     rt.cleanup().await;
+}
+
+async fn read_logs(child: &mut tokio::process::Child) -> String {
+    use tokio::io::AsyncReadExt;
+    let mut logs = String::new();
+    if let Some(mut out) = child.stdout.take() {
+        let _ = out.read_to_string(&mut logs).await;
+    }
+    if let Some(mut err) = child.stderr.take() {
+        let _ = err.read_to_string(&mut logs).await;
+    }
+    logs
 }
