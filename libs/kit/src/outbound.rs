@@ -1,30 +1,27 @@
 //! The HTTP client for URLs a tenant supplied (an OIDC issuer, a webhook, a model endpoint):
 //! such a URL must never become a way into the cluster (SSRF).
 //!
-//! - The client resolves host names itself (a reqwest DNS resolver) and refuses internal
-//!   addresses *after* resolution, so the connection goes to exactly the addresses that were
-//!   checked: a name that resolves to 10.0.0.5, or re-resolves there a second later (DNS
-//!   rebinding), is refused. Literal IPs never reach a resolver and are checked before sending.
+//! - The guard is the `egress` crate's (shared with agent-runtime, which cannot depend on kit):
+//!   host names are resolved by a checking resolver and internal addresses refused *after*
+//!   resolution (DNS rebinding included); literal IPs are checked before sending.
 //! - Refused: loopback, private, link-local, CGNAT, multicast, reserved, documentation and
 //!   metadata ranges ([`addr::is_forbidden`]), unless allow-listed by the installation
-//!   (`OUTBOUND_ALLOW`: networks and host names, for self-hosted identity providers).
+//!   (`OUTBOUND_ALLOW`: networks and host names, each for every port or for one, e.g.
+//!   `10.20.0.0/16,keycloak.internal,127.0.0.1:8090`).
 //! - No redirects, no proxy from the environment (a proxy would resolve the name itself), a
 //!   total time limit and a response size cap.
 //! - Errors are fixed codes ([`OutboundError::code`]) with fixed texts: callers may show them to
 //!   tenants; the underlying error chain goes to the log only, never into a response.
 
-pub mod addr;
 #[cfg(test)]
 mod tests;
 
 use std::error::Error as StdError;
-use std::net::{IpAddr, SocketAddr};
-use std::sync::Arc;
 use std::time::Duration;
 
-use reqwest::dns::{Addrs, Name, Resolve, Resolving};
-
-pub use addr::{AllowList, AllowListError};
+pub use egress::addr;
+pub use egress::{AllowList, AllowListError};
+use egress::{Guarded, Refused};
 
 use crate::config::CommonConfig;
 
@@ -73,6 +70,9 @@ impl OutboundError {
     /// The first `OutboundError` in `err`'s chain (e.g. inside a library's own error type,
     /// which may hold it boxed).
     pub fn find(err: &(dyn StdError + 'static)) -> Option<Self> {
+        if egress::is_blocked(err) {
+            return Some(Self::Blocked);
+        }
         let mut next = Some(err);
         while let Some(e) = next {
             if let Some(found) = e.downcast_ref::<Self>() {
@@ -107,7 +107,7 @@ pub enum BuildError {
     #[error(transparent)]
     Tls(#[from] crate::tls::TlsError),
     #[error("building the outbound HTTP client: {0}")]
-    Client(reqwest::Error),
+    Client(#[from] reqwest::Error),
 }
 
 /// `err` and its causes on one line, for the log.
@@ -122,37 +122,11 @@ fn chain(err: &dyn StdError) -> String {
     text
 }
 
-/// Resolves with the system resolver and refuses the name if any of its addresses is internal
-/// and not allow-listed. reqwest connects only to the addresses returned here.
-struct CheckedResolver {
-    allow: Arc<AllowList>,
-}
-
-impl Resolve for CheckedResolver {
-    fn resolve(&self, name: Name) -> Resolving {
-        let allow = self.allow.clone();
-        let host = name.as_str().to_owned();
-        Box::pin(async move {
-            let addrs: Vec<SocketAddr> =
-                tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
-            let host_allowed = allow.allows_host(&host);
-            if addrs
-                .iter()
-                .any(|a| !host_allowed && !allow.allows_ip(a.ip()))
-            {
-                tracing::warn!(host, "outbound request to an internal address refused");
-                return Err(Box::new(OutboundError::Blocked) as Box<dyn StdError + Send + Sync>);
-            }
-            Ok(Box::new(addrs.into_iter()) as Addrs)
-        })
-    }
-}
-
-/// The client; cheap to clone (one connection pool).
+/// The client; cheap to clone (one connection pool per port an allow-list entry names, one
+/// for every other port).
 #[derive(Clone, Debug)]
 pub struct OutboundClient {
-    client: reqwest::Client,
-    allow: Arc<AllowList>,
+    guarded: Guarded,
     limits: Limits,
 }
 
@@ -175,44 +149,15 @@ impl OutboundClient {
         user_agent: &str,
     ) -> Result<Self, BuildError> {
         crate::tls::install_provider();
-        let allow = Arc::new(allow);
-        let client = crate::tls::http_client_builder_trusting(extra_ca)?
-            .dns_resolver(Arc::new(CheckedResolver {
-                allow: allow.clone(),
-            }))
-            .no_proxy()
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(limits.timeout)
-            .connect_timeout(limits.timeout)
-            .user_agent(user_agent)
-            .build()
-            .map_err(BuildError::Client)?;
-        Ok(Self {
-            client,
-            allow,
-            limits,
-        })
-    }
-
-    /// Refuses URLs that are not http(s), and literal addresses that are internal (names are
-    /// checked by the resolver, at connect time).
-    fn check_url(&self, url: &reqwest::Url) -> Result<(), OutboundError> {
-        if !matches!(url.scheme(), "http" | "https") {
-            return Err(OutboundError::InvalidUrl);
-        }
-        // The URL parser already normalised every IPv4 spelling (`0x7f.1`, `2130706433`) to
-        // dotted form; IPv6 comes in brackets.
-        let host = url.host_str().ok_or(OutboundError::InvalidUrl)?;
-        let literal = host.trim_start_matches('[').trim_end_matches(']');
-        let Ok(ip) = literal.parse::<IpAddr>() else {
-            return Ok(());
-        };
-        if self.allow.allows_ip(ip) {
-            Ok(())
-        } else {
-            tracing::warn!(%ip, "outbound request to an internal address refused");
-            Err(OutboundError::Blocked)
-        }
+        let guarded = Guarded::new(allow, || {
+            Ok::<_, BuildError>(
+                crate::tls::http_client_builder_trusting(extra_ca)?
+                    .timeout(limits.timeout)
+                    .connect_timeout(limits.timeout)
+                    .user_agent(user_agent),
+            )
+        })?;
+        Ok(Self { guarded, limits })
     }
 
     /// Sends `request` and reads the whole answer (any status) within the limits.
@@ -221,8 +166,14 @@ impl OutboundClient {
         request: http::Request<Vec<u8>>,
     ) -> Result<http::Response<Vec<u8>>, OutboundError> {
         let request = reqwest::Request::try_from(request).map_err(|_| OutboundError::InvalidUrl)?;
-        self.check_url(request.url())?;
-        let mut response = self.client.execute(request).await.map_err(|e| {
+        let client = self
+            .guarded
+            .client_for(request.url())
+            .map_err(|e| match e {
+                Refused::InvalidUrl => OutboundError::InvalidUrl,
+                Refused::Blocked => OutboundError::Blocked,
+            })?;
+        let mut response = client.execute(request).await.map_err(|e| {
             tracing::info!(error = %chain(&e), "outbound request failed");
             OutboundError::from_reqwest(&e)
         })?;

@@ -1,5 +1,5 @@
-//! Which addresses an outbound request may reach: everything public, nothing internal, except
-//! what the installation allow-lists (`OUTBOUND_ALLOW`).
+//! Which addresses are internal: refused to tenant-supplied URLs unless the installation
+//! allow-lists them ([`crate::AllowList`]). Pure.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
@@ -128,64 +128,4 @@ pub fn is_forbidden(ip: IpAddr) -> bool {
     }
     V6.iter()
         .any(|(net, prefix)| within(u128::from(*net), bits, 128, *prefix))
-}
-
-/// What the installation lets outbound requests reach although it is internal: networks
-/// (`10.20.0.0/16`, `127.0.0.1`) and host names (`keycloak.auth.svc.cluster.local`, any
-/// address that name resolves to).
-#[derive(Debug, Clone, Default)]
-pub struct AllowList {
-    nets: Vec<Net>,
-    hosts: Vec<String>,
-}
-
-/// An `OUTBOUND_ALLOW` entry that is neither a network nor a host name.
-#[derive(Debug, thiserror::Error)]
-#[error("OUTBOUND_ALLOW: `{0}` is neither an IP network (10.0.0.0/8) nor a host name")]
-pub struct AllowListError(pub String);
-
-fn host_name(raw: &str) -> bool {
-    !raw.is_empty()
-        && raw.len() <= 253
-        && raw.split('.').all(|l| {
-            !l.is_empty()
-                && l.len() <= 63
-                && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-        })
-}
-
-impl AllowList {
-    /// Entries separated by commas or white space; empty means nothing internal is allowed.
-    pub fn parse(spec: &str) -> Result<Self, AllowListError> {
-        let mut list = Self::default();
-        for entry in spec.split(|c: char| c == ',' || c.is_whitespace()) {
-            let entry = entry.trim().trim_end_matches('.').to_ascii_lowercase();
-            if entry.is_empty() {
-                continue;
-            }
-            if let Some(net) = Net::parse(&entry) {
-                list.nets.push(net);
-            } else if !entry.contains('/') && !entry.contains(':') && host_name(&entry) {
-                list.hosts.push(entry);
-            } else {
-                return Err(AllowListError(entry));
-            }
-        }
-        Ok(list)
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.nets.is_empty() && self.hosts.is_empty()
-    }
-
-    /// Whether the host name itself is allow-listed (every address it resolves to may be used).
-    pub fn allows_host(&self, host: &str) -> bool {
-        let host = host.trim_end_matches('.');
-        self.hosts.iter().any(|h| h.eq_ignore_ascii_case(host))
-    }
-
-    /// Whether a connection to `ip` is allowed: public, or inside an allow-listed network.
-    pub fn allows_ip(&self, ip: IpAddr) -> bool {
-        !is_forbidden(ip) || self.nets.iter().any(|n| n.contains(ip))
-    }
 }
