@@ -38,6 +38,10 @@ pub struct RuntimeConfig {
     /// Set for chat sessions: the model may stop without `complete`, no nudge follows.
     pub chat_session: Option<String>,
     pub providers: Providers,
+    /// `OUTBOUND_ALLOW`: the internal addresses provider base URLs may reach (none when unset).
+    pub outbound_allow: egress::AllowList,
+    /// `REDIS_CA_CERT`: the CA that signs a `rediss://` server's certificate.
+    pub redis_ca_cert: Option<PathBuf>,
 }
 
 impl RuntimeConfig {
@@ -83,6 +87,8 @@ impl RuntimeConfig {
             context_window: number("AGENT_CONTEXT_WINDOW")?.unwrap_or(DEFAULT_CONTEXT_WINDOW),
             chat_session: get("CHAT_SESSION_ID"),
             providers: Providers::from_vars(&vars),
+            outbound_allow: egress::AllowList::parse(&get("OUTBOUND_ALLOW").unwrap_or_default())?,
+            redis_ca_cert: get("REDIS_CA_CERT").map(PathBuf::from),
         })
     }
 }
@@ -133,5 +139,27 @@ mod tests {
         let no_model = RuntimeConfig::from_vars(vars(&[("AGENT_MODEL", "")])).expect("optional");
         assert_eq!(no_model.model, None);
         assert!(RuntimeConfig::from_vars(vars(&[("STEP_TIMEOUT_MS", "soon")])).is_err());
+        let bad_allow = RuntimeConfig::from_vars(vars(&[("OUTBOUND_ALLOW", "http://x")]))
+            .expect_err("not an entry")
+            .to_string();
+        assert!(bad_allow.contains("OUTBOUND_ALLOW"), "{bad_allow}");
+    }
+
+    #[test]
+    fn the_allow_list_and_the_redis_ca_are_read() {
+        let cfg = RuntimeConfig::from_vars(vars(&[
+            ("OUTBOUND_ALLOW", "127.0.0.1:8090"),
+            ("REDIS_CA_CERT", "/etc/redis-ca.pem"),
+        ]))
+        .expect("cfg");
+        let loopback = "127.0.0.1".parse().expect("ip");
+        assert!(cfg.outbound_allow.allows_ip_on(loopback, Some(8090)));
+        assert!(!cfg.outbound_allow.allows_ip_on(loopback, Some(6379)));
+        assert_eq!(
+            cfg.redis_ca_cert.as_deref(),
+            Some(std::path::Path::new("/etc/redis-ca.pem"))
+        );
+        let unset = RuntimeConfig::from_vars(vars(&[])).expect("cfg");
+        assert!(unset.outbound_allow.is_empty() && unset.redis_ca_cert.is_none());
     }
 }

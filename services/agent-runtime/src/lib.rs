@@ -5,14 +5,15 @@
 //! stream `…:t:{tenant}:run:{run}:runtime`. Its rooms follow the services' (ARCHITECTURE §3)
 //! where they apply: `config` (what the engine hands it), `domain/` (the protocol, pure),
 //! `flows/` (the session with the engine, the agent loop), `llm/` (the two provider wires),
-//! `tools/` (the workspace tools), `emit` (the one ordered writer of the stream). It serves no
-//! HTTP. See docs/agent-runtime.md.
+//! `tools/` (the workspace tools), `emit` (the one ordered writer of the stream), `tls` (the
+//! Redis client and its CA). It serves no HTTP. See docs/agent-runtime.md.
 
 pub mod config;
 pub mod domain;
 pub mod emit;
 pub mod flows;
 pub mod llm;
+pub mod tls;
 pub mod tools;
 
 pub use config::RuntimeConfig;

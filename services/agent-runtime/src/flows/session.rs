@@ -24,6 +24,7 @@ use crate::domain::protocol;
 use crate::emit::{self, Emitter, now_ms};
 use crate::flows::request::{Outcome, Runtime};
 use crate::llm::{Llm, RetryPolicy};
+use crate::tls;
 use crate::tools::Toolbox;
 
 /// The request in flight.
@@ -83,9 +84,7 @@ fn error(out: &Emitter, code: &str, message: String, request_id: Option<&str>) {
 /// Runs the protocol until a `shutdown` command; returns the process exit code. An error (Redis
 /// gone, the stream unwritable) ends the process non-zero, which the engine sees as a crash.
 pub async fn run(cfg: RuntimeConfig) -> anyhow::Result<i32> {
-    // reqwest and `rediss://` use rustls without a built-in provider: ring is ours.
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let client = redis::Client::open(cfg.redis_url.expose_secret())?;
+    let client = tls::redis_client(cfg.redis_url.expose_secret(), cfg.redis_ca_cert.as_deref())?;
     let mut pubsub = client.get_async_pubsub().await?;
     pubsub
         .subscribe(cfg.keys.run_commands(&cfg.tenant, &cfg.run))
@@ -101,7 +100,7 @@ pub async fn run(cfg: RuntimeConfig) -> anyhow::Result<i32> {
     let stream = cfg.keys.run_runtime(&cfg.tenant, &cfg.run);
     let (out, mut writer) = emit::spawn_writer(conn, stream, cfg.run.clone());
     let runtime = Arc::new(Runtime {
-        llm: Llm::new(RetryPolicy::default())?,
+        llm: Llm::new(RetryPolicy::default(), cfg.outbound_allow.clone())?,
         tools: Toolbox::new(&cfg.workspace, cfg.home.clone())?,
         history: Mutex::new(Vec::new()),
         out: out.clone(),

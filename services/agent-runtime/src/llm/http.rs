@@ -1,5 +1,6 @@
 //! Sending one request with bounded retries: 429, 5xx and connection errors are retried after
-//! `Retry-After` (capped) or an exponential backoff; anything else is answered at once.
+//! `Retry-After` (capped) or an exponential backoff; anything else is answered at once, and so
+//! is an address the egress guard refuses (retrying cannot change the answer).
 
 use std::time::Duration;
 
@@ -47,16 +48,47 @@ fn error_message(body: &str) -> String {
         .unwrap_or_else(|| body.chars().take(500).collect())
 }
 
+/// `host:port` of `url`, to say which address was refused (never the path or query).
+fn address(url: &reqwest::Url) -> String {
+    let host = url.host_str().unwrap_or_default();
+    url.port_or_known_default()
+        .map_or_else(|| host.to_owned(), |port| format!("{host}:{port}"))
+}
+
+/// The guard's client for `url`, or why the call may not be made.
+fn client_for<'a>(
+    http: &'a egress::Guarded,
+    url: &str,
+) -> Result<(&'a reqwest::Client, reqwest::Url), LlmError> {
+    let parsed = reqwest::Url::parse(url)
+        .map_err(|_| LlmError::NotAllowed(format!("`{url}` is not a valid URL")))?;
+    match http.client_for(&parsed) {
+        Ok(client) => Ok((client, parsed)),
+        Err(egress::Refused::InvalidUrl) => Err(LlmError::NotAllowed(format!(
+            "`{url}` is not allowed: only http and https URLs"
+        ))),
+        Err(egress::Refused::Blocked) => Err(not_allowed(&parsed)),
+    }
+}
+
+fn not_allowed(url: &reqwest::Url) -> LlmError {
+    LlmError::NotAllowed(format!(
+        "{} is not allowed: it is internal and OUTBOUND_ALLOW does not list it",
+        address(url)
+    ))
+}
+
 pub async fn send(
-    http: &reqwest::Client,
+    http: &egress::Guarded,
     policy: &RetryPolicy,
     url: &str,
     headers: &[(&'static str, String)],
     body: &Value,
 ) -> Result<reqwest::Response, LlmError> {
+    let (client, parsed) = client_for(http, url)?;
     let mut attempt = 0;
     loop {
-        let mut request = http.post(url).json(body);
+        let mut request = client.post(parsed.clone()).json(body);
         for (name, value) in headers {
             request = request.header(*name, value);
         }
@@ -79,6 +111,8 @@ pub async fn send(
                 }
                 (error, wait)
             }
+            // A name that resolves to an internal address: the resolver refused it.
+            Err(err) if egress::is_blocked(&err) => return Err(not_allowed(&parsed)),
             // The URL is ours, not a secret; reqwest's error names it, never a header.
             Err(err) => (LlmError::Transport(err.without_url().to_string()), backoff),
         };

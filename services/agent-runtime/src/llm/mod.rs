@@ -1,6 +1,8 @@
 //! The LLM clients: one request/stream shape ([`ChatRequest`] → [`Reply`]) over two wires,
 //! OpenAI-compatible chat completions ([`openai`]) and Anthropic Messages ([`anthropic`]),
-//! always streamed, with bounded retries on 429, 5xx and connection errors ([`http`]).
+//! always streamed, with bounded retries on 429, 5xx and connection errors ([`http`]). Every
+//! call goes through the `egress` guard: a base URL that points at an internal address is
+//! refused unless `OUTBOUND_ALLOW` lists it (a tenant sets its custom providers' base URLs).
 
 pub mod anthropic;
 mod http;
@@ -109,6 +111,10 @@ pub enum LlmError {
     Stream(String),
     #[error("{0}")]
     Config(String),
+    /// The base URL is not http(s), or points at an internal address `OUTBOUND_ALLOW` does not
+    /// list; never retried.
+    #[error("the provider address {0}")]
+    NotAllowed(String),
 }
 
 impl LlmError {
@@ -130,18 +136,22 @@ trait StreamParser {
     fn finish(self, complete: bool) -> Result<Reply, LlmError>;
 }
 
-/// The HTTP client every call goes through.
+/// The HTTP clients every call goes through, behind the egress guard.
 #[derive(Debug, Clone)]
 pub struct Llm {
-    http: reqwest::Client,
+    http: egress::Guarded,
     retry: RetryPolicy,
 }
 
 impl Llm {
-    pub fn new(retry: RetryPolicy) -> anyhow::Result<Self> {
-        let http = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(10))
-            .build()?;
+    /// `allow` is `OUTBOUND_ALLOW`: the internal addresses base URLs may point at.
+    pub fn new(retry: RetryPolicy, allow: egress::AllowList) -> anyhow::Result<Self> {
+        crate::tls::install_provider();
+        let http = egress::Guarded::new(allow, || {
+            Ok::<_, reqwest::Error>(
+                reqwest::Client::builder().connect_timeout(Duration::from_secs(10)),
+            )
+        })?;
         Ok(Self { http, retry })
     }
 

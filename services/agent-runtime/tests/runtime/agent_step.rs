@@ -159,6 +159,7 @@ async fn the_anthropic_wire_runs_the_same_loop() {
         ],
     );
     let env = vec![
+        crate::common::allow_fake(&fake),
         ("ANTHROPIC_BASE_URL", fake.base_url()),
         ("ANTHROPIC_API_KEY", "sk-ant-fake".to_owned()),
         ("AGENT_SYSTEM_PROMPT", "You are terse.".to_owned()),

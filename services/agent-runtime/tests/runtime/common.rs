@@ -12,10 +12,21 @@ use shared_schemas::ids::{RunId, TenantId};
 use shared_schemas::runtime::{RuntimeMessage, StepEnd};
 use tokio::task::JoinHandle;
 
+/// The `OUTBOUND_ALLOW` entry that lets the runtime reach `fake` (on loopback, which the egress
+/// guard refuses otherwise): its port only.
+pub fn allow_fake(fake: &llm_fake::LlmFake) -> (&'static str, String) {
+    (
+        "OUTBOUND_ALLOW",
+        format!("127.0.0.1:{}", fake.addr().port()),
+    )
+}
+
 /// The variables that point the runtime at `fake`: `custom-fake/{model}` on its OpenAI side,
-/// `anthropic/{model}` on its Anthropic side (the fake, like the real APIs, wants a key).
+/// `anthropic/{model}` on its Anthropic side (the fake, like the real APIs, wants a key), and
+/// the allow-list entry for its port.
 pub fn fake_env(fake: &llm_fake::LlmFake) -> Vec<(&'static str, String)> {
     vec![
+        allow_fake(fake),
         ("CUSTOM_FAKE_BASE_URL", fake.openai_base_url()),
         ("CUSTOM_FAKE_API_KEY", "sk-fake-key".to_owned()),
         ("ANTHROPIC_BASE_URL", fake.base_url()),

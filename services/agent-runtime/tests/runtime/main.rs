@@ -5,6 +5,7 @@ mod agent_step;
 mod binary;
 mod common;
 mod control;
+mod egress;
 mod escape;
 mod protocol;
 mod structured_output;
