@@ -76,6 +76,12 @@ pub struct RuntimesConfig {
     pub runtime_vanish_grace_secs: u64,
     pub instance_ttl_secs: u64,
     pub instance_heartbeat_secs: u64,
+    /// `OUTBOUND_ALLOW`, handed to every runtime: the internal addresses provider base URLs may
+    /// point at (`127.0.0.1:8090` for a local fake LLM). Empty: none. Checked at start.
+    pub outbound_allow: String,
+    /// `REDIS_CA_CERT` (the engine's own, kit's setting), handed to every runtime as an absolute
+    /// path: runtimes connect to the same Redis, and their working directory is their workspace.
+    pub redis_ca_cert: Option<PathBuf>,
 }
 
 impl Default for RuntimesConfig {
@@ -98,13 +104,16 @@ impl Default for RuntimesConfig {
             runtime_vanish_grace_secs: 30,
             instance_ttl_secs: 15,
             instance_heartbeat_secs: 5,
+            outbound_allow: String::new(),
+            redis_ca_cert: None,
         }
     }
 }
 
 impl RuntimesConfig {
     pub fn load() -> Result<Self, kit::config::ConfigError> {
-        let cfg: Self = kit::config::load()?;
+        let mut cfg: Self = kit::config::load()?;
+        cfg.check_passed_on()?;
         if cfg.instance_heartbeat_secs == 0 || cfg.instance_heartbeat_secs >= cfg.instance_ttl_secs
         {
             return Err(kit::config::ConfigError::Invalid {
@@ -113,6 +122,27 @@ impl RuntimesConfig {
             });
         }
         Ok(cfg)
+    }
+
+    /// Checks what runtimes are handed: a malformed allow-list fails the engine at start rather
+    /// than every runtime later; the CA path is made absolute (empty means none).
+    fn check_passed_on(&mut self) -> Result<(), kit::config::ConfigError> {
+        kit::outbound::AllowList::parse(&self.outbound_allow).map_err(|e| {
+            kit::config::ConfigError::Invalid {
+                name: "OUTBOUND_ALLOW",
+                reason: e.to_string(),
+            }
+        })?;
+        self.redis_ca_cert = match self.redis_ca_cert.take() {
+            Some(path) if !path.as_os_str().is_empty() => Some(
+                std::path::absolute(&path).map_err(|e| kit::config::ConfigError::Invalid {
+                    name: "REDIS_CA_CERT",
+                    reason: e.to_string(),
+                })?,
+            ),
+            _ => None,
+        };
+        Ok(())
     }
 
     /// The runtime program: the configured one, else `agent-runtime` beside this executable,
@@ -180,5 +210,26 @@ mod tests {
             "{err}"
         );
         assert!(DeploymentMode::Compose.check().is_err());
+    }
+
+    #[test]
+    fn what_runtimes_are_handed_is_checked_at_start() {
+        let mut cfg = RuntimesConfig {
+            outbound_allow: "127.0.0.1:8090, [::1]:8090".into(),
+            redis_ca_cert: Some(PathBuf::from("certs/redis-ca.pem")),
+            ..RuntimesConfig::default()
+        };
+        cfg.check_passed_on().expect("valid");
+        let ca = cfg.redis_ca_cert.clone().expect("ca");
+        assert!(
+            ca.is_absolute() && ca.ends_with("certs/redis-ca.pem"),
+            "{ca:?}"
+        );
+        cfg.redis_ca_cert = Some(PathBuf::new());
+        cfg.check_passed_on().expect("empty is none");
+        assert!(cfg.redis_ca_cert.is_none());
+        cfg.outbound_allow = "http://10.0.0.1".into();
+        let err = cfg.check_passed_on().expect_err("malformed").to_string();
+        assert!(err.starts_with("OUTBOUND_ALLOW is invalid"), "{err}");
     }
 }

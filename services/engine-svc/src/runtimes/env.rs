@@ -20,6 +20,10 @@ pub const RESERVED: &[&str] = &[
     "HOME",
     "PATH",
     "RUST_LOG",
+    // The installation's, never an agent's: a granted secret named OUTBOUND_ALLOW would open
+    // the cluster to the tenant's provider URLs.
+    "OUTBOUND_ALLOW",
+    "REDIS_CA_CERT",
 ];
 
 /// What the environment is made of.
@@ -35,6 +39,10 @@ pub struct EnvInput<'a> {
     pub rust_log: &'a str,
     /// `AGENT_MODEL`, when the run resolved one.
     pub model: Option<&'a str>,
+    /// The engine's `OUTBOUND_ALLOW` (passed on when not empty).
+    pub outbound_allow: &'a str,
+    /// The engine's `REDIS_CA_CERT`, absolute (passed on when set).
+    pub redis_ca_cert: Option<&'a Path>,
     /// Set by the flow that starts the runtime: the provider keys the run resolved, the agent
     /// token, `DJINNBOT_API_URL`, `STEP_TIMEOUT_MS`, granted secrets.
     pub extra: &'a BTreeMap<String, String>,
@@ -73,6 +81,15 @@ pub fn runtime_env(input: &EnvInput<'_>) -> Result<BTreeMap<String, String>, Bac
     }
     if let Some(model) = input.model {
         env.insert("AGENT_MODEL".to_owned(), model.to_owned());
+    }
+    if !input.outbound_allow.is_empty() {
+        env.insert("OUTBOUND_ALLOW".to_owned(), input.outbound_allow.to_owned());
+    }
+    if let Some(ca) = input.redis_ca_cert {
+        let ca = ca
+            .to_str()
+            .ok_or_else(|| BackendError::Env("REDIS_CA_CERT is not UTF-8".into()))?;
+        env.insert("REDIS_CA_CERT".to_owned(), ca.to_owned());
     }
     Ok(env)
 }
@@ -136,6 +153,14 @@ mod tests {
     fn env_with(
         extra: &BTreeMap<String, String>,
     ) -> Result<BTreeMap<String, String>, BackendError> {
+        env_passing(extra, "", None)
+    }
+
+    fn env_passing(
+        extra: &BTreeMap<String, String>,
+        outbound_allow: &str,
+        redis_ca_cert: Option<&Path>,
+    ) -> Result<BTreeMap<String, String>, BackendError> {
         runtime_env(&EnvInput {
             tenant: &TenantId::generate(),
             run: &RunId::generate(),
@@ -146,6 +171,8 @@ mod tests {
             path: "/usr/bin:/bin",
             rust_log: "info",
             model: Some("openai/gpt-4o"),
+            outbound_allow,
+            redis_ca_cert,
             extra,
         })
     }
@@ -164,5 +191,25 @@ mod tests {
         extra.remove("HOME");
         extra.insert("lower=case".into(), "x".into());
         assert!(env_with(&extra).is_err());
+    }
+
+    #[test]
+    fn the_allow_list_and_the_redis_ca_are_the_engines_alone() {
+        let none = BTreeMap::new();
+        let env = env_passing(
+            &none,
+            "127.0.0.1:8090",
+            Some(Path::new("/etc/djb/redis-ca.pem")),
+        )
+        .expect("env");
+        assert_eq!(env["OUTBOUND_ALLOW"], "127.0.0.1:8090");
+        assert_eq!(env["REDIS_CA_CERT"], "/etc/djb/redis-ca.pem");
+        let unset = env_with(&none).expect("env");
+        assert!(!unset.contains_key("OUTBOUND_ALLOW") && !unset.contains_key("REDIS_CA_CERT"));
+        for name in ["OUTBOUND_ALLOW", "REDIS_CA_CERT"] {
+            let sneaky = BTreeMap::from([(name.to_owned(), "0.0.0.0/0".to_owned())]);
+            let err = env_with(&sneaky).expect_err("reserved").to_string();
+            assert!(err.contains("set by the engine"), "{name}: {err}");
+        }
     }
 }

@@ -249,6 +249,8 @@ impl Runtimes {
             path: &self.config.runtime_path,
             rust_log: &self.config.runtime_rust_log,
             model: req.model.as_deref(),
+            outbound_allow: &self.config.outbound_allow,
+            redis_ca_cert: self.config.redis_ca_cert.as_deref(),
             extra: &req.env,
         })?;
         let spec = RuntimeSpec {
