@@ -18,7 +18,8 @@ PG_PORT=${DJB_PG_PORT:-55432}
 REDIS_PORT=${DJB_REDIS_PORT:-56379}
 HTTP_PORT=${DJB_HTTP_PORT:-8000}
 # The offline fake LLM (libs/llm-fake) `make up` starts for demos: agents reach it as a custom
-# provider with base URL http://127.0.0.1:$LLM_FAKE_PORT/v1 (docs/llm-fake.md).
+# provider with base URL http://127.0.0.1:$LLM_FAKE_PORT/v1 (docs/llm-fake.md), which engine-svc
+# allows its runtimes to reach (OUTBOUND_ALLOW in service_env).
 LLM_FAKE_PORT=${DJB_LLM_FAKE_PORT:-8090}
 DB_NAME=${DJB_DB_NAME:-djinnbot}
 TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
@@ -190,6 +191,9 @@ service_env() { # name port role
     PROJECT_TEMPLATES_DIR="$ROOT/project-templates" \
     AUTH_SECRET_KEY="${AUTH_SECRET_KEY:-dev-only-insecure-auth-secret-change-me-0123456789}"
   [ "$1" = auth-svc ] && cat "$DEV/first-login"
+  # Agent runtimes refuse internal provider addresses; the engine hands them this entry so
+  # demo agents reach the fake LLM on loopback, and no other loopback port (docs/agent-runtime.md).
+  [ "$1" = engine-svc ] && echo OUTBOUND_ALLOW="127.0.0.1:$LLM_FAKE_PORT"
   return 0
 }
 
