@@ -136,6 +136,17 @@ impl Harness {
     /// The reader and publisher for a runtime of `tenant`/`run` (started by the caller).
     pub async fn attach(tenant: TenantId, run: RunId, keys: Keys, workspace: PathBuf) -> Self {
         let client = redis::Client::open(redis_url()).expect("client");
+        Self::attach_with(client, tenant, run, keys, workspace).await
+    }
+
+    /// Like [`Harness::attach`], on the Redis `client` reaches.
+    pub async fn attach_with(
+        client: redis::Client,
+        tenant: TenantId,
+        run: RunId,
+        keys: Keys,
+        workspace: PathBuf,
+    ) -> Self {
         let conn = client
             .get_multiplexed_async_connection()
             .await

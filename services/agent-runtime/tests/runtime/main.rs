@@ -1,5 +1,6 @@
 //! agent-runtime's integration tests (one binary): the runtime in-process or as the real binary,
-//! on real Redis (`DJB_TEST_REDIS_URL`, a key prefix per test), against `libs/llm-fake`.
+//! on real Redis (`DJB_TEST_REDIS_URL`, a key prefix per test), against `libs/llm-fake`; the
+//! `rediss://` test starts its own `redis-server` serving TLS (it must be built with TLS).
 
 mod agent_step;
 mod binary;
@@ -9,3 +10,4 @@ mod egress;
 mod escape;
 mod protocol;
 mod structured_output;
+mod tls_redis;
