@@ -57,6 +57,7 @@ pub async fn run(
     // Settings fail here, before anything is connected.
     let own = Arc::new(EngineConfig::load()?);
     kit::run_service(SERVICE, config, listener, shutdown, |platform| {
+        workers::pipeline_seed::spawn(platform.clone(), own.clone());
         router(AppState {
             platform,
             config: own,

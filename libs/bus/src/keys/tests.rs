@@ -47,13 +47,19 @@ const TABLE: &[(&str, Scope, Build)] = &[
         k.run_commands(t, &run())
     }),
     ("run_status", Scope::Tenant, |k, t| k.run_status(t, &run())),
-    ("run_runtime", Scope::Tenant, |k, t| k.run_runtime(t, &run())),
+    ("run_runtime", Scope::Tenant, |k, t| {
+        k.run_runtime(t, &run())
+    }),
     ("run_logs", Scope::Tenant, |k, t| k.run_logs(t, &run())),
-    ("engine_instance", Scope::Global, |k, _| k.engine_instance("e-1")),
+    ("engine_instance", Scope::Global, |k, _| {
+        k.engine_instance("e-1")
+    }),
     ("engine_instances_pattern", Scope::Global, |k, _| {
         k.engine_instances_pattern()
     }),
-    ("tenant_run_slots", Scope::Tenant, |k, t| k.tenant_run_slots(t)),
+    ("tenant_run_slots", Scope::Tenant, |k, t| {
+        k.tenant_run_slots(t)
+    }),
     ("mcp_grants_changed", Scope::Tenant, |k, t| {
         k.mcp_grants_changed(t)
     }),
@@ -88,6 +94,9 @@ const TABLE: &[(&str, Scope, Build)] = &[
     }),
     ("pipeline_cache", Scope::TenantSegment, |k, t| {
         k.pipeline_cache(t, "pl")
+    }),
+    ("pipeline_generation", Scope::TenantSegment, |k, t| {
+        k.pipeline_generation(Some(t), "pl")
     }),
     ("pipeline_invalidate", Scope::Global, |k, _| {
         k.pipeline_invalidate()
@@ -258,6 +267,10 @@ fn names_match_the_spec() {
         ("container", "djinnbot:containers:run_1"),
         ("containers_pattern", "djinnbot:containers:*"),
         ("pipeline_cache", "djinnbot:pipeline-cache:ten_alpha:pl"),
+        (
+            "pipeline_generation",
+            "djinnbot:pipeline-cache:gen:ten_alpha:pl",
+        ),
         ("pipeline_invalidate", "djinnbot:pipeline:invalidate"),
         ("slack_instances", "djinnbot:slack:instances"),
         ("slack_heartbeat", "djinnbot:slack:heartbeat:pod-1"),

@@ -1,3 +1,4 @@
 //! Workers: consumer-group handlers and background loops, each calling flows.
 //!
 //! Here: the run-request consumer, the runtime stream readers, the reconciler and lease heartbeats.
+pub mod pipeline_seed;
