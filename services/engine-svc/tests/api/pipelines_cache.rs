@@ -243,3 +243,58 @@ async fn every_change_is_announced_on_the_invalidation_channel() {
         assert_eq!(notice, want);
     }
 }
+
+#[tokio::test]
+async fn a_load_reads_the_database_when_redis_refuses_every_key() {
+    let config = config(300);
+    let app = spawn_bare(config.clone()).await;
+    seed(&app, &config).await;
+    let a = app.tenant("Alpha").await;
+    // A Redis user that may run commands but touch no key: every cache call fails.
+    let user = format!("{}-nokeys", app.platform.keys.prefix());
+    let password = shared_schemas::ids::random_body();
+    let admin = redis::Client::open(kit::testing::redis_url()).expect("redis url");
+    let mut conn = admin
+        .get_multiplexed_async_connection()
+        .await
+        .expect("redis");
+    redis::cmd("ACL")
+        .arg(
+            &[
+                "SETUSER",
+                &user,
+                "reset",
+                "on",
+                &format!(">{password}"),
+                "+@all",
+                "-@dangerous",
+            ][..],
+        )
+        .query_async::<()>(&mut conn)
+        .await
+        .expect("acl setuser");
+    let url = kit::testing::redis_url().replacen("://", &format!("://{user}:{password}@"), 1);
+    let redis = redis::Client::open(url)
+        .expect("url")
+        .get_connection_manager()
+        .await
+        .expect("connect as the limited user");
+    let platform = Platform::from_parts(
+        SERVICE,
+        (*app.platform.config).clone(),
+        app.platform.db.clone(),
+        redis,
+    )
+    .expect("platform");
+    let loaded = load(&platform, &config, &a.id, "planning").await;
+    redis::cmd("ACL")
+        .arg(&["DELUSER", &user][..])
+        .query_async::<()>(&mut conn)
+        .await
+        .expect("acl deluser");
+    let (row, parsed) = loaded.expect("no error").expect("planning");
+    assert_eq!(
+        (row.name.as_str(), parsed.steps.len()),
+        ("Project Planning", 1)
+    );
+}
