@@ -3,6 +3,7 @@
 mod pipelines;
 mod pipelines_cache;
 mod pipelines_seed;
+mod pipelines_start;
 mod pipelines_support;
 mod pipelines_validate;
 mod pipelines_walls;
