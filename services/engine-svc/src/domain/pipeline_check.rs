@@ -46,17 +46,28 @@ pub fn parse_written(
     path_id: Option<&str>,
 ) -> Result<PipelineConfig, Vec<PipelineError>> {
     let config = parse_pipeline(yaml)?;
-    let id = config.id.as_str();
-    let problem = match path_id {
-        Some(path_id) if path_id != id => Some(format!(
-            "the pipeline's id `{id}` differs from `{path_id}` in the path"
-        )),
-        _ => id_problem(id).map(str::to_owned),
-    };
-    match problem {
-        Some(message) => Err(vec![pinned(yaml, &DocPath::root().key("id"), message)]),
-        None => Ok(config),
+    let problem = id_problem(config.id.as_str()).map(str::to_owned);
+    if let Some(message) = problem {
+        return Err(vec![pinned(yaml, &DocPath::root().key("id"), message)]);
     }
+    if let Some(path_id) = path_id {
+        same_id(yaml, &config, path_id)?;
+    }
+    Ok(config)
+}
+
+/// A YAML written to the path of `path_id` must carry that id.
+pub fn same_id(
+    yaml: &str,
+    config: &PipelineConfig,
+    path_id: &str,
+) -> Result<(), Vec<PipelineError>> {
+    let id = config.id.as_str();
+    if id == path_id {
+        return Ok(());
+    }
+    let message = format!("the pipeline's id `{id}` differs from `{path_id}` in the path");
+    Err(vec![pinned(yaml, &DocPath::root().key("id"), message)])
 }
 
 /// The warnings of `config`, read from `yaml`, each pinned to its line, in line order.

@@ -92,15 +92,18 @@ pub async fn put(
     yaml: &str,
 ) -> Result<PipelineWritten, PipelineWriteError> {
     require_writer(ctx)?;
+    // Parsed before the transaction, so no row stays locked while a large document is read;
+    // the id is compared after the lookup, so an id the tenant cannot see is 404 whatever the
+    // body says.
+    let config = pipeline_check::parse_written(yaml, None).map_err(PipelineWriteError::Invalid)?;
+    let hash = pipeline_check::content_hash(yaml);
+    let content = content_of(&config, yaml, &hash);
     let mut tx = platform.db.begin_tenant(ctx).await?;
     let own = store::own_for_update(&mut tx, id).await?;
     if own.is_none() && !store::global_exists(&mut tx, id).await? {
         return Err(ApiError::not_found("pipeline not found").into());
     }
-    let config =
-        pipeline_check::parse_written(yaml, Some(id)).map_err(PipelineWriteError::Invalid)?;
-    let hash = pipeline_check::content_hash(yaml);
-    let content = content_of(&config, yaml, &hash);
+    pipeline_check::same_id(yaml, &config, id).map_err(PipelineWriteError::Invalid)?;
     let now = platform.clock.now_ms();
     let (status, row) = match own {
         Some(_) => ("updated", store::update(&mut tx, &content, now).await?),
@@ -110,7 +113,8 @@ pub async fn put(
             ("created", row)
         }
     };
-    // The row was locked or the insert just won: it exists until the commit.
+    // The update of a locked row returns it; the insert returns nothing only when a concurrent
+    // PUT made the tenant's copy first.
     let row = row.ok_or_else(|| {
         ApiError::conflict(
             "pipeline_changed",
