@@ -63,6 +63,12 @@ impl Keys {
         self.global("cg:engine-workers")
     }
 
+    /// Consumer group of the engine's step executors on the global stream (`STEP_QUEUED`): a
+    /// purpose of its own, so a slow step never holds up run requests and deletions.
+    pub fn engine_executors_group(&self) -> String {
+        self.global("cg:engine-executors")
+    }
+
     /// Where entries go after too many failed deliveries from `stream`.
     pub fn dead_letter(&self, stream: &str) -> String {
         format!("{stream}:dead")

@@ -25,4 +25,14 @@ impl RuntimeConfig {
             ),
         })
     }
+
+    /// A configuration for tests: the given ids, Redis and key prefix, nothing else.
+    pub fn for_test(tenant: TenantId, run: RunId, redis_url: String, keys: Keys) -> Self {
+        Self {
+            tenant,
+            run,
+            redis_url,
+            keys,
+        }
+    }
 }

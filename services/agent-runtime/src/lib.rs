@@ -1,7 +1,8 @@
 //! agent-runtime: runs inside the process, container or Pod engine-svc starts for one run.
 //!
-//! It speaks the runtime protocol of CONTRACTS.md §5.2 over Redis pub/sub, on the tenant-scoped
-//! channels of spec §3.5 (`…:t:{tenant}:run:{run}:commands` / `…:status`). Its rooms follow the
+//! It speaks the runtime protocol of CONTRACTS.md §5.2 (`shared_schemas::runtime`): commands
+//! arrive over pub/sub on `…:t:{tenant}:run:{run}:commands`, everything it says goes to one
+//! stream `…:t:{tenant}:run:{run}:runtime`. Its rooms follow the
 //! services' (ARCHITECTURE §3) where they apply: `config` (what the engine hands it),
 //! `domain/` (the protocol, pure), `flows/` (the session with the engine). It serves no HTTP.
 

@@ -1,77 +1,108 @@
-//! The boot and shutdown handshake against real Redis.
+//! The boot and shutdown handshake against real Redis: commands over pub/sub, every answer on
+//! the runtime stream.
 
 use std::time::Duration;
 
 use agent_runtime::{RuntimeConfig, run};
 use bus::Keys;
-use futures_util::StreamExt;
-use serde_json::{Value, json};
+use serde_json::json;
 use shared_schemas::ids::{RunId, TenantId};
+use shared_schemas::runtime::RuntimeMessage;
 
 fn redis_url() -> String {
     std::env::var("DJB_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:56379/15".to_owned())
 }
 
+/// Reads the runtime stream after `last`, one message at a time.
+struct Reader {
+    conn: redis::aio::MultiplexedConnection,
+    key: String,
+    last: String,
+}
+
+impl Reader {
+    async fn next(&mut self) -> RuntimeMessage {
+        let reply: redis::streams::StreamReadReply = tokio::time::timeout(
+            Duration::from_secs(10),
+            redis::cmd("XREAD")
+                .arg("COUNT")
+                .arg(1)
+                .arg("BLOCK")
+                .arg(10_000)
+                .arg("STREAMS")
+                .arg(&self.key)
+                .arg(&self.last)
+                .query_async(&mut self.conn),
+        )
+        .await
+        .expect("a message within 10 s")
+        .expect("xread");
+        let entry = reply
+            .keys
+            .into_iter()
+            .next()
+            .and_then(|k| k.ids.into_iter().next())
+            .expect("one entry");
+        self.last = entry.id.clone();
+        let data: String = entry.get("data").expect("data field");
+        serde_json::from_str(&data).expect("a runtime message")
+    }
+}
+
 #[tokio::test]
 async fn runtime_announces_ready_rejects_unknown_commands_and_exits_on_shutdown() {
-    let cfg = RuntimeConfig {
-        tenant: TenantId::generate(),
-        run: RunId::generate(),
-        redis_url: redis_url(),
-        keys: Keys::new(format!("test-{}", uuid::Uuid::new_v4().simple())),
-    };
+    let (tenant, run_id) = (TenantId::generate(), RunId::generate());
+    let keys = Keys::new(format!("test-{}", uuid::Uuid::new_v4().simple()));
+    let cfg = RuntimeConfig::for_test(tenant.clone(), run_id.clone(), redis_url(), keys.clone());
     let client = redis::Client::open(redis_url()).expect("client");
-    let mut statuses = client
-        .get_async_pubsub()
-        .await
-        .expect("redis reachable (make test starts it)");
-    statuses
-        .subscribe(cfg.keys.run_status(&cfg.tenant, &cfg.run))
-        .await
-        .expect("subscribe");
-    let commands = cfg.keys.run_commands(&cfg.tenant, &cfg.run);
-    let runtime = tokio::spawn(run(cfg.clone()));
-    let mut stream = statuses.into_on_message();
-    let mut next = async || -> Value {
-        let msg = tokio::time::timeout(Duration::from_secs(10), stream.next())
-            .await
-            .expect("a status within 10 s")
-            .expect("stream open");
-        serde_json::from_str(&msg.get_payload::<String>().expect("text")).expect("json")
-    };
-    let ready = next().await;
-    assert_eq!(ready["type"], "ready");
-    assert_eq!(ready["runId"], cfg.run.as_str());
-
     let mut conn = client
         .get_multiplexed_async_connection()
         .await
-        .expect("conn");
-    let publish = |msg: Value| {
+        .expect("redis reachable (make test starts it)");
+    let mut reader = Reader {
+        conn: conn.clone(),
+        key: keys.run_runtime(&tenant, &run_id),
+        last: "0".into(),
+    };
+    let commands = keys.run_commands(&tenant, &run_id);
+    let runtime = tokio::spawn(run(cfg));
+    let RuntimeMessage::Ready(ready) = reader.next().await else {
+        panic!("ready first");
+    };
+    assert_eq!(ready.run_id, run_id);
+
+    let publish = |msg: serde_json::Value| {
         redis::cmd("PUBLISH")
             .arg(&commands)
             .arg(msg.to_string())
             .to_owned()
     };
-    publish(json!({"type": "agentStep", "requestId": "r1", "prompt": "hi"}))
+    publish(json!({"type": "dance", "requestId": "r1"}))
         .query_async::<i64>(&mut conn)
         .await
         .expect("publish");
-    let error = next().await;
+    let RuntimeMessage::Error(error) = reader.next().await else {
+        panic!("an error");
+    };
     assert_eq!(
-        (error["type"].as_str(), error["requestId"].as_str()),
-        (Some("error"), Some("r1"))
+        (error.code.as_deref(), error.request_id.as_deref()),
+        (Some("unsupported_command"), Some("r1"))
     );
 
     publish(json!({"type": "shutdown", "graceful": true}))
         .query_async::<i64>(&mut conn)
         .await
         .expect("publish");
-    assert_eq!(next().await["type"], "exiting");
+    assert!(matches!(reader.next().await, RuntimeMessage::Exiting(_)));
     let code = tokio::time::timeout(Duration::from_secs(10), runtime)
         .await
         .expect("exits")
         .expect("join")
         .expect("ok");
     assert_eq!(code, 0);
+    redis::cmd("DEL")
+        .arg(&reader.key)
+        .query_async::<i64>(&mut conn)
+        .await
+        .expect("del");
 }

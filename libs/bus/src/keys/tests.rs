@@ -50,6 +50,9 @@ const TABLE: &[(&str, Scope, Build)] = &[
     ("run_runtime", Scope::Tenant, |k, t| {
         k.run_runtime(t, &run())
     }),
+    ("engine_executors_group", Scope::Global, |k, _| {
+        k.engine_executors_group()
+    }),
     ("run_logs", Scope::Tenant, |k, t| k.run_logs(t, &run())),
     ("engine_instance", Scope::Global, |k, _| {
         k.engine_instance("e-1")
@@ -238,6 +241,7 @@ fn names_match_the_spec() {
         ("run_commands", "djinnbot:t:ten_alpha:run:run_1:commands"),
         ("run_status", "djinnbot:t:ten_alpha:run:run_1:status"),
         ("run_runtime", "djinnbot:t:ten_alpha:run:run_1:runtime"),
+        ("engine_executors_group", "djinnbot:cg:engine-executors"),
         ("run_logs", "djinnbot:t:ten_alpha:engine:run-logs:run_1"),
         ("engine_instance", "djinnbot:engine:instance:e-1"),
         ("engine_instances_pattern", "djinnbot:engine:instance:*"),

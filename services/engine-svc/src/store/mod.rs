@@ -3,3 +3,4 @@
 //! Here: SQL of the `engine` schema: pipelines, runs, steps, outputs, loop state.
 pub mod pipeline_seed;
 pub mod pipelines;
+pub mod runtime_sweep;
