@@ -341,3 +341,56 @@ async fn the_shared_fixtures_are_accepted_and_validate_without_errors() {
         );
     }
 }
+
+#[tokio::test]
+async fn concurrent_writes_of_one_id_make_one_pipeline_and_no_server_error() {
+    let app = spawn().await;
+    let a = app.tenant("Alpha").await;
+    let user = app.client.bearer(&a.token);
+    let posts = (0..4).map(|i| {
+        user.post(
+            "/v1/pipelines/",
+            body(&yaml("raced", &format!("R{i}"), "x")),
+        )
+    });
+    let puts = (0..4).map(|i| {
+        user.put(
+            "/v1/pipelines/execute",
+            body(&yaml("execute", &format!("E{i}"), "x")),
+        )
+    });
+    let (posts, puts) = tokio::join!(
+        futures_util::future::join_all(posts),
+        futures_util::future::join_all(puts)
+    );
+    let created = posts
+        .iter()
+        .filter(|(s, _)| *s == StatusCode::CREATED)
+        .count();
+    assert_eq!(created, 1, "{posts:?}");
+    assert!(
+        posts
+            .iter()
+            .all(|(s, b)| *s == StatusCode::CREATED || b["code"] == "pipeline_exists"),
+        "{posts:?}"
+    );
+    let copies = puts
+        .iter()
+        .filter(|(_, b)| b["status"] == "created")
+        .count();
+    assert_eq!(copies, 1, "one PUT makes the copy: {puts:?}");
+    assert!(
+        puts.iter()
+            .all(|(s, b)| *s == StatusCode::OK || b["code"] == "pipeline_changed"),
+        "{puts:?}"
+    );
+    let (_, list) = user.get("/v1/pipelines/").await;
+    let ours: Vec<_> = ids(&list)
+        .into_iter()
+        .filter(|(id, _)| id == "execute" || id == "raced")
+        .collect();
+    assert_eq!(
+        ours,
+        [("execute".to_owned(), false), ("raced".to_owned(), false)]
+    );
+}
