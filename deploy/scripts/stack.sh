@@ -188,7 +188,7 @@ service_env() { # name port role
     DATABASE_URL="postgres://$3@127.0.0.1:$PG_PORT/$DB_NAME" \
     REDIS_URL="$(redis_url_of "$1")" REDIS_PREFIX="$REDIS_PREFIX_DEV" \
     DATA_PATH="$DEV/data" SKILLS_DIR="$ROOT/skills" AGENT_TEMPLATES_DIR="$ROOT/agent-templates" \
-    PROJECT_TEMPLATES_DIR="$ROOT/project-templates" \
+    PROJECT_TEMPLATES_DIR="$ROOT/project-templates" PIPELINES_DIR="$ROOT/pipelines" \
     AUTH_SECRET_KEY="${AUTH_SECRET_KEY:-dev-only-insecure-auth-secret-change-me-0123456789}"
   [ "$1" = auth-svc ] && cat "$DEV/first-login"
   # Agent runtimes refuse internal provider addresses; the engine hands them this entry so

@@ -156,6 +156,14 @@ impl Keys {
         self.global(&format!("pipeline-cache:{tenant}:{}", segment(pipeline)))
     }
 
+    /// A counter bumped on every change of a tenant's pipeline (`tenant` given) or of a global
+    /// one (`None`). A cache entry remembers the counters it was read under, so an entry filled
+    /// from a read that raced a change is never served.
+    pub fn pipeline_generation(&self, tenant: Option<&TenantId>, pipeline: &str) -> String {
+        let owner = tenant.map_or("global", TenantId::as_str);
+        self.global(&format!("pipeline-cache:gen:{owner}:{}", segment(pipeline)))
+    }
+
     pub fn pipeline_invalidate(&self) -> String {
         self.global("pipeline:invalidate")
     }

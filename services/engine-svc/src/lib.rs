@@ -69,6 +69,7 @@ pub async fn run(
     let started = std::sync::Mutex::new(None);
     let (reconcile_stop, heartbeat_stop) = (CancellationToken::new(), CancellationToken::new());
     let served = kit::run_service(SERVICE, config, listener, shutdown, |platform| {
+        workers::pipeline_seed::spawn(platform.clone(), own.clone());
         let (instance, redis_url, client) = parts;
         let runtimes = runtimes::Runtimes::new(runtimes::service::RuntimesParts {
             config: runtimes_config,

@@ -98,6 +98,9 @@ const TABLE: &[(&str, Scope, Build)] = &[
     ("pipeline_cache", Scope::TenantSegment, |k, t| {
         k.pipeline_cache(t, "pl")
     }),
+    ("pipeline_generation", Scope::TenantSegment, |k, t| {
+        k.pipeline_generation(Some(t), "pl")
+    }),
     ("pipeline_invalidate", Scope::Global, |k, _| {
         k.pipeline_invalidate()
     }),
@@ -268,6 +271,10 @@ fn names_match_the_spec() {
         ("container", "djinnbot:containers:run_1"),
         ("containers_pattern", "djinnbot:containers:*"),
         ("pipeline_cache", "djinnbot:pipeline-cache:ten_alpha:pl"),
+        (
+            "pipeline_generation",
+            "djinnbot:pipeline-cache:gen:ten_alpha:pl",
+        ),
         ("pipeline_invalidate", "djinnbot:pipeline:invalidate"),
         ("slack_instances", "djinnbot:slack:instances"),
         ("slack_heartbeat", "djinnbot:slack:heartbeat:pod-1"),

@@ -1,5 +1,13 @@
 //! engine-svc against real Postgres and Redis.
 
+mod pipelines;
+mod pipelines_cache;
+mod pipelines_seed;
+mod pipelines_start;
+mod pipelines_support;
+mod pipelines_validate;
+mod pipelines_walls;
+
 use engine_svc::{AppState, SERVICE};
 use kit::testing::TestApp;
 
