@@ -3,10 +3,13 @@
 use std::time::Duration;
 
 use engine_svc::runtimes::session::{RuntimeSession, SessionError};
+use futures_util::StreamExt as _;
 use shared_schemas::ids::{RunId, TenantId};
-use shared_schemas::runtime::{AgentStep, RuntimeCommand, RuntimeMessage, Shutdown};
+use shared_schemas::runtime::{
+    AgentStep, RUNTIME_STREAM_FIELD, RuntimeCommand, RuntimeMessage, RuntimeReady, Shutdown,
+};
 
-use crate::{harness, start_request};
+use crate::{harness, redis_url, scratch, script, start_request};
 
 fn step(request: &str) -> RuntimeCommand {
     RuntimeCommand::AgentStep(AgentStep {
@@ -23,34 +26,56 @@ fn step(request: &str) -> RuntimeCommand {
 
 #[tokio::test]
 async fn an_unacknowledged_command_is_sent_once_more_then_reported() {
-    let h = harness(|_| {}, None).await;
+    // A runtime that says `ready` (written here for it) and then never acknowledges anything.
+    let dir = scratch();
+    let mute = script(&dir, "mute-runtime", "exec sleep 60");
+    let h = harness(|c| c.agent_runtime_bin = Some(mute), None).await;
     let (tenant, run) = (TenantId::generate(), RunId::generate());
     h.rt.start(start_request(&tenant, &run))
         .await
         .expect("start");
+    let ready = RuntimeMessage::Ready(RuntimeReady {
+        run_id: run.clone(),
+        timestamp: 0,
+    });
+    redis::cmd("XADD")
+        .arg(h.keys.run_runtime(&tenant, &run))
+        .arg("*")
+        .arg(RUNTIME_STREAM_FIELD)
+        .arg(serde_json::to_string(&ready).expect("json"))
+        .query_async::<String>(&mut h.redis.clone())
+        .await
+        .expect("XADD");
+    let client = redis::Client::open(redis_url()).expect("url");
+    let mut commands = client.get_async_pubsub().await.expect("pubsub");
+    commands
+        .subscribe(h.keys.run_commands(&tenant, &run))
+        .await
+        .expect("subscribe");
     let mut session = RuntimeSession::open(&h.rt, &tenant, &run)
         .await
         .expect("session");
     session.wait_ready().await.expect("ready");
-    // This runtime answers requests with an error, never `busy`: two sends, two answers.
+
     let sent = session.send(&step("req-1")).await;
+
     assert!(
         matches!(sent, Err(SessionError::NotAcknowledged(ref id)) if id == "req-1"),
         "{sent:?}"
     );
-    let mut answers = 0;
-    while let Some(message) = session
-        .next(Duration::from_millis(500))
-        .await
-        .expect("read")
+    let mut published = 0;
+    let mut messages = commands.on_message();
+    while let Ok(Some(message)) =
+        tokio::time::timeout(Duration::from_millis(500), messages.next()).await
     {
-        if let RuntimeMessage::Error(err) = message {
-            assert_eq!(err.request_id.as_deref(), Some("req-1"));
-            answers += 1;
-        }
+        let payload: String = message.get_payload().expect("payload");
+        let command: RuntimeCommand = serde_json::from_str(&payload).expect("a command");
+        assert_eq!(command.request_id(), Some("req-1"));
+        published += 1;
     }
-    assert_eq!(answers, 2, "the command was published twice");
+    assert_eq!(published, 2, "the command was published twice");
     h.rt.stop(&run).await.expect("stop");
+    let _ = std::fs::remove_dir_all(dir);
 }
 
 #[tokio::test]
