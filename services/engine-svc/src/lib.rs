@@ -21,6 +21,7 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 use crate::config::EngineConfig;
+use crate::flows::runs::agents::AgentSvc;
 
 pub const SERVICE: ServiceInfo = ServiceInfo {
     name: "engine-svc",
@@ -32,6 +33,19 @@ pub const SERVICE: ServiceInfo = ServiceInfo {
 pub struct AppState {
     pub platform: Platform,
     pub config: Arc<EngineConfig>,
+    /// agent-svc: agent slugs and the tenant's run limit.
+    pub agents: AgentSvc,
+}
+
+impl AppState {
+    pub fn new(platform: Platform, config: Arc<EngineConfig>) -> Self {
+        let agents = AgentSvc::new(platform.client.clone(), &config.agent_svc_url);
+        Self {
+            platform,
+            config,
+            agents,
+        }
+    }
 }
 
 pub fn openapi() -> utoipa::openapi::OpenApi {
@@ -56,11 +70,11 @@ pub async fn run(
 ) -> anyhow::Result<()> {
     // Settings fail here, before anything is connected.
     let own = Arc::new(EngineConfig::load()?);
+    let worker_stop = shutdown.clone();
     kit::run_service(SERVICE, config, listener, shutdown, |platform| {
-        router(AppState {
-            platform,
-            config: own,
-        })
+        let state = AppState::new(platform, own);
+        workers::spawn(state.clone(), worker_stop);
+        router(state)
     })
     .await
 }

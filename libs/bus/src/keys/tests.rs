@@ -54,6 +54,12 @@ const TABLE: &[(&str, Scope, Build)] = &[
         k.engine_instances_pattern()
     }),
     ("tenant_run_slots", Scope::Tenant, |k, t| k.tenant_run_slots(t)),
+    ("tenant_run_events_pattern", Scope::Tenant, |k, t| {
+        k.tenant_run_events_pattern(t)
+    }),
+    ("tenant_engine_pattern", Scope::Tenant, |k, t| {
+        k.tenant_engine_pattern(t)
+    }),
     ("mcp_grants_changed", Scope::Tenant, |k, t| {
         k.mcp_grants_changed(t)
     }),
@@ -148,6 +154,9 @@ const TABLE: &[(&str, Scope, Build)] = &[
     }),
     ("project_cleanup_group", Scope::Global, |k, _| {
         k.project_cleanup_group()
+    }),
+    ("engine_reports_group", Scope::Global, |k, _| {
+        k.engine_reports_group()
     }),
 ];
 

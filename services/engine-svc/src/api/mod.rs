@@ -2,3 +2,6 @@
 //! services also use live in `shared-schemas`.
 //!
 //! Here: pipelines, runs, steps, sessions and workspaces as the HTTP API shows them.
+
+pub mod runs;
+pub mod steps;

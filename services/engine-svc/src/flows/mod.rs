@@ -2,3 +2,6 @@
 //! (`kit::outbox`), commit. The only layer that decides what happens.
 //!
 //! Here: starting, advancing, retrying and cancelling runs; every transition a conditional update plus an outbox event.
+
+pub mod runs;
+pub mod steps;

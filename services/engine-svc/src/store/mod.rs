@@ -1,3 +1,11 @@
 //! Store: SQL for one table family per file: functions taking `&mut TenantTx`.
 //!
 //! Here: SQL of the `engine` schema: pipelines, runs, steps, outputs, loop state.
+
+pub mod attempts;
+pub mod loop_state;
+pub mod outputs;
+pub mod pipelines;
+pub mod runs;
+pub mod sessions;
+pub mod steps;

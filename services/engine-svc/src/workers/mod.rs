@@ -1,3 +1,28 @@
 //! Workers: consumer-group handlers and background loops, each calling flows.
 //!
-//! Here: the run-request consumer, the runtime stream readers, the reconciler and lease heartbeats.
+//! Here: the run-request consumer, the run-end reports, the admission sweep.
+
+pub mod admission;
+pub mod reports;
+pub mod requests;
+
+use tokio_util::sync::CancellationToken;
+
+use crate::AppState;
+
+/// Starts every worker of the service; they stop with `shutdown`.
+pub fn spawn(app: AppState, shutdown: CancellationToken) {
+    let (a, s) = (app.clone(), shutdown.clone());
+    tokio::spawn(async move {
+        if let Err(err) = requests::run(a, s).await {
+            tracing::error!(error = %err, "the engine request consumer stopped");
+        }
+    });
+    let (a, s) = (app.clone(), shutdown.clone());
+    tokio::spawn(async move {
+        if let Err(err) = reports::run(a, s).await {
+            tracing::error!(error = %err, "the run report consumer stopped");
+        }
+    });
+    tokio::spawn(admission::run(app, shutdown));
+}
