@@ -1,7 +1,10 @@
 //! engine-svc against real Postgres and Redis.
 
-use engine_svc::{AppState, SERVICE};
-use kit::testing::TestApp;
+mod fixtures;
+mod routing;
+mod support;
+
+use engine_svc::SERVICE;
 
 #[test]
 fn openapi_document_matches_the_committed_file() {
@@ -10,10 +13,6 @@ fn openapi_document_matches_the_committed_file() {
 
 #[tokio::test]
 async fn serves_health_and_its_document() {
-    let app = TestApp::spawn(SERVICE, |platform| {
-        let config = Default::default();
-        engine_svc::router(AppState { platform, config })
-    })
-    .await;
-    kit::testing::openapi::assert_serves_its_document(&app).await;
+    let e = support::engine().await;
+    kit::testing::openapi::assert_serves_its_document(&e.app).await;
 }
