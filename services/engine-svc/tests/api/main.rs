@@ -1,5 +1,6 @@
 //! engine-svc against real Postgres and Redis.
 
+mod control;
 mod fixtures;
 mod routing;
 mod support;
