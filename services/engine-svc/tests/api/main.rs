@@ -1,7 +1,10 @@
 //! engine-svc against real Postgres and Redis.
 
+mod admission;
 mod control;
 mod fixtures;
+mod reports;
+mod requests;
 mod routing;
 mod support;
 
