@@ -68,7 +68,7 @@ async fn bug_triage_escalates_a_critical_bug_with_its_notify() {
     assert_eq!(e.status(&t.id, &run).await, "completed");
     let notes: Vec<_> = e.events(&run).await.into_iter().filter(|v| v["type"] == "AGENT_MESSAGE").collect();
     assert_eq!(notes.len(), 1);
-    assert_eq!(notes[0]["to"], e.agents.id("oncall"));
+    assert_eq!(notes[0]["to"], e.agents.id(&t.id, "oncall"));
     assert_eq!(notes[0]["threadId"], format!("{run}_notification"));
 }
 

@@ -7,6 +7,7 @@ mod reports;
 mod requests;
 mod routing;
 mod support;
+mod walk;
 
 use engine_svc::SERVICE;
 

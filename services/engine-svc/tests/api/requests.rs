@@ -94,7 +94,7 @@ async fn deleted_agents_and_projects_cancel_their_runs_and_a_deleted_tenant_lose
     let untouched = e.start(&t, &id, "t").await;
     e.act(&t.id, &untouched, ok(&[])).await;
     e.act(&t.id, &untouched, ok(&[])).await;
-    let agent_b = AgentId::parse(e.agents.id("b")).expect("agent");
+    let agent_b = AgentId::parse(e.agents.id(&t.id, "b")).expect("agent");
     let deleted = EventEnvelope::new(t.id.clone(), None, Event::AgentDeleted(AgentDeleted { agent_id: agent_b }));
     deliver(&e, &deleted).await;
     assert_eq!(e.status(&t.id, &by_agent).await, "cancelled", "b is a pipeline agent of the run");

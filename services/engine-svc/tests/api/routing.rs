@@ -27,7 +27,7 @@ async fn on_complete_chains_steps_and_the_last_completes_the_run() {
     assert_eq!(types.first().map(String::as_str), Some("RUN_CREATED"));
     assert_eq!(types.last().map(String::as_str), Some("RUN_COMPLETE"));
     let queued: Vec<_> = e.events(&run).await.into_iter().filter(|v| v["type"] == "STEP_QUEUED").collect();
-    assert_eq!(queued[0]["agentId"], e.agents.id("a"), "platform agent ids, not slugs");
+    assert_eq!(queued[0]["agentId"], e.agents.id(&t.id, "a"), "platform agent ids, not slugs");
     assert_eq!(queued[0]["attempt"], 1);
 }
 
@@ -43,7 +43,7 @@ async fn goto_to_a_completed_step_runs_it_again_as_a_new_attempt_with_its_notify
     assert_eq!(e.queued(&t.id, &run).await, Some(("BUILD".to_owned(), 2)), "a completed step runs again");
     let notes: Vec<_> = e.events(&run).await.into_iter().filter(|v| v["type"] == "AGENT_MESSAGE").collect();
     assert_eq!(notes.len(), 1, "notify is sent with goto");
-    assert_eq!(notes[0]["to"], e.agents.id("a"));
+    assert_eq!(notes[0]["to"], e.agents.id(&t.id, "a"));
     assert_eq!(notes[0]["from"], "system");
     e.act(&t.id, &run, ok(&[])).await;
     e.act(&t.id, &run, ok(&[("verdict", "OK")])).await;

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::routing::get;
 use engine_svc::config::EngineConfig;
 use engine_svc::flows::runs::{admission, read};
@@ -21,22 +21,59 @@ pub const FEATURE: &str = include_str!("../../../../libs/shared-schemas/tests/fi
 pub const TRIAGE: &str = include_str!("../../../../libs/shared-schemas/tests/fixtures/bug-triage.yml");
 pub const DOCS: &str = include_str!("../../../../libs/shared-schemas/tests/fixtures/docs-refresh.yml");
 
-/// agent-svc as the engine asks it.
+/// agent-svc as the engine asks it: each tenant (read from the service token's claims) has
+/// the agents of [`SLUGS`], with ids of its own; an id or slug of another tenant is 404.
 #[derive(Clone, Default)]
 pub struct FakeAgents {
-    pub agents: Arc<Mutex<HashMap<String, String>>>,
+    pub agents: Arc<Mutex<HashMap<(String, String), String>>>,
     pub limit: Arc<Mutex<Option<i64>>>,
 }
 
 impl FakeAgents {
-    pub fn id(&self, slug: &str) -> String {
-        self.agents.lock().expect("lock").get(slug).cloned().expect("known slug")
+    /// The id of `tenant`'s agent `slug` (made on first use).
+    pub fn id(&self, tenant: &TenantId, slug: &str) -> String {
+        let mut agents = self.agents.lock().expect("lock");
+        agents
+            .entry((tenant.as_str().to_owned(), slug.to_owned()))
+            .or_insert_with(|| AgentId::generate().as_str().to_owned())
+            .clone()
+    }
+
+    fn lookup(&self, tenant: &str, key: &str) -> Option<String> {
+        let tenant_id = TenantId::parse(tenant.to_owned()).ok()?;
+        if key.starts_with("agt_") {
+            let agents = self.agents.lock().expect("lock");
+            return agents
+                .iter()
+                .find(|((t, _), id)| t == tenant && id.as_str() == key)
+                .map(|(_, id)| id.clone());
+        }
+        SLUGS.contains(&key).then(|| self.id(&tenant_id, key))
     }
 }
 
-async fn agent(State(f): State<FakeAgents>, Path(slug): Path<String>) -> Result<Json<Value>, StatusCode> {
-    let id = f.agents.lock().expect("lock").get(&slug).cloned();
-    id.map(|id| Json(json!({"id": id, "slug": slug}))).ok_or(StatusCode::NOT_FOUND)
+/// The tenant a bearer token speaks for (the fake trusts the engine's signature).
+fn tenant_of(headers: &HeaderMap) -> String {
+    let token = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or_default();
+    let payload = token.split('.').nth(1).unwrap_or_default();
+    let claims: Value = base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, payload)
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .unwrap_or_default();
+    claims["tenant_id"].as_str().unwrap_or_default().to_owned()
+}
+
+async fn agent(
+    State(f): State<FakeAgents>,
+    headers: HeaderMap,
+    Path(key): Path<String>,
+) -> Result<Json<Value>, StatusCode> {
+    let found = f.lookup(&tenant_of(&headers), &key);
+    found.map(|id| Json(json!({"id": id}))).ok_or(StatusCode::NOT_FOUND)
 }
 
 async fn settings(State(f): State<FakeAgents>) -> Json<Value> {
@@ -70,9 +107,6 @@ pub async fn engine() -> Engine {
 
 pub async fn engine_with(adjust: impl FnOnce(&mut EngineConfig)) -> Engine {
     let agents = FakeAgents::default();
-    for slug in SLUGS {
-        agents.agents.lock().expect("lock").insert(slug.to_owned(), AgentId::generate().as_str().to_owned());
-    }
     let fake = axum::Router::new()
         .route("/v1/agents/{slug}", get(agent))
         .route("/v1/settings/", get(settings))

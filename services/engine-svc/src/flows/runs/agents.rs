@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use kit::ApiError;
 use kit::client::{CallError, ServiceClient};
 use serde::Deserialize;
-use shared_schemas::ids::{TenantId, validate_slug};
+use shared_schemas::ids::{AgentId, TenantId, validate_slug};
 
 #[derive(Clone)]
 pub struct AgentSvc {
@@ -40,12 +40,15 @@ impl AgentSvc {
         }
     }
 
-    /// The tenant's agent called `slug`; an `agt_` id is taken as it is.
+    /// The tenant's agent called `slug` (or with that `agt_` id: agent-svc answers both, and
+    /// only for the tenant's own agents).
     pub async fn resolve(&self, tenant: &TenantId, slug: &str) -> Result<Lookup, ApiError> {
-        if slug.starts_with("agt_") {
-            return Ok(Lookup::Found(slug.to_owned()));
-        }
-        if validate_slug(slug).is_err() {
+        let malformed = if slug.starts_with("agt_") {
+            AgentId::parse(slug.to_owned()).is_err()
+        } else {
+            validate_slug(slug).is_err()
+        };
+        if malformed {
             return Ok(Lookup::Missing);
         }
         let res = self
