@@ -295,7 +295,10 @@ pub struct RestartRequest {
 impl Validate for RestartRequest {
     fn validate(&self) -> Result<(), Vec<FieldError>> {
         if self.context.as_ref().is_some_and(|c| c.len() > MAX_TEXT) {
-            return Err(vec![err("context", format!("must be at most {MAX_TEXT} bytes"))]);
+            return Err(vec![err(
+                "context",
+                format!("must be at most {MAX_TEXT} bytes"),
+            )]);
         }
         Ok(())
     }
@@ -311,7 +314,10 @@ pub struct InjectRequest {
 impl Validate for InjectRequest {
     fn validate(&self) -> Result<(), Vec<FieldError>> {
         if self.context.trim().is_empty() || self.context.len() > MAX_TEXT {
-            return Err(vec![err("context", format!("must hold 1 to {MAX_TEXT} bytes"))]);
+            return Err(vec![err(
+                "context",
+                format!("must hold 1 to {MAX_TEXT} bytes"),
+            )]);
         }
         Ok(())
     }
@@ -340,7 +346,11 @@ impl Validate for UpdateRunRequest {
         {
             e.push(err("status", "must be completed, failed or cancelled"));
         }
-        if self.human_context.as_ref().is_some_and(|c| c.len() > MAX_TEXT) {
+        if self
+            .human_context
+            .as_ref()
+            .is_some_and(|c| c.len() > MAX_TEXT)
+        {
             e.push(err("human_context", "is too long"));
         }
         if self.model_override.as_ref().is_some_and(|m| m.len() > 256) {

@@ -140,9 +140,19 @@ impl Validate for UpdateStepRequest {
     fn validate(&self) -> Result<(), Vec<FieldError>> {
         let mut e = Vec::new();
         const STATUSES: [&str; 7] = [
-            "pending", "queued", "running", "completed", "failed", "cancelled", "retrying",
+            "pending",
+            "queued",
+            "running",
+            "completed",
+            "failed",
+            "cancelled",
+            "retrying",
         ];
-        if self.status.as_ref().is_some_and(|s| !STATUSES.contains(&s.as_str())) {
+        if self
+            .status
+            .as_ref()
+            .is_some_and(|s| !STATUSES.contains(&s.as_str()))
+        {
             e.push(err("status", "must be a step status"));
         }
         short("session_id", &self.session_id, 160, &mut e);
@@ -206,7 +216,10 @@ impl Validate for UpdateLoopItemRequest {
             .as_ref()
             .is_some_and(|s| !["pending", "running", "completed", "failed"].contains(&s.as_str()))
         {
-            return Err(vec![err("status", "must be pending, running, completed or failed")]);
+            return Err(vec![err(
+                "status",
+                "must be pending, running, completed or failed",
+            )]);
         }
         Ok(())
     }

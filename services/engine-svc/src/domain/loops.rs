@@ -139,11 +139,16 @@ mod tests {
 
     #[test]
     fn a_missing_or_non_array_output_is_an_error_naming_the_key() {
-        let e = items_from_output("B", "tasks", &outputs("tasks", "{\"a\":1}")).unwrap_err();
+        let e =
+            items_from_output("B", "tasks", &outputs("tasks", "{\"a\":1}")).expect_err("an object");
         assert!(e.contains("`tasks`") && e.contains("JSON array"), "{e}");
-        let e = items_from_output("B", "tasks", &BTreeMap::new()).unwrap_err();
+        let e = items_from_output("B", "tasks", &BTreeMap::new()).expect_err("missing");
         assert!(e.contains("`tasks`"), "{e}");
-        assert!(items_from_output("B", "t", &outputs("t", "[]")).expect("empty").is_empty());
+        assert!(
+            items_from_output("B", "t", &outputs("t", "[]"))
+                .expect("empty")
+                .is_empty()
+        );
     }
 
     #[test]

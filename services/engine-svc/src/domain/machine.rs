@@ -53,9 +53,15 @@ pub enum Effect {
         feedback: String,
     },
     /// AGENT_MESSAGE from `system` to the pipeline agent `to`.
-    Notify { to: String, message: String },
+    Notify {
+        to: String,
+        message: String,
+    },
     /// The loop state of a loop step is (re)made.
-    LoopInit { step: String, items: Vec<LoopItem> },
+    LoopInit {
+        step: String,
+        items: Vec<LoopItem>,
+    },
     LoopItemComplete {
         step: String,
         index: usize,
@@ -68,9 +74,14 @@ pub enum Effect {
     },
     /// The loop moves to item `index` (that item becomes `running`); `index == items.len()`
     /// closes it.
-    LoopMove { step: String, index: usize },
+    LoopMove {
+        step: String,
+        index: usize,
+    },
     CompleteRun,
-    FailRun { error: String },
+    FailRun {
+        error: String,
+    },
 }
 
 /// The effects of a run's start: its first step is queued.
@@ -243,7 +254,11 @@ fn loop_step_completed(
             output,
         });
     }
-    match config.loop_config.as_ref().and_then(|l| l.on_each_complete.as_ref()) {
+    match config
+        .loop_config
+        .as_ref()
+        .and_then(|l| l.on_each_complete.as_ref())
+    {
         Some(each) => queue(view, each.as_str(), None, fx, 0),
         None => advance(view, step, fx, 0),
     }

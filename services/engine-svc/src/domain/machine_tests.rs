@@ -109,7 +109,9 @@ fn a_middle_step_without_on_complete_fails_the_run() {
     let mut f = Fixture::new(&pipeline(
         "  - {id: A, agent: a, input: x}\n  - {id: B, agent: b, input: y}\n",
     ));
-    assert!(matches!(&f.complete("A", &[])[..], [Effect::FailRun { error }] if error.contains("no onComplete")));
+    assert!(
+        matches!(&f.complete("A", &[])[..], [Effect::FailRun { error }] if error.contains("no onComplete"))
+    );
 }
 
 #[test]
@@ -140,7 +142,11 @@ fn a_notify_only_action_falls_through_to_on_complete_or_the_end() {
     assert_eq!(fx[1], queue("B"));
     assert!(matches!(&fx[0], Effect::Notify { to, .. } if to == "b"));
     let fx = f.complete("B", &[("word", "done")]);
-    assert_eq!(fx.last(), Some(&Effect::CompleteRun), "undeclared outputs match too");
+    assert_eq!(
+        fx.last(),
+        Some(&Effect::CompleteRun),
+        "undeclared outputs match too"
+    );
 }
 
 #[test]
@@ -160,7 +166,9 @@ fn result_retry_counts_up_to_its_max_then_fails_the_run() {
     );
     let mut f = Fixture::new(&yaml);
     let fx = f.complete("A", &[("result", "FAIL")]);
-    assert!(matches!(&fx[..], [Effect::Retry { retry_count: 1, feedback, .. }] if feedback.starts_with("[RESULT RETRY 1/2]")));
+    assert!(
+        matches!(&fx[..], [Effect::Retry { retry_count: 1, feedback, .. }] if feedback.starts_with("[RESULT RETRY 1/2]"))
+    );
     f.steps.get_mut("A").expect("A").retry_count = 2;
     let fx = f.complete("A", &[("result", "FAIL")]);
     assert!(matches!(&fx[..], [Effect::FailRun { error }] if error.contains("after 2 retries")));
@@ -173,17 +181,25 @@ fn result_retry_falls_back_to_the_step_then_pipeline_then_three() {
     );
     let mut f = Fixture::new(&yaml);
     f.steps.get_mut("A").expect("A").retry_count = 1;
-    assert!(matches!(&f.complete("A", &[("r", "again")])[..], [Effect::FailRun { .. }]));
+    assert!(matches!(
+        &f.complete("A", &[("r", "again")])[..],
+        [Effect::FailRun { .. }]
+    ));
     let mut f = Fixture::new(&pipeline(
         "  - id: A\n    agent: a\n    input: x\n    onResult:\n      AGAIN: {retry: true}\n",
     ));
     f.steps.get_mut("A").expect("A").retry_count = 2;
-    assert!(matches!(&f.complete("A", &[("r", "again")])[..], [Effect::Retry { retry_count: 3, .. }]));
+    assert!(matches!(
+        &f.complete("A", &[("r", "again")])[..],
+        [Effect::Retry { retry_count: 3, .. }]
+    ));
 }
 
 #[test]
 fn failures_retry_with_feedback_then_fail_the_run() {
-    let mut f = Fixture::new(&pipeline("  - {id: A, agent: a, input: x, maxRetries: 1}\n"));
+    let mut f = Fixture::new(&pipeline(
+        "  - {id: A, agent: a, input: x, maxRetries: 1}\n",
+    ));
     let fx = after_failure(&f.view(), "A", "boom");
     assert_eq!(
         fx,
@@ -209,7 +225,9 @@ const LOOPED: &str = "  - {id: PLAN, agent: a, input: x, outputs: [items], onCom
 fn a_loop_is_made_when_first_queued_and_each_pass_is_a_new_attempt() {
     let mut f = Fixture::new(&pipeline(LOOPED));
     let fx = f.complete("PLAN", &[("items", r#"["x","y"]"#)]);
-    assert!(matches!(&fx[0], Effect::LoopInit { step, items } if step == "BUILD" && items.len() == 2 && items[0].status == "running"));
+    assert!(
+        matches!(&fx[0], Effect::LoopInit { step, items } if step == "BUILD" && items.len() == 2 && items[0].status == "running")
+    );
     assert_eq!(fx[1], queue("BUILD"));
 
     let f = f.with_loop("BUILD", r#"["x","y"]"#, 0, 1);
@@ -273,7 +291,11 @@ fn on_each_complete_then_continue_loop_advances_the_active_loop() {
     );
     let mut f = f.with_loop("BUILD", "[1,2]", 2, 6);
     let fx = f.complete("TEST", &[("result", "PASS")]);
-    assert_eq!(fx, vec![Effect::CompleteRun], "no loop active: TEST is last");
+    assert_eq!(
+        fx,
+        vec![Effect::CompleteRun],
+        "no loop active: TEST is last"
+    );
 }
 
 #[test]
@@ -294,7 +316,10 @@ fn a_goto_back_into_an_active_loop_reruns_its_current_item() {
         "  - {id: BUILD, agent: b, type: loop, input: x, loop: {over: items, onEachComplete: REVIEW}}\n  - id: REVIEW\n    agent: a\n    input: r\n    onResult:\n      CHANGES: {goto: BUILD}\n",
     );
     let mut f = Fixture::new(&yaml).with_loop("BUILD", "[1,2]", 0, 1);
-    assert_eq!(f.complete("REVIEW", &[("v", "changes")]), vec![queue("BUILD")]);
+    assert_eq!(
+        f.complete("REVIEW", &[("v", "changes")]),
+        vec![queue("BUILD")]
+    );
 }
 
 #[test]
@@ -307,9 +332,7 @@ fn a_failing_loop_item_is_reported_and_retried() {
 
 #[test]
 fn model_precedence_and_defaults() {
-    let yaml = format!(
-        "id: p\nname: P\nversion: '1'\ndefaults: {{model: d/m, timeoutSeconds: 60, maxTurns: 7}}\nagents: [{{id: a, name: A, persona: p, model: a/m}}, {{id: b, name: B, persona: p}}]\nsteps:\n  - {{id: S, agent: a, input: x, model: s/m, timeoutSeconds: 9}}\n  - {{id: T, agent: a, input: x}}\n  - {{id: U, agent: b, input: x}}\n"
-    );
+    let yaml = "id: p\nname: P\nversion: '1'\ndefaults: {model: d/m, timeoutSeconds: 60, maxTurns: 7}\nagents: [{id: a, name: A, persona: p, model: a/m}, {id: b, name: B, persona: p}]\nsteps:\n  - {id: S, agent: a, input: x, model: s/m, timeoutSeconds: 9}\n  - {id: T, agent: a, input: x}\n  - {id: U, agent: b, input: x}\n".to_owned();
     let p = parse_pipeline(&yaml).expect("parses");
     let [s, t, u] = [&p.steps[0], &p.steps[1], &p.steps[2]];
     assert_eq!(model_for(Some("o/m"), &p, s).as_deref(), Some("o/m"));

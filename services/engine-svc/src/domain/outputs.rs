@@ -210,12 +210,16 @@ mod tests {
             &step("{id: A, agent: a, input: x}"),
             &ok(&[("verdict", "APPROVED")], "VERDICT: ignored"),
         );
-        assert_eq!(out, Outcome::Completed([("verdict".into(), "APPROVED".into())].into()));
+        assert_eq!(
+            out,
+            Outcome::Completed([("verdict".into(), "APPROVED".into())].into())
+        );
     }
 
     #[test]
     fn key_value_lines_are_the_fallback_with_continuations() {
-        let text = "Done.\nVERDICT: APPROVED\nreview_notes: first\n  second line\nNot: a key\nX: single";
+        let text =
+            "Done.\nVERDICT: APPROVED\nreview_notes: first\n  second line\nNot: a key\nX: single";
         let parsed = parse_key_values(text);
         assert_eq!(parsed["verdict"], "APPROVED");
         assert_eq!(parsed["review_notes"], "first\nsecond line");
@@ -233,7 +237,10 @@ mod tests {
         };
         assert_eq!(out["severity"], "HIGH");
         assert_eq!(out["tags"], r#"["a",1]"#);
-        assert!(!out.contains_key("extra"), "undeclared fields stay in the JSON only");
+        assert!(
+            !out.contains_key("extra"),
+            "undeclared fields stay in the JSON only"
+        );
         assert!(out["_structured_json"].contains("\"extra\":true"));
         assert_eq!(out["_model_used"], "openai/gpt");
     }
@@ -245,13 +252,18 @@ mod tests {
         let Outcome::Failed(error) = interpret(&schema_step(), &result) else {
             panic!("invalid answer must fail");
         };
-        assert!(error.contains("triage") && error.contains("/severity"), "{error}");
+        assert!(
+            error.contains("triage") && error.contains("/severity"),
+            "{error}"
+        );
     }
 
     #[test]
     fn structured_text_is_the_tool_use_fallback_and_no_json_fails() {
         let result = ok(&[], r#" {"severity": "LOW"} "#);
-        assert!(matches!(interpret(&schema_step(), &result), Outcome::Completed(o) if o["severity"] == "LOW"));
+        assert!(
+            matches!(interpret(&schema_step(), &result), Outcome::Completed(o) if o["severity"] == "LOW")
+        );
         let Outcome::Failed(error) = interpret(&schema_step(), &ok(&[], "no json here")) else {
             panic!("must fail");
         };
@@ -267,7 +279,10 @@ mod tests {
         }
         let out = interpret(&s, &ok(&[("status", "failed"), ("error", "tests red")], ""));
         assert_eq!(out, Outcome::Failed("tests red".into()));
-        assert!(matches!(interpret(&s, &ok(&[("status", "done")], "")), Outcome::Completed(_)));
+        assert!(matches!(
+            interpret(&s, &ok(&[("status", "done")], "")),
+            Outcome::Completed(_)
+        ));
     }
 
     #[test]
@@ -278,6 +293,8 @@ mod tests {
         let out = interpret(&step("{id: A, agent: a, input: x}"), &r);
         assert_eq!(out, Outcome::Failed("Container execution timed out".into()));
         r.error = None;
-        assert!(matches!(interpret(&step("{id: A, agent: a, input: x}"), &r), Outcome::Failed(e) if e.contains("without")));
+        assert!(
+            matches!(interpret(&step("{id: A, agent: a, input: x}"), &r), Outcome::Failed(e) if e.contains("without"))
+        );
     }
 }

@@ -181,7 +181,12 @@ mod tests {
     fn human_context_object_string_fields_are_variables_but_never_override_outputs() {
         let outputs = vars(&[("plan", "from output")]);
         let ctx = r#"{"plan":"from human","repo":"acme/app","n":3}"#;
-        let all = variables(&outputs, "the task", Some(ctx), &vars(&[("current_item", "i0")]));
+        let all = variables(
+            &outputs,
+            "the task",
+            Some(ctx),
+            &vars(&[("current_item", "i0")]),
+        );
         assert_eq!(all["plan"], "from output");
         assert_eq!(all["repo"], "acme/app");
         assert!(!all.contains_key("n"), "only string fields");

@@ -43,7 +43,9 @@ async fn put_loop(
     Path(run_id): Path<String>,
     ValidJson(body): ValidJson<CreateLoopStateRequest>,
 ) -> Result<Json<LoopStateView>, ApiError> {
-    Ok(Json(state::put_loop(&app, &ctx.tenant_id, &run_id, body).await?))
+    Ok(Json(
+        state::put_loop(&app, &ctx.tenant_id, &run_id, body).await?,
+    ))
 }
 
 #[utoipa::path(get, path = "/v1/runs/{run_id}/loop-state/{step_id}", tag = "runs",
@@ -54,7 +56,9 @@ async fn get_loop(
     ctx: TenantContext,
     Path((run_id, step_id)): Path<(String, String)>,
 ) -> Result<Json<LoopStateView>, ApiError> {
-    Ok(Json(state::get_loop(&app, &ctx.tenant_id, &run_id, &step_id).await?))
+    Ok(Json(
+        state::get_loop(&app, &ctx.tenant_id, &run_id, &step_id).await?,
+    ))
 }
 
 #[utoipa::path(patch, path = "/v1/runs/{run_id}/loop-state/{step_id}/items/{item_id}", tag = "runs",
@@ -67,7 +71,8 @@ async fn patch_item(
     Path((run_id, step_id, item_id)): Path<(String, String, String)>,
     ValidJson(body): ValidJson<UpdateLoopItemRequest>,
 ) -> Result<Json<LoopItemUpdated>, ApiError> {
-    let updated = state::patch_item(&app, &ctx.tenant_id, &run_id, &step_id, &item_id, &body).await?;
+    let updated =
+        state::patch_item(&app, &ctx.tenant_id, &run_id, &step_id, &item_id, &body).await?;
     Ok(Json(updated))
 }
 
@@ -80,7 +85,9 @@ async fn advance(
     ctx: TenantContext,
     Path((run_id, step_id)): Path<(String, String)>,
 ) -> Result<Json<LoopAdvanced>, ApiError> {
-    Ok(Json(state::advance(&app, &ctx.tenant_id, &run_id, &step_id).await?))
+    Ok(Json(
+        state::advance(&app, &ctx.tenant_id, &run_id, &step_id).await?,
+    ))
 }
 
 /// Every output the run accumulated, by key.
@@ -121,7 +128,9 @@ async fn list_steps(
     Path(run_id): Path<String>,
     ValidQuery(q): ValidQuery<StepsQuery>,
 ) -> Result<Json<Vec<StepView>>, ApiError> {
-    Ok(Json(state::steps(&app, &ctx.tenant_id, &run_id, q.status.as_deref()).await?))
+    Ok(Json(
+        state::steps(&app, &ctx.tenant_id, &run_id, q.status.as_deref()).await?,
+    ))
 }
 
 /// Adds a step row to the run (409 `step_exists`).
@@ -134,7 +143,9 @@ async fn create_step(
     Path(run_id): Path<String>,
     ValidJson(body): ValidJson<CreateStepRequest>,
 ) -> Result<Json<StepView>, ApiError> {
-    Ok(Json(state::create_step(&app, &ctx.tenant_id, &run_id, &body).await?))
+    Ok(Json(
+        state::create_step(&app, &ctx.tenant_id, &run_id, &body).await?,
+    ))
 }
 
 #[utoipa::path(patch, path = "/v1/runs/{run_id}/steps/{step_id}", tag = "runs",
@@ -146,7 +157,9 @@ async fn patch_step(
     Path((run_id, step_id)): Path<(String, String)>,
     ValidJson(body): ValidJson<UpdateStepRequest>,
 ) -> Result<Json<StepView>, ApiError> {
-    Ok(Json(state::patch_step(&app, &ctx.tenant_id, &run_id, &step_id, &body).await?))
+    Ok(Json(
+        state::patch_step(&app, &ctx.tenant_id, &run_id, &step_id, &body).await?,
+    ))
 }
 
 /// Runs the step again with `[HUMAN RESTART] context` in its prompt.
@@ -160,7 +173,8 @@ async fn restart_step(
     body: Option<ValidJson<RestartRequest>>,
 ) -> Result<Json<RunStatusAnswer>, ApiError> {
     let context = body.and_then(|b| b.0.context);
-    let run = control::restart_step(&app, &ctx.tenant_id, &run_id, &step_id, context.as_deref()).await?;
+    let run =
+        control::restart_step(&app, &ctx.tenant_id, &run_id, &step_id, context.as_deref()).await?;
     Ok(Json(RunStatusAnswer {
         run_id: run.id,
         status: run.status,
@@ -194,7 +208,14 @@ async fn executor_runs(
     Path((project_id, task_id)): Path<(String, String)>,
     ValidQuery(q): ValidQuery<LimitQuery>,
 ) -> Result<Json<ExecutorRuns>, ApiError> {
-    let runs = read::of_task(&app, &ctx.tenant_id, &project_id, &task_id, q.limit.unwrap_or(10)).await?;
+    let runs = read::of_task(
+        &app,
+        &ctx.tenant_id,
+        &project_id,
+        &task_id,
+        q.limit.unwrap_or(10),
+    )
+    .await?;
     Ok(Json(ExecutorRuns {
         count: runs.len(),
         project_id,

@@ -72,7 +72,8 @@ async fn bulk_delete(
     ctx: TenantContext,
     ValidQuery(q): ValidQuery<BulkDeleteQuery>,
 ) -> Result<Json<BulkDeleted>, ApiError> {
-    let count = delete::delete_matching(&app, &ctx.tenant_id, q.status.as_deref(), q.before).await?;
+    let count =
+        delete::delete_matching(&app, &ctx.tenant_id, q.status.as_deref(), q.before).await?;
     Ok(Json(BulkDeleted {
         count,
         status: "deleted".to_owned(),
@@ -101,7 +102,9 @@ async fn patch_one(
     Path(run_id): Path<String>,
     ValidJson(body): ValidJson<UpdateRunRequest>,
 ) -> Result<Json<RunUpdatedAnswer>, ApiError> {
-    Ok(Json(crate::flows::steps::state::patch_run(&app, &ctx.tenant_id, &run_id, &body).await?))
+    Ok(Json(
+        crate::flows::steps::state::patch_run(&app, &ctx.tenant_id, &run_id, &body).await?,
+    ))
 }
 
 /// Deletes a run: its steps, outputs, loop state, sessions and streams; RUN_DELETED.
@@ -135,7 +138,9 @@ async fn cancel(
     ctx: TenantContext,
     Path(run_id): Path<String>,
 ) -> Result<Json<RunStatusAnswer>, ApiError> {
-    Ok(answer(&control::cancel(&app, &ctx.tenant_id, &run_id).await?))
+    Ok(answer(
+        &control::cancel(&app, &ctx.tenant_id, &run_id).await?,
+    ))
 }
 
 /// Pauses a running run: nothing new is queued until it resumes.
@@ -147,7 +152,9 @@ async fn pause(
     ctx: TenantContext,
     Path(run_id): Path<String>,
 ) -> Result<Json<RunStatusAnswer>, ApiError> {
-    Ok(answer(&control::pause(&app, &ctx.tenant_id, &run_id).await?))
+    Ok(answer(
+        &control::pause(&app, &ctx.tenant_id, &run_id).await?,
+    ))
 }
 
 /// Resumes a paused run; `requeued_steps` are the steps announced again.
@@ -191,6 +198,7 @@ async fn logs(
     ctx: TenantContext,
     Path(run_id): Path<String>,
 ) -> Result<Json<Vec<LogEntry>>, ApiError> {
-    Ok(Json(read::stream(&app, &ctx.tenant_id, &run_id, false, None).await?))
+    Ok(Json(
+        read::stream(&app, &ctx.tenant_id, &run_id, false, None).await?,
+    ))
 }
-

@@ -5,7 +5,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue};
 use kit::error::FieldError;
-use kit::extract::{Validate, ValidQuery};
+use kit::extract::{ValidQuery, Validate};
 use kit::validate::err;
 use kit::{ApiError, TenantContext};
 use serde::{Deserialize, Serialize};
@@ -84,11 +84,18 @@ async fn list(
     let agents: Vec<String> = q
         .agent_ids
         .as_deref()
-        .map(|s| s.split(',').map(str::trim).filter(|a| !a.is_empty()).map(str::to_owned).collect())
+        .map(|s| {
+            s.split(',')
+                .map(str::trim)
+                .filter(|a| !a.is_empty())
+                .map(str::to_owned)
+                .collect()
+        })
         .unwrap_or_default();
     let (limit, offset) = page(&q);
     let status = q.status.as_deref().filter(|s| !s.is_empty());
-    let (sessions, total) = flow::list(&app, &ctx.tenant_id, &agents, status, limit, offset).await?;
+    let (sessions, total) =
+        flow::list(&app, &ctx.tenant_id, &agents, status, limit, offset).await?;
     Ok((total_header(total), Json(SessionList { sessions, total })))
 }
 
@@ -117,6 +124,7 @@ async fn of_agent(
 ) -> Result<(HeaderMap, Json<SessionList>), ApiError> {
     let (limit, offset) = page(&q);
     let status = q.status.as_deref().filter(|s| !s.is_empty());
-    let (sessions, total) = flow::of_agent(&app, &ctx.tenant_id, &agent_id, status, limit, offset).await?;
+    let (sessions, total) =
+        flow::of_agent(&app, &ctx.tenant_id, &agent_id, status, limit, offset).await?;
     Ok((total_header(total), Json(SessionList { sessions, total })))
 }

@@ -35,7 +35,9 @@ async fn get_one(
     ctx: TenantContext,
     Path((run_id, step_id)): Path<(String, String)>,
 ) -> Result<Json<StepView>, ApiError> {
-    Ok(Json(state::step(&app, &ctx.tenant_id, &run_id, &step_id).await?))
+    Ok(Json(
+        state::step(&app, &ctx.tenant_id, &run_id, &step_id).await?,
+    ))
 }
 
 /// Runs the step again with `[HUMAN RESTART] context` in its prompt.
@@ -67,5 +69,7 @@ async fn logs(
     ctx: TenantContext,
     Path((run_id, step_id)): Path<(String, String)>,
 ) -> Result<Json<Vec<LogEntry>>, ApiError> {
-    Ok(Json(read::stream(&app, &ctx.tenant_id, &run_id, true, Some(&step_id)).await?))
+    Ok(Json(
+        read::stream(&app, &ctx.tenant_id, &run_id, true, Some(&step_id)).await?,
+    ))
 }

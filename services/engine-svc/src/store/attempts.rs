@@ -4,6 +4,14 @@
 use kit::db::TenantTx;
 use serde_json::Value;
 
+/// One attempt of one step of a run.
+#[derive(Debug, Clone, Copy)]
+pub struct Key<'a> {
+    pub run: &'a str,
+    pub step: &'a str,
+    pub attempt: i32,
+}
+
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct AttemptRow {
     pub attempt: i32,
@@ -38,9 +46,7 @@ pub async fn insert(
 /// prompt it was given; false when the attempt is not queued (stale, cancelled, taken).
 pub async fn start(
     tx: &mut TenantTx,
-    run: &str,
-    step: &str,
-    attempt: i32,
+    key: Key<'_>,
     fence: i64,
     instance: &str,
     prompt: &str,
@@ -54,9 +60,9 @@ pub async fn start(
             and status = 'queued'",
     )
     .bind(&tenant)
-    .bind(run)
-    .bind(step)
-    .bind(attempt)
+    .bind(key.run)
+    .bind(key.step)
+    .bind(key.attempt)
     .bind(fence)
     .bind(instance)
     .bind(prompt)
@@ -89,9 +95,7 @@ pub async fn lock(
 /// Ends the attempt (`completed`, `failed` or `cancelled`) if it is in one of `from`.
 pub async fn finish(
     tx: &mut TenantTx,
-    run: &str,
-    step: &str,
-    attempt: i32,
+    key: Key<'_>,
     from: &[&str],
     to: &str,
     outputs: Option<&Value>,
@@ -107,9 +111,9 @@ pub async fn finish(
             and status = any($9)",
     )
     .bind(&tenant)
-    .bind(run)
-    .bind(step)
-    .bind(attempt)
+    .bind(key.run)
+    .bind(key.step)
+    .bind(key.attempt)
     .bind(to)
     .bind(outputs)
     .bind(error)

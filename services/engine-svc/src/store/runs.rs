@@ -51,7 +51,10 @@ impl RunRow {
 
     /// The tenant agent a pipeline agent slug resolved to at the start.
     pub fn agent_for(&self, slug: &str) -> Option<String> {
-        self.agents.get(slug).and_then(Value::as_str).map(str::to_owned)
+        self.agents
+            .get(slug)
+            .and_then(Value::as_str)
+            .map(str::to_owned)
     }
 }
 
@@ -161,18 +164,17 @@ pub async fn list(
     .bind(offset)
     .fetch_all(&mut **tx)
     .await?;
-    let (total,): (i64,) = sqlx::query_as(&format!(
-        "select count(*) from engine.runs where {filter}"
-    ))
-    .bind(&tenant)
-    .bind(f.pipeline_id)
-    .bind(f.status)
-    .bind(f.project_id)
-    .bind(f.task_id)
-    .bind(f.agent_id)
-    .bind(f.since)
-    .fetch_one(&mut **tx)
-    .await?;
+    let (total,): (i64,) =
+        sqlx::query_as(&format!("select count(*) from engine.runs where {filter}"))
+            .bind(&tenant)
+            .bind(f.pipeline_id)
+            .bind(f.status)
+            .bind(f.project_id)
+            .bind(f.task_id)
+            .bind(f.agent_id)
+            .bind(f.since)
+            .fetch_one(&mut **tx)
+            .await?;
     Ok((rows, total))
 }
 
@@ -355,7 +357,11 @@ pub async fn queued(tx: &mut TenantTx, limit: i64) -> sqlx::Result<Vec<String>> 
 
 /// Runs of the tenant not yet ended that use `agent` (as the run's agent or a pipeline agent)
 /// or belong to `project`.
-pub async fn active_of(tx: &mut TenantTx, agent: Option<&str>, project: Option<&str>) -> sqlx::Result<Vec<String>> {
+pub async fn active_of(
+    tx: &mut TenantTx,
+    agent: Option<&str>,
+    project: Option<&str>,
+) -> sqlx::Result<Vec<String>> {
     let tenant = tx.tenant().clone();
     let active: Vec<String> = ACTIVE.iter().map(|s| (*s).to_owned()).collect();
     sqlx::query_scalar(
@@ -376,12 +382,10 @@ pub async fn active_of(tx: &mut TenantTx, agent: Option<&str>, project: Option<&
 /// Counts of the tenant's runs per status.
 pub async fn count_by_status(tx: &mut TenantTx) -> sqlx::Result<Vec<(String, i64)>> {
     let tenant = tx.tenant().clone();
-    sqlx::query_as(
-        "select status, count(*) from engine.runs where tenant_id = $1 group by status",
-    )
-    .bind(&tenant)
-    .fetch_all(&mut **tx)
-    .await
+    sqlx::query_as("select status, count(*) from engine.runs where tenant_id = $1 group by status")
+        .bind(&tenant)
+        .fetch_all(&mut **tx)
+        .await
 }
 
 /// Tenants with runs in `status` (the sweep's cross-tenant read under `engine-sweep`).
@@ -394,9 +398,11 @@ pub async fn tenants_with(tx: &mut LookupTx, status: &str) -> sqlx::Result<Vec<T
 
 /// Every running run (tenant, id): their slots are renewed by the sweep.
 pub async fn all_running(tx: &mut LookupTx) -> sqlx::Result<Vec<(TenantId, String)>> {
-    sqlx::query_as("select tenant_id, id from engine.runs where status in ('running', 'paused') limit 100000")
-        .fetch_all(&mut **tx)
-        .await
+    sqlx::query_as(
+        "select tenant_id, id from engine.runs where status in ('running', 'paused') limit 100000",
+    )
+    .fetch_all(&mut **tx)
+    .await
 }
 
 /// Pipelines the tenant can start (its own and the global ones, an id counted once), for

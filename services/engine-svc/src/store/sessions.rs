@@ -109,13 +109,14 @@ pub async fn list(
     .bind(offset)
     .fetch_all(&mut **tx)
     .await?;
-    let (total,): (i64,) =
-        sqlx::query_as(&format!("select count(*) from engine.sessions where {filter}"))
-            .bind(&tenant)
-            .bind(agents)
-            .bind(status)
-            .fetch_one(&mut **tx)
-            .await?;
+    let (total,): (i64,) = sqlx::query_as(&format!(
+        "select count(*) from engine.sessions where {filter}"
+    ))
+    .bind(&tenant)
+    .bind(agents)
+    .bind(status)
+    .fetch_one(&mut **tx)
+    .await?;
     Ok((rows, total))
 }
 

@@ -72,7 +72,11 @@ pub async fn get(tx: &mut TenantTx, run: &str, step: &str) -> sqlx::Result<Optio
     .await
 }
 
-pub async fn list(tx: &mut TenantTx, run: &str, status: Option<&str>) -> sqlx::Result<Vec<StepRow>> {
+pub async fn list(
+    tx: &mut TenantTx,
+    run: &str,
+    status: Option<&str>,
+) -> sqlx::Result<Vec<StepRow>> {
     let tenant = tx.tenant().clone();
     sqlx::query_as(&format!(
         "select {COLUMNS} from engine.steps

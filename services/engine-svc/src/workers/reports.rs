@@ -12,10 +12,15 @@ use crate::flows::runs::reports;
 pub async fn run(app: AppState, shutdown: CancellationToken) -> anyhow::Result<()> {
     let client = app.platform.redis_client()?;
     let keys = app.platform.keys.clone();
-    Worker::new(client, &keys, keys.global_events(), keys.engine_reports_group())
-        .consumer_for_service("engine-svc")
-        .run(|entry| handle(app.clone(), entry), shutdown)
-        .await?;
+    Worker::new(
+        client,
+        &keys,
+        keys.global_events(),
+        keys.engine_reports_group(),
+    )
+    .consumer_for_service("engine-svc")
+    .run(|entry| handle(app.clone(), entry), shutdown)
+    .await?;
     Ok(())
 }
 

@@ -16,10 +16,15 @@ use crate::flows::runs::{admission, events, start};
 pub async fn run(app: AppState, shutdown: CancellationToken) -> anyhow::Result<()> {
     let client = app.platform.redis_client()?;
     let keys = app.platform.keys.clone();
-    Worker::new(client, &keys, keys.global_events(), keys.engine_workers_group())
-        .consumer_for_service("engine-svc")
-        .run(|entry| handle(app.clone(), entry), shutdown)
-        .await?;
+    Worker::new(
+        client,
+        &keys,
+        keys.global_events(),
+        keys.engine_workers_group(),
+    )
+    .consumer_for_service("engine-svc")
+    .run(|entry| handle(app.clone(), entry), shutdown)
+    .await?;
     Ok(())
 }
 
@@ -38,7 +43,14 @@ pub async fn handle(app: AppState, entry: StreamEntry) -> Result<(), ApiError> {
         }
         Event::ProjectDeleted(deleted) => {
             let project = deleted.project_id.as_str();
-            events::cancel_for(&app, &envelope, None, Some(project), "the project was deleted").await?;
+            events::cancel_for(
+                &app,
+                &envelope,
+                None,
+                Some(project),
+                "the project was deleted",
+            )
+            .await?;
         }
         Event::TenantDeleted(_) => {
             events::purge_tenant(&app, &envelope.tenant_id).await?;

@@ -28,7 +28,10 @@ async fn run_completed(
     Path((p, t)): Path<(String, String)>,
     RawQuery(q): RawQuery,
 ) -> Json<Value> {
-    r.calls.lock().expect("lock").push(json!({"call": "run-completed", "project": p, "task": t, "query": q}));
+    r.calls
+        .lock()
+        .expect("lock")
+        .push(json!({"call": "run-completed", "project": p, "task": t, "query": q}));
     Json(json!({"status": "updated"}))
 }
 
@@ -43,8 +46,14 @@ async fn import(
         *fail -= 1;
         return Err(StatusCode::SERVICE_UNAVAILABLE);
     }
-    let key = headers.get("idempotency-key").and_then(|v| v.to_str().ok()).map(str::to_owned);
-    r.calls.lock().expect("lock").push(json!({"call": "import", "project": p, "body": body, "key": key}));
+    let key = headers
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    r.calls
+        .lock()
+        .expect("lock")
+        .push(json!({"call": "import", "project": p, "body": body, "key": key}));
     Ok((StatusCode::CREATED, Json(json!({"status": "imported"}))))
 }
 
@@ -55,7 +64,10 @@ async fn a_planning_run_reports_its_end_and_imports_its_breakdown_once_acknowled
     let recorded = Recorded::default();
     *recorded.fail_next.lock().expect("lock") = 1000;
     let fake = axum::Router::new()
-        .route("/v1/projects/{p}/tasks/{t}/run-completed", post(run_completed))
+        .route(
+            "/v1/projects/{p}/tasks/{t}/run-completed",
+            post(run_completed),
+        )
         .route("/v1/projects/{p}/import", post(import))
         .with_state(recorded.clone());
     let url = serve(fake).await;
@@ -74,9 +86,16 @@ async fn a_planning_run_reports_its_end_and_imports_its_breakdown_once_acknowled
         model_override: None,
         key_user_id: None,
     };
-    engine_svc::flows::runs::start::start(&e.state, &t.id, Some(run.clone()), &req, None).await.expect("start");
+    engine_svc::flows::runs::start::start(&e.state, &t.id, Some(run.clone()), &req, None)
+        .await
+        .expect("start");
     let breakdown = r#"[{"title":"Schema","priority":"P1","estimated_hours":2,"owner":"x"},{"title":"API","dependencies":["Schema"]}]"#;
-    e.act(&t.id, run.as_str(), ok(&[("task_breakdown_json", breakdown)])).await;
+    e.act(
+        &t.id,
+        run.as_str(),
+        ok(&[("task_breakdown_json", breakdown)]),
+    )
+    .await;
     assert_eq!(e.status(&t.id, run.as_str()).await, "completed");
     let complete: EventEnvelope = e
         .events(run.as_str())
@@ -88,23 +107,36 @@ async fn a_planning_run_reports_its_end_and_imports_its_breakdown_once_acknowled
     let first = reports::handle(e.state.clone(), entry(&complete)).await;
     assert!(first.is_err(), "an import answered 503 is not acknowledged");
     *recorded.fail_next.lock().expect("lock") = 0;
-    reports::handle(e.state.clone(), entry(&complete)).await.expect("second delivery");
-    reports::handle(e.state.clone(), entry(&complete)).await.expect("a redelivery");
+    reports::handle(e.state.clone(), entry(&complete))
+        .await
+        .expect("second delivery");
+    reports::handle(e.state.clone(), entry(&complete))
+        .await
+        .expect("a redelivery");
     let calls = recorded.calls.lock().expect("lock").clone();
-    let ends: Vec<_> = calls.iter().filter(|c| c["call"] == "run-completed").collect();
+    let ends: Vec<_> = calls
+        .iter()
+        .filter(|c| c["call"] == "run-completed")
+        .collect();
     assert!(!ends.is_empty());
     assert_eq!(ends[0]["task"], task.as_str());
     assert_eq!(ends[0]["query"], format!("run_id={run}&status=completed"));
     let imports: Vec<_> = calls.iter().filter(|c| c["call"] == "import").collect();
     assert_eq!(imports[0]["project"], project.as_str());
-    assert_eq!(imports[0]["key"], format!("engine-import-{run}"), "replays are idempotent at project-svc");
+    assert_eq!(
+        imports[0]["key"],
+        format!("engine-import-{run}"),
+        "replays are idempotent at project-svc"
+    );
     assert_eq!(
         imports[0]["body"],
         json!({"tasks": [{"title": "Schema", "priority": "P1", "estimatedHours": 2.0}, {"title": "API", "dependsOn": ["Schema"]}]})
     );
-    let (count,): (i64,) = sqlx::query_as("select count(*) from engine.outbox where payload like '%PROJECT_PLANNING_COMPLETED%'")
-        .fetch_one(&e.app.db.admin)
-        .await
-        .expect("count");
+    let (count,): (i64,) = sqlx::query_as(
+        "select count(*) from engine.outbox where payload like '%PROJECT_PLANNING_COMPLETED%'",
+    )
+    .fetch_one(&e.app.db.admin)
+    .await
+    .expect("count");
     assert_eq!(count, 1, "published once");
 }

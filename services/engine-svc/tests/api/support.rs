@@ -17,9 +17,12 @@ use kit::testing::{TestApp, TestTenant};
 use serde_json::{Value, json};
 use shared_schemas::ids::{AgentId, TenantId};
 
-pub const FEATURE: &str = include_str!("../../../../libs/shared-schemas/tests/fixtures/feature-delivery.yml");
-pub const TRIAGE: &str = include_str!("../../../../libs/shared-schemas/tests/fixtures/bug-triage.yml");
-pub const DOCS: &str = include_str!("../../../../libs/shared-schemas/tests/fixtures/docs-refresh.yml");
+pub const FEATURE: &str =
+    include_str!("../../../../libs/shared-schemas/tests/fixtures/feature-delivery.yml");
+pub const TRIAGE: &str =
+    include_str!("../../../../libs/shared-schemas/tests/fixtures/bug-triage.yml");
+pub const DOCS: &str =
+    include_str!("../../../../libs/shared-schemas/tests/fixtures/docs-refresh.yml");
 
 /// agent-svc as the engine asks it: each tenant (read from the service token's claims) has
 /// the agents of [`SLUGS`], with ids of its own; an id or slug of another tenant is 404.
@@ -60,10 +63,11 @@ fn tenant_of(headers: &HeaderMap) -> String {
         .and_then(|v| v.strip_prefix("Bearer "))
         .unwrap_or_default();
     let payload = token.split('.').nth(1).unwrap_or_default();
-    let claims: Value = base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, payload)
-        .ok()
-        .and_then(|b| serde_json::from_slice(&b).ok())
-        .unwrap_or_default();
+    let claims: Value =
+        base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, payload)
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok())
+            .unwrap_or_default();
     claims["tenant_id"].as_str().unwrap_or_default().to_owned()
 }
 
@@ -73,7 +77,9 @@ async fn agent(
     Path(key): Path<String>,
 ) -> Result<Json<Value>, StatusCode> {
     let found = f.lookup(&tenant_of(&headers), &key);
-    found.map(|id| Json(json!({"id": id}))).ok_or(StatusCode::NOT_FOUND)
+    found
+        .map(|id| Json(json!({"id": id})))
+        .ok_or(StatusCode::NOT_FOUND)
 }
 
 async fn settings(State(f): State<FakeAgents>) -> Json<Value> {
@@ -82,7 +88,9 @@ async fn settings(State(f): State<FakeAgents>) -> Json<Value> {
 }
 
 pub async fn serve(router: axum::Router) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
     let addr = listener.local_addr().expect("addr");
     tokio::spawn(async move {
         let _ = axum::serve(listener, router).await;
@@ -97,8 +105,18 @@ pub struct Engine {
 }
 
 pub const SLUGS: [&str; 12] = [
-    "planner", "builder", "reviewer", "tester", "releaser", "triager", "oncall", "writer", "a",
-    "b", "executor-x", "engineer",
+    "planner",
+    "builder",
+    "reviewer",
+    "tester",
+    "releaser",
+    "triager",
+    "oncall",
+    "writer",
+    "a",
+    "b",
+    "executor-x",
+    "engineer",
 ];
 
 pub async fn engine() -> Engine {
@@ -178,7 +196,12 @@ impl Engine {
     }
 
     /// Plays the executor for the queued step: begins its attempt and reports `result`.
-    pub async fn act(&self, tenant: &TenantId, run: &str, result: StepResult) -> (String, Finished) {
+    pub async fn act(
+        &self,
+        tenant: &TenantId,
+        run: &str,
+        result: StepResult,
+    ) -> (String, Finished) {
         let (step, attempt) = self.queued(tenant, run).await.expect("a queued step");
         let (work, finished) = self.act_on(tenant, run, &step, attempt, result).await;
         assert!(work.is_some(), "attempt {attempt} of {step} could be begun");
@@ -209,13 +232,12 @@ impl Engine {
 
     /// The types of the events the run appended to the outbox, in order.
     pub async fn events(&self, run: &str) -> Vec<Value> {
-        let rows: Vec<(String,)> = sqlx::query_as(
-            "select payload from engine.outbox where run_id = $1 order by seq",
-        )
-        .bind(run)
-        .fetch_all(&self.app.db.admin)
-        .await
-        .expect("outbox");
+        let rows: Vec<(String,)> =
+            sqlx::query_as("select payload from engine.outbox where run_id = $1 order by seq")
+                .bind(run)
+                .fetch_all(&self.app.db.admin)
+                .await
+                .expect("outbox");
         rows.into_iter()
             .map(|(p,)| serde_json::from_str(&p).expect("json"))
             .collect()

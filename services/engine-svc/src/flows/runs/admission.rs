@@ -2,10 +2,10 @@
 //! after every start request, after every run end and by the periodic sweep
 //! (`workers::admission`), so a run never waits for a slot that is free.
 
+use kit::ApiError;
 use kit::auth::status::{self, Status, TenantState};
 use kit::db::TenantTx;
 use kit::outbox::append_for_run;
-use kit::ApiError;
 use shared_schemas::events::Event;
 use shared_schemas::events::run_admin::{RunStatus, RunStatusChanged};
 use shared_schemas::ids::TenantId;

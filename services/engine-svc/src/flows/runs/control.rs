@@ -213,7 +213,9 @@ pub async fn restart_step(
     if run.is_terminal() || run.status == "queued" || run.status == "pending" {
         return Err(not_active(&run));
     }
-    store::steps::get(&mut tx, id, step).await?.ok_or_else(step_not_found)?;
+    store::steps::get(&mut tx, id, step)
+        .await?
+        .ok_or_else(step_not_found)?;
     let context = context.unwrap_or("");
     effects::cancel_open(&mut tx, &run, None, "restarted by a person", now).await?;
     intervene(&mut tx, &run, step, InterventionAction::Restart, context).await?;
@@ -238,7 +240,9 @@ pub async fn inject(
     if run.is_terminal() {
         return Err(not_active(&run));
     }
-    let row = store::steps::get(&mut tx, id, step).await?.ok_or_else(step_not_found)?;
+    let row = store::steps::get(&mut tx, id, step)
+        .await?
+        .ok_or_else(step_not_found)?;
     let addition = format!("[ADDITIONAL CONTEXT] {context}");
     let joined = match row.human_context.filter(|c| !c.is_empty()) {
         Some(before) => format!("{before}\n\n{addition}"),
@@ -249,7 +253,14 @@ pub async fn inject(
         ..Default::default()
     };
     store::steps::patch(&mut tx, id, step, &patch, now).await?;
-    intervene(&mut tx, &run, step, InterventionAction::InjectContext, context).await?;
+    intervene(
+        &mut tx,
+        &run,
+        step,
+        InterventionAction::InjectContext,
+        context,
+    )
+    .await?;
     let run = locked(&mut tx, id).await?;
     tx.commit().await?;
     Ok(run)

@@ -24,7 +24,12 @@ pub async fn delete(app: &AppState, tenant: &TenantId, id: &str) -> Result<(), A
     effects::cancel_open(&mut tx, &run, None, "the run was deleted", now).await?;
     store::sessions::delete_of_run(&mut tx, id).await?;
     store::runs::delete(&mut tx, id).await?;
-    append_for_run(&mut tx, &effects::run_id(&run)?, Event::RunDeleted(RunDeleted {})).await?;
+    append_for_run(
+        &mut tx,
+        &effects::run_id(&run)?,
+        Event::RunDeleted(RunDeleted {}),
+    )
+    .await?;
     tx.commit().await?;
     purge_streams(&app.platform, tenant, &[id.to_owned()]).await;
     admission::after_end(app, tenant, id).await;
@@ -78,7 +83,12 @@ pub async fn purge_streams(platform: &Platform, tenant: &TenantId, runs: &[Strin
     let keys: Vec<String> = runs
         .iter()
         .filter_map(|r| RunId::parse(r.clone()).ok())
-        .flat_map(|r| [platform.keys.run_events(tenant, &r), platform.keys.run_logs(tenant, &r)])
+        .flat_map(|r| {
+            [
+                platform.keys.run_events(tenant, &r),
+                platform.keys.run_logs(tenant, &r),
+            ]
+        })
         .collect();
     if keys.is_empty() {
         return;

@@ -69,7 +69,10 @@ pub async fn purge_tenant(app: &AppState, tenant: &TenantId) -> Result<usize, Ap
     let keys = &app.platform.keys;
     let mut conn = app.platform.redis.clone();
     let mut removed = 0;
-    for pattern in [keys.tenant_run_events_pattern(tenant), keys.tenant_engine_pattern(tenant)] {
+    for pattern in [
+        keys.tenant_run_events_pattern(tenant),
+        keys.tenant_engine_pattern(tenant),
+    ] {
         let mut cursor: u64 = 0;
         loop {
             let (next, found): (u64, Vec<String>) = redis::cmd("SCAN")

@@ -9,8 +9,8 @@ use shared_schemas::ids::{RunId, TenantId};
 
 use crate::AppState;
 use crate::api::runs::{
-    DEFAULT_LIMIT, EngineStatus, ListRunsQuery, LogEntry, RunDetail, RunHistory,
-    RunHistoryQuery, RunSummary,
+    DEFAULT_LIMIT, EngineStatus, ListRunsQuery, LogEntry, RunDetail, RunHistory, RunHistoryQuery,
+    RunSummary,
 };
 use crate::api::steps::StepView;
 use crate::flows::runs::control::run_not_found;
@@ -18,10 +18,15 @@ use crate::store::{self, runs::Filter};
 
 pub async fn detail(app: &AppState, tenant: &TenantId, id: &str) -> Result<RunDetail, ApiError> {
     let mut tx = TenantTx::begin(app.platform.db.pool(), tenant).await?;
-    let run = store::runs::get(&mut tx, id).await?.ok_or_else(run_not_found)?;
+    let run = store::runs::get(&mut tx, id)
+        .await?
+        .ok_or_else(run_not_found)?;
     let steps = store::steps::list(&mut tx, id, None).await?;
     tx.commit().await?;
-    Ok(RunDetail::new(run, steps.into_iter().map(StepView::from).collect()))
+    Ok(RunDetail::new(
+        run,
+        steps.into_iter().map(StepView::from).collect(),
+    ))
 }
 
 pub async fn list(
@@ -72,7 +77,10 @@ pub async fn history(
         } else {
             Vec::new()
         };
-        runs.push(RunDetail::new(run, steps.into_iter().map(StepView::from).collect()));
+        runs.push(RunDetail::new(
+            run,
+            steps.into_iter().map(StepView::from).collect(),
+        ));
     }
     tx.commit().await?;
     Ok(RunHistory { runs, total })
@@ -107,7 +115,9 @@ pub async fn stream(
     step: Option<&str>,
 ) -> Result<Vec<LogEntry>, ApiError> {
     let mut tx = TenantTx::begin(app.platform.db.pool(), tenant).await?;
-    let run = store::runs::get(&mut tx, id).await?.ok_or_else(run_not_found)?;
+    let run = store::runs::get(&mut tx, id)
+        .await?
+        .ok_or_else(run_not_found)?;
     if let Some(step) = step {
         store::steps::get(&mut tx, id, step)
             .await?
@@ -131,7 +141,10 @@ pub async fn stream(
         .await
         .map_err(|e| {
             tracing::warn!(error = %e, "run stream unreadable");
-            ApiError::unavailable("logs_unavailable", "the run's log store cannot be read right now")
+            ApiError::unavailable(
+                "logs_unavailable",
+                "the run's log store cannot be read right now",
+            )
         })?;
     Ok(entries
         .into_iter()
@@ -165,10 +178,15 @@ fn entry_step(entry: &LogEntry) -> Option<&str> {
 /// `GET /v1/status`.
 pub async fn status(app: &AppState, tenant: &TenantId) -> Result<EngineStatus, ApiError> {
     let mut tx = TenantTx::begin(app.platform.db.pool(), tenant).await?;
-    let counts: BTreeMap<String, i64> = store::runs::count_by_status(&mut tx).await?.into_iter().collect();
+    let counts: BTreeMap<String, i64> = store::runs::count_by_status(&mut tx)
+        .await?
+        .into_iter()
+        .collect();
     let pipelines = store::runs::pipeline_count(&mut tx).await?;
     tx.commit().await?;
-    let limit = app.config.running_limit(app.agents.max_running_runs(tenant).await);
+    let limit = app
+        .config
+        .running_limit(app.agents.max_running_runs(tenant).await);
     Ok(EngineStatus {
         status: "ok".to_owned(),
         active_runs: counts.get("running").copied().unwrap_or(0)

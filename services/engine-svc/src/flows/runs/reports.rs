@@ -56,7 +56,13 @@ pub async fn report(
             "{base}/v1/projects/{project}/tasks/{task}/run-completed?run_id={}&status={status}",
             run.id
         );
-        let res = app.platform.client.post(url).for_tenant(tenant).send().await?;
+        let res = app
+            .platform
+            .client
+            .post(url)
+            .for_tenant(tenant)
+            .send()
+            .await?;
         done.task_reported = settled(res.status(), "run-completed")?;
     }
     if completed
@@ -153,7 +159,9 @@ fn import_task(item: Value) -> Option<Value> {
     if let Some(Value::String(p)) = map.get("priority") {
         task.insert("priority".to_owned(), Value::String(p.clone()));
     }
-    let hours = map.get("estimatedHours").or_else(|| map.get("estimated_hours"));
+    let hours = map
+        .get("estimatedHours")
+        .or_else(|| map.get("estimated_hours"));
     if let Some(h) = hours.and_then(Value::as_f64) {
         task.insert("estimatedHours".to_owned(), json!(h));
     }
@@ -184,10 +192,8 @@ mod tests {
     fn the_breakdown_keeps_only_fields_the_import_knows() {
         let text = r#"[{"title":"A","description":"d","priority":"P1","estimated_hours":3,
             "tags":["x",1],"dependencies":[0,"B"],"owner":"nobody"},{"title":" "},{"nope":1}]"#;
-        let outputs = std::collections::BTreeMap::from([(
-            "task_breakdown_json".to_owned(),
-            text.to_owned(),
-        )]);
+        let outputs =
+            std::collections::BTreeMap::from([("task_breakdown_json".to_owned(), text.to_owned())]);
         let tasks = breakdown(&outputs);
         assert_eq!(tasks.len(), 1);
         assert_eq!(

@@ -3,6 +3,7 @@
 //! kept on the run; its agent slugs are resolved to the tenant's agents before anything is
 //! written; the run is inserted `queued` with a `pending` row per step, then admitted.
 
+use axum::http::StatusCode;
 use kit::ApiError;
 use kit::db::TenantTx;
 use kit::outbox::{append_for_run, first_delivery};
@@ -12,7 +13,6 @@ use shared_schemas::events::{Event, EventEnvelope};
 use shared_schemas::ids::{PipelineId, RunId, TenantId};
 use shared_schemas::pipeline::{PipelineConfig, parse_pipeline};
 use shared_schemas::runs::StartRun;
-use axum::http::StatusCode;
 
 use crate::AppState;
 use crate::domain::machine;
@@ -53,17 +53,35 @@ pub async fn start(
         ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "invalid_pipeline",
-            format!("pipeline {} does not parse: {first}", req.pipeline_id.as_str()),
+            format!(
+                "pipeline {} does not parse: {first}",
+                req.pipeline_id.as_str()
+            ),
         )
     })?;
     // agent-svc is asked before the transaction opens (never while one is open).
     let agents = resolve_agents(app, tenant, &pipeline, req).await?;
     let now = app.platform.clock.now_ms();
     let mut tx = TenantTx::begin(app.platform.db.pool(), tenant).await?;
-    let inserted = insert(&mut tx, &id, req, &pipeline_row.yaml_content, &pipeline, &agents, initiated_by, now).await?;
-    let run = store::runs::get(&mut tx, id.as_str()).await?.ok_or_else(|| {
-        ApiError::conflict("run_id_taken", "a run with this id exists in another tenant")
-    })?;
+    let inserted = insert(
+        &mut tx,
+        &id,
+        req,
+        &pipeline_row.yaml_content,
+        &pipeline,
+        &agents,
+        initiated_by,
+        now,
+    )
+    .await?;
+    let run = store::runs::get(&mut tx, id.as_str())
+        .await?
+        .ok_or_else(|| {
+            ApiError::conflict(
+                "run_id_taken",
+                "a run with this id exists in another tenant",
+            )
+        })?;
     tx.commit().await?;
     if inserted {
         admission::admit(app, tenant).await?;
@@ -116,7 +134,15 @@ async fn record_refused(
     let empty = Value::Object(Map::new());
     let new = new_run(id, req, "", &empty, None);
     if store::runs::insert(&mut tx, &new, now).await? {
-        store::runs::transition(&mut tx, id.as_str(), &["queued"], "failed", Some(reason), now).await?;
+        store::runs::transition(
+            &mut tx,
+            id.as_str(),
+            &["queued"],
+            "failed",
+            Some(reason),
+            now,
+        )
+        .await?;
         let failed = RunFailed {
             error: reason.to_owned(),
         };

@@ -30,7 +30,10 @@ pub enum Applied {
 /// The run's pipeline as it was when the run started.
 pub fn pipeline_of(run: &RunRow) -> Result<PipelineConfig, ApiError> {
     parse_pipeline(&run.pipeline_yaml).map_err(|errors| {
-        let first = errors.first().map(|e| e.message.clone()).unwrap_or_default();
+        let first = errors
+            .first()
+            .map(|e| e.message.clone())
+            .unwrap_or_default();
         ApiError::internal(anyhow::anyhow!(
             "run {} holds a pipeline that no longer parses: {first}",
             run.id
@@ -98,8 +101,23 @@ pub async fn apply(
                 retry_count,
                 feedback,
             } => {
-                store::steps::set_retry_count(tx, &run.id, &step, i32::try_from(retry_count).unwrap_or(i32::MAX)).await?;
-                store::steps::transition(tx, &run.id, &step, None, &["completed", "failed"], "retrying", now).await?;
+                store::steps::set_retry_count(
+                    tx,
+                    &run.id,
+                    &step,
+                    i32::try_from(retry_count).unwrap_or(i32::MAX),
+                )
+                .await?;
+                store::steps::transition(
+                    tx,
+                    &run.id,
+                    &step,
+                    None,
+                    &["completed", "failed"],
+                    "retrying",
+                    now,
+                )
+                .await?;
                 let event = StepRetrying {
                     step_id: step_id(&step)?,
                     feedback: feedback.clone(),
@@ -213,9 +231,7 @@ pub async fn announce_queued(
     attempt: i32,
 ) -> Result<(), ApiError> {
     let row = store::steps::get(tx, &run.id, step).await?;
-    let agent_id = row
-        .and_then(|r| r.agent_id)
-        .unwrap_or_default();
+    let agent_id = row.and_then(|r| r.agent_id).unwrap_or_default();
     let event = StepQueued {
         step_id: step_id(step)?,
         agent_id,
@@ -245,7 +261,12 @@ async fn complete_run(tx: &mut TenantTx, run: &RunRow, now: i64) -> Result<(), A
         now,
     )
     .await?;
-    append_for_run(tx, &run_id(run)?, Event::RunComplete(RunComplete { outputs })).await?;
+    append_for_run(
+        tx,
+        &run_id(run)?,
+        Event::RunComplete(RunComplete { outputs }),
+    )
+    .await?;
     Ok(())
 }
 
@@ -282,7 +303,8 @@ pub async fn cancel_open(
     let mut touched = Vec::new();
     for (step, attempt) in open {
         let from = ["queued", "running", "retrying"];
-        store::steps::transition(tx, &run.id, &step, Some(attempt), &from, "cancelled", now).await?;
+        store::steps::transition(tx, &run.id, &step, Some(attempt), &from, "cancelled", now)
+            .await?;
         let event = StepCancelled {
             step_id: step_id(&step)?,
             reason: reason.to_owned(),

@@ -59,6 +59,9 @@ pub enum Finished {
     Stale,
 }
 
+// The executor's interface: the run, step, attempt and fence name what is taken, `now` comes
+// from the caller's platform clock (tests move it).
+#[allow(clippy::too_many_arguments)]
 /// Takes attempt `attempt` of `step` (queued → running) for the holder of fencing token
 /// `fence`. `None` when the attempt is not queued any more or the run is not running (paused,
 /// cancelled, deleted).
@@ -89,15 +92,43 @@ pub async fn begin_attempt(
     let Some(config) = pipeline.step(step) else {
         return Ok(None);
     };
-    let (prompt, missing) = prompt_for(&mut tx, &run_row, config, step_row.human_context.as_deref()).await?;
-    if !store::attempts::start(&mut tx, run, step, attempt, fence, instance, &prompt, now).await? {
+    let (prompt, missing) =
+        prompt_for(&mut tx, &run_row, config, step_row.human_context.as_deref()).await?;
+    if !store::attempts::start(
+        &mut tx,
+        store::attempts::Key { run, step, attempt },
+        fence,
+        instance,
+        &prompt,
+        now,
+    )
+    .await?
+    {
         return Ok(None);
     }
-    store::steps::transition(&mut tx, run, step, Some(attempt), &["queued"], "running", now).await?;
+    store::steps::transition(
+        &mut tx,
+        run,
+        step,
+        Some(attempt),
+        &["queued"],
+        "running",
+        now,
+    )
+    .await?;
     let agent_id = step_row.agent_id.clone().unwrap_or_default();
     let session_id = format!("{run}_{step}_{attempt}");
     let model = machine::model_for(run_row.model_override.as_deref(), &pipeline, config);
-    store::sessions::start(&mut tx, &session_id, &agent_id, run, &prompt, model.as_deref(), now).await?;
+    store::sessions::start(
+        &mut tx,
+        &session_id,
+        &agent_id,
+        run,
+        &prompt,
+        model.as_deref(),
+        now,
+    )
+    .await?;
     store::steps::set_session(&mut tx, run, step, &session_id).await?;
     let started = StepStarted {
         step_id: step_id(step)?,
@@ -106,7 +137,12 @@ pub async fn begin_attempt(
     append_for_run(&mut tx, &run_id(&run_row)?, Event::StepStarted(started)).await?;
     tx.commit().await?;
     if !missing.is_empty() {
-        tracing::warn!(run, step, ?missing, "prompt variables without a value rendered empty");
+        tracing::warn!(
+            run,
+            step,
+            ?missing,
+            "prompt variables without a value rendered empty"
+        );
     }
     Ok(Some(StepWork {
         run_id: run.to_owned(),
@@ -126,6 +162,7 @@ pub async fn begin_attempt(
     }))
 }
 
+#[allow(clippy::too_many_arguments)]
 /// Records the result of attempt `attempt` of `step` held with `fence`, then (unless the run
 /// is paused) applies the routing decision, all in one transaction.
 pub async fn finish_attempt(
@@ -155,7 +192,16 @@ pub async fn finish_attempt(
         return Ok(Finished::Stale);
     };
     let outcome = interpret(config, &result);
-    record(&mut tx, &run_row, step, attempt, &outcome, result.model_used.as_deref(), now).await?;
+    record(
+        &mut tx,
+        &run_row,
+        step,
+        attempt,
+        &outcome,
+        result.model_used.as_deref(),
+        now,
+    )
+    .await?;
     if run_row.status != "running" {
         tx.commit().await?;
         return Ok(Finished::Held);
@@ -202,16 +248,39 @@ async fn record(
     now: i64,
 ) -> Result<(), ApiError> {
     let session = format!("{}_{step}_{attempt}", run.id);
+    let key = store::attempts::Key {
+        run: &run.id,
+        step,
+        attempt,
+    };
     match outcome {
         Outcome::Completed(outputs) => {
             let value = serde_json::to_value(outputs).map_err(ApiError::internal)?;
-            store::attempts::finish(tx, &run.id, step, attempt, &["running"], "completed", Some(&value), None, now).await?;
-            store::steps::transition(tx, &run.id, step, Some(attempt), &["running"], "completed", now).await?;
+            store::attempts::finish(tx, key, &["running"], "completed", Some(&value), None, now)
+                .await?;
+            store::steps::transition(
+                tx,
+                &run.id,
+                step,
+                Some(attempt),
+                &["running"],
+                "completed",
+                now,
+            )
+            .await?;
             store::steps::record_result(tx, &run.id, step, &value, None, model_used, now).await?;
             for (key, text) in outputs.iter().filter(|(_, v)| !v.is_empty()) {
                 store::outputs::upsert(tx, &run.id, step, key, text, now).await?;
             }
-            store::sessions::finish(tx, &session, "completed", outputs.get("summary").map(String::as_str), None, now).await?;
+            store::sessions::finish(
+                tx,
+                &session,
+                "completed",
+                outputs.get("summary").map(String::as_str),
+                None,
+                now,
+            )
+            .await?;
             let event = StepComplete {
                 step_id: step_id(step)?,
                 outputs: outputs
@@ -223,9 +292,28 @@ async fn record(
             append_for_run(tx, &run_id(run)?, Event::StepComplete(event)).await?;
         }
         Outcome::Failed(error) => {
-            store::attempts::finish(tx, &run.id, step, attempt, &["running"], "failed", None, Some(error), now).await?;
-            store::steps::transition(tx, &run.id, step, Some(attempt), &["running"], "failed", now).await?;
-            store::steps::record_result(tx, &run.id, step, &Value::Object(Default::default()), Some(error), model_used, now).await?;
+            store::attempts::finish(tx, key, &["running"], "failed", None, Some(error), now)
+                .await?;
+            store::steps::transition(
+                tx,
+                &run.id,
+                step,
+                Some(attempt),
+                &["running"],
+                "failed",
+                now,
+            )
+            .await?;
+            store::steps::record_result(
+                tx,
+                &run.id,
+                step,
+                &Value::Object(Default::default()),
+                Some(error),
+                model_used,
+                now,
+            )
+            .await?;
             store::sessions::finish(tx, &session, "failed", None, Some(error), now).await?;
             let retry_count = store::steps::get(tx, &run.id, step)
                 .await?
@@ -254,7 +342,12 @@ async fn prompt_for(
         Some(state) => loops::variables(config.id.as_str(), &state),
         None => BTreeMap::new(),
     };
-    let vars = template::variables(&outputs, &run.task, run.human_context.as_deref(), &loop_vars);
+    let vars = template::variables(
+        &outputs,
+        &run.task,
+        run.human_context.as_deref(),
+        &loop_vars,
+    );
     let rendered = template::render(&config.input, &vars);
     let mut prompt = rendered.text;
     if let Some(extra) = step_context.filter(|c| !c.trim().is_empty()) {

@@ -48,7 +48,9 @@ pub async fn get(
     id: &str,
 ) -> Result<(SessionRow, Vec<SessionEventRow>), ApiError> {
     let mut tx = TenantTx::begin(app.platform.db.pool(), tenant).await?;
-    let session = store::sessions::get(&mut tx, id).await?.ok_or_else(session_not_found)?;
+    let session = store::sessions::get(&mut tx, id)
+        .await?
+        .ok_or_else(session_not_found)?;
     let events = store::sessions::events(&mut tx, id, 1000).await?;
     tx.commit().await?;
     Ok((session, events))

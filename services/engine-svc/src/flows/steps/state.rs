@@ -33,33 +33,61 @@ async fn begin(app: &AppState, tenant: &TenantId) -> Result<TenantTx, ApiError> 
     Ok(TenantTx::begin(app.platform.db.pool(), tenant).await?)
 }
 
-pub async fn step(app: &AppState, tenant: &TenantId, run: &str, step: &str) -> Result<StepView, ApiError> {
+pub async fn step(
+    app: &AppState,
+    tenant: &TenantId,
+    run: &str,
+    step: &str,
+) -> Result<StepView, ApiError> {
     let mut tx = begin(app, tenant).await?;
-    store::runs::get(&mut tx, run).await?.ok_or_else(run_not_found)?;
-    let row = store::steps::get(&mut tx, run, step).await?.ok_or_else(step_not_found)?;
+    store::runs::get(&mut tx, run)
+        .await?
+        .ok_or_else(run_not_found)?;
+    let row = store::steps::get(&mut tx, run, step)
+        .await?
+        .ok_or_else(step_not_found)?;
     tx.commit().await?;
     Ok(row.into())
 }
 
-pub async fn steps(app: &AppState, tenant: &TenantId, run: &str, status: Option<&str>) -> Result<Vec<StepView>, ApiError> {
+pub async fn steps(
+    app: &AppState,
+    tenant: &TenantId,
+    run: &str,
+    status: Option<&str>,
+) -> Result<Vec<StepView>, ApiError> {
     let mut tx = begin(app, tenant).await?;
-    store::runs::get(&mut tx, run).await?.ok_or_else(run_not_found)?;
+    store::runs::get(&mut tx, run)
+        .await?
+        .ok_or_else(run_not_found)?;
     let rows = store::steps::list(&mut tx, run, status.filter(|s| !s.is_empty())).await?;
     tx.commit().await?;
     Ok(rows.into_iter().map(StepView::from).collect())
 }
 
-pub async fn create_step(app: &AppState, tenant: &TenantId, run: &str, req: &CreateStepRequest) -> Result<StepView, ApiError> {
+pub async fn create_step(
+    app: &AppState,
+    tenant: &TenantId,
+    run: &str,
+    req: &CreateStepRequest,
+) -> Result<StepView, ApiError> {
     let now = app.platform.clock.now_ms();
     let mut tx = begin(app, tenant).await?;
     let row = locked(&mut tx, run).await?;
     let slug = store::steps::get(&mut tx, run, &req.step_id).await?;
     if slug.is_some() {
-        return Err(ApiError::conflict("step_exists", "the run has this step already"));
+        return Err(ApiError::conflict(
+            "step_exists",
+            "the run has this step already",
+        ));
     }
-    let inputs = serde_json::to_value(req.inputs.clone().unwrap_or_default()).map_err(ApiError::internal)?;
+    let inputs =
+        serde_json::to_value(req.inputs.clone().unwrap_or_default()).map_err(ApiError::internal)?;
     // The body's agent is a slug or an agent id; an id is kept as the platform agent.
-    let agent_id = req.agent_id.starts_with("agt_").then_some(req.agent_id.as_str())
+    let agent_id = req
+        .agent_id
+        .starts_with("agt_")
+        .then_some(req.agent_id.as_str())
         .map(str::to_owned)
         .or_else(|| row.agent_for(&req.agent_id));
     let new = store::steps::NewStep {
@@ -71,22 +99,46 @@ pub async fn create_step(app: &AppState, tenant: &TenantId, run: &str, req: &Cre
     };
     store::steps::insert(&mut tx, run, &new, now).await?;
     if let Some(context) = &req.human_context {
-        let patch = store::steps::Patch { human_context: Some(context), ..Default::default() };
+        let patch = store::steps::Patch {
+            human_context: Some(context),
+            ..Default::default()
+        };
         store::steps::patch(&mut tx, run, &req.step_id, &patch, now).await?;
     }
-    let event = StepUpdated { step_id: step_id(&req.step_id)?, status: Some(StepStatus::Pending) };
+    let event = StepUpdated {
+        step_id: step_id(&req.step_id)?,
+        status: Some(StepStatus::Pending),
+    };
     append_for_run(&mut tx, &run_id(&row)?, Event::StepUpdated(event)).await?;
-    let created = store::steps::get(&mut tx, run, &req.step_id).await?.ok_or_else(step_not_found)?;
+    let created = store::steps::get(&mut tx, run, &req.step_id)
+        .await?
+        .ok_or_else(step_not_found)?;
     tx.commit().await?;
     Ok(created.into())
 }
 
-pub async fn patch_step(app: &AppState, tenant: &TenantId, run: &str, step: &str, req: &UpdateStepRequest) -> Result<StepView, ApiError> {
+pub async fn patch_step(
+    app: &AppState,
+    tenant: &TenantId,
+    run: &str,
+    step: &str,
+    req: &UpdateStepRequest,
+) -> Result<StepView, ApiError> {
     let now = app.platform.clock.now_ms();
     let mut tx = begin(app, tenant).await?;
     let row = locked(&mut tx, run).await?;
-    let inputs = req.inputs.as_ref().map(serde_json::to_value).transpose().map_err(ApiError::internal)?;
-    let outputs = req.outputs.as_ref().map(serde_json::to_value).transpose().map_err(ApiError::internal)?;
+    let inputs = req
+        .inputs
+        .as_ref()
+        .map(serde_json::to_value)
+        .transpose()
+        .map_err(ApiError::internal)?;
+    let outputs = req
+        .outputs
+        .as_ref()
+        .map(serde_json::to_value)
+        .transpose()
+        .map_err(ApiError::internal)?;
     let patch = store::steps::Patch {
         status: req.status.as_deref(),
         session_id: req.session_id.as_deref(),
@@ -101,19 +153,37 @@ pub async fn patch_step(app: &AppState, tenant: &TenantId, run: &str, step: &str
     if !store::steps::patch(&mut tx, run, step, &patch, now).await? {
         return Err(step_not_found());
     }
-    let status = req.status.as_deref().and_then(|s| serde_json::from_value::<StepStatus>(Value::String(s.to_owned())).ok());
-    let event = StepUpdated { step_id: step_id(step)?, status };
+    let status = req
+        .status
+        .as_deref()
+        .and_then(|s| serde_json::from_value::<StepStatus>(Value::String(s.to_owned())).ok());
+    let event = StepUpdated {
+        step_id: step_id(step)?,
+        status,
+    };
     append_for_run(&mut tx, &run_id(&row)?, Event::StepUpdated(event)).await?;
-    let updated = store::steps::get(&mut tx, run, step).await?.ok_or_else(step_not_found)?;
+    let updated = store::steps::get(&mut tx, run, step)
+        .await?
+        .ok_or_else(step_not_found)?;
     tx.commit().await?;
     Ok(updated.into())
 }
 
-pub async fn patch_run(app: &AppState, tenant: &TenantId, run: &str, req: &UpdateRunRequest) -> Result<RunUpdatedAnswer, ApiError> {
+pub async fn patch_run(
+    app: &AppState,
+    tenant: &TenantId,
+    run: &str,
+    req: &UpdateRunRequest,
+) -> Result<RunUpdatedAnswer, ApiError> {
     let now = app.platform.clock.now_ms();
     let mut tx = begin(app, tenant).await?;
     let row = locked(&mut tx, run).await?;
-    let outputs = req.outputs.as_ref().map(serde_json::to_value).transpose().map_err(ApiError::internal)?;
+    let outputs = req
+        .outputs
+        .as_ref()
+        .map(serde_json::to_value)
+        .transpose()
+        .map_err(ApiError::internal)?;
     let patch = store::runs::Patch {
         outputs: outputs.as_ref(),
         current_step_id: req.current_step_id.as_deref(),
@@ -126,15 +196,31 @@ pub async fn patch_run(app: &AppState, tenant: &TenantId, run: &str, req: &Updat
     let mut ended = false;
     if let Some(status) = &req.status {
         let from = ["pending", "queued", "running", "paused"];
-        if !store::runs::transition(&mut tx, run, &from, status, None, now).await? && &row.status != status {
-            return Err(ApiError::conflict("run_not_active", format!("the run is {}", row.status)));
+        if !store::runs::transition(&mut tx, run, &from, status, None, now).await?
+            && &row.status != status
+        {
+            return Err(ApiError::conflict(
+                "run_not_active",
+                format!("the run is {}", row.status),
+            ));
         }
         ended = !row.is_terminal();
-        crate::flows::steps::effects::cancel_open(&mut tx, &row, None, "the run was ended by a patch", now).await?;
+        crate::flows::steps::effects::cancel_open(
+            &mut tx,
+            &row,
+            None,
+            "the run was ended by a patch",
+            now,
+        )
+        .await?;
     }
     let updated = locked(&mut tx, run).await?;
-    let status: RunStatus = serde_json::from_value(Value::String(updated.status.clone())).map_err(ApiError::internal)?;
-    let event = RunUpdated { status, active_runs: None };
+    let status: RunStatus = serde_json::from_value(Value::String(updated.status.clone()))
+        .map_err(ApiError::internal)?;
+    let event = RunUpdated {
+        status,
+        active_runs: None,
+    };
     append_for_run(&mut tx, &run_id(&row)?, Event::RunUpdated(event)).await?;
     tx.commit().await?;
     if ended {
@@ -150,15 +236,26 @@ pub async fn patch_run(app: &AppState, tenant: &TenantId, run: &str, req: &Updat
     })
 }
 
-pub async fn outputs(app: &AppState, tenant: &TenantId, run: &str) -> Result<BTreeMap<String, String>, ApiError> {
+pub async fn outputs(
+    app: &AppState,
+    tenant: &TenantId,
+    run: &str,
+) -> Result<BTreeMap<String, String>, ApiError> {
     let mut tx = begin(app, tenant).await?;
-    store::runs::get(&mut tx, run).await?.ok_or_else(run_not_found)?;
+    store::runs::get(&mut tx, run)
+        .await?
+        .ok_or_else(run_not_found)?;
     let all = store::outputs::all(&mut tx, run).await?;
     tx.commit().await?;
     Ok(all)
 }
 
-pub async fn set_output(app: &AppState, tenant: &TenantId, run: &str, req: &SetOutputRequest) -> Result<(), ApiError> {
+pub async fn set_output(
+    app: &AppState,
+    tenant: &TenantId,
+    run: &str,
+    req: &SetOutputRequest,
+) -> Result<(), ApiError> {
     let now = app.platform.clock.now_ms();
     let mut tx = begin(app, tenant).await?;
     locked(&mut tx, run).await?;
@@ -170,10 +267,20 @@ pub async fn set_output(app: &AppState, tenant: &TenantId, run: &str, req: &SetO
 }
 
 fn view(run: &str, step: &str, state: LoopState) -> LoopStateView {
-    LoopStateView { run_id: run.to_owned(), step_id: step.to_owned(), current_index: state.current_index, items: state.items }
+    LoopStateView {
+        run_id: run.to_owned(),
+        step_id: step.to_owned(),
+        current_index: state.current_index,
+        items: state.items,
+    }
 }
 
-pub async fn put_loop(app: &AppState, tenant: &TenantId, run: &str, req: CreateLoopStateRequest) -> Result<LoopStateView, ApiError> {
+pub async fn put_loop(
+    app: &AppState,
+    tenant: &TenantId,
+    run: &str,
+    req: CreateLoopStateRequest,
+) -> Result<LoopStateView, ApiError> {
     let now = app.platform.clock.now_ms();
     let mut tx = begin(app, tenant).await?;
     locked(&mut tx, run).await?;
@@ -187,20 +294,42 @@ pub async fn put_loop(app: &AppState, tenant: &TenantId, run: &str, req: CreateL
     Ok(view(run, &req.step_id, state))
 }
 
-pub async fn get_loop(app: &AppState, tenant: &TenantId, run: &str, step: &str) -> Result<LoopStateView, ApiError> {
+pub async fn get_loop(
+    app: &AppState,
+    tenant: &TenantId,
+    run: &str,
+    step: &str,
+) -> Result<LoopStateView, ApiError> {
     let mut tx = begin(app, tenant).await?;
-    store::runs::get(&mut tx, run).await?.ok_or_else(run_not_found)?;
-    let state = store::loop_state::get(&mut tx, run, step).await?.ok_or_else(loop_not_found)?;
+    store::runs::get(&mut tx, run)
+        .await?
+        .ok_or_else(run_not_found)?;
+    let state = store::loop_state::get(&mut tx, run, step)
+        .await?
+        .ok_or_else(loop_not_found)?;
     tx.commit().await?;
     Ok(view(run, step, state))
 }
 
-pub async fn patch_item(app: &AppState, tenant: &TenantId, run: &str, step: &str, item: &str, req: &UpdateLoopItemRequest) -> Result<LoopItemUpdated, ApiError> {
+pub async fn patch_item(
+    app: &AppState,
+    tenant: &TenantId,
+    run: &str,
+    step: &str,
+    item: &str,
+    req: &UpdateLoopItemRequest,
+) -> Result<LoopItemUpdated, ApiError> {
     let now = app.platform.clock.now_ms();
     let mut tx = begin(app, tenant).await?;
     locked(&mut tx, run).await?;
-    let mut state = store::loop_state::get(&mut tx, run, step).await?.ok_or_else(loop_not_found)?;
-    let found = state.items.iter_mut().find(|i| i.id == item).ok_or_else(|| ApiError::not_found("loop item not found"))?;
+    let mut state = store::loop_state::get(&mut tx, run, step)
+        .await?
+        .ok_or_else(loop_not_found)?;
+    let found = state
+        .items
+        .iter_mut()
+        .find(|i| i.id == item)
+        .ok_or_else(|| ApiError::not_found("loop item not found"))?;
     if let Some(status) = &req.status {
         found.status = status.clone();
     }
@@ -210,24 +339,42 @@ pub async fn patch_item(app: &AppState, tenant: &TenantId, run: &str, step: &str
     state.updated_at = now;
     store::loop_state::put(&mut tx, run, step, &state, now).await?;
     tx.commit().await?;
-    Ok(LoopItemUpdated { run_id: run.to_owned(), step_id: step.to_owned(), item_id: item.to_owned(), updated: true })
+    Ok(LoopItemUpdated {
+        run_id: run.to_owned(),
+        step_id: step.to_owned(),
+        item_id: item.to_owned(),
+        updated: true,
+    })
 }
 
 /// Moves the loop to its next pending item (made `running`); `null` when none is left.
-pub async fn advance(app: &AppState, tenant: &TenantId, run: &str, step: &str) -> Result<LoopAdvanced, ApiError> {
+pub async fn advance(
+    app: &AppState,
+    tenant: &TenantId,
+    run: &str,
+    step: &str,
+) -> Result<LoopAdvanced, ApiError> {
     let now = app.platform.clock.now_ms();
     let mut tx = begin(app, tenant).await?;
     locked(&mut tx, run).await?;
-    let mut state = store::loop_state::get(&mut tx, run, step).await?.ok_or_else(loop_not_found)?;
+    let mut state = store::loop_state::get(&mut tx, run, step)
+        .await?
+        .ok_or_else(loop_not_found)?;
     let answer = match state.next_pending() {
         Some(index) => {
             state.current_index = index;
             state.items[index].status = loops::RUNNING.to_owned();
-            LoopAdvanced { next_item: Some(state.items[index].clone()), index: Some(index) }
+            LoopAdvanced {
+                next_item: Some(state.items[index].clone()),
+                index: Some(index),
+            }
         }
         None => {
             state.current_index = state.items.len();
-            LoopAdvanced { next_item: None, index: None }
+            LoopAdvanced {
+                next_item: None,
+                index: None,
+            }
         }
     };
     state.updated_at = now;
@@ -238,21 +385,49 @@ pub async fn advance(app: &AppState, tenant: &TenantId, run: &str, step: &str) -
 
 /// The executor's report for the run's current attempt (or the one named), checked against
 /// the attempt's fence like [`steps::finish_attempt`]; 409 `stale_attempt` when it is not current.
-pub async fn executor_result(app: &AppState, tenant: &TenantId, req: &ExecutorResultRequest) -> Result<String, ApiError> {
+pub async fn executor_result(
+    app: &AppState,
+    tenant: &TenantId,
+    req: &ExecutorResultRequest,
+) -> Result<String, ApiError> {
     let mut tx = begin(app, tenant).await?;
-    let run = store::runs::get(&mut tx, &req.run_id).await?.ok_or_else(run_not_found)?;
-    let step_name = req.step_id.clone().or(run.current_step_id.clone()).ok_or_else(step_not_found)?;
-    let row = store::steps::get(&mut tx, &run.id, &step_name).await?.ok_or_else(step_not_found)?;
+    let run = store::runs::get(&mut tx, &req.run_id)
+        .await?
+        .ok_or_else(run_not_found)?;
+    let step_name = req
+        .step_id
+        .clone()
+        .or(run.current_step_id.clone())
+        .ok_or_else(step_not_found)?;
+    let row = store::steps::get(&mut tx, &run.id, &step_name)
+        .await?
+        .ok_or_else(step_not_found)?;
     let attempt = req.attempt.unwrap_or(row.attempt);
     let fence = match req.fence {
         Some(f) => f,
-        None => store::attempts::lock(&mut tx, &run.id, &step_name, attempt).await?.and_then(|a| a.fence).unwrap_or(-1),
+        None => store::attempts::lock(&mut tx, &run.id, &step_name, attempt)
+            .await?
+            .and_then(|a| a.fence)
+            .unwrap_or(-1),
     };
     tx.commit().await?;
     let now = app.platform.clock.now_ms();
-    let done = steps::finish_attempt(&app.platform.db, tenant, &run.id, &step_name, attempt, fence, req.step_result(), now).await?;
+    let done = steps::finish_attempt(
+        &app.platform.db,
+        tenant,
+        &run.id,
+        &step_name,
+        attempt,
+        fence,
+        req.step_result(),
+        now,
+    )
+    .await?;
     match done {
-        Finished::Stale => Err(ApiError::conflict("stale_attempt", "that attempt is not the step's current one")),
+        Finished::Stale => Err(ApiError::conflict(
+            "stale_attempt",
+            "that attempt is not the step's current one",
+        )),
         Finished::Held => Ok("recorded".to_owned()),
         Finished::Routed { ended } => {
             if ended {
