@@ -47,13 +47,19 @@ const TABLE: &[(&str, Scope, Build)] = &[
         k.run_commands(t, &run())
     }),
     ("run_status", Scope::Tenant, |k, t| k.run_status(t, &run())),
-    ("run_runtime", Scope::Tenant, |k, t| k.run_runtime(t, &run())),
+    ("run_runtime", Scope::Tenant, |k, t| {
+        k.run_runtime(t, &run())
+    }),
     ("run_logs", Scope::Tenant, |k, t| k.run_logs(t, &run())),
-    ("engine_instance", Scope::Global, |k, _| k.engine_instance("e-1")),
+    ("engine_instance", Scope::Global, |k, _| {
+        k.engine_instance("e-1")
+    }),
     ("engine_instances_pattern", Scope::Global, |k, _| {
         k.engine_instances_pattern()
     }),
-    ("tenant_run_slots", Scope::Tenant, |k, t| k.tenant_run_slots(t)),
+    ("tenant_run_slots", Scope::Tenant, |k, t| {
+        k.tenant_run_slots(t)
+    }),
     ("tenant_run_events_pattern", Scope::Tenant, |k, t| {
         k.tenant_run_events_pattern(t)
     }),
