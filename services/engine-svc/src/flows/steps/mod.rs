@@ -213,6 +213,36 @@ pub async fn finish_attempt(
     })
 }
 
+/// [`finish_attempt`], then, when the run ended, its slot back and the tenant's next queued
+/// run admitted: what an executor in this service calls.
+#[allow(clippy::too_many_arguments)]
+pub async fn report(
+    app: &crate::AppState,
+    tenant: &TenantId,
+    run: &str,
+    step: &str,
+    attempt: i32,
+    fence: i64,
+    result: StepResult,
+) -> Result<Finished, ApiError> {
+    let now = app.platform.clock.now_ms();
+    let done = finish_attempt(
+        &app.platform.db,
+        tenant,
+        run,
+        step,
+        attempt,
+        fence,
+        result,
+        now,
+    )
+    .await?;
+    if done == (Finished::Routed { ended: true }) {
+        crate::flows::runs::admission::after_end(app, tenant, run).await;
+    }
+    Ok(done)
+}
+
 /// The routing decision for an attempt's outcome, applied.
 pub async fn route(
     tx: &mut TenantTx,

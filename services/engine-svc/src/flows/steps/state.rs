@@ -411,16 +411,14 @@ pub async fn executor_result(
             .unwrap_or(-1),
     };
     tx.commit().await?;
-    let now = app.platform.clock.now_ms();
-    let done = steps::finish_attempt(
-        &app.platform.db,
+    let done = steps::report(
+        app,
         tenant,
         &run.id,
         &step_name,
         attempt,
         fence,
         req.step_result(),
-        now,
     )
     .await?;
     match done {
@@ -429,11 +427,6 @@ pub async fn executor_result(
             "that attempt is not the step's current one",
         )),
         Finished::Held => Ok("recorded".to_owned()),
-        Finished::Routed { ended } => {
-            if ended {
-                admission::after_end(app, tenant, &run.id).await;
-            }
-            Ok("recorded".to_owned())
-        }
+        Finished::Routed { .. } => Ok("recorded".to_owned()),
     }
 }
