@@ -129,6 +129,8 @@ async fn cancel_stops_the_step_and_ended_runs_refuse_control() {
         .expect("finish");
     assert_eq!(late, Finished::Stale);
     let types = e.event_types(&run).await;
+    let (_, session) = api.get(&format!("/v1/sessions/{run}_A_1")).await;
+    assert_eq!(session["status"], "cancelled", "{session}");
     for want in ["STEP_CANCELLED", "HUMAN_INTERVENTION", "RUN_STATUS_CHANGED"] {
         assert!(types.contains(&want.to_owned()), "{want} in {types:?}");
     }

@@ -8,6 +8,7 @@ mod requests;
 mod routing;
 mod support;
 mod walk;
+mod workers;
 
 use engine_svc::SERVICE;
 
