@@ -154,3 +154,108 @@ pub async fn delete_of_run(tx: &mut TenantTx, run: &str) -> sqlx::Result<()> {
         .await
         .map(drop)
 }
+
+/// A session to record (`POST /v1/internal/sessions`).
+pub struct NewSession<'a> {
+    pub id: &'a str,
+    pub agent_id: &'a str,
+    pub user_id: Option<&'a str>,
+    pub source: &'a str,
+    pub source_id: Option<&'a str>,
+    pub status: &'a str,
+    pub user_prompt: Option<&'a str>,
+    pub model: Option<&'a str>,
+}
+
+/// Inserts the session; false when the id is taken.
+pub async fn insert(tx: &mut TenantTx, s: &NewSession<'_>, now: i64) -> sqlx::Result<bool> {
+    let tenant = tx.tenant().clone();
+    let done = sqlx::query(
+        "insert into engine.sessions (id, tenant_id, agent_id, user_id, source, source_id, status,
+             user_prompt, model, created_at, started_at)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10,
+                 case when $7 = 'running' then $10 end)
+         on conflict do nothing",
+    )
+    .bind(s.id)
+    .bind(&tenant)
+    .bind(s.agent_id)
+    .bind(s.user_id)
+    .bind(s.source)
+    .bind(s.source_id)
+    .bind(s.status)
+    .bind(s.user_prompt)
+    .bind(s.model)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Moves a session that has not ended to `status`; false when it has ended or does not exist.
+pub async fn set_status(tx: &mut TenantTx, id: &str, status: &str, now: i64) -> sqlx::Result<bool> {
+    let tenant = tx.tenant().clone();
+    let done = sqlx::query(
+        "update engine.sessions
+            set status = $3, started_at = case when $3 = 'running' then coalesce(started_at, $4)
+                                               else started_at end
+          where tenant_id = $1 and id = $2 and status in ('starting', 'running')",
+    )
+    .bind(&tenant)
+    .bind(id)
+    .bind(status)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Records how a session ended; false when it had ended already or does not exist.
+pub async fn complete(
+    tx: &mut TenantTx,
+    id: &str,
+    status: &str,
+    output: Option<&str>,
+    error: Option<&str>,
+    turn_count: Option<i32>,
+    now: i64,
+) -> sqlx::Result<bool> {
+    let tenant = tx.tenant().clone();
+    let done = sqlx::query(
+        "update engine.sessions
+            set status = $3, output = $4, error = $5, turn_count = coalesce($6, turn_count),
+                completed_at = $7
+          where tenant_id = $1 and id = $2 and status in ('starting', 'running')",
+    )
+    .bind(&tenant)
+    .bind(id)
+    .bind(status)
+    .bind(output)
+    .bind(error)
+    .bind(turn_count)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn add_event(
+    tx: &mut TenantTx,
+    id: &str,
+    event_type: &str,
+    timestamp: i64,
+    data: &Value,
+) -> sqlx::Result<i64> {
+    let tenant = tx.tenant().clone();
+    sqlx::query_scalar(
+        "insert into engine.session_events (tenant_id, session_id, event_type, timestamp, data)
+         values ($1, $2, $3, $4, $5) returning id",
+    )
+    .bind(&tenant)
+    .bind(id)
+    .bind(event_type)
+    .bind(timestamp)
+    .bind(data)
+    .fetch_one(&mut **tx)
+    .await
+}

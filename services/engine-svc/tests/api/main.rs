@@ -5,6 +5,7 @@ mod control;
 mod fixtures;
 mod reports;
 mod requests;
+mod sessions;
 mod routing;
 mod support;
 mod walk;
