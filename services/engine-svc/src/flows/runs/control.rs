@@ -191,7 +191,9 @@ pub async fn restart(
     store::runs::reset(&mut tx, id, context, now).await?;
     status_changed(&mut tx, &run, RunStatus::Queued).await?;
     tx.commit().await?;
-    admission::admit(app, tenant).await?;
+    if let Err(err) = admission::admit(app, tenant).await {
+        tracing::warn!(error = %err, run = id, "admission failed; the sweep retries");
+    }
     let mut tx = TenantTx::begin(app.platform.db.pool(), tenant).await?;
     let run = locked(&mut tx, id).await?;
     tx.commit().await?;

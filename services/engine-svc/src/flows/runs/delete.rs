@@ -71,8 +71,10 @@ pub async fn delete_matching(
             tracing::warn!(error = %err, run = %id, "slot of a deleted run left to expire");
         }
     }
-    if !ids.is_empty() {
-        admission::admit(app, tenant).await?;
+    if !ids.is_empty()
+        && let Err(err) = admission::admit(app, tenant).await
+    {
+        tracing::warn!(error = %err, "admission failed; the sweep retries");
     }
     Ok(ids.len())
 }

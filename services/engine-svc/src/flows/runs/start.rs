@@ -33,6 +33,18 @@ pub async fn start(
     req: &StartRun,
     initiated_by: Option<&str>,
 ) -> Result<RunRow, ApiError> {
+    start_once(app, tenant, id, req, initiated_by, None).await
+}
+
+/// [`start`], recording `event` (when given) as applied in the transaction that inserts the run.
+async fn start_once(
+    app: &AppState,
+    tenant: &TenantId,
+    id: Option<RunId>,
+    req: &StartRun,
+    initiated_by: Option<&str>,
+    event: Option<&str>,
+) -> Result<RunRow, ApiError> {
     let id = id.unwrap_or_else(RunId::generate);
     let mut tx = TenantTx::begin(app.platform.db.pool(), tenant).await?;
     if let Some(existing) = store::runs::get(&mut tx, id.as_str()).await? {
@@ -63,6 +75,15 @@ pub async fn start(
     let agents = resolve_agents(app, tenant, &pipeline, req).await?;
     let now = app.platform.clock.now_ms();
     let mut tx = TenantTx::begin(app.platform.db.pool(), tenant).await?;
+    if let Some(event) = event
+        && !first_delivery(&mut tx, CONSUMER, event).await?
+    {
+        tx.rollback().await?;
+        return Err(ApiError::conflict(
+            "already_applied",
+            "this request was applied already",
+        ));
+    }
     let inserted = insert(
         &mut tx,
         &id,
@@ -83,8 +104,9 @@ pub async fn start(
             )
         })?;
     tx.commit().await?;
-    if inserted {
-        admission::admit(app, tenant).await?;
+    // The run is recorded: a failed admission leaves it queued for the sweep, not refused.
+    if inserted && let Err(err) = admission::admit(app, tenant).await {
+        tracing::warn!(error = %err, run = %id.as_str(), "admission failed; the sweep retries");
     }
     let mut tx = TenantTx::begin(app.platform.db.pool(), tenant).await?;
     let run = store::runs::get(&mut tx, id.as_str()).await?.unwrap_or(run);
@@ -105,17 +127,17 @@ pub async fn start_requested(
         return Ok(false);
     };
     let mut tx = TenantTx::begin(app.platform.db.pool(), tenant).await?;
-    let seen = !first_delivery(&mut tx, CONSUMER, envelope.id.as_str()).await?;
     let exists = store::runs::get(&mut tx, id.as_str()).await?.is_some();
     tx.commit().await?;
-    if seen || exists {
+    if exists {
         return Ok(false);
     }
-    match start(app, tenant, Some(id.clone()), req, None).await {
+    let event = envelope.id.as_str();
+    match start_once(app, tenant, Some(id.clone()), req, None, Some(event)).await {
         Ok(_) => Ok(true),
+        Err(err) if err.status() == StatusCode::CONFLICT => Ok(false),
         Err(err) if err.status().is_client_error() => {
-            record_refused(app, tenant, &id, req, &err.to_string()).await?;
-            Ok(true)
+            record_refused(app, tenant, &id, req, event, &err.to_string()).await
         }
         Err(err) => Err(err),
     }
@@ -127,10 +149,15 @@ async fn record_refused(
     tenant: &TenantId,
     id: &RunId,
     req: &StartRun,
+    event: &str,
     reason: &str,
-) -> Result<(), ApiError> {
+) -> Result<bool, ApiError> {
     let now = app.platform.clock.now_ms();
     let mut tx = TenantTx::begin(app.platform.db.pool(), tenant).await?;
+    if !first_delivery(&mut tx, CONSUMER, event).await? {
+        tx.rollback().await?;
+        return Ok(false);
+    }
     let empty = Value::Object(Map::new());
     let new = new_run(id, req, "", &empty, None);
     if store::runs::insert(&mut tx, &new, now).await? {
@@ -149,7 +176,7 @@ async fn record_refused(
         append_for_run(&mut tx, id, Event::RunFailed(failed)).await?;
     }
     tx.commit().await?;
-    Ok(())
+    Ok(true)
 }
 
 /// slug → `agt_` id for every agent of the pipeline; the run's own agent stands for

@@ -305,7 +305,7 @@ pub async fn cancel_open(
         let from = ["queued", "running", "retrying"];
         store::steps::transition(tx, &run.id, &step, Some(attempt), &from, "cancelled", now)
             .await?;
-        let session = format!("{}_{step}_{attempt}", run.id);
+        let session = super::session_id(&run.id, &step, attempt);
         store::sessions::finish(tx, &session, "cancelled", None, Some(reason), now).await?;
         let event = StepCancelled {
             step_id: step_id(&step)?,

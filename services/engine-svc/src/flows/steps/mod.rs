@@ -117,7 +117,7 @@ pub async fn begin_attempt(
     )
     .await?;
     let agent_id = step_row.agent_id.clone().unwrap_or_default();
-    let session_id = format!("{run}_{step}_{attempt}");
+    let session_id = session_id(run, step, attempt);
     let model = machine::model_for(run_row.model_override.as_deref(), &pipeline, config);
     store::sessions::start(
         &mut tx,
@@ -243,6 +243,21 @@ pub async fn report(
     Ok(done)
 }
 
+/// The activity session of an attempt: `{run}_{step}_{attempt}`, with a long step id shortened
+/// (its head and a hash of the whole) so the id fits the 160 characters of `engine.sessions`.
+pub fn session_id(run: &str, step: &str, attempt: i32) -> String {
+    const STEP_BUDGET: usize = 80;
+    if step.len() <= STEP_BUDGET {
+        return format!("{run}_{step}_{attempt}");
+    }
+    // FNV-1a: stable across processes and releases, unlike the std hasher.
+    let hash = step.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    });
+    let head: String = step.chars().take(STEP_BUDGET - 17).collect();
+    format!("{run}_{head}_{hash:016x}_{attempt}")
+}
+
 /// The routing decision for an attempt's outcome, applied.
 pub async fn route(
     tx: &mut TenantTx,
@@ -277,7 +292,7 @@ async fn record(
     model_used: Option<&str>,
     now: i64,
 ) -> Result<(), ApiError> {
-    let session = format!("{}_{step}_{attempt}", run.id);
+    let session = session_id(&run.id, step, attempt);
     let key = store::attempts::Key {
         run: &run.id,
         step,
