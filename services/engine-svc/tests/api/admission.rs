@@ -108,7 +108,13 @@ async fn a_suspended_tenant_starts_nothing_until_it_is_active_again() {
     let e = engine().await;
     let t = e.app.tenant("Alpha").await;
     let id = e.pipeline(&t.id, &pipeline("one", ONE)).await;
-    publish(&e.app.platform, &t.id, TenantState::Suspended)
+    // auth-svc publishes statuses: an admin connection stands in for it (the engine's own Redis
+    // user may not write them).
+    let mut auth = e.app.platform.clone();
+    auth.redis = kit::platform::connect_redis(&kit::testing::redis_url())
+        .await
+        .expect("redis");
+    publish(&auth, &t.id, TenantState::Suspended)
         .await
         .expect("publish");
     tokio::time::sleep(Duration::from_millis(1100)).await;
@@ -126,7 +132,7 @@ async fn a_suspended_tenant_starts_nothing_until_it_is_active_again() {
         .await
         .expect("start");
     assert_eq!(run.status, "queued", "kept waiting while suspended");
-    publish(&e.app.platform, &t.id, TenantState::Active)
+    publish(&auth, &t.id, TenantState::Active)
         .await
         .expect("publish");
     tokio::time::sleep(Duration::from_millis(1100)).await;
