@@ -17,6 +17,9 @@ DEV=${DJB_DEV_DIR:-$ROOT/.dev}
 PG_PORT=${DJB_PG_PORT:-55432}
 REDIS_PORT=${DJB_REDIS_PORT:-56379}
 HTTP_PORT=${DJB_HTTP_PORT:-8000}
+# The offline fake LLM (libs/llm-fake) `make up` starts for demos: agents reach it as a custom
+# provider with base URL http://127.0.0.1:$LLM_FAKE_PORT/v1 (docs/llm-fake.md).
+LLM_FAKE_PORT=${DJB_LLM_FAKE_PORT:-8090}
 DB_NAME=${DJB_DB_NAME:-djinnbot}
 TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
 PROFILE=${DJB_PROFILE:-debug}
@@ -184,7 +187,7 @@ service_env() { # name port role
     DATABASE_URL="postgres://$3@127.0.0.1:$PG_PORT/$DB_NAME" \
     REDIS_URL="$(redis_url_of "$1")" REDIS_PREFIX="$REDIS_PREFIX_DEV" \
     DATA_PATH="$DEV/data" SKILLS_DIR="$ROOT/skills" AGENT_TEMPLATES_DIR="$ROOT/agent-templates" \
-    PROJECT_TEMPLATES_DIR="$ROOT/project-templates" \
+    PROJECT_TEMPLATES_DIR="$ROOT/project-templates" PIPELINES_DIR="$ROOT/pipelines" \
     AUTH_SECRET_KEY="${AUTH_SECRET_KEY:-dev-only-insecure-auth-secret-change-me-0123456789}"
   [ "$1" = auth-svc ] && cat "$DEV/first-login"
   return 0
@@ -192,10 +195,19 @@ service_env() { # name port role
 
 running() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 
+start_llm_fake() {
+  local pidf="$DEV/run/llm-fake.pid"
+  running "$pidf" && return 0
+  "$TARGET/$PROFILE/djb-llm-fake" --listen "127.0.0.1:$LLM_FAKE_PORT" >>"$DEV/logs/llm-fake.log" 2>&1 &
+  echo $! >"$pidf"
+  wait_http "http://127.0.0.1:$LLM_FAKE_PORT/_fake/health" llm-fake
+}
+
 start_services() {
   mkdir -p "$DEV/run" "$DEV/logs"
   first_run_secrets
   redis_users
+  start_llm_fake
   echo "$PROFILE" >"$DEV/run/profile"
   for entry in $SERVICES; do
     IFS=: read -r name port role <<<"$entry"
@@ -243,6 +255,7 @@ stop_pidfile() {
 stop_services() {
   stop_pidfile "$DEV/run/haproxy.pid"
   for entry in $SERVICES; do stop_pidfile "$DEV/run/${entry%%:*}.pid"; done
+  stop_pidfile "$DEV/run/llm-fake.pid"
 }
 
 down() {
@@ -257,7 +270,7 @@ down() {
 status() {
   pg_up && echo "postgres  up   127.0.0.1:$PG_PORT" || echo "postgres  down"
   redis_up && echo "redis     up   127.0.0.1:$REDIS_PORT" || echo "redis     down"
-  for entry in $SERVICES haproxy::; do
+  for entry in $SERVICES haproxy:: llm-fake:$LLM_FAKE_PORT:; do
     IFS=: read -r name port _ <<<"$entry"
     running "$DEV/run/$name.pid" && echo "$name up ${port:+127.0.0.1:$port}" || echo "$name down"
   done
@@ -267,6 +280,7 @@ up() {
   local started=$SECONDS
   deps; infra; build; migrate; start_services
   log "DjinnBot is up in $((SECONDS - started)) s: http://127.0.0.1:$HTTP_PORT (logs in $DEV/logs, stop with make down)"
+  log "fake LLM for offline agents: http://127.0.0.1:$LLM_FAKE_PORT/v1 (docs/llm-fake.md)"
   log "first login (platform administrator; kept in $DEV/first-login):"
   printf '    email:    %s\n    password: %s\n' \
     "$(first_login BOOTSTRAP_ADMIN_EMAIL)" "$(first_login BOOTSTRAP_ADMIN_PASSWORD)" >&2

@@ -63,6 +63,12 @@ impl Keys {
         self.global("cg:engine-workers")
     }
 
+    /// Consumer group of the engine's step executors on the global stream (`STEP_QUEUED`): a
+    /// purpose of its own, so a slow step never holds up run requests and deletions.
+    pub fn engine_executors_group(&self) -> String {
+        self.global("cg:engine-executors")
+    }
+
     /// Where entries go after too many failed deliveries from `stream`.
     pub fn dead_letter(&self, stream: &str) -> String {
         format!("{stream}:dead")
@@ -148,6 +154,14 @@ impl Keys {
 
     pub fn pipeline_cache(&self, tenant: &TenantId, pipeline: &str) -> String {
         self.global(&format!("pipeline-cache:{tenant}:{}", segment(pipeline)))
+    }
+
+    /// A counter bumped on every change of a tenant's pipeline (`tenant` given) or of a global
+    /// one (`None`). A cache entry remembers the counters it was read under, so an entry filled
+    /// from a read that raced a change is never served.
+    pub fn pipeline_generation(&self, tenant: Option<&TenantId>, pipeline: &str) -> String {
+        let owner = tenant.map_or("global", TenantId::as_str);
+        self.global(&format!("pipeline-cache:gen:{owner}:{}", segment(pipeline)))
     }
 
     pub fn pipeline_invalidate(&self) -> String {

@@ -206,6 +206,37 @@ impl Publisher {
             .await
     }
 
+    /// Appends a live event of a running agent (token deltas, thinking, tool calls) to the
+    /// tenant's stream and the run's stream only. No database change stands behind it and
+    /// backend workers have no use for it, so it stays off the global stream they read (spec
+    /// §3.5.1): a run streaming thousands of deltas must not flood their consumer groups.
+    pub async fn publish_live(
+        &self,
+        tenant: &TenantId,
+        run: &RunId,
+        event: &impl Serialize,
+    ) -> Result<(), BusError> {
+        let data = serde_json::to_string(event)?;
+        let mut pipe = redis::pipe();
+        pipe.atomic();
+        for stream in [
+            self.keys.tenant_events(tenant),
+            self.keys.run_events(tenant, run),
+        ] {
+            pipe.cmd("XADD")
+                .arg(stream)
+                .arg("MAXLEN")
+                .arg("~")
+                .arg(self.maxlen)
+                .arg("*")
+                .arg(DATA_FIELD)
+                .arg(&data)
+                .ignore();
+        }
+        pipe.query_async::<()>(&mut self.conn.clone()).await?;
+        Ok(())
+    }
+
     /// Publishes `message` as JSON on a pub/sub channel (run commands, invalidations, triggers).
     /// Returns how many subscribers received it; pub/sub keeps nothing for absent subscribers.
     #[tracing::instrument(skip(self, message))]

@@ -14,6 +14,8 @@
 //!   know.
 //! - [`runs`]: what services say to each other about runs ([`runs::StartRun`], the payload of
 //!   `RUN_REQUESTED`, and engine-svc's report that a task's run ended).
+//! - [`runtime`]: the engine ⇄ agent-runtime protocol, [`runtime::RuntimeCommand`] (pub/sub,
+//!   engine → runtime) and [`runtime::RuntimeMessage`] (one stream per runtime, runtime → engine).
 //! - [`pipeline`]: the pipeline YAML model and [`pipeline::parse_pipeline`], whose errors name
 //!   the line, column and path of the offending value.
 //! - [`schema`]: [`schema_snapshot`], the JSON schema of every exported type, and
@@ -45,6 +47,7 @@ pub mod events;
 pub mod ids;
 pub mod pipeline;
 pub mod runs;
+pub mod runtime;
 pub mod schema;
 pub mod yaml;
 

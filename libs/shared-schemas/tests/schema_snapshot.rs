@@ -107,6 +107,8 @@ fn snapshot_has_every_exported_type() {
         "ResultAction",
         "PipelineError",
         "TenantStatusChanged",
+        "RuntimeCommand",
+        "RuntimeMessage",
     ] {
         assert!(
             snapshot.get(name).is_some(),

@@ -1,28 +1,137 @@
-//! What the engine hands a runtime through its environment.
+//! What the engine hands a runtime through its environment (docs/agent-runtime.md lists it).
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Duration;
 
 use anyhow::Context;
 use bus::Keys;
-use shared_schemas::ids::{RunId, TenantId};
+use secrecy::SecretString;
+use shared_schemas::ids::{AgentId, RunId, TenantId};
 
+use crate::llm::provider::Providers;
+
+/// `MAX_AUTO_CONTINUATIONS` when unset: nudges after the model stops without `complete`.
+pub const DEFAULT_AUTO_CONTINUATIONS: u32 = 3;
+/// `AGENT_CONTEXT_WINDOW` when unset, for `contextUsage`.
+pub const DEFAULT_CONTEXT_WINDOW: u64 = 128_000;
+
+/// The runtime's configuration. `Debug` shows no secret: the Redis URL (it carries the run's
+/// ACL password) and the provider keys are [`SecretString`]s.
 #[derive(Debug, Clone)]
 pub struct RuntimeConfig {
     pub tenant: TenantId,
     pub run: RunId,
-    pub redis_url: String,
+    pub agent: Option<AgentId>,
+    pub redis_url: SecretString,
     pub keys: Keys,
+    /// Where the file tools and bash work; nothing outside it is reachable through them.
+    pub workspace: PathBuf,
+    pub home: Option<PathBuf>,
+    /// `provider/model`; without it, requests must name their model.
+    pub model: Option<String>,
+    pub system_prompt: Option<String>,
+    /// The deadline of one request; none when unset.
+    pub step_timeout: Option<Duration>,
+    pub max_auto_continuations: u32,
+    pub context_window: u64,
+    /// Set for chat sessions: the model may stop without `complete`, no nudge follows.
+    pub chat_session: Option<String>,
+    pub providers: Providers,
 }
 
 impl RuntimeConfig {
-    /// Reads `TENANT_ID`, `RUN_ID`, `REDIS_URL` and optional `REDIS_PREFIX`.
     pub fn from_env() -> anyhow::Result<Self> {
-        let var = |name: &str| std::env::var(name).with_context(|| format!("{name} is required"));
+        Self::from_vars(std::env::vars().collect())
+    }
+
+    /// Reads the configuration from `vars` (the environment, or a map in tests).
+    pub fn from_vars(vars: BTreeMap<String, String>) -> anyhow::Result<Self> {
+        let get = |name: &str| vars.get(name).filter(|v| !v.is_empty()).cloned();
+        let var = |name: &str| get(name).with_context(|| format!("{name} is required"));
+        let number = |name: &str| -> anyhow::Result<Option<u64>> {
+            get(name)
+                .map(|v| {
+                    v.parse::<u64>()
+                        .with_context(|| format!("{name} must be a number"))
+                })
+                .transpose()
+        };
+        let model = get("AGENT_MODEL");
+        if model.as_ref().is_some_and(|m| !m.contains('/')) {
+            anyhow::bail!("AGENT_MODEL must be `provider/model`");
+        }
         Ok(Self {
             tenant: TenantId::parse(var("TENANT_ID")?).context("TENANT_ID")?,
             run: RunId::parse(var("RUN_ID")?).context("RUN_ID")?,
-            redis_url: var("REDIS_URL")?,
+            agent: get("AGENT_ID")
+                .map(|a| AgentId::parse(a).context("AGENT_ID"))
+                .transpose()?,
+            redis_url: SecretString::from(var("REDIS_URL")?),
             keys: Keys::new(
-                std::env::var("REDIS_PREFIX").unwrap_or_else(|_| bus::keys::DEFAULT_PREFIX.into()),
+                get("REDIS_PREFIX").unwrap_or_else(|| bus::keys::DEFAULT_PREFIX.into()),
             ),
+            workspace: PathBuf::from(var("WORKSPACE_PATH")?),
+            home: get("HOME").map(PathBuf::from),
+            model,
+            system_prompt: get("AGENT_SYSTEM_PROMPT"),
+            step_timeout: number("STEP_TIMEOUT_MS")?.map(Duration::from_millis),
+            max_auto_continuations: number("MAX_AUTO_CONTINUATIONS")?
+                .map_or(DEFAULT_AUTO_CONTINUATIONS, |n| {
+                    u32::try_from(n).unwrap_or(u32::MAX)
+                }),
+            context_window: number("AGENT_CONTEXT_WINDOW")?.unwrap_or(DEFAULT_CONTEXT_WINDOW),
+            chat_session: get("CHAT_SESSION_ID"),
+            providers: Providers::from_vars(&vars),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use secrecy::ExposeSecret;
+
+    use super::*;
+
+    fn vars(extra: &[(&str, &str)]) -> BTreeMap<String, String> {
+        let mut vars: BTreeMap<String, String> = [
+            ("TENANT_ID", "ten_0a1b2c3d4e5f6g7h"),
+            ("RUN_ID", "run_0a1b2c3d4e5f6g7h"),
+            ("REDIS_URL", "redis://run_x:hunter2@127.0.0.1:6379/0"),
+            ("WORKSPACE_PATH", "/tmp/ws"),
+            ("AGENT_MODEL", "openai/gpt-4o"),
+            ("OPENAI_API_KEY", "sk-secret"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+        for (k, v) in extra {
+            vars.insert((*k).to_owned(), (*v).to_owned());
+        }
+        vars
+    }
+
+    #[test]
+    fn reads_the_contract_and_never_shows_secrets() {
+        let cfg = RuntimeConfig::from_vars(vars(&[("STEP_TIMEOUT_MS", "1500")])).expect("cfg");
+        assert_eq!(cfg.step_timeout, Some(Duration::from_millis(1500)));
+        assert_eq!(cfg.max_auto_continuations, DEFAULT_AUTO_CONTINUATIONS);
+        assert!(cfg.redis_url.expose_secret().contains("hunter2"));
+        let shown = format!("{cfg:?}");
+        assert!(
+            !shown.contains("hunter2") && !shown.contains("sk-secret"),
+            "{shown}"
+        );
+    }
+
+    #[test]
+    fn refuses_missing_or_malformed_values() {
+        let mut missing = vars(&[]);
+        missing.remove("WORKSPACE_PATH");
+        assert!(RuntimeConfig::from_vars(missing).is_err());
+        assert!(RuntimeConfig::from_vars(vars(&[("AGENT_MODEL", "gpt-4o")])).is_err());
+        let no_model = RuntimeConfig::from_vars(vars(&[("AGENT_MODEL", "")])).expect("optional");
+        assert_eq!(no_model.model, None);
+        assert!(RuntimeConfig::from_vars(vars(&[("STEP_TIMEOUT_MS", "soon")])).is_err());
     }
 }

@@ -1,5 +1,11 @@
 fn main() -> std::process::ExitCode {
-    tracing_subscriber::fmt().json().init();
+    // RUST_LOG from the engine, else info; the output is the step's log.
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .json()
+        .with_env_filter(filter)
+        .init();
     let outcome = agent_runtime::RuntimeConfig::from_env().and_then(|cfg| {
         tokio::runtime::Builder::new_current_thread()
             .enable_all()

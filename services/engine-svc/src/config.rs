@@ -1,10 +1,20 @@
 //! engine-svc's own settings on top of kit's common ones, read from the same layered sources
 //! (defaults, `DJB_CONFIG_FILE`, then the environment).
 
+use std::path::PathBuf;
+use std::time::Duration;
+
 use serde::Deserialize;
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct EngineConfig {
+    /// `PIPELINES_DIR`: the global pipelines (`*.yml`), seeded at every start (default
+    /// `pipelines`, relative to the working directory).
+    #[serde(default)]
+    pub pipelines_dir: Option<PathBuf>,
+    /// `PIPELINE_CACHE_TTL_SECS`: how long a parsed pipeline stays in Redis (default 300).
+    #[serde(default)]
+    pub pipeline_cache_ttl_secs: Option<u64>,
     /// agent-svc: pipeline agent slugs resolve to the tenant's agents there, and the tenant's
     /// `maxRunningRuns` setting is read there (`AGENT_SVC_URL`).
     #[serde(default = "default_agent_svc_url")]
@@ -31,6 +41,8 @@ pub struct EngineConfig {
 impl Default for EngineConfig {
     fn default() -> Self {
         Self {
+            pipelines_dir: None,
+            pipeline_cache_ttl_secs: None,
             agent_svc_url: default_agent_svc_url(),
             project_svc_url: default_project_svc_url(),
             max_running_runs_cap: default_running_cap(),
@@ -92,6 +104,16 @@ impl EngineConfig {
             return Err(bad("RUN_SWEEP_SECS"));
         }
         Ok(())
+    }
+
+    pub fn pipelines_dir(&self) -> PathBuf {
+        self.pipelines_dir
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("pipelines"))
+    }
+
+    pub fn pipeline_cache_ttl(&self) -> Duration {
+        Duration::from_secs(self.pipeline_cache_ttl_secs.unwrap_or(300).max(1))
     }
 
     /// The limit for a tenant whose setting is `setting`.

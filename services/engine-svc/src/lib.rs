@@ -9,6 +9,7 @@ pub mod config;
 pub mod domain;
 pub mod flows;
 pub mod routes;
+pub mod runtimes;
 pub mod store;
 pub mod workers;
 
@@ -68,13 +69,62 @@ pub async fn run(
     listener: TcpListener,
     shutdown: CancellationToken,
 ) -> anyhow::Result<()> {
-    // Settings fail here, before anything is connected.
+    // Settings fail here, before anything is connected: a DEPLOYMENT_MODE whose backend is
+    // not built refuses to start rather than fall back to processes.
     let own = Arc::new(EngineConfig::load()?);
+    let runtimes_config = runtimes::RuntimesConfig::load()?;
+    runtimes_config.deployment_mode.check()?;
+    let grace = config.shutdown_grace();
+    let parts = (
+        runtimes_config.instance_id(&config),
+        config.redis_url().to_owned(),
+        kit::tls::redis_client(&config)?,
+    );
     let worker_stop = shutdown.clone();
-    kit::run_service(SERVICE, config, listener, shutdown, |platform| {
+    let started = std::sync::Mutex::new(None);
+    let (reconcile_stop, heartbeat_stop) = (CancellationToken::new(), CancellationToken::new());
+    let served = kit::run_service(SERVICE, config, listener, shutdown, |platform| {
+        workers::pipeline_seed::spawn(platform.clone(), own.clone());
+        let (instance, redis_url, client) = parts;
+        let runtimes = runtimes::Runtimes::new(runtimes::service::RuntimesParts {
+            config: runtimes_config,
+            instance,
+            redis: platform.redis.clone(),
+            redis_url,
+            client,
+            keys: platform.keys.clone(),
+            db: platform.db.clone(),
+        });
+        let heartbeat = tokio::spawn(workers::heartbeat::run(
+            runtimes.clone(),
+            heartbeat_stop.clone(),
+        ));
+        tokio::spawn(workers::reconciler::run(
+            runtimes.clone(),
+            Arc::new(runtimes::reconcile::LogVanished),
+            reconcile_stop.clone(),
+        ));
+        *started
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some((runtimes, heartbeat));
         let state = AppState::new(platform, own);
         workers::spawn(state.clone(), worker_stop);
         router(state)
     })
-    .await
+    .await;
+    // SIGTERM: the HTTP side has drained; finish or hand back the runtimes, then stop beating
+    // (the liveness key goes last, so the others take the handed-back steps only now).
+    let started = started
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .take();
+    if let Some((runtimes, heartbeat)) = started {
+        reconcile_stop.cancel();
+        runtimes.drain(grace).await;
+        heartbeat_stop.cancel();
+        if let Err(err) = heartbeat.await {
+            tracing::error!(error = %err, "the instance heartbeat task failed");
+        }
+    }
+    served
 }

@@ -128,6 +128,11 @@ impl Stack {
                 .env("SECRET_ENCRYPTION_KEY", "0f".repeat(32))
                 .env("AUTH_SVC_URL", url_of("auth-svc"))
                 .env("AGENT_SVC_URL", url_of("agent-svc"))
+                // The repository's global pipelines (engine-svc seeds them at start).
+                .env(
+                    "PIPELINES_DIR",
+                    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../pipelines"),
+                )
                 .env("RUST_LOG", log)
                 .stdout(output())
                 .spawn()

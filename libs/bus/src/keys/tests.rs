@@ -50,6 +50,9 @@ const TABLE: &[(&str, Scope, Build)] = &[
     ("run_runtime", Scope::Tenant, |k, t| {
         k.run_runtime(t, &run())
     }),
+    ("engine_executors_group", Scope::Global, |k, _| {
+        k.engine_executors_group()
+    }),
     ("run_logs", Scope::Tenant, |k, t| k.run_logs(t, &run())),
     ("engine_instance", Scope::Global, |k, _| {
         k.engine_instance("e-1")
@@ -100,6 +103,9 @@ const TABLE: &[(&str, Scope, Build)] = &[
     }),
     ("pipeline_cache", Scope::TenantSegment, |k, t| {
         k.pipeline_cache(t, "pl")
+    }),
+    ("pipeline_generation", Scope::TenantSegment, |k, t| {
+        k.pipeline_generation(Some(t), "pl")
     }),
     ("pipeline_invalidate", Scope::Global, |k, _| {
         k.pipeline_invalidate()
@@ -244,6 +250,7 @@ fn names_match_the_spec() {
         ("run_commands", "djinnbot:t:ten_alpha:run:run_1:commands"),
         ("run_status", "djinnbot:t:ten_alpha:run:run_1:status"),
         ("run_runtime", "djinnbot:t:ten_alpha:run:run_1:runtime"),
+        ("engine_executors_group", "djinnbot:cg:engine-executors"),
         ("run_logs", "djinnbot:t:ten_alpha:engine:run-logs:run_1"),
         ("engine_instance", "djinnbot:engine:instance:e-1"),
         ("engine_instances_pattern", "djinnbot:engine:instance:*"),
@@ -273,6 +280,10 @@ fn names_match_the_spec() {
         ("container", "djinnbot:containers:run_1"),
         ("containers_pattern", "djinnbot:containers:*"),
         ("pipeline_cache", "djinnbot:pipeline-cache:ten_alpha:pl"),
+        (
+            "pipeline_generation",
+            "djinnbot:pipeline-cache:gen:ten_alpha:pl",
+        ),
         ("pipeline_invalidate", "djinnbot:pipeline:invalidate"),
         ("slack_instances", "djinnbot:slack:instances"),
         ("slack_heartbeat", "djinnbot:slack:heartbeat:pod-1"),

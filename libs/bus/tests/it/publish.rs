@@ -72,6 +72,30 @@ async fn dual_publish_writes_the_same_payload_to_global_tenant_and_run_streams()
 }
 
 #[tokio::test]
+async fn live_events_reach_the_tenant_and_run_streams_but_never_the_global_one() {
+    let redis = TestRedis::start().await;
+    let mut conn = redis.conn();
+    let keys = redis.keys.clone();
+    let publisher = Publisher::new(redis.conn(), keys.clone(), 1000);
+    let (tenant, run) = (tenant(), RunId::generate());
+    let delta = json!({"type": "STEP_OUTPUT", "tenantId": tenant, "runId": run, "chunk": "hi"});
+
+    publisher
+        .publish_live(&tenant, &run, &delta)
+        .await
+        .expect("published");
+
+    assert!(!exists(&mut conn, &keys.global_events()).await);
+    for stream in [keys.tenant_events(&tenant), keys.run_events(&tenant, &run)] {
+        let copy = entries(&mut conn, &stream).await;
+        assert_eq!(copy.len(), 1, "{stream}");
+        let payload: serde_json::Value = serde_json::from_str(&copy[0].1).expect("JSON");
+        assert_eq!(payload, delta);
+    }
+    redis.cleanup().await;
+}
+
+#[tokio::test]
 async fn a_typed_envelope_goes_to_its_tenant_and_run_streams() {
     use shared_schemas::events::{Decoded, EventEnvelope, decode};
     let redis = TestRedis::start().await;

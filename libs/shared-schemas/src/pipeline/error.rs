@@ -29,9 +29,11 @@ impl fmt::Display for PipelineError {
 
 impl std::error::Error for PipelineError {}
 
-/// A path into the YAML document, one mapping key or sequence index per segment.
+/// A path into the YAML document, one mapping key or sequence index per segment. Public so
+/// that checks made on the parsed model elsewhere (engine-svc's warnings) can name a value and
+/// have [`super::locate`] pin it to its line.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub(crate) struct DocPath(pub(crate) Vec<Segment>);
+pub struct DocPath(pub(crate) Vec<Segment>);
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Segment {
@@ -40,17 +42,17 @@ pub(crate) enum Segment {
 }
 
 impl DocPath {
-    pub(crate) fn root() -> Self {
+    pub fn root() -> Self {
         Self::default()
     }
 
-    pub(crate) fn key(&self, key: &str) -> Self {
+    pub fn key(&self, key: &str) -> Self {
         let mut segments = self.0.clone();
         segments.push(Segment::Key(key.to_owned()));
         Self(segments)
     }
 
-    pub(crate) fn index(&self, index: usize) -> Self {
+    pub fn index(&self, index: usize) -> Self {
         let mut segments = self.0.clone();
         segments.push(Segment::Index(index));
         Self(segments)

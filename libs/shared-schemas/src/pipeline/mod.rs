@@ -15,13 +15,11 @@ mod locate;
 mod model;
 mod validate;
 
-pub use error::PipelineError;
+pub use error::{DocPath, PipelineError};
 pub use model::{
     LoopConfig, Notify, OutputMethod, OutputSchema, PipelineAgent, PipelineConfig,
     PipelineDefaults, ResultAction, StepConfig, StepType,
 };
-
-use error::DocPath;
 
 /// Parses and validates a pipeline file. On failure, every error names its line; syntax and type
 /// errors stop parsing at the first one, cross-reference errors are all reported, in line order.
@@ -65,6 +63,13 @@ pub fn parse_pipeline(yaml: &str) -> Result<PipelineConfig, Vec<PipelineError>> 
     }
     errors.sort_by(|a, b| (a.line, a.column, &a.path).cmp(&(b.line, b.column, &b.path)));
     Err(errors)
+}
+
+/// The 1-based line and column of the value at `path` in `yaml`, or of its closest ancestor
+/// that exists: for problems found on the parsed model outside this crate (warnings).
+pub fn locate(yaml: &str, path: &DocPath) -> (usize, usize) {
+    let position = locate::locate(yaml, path);
+    (position.line, position.column)
 }
 
 fn syntax_error(error: &serde_norway::Error) -> PipelineError {

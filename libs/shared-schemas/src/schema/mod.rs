@@ -16,6 +16,7 @@ use crate::events::{Event, EventEnvelope, RawEnvelope};
 use crate::ids::*;
 use crate::pipeline::*;
 use crate::runs::{RunEnded, StartRun};
+use crate::runtime::*;
 
 #[derive(OpenApi)]
 #[openapi(components(schemas(
@@ -124,6 +125,33 @@ use crate::runs::{RunEnded, StartRun};
     LoopConfig,
     OutputSchema,
     PipelineError,
+    RuntimeCommand,
+    AgentStep,
+    Attachment,
+    StructuredOutputRequest,
+    ToolCommand,
+    Abort,
+    Shutdown,
+    ChangeModel,
+    GetContextUsage,
+    CompactSession,
+    RuntimeMessage,
+    RuntimeReady,
+    RuntimeBusy,
+    RuntimeIdle,
+    RuntimeError,
+    RuntimeExiting,
+    OutputSource,
+    RuntimeOutput,
+    StepStart,
+    TokenUsage,
+    StepEnd,
+    ToolStart,
+    ToolEnd,
+    FileChangeType,
+    FileChange,
+    Thinking,
+    ContextUsage,
 )))]
 struct SchemaDoc;
 

@@ -1,52 +1,65 @@
-//! Commands the engine sends and the status messages the runtime answers with.
+//! Commands the engine sends and the status messages the runtime answers with
+//! (`shared_schemas::runtime`).
 
-use serde::Deserialize;
-use serde_json::{Value, json};
+use shared_schemas::ids::RunId;
+use shared_schemas::runtime::{
+    RuntimeCommand, RuntimeError, RuntimeExiting, RuntimeMessage, RuntimeReady,
+};
 
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Command {
-    #[serde(rename = "type")]
-    kind: String,
-    request_id: Option<String>,
-}
-
-/// What the runtime does after a command.
-#[derive(Debug, PartialEq)]
-pub enum Next {
-    /// Publish the status and wait for the next command.
-    Continue(Value),
-    /// Publish the status and exit with this code.
-    Exit(Value, i32),
-}
-
-pub fn ready(run_id: &str, now_ms: u64) -> Value {
-    json!({ "type": "ready", "runId": run_id, "timestamp": now_ms })
-}
-
-/// The answer to one command message. The agent loop that answers `agentStep` and the other
-/// commands arrives with the engine; until then they are answered with an `error` status naming
-/// the command, so an engine never waits on silence.
-pub fn answer(payload: &str, run_id: &str, now_ms: u64) -> Next {
-    let command = match serde_json::from_str::<Command>(payload) {
-        Ok(command) => command,
-        Err(err) => {
-            return Next::Continue(json!({ "type": "error", "runId": run_id,
-                "message": format!("malformed command: {err}"),
-                "code": "malformed_command", "timestamp": now_ms }));
+/// Decodes one command, or the `error` message that answers a payload that is not one: JSON
+/// without a known `type` is `unsupported_command`, anything else `malformed_command`.
+pub fn decode(payload: &str, run: &RunId, now_ms: u64) -> Result<RuntimeCommand, RuntimeError> {
+    serde_json::from_str::<RuntimeCommand>(payload).map_err(|err| {
+        let value = serde_json::from_str::<serde_json::Value>(payload).ok();
+        let kind = value.as_ref().and_then(|v| v["type"].as_str());
+        let request_id = value
+            .as_ref()
+            .and_then(|v| v["requestId"].as_str())
+            .map(str::to_owned);
+        let (message, code) = match kind {
+            Some(kind) if !is_known(kind) => (
+                format!("command `{kind}` is not supported by this runtime"),
+                "unsupported_command",
+            ),
+            _ => (format!("malformed command: {err}"), "malformed_command"),
+        };
+        RuntimeError {
+            run_id: run.clone(),
+            message,
+            code: Some(code.to_owned()),
+            request_id,
+            timestamp: now_ms,
         }
-    };
-    if command.kind == "shutdown" {
-        return Next::Exit(
-            json!({ "type": "exiting", "runId": run_id, "code": 0, "timestamp": now_ms }),
-            0,
-        );
-    }
-    Next::Continue(
-        json!({ "type": "error", "runId": run_id, "requestId": command.request_id,
-        "message": format!("command `{}` is not supported by this runtime", command.kind),
-        "code": "unsupported_command", "timestamp": now_ms }),
-    )
+    })
+}
+
+fn is_known(kind: &str) -> bool {
+    [
+        "agentStep",
+        "structuredOutput",
+        "tool",
+        "abort",
+        "shutdown",
+        "changeModel",
+        "getContextUsage",
+        "compactSession",
+    ]
+    .contains(&kind)
+}
+
+pub fn ready(run: &RunId, now_ms: u64) -> RuntimeMessage {
+    RuntimeMessage::Ready(RuntimeReady {
+        run_id: run.clone(),
+        timestamp: now_ms,
+    })
+}
+
+pub fn exiting(run: &RunId, code: i32, now_ms: u64) -> RuntimeMessage {
+    RuntimeMessage::Exiting(RuntimeExiting {
+        run_id: run.clone(),
+        code: Some(code),
+        timestamp: now_ms,
+    })
 }
 
 #[cfg(test)]
@@ -54,20 +67,26 @@ mod tests {
     use super::*;
 
     #[test]
-    fn shutdown_exits_and_anything_else_is_answered() {
+    fn unknown_types_and_garbage_are_answered_with_their_codes() {
+        let run = RunId::generate();
         assert!(matches!(
-            answer(r#"{"type":"shutdown"}"#, "run_1", 1),
-            Next::Exit(_, 0)
+            decode(r#"{"type":"shutdown"}"#, &run, 1),
+            Ok(RuntimeCommand::Shutdown(_))
         ));
-        let Next::Continue(reply) = answer(r#"{"type":"agentStep","requestId":"r1"}"#, "run_1", 1)
-        else {
-            panic!("continues");
+        let Err(e) = decode(r#"{"type":"dance","requestId":"r1"}"#, &run, 1) else {
+            panic!("an error");
         };
-        assert_eq!(reply["code"], "unsupported_command");
-        assert_eq!(reply["requestId"], "r1");
-        let Next::Continue(reply) = answer("not json", "run_1", 1) else {
-            panic!("continues");
+        assert_eq!(
+            (e.code.as_deref(), e.request_id.as_deref()),
+            (Some("unsupported_command"), Some("r1"))
+        );
+        let Err(e) = decode(r#"{"type":"agentStep"}"#, &run, 1) else {
+            panic!("an error");
         };
-        assert_eq!(reply["code"], "malformed_command");
+        assert_eq!(e.code.as_deref(), Some("malformed_command"));
+        let Err(e) = decode("not json", &run, 1) else {
+            panic!("an error");
+        };
+        assert_eq!(e.code.as_deref(), Some("malformed_command"));
     }
 }

@@ -1,52 +1,255 @@
-//! One session with the engine: subscribe to the command channel first, then publish `ready`
-//! (messages sent before a subscription are lost), answer each command on the status channel,
+//! One session with the engine: subscribe to the command channel first, then report `ready` on
+//! the runtime stream (commands sent before a subscription are lost), take one request at a time
 //! and stop on `shutdown`.
+//!
+//! Every accepted request gets, in this order, `busy`, `stepStart`, its deltas and tool events,
+//! exactly one `stepEnd` and exactly one `idle`: the request's work runs in a task that only
+//! returns an [`Outcome`], and this loop alone writes `stepEnd`/`idle` — when the task ends, when
+//! `abort` or `shutdown` cancels it, or when the step timeout drops it.
 
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use futures_util::StreamExt;
-use serde_json::Value;
+use secrecy::ExposeSecret;
+use shared_schemas::runtime::{
+    ContextUsage, RuntimeBusy, RuntimeCommand, RuntimeError, RuntimeIdle, RuntimeMessage, StepEnd,
+    StepStart,
+};
+use tokio::task::JoinHandle;
 
 use crate::config::RuntimeConfig;
-use crate::domain::protocol::{self, Next};
+use crate::domain::protocol;
+use crate::emit::{self, Emitter, now_ms};
+use crate::flows::request::{Outcome, Runtime};
+use crate::llm::{Llm, RetryPolicy};
+use crate::tools::Toolbox;
 
-fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
-        .unwrap_or_default()
+/// The request in flight.
+struct Current {
+    request_id: String,
+    step_number: u32,
+    task: JoinHandle<Outcome>,
 }
 
-/// Runs the protocol until a `shutdown` command; returns the process exit code.
-pub async fn run(cfg: RuntimeConfig) -> anyhow::Result<i32> {
-    let client = redis::Client::open(cfg.redis_url.as_str())?;
-    let mut pubsub = client.get_async_pubsub().await?;
-    let commands = cfg.keys.run_commands(&cfg.tenant, &cfg.run);
-    let status = cfg.keys.run_status(&cfg.tenant, &cfg.run);
-    pubsub.subscribe(&commands).await?;
-    let mut conn = client.get_multiplexed_async_connection().await?;
-    let run_id = cfg.run.as_str();
-    let mut send = async |message: Value| -> anyhow::Result<()> {
-        redis::cmd("PUBLISH")
-            .arg(&status)
-            .arg(message.to_string())
-            .query_async::<i64>(&mut conn)
-            .await?;
-        Ok(())
-    };
-    send(protocol::ready(run_id, now_ms())).await?;
-    tracing::info!(run = run_id, "runtime ready");
+/// Cancels a request's task (its LLM stream is dropped, its bash group killed) and returns the
+/// outcome it reached if it ended first, else a failure saying `why`.
+async fn cancel(mut task: JoinHandle<Outcome>, why: &str) -> Outcome {
+    task.abort();
+    match (&mut task).await {
+        Ok(outcome) => outcome,
+        Err(_) => Outcome::failed(why, why),
+    }
+}
 
-    let mut messages = pubsub.on_message();
-    while let Some(msg) = messages.next().await {
-        let payload: String = msg.get_payload().unwrap_or_default();
-        match protocol::answer(&payload, run_id, now_ms()) {
-            Next::Continue(reply) => send(reply).await?,
-            Next::Exit(reply, code) => {
-                send(reply).await?;
-                return Ok(code);
+fn end(out: &Emitter, request_id: String, step_number: u32, outcome: Outcome) {
+    tracing::info!(
+        request_id,
+        step_number,
+        success = outcome.success,
+        result = outcome.result.chars().take(200).collect::<String>(),
+        "request ended"
+    );
+    out.send(RuntimeMessage::StepEnd(StepEnd {
+        request_id: request_id.clone(),
+        step_number,
+        result: outcome.result,
+        success: outcome.success,
+        explicit_completion: outcome.explicit_completion,
+        outputs: outcome.outputs,
+        structured: outcome.structured,
+        error: outcome.error,
+        usage: outcome.usage,
+        timestamp: now_ms(),
+    }));
+    out.send(RuntimeMessage::Idle(RuntimeIdle {
+        run_id: out.run.clone(),
+        request_id: Some(request_id),
+        timestamp: now_ms(),
+    }));
+}
+
+fn error(out: &Emitter, code: &str, message: String, request_id: Option<&str>) {
+    out.send(RuntimeMessage::Error(RuntimeError {
+        run_id: out.run.clone(),
+        message,
+        code: Some(code.to_owned()),
+        request_id: request_id.map(str::to_owned),
+        timestamp: now_ms(),
+    }));
+}
+
+/// Runs the protocol until a `shutdown` command; returns the process exit code. An error (Redis
+/// gone, the stream unwritable) ends the process non-zero, which the engine sees as a crash.
+pub async fn run(cfg: RuntimeConfig) -> anyhow::Result<i32> {
+    // reqwest and `rediss://` use rustls without a built-in provider: ring is ours.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let client = redis::Client::open(cfg.redis_url.expose_secret())?;
+    let mut pubsub = client.get_async_pubsub().await?;
+    pubsub
+        .subscribe(cfg.keys.run_commands(&cfg.tenant, &cfg.run))
+        .await?;
+    // A failed XADD ends the runtime (the stream must not lose a message, and a blind retry
+    // could write one twice), so the writer waits longer than redis-rs's default 500 ms.
+    let config = redis::AsyncConnectionConfig::new()
+        .set_connection_timeout(Some(Duration::from_secs(5)))
+        .set_response_timeout(Some(Duration::from_secs(15)));
+    let conn = client
+        .get_multiplexed_async_connection_with_config(&config)
+        .await?;
+    let stream = cfg.keys.run_runtime(&cfg.tenant, &cfg.run);
+    let (out, mut writer) = emit::spawn_writer(conn, stream, cfg.run.clone());
+    let runtime = Arc::new(Runtime {
+        llm: Llm::new(RetryPolicy::default())?,
+        tools: Toolbox::new(&cfg.workspace, cfg.home.clone())?,
+        history: Mutex::new(Vec::new()),
+        out: out.clone(),
+        cfg,
+    });
+    let code = serve(&runtime, pubsub, &mut writer).await;
+    // Let the writer drain what is queued (`exiting` included) before the process ends.
+    drop(runtime);
+    drop(out);
+    let code = code?;
+    match tokio::time::timeout(Duration::from_secs(5), writer).await {
+        Ok(Ok(Ok(()))) => Ok(code),
+        Ok(Ok(Err(e))) => Err(e.context("writing the runtime stream")),
+        _ => anyhow::bail!("the runtime stream writer did not finish"),
+    }
+}
+
+async fn serve(
+    rt: &Arc<Runtime>,
+    pubsub: redis::aio::PubSub,
+    writer: &mut JoinHandle<anyhow::Result<()>>,
+) -> anyhow::Result<i32> {
+    let out = &rt.out;
+    let run_id = rt.cfg.run.clone();
+    let mut model = rt.cfg.model.clone();
+    let mut accepted: HashSet<String> = HashSet::new();
+    let mut steps = 0u32;
+    let mut current: Option<Current> = None;
+    out.send(protocol::ready(&run_id, now_ms()));
+    tracing::info!(run = run_id.as_str(), "runtime ready");
+    let mut messages = pubsub.into_on_message();
+    loop {
+        tokio::select! {
+            msg = messages.next() => {
+                let Some(msg) = msg else {
+                    anyhow::bail!("the Redis subscription closed before shutdown");
+                };
+                let payload: String = msg.get_payload().unwrap_or_default();
+                let command = match protocol::decode(&payload, &run_id, now_ms()) {
+                    Ok(command) => command,
+                    Err(reply) => {
+                        out.send(RuntimeMessage::Error(reply));
+                        continue;
+                    }
+                };
+                match command {
+                    RuntimeCommand::Shutdown(_) => {
+                        if let Some(cur) = current.take() {
+                            let outcome = cancel(cur.task, "aborted").await;
+                            end(out, cur.request_id, cur.step_number, outcome);
+                        }
+                        out.send(protocol::exiting(&run_id, 0, now_ms()));
+                        return Ok(0);
+                    }
+                    RuntimeCommand::Abort(abort) => {
+                        match current.take() {
+                            Some(cur) if cur.request_id == abort.request_id => {
+                                let outcome = cancel(cur.task, "aborted").await;
+                                end(out, cur.request_id, cur.step_number, outcome);
+                            }
+                            // Not in flight (done already, or never ours): nothing to stop.
+                            other => current = other,
+                        }
+                    }
+                    RuntimeCommand::ChangeModel(change) => match rt.cfg.providers.resolve(&change.model) {
+                        Ok(_) => model = Some(change.model),
+                        Err(e) => error(out, "unknown_model", e, None),
+                    },
+                    RuntimeCommand::GetContextUsage(query) => {
+                        let used = rt.used_tokens();
+                        let window = rt.cfg.context_window.max(1);
+                        out.send(RuntimeMessage::ContextUsage(ContextUsage {
+                            request_id: Some(query.request_id),
+                            used_tokens: used,
+                            context_window: window,
+                            percent: (used as f64 * 100.0 / window as f64 * 10.0).round() / 10.0,
+                            model: model.clone(),
+                            timestamp: now_ms(),
+                        }));
+                    }
+                    request => {
+                        let request_id = request.request_id().unwrap_or_default().to_owned();
+                        if accepted.contains(&request_id) {
+                            // A resend of a request already acknowledged with `busy`.
+                            tracing::debug!(request_id, "duplicate request ignored");
+                            continue;
+                        }
+                        if let Some(cur) = &current {
+                            error(out, "busy", format!("request {} is in flight", cur.request_id), Some(&request_id));
+                            continue;
+                        }
+                        tracing::info!(request_id, "request accepted");
+                        accepted.insert(request_id.clone());
+                        steps += 1;
+                        out.send(RuntimeMessage::Busy(RuntimeBusy {
+                            run_id: run_id.clone(),
+                            request_id: request_id.clone(),
+                            timestamp: now_ms(),
+                        }));
+                        out.send(RuntimeMessage::StepStart(StepStart {
+                            request_id: request_id.clone(),
+                            step_number: steps,
+                            timestamp: now_ms(),
+                        }));
+                        current = Some(Current {
+                            request_id,
+                            step_number: steps,
+                            task: tokio::spawn(work(rt.clone(), request, model.clone())),
+                        });
+                    }
+                }
+            }
+            outcome = async { (&mut current.as_mut()?.task).await.ok() }, if current.is_some() => {
+                if let Some(cur) = current.take() {
+                    let outcome = outcome.unwrap_or_else(|| Outcome::failed("internal error", "the request task panicked"));
+                    end(out, cur.request_id, cur.step_number, outcome);
+                }
+            }
+            result = &mut *writer => {
+                let reason = match result {
+                    Ok(Err(e)) => format!("{e:#}"),
+                    _ => "the writer stopped".to_owned(),
+                };
+                anyhow::bail!("the runtime stream cannot be written: {reason}");
             }
         }
     }
-    anyhow::bail!("redis subscription closed before shutdown")
+}
+
+/// The request's work, bounded by the step timeout.
+async fn work(rt: Arc<Runtime>, request: RuntimeCommand, model: Option<String>) -> Outcome {
+    let timeout = rt.cfg.step_timeout;
+    let job = async move {
+        match request {
+            RuntimeCommand::AgentStep(step) => rt.agent_step(step, model).await,
+            RuntimeCommand::StructuredOutput(req) => rt.structured(req, model).await,
+            RuntimeCommand::Tool(cmd) => rt.tool(cmd).await,
+            RuntimeCommand::CompactSession(cmd) => rt.compact(cmd, model).await,
+            _ => Outcome::failed("not a request", "unsupported_command"),
+        }
+    };
+    match timeout {
+        Some(limit) => tokio::time::timeout(limit, job).await.unwrap_or_else(|_| {
+            Outcome::failed(
+                "timeout",
+                format!("the step did not finish within {} ms", limit.as_millis()),
+            )
+        }),
+        None => job.await,
+    }
 }

@@ -3,5 +3,6 @@
 //!
 //! Here: pipelines, runs, steps, sessions and workspaces as the HTTP API shows them.
 
+pub mod pipelines;
 pub mod runs;
 pub mod steps;

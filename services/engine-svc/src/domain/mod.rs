@@ -5,4 +5,5 @@
 pub mod loops;
 pub mod machine;
 pub mod outputs;
+pub mod pipeline_check;
 pub mod template;

@@ -3,5 +3,8 @@
 //!
 //! Here: starting, advancing, retrying and cancelling runs; every transition a conditional update plus an outbox event.
 
+pub mod pipeline_cache;
+pub mod pipeline_seed;
+pub mod pipelines;
 pub mod runs;
 pub mod steps;

@@ -4,6 +4,7 @@
 //! Here: `/v1/runs`, `/v1/steps`, `/v1/pipelines`, `/v1/sessions`, `/v1/workspaces`, `/v1/resolve`, `/v1/internal`, `/v1/status`.
 
 pub mod internal;
+pub mod pipelines;
 pub mod run_state;
 pub mod runs;
 pub mod sessions;
@@ -17,6 +18,7 @@ use crate::AppState;
 /// Every route of the service with its OpenAPI, declared once.
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
+        .merge(pipelines::routes())
         .merge(runs::routes())
         .merge(run_state::routes())
         .merge(steps::routes())

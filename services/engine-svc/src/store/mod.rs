@@ -5,7 +5,9 @@
 pub mod attempts;
 pub mod loop_state;
 pub mod outputs;
+pub mod pipeline_seed;
 pub mod pipelines;
 pub mod runs;
+pub mod runtime_sweep;
 pub mod sessions;
 pub mod steps;

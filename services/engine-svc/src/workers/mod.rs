@@ -1,8 +1,12 @@
 //! Workers: consumer-group handlers and background loops, each calling flows.
 //!
-//! Here: the run-request consumer, the run-end reports, the admission sweep.
+//! Here: the run-request consumer, the run-end reports, the admission sweep, the runtime stream
+//! readers, the reconciler and lease heartbeats.
 
 pub mod admission;
+pub mod heartbeat;
+pub mod pipeline_seed;
+pub mod reconciler;
 pub mod reports;
 pub mod requests;
 
@@ -10,7 +14,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::AppState;
 
-/// Starts every worker of the service; they stop with `shutdown`.
+/// Starts the run workers (requests, reports, admission sweep); they stop with `shutdown`.
 pub fn spawn(app: AppState, shutdown: CancellationToken) {
     let (a, s) = (app.clone(), shutdown.clone());
     tokio::spawn(async move {

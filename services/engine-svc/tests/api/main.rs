@@ -3,6 +3,13 @@
 mod admission;
 mod control;
 mod fixtures;
+mod pipelines;
+mod pipelines_cache;
+mod pipelines_seed;
+mod pipelines_start;
+mod pipelines_support;
+mod pipelines_validate;
+mod pipelines_walls;
 mod reports;
 mod requests;
 mod routing;

@@ -1,0 +1,27 @@
+//! The reconciler's look across tenants: which runs are still active. Read under
+//! `app.scope = 'engine-sweep'` (a read-only policy on `engine.runs`); nothing here writes.
+
+use std::collections::HashMap;
+
+use kit::db::LookupTx;
+use shared_schemas::ids::RunId;
+
+/// The scope the `engine_sweep` policies check.
+pub const SCOPE: (&str, &str) = ("app.scope", "engine-sweep");
+
+/// Statuses of a run that may still have a runtime (a paused run finishes its current step).
+pub const ACTIVE: &[&str] = &["pending", "queued", "running", "paused"];
+
+/// The status of each of `runs` that exists (deleted runs are absent).
+pub async fn run_statuses(
+    tx: &mut LookupTx,
+    runs: &[RunId],
+) -> Result<HashMap<RunId, String>, sqlx::Error> {
+    let ids: Vec<&str> = runs.iter().map(RunId::as_str).collect();
+    let rows: Vec<(RunId, String)> =
+        sqlx::query_as("select id, status from engine.runs where id = any($1)")
+            .bind(&ids)
+            .fetch_all(&mut **tx)
+            .await?;
+    Ok(rows.into_iter().collect())
+}
