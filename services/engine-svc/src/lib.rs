@@ -99,15 +99,15 @@ pub async fn run(
             runtimes.clone(),
             heartbeat_stop.clone(),
         ));
+        let state = AppState::new(platform, own);
         tokio::spawn(workers::reconciler::run(
             runtimes.clone(),
-            Arc::new(runtimes::reconcile::LogVanished),
+            Arc::new(flows::steps::vanished::RetryVanished(state.clone())),
             reconcile_stop.clone(),
         ));
         *started
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner) = Some((runtimes, heartbeat));
-        let state = AppState::new(platform, own);
         workers::spawn(state.clone(), worker_stop);
         router(state)
     })

@@ -236,3 +236,69 @@ async fn delete_removes_the_run_and_bulk_delete_needs_a_filter() {
     let (status, list) = api.get("/v1/runs/").await;
     assert_eq!((status, list), (StatusCode::OK, json!([])));
 }
+
+#[tokio::test]
+async fn a_step_whose_runtime_vanished_is_retried_then_fails_the_run() {
+    use engine_svc::flows::steps::vanished::RetryVanished;
+    use engine_svc::runtimes::reconcile::{OnVanished, VanishReason, VanishedRuntime};
+    use shared_schemas::ids::{AgentId, RunId};
+
+    let e = engine().await;
+    let t = e.app.tenant("Alpha").await;
+    let id = e
+        .pipeline(
+            &t.id,
+            &pipeline("one", "  - {id: A, agent: a, input: go, maxRetries: 1}\n"),
+        )
+        .await;
+    let run = e.start(&t, &id, "t").await;
+    let db = &e.app.platform.db;
+    let now = e.app.platform.clock.now_ms();
+    let handler = RetryVanished(e.state.clone());
+    let vanished = |attempt: i32| VanishedRuntime {
+        tenant: t.id.clone(),
+        run: RunId::parse(run.clone()).expect("run"),
+        agent: AgentId::parse(e.agents.id(&t.id, "a")).expect("agent"),
+        step_id: Some("A".to_owned()),
+        attempt: Some(attempt),
+        instance: "engine-dead".to_owned(),
+        reason: VanishReason::OwnerGone,
+    };
+    // Never begun: nothing to fail (its queued attempt waits for an executor).
+    handler
+        .runtime_vanished(&vanished(1))
+        .await
+        .expect("handled");
+    assert_eq!(e.queued(&t.id, &run).await, Some(("A".to_owned(), 1)));
+    steps::begin_attempt(db, &t.id, &run, "A", 1, 5, "engine-dead", now)
+        .await
+        .expect("begin");
+    handler
+        .runtime_vanished(&vanished(1))
+        .await
+        .expect("handled");
+    handler
+        .runtime_vanished(&vanished(1))
+        .await
+        .expect("a redelivery changes nothing");
+    assert_eq!(
+        e.queued(&t.id, &run).await,
+        Some(("A".to_owned(), 2)),
+        "retried"
+    );
+    steps::begin_attempt(db, &t.id, &run, "A", 2, 6, "engine-b", now)
+        .await
+        .expect("begin");
+    handler
+        .runtime_vanished(&vanished(2))
+        .await
+        .expect("handled");
+    let detail = e.run(&t.id, &run).await;
+    assert_eq!(detail.status, "failed");
+    assert!(
+        detail
+            .error
+            .expect("error")
+            .contains("engine instance running the step stopped")
+    );
+}

@@ -6,6 +6,7 @@
 pub mod effects;
 pub mod sessions;
 pub mod state;
+pub mod vanished;
 
 use std::collections::BTreeMap;
 
