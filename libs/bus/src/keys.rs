@@ -185,6 +185,16 @@ impl Keys {
         self.tenant(tenant, "engine:run-slots")
     }
 
+    /// SCAN pattern of a tenant's run event streams (removed when the tenant is deleted).
+    pub fn tenant_run_events_pattern(&self, tenant: &TenantId) -> String {
+        self.tenant(tenant, "events:run:*")
+    }
+
+    /// SCAN pattern of the engine's own keys of a tenant (run slots, step logs).
+    pub fn tenant_engine_pattern(&self, tenant: &TenantId) -> String {
+        self.tenant(tenant, "engine:*")
+    }
+
     // ── Slack partitions (§3.8.5) ────────────────────────────────────────────────────────────
 
     pub fn slack_instances(&self) -> String {
@@ -306,6 +316,11 @@ impl Keys {
     /// Consumer group of project-svc's clean-up of deleted agents on the global stream.
     pub fn project_cleanup_group(&self) -> String {
         self.global("cg:project-cleanup")
+    }
+
+    /// Consumer group of engine-svc's reports of run ends to project-svc on the global stream.
+    pub fn engine_reports_group(&self) -> String {
+        self.global("cg:engine-reports")
     }
 
     /// Hash of an agent's live work locks: lock id → JSON `{runId, stepId, summary, acquiredAt,

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 pub struct EngineConfig {
     /// `PIPELINES_DIR`: the global pipelines (`*.yml`), seeded at every start (default
     /// `pipelines`, relative to the working directory).
@@ -15,11 +15,95 @@ pub struct EngineConfig {
     /// `PIPELINE_CACHE_TTL_SECS`: how long a parsed pipeline stays in Redis (default 300).
     #[serde(default)]
     pub pipeline_cache_ttl_secs: Option<u64>,
+    /// agent-svc: pipeline agent slugs resolve to the tenant's agents there, and the tenant's
+    /// `maxRunningRuns` setting is read there (`AGENT_SVC_URL`).
+    #[serde(default = "default_agent_svc_url")]
+    pub agent_svc_url: String,
+    /// project-svc, told when a task's run ends and given a planning run's tasks
+    /// (`PROJECT_SVC_URL`).
+    #[serde(default = "default_project_svc_url")]
+    pub project_svc_url: String,
+    /// The most running runs any tenant may have, whatever its setting (`MAX_RUNNING_RUNS_CAP`).
+    #[serde(default = "default_running_cap")]
+    pub max_running_runs_cap: i64,
+    /// Limit used when agent-svc cannot be asked (`DEFAULT_MAX_RUNNING_RUNS`).
+    #[serde(default = "default_running_runs")]
+    pub default_max_running_runs: i64,
+    /// How long a run slot lasts unless renewed (`RUN_SLOT_LEASE_SECS`): a slot whose run ended
+    /// without giving it back (a replica died) is free again after this.
+    #[serde(default = "default_slot_lease")]
+    pub run_slot_lease_secs: u64,
+    /// How often the admission sweep renews slots and starts queued runs (`RUN_SWEEP_SECS`).
+    #[serde(default = "default_sweep")]
+    pub run_sweep_secs: u64,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        Self {
+            pipelines_dir: None,
+            pipeline_cache_ttl_secs: None,
+            agent_svc_url: default_agent_svc_url(),
+            project_svc_url: default_project_svc_url(),
+            max_running_runs_cap: default_running_cap(),
+            default_max_running_runs: default_running_runs(),
+            run_slot_lease_secs: default_slot_lease(),
+            run_sweep_secs: default_sweep(),
+        }
+    }
+}
+
+fn default_agent_svc_url() -> String {
+    "http://127.0.0.1:8030".to_owned()
+}
+
+fn default_project_svc_url() -> String {
+    "http://127.0.0.1:8020".to_owned()
+}
+
+fn default_running_cap() -> i64 {
+    100
+}
+
+fn default_running_runs() -> i64 {
+    5
+}
+
+fn default_slot_lease() -> u64 {
+    120
+}
+
+fn default_sweep() -> u64 {
+    10
 }
 
 impl EngineConfig {
     pub fn load() -> Result<Self, kit::config::ConfigError> {
-        kit::config::load()
+        let config: Self = kit::config::load()?;
+        config.check()?;
+        Ok(config)
+    }
+
+    /// Limits of 0 would start nothing, a lease of 0 would free every slot at once: typos,
+    /// refused at start.
+    pub fn check(&self) -> Result<(), kit::config::ConfigError> {
+        let bad = |name: &'static str| kit::config::ConfigError::Invalid {
+            name,
+            reason: "must be at least 1".to_owned(),
+        };
+        if self.max_running_runs_cap < 1 {
+            return Err(bad("MAX_RUNNING_RUNS_CAP"));
+        }
+        if self.default_max_running_runs < 1 {
+            return Err(bad("DEFAULT_MAX_RUNNING_RUNS"));
+        }
+        if self.run_slot_lease_secs < 1 {
+            return Err(bad("RUN_SLOT_LEASE_SECS"));
+        }
+        if self.run_sweep_secs < 1 {
+            return Err(bad("RUN_SWEEP_SECS"));
+        }
+        Ok(())
     }
 
     pub fn pipelines_dir(&self) -> PathBuf {
@@ -30,5 +114,12 @@ impl EngineConfig {
 
     pub fn pipeline_cache_ttl(&self) -> Duration {
         Duration::from_secs(self.pipeline_cache_ttl_secs.unwrap_or(300).max(1))
+    }
+
+    /// The limit for a tenant whose setting is `setting`.
+    pub fn running_limit(&self, setting: Option<i64>) -> i64 {
+        setting
+            .unwrap_or(self.default_max_running_runs)
+            .clamp(1, self.max_running_runs_cap)
     }
 }

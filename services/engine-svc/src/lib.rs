@@ -22,6 +22,7 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 use crate::config::EngineConfig;
+use crate::flows::runs::agents::AgentSvc;
 
 pub const SERVICE: ServiceInfo = ServiceInfo {
     name: "engine-svc",
@@ -33,6 +34,19 @@ pub const SERVICE: ServiceInfo = ServiceInfo {
 pub struct AppState {
     pub platform: Platform,
     pub config: Arc<EngineConfig>,
+    /// agent-svc: agent slugs and the tenant's run limit.
+    pub agents: AgentSvc,
+}
+
+impl AppState {
+    pub fn new(platform: Platform, config: Arc<EngineConfig>) -> Self {
+        let agents = AgentSvc::new(platform.client.clone(), &config.agent_svc_url);
+        Self {
+            platform,
+            config,
+            agents,
+        }
+    }
 }
 
 pub fn openapi() -> utoipa::openapi::OpenApi {
@@ -66,6 +80,7 @@ pub async fn run(
         config.redis_url().to_owned(),
         kit::tls::redis_client(&config)?,
     );
+    let worker_stop = shutdown.clone();
     let started = std::sync::Mutex::new(None);
     let (reconcile_stop, heartbeat_stop) = (CancellationToken::new(), CancellationToken::new());
     let served = kit::run_service(SERVICE, config, listener, shutdown, |platform| {
@@ -84,18 +99,17 @@ pub async fn run(
             runtimes.clone(),
             heartbeat_stop.clone(),
         ));
+        let state = AppState::new(platform, own);
         tokio::spawn(workers::reconciler::run(
             runtimes.clone(),
-            Arc::new(runtimes::reconcile::LogVanished),
+            Arc::new(flows::steps::vanished::RetryVanished(state.clone())),
             reconcile_stop.clone(),
         ));
         *started
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner) = Some((runtimes, heartbeat));
-        router(AppState {
-            platform,
-            config: own,
-        })
+        workers::spawn(state.clone(), worker_stop);
+        router(state)
     })
     .await;
     // SIGTERM: the HTTP side has drained; finish or hand back the runtimes, then stop beating

@@ -63,6 +63,12 @@ const TABLE: &[(&str, Scope, Build)] = &[
     ("tenant_run_slots", Scope::Tenant, |k, t| {
         k.tenant_run_slots(t)
     }),
+    ("tenant_run_events_pattern", Scope::Tenant, |k, t| {
+        k.tenant_run_events_pattern(t)
+    }),
+    ("tenant_engine_pattern", Scope::Tenant, |k, t| {
+        k.tenant_engine_pattern(t)
+    }),
     ("mcp_grants_changed", Scope::Tenant, |k, t| {
         k.mcp_grants_changed(t)
     }),
@@ -160,6 +166,9 @@ const TABLE: &[(&str, Scope, Build)] = &[
     }),
     ("project_cleanup_group", Scope::Global, |k, _| {
         k.project_cleanup_group()
+    }),
+    ("engine_reports_group", Scope::Global, |k, _| {
+        k.engine_reports_group()
     }),
 ];
 

@@ -55,8 +55,13 @@ pub struct RunCreated {
 #[serde(rename_all = "camelCase")]
 pub struct StepQueued {
     pub step_id: StepId,
-    /// The pipeline's agent slug (`agents[].id` of the YAML), not a platform agent id.
+    /// The platform agent (`agt_…`) the step's pipeline agent resolved to when the run started
+    /// (the reference sent the YAML's slug).
     pub agent_id: String,
+    /// The attempt this queueing starts (1 for the first); a result for an older attempt is
+    /// refused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attempt: Option<u32>,
 }
 
 /// The executor started a step in an agent session.

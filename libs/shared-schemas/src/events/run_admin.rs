@@ -11,6 +11,8 @@ use crate::ids::{RunId, StepId};
 #[serde(rename_all = "snake_case")]
 pub enum RunStatus {
     Pending,
+    /// Waiting for one of the tenant's run slots.
+    Queued,
     Running,
     Completed,
     Failed,

@@ -126,6 +126,7 @@ settings! {
     chat_inactivity_timeout_sec: i64 = 180, |v| within(*v, 10, 86400);
     chat_hard_timeout_sec: i64 = 900, |v| within(*v, 60, 86400);
     max_auto_continuations: i64 = 50, |v| within(*v, 0, 1000);
+    max_running_runs: i64 = 5, |v| within(*v, 1, 100);
 }
 
 impl SettingsPatch {

@@ -2,4 +2,7 @@
 //! services also use live in `shared-schemas`.
 //!
 //! Here: pipelines, runs, steps, sessions and workspaces as the HTTP API shows them.
+
 pub mod pipelines;
+pub mod runs;
+pub mod steps;

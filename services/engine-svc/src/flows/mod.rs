@@ -2,6 +2,9 @@
 //! (`kit::outbox`), commit. The only layer that decides what happens.
 //!
 //! Here: starting, advancing, retrying and cancelling runs; every transition a conditional update plus an outbox event.
+
 pub mod pipeline_cache;
 pub mod pipeline_seed;
 pub mod pipelines;
+pub mod runs;
+pub mod steps;

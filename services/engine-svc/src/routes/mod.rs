@@ -3,7 +3,13 @@
 //!
 //! Here: `/v1/runs`, `/v1/steps`, `/v1/pipelines`, `/v1/sessions`, `/v1/workspaces`, `/v1/resolve`, `/v1/internal`, `/v1/status`.
 
+pub mod internal;
 pub mod pipelines;
+pub mod run_state;
+pub mod runs;
+pub mod sessions;
+pub mod status;
+pub mod steps;
 
 use utoipa_axum::router::OpenApiRouter;
 
@@ -11,5 +17,12 @@ use crate::AppState;
 
 /// Every route of the service with its OpenAPI, declared once.
 pub fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().merge(pipelines::routes())
+    OpenApiRouter::new()
+        .merge(pipelines::routes())
+        .merge(runs::routes())
+        .merge(run_state::routes())
+        .merge(steps::routes())
+        .merge(internal::routes())
+        .merge(status::routes())
+        .merge(sessions::routes())
 }

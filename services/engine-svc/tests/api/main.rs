@@ -1,5 +1,8 @@
 //! engine-svc against real Postgres and Redis.
 
+mod admission;
+mod control;
+mod fixtures;
 mod pipelines;
 mod pipelines_cache;
 mod pipelines_seed;
@@ -7,9 +10,15 @@ mod pipelines_start;
 mod pipelines_support;
 mod pipelines_validate;
 mod pipelines_walls;
+mod reports;
+mod requests;
+mod routing;
+mod sessions;
+mod support;
+mod walk;
+mod workers;
 
-use engine_svc::{AppState, SERVICE};
-use kit::testing::TestApp;
+use engine_svc::SERVICE;
 
 #[test]
 fn openapi_document_matches_the_committed_file() {
@@ -18,10 +27,6 @@ fn openapi_document_matches_the_committed_file() {
 
 #[tokio::test]
 async fn serves_health_and_its_document() {
-    let app = TestApp::spawn(SERVICE, |platform| {
-        let config = Default::default();
-        engine_svc::router(AppState { platform, config })
-    })
-    .await;
-    kit::testing::openapi::assert_serves_its_document(&app).await;
+    let e = support::engine().await;
+    kit::testing::openapi::assert_serves_its_document(&e.app).await;
 }

@@ -37,10 +37,7 @@ async fn second_instance(app: &TestApp, config: EngineConfig) -> (TestClient, Ca
         redis,
     )
     .expect("platform");
-    let router = engine_svc::router(AppState {
-        platform,
-        config: Arc::new(config),
-    });
+    let router = engine_svc::router(AppState::new(platform, Arc::new(config)));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");

@@ -38,7 +38,7 @@ pub async fn spawn() -> TestApp {
 pub async fn spawn_bare(config: EngineConfig) -> TestApp {
     let config = Arc::new(config);
     TestApp::spawn(SERVICE, move |platform| {
-        engine_svc::router(AppState { platform, config })
+        engine_svc::router(AppState::new(platform, config))
     })
     .await
 }
