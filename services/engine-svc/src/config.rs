@@ -36,6 +36,13 @@ pub struct EngineConfig {
     /// How often the admission sweep renews slots and starts queued runs (`RUN_SWEEP_SECS`).
     #[serde(default = "default_sweep")]
     pub run_sweep_secs: u64,
+    /// `DJINNBOT_API_URL`: where a runtime reaches the platform's API (HAProxy), handed to it.
+    #[serde(default)]
+    pub djinnbot_api_url: Option<String>,
+    /// `MAX_CONCURRENT_STEPS`: step attempts one replica runs at once (default 16); the next
+    /// queued step waits on the stream for a free place (or for another replica).
+    #[serde(default)]
+    pub max_concurrent_steps: Option<usize>,
 }
 
 impl Default for EngineConfig {
@@ -49,6 +56,8 @@ impl Default for EngineConfig {
             default_max_running_runs: default_running_runs(),
             run_slot_lease_secs: default_slot_lease(),
             run_sweep_secs: default_sweep(),
+            djinnbot_api_url: None,
+            max_concurrent_steps: None,
         }
     }
 }
@@ -104,6 +113,16 @@ impl EngineConfig {
             return Err(bad("RUN_SWEEP_SECS"));
         }
         Ok(())
+    }
+
+    pub fn api_url(&self) -> String {
+        self.djinnbot_api_url
+            .clone()
+            .unwrap_or_else(|| "http://127.0.0.1:8000".to_owned())
+    }
+
+    pub fn max_concurrent_steps(&self) -> usize {
+        self.max_concurrent_steps.unwrap_or(16).max(1)
     }
 
     pub fn pipelines_dir(&self) -> PathBuf {

@@ -107,8 +107,24 @@ pub async fn run(
         ));
         *started
             .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some((runtimes, heartbeat));
-        workers::spawn(state.clone(), worker_stop);
+            .unwrap_or_else(std::sync::PoisonError::into_inner) =
+            Some((runtimes.clone(), heartbeat));
+        workers::spawn(state.clone(), worker_stop.clone());
+        let executor = flows::execute::Executor {
+            agents: flows::execute::agent_env::AgentEnv::new(
+                state.platform.client.clone(),
+                &state.config.agent_svc_url,
+            ),
+            api_url: state.config.api_url(),
+            runtimes: runtimes.clone(),
+            app: state.clone(),
+        };
+        let steps = state.config.max_concurrent_steps();
+        tokio::spawn(async move {
+            if let Err(err) = workers::executor::run(executor, steps, worker_stop).await {
+                tracing::error!(error = %err, "the step executor stopped");
+            }
+        });
         router(state)
     })
     .await;

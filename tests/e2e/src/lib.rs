@@ -29,6 +29,10 @@ pub struct Stack {
     /// Each service's own address (`http://127.0.0.1:<port>`), by binary name, for tests that
     /// talk to a service directly instead of through HAProxy.
     pub services: Vec<(&'static str, String)>,
+    /// The extra engine-svc replicas of [`Options::engine_replicas`].
+    pub replicas: Replicas,
+    /// Where the services keep tenant files (`DATA_PATH`).
+    pub data: PathBuf,
     /// Declared before the database so processes stop before anything else is dropped.
     _children: Children,
     _dir: TempDir,
@@ -55,6 +59,42 @@ fn output() -> Stdio {
     }
 }
 
+/// Extra engine-svc processes; killed when dropped.
+#[derive(Default)]
+pub struct Replicas(Vec<(Child, u16)>);
+
+impl Replicas {
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// `kill -9` of replica `i`: no shutdown of any kind, as when a node dies.
+    pub fn kill(&mut self, i: usize) {
+        if let Some((child, _)) = self.0.get_mut(i) {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// The process id of replica `i`.
+    pub fn pid(&self, i: usize) -> Option<u32> {
+        self.0.get(i).map(|(c, _)| c.id())
+    }
+}
+
+impl Drop for Replicas {
+    fn drop(&mut self) {
+        for (child, _) in &mut self.0 {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
 /// Options of a stack; defaults are the production defaults of `dev.cfg`.
 #[derive(Debug, Clone, Default)]
 pub struct Options {
@@ -63,6 +103,11 @@ pub struct Options {
     pub auth_rate_limit: Option<u32>,
     /// Concurrent connections per client IP (`DJB_IP_CONN_LIMIT`).
     pub ip_conn_limit: Option<u32>,
+    /// More variables for every service (`OUTBOUND_ALLOW` for a test's fake LLM, …).
+    pub env: Vec<(String, String)>,
+    /// Extra engine-svc replicas beside the first (they serve no HTTP through HAProxy but take
+    /// their share of the steps), to test scale-out and the loss of a replica.
+    pub engine_replicas: usize,
 }
 
 fn workspace_root() -> PathBuf {
@@ -110,14 +155,16 @@ impl Stack {
         let mut addrs = Vec::new();
         // Ports first: services that call each other are told where the others listen.
         let ports: Vec<u16> = SERVICES.iter().map(|_| free_port()).collect();
+        let http_port = free_port();
+        let data = dir.join("data");
         let url_of = |service: &str| {
             let i = SERVICES.iter().position(|(n, _, _)| *n == service);
             format!("http://127.0.0.1:{}", i.map_or(0, |i| ports[i]))
         };
-        for ((name, role, addr_var), port) in SERVICES.iter().zip(ports.iter().copied()) {
+        let command = |name: &str, role: &str, port: u16| {
             let bin = bin_dir().join(name);
-            let child = Command::new(&bin)
-                .arg("serve")
+            let mut cmd = Command::new(&bin);
+            cmd.arg("serve")
                 .env("DJB_DEV_MODE", "true")
                 .env("HOST", "127.0.0.1")
                 .env("PORT", port.to_string())
@@ -128,22 +175,42 @@ impl Stack {
                 .env("SECRET_ENCRYPTION_KEY", "0f".repeat(32))
                 .env("AUTH_SVC_URL", url_of("auth-svc"))
                 .env("AGENT_SVC_URL", url_of("agent-svc"))
+                .env("PROJECT_SVC_URL", url_of("project-svc"))
+                .env("ENGINE_SVC_URL", url_of("engine-svc"))
+                .env("DJINNBOT_API_URL", format!("http://127.0.0.1:{http_port}"))
+                .env("DATA_PATH", &data)
                 // The repository's global pipelines (engine-svc seeds them at start).
                 .env(
                     "PIPELINES_DIR",
                     std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../pipelines"),
                 )
                 .env("RUST_LOG", log)
-                .stdout(output())
-                .spawn()
-                .unwrap_or_else(|e| {
-                    panic!(
-                        "start {} (run `make test`, which builds it): {e}",
-                        bin.display()
-                    )
-                });
-            children.0.push(child);
+                .envs(options.env.iter().map(|(k, v)| (k, v)))
+                .stdout(output());
+            (bin, cmd)
+        };
+        let spawn = |name: &str, role: &str, port: u16| {
+            let (bin, mut cmd) = command(name, role, port);
+            cmd.spawn().unwrap_or_else(|e| {
+                panic!(
+                    "start {} (run `make test`, which builds it): {e}",
+                    bin.display()
+                )
+            })
+        };
+        for ((name, role, addr_var), port) in SERVICES.iter().zip(ports.iter().copied()) {
+            children.0.push(spawn(name, role, port));
             addrs.push((*name, *addr_var, port));
+        }
+        let mut replicas = Replicas::default();
+        for i in 0..options.engine_replicas {
+            let port = free_port();
+            let (bin, mut cmd) = command("engine-svc", "engine_svc", port);
+            cmd.env("ENGINE_INSTANCE_ID", format!("e2e-replica-{i}"));
+            let child = cmd
+                .spawn()
+                .unwrap_or_else(|e| panic!("start {}: {e}", bin.display()));
+            replicas.0.push((child, port));
         }
         let http = kit::tls::http_client_builder_trusting(None)
             .unwrap_or_else(|e| panic!("{e}"))
@@ -157,7 +224,14 @@ impl Stack {
             )
             .await;
         }
-        let http_port = free_port();
+        for (_, port) in &replicas.0 {
+            wait_ok(
+                &http,
+                &format!("http://127.0.0.1:{port}/health/ready"),
+                "engine-svc replica",
+            )
+            .await;
+        }
         let mut haproxy = Command::new("haproxy");
         haproxy
             .args(["-db", "-f"])
@@ -204,6 +278,8 @@ impl Stack {
             base,
             http,
             services,
+            replicas,
+            data,
             _children: children,
             _dir: TempDir(dir),
         }

@@ -1,0 +1,187 @@
+//! What a step's runtime needs from agent-svc, asked outside any transaction: the model the
+//! agent runs when neither the run nor the pipeline names one, and the provider keys the run
+//! may use (`keys/all` for the run's key user, over agent-svc's internal path: the keys travel
+//! only between our services and into the runtime's environment).
+
+use std::collections::BTreeMap;
+
+use kit::ApiError;
+use kit::client::ServiceClient;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use shared_schemas::ids::TenantId;
+
+#[derive(Clone)]
+pub struct AgentEnv {
+    client: ServiceClient,
+    base_url: String,
+}
+
+#[derive(Deserialize, Default)]
+struct AgentConfig {
+    model: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct Settings {
+    default_working_model: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+struct ResolvedKeys {
+    #[serde(default)]
+    keys: BTreeMap<String, String>,
+    #[serde(default)]
+    extra: BTreeMap<String, String>,
+    #[serde(default)]
+    key_sources: BTreeMap<String, Value>,
+}
+
+/// The provider variables of a runtime and what to record on the run about where they came from.
+pub struct ProviderEnv {
+    pub env: BTreeMap<String, String>,
+    /// `{userId, source, resolvedProviders, providerSources}` (masked keys only).
+    pub key_resolution: Value,
+}
+
+impl AgentEnv {
+    pub fn new(client: ServiceClient, base_url: &str) -> Self {
+        Self {
+            client,
+            base_url: base_url.trim_end_matches('/').to_owned(),
+        }
+    }
+
+    /// The model of `agent`: its own config's, else the tenant's default working model.
+    pub async fn model(&self, tenant: &TenantId, agent: &str) -> Result<Option<String>, ApiError> {
+        let config: AgentConfig = self
+            .client
+            .get(format!("{}/v1/agents/{agent}/config", self.base_url))
+            .for_tenant(tenant)
+            .send_json()
+            .await
+            .map_err(ApiError::from)?;
+        if let Some(model) = config.model.filter(|m| !m.trim().is_empty()) {
+            return Ok(Some(model));
+        }
+        let settings: Settings = self
+            .client
+            .get(format!("{}/v1/settings/", self.base_url))
+            .for_tenant(tenant)
+            .send_json()
+            .await
+            .map_err(ApiError::from)?;
+        Ok(settings
+            .default_working_model
+            .filter(|m| !m.trim().is_empty()))
+    }
+
+    /// The provider keys of the run (`key_user`'s when the run has one, else the tenant's).
+    pub async fn provider_env(
+        &self,
+        tenant: &TenantId,
+        key_user: Option<&str>,
+    ) -> Result<ProviderEnv, ApiError> {
+        let mut url = format!(
+            "{}/internal/agent/tenants/{tenant}/settings/providers/keys/all",
+            self.base_url
+        );
+        if let Some(user) = key_user {
+            // Ids are checked when a run is made; a query is still never built from anything else.
+            if !user
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+            {
+                return Err(ApiError::internal(anyhow::anyhow!(
+                    "the run's key user id is malformed"
+                )));
+            }
+            url.push_str("?user_id=");
+            url.push_str(user);
+        }
+        let resolved: ResolvedKeys = self
+            .client
+            .get(url)
+            .internal()
+            .send_json()
+            .await
+            .map_err(ApiError::from)?;
+        Ok(provider_env(&resolved, key_user))
+    }
+}
+
+/// `openai` → `OPENAI_API_KEY`, `custom-my-llm` → `CUSTOM_MY_LLM_API_KEY` (agent-svc's naming).
+pub fn key_variable(provider: &str) -> Option<String> {
+    let upper: String = provider
+        .chars()
+        .map(|c| match c {
+            '-' | '.' => '_',
+            c => c.to_ascii_uppercase(),
+        })
+        .collect();
+    let valid = upper
+        .chars()
+        .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+        && upper.starts_with(|c: char| c.is_ascii_uppercase());
+    valid.then(|| format!("{upper}_API_KEY"))
+}
+
+fn provider_env(resolved: &ResolvedKeys, key_user: Option<&str>) -> ProviderEnv {
+    let mut env = BTreeMap::new();
+    for (provider, key) in &resolved.keys {
+        if let Some(var) = key_variable(provider) {
+            env.insert(var, key.clone());
+        }
+    }
+    // `extra` holds provider settings such as `CUSTOM_{SLUG}_BASE_URL`.
+    for (name, value) in &resolved.extra {
+        env.entry(name.clone()).or_insert_with(|| value.clone());
+    }
+    let key_resolution = json!({
+        "userId": key_user,
+        "source": if key_user.is_some() { "executing_user" } else { "system" },
+        "resolvedProviders": resolved.keys.keys().collect::<Vec<_>>(),
+        "providerSources": resolved.key_sources,
+    });
+    ProviderEnv {
+        env,
+        key_resolution,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn provider_ids_name_their_variables() {
+        assert_eq!(key_variable("openai").as_deref(), Some("OPENAI_API_KEY"));
+        assert_eq!(
+            key_variable("custom-my-llm").as_deref(),
+            Some("CUSTOM_MY_LLM_API_KEY")
+        );
+        assert_eq!(key_variable("9lives"), None);
+        assert_eq!(key_variable("bad name"), None);
+    }
+
+    #[test]
+    fn keys_and_extras_become_variables_and_only_masked_sources_are_recorded() {
+        let resolved = ResolvedKeys {
+            keys: BTreeMap::from([("custom-fake".to_owned(), "sk-1".to_owned())]),
+            extra: BTreeMap::from([(
+                "CUSTOM_FAKE_BASE_URL".to_owned(),
+                "http://127.0.0.1:9/v1".to_owned(),
+            )]),
+            key_sources: BTreeMap::from([(
+                "custom-fake".to_owned(),
+                json!({"source": "instance", "masked_key": "sk-…1"}),
+            )]),
+        };
+        let out = provider_env(&resolved, None);
+        assert_eq!(out.env["CUSTOM_FAKE_API_KEY"], "sk-1");
+        assert_eq!(out.env["CUSTOM_FAKE_BASE_URL"], "http://127.0.0.1:9/v1");
+        assert_eq!(out.key_resolution["source"], "system");
+        assert!(!out.key_resolution.to_string().contains("sk-1"));
+    }
+}
