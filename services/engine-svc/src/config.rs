@@ -43,6 +43,10 @@ pub struct EngineConfig {
     /// queued step waits on the stream for a free place (or for another replica).
     #[serde(default)]
     pub max_concurrent_steps: Option<usize>,
+    /// `DATA_PATH`: the root of tenant files, read by the workspace routes (the runtimes'
+    /// settings read the same variable; default `.dev/data`).
+    #[serde(default)]
+    pub data_path: Option<PathBuf>,
 }
 
 impl Default for EngineConfig {
@@ -58,6 +62,7 @@ impl Default for EngineConfig {
             run_sweep_secs: default_sweep(),
             djinnbot_api_url: None,
             max_concurrent_steps: None,
+            data_path: None,
         }
     }
 }
@@ -123,6 +128,16 @@ impl EngineConfig {
 
     pub fn max_concurrent_steps(&self) -> usize {
         self.max_concurrent_steps.unwrap_or(16).max(1)
+    }
+
+    /// Where run and project workspaces live (`DATA_PATH/tenants/{t}/…`), made absolute as the
+    /// runtimes make it, so both sides name the same directories.
+    pub fn data_paths(&self) -> kit::paths::DataPaths {
+        let root = self
+            .data_path
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(".dev/data"));
+        kit::paths::DataPaths::new(std::path::absolute(&root).unwrap_or(root))
     }
 
     pub fn pipelines_dir(&self) -> PathBuf {

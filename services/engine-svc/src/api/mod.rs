@@ -6,3 +6,4 @@
 pub mod pipelines;
 pub mod runs;
 pub mod steps;
+pub mod workspaces;

@@ -9,3 +9,4 @@ pub mod pipeline_seed;
 pub mod pipelines;
 pub mod runs;
 pub mod steps;
+pub mod workspaces;

@@ -7,9 +7,12 @@ pub mod internal;
 pub mod pipelines;
 pub mod run_state;
 pub mod runs;
+pub mod session_stop;
 pub mod sessions;
 pub mod status;
 pub mod steps;
+pub mod workspaces;
+pub mod workspaces_git;
 
 use utoipa_axum::router::OpenApiRouter;
 
@@ -25,4 +28,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(internal::routes())
         .merge(status::routes())
         .merge(sessions::routes())
+        .merge(session_stop::routes())
+        // The git routes before the files' catch-all (axum prefers static segments anyway).
+        .merge(workspaces_git::routes())
+        .merge(workspaces::routes())
 }

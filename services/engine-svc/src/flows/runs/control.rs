@@ -72,18 +72,29 @@ pub async fn cancel(app: &AppState, tenant: &TenantId, id: &str) -> Result<RunRo
     let now = app.platform.clock.now_ms();
     let mut tx = TenantTx::begin(app.platform.db.pool(), tenant).await?;
     let run = locked(&mut tx, id).await?;
-    let from = ["pending", "queued", "running", "paused"];
-    if !store::runs::transition(&mut tx, id, &from, "cancelled", None, now).await? {
-        return Err(not_active(&run));
-    }
-    effects::cancel_open(&mut tx, &run, None, "cancelled by a person", now).await?;
-    let step = run.current_step_id.clone().unwrap_or_default();
-    intervene(&mut tx, &run, &step, InterventionAction::Stop, "").await?;
-    status_changed(&mut tx, &run, RunStatus::Cancelled).await?;
+    cancel_locked(&mut tx, &run, "cancelled by a person", now).await?;
     let run = locked(&mut tx, id).await?;
     tx.commit().await?;
     admission::after_end(app, tenant, id).await;
     Ok(run)
+}
+
+/// The cancel of a run locked in `tx` (also a stopped step session's, with its own reason).
+pub async fn cancel_locked(
+    tx: &mut TenantTx,
+    run: &RunRow,
+    reason: &str,
+    now: i64,
+) -> Result<(), ApiError> {
+    let from = ["pending", "queued", "running", "paused"];
+    if !store::runs::transition(tx, &run.id, &from, "cancelled", None, now).await? {
+        return Err(not_active(run));
+    }
+    effects::cancel_open(tx, run, None, reason, now).await?;
+    let step = run.current_step_id.clone().unwrap_or_default();
+    intervene(tx, run, &step, InterventionAction::Stop, "").await?;
+    status_changed(tx, run, RunStatus::Cancelled).await?;
+    Ok(())
 }
 
 /// Pauses a running run: nothing new is queued; a step that is running finishes and its result

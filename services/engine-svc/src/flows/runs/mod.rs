@@ -8,5 +8,6 @@ pub mod delete;
 pub mod events;
 pub mod read;
 pub mod reports;
+pub mod session_stop;
 pub mod slots;
 pub mod start;
