@@ -13,10 +13,13 @@ mod pipelines_walls;
 mod reports;
 mod requests;
 mod routing;
+mod session_stop;
 mod sessions;
 mod support;
 mod walk;
 mod workers;
+mod workspaces;
+mod workspaces_git;
 
 use engine_svc::SERVICE;
 

@@ -46,6 +46,9 @@ async fn tenant_b_learns_nothing_and_changes_nothing_on_any_route() {
         .fixed("item_id", "L_item_0")
         .id("project_id", project)
         .id("task_id", "tsk_alpha000000000")
+        .fixed("path", "README.md")
+        .fixed("commit_hash", "abcdef12")
+        .fixed("file_path", "README.md")
         // A task's run list is a filter over the caller's own runs: B sees an empty list.
         // Pipelines have their own walk (pipelines_walls).
         .skip(|_, path| path.ends_with("/executor-runs") || path.starts_with("/v1/pipelines"))
