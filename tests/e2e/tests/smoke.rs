@@ -48,6 +48,9 @@ const ROUTES: &[(&str, &str)] = &[
     ("/v1/sessions", "engine-svc"),
     ("/v1/status", "engine-svc"),
     ("/v1/agents/agt_x/sessions", "engine-svc"),
+    ("/v1/workspaces/run_x", "engine-svc"),
+    // A workspace file named `events` is a file, not an SSE stream.
+    ("/v1/workspaces/run_x/logs/events", "engine-svc"),
     ("/v1/admin/notifications", "auth-svc"),
     ("/v1/events/stream", "sse-relay"),
     ("/v1/agents/agt_x/activity/stream", "sse-relay"),
