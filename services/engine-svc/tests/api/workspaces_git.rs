@@ -361,3 +361,49 @@ async fn another_tenant_gets_404_on_every_git_route_and_changes_nothing() {
         (StatusCode::OK, Some("no remote named origin is configured"))
     );
 }
+
+#[tokio::test]
+async fn a_conflicting_merge_names_the_files_and_moves_nothing_and_squash_has_one_parent() {
+    let (e, root) = with_data().await;
+    let t = e.app.tenant("Alpha").await;
+    let run = a_run(&e, &t).await;
+    let dir = run_dir(&root, &t, &run);
+    let (_, second) = repo(&dir);
+    git(&dir, &["checkout", "-qb", "run/conflict"]);
+    git(&dir, &["commit", "-qam", "the run's a.txt"]);
+    git(&dir, &["checkout", "-q", "main"]);
+    write(&dir, "a.txt", "main's own\n");
+    git(&dir, &["commit", "-qam", "main's a.txt"]);
+    let main_before = git(&dir, &["rev-parse", "main"]);
+    git(&dir, &["checkout", "-q", "run/conflict"]);
+    let api = e.app.client.bearer(&t.token);
+    let base = format!("/v1/workspaces/{run}/git");
+
+    let (status, m) = api.post(&format!("{base}/merge"), json!({})).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        (m["success"].as_bool(), m["conflicts"].clone()),
+        (Some(false), json!(["a.txt"])),
+        "{m}"
+    );
+    assert_eq!(
+        git(&dir, &["rev-parse", "main"]),
+        main_before,
+        "main did not move"
+    );
+
+    git(&dir, &["checkout", "-qb", "run/squash", &second]);
+    write(&dir, "b.txt", "b\n");
+    git(&dir, &["add", "b.txt"]);
+    git(&dir, &["commit", "-qm", "b"]);
+    let (_, m) = api
+        .post(&format!("{base}/merge"), json!({"strategy": "squash"}))
+        .await;
+    assert_eq!(m["success"], true, "{m}");
+    let merged = m["commit_hash"].as_str().expect("hash");
+    assert_eq!(
+        git(&dir, &["rev-list", "--parents", "-n1", "main"]),
+        format!("{merged} {main_before}")
+    );
+    assert_eq!(git(&dir, &["show", "main:b.txt"]), "b");
+}
