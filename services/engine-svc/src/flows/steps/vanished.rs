@@ -25,7 +25,10 @@ impl OnVanished for RetryVanished {
         let why = match v.reason {
             VanishReason::Exited(code) => format!("the runtime exited with code {code}"),
             VanishReason::Gone => "the runtime was lost".to_owned(),
-            VanishReason::OwnerGone => "the engine instance running the step stopped".to_owned(),
+            VanishReason::OwnerGone => format!(
+                "the engine instance {} running the step stopped",
+                v.instance
+            ),
         };
         vanished(&self.0, &v.tenant, v.run.as_str(), step, attempt, &why)
             .await
