@@ -10,6 +10,7 @@
 
 pub mod agent_env;
 pub mod relay;
+mod takeover;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -42,6 +43,18 @@ const LEASE_TTL: Duration = Duration::from_secs(30);
 const LEASE_WAIT: Duration = Duration::from_secs(20);
 /// How long an aborted runtime may take to end its request before it is stopped anyway.
 const ABORT_GRACE: Duration = Duration::from_secs(5);
+
+/// How often a running attempt is looked at in Postgres (cancel, restart, fail-over).
+const WATCH_EVERY: Duration = Duration::from_millis(500);
+
+/// How a claimed attempt's work ended.
+enum Outcome {
+    Result(StepResult),
+    /// The run's lease expired or changed hands.
+    LeaseLost,
+    /// The attempt is no longer running under this fence.
+    TakenAway,
+}
 
 /// Everything the executor works with.
 #[derive(Clone)]
@@ -108,7 +121,17 @@ impl Executor {
             match got {
                 Some(lease) => break lease,
                 None if Instant::now() < deadline && !shutdown.is_cancelled() => {
-                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    // A holder that died mid-step would keep the run for the rest of its TTL.
+                    let broken = takeover::break_if_dead(
+                        &self.runtimes,
+                        &self.app.platform.redis,
+                        &key,
+                    )
+                    .await
+                    .unwrap_or(false);
+                    if !broken {
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                    }
                 }
                 None => return Err(ExecError::Busy(a.run)),
             }
@@ -156,19 +179,49 @@ impl Executor {
         let lost = heartbeat.lost();
         let fence = i64::try_from(lease.fencing_token()).unwrap_or(i64::MAX);
         let outcome = tokio::select! {
-            result = self.execute(&a, &work) => Some(result),
-            () = lost.cancelled() => None,
+            result = self.execute(&a, &work) => Outcome::Result(result),
+            () = lost.cancelled() => Outcome::LeaseLost,
+            () = self.until_taken_away(&a, fence) => Outcome::TakenAway,
         };
         if let Err(err) = self.runtimes.stop(&a.run).await {
             tracing::warn!(run = %a.run, error = %err, "could not stop the step's runtime");
         }
         match outcome {
-            Some(result) => self.finish(&a, fence, result).await,
-            None => tracing::warn!(run = %a.run, step = %a.step,
+            Outcome::Result(result) => self.finish(&a, fence, result).await,
+            Outcome::LeaseLost => tracing::warn!(run = %a.run, step = %a.step,
                 "the run's lease was lost mid-step; the replica that holds it now retries the step"),
+            Outcome::TakenAway => tracing::info!(run = %a.run, step = %a.step, attempt = a.attempt,
+                "the attempt ended under its runtime (cancelled, restarted or failed over); runtime stopped"),
         }
         heartbeat.stop().await;
         release(lease).await;
+    }
+
+    /// Returns once the attempt is no longer running under `fence` (the run was cancelled or
+    /// restarted, the step restarted, or the attempt failed over): its runtime must stop now,
+    /// not when the step would have ended. A database error is not taken as an end.
+    async fn until_taken_away(&self, a: &Attempt, fence: i64) {
+        loop {
+            tokio::time::sleep(WATCH_EVERY).await;
+            match self.attempt_row(a).await {
+                Ok(Some(row)) if row.status == "running" && row.fence == Some(fence) => {}
+                Ok(_) => return,
+                Err(err) => {
+                    tracing::debug!(run = %a.run, error = %err, "could not look at a running attempt");
+                }
+            }
+        }
+    }
+
+    async fn attempt_row(
+        &self,
+        a: &Attempt,
+    ) -> Result<Option<store::attempts::AttemptRow>, ApiError> {
+        let mut tx = TenantTx::begin(self.app.platform.db.pool(), &a.tenant).await?;
+        let row =
+            store::attempts::get(&mut tx, a.run.as_str(), a.step.as_str(), a.attempt).await?;
+        tx.commit().await?;
+        Ok(row)
     }
 
     async fn finish(&self, a: &Attempt, fence: i64, result: StepResult) {
