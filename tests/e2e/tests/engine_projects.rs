@@ -45,6 +45,12 @@ async fn a_planning_run_puts_its_tasks_on_the_board_and_a_task_runs_with_its_age
         ]}),
     );
     fake.auto_outputs(&model, json!({"summary": "built the form", "status": "done"}));
+    // project-svc starts runs with the caller's keys (strictly): the owner shares the tenant's
+    // provider with the tenant's users.
+    let share = json!({"providerId": "custom-fake"});
+    let (status, body) =
+        call(&stack, &t.token, "POST", "/v1/admin/shared-providers", Some(share)).await;
+    assert!(status == 201 || status == 200, "{status} {body}");
     let settings = json!({"defaultWorkingModel": format!("custom-fake/{model}")});
     let (status, body) = call(&stack, &t.token, "PUT", "/v1/settings/", Some(settings)).await;
     assert_eq!(status, 200, "{body}");
@@ -97,7 +103,7 @@ async fn a_planning_run_puts_its_tasks_on_the_board_and_a_task_runs_with_its_age
     let task_id = task["id"].as_str().expect("task id");
     let path = format!("/v1/projects/{p}/tasks/{task_id}/execute-agent");
     let (status, body) =
-        call(&stack, &t.token, "POST", &path, Some(json!({"agentId": "engineer"}))).await;
+        call(&stack, &t.token, "POST", &path, Some(json!({"agentId": t.agent("engineer")}))).await;
     assert_eq!(status, 200, "{body}");
     let exec_run = body["run_id"]
         .as_str()

@@ -13,6 +13,19 @@ use serde_json::{Value, json};
 pub struct Tenant {
     pub token: String,
     pub id: String,
+    /// `(slug, agt_ id)` of the agents made with it.
+    pub agents: Vec<(String, String)>,
+}
+
+impl Tenant {
+    /// The `agt_` id of the agent `slug`.
+    pub fn agent(&self, slug: &str) -> &str {
+        self.agents
+            .iter()
+            .find(|(s, _)| s == slug)
+            .map(|(_, id)| id.as_str())
+            .unwrap_or_else(|| panic!("no agent {slug}"))
+    }
 }
 
 /// A stack whose engines may reach `fake`, with failover timings short enough for a test: a
@@ -74,9 +87,10 @@ pub async fn tenant(stack: &Stack, email: &str, fake: &LlmFake, slugs: &[&str]) 
         .expect("send");
     assert_eq!(res.status().as_u16(), 201);
     let tokens: Value = res.json().await.expect("json");
-    let t = Tenant {
+    let mut t = Tenant {
         token: tokens["accessToken"].as_str().expect("token").to_owned(),
         id: tokens["tenantId"].as_str().expect("tenant").to_owned(),
+        agents: Vec::new(),
     };
     let provider = json!({"name": "Fake", "slug": "fake", "baseUrl": fake.openai_base_url(),
         "apiKey": "sk-fake-key"});
@@ -93,6 +107,8 @@ pub async fn tenant(stack: &Stack, email: &str, fake: &LlmFake, slugs: &[&str]) 
         let agent = json!({"name": slug, "slug": slug});
         let (status, body) = call(stack, &t.token, "POST", "/v1/agents/", Some(agent)).await;
         assert_eq!(status, 201, "{body}");
+        let id = body["id"].as_str().expect("agent id").to_owned();
+        t.agents.push(((*slug).to_owned(), id));
     }
     t
 }
