@@ -9,7 +9,14 @@ use llm_fake::LlmFake;
 use serde_json::Value;
 
 async fn steps(stack: &e2e::Stack, t: &Tenant, run: &str) -> Vec<Value> {
-    let (status, body) = call(stack, &t.token, "GET", &format!("/v1/runs/{run}/steps"), None).await;
+    let (status, body) = call(
+        stack,
+        &t.token,
+        "GET",
+        &format!("/v1/runs/{run}/steps"),
+        None,
+    )
+    .await;
     assert_eq!(status, 200, "{body}");
     match body {
         Value::Array(steps) => steps,
@@ -34,7 +41,14 @@ async fn cancel_mid_step_stops_the_runtime_and_nothing_runs_after() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 
-    let (status, body) = call(&stack, &t.token, "POST", &format!("/v1/runs/{run}/cancel"), None).await;
+    let (status, body) = call(
+        &stack,
+        &t.token,
+        "POST",
+        &format!("/v1/runs/{run}/cancel"),
+        None,
+    )
+    .await;
     assert_eq!(status, 200, "{body}");
     let cancelled_at = Instant::now();
     while std::path::Path::new(&format!("/proc/{pid}")).exists()
@@ -46,7 +60,10 @@ async fn cancel_mid_step_stops_the_runtime_and_nothing_runs_after() {
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    eprintln!("runtime gone {} ms after the cancel", cancelled_at.elapsed().as_millis());
+    eprintln!(
+        "runtime gone {} ms after the cancel",
+        cancelled_at.elapsed().as_millis()
+    );
     let done = get_run(&stack, &t, &run).await;
     assert_eq!(done["status"], "cancelled", "{done}");
     tokio::time::sleep(Duration::from_secs(2)).await;
@@ -57,7 +74,11 @@ async fn cancel_mid_step_stops_the_runtime_and_nothing_runs_after() {
     assert!(s2["started_at"].is_null(), "{s2}");
     let rows = attempts(&stack, std::slice::from_ref(&run)).await;
     assert!(rows.iter().all(|a| a.status == "cancelled"), "{rows:?}");
-    assert_eq!(fake.requests(&model).len(), 1, "nothing asked the LLM after the cancel");
+    assert_eq!(
+        fake.requests(&model).len(),
+        1,
+        "nothing asked the LLM after the cancel"
+    );
     assert!(runtime_pids(&stack.data).is_empty());
     assert_eq!(get_run(&stack, &t, &run).await["status"], "cancelled");
 }
@@ -73,17 +94,35 @@ async fn pause_mid_step_holds_the_run_and_resume_completes_it() {
     let run = start_run(&stack, &t, "two", "pause me").await;
     wait_runtime_of(&stack, &run, Duration::from_secs(20)).await;
 
-    let (status, body) = call(&stack, &t.token, "POST", &format!("/v1/runs/{run}/pause"), None).await;
+    let (status, body) = call(
+        &stack,
+        &t.token,
+        "POST",
+        &format!("/v1/runs/{run}/pause"),
+        None,
+    )
+    .await;
     assert_eq!(status, 200, "{body}");
     // The running step ends while paused: its result is held, the next step is not begun.
     tokio::time::sleep(Duration::from_secs(4)).await;
     let paused = get_run(&stack, &t, &run).await;
     assert_eq!(paused["status"], "paused", "{paused}");
-    assert_eq!(fake.requests(&model).len(), 1, "S2 did not start while paused");
+    assert_eq!(
+        fake.requests(&model).len(),
+        1,
+        "S2 did not start while paused"
+    );
     let rows = attempts(&stack, std::slice::from_ref(&run)).await;
     assert!(rows.iter().all(|a| a.step == "S1"), "{rows:?}");
 
-    let (status, body) = call(&stack, &t.token, "POST", &format!("/v1/runs/{run}/resume"), None).await;
+    let (status, body) = call(
+        &stack,
+        &t.token,
+        "POST",
+        &format!("/v1/runs/{run}/resume"),
+        None,
+    )
+    .await;
     assert_eq!(status, 200, "{body}");
     let done = wait_end(&stack, &t, &run, Duration::from_secs(30)).await;
     assert_eq!(done["status"], "completed", "{done}");

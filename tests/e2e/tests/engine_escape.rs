@@ -33,7 +33,10 @@ async fn file_tools_refuse_paths_outside_the_run_and_the_run_completes() {
     fake.script(
         &bobs,
         vec![
-            Reply::tool_call("write", json!({"path": "secret.txt", "content": "bob-secret-42"})),
+            Reply::tool_call(
+                "write",
+                json!({"path": "secret.txt", "content": "bob-secret-42"}),
+            ),
             Reply::tool_call("complete", json!({"outputs": {"summary": "saved"}})),
         ],
     );
@@ -48,7 +51,10 @@ async fn file_tools_refuse_paths_outside_the_run_and_the_run_completes() {
         .join("runs")
         .join(&bob_run)
         .join("secret.txt");
-    assert_eq!(std::fs::read_to_string(&secret).expect("bob's file"), "bob-secret-42");
+    assert_eq!(
+        std::fs::read_to_string(&secret).expect("bob's file"),
+        "bob-secret-42"
+    );
     let secret = std::fs::canonicalize(&secret).expect("absolute");
 
     let adas = model();
@@ -68,12 +74,23 @@ async fn file_tools_refuse_paths_outside_the_run_and_the_run_completes() {
 
     let requests = fake.requests(&adas);
     assert_eq!(requests.len(), 4, "one LLM call per scripted reply");
-    let results: Vec<String> = requests[1..].iter().map(|r| last_tool_result(&r.body)).collect();
+    let results: Vec<String> = requests[1..]
+        .iter()
+        .map(|r| last_tool_result(&r.body))
+        .collect();
     eprintln!("tool results: {results:#?}");
     assert!(results[0].contains("`..` is not allowed"), "{}", results[0]);
-    assert!(results[1].contains("outside the workspace"), "{}", results[1]);
+    assert!(
+        results[1].contains("outside the workspace"),
+        "{}",
+        results[1]
+    );
     assert!(!results[1].contains("root:"), "{}", results[1]);
-    assert!(results[2].contains("outside the workspace"), "{}", results[2]);
+    assert!(
+        results[2].contains("outside the workspace"),
+        "{}",
+        results[2]
+    );
     assert!(!results[2].contains("bob-secret-42"), "{}", results[2]);
     wait_no_runtimes(&stack, Duration::from_secs(5)).await;
 }

@@ -15,6 +15,18 @@ const KILLED: &str = "e2e-replica-0";
 
 #[tokio::test]
 async fn a_replica_killed_mid_step_costs_one_retry_and_nothing_runs_twice() {
+    // Its runtime has reached the fake and waits for the answer.
+    scenario(Some(Duration::from_millis(700))).await;
+}
+
+#[tokio::test]
+async fn a_replica_killed_right_after_claiming_a_step_is_failed_over() {
+    // Most likely before its runtime is even registered: only the step sweep sees the attempt.
+    scenario(None).await;
+}
+
+/// Kills replica 0 `after` it is seen running an attempt (at once with `None`).
+async fn scenario(after: Option<Duration>) {
     let fake = LlmFake::start().await;
     let mut stack = stack(&fake, 2, &[]).await;
     let tenants = [
@@ -37,20 +49,21 @@ async fn a_replica_killed_mid_step_costs_one_retry_and_nothing_runs_twice() {
 
     // Wait until the replica to be killed is mid-step (its runtime is waiting on the fake).
     let deadline = Instant::now() + Duration::from_secs(30);
-    let victims = loop {
+    loop {
         let busy: Vec<AttemptRow> = attempts(&stack, &ids)
             .await
             .into_iter()
             .filter(|a| a.status == "running" && a.instance.as_deref() == Some(KILLED))
             .collect();
         if !busy.is_empty() && busy.iter().all(|a| a.started_at.is_some()) {
-            break busy;
+            break;
         }
         assert!(Instant::now() < deadline, "replica 0 never ran a step");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
-    // Give its runtime time to reach the fake, then kill the replica mid-request.
-    tokio::time::sleep(Duration::from_millis(700)).await;
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    if let Some(after) = after {
+        tokio::time::sleep(after).await;
+    }
     stack.replicas.kill(0);
     let killed_at = now_ms();
 
@@ -99,6 +112,14 @@ async fn a_replica_killed_mid_step_costs_one_retry_and_nothing_runs_twice() {
             "{run}/{step}: {tries:?}"
         );
     }
+    // The attempts the replica had in hand when it died (the kill is instant; one that ended
+    // before it recorded its end before it).
+    let victims: Vec<&AttemptRow> = all
+        .iter()
+        .filter(|a| a.instance.as_deref() == Some(KILLED))
+        .filter(|a| a.ended_at.is_none_or(|end| end > killed_at))
+        .collect();
+    assert!(!victims.is_empty(), "replica 0 was killed mid-step");
     // Each killed attempt failed naming the lost replica, and a survivor ran the next one.
     let mut retry_delays = Vec::new();
     for v in &victims {
@@ -109,7 +130,10 @@ async fn a_replica_killed_mid_step_costs_one_retry_and_nothing_runs_twice() {
             .expect("the victim");
         assert_eq!(lost.status, "failed", "{lost:?}");
         let error = lost.error.as_deref().unwrap_or_default();
-        assert!(error.contains(KILLED), "the error names the replica: {error}");
+        assert!(
+            error.contains(KILLED),
+            "the error names the replica: {error}"
+        );
         let next = tries
             .iter()
             .find(|a| a.attempt == v.attempt + 1)
@@ -118,8 +142,10 @@ async fn a_replica_killed_mid_step_costs_one_retry_and_nothing_runs_twice() {
         assert_eq!(next.status, "completed", "{next:?}");
         retry_delays.push(next.started_at.unwrap_or_default() - killed_at);
     }
+    let errors: std::collections::BTreeSet<&str> =
+        victims.iter().filter_map(|v| v.error.as_deref()).collect();
     eprintln!(
-        "killed {KILLED} with {} step(s) in flight; their retries began {retry_delays:?} ms after the kill",
+        "killed {KILLED} with {} step(s) in flight; their retries began {retry_delays:?} ms after the kill; {errors:?}",
         victims.len()
     );
     // The fake saw one request per attempt, each inside its own attempt's running interval: no
@@ -128,7 +154,11 @@ async fn a_replica_killed_mid_step_costs_one_retry_and_nothing_runs_twice() {
         let requests = fake.requests(model);
         let tries: Vec<&AttemptRow> = all.iter().filter(|a| &a.run == run).collect();
         let started = tries.iter().filter(|a| a.started_at.is_some()).count();
-        assert!(requests.len() <= started, "{run}: {} requests, {started} attempts", requests.len());
+        assert!(
+            requests.len() <= started,
+            "{run}: {} requests, {started} attempts",
+            requests.len()
+        );
         for a in &tries {
             let (Some(from), Some(to)) = (a.started_at, a.ended_at) else {
                 continue;

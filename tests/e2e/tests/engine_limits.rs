@@ -52,5 +52,8 @@ async fn the_sixth_run_of_a_tenant_waits_for_a_slot_and_others_are_not_held_up()
         began >= first_end,
         "the sixth run began at {began}, before the first run ended at {first_end}"
     );
-    eprintln!("the sixth run began {} ms after the first end", began - first_end);
+    eprintln!(
+        "the sixth run began {} ms after the first end",
+        began - first_end
+    );
 }

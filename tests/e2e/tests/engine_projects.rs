@@ -44,12 +44,21 @@ async fn a_planning_run_puts_its_tasks_on_the_board_and_a_task_runs_with_its_age
              "estimatedHours": 2, "tags": ["test"], "dependsOn": [0]}
         ]}),
     );
-    fake.auto_outputs(&model, json!({"summary": "built the form", "status": "done"}));
+    fake.auto_outputs(
+        &model,
+        json!({"summary": "built the form", "status": "done"}),
+    );
     // project-svc starts runs with the caller's keys (strictly): the owner shares the tenant's
     // provider with the tenant's users.
     let share = json!({"providerId": "custom-fake"});
-    let (status, body) =
-        call(&stack, &t.token, "POST", "/v1/admin/shared-providers", Some(share)).await;
+    let (status, body) = call(
+        &stack,
+        &t.token,
+        "POST",
+        "/v1/admin/shared-providers",
+        Some(share),
+    )
+    .await;
     assert!(status == 201 || status == 200, "{status} {body}");
     let settings = json!({"defaultWorkingModel": format!("custom-fake/{model}")});
     let (status, body) = call(&stack, &t.token, "PUT", "/v1/settings/", Some(settings)).await;
@@ -61,8 +70,14 @@ async fn a_planning_run_puts_its_tasks_on_the_board_and_a_task_runs_with_its_age
     let p = body["id"].as_str().expect("project id").to_owned();
     for agent in ["planner", "engineer"] {
         let path = format!("/v1/projects/{p}/agents");
-        let (status, body) =
-            call(&stack, &t.token, "POST", &path, Some(json!({"agentId": agent}))).await;
+        let (status, body) = call(
+            &stack,
+            &t.token,
+            "POST",
+            &path,
+            Some(json!({"agentId": agent})),
+        )
+        .await;
         assert!(status == 201 || status == 200, "{status} {body}");
     }
 
@@ -72,11 +87,26 @@ async fn a_planning_run_puts_its_tasks_on_the_board_and_a_task_runs_with_its_age
     let plan_run = body["run_id"].as_str().expect("run id").to_owned();
     let deadline = Instant::now() + Duration::from_secs(30);
     let run = loop {
-        let (status, run) = call(&stack, &t.token, "GET", &format!("/v1/runs/{plan_run}"), None).await;
-        if status == 200 && matches!(run["status"].as_str(), Some("completed" | "failed" | "cancelled")) {
+        let (status, run) = call(
+            &stack,
+            &t.token,
+            "GET",
+            &format!("/v1/runs/{plan_run}"),
+            None,
+        )
+        .await;
+        if status == 200
+            && matches!(
+                run["status"].as_str(),
+                Some("completed" | "failed" | "cancelled")
+            )
+        {
             break run;
         }
-        assert!(Instant::now() < deadline, "planning run {plan_run}: {status} {run}");
+        assert!(
+            Instant::now() < deadline,
+            "planning run {plan_run}: {status} {run}"
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
     };
     assert_eq!(run["status"], "completed", "{run}");
@@ -89,7 +119,10 @@ async fn a_planning_run_puts_its_tasks_on_the_board_and_a_task_runs_with_its_age
         if board.len() >= 2 {
             break board;
         }
-        assert!(Instant::now() < deadline, "no tasks on the board: {board:?}");
+        assert!(
+            Instant::now() < deadline,
+            "no tasks on the board: {board:?}"
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
     };
     let titles: Vec<&str> = board.iter().filter_map(|t| t["title"].as_str()).collect();
@@ -102,8 +135,14 @@ async fn a_planning_run_puts_its_tasks_on_the_board_and_a_task_runs_with_its_age
         .expect("task");
     let task_id = task["id"].as_str().expect("task id");
     let path = format!("/v1/projects/{p}/tasks/{task_id}/execute-agent");
-    let (status, body) =
-        call(&stack, &t.token, "POST", &path, Some(json!({"agentId": t.agent("engineer")}))).await;
+    let (status, body) = call(
+        &stack,
+        &t.token,
+        "POST",
+        &path,
+        Some(json!({"agentId": t.agent("engineer")})),
+    )
+    .await;
     assert_eq!(status, 200, "{body}");
     let exec_run = body["run_id"]
         .as_str()
@@ -112,7 +151,14 @@ async fn a_planning_run_puts_its_tasks_on_the_board_and_a_task_runs_with_its_age
         .to_owned();
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        let (status, run) = call(&stack, &t.token, "GET", &format!("/v1/runs/{exec_run}"), None).await;
+        let (status, run) = call(
+            &stack,
+            &t.token,
+            "GET",
+            &format!("/v1/runs/{exec_run}"),
+            None,
+        )
+        .await;
         if status == 200 && run["status"] == "completed" {
             assert_eq!(run["pipeline_id"], "execute", "{run}");
             break;

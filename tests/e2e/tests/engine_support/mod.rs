@@ -40,7 +40,11 @@ pub async fn stack(fake: &LlmFake, engine_replicas: usize, extra: &[(&str, &str)
         ("RUN_SWEEP_SECS".into(), "1".into()),
         ("RUNTIME_STOP_GRACE_SECS".into(), "2".into()),
     ];
-    env.extend(extra.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
+    env.extend(
+        extra
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+    );
     Stack::start(Options {
         env,
         engine_replicas,
@@ -187,14 +191,7 @@ pub async fn wait_status(
 }
 
 pub async fn wait_end(stack: &Stack, t: &Tenant, run: &str, within: Duration) -> Value {
-    wait_status(
-        stack,
-        t,
-        run,
-        &["completed", "failed", "cancelled"],
-        within,
-    )
-    .await
+    wait_status(stack, t, run, &["completed", "failed", "cancelled"], within).await
 }
 
 /// One row of `engine.step_attempts`.

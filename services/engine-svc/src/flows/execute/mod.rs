@@ -122,13 +122,10 @@ impl Executor {
                 Some(lease) => break lease,
                 None if Instant::now() < deadline && !shutdown.is_cancelled() => {
                     // A holder that died mid-step would keep the run for the rest of its TTL.
-                    let broken = takeover::break_if_dead(
-                        &self.runtimes,
-                        &self.app.platform.redis,
-                        &key,
-                    )
-                    .await
-                    .unwrap_or(false);
+                    let broken =
+                        takeover::break_if_dead(&self.runtimes, &self.app.platform.redis, &key)
+                            .await
+                            .unwrap_or(false);
                     if !broken {
                         tokio::time::sleep(Duration::from_millis(100)).await;
                     }
@@ -218,8 +215,7 @@ impl Executor {
         a: &Attempt,
     ) -> Result<Option<store::attempts::AttemptRow>, ApiError> {
         let mut tx = TenantTx::begin(self.app.platform.db.pool(), &a.tenant).await?;
-        let row =
-            store::attempts::get(&mut tx, a.run.as_str(), a.step.as_str(), a.attempt).await?;
+        let row = store::attempts::get(&mut tx, a.run.as_str(), a.step.as_str(), a.attempt).await?;
         tx.commit().await?;
         Ok(row)
     }
