@@ -195,7 +195,7 @@ pub async fn wait_end(stack: &Stack, t: &Tenant, run: &str, within: Duration) ->
 }
 
 /// One row of `engine.step_attempts`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct AttemptRow {
     pub run: String,
     pub step: String,
@@ -209,37 +209,15 @@ pub struct AttemptRow {
 
 /// The attempts of `runs`, read with the test's admin access (across tenants).
 pub async fn attempts(stack: &Stack, runs: &[String]) -> Vec<AttemptRow> {
-    let rows: Vec<(
-        String,
-        String,
-        i32,
-        String,
-        Option<String>,
-        Option<String>,
-        Option<i64>,
-        Option<i64>,
-    )> = sqlx::query_as(
-        "select run_id, step_id, attempt, status, instance_id, error, started_at, ended_at
-         from engine.step_attempts where run_id = any($1) order by run_id, step_id, attempt",
+    sqlx::query_as(
+        "select run_id as run, step_id as step, attempt, status, instance_id as instance, error,
+                started_at, ended_at
+           from engine.step_attempts where run_id = any($1) order by run_id, step_id, attempt",
     )
     .bind(runs)
     .fetch_all(&stack.db.admin)
     .await
-    .expect("attempts");
-    rows.into_iter()
-        .map(
-            |(run, step, attempt, status, instance, error, started_at, ended_at)| AttemptRow {
-                run,
-                step,
-                attempt,
-                status,
-                instance,
-                error,
-                started_at,
-                ended_at,
-            },
-        )
-        .collect()
+    .expect("attempts")
 }
 
 /// The pids of agent-runtime processes working under `data` (each in a run's directory).

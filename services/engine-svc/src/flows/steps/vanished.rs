@@ -30,7 +30,7 @@ impl OnVanished for RetryVanished {
             VanishReason::Exited(code) => format!("the runtime exited with code {code}"),
             VanishReason::Gone => "the runtime was lost".to_owned(),
             VanishReason::OwnerGone => format!(
-                "the engine instance {} running the step stopped",
+                "the engine instance running the step stopped ({})",
                 v.instance
             ),
         };
