@@ -24,6 +24,9 @@ pub struct LogSink {
     pub ring: Arc<Mutex<VecDeque<LogLine>>>,
     pub ring_len: usize,
     pub line_bytes: usize,
+    /// The step attempt the runtime serves, written on every line so
+    /// `GET /v1/steps/{run}/{step}/logs` can pick its own out of the run's stream.
+    pub step: Option<(String, i32)>,
 }
 
 impl LogSink {
@@ -39,8 +42,8 @@ impl LogSink {
     }
 
     async fn push(&mut self, line: LogLine) {
-        let written = redis::cmd("XADD")
-            .arg(&self.stream)
+        let mut xadd = redis::cmd("XADD");
+        xadd.arg(&self.stream)
             .arg("MAXLEN")
             .arg("~")
             .arg(self.maxlen)
@@ -50,9 +53,11 @@ impl LogSink {
             .arg("stream")
             .arg(line.stream)
             .arg("ts")
-            .arg(line.ts)
-            .query_async::<String>(&mut self.redis)
-            .await;
+            .arg(line.ts);
+        if let Some((step, attempt)) = &self.step {
+            xadd.arg("stepId").arg(step).arg("attempt").arg(*attempt);
+        }
+        let written = xadd.query_async::<String>(&mut self.redis).await;
         if let Err(err) = written {
             // The ring still has the line; a Redis outage must not block the child's pipe.
             tracing::warn!(stream = %self.stream, error = %err, "a runtime log line was not stored");

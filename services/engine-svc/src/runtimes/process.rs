@@ -23,7 +23,7 @@ use tokio::sync::watch;
 
 use super::logs::LogSink;
 use super::{BackendError, BackendKind, ContainerBackend, LogLine, RuntimeHandle, RuntimeSpec};
-use super::{RuntimeStatus, RuntimesConfig};
+use super::{RuntimeKind, RuntimeStatus, RuntimesConfig};
 
 /// How long a child's pipes may stay open after it exited (a grandchild that left the group
 /// can hold them); its last lines are stored before the exit is reported.
@@ -138,6 +138,9 @@ impl ContainerBackend for ProcessBackend {
             ring: ring.clone(),
             ring_len: self.ring_len,
             line_bytes: self.line_bytes,
+            step: match &spec.kind {
+                RuntimeKind::PipelineStep { step_id, attempt } => Some((step_id.clone(), *attempt)),
+            },
         };
         let mut pumps = Vec::new();
         if let Some(out) = child.stdout.take() {

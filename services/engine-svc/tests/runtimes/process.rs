@@ -292,6 +292,34 @@ async fn the_log_stream_is_capped_and_the_last_lines_are_kept_in_memory() {
 }
 
 #[tokio::test]
+async fn every_log_line_names_the_step_attempt_it_came_from() {
+    let dir = scratch();
+    let bin = script(&dir, "talker", "echo first; echo second >&2");
+    let h = harness(|c| c.agent_runtime_bin = Some(bin), None).await;
+    let (tenant, run) = (TenantId::generate(), RunId::generate());
+    let handle =
+        h.rt.start(start_request(&tenant, &run))
+            .await
+            .expect("start");
+    h.rt.backend().wait(&handle).await.expect("wait");
+    let reply: redis::streams::StreamRangeReply = redis::cmd("XRANGE")
+        .arg(h.keys.run_logs(&tenant, &run))
+        .arg("-")
+        .arg("+")
+        .query_async(&mut h.redis.clone())
+        .await
+        .expect("xrange");
+    assert_eq!(reply.ids.len(), 2);
+    for entry in &reply.ids {
+        // start_request asks for attempt 1 of step `build`.
+        assert_eq!(entry.get::<String>("stepId").as_deref(), Some("build"));
+        assert_eq!(entry.get::<i32>("attempt"), Some(1));
+    }
+    h.rt.stop(&run).await.expect("stop");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[tokio::test]
 async fn a_drained_instance_starts_nothing_and_hands_its_runtimes_back() {
     let dir = scratch();
     let bin = script(&dir, "sleeper", "exec sleep 300");
