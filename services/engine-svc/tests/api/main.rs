@@ -15,6 +15,7 @@ mod requests;
 mod routing;
 mod sessions;
 mod support;
+mod sweep;
 mod walk;
 mod workers;
 
