@@ -11,6 +11,7 @@
 pub mod agent_env;
 pub mod relay;
 mod takeover;
+mod watch;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -43,9 +44,6 @@ const LEASE_TTL: Duration = Duration::from_secs(30);
 const LEASE_WAIT: Duration = Duration::from_secs(20);
 /// How long an aborted runtime may take to end its request before it is stopped anyway.
 const ABORT_GRACE: Duration = Duration::from_secs(5);
-
-/// How often a running attempt is looked at in Postgres (cancel, restart, fail-over).
-const WATCH_EVERY: Duration = Duration::from_millis(500);
 
 /// How a claimed attempt's work ended.
 enum Outcome {
@@ -178,7 +176,7 @@ impl Executor {
         let outcome = tokio::select! {
             result = self.execute(&a, &work) => Outcome::Result(result),
             () = lost.cancelled() => Outcome::LeaseLost,
-            () = self.until_taken_away(&a, fence) => Outcome::TakenAway,
+            () = watch::until_taken_away(&self.app, &a, fence) => Outcome::TakenAway,
         };
         if let Err(err) = self.runtimes.stop(&a.run).await {
             tracing::warn!(run = %a.run, error = %err, "could not stop the step's runtime");
@@ -192,32 +190,6 @@ impl Executor {
         }
         heartbeat.stop().await;
         release(lease).await;
-    }
-
-    /// Returns once the attempt is no longer running under `fence` (the run was cancelled or
-    /// restarted, the step restarted, or the attempt failed over): its runtime must stop now,
-    /// not when the step would have ended. A database error is not taken as an end.
-    async fn until_taken_away(&self, a: &Attempt, fence: i64) {
-        loop {
-            tokio::time::sleep(WATCH_EVERY).await;
-            match self.attempt_row(a).await {
-                Ok(Some(row)) if row.status == "running" && row.fence == Some(fence) => {}
-                Ok(_) => return,
-                Err(err) => {
-                    tracing::debug!(run = %a.run, error = %err, "could not look at a running attempt");
-                }
-            }
-        }
-    }
-
-    async fn attempt_row(
-        &self,
-        a: &Attempt,
-    ) -> Result<Option<store::attempts::AttemptRow>, ApiError> {
-        let mut tx = TenantTx::begin(self.app.platform.db.pool(), &a.tenant).await?;
-        let row = store::attempts::get(&mut tx, a.run.as_str(), a.step.as_str(), a.attempt).await?;
-        tx.commit().await?;
-        Ok(row)
     }
 
     async fn finish(&self, a: &Attempt, fence: i64, result: StepResult) {
