@@ -70,6 +70,12 @@ impl VanishedRuntime {
 #[async_trait]
 pub trait OnVanished: Send + Sync {
     async fn runtime_vanished(&self, vanished: &VanishedRuntime) -> anyhow::Result<()>;
+
+    /// After each pass: attempts that lost their owner before any registry entry named them
+    /// (see `flows::steps::vanished::sweep_dead_owners`).
+    async fn sweep(&self, _rt: &Runtimes) -> anyhow::Result<()> {
+        Ok(())
+    }
 }
 
 /// Until the runs' flows handle them: a warning per vanished runtime.

@@ -72,6 +72,26 @@ pub async fn start(
     Ok(done.rows_affected() == 1)
 }
 
+/// The attempt row, without locking it (for watching it while it runs).
+pub async fn get(
+    tx: &mut TenantTx,
+    run: &str,
+    step: &str,
+    attempt: i32,
+) -> sqlx::Result<Option<AttemptRow>> {
+    let tenant = tx.tenant().clone();
+    sqlx::query_as(
+        "select attempt, status, fence, instance_id from engine.step_attempts
+          where tenant_id = $1 and run_id = $2 and step_id = $3 and attempt = $4",
+    )
+    .bind(&tenant)
+    .bind(run)
+    .bind(step)
+    .bind(attempt)
+    .fetch_optional(&mut **tx)
+    .await
+}
+
 /// Locks the attempt row.
 pub async fn lock(
     tx: &mut TenantTx,

@@ -25,3 +25,23 @@ pub async fn run_statuses(
             .await?;
     Ok(rows.into_iter().collect())
 }
+
+/// A running attempt and the engine instance that runs it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct RunningAttempt {
+    pub tenant_id: String,
+    pub run_id: String,
+    pub step_id: String,
+    pub attempt: i32,
+    pub instance_id: String,
+}
+
+/// Every running attempt of every tenant that names its engine instance.
+pub async fn running_attempts(tx: &mut LookupTx) -> Result<Vec<RunningAttempt>, sqlx::Error> {
+    sqlx::query_as(
+        "select tenant_id, run_id, step_id, attempt, instance_id from engine.step_attempts
+          where status = 'running' and instance_id is not null",
+    )
+    .fetch_all(&mut **tx)
+    .await
+}

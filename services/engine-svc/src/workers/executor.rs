@@ -3,8 +3,10 @@
 //! claimed (or found stale), not when the step ends: a step may take an hour, and the claimed
 //! attempt in Postgres (with its owner and fence) is what survives a crash from then on. Up to
 //! `MAX_CONCURRENT_STEPS` attempts run at once per replica; the next entry waits for a slot.
+//! Entries a dead replica read but never claimed are reclaimed after [`RECLAIM_IDLE`].
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use bus::{StreamEntry, Worker};
 use kit::ApiError;
@@ -14,6 +16,17 @@ use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
 use crate::flows::execute::{Attempt, ExecError, Executor};
+
+/// How long an entry may stay pending before another replica takes it over. Short: the entries
+/// of a replica that died before claiming them wait this long. Taking over the entry of a live
+/// replica that is still waiting for a slot or a lease is harmless: only one claim of an
+/// attempt succeeds (the attempt must still be queued, under the run's lease).
+const RECLAIM_IDLE: Duration = Duration::from_secs(10);
+
+/// Every reclaim counts as a delivery: an entry waiting for a slot on a busy replica is
+/// reclaimed every [`RECLAIM_IDLE`], and must not reach the dead-letter stream for that alone
+/// (about ten minutes of waiting at this count).
+const MAX_DELIVERIES: u32 = 60;
 
 pub async fn run(
     executor: Executor,
@@ -29,7 +42,9 @@ pub async fn run(
         platform.keys.global_events(),
         platform.keys.engine_executors_group(),
     )
-    .consumer(executor.runtimes.instance_id().to_owned());
+    .consumer(executor.runtimes.instance_id().to_owned())
+    .reclaim_idle(RECLAIM_IDLE)
+    .max_deliveries(MAX_DELIVERIES);
     let stop = shutdown.clone();
     worker
         .run(

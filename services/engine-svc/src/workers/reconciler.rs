@@ -22,6 +22,9 @@ pub async fn run(
             Ok(_) => {}
             Err(err) => tracing::warn!(error = %err, "runtime reconciliation failed"),
         }
+        if let Err(err) = on_vanished.sweep(&runtimes).await {
+            tracing::warn!(error = %err, "the sweep of dead owners' attempts failed");
+        }
         tokio::select! {
             () = stop.cancelled() => break,
             () = tokio::time::sleep(every) => {}

@@ -16,6 +16,7 @@ mod routing;
 mod session_stop;
 mod sessions;
 mod support;
+mod sweep;
 mod walk;
 mod workers;
 mod workspaces;

@@ -10,6 +10,8 @@
 
 pub mod agent_env;
 pub mod relay;
+mod takeover;
+mod watch;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -42,6 +44,15 @@ const LEASE_TTL: Duration = Duration::from_secs(30);
 const LEASE_WAIT: Duration = Duration::from_secs(20);
 /// How long an aborted runtime may take to end its request before it is stopped anyway.
 const ABORT_GRACE: Duration = Duration::from_secs(5);
+
+/// How a claimed attempt's work ended.
+enum Outcome {
+    Result(StepResult),
+    /// The run's lease expired or changed hands.
+    LeaseLost,
+    /// The attempt is no longer running under this fence.
+    TakenAway,
+}
 
 /// Everything the executor works with.
 #[derive(Clone)]
@@ -108,7 +119,14 @@ impl Executor {
             match got {
                 Some(lease) => break lease,
                 None if Instant::now() < deadline && !shutdown.is_cancelled() => {
-                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    // A holder that died mid-step would keep the run for the rest of its TTL.
+                    let broken =
+                        takeover::break_if_dead(&self.runtimes, &self.app.platform.redis, &key)
+                            .await
+                            .unwrap_or(false);
+                    if !broken {
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                    }
                 }
                 None => return Err(ExecError::Busy(a.run)),
             }
@@ -156,16 +174,19 @@ impl Executor {
         let lost = heartbeat.lost();
         let fence = i64::try_from(lease.fencing_token()).unwrap_or(i64::MAX);
         let outcome = tokio::select! {
-            result = self.execute(&a, &work) => Some(result),
-            () = lost.cancelled() => None,
+            result = self.execute(&a, &work) => Outcome::Result(result),
+            () = lost.cancelled() => Outcome::LeaseLost,
+            () = watch::until_taken_away(&self.app, &a, fence) => Outcome::TakenAway,
         };
         if let Err(err) = self.runtimes.stop(&a.run).await {
             tracing::warn!(run = %a.run, error = %err, "could not stop the step's runtime");
         }
         match outcome {
-            Some(result) => self.finish(&a, fence, result).await,
-            None => tracing::warn!(run = %a.run, step = %a.step,
+            Outcome::Result(result) => self.finish(&a, fence, result).await,
+            Outcome::LeaseLost => tracing::warn!(run = %a.run, step = %a.step,
                 "the run's lease was lost mid-step; the replica that holds it now retries the step"),
+            Outcome::TakenAway => tracing::info!(run = %a.run, step = %a.step, attempt = a.attempt,
+                "the attempt ended under its runtime (cancelled, restarted or failed over); runtime stopped"),
         }
         heartbeat.stop().await;
         release(lease).await;

@@ -5,13 +5,17 @@
 
 use async_trait::async_trait;
 use kit::ApiError;
-use kit::db::TenantTx;
-use shared_schemas::ids::TenantId;
+use std::collections::HashMap;
+
+use kit::db::{LookupTx, TenantTx};
+use shared_schemas::ids::{RunId, TenantId};
 
 use crate::AppState;
 use crate::flows::steps::{self, Finished, StepResult};
+use crate::runtimes::Runtimes;
 use crate::runtimes::reconcile::{OnVanished, VanishReason, VanishedRuntime};
 use crate::store;
+use crate::store::runtime_sweep;
 
 /// Hands each vanished runtime to [`vanished`].
 pub struct RetryVanished(pub AppState);
@@ -25,13 +29,68 @@ impl OnVanished for RetryVanished {
         let why = match v.reason {
             VanishReason::Exited(code) => format!("the runtime exited with code {code}"),
             VanishReason::Gone => "the runtime was lost".to_owned(),
-            VanishReason::OwnerGone => "the engine instance running the step stopped".to_owned(),
+            VanishReason::OwnerGone => format!(
+                "the engine instance running the step stopped ({})",
+                v.instance
+            ),
         };
         vanished(&self.0, &v.tenant, v.run.as_str(), step, attempt, &why)
             .await
             .map(drop)
             .map_err(|e| anyhow::anyhow!("{e}"))
     }
+
+    async fn sweep(&self, rt: &Runtimes) -> anyhow::Result<()> {
+        sweep_dead_owners(&self.0, rt).await.map(drop)
+    }
+}
+
+/// Fails over the running attempts whose engine instance has no liveness key and whose run has
+/// no registry entry: the instance died between claiming the attempt and registering its
+/// runtime, so the reconciler's pass over the registry never sees them. Attempts with an entry
+/// are the reconciler's (it stops the dead owner's runtime first). How many were failed over.
+pub async fn sweep_dead_owners(app: &AppState, rt: &Runtimes) -> anyhow::Result<usize> {
+    let (setting, value) = runtime_sweep::SCOPE;
+    let mut tx = LookupTx::begin(app.platform.db.pool(), setting, value).await?;
+    let running = runtime_sweep::running_attempts(&mut tx).await?;
+    tx.commit().await?;
+    let mut alive: HashMap<String, bool> = HashMap::new();
+    let mut failed = 0;
+    for a in running {
+        if a.instance_id == rt.instance_id() {
+            continue;
+        }
+        let live = match alive.get(&a.instance_id) {
+            Some(live) => *live,
+            None => {
+                let live = rt.liveness().is_alive(&a.instance_id).await?;
+                alive.insert(a.instance_id.clone(), live);
+                live
+            }
+        };
+        if live {
+            continue;
+        }
+        let (Ok(tenant), Ok(run)) = (TenantId::parse(a.tenant_id), RunId::parse(a.run_id)) else {
+            continue;
+        };
+        if rt.registry().get(&run).await?.is_some() {
+            continue;
+        }
+        let why = format!(
+            "the engine instance {} that claimed the step stopped before its runtime started",
+            a.instance_id
+        );
+        let done = vanished(app, &tenant, run.as_str(), &a.step_id, a.attempt, &why)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        if done != Finished::Stale {
+            tracing::warn!(run = %run, step = a.step_id, attempt = a.attempt,
+                instance = a.instance_id, "failed over an attempt of a dead engine instance");
+            failed += 1;
+        }
+    }
+    Ok(failed)
 }
 
 /// Fails the running attempt `attempt` of `step` with `why` (under the fence it was begun
