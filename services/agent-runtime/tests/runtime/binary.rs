@@ -208,3 +208,63 @@ async fn read_logs(child: &mut tokio::process::Child) -> String {
     }
     logs
 }
+
+/// Whether `pid` still runs (a zombie waiting for init to reap it does not).
+fn alive(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|stat| {
+            let state = stat.rsplit(") ").next()?.chars().next()?;
+            Some(state != 'Z' && state != 'X')
+        })
+        .unwrap_or(false)
+}
+
+#[tokio::test]
+async fn the_runtime_dies_with_the_engine_that_started_it() {
+    let (tenant, run) = (TenantId::generate(), RunId::generate());
+    let prefix = format!("test-{}", uuid::Uuid::new_v4().simple());
+    let workspace = temp_dir("orphan");
+    let mut env = vars(&tenant, &run, &prefix, &workspace, "openai/gpt-test", &[]);
+    env.insert("REDIS_URL".into(), redis_url());
+    // A stand-in for the engine: a shell that starts the runtime and waits for it.
+    let script = format!("'{}' & echo $!; wait", env!("CARGO_BIN_EXE_agent-runtime"));
+    let mut parent = tokio::process::Command::new("/bin/sh")
+        .arg("-c")
+        .arg(script)
+        .env_clear()
+        .envs(&env)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("spawn the parent");
+    let mut rt = Harness::attach(tenant, run, Keys::new(prefix), workspace).await;
+    assert!(matches!(rt.next().await, RuntimeMessage::Ready(_)));
+    let mut out = String::new();
+    let mut stdout = parent.stdout.take().expect("stdout");
+    let mut byte = [0_u8; 1];
+    while tokio::io::AsyncReadExt::read(&mut stdout, &mut byte)
+        .await
+        .expect("read")
+        == 1
+        && byte[0] != b'\n'
+    {
+        out.push(char::from(byte[0]));
+    }
+    let runtime: u32 = out.trim().parse().expect("the runtime's pid");
+    assert!(alive(runtime));
+
+    parent.kill().await.expect("kill -9 the parent");
+
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while alive(runtime) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the runtime outlived its parent"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    rt.cleanup().await;
+}
