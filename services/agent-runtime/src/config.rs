@@ -42,6 +42,10 @@ pub struct RuntimeConfig {
     pub outbound_allow: egress::AllowList,
     /// `REDIS_CA_CERT`: the CA that signs a `rediss://` server's certificate.
     pub redis_ca_cert: Option<PathBuf>,
+    /// The agent's granted secrets, which its `bash` commands see (`AGENT_SECRET_NAMES` lists
+    /// them; no other variable of the runtime, provider keys and Redis URL included, reaches a
+    /// command).
+    pub tool_env: Vec<(String, String)>,
 }
 
 impl RuntimeConfig {
@@ -89,8 +93,34 @@ impl RuntimeConfig {
             providers: Providers::from_vars(&vars),
             outbound_allow: egress::AllowList::parse(&get("OUTBOUND_ALLOW").unwrap_or_default())?,
             redis_ca_cert: get("REDIS_CA_CERT").map(PathBuf::from),
+            tool_env: secret_vars(&vars),
         })
     }
+}
+
+/// The variables `AGENT_SECRET_NAMES` names, with their values; names the runtime itself owns
+/// are never passed on, whatever the list says.
+fn secret_vars(vars: &BTreeMap<String, String>) -> Vec<(String, String)> {
+    const NEVER: &[&str] = &[
+        "REDIS_URL",
+        "OUTBOUND_ALLOW",
+        "REDIS_CA_CERT",
+        "AGENT_SECRET_NAMES",
+    ];
+    let Some(names) = vars.get("AGENT_SECRET_NAMES") else {
+        return Vec::new();
+    };
+    names
+        .split(',')
+        .map(str::trim)
+        .filter(|name| {
+            !name.is_empty()
+                && !NEVER.contains(name)
+                && !name.ends_with("_API_KEY")
+                && !name.ends_with("_BASE_URL")
+        })
+        .filter_map(|name| vars.get(name).map(|value| (name.to_owned(), value.clone())))
+        .collect()
 }
 
 #[cfg(test)]
@@ -161,5 +191,24 @@ mod tests {
         );
         let unset = RuntimeConfig::from_vars(vars(&[])).expect("cfg");
         assert!(unset.outbound_allow.is_empty() && unset.redis_ca_cert.is_none());
+    }
+
+    #[test]
+    fn only_the_named_secrets_reach_tools_and_never_a_key_or_redis() {
+        let cfg = RuntimeConfig::from_vars(vars(&[
+            ("GITHUB_TOKEN", "ghp_1"),
+            ("DEPLOY_KEY", "d"),
+            (
+                "AGENT_SECRET_NAMES",
+                "GITHUB_TOKEN,OPENAI_API_KEY,REDIS_URL,MISSING",
+            ),
+        ]))
+        .expect("config");
+        assert_eq!(
+            cfg.tool_env,
+            [("GITHUB_TOKEN".to_owned(), "ghp_1".to_owned())]
+        );
+        let none = RuntimeConfig::from_vars(vars(&[("GITHUB_TOKEN", "ghp_1")])).expect("config");
+        assert!(none.tool_env.is_empty());
     }
 }

@@ -73,7 +73,8 @@ async fn agent_and_provider(stack: &Stack, t: &Tenant, fake: &LlmFake, slug: &st
         &t.token,
         "POST",
         "/v1/agents/",
-        Some(json!({"name": slug, "slug": slug})),
+        Some(json!({"name": slug, "slug": slug,
+            "files": {"IDENTITY.md": format!("You are {slug}, who signs every file.")}})),
     )
     .await;
     assert_eq!(status, 201, "{body}");
@@ -131,12 +132,32 @@ async fn a_pipeline_runs_in_real_runtimes_against_the_fake_llm() {
     .await;
     let t = register(&stack, "ada@example.com").await;
     agent_and_provider(&stack, &t, &fake, "engineer").await;
+    let (status, secret) = call(
+        &stack,
+        &t.token,
+        "POST",
+        "/v1/secrets/",
+        Some(json!({"name": "deploy", "env_key": "DEPLOY_TOKEN", "value": "tok-123"})),
+    )
+    .await;
+    assert_eq!(status, 201, "{secret}");
+    let grant = format!(
+        "/v1/secrets/{}/grant/engineer",
+        secret["id"].as_str().expect("id")
+    );
+    let (status, body) = call(&stack, &t.token, "POST", &grant, None).await;
+    assert!(status == 200 || status == 201, "{status} {body}");
     let model = format!("fake-{}", uuid::Uuid::new_v4().simple());
     // WRITE writes a file with a tool, REVIEW sends it back once, the second pass approves.
     fake.script(
         &model,
         vec![
             Reply::tool_call("write", json!({"path": "hello.txt", "content": "hello"})),
+            // The granted secret reaches the agent's commands; the provider key does not.
+            Reply::tool_call(
+                "bash",
+                json!({"command": "echo \"$DEPLOY_TOKEN|${CUSTOM_FAKE_API_KEY:-none}\" > env.txt"}),
+            ),
             Reply::tool_call(
                 "complete",
                 json!({"outputs": {"summary": "wrote hello.txt"}}),
@@ -175,7 +196,7 @@ async fn a_pipeline_runs_in_real_runtimes_against_the_fake_llm() {
     assert_eq!(done["outputs"]["summary"], "wrote it again", "{done}");
     assert_eq!(done["outputs"]["verdict"], "APPROVED", "{done}");
     let requests = fake.requests(&model);
-    assert_eq!(requests.len(), 5, "one LLM call per scripted reply");
+    assert_eq!(requests.len(), 6, "one LLM call per scripted reply");
     assert!(
         requests
             .iter()
@@ -185,6 +206,10 @@ async fn a_pipeline_runs_in_real_runtimes_against_the_fake_llm() {
     );
     let first_prompt = requests[0].body.to_string();
     assert!(first_prompt.contains("greet the world"), "{first_prompt}");
+    assert!(
+        first_prompt.contains("You are engineer, who signs every file."),
+        "the agent's persona is in its system prompt: {first_prompt}"
+    );
     let file = stack
         .data
         .join("tenants")

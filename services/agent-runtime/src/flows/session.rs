@@ -101,7 +101,7 @@ pub async fn run(cfg: RuntimeConfig) -> anyhow::Result<i32> {
     let (out, mut writer) = emit::spawn_writer(conn, stream, cfg.run.clone());
     let runtime = Arc::new(Runtime {
         llm: Llm::new(RetryPolicy::default(), cfg.outbound_allow.clone())?,
-        tools: Toolbox::new(&cfg.workspace, cfg.home.clone())?,
+        tools: Toolbox::new(&cfg.workspace, cfg.home.clone(), &cfg.tool_env)?,
         history: Mutex::new(Vec::new()),
         out: out.clone(),
         cfg,

@@ -139,19 +139,24 @@ fn str_arg<'a>(args: &'a Value, name: &str) -> Result<&'a str, String> {
 
 impl Toolbox {
     /// `home` becomes bash's HOME (the workspace when unset); bash gets no other variable of the
-    /// runtime's environment but PATH.
-    pub fn new(workspace: &std::path::Path, home: Option<PathBuf>) -> Result<Self, FsError> {
+    /// runtime's environment but PATH and the agent's granted secrets (`secrets`).
+    pub fn new(
+        workspace: &std::path::Path,
+        home: Option<PathBuf>,
+        secrets: &[(String, String)],
+    ) -> Result<Self, FsError> {
         let workspace = Workspace::open(workspace)?;
         let root = workspace.root().display().to_string();
         let path = std::env::var("PATH").unwrap_or_else(|_| "/usr/local/bin:/usr/bin:/bin".into());
         let home = home.map_or_else(|| root.clone(), |h| h.display().to_string());
-        let bash_env = vec![
+        let mut bash_env = secrets.to_vec();
+        bash_env.extend([
             ("PATH".to_owned(), path),
             ("HOME".to_owned(), home),
             ("WORKSPACE_PATH".to_owned(), root),
             ("LANG".to_owned(), "C.UTF-8".to_owned()),
             ("TERM".to_owned(), "dumb".to_owned()),
-        ];
+        ]);
         Ok(Self {
             workspace,
             bash_env,

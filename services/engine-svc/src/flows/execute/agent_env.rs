@@ -1,7 +1,8 @@
-//! What a step's runtime needs from agent-svc, asked outside any transaction: the model the
-//! agent runs when neither the run nor the pipeline names one, and the provider keys the run
-//! may use (`keys/all` for the run's key user, over agent-svc's internal path: the keys travel
-//! only between our services and into the runtime's environment).
+//! What a step's runtime needs from agent-svc, asked outside any transaction: the agent's persona
+//! and the model it runs when neither the run nor the pipeline names one, the provider keys the
+//! run may use (`keys/all` for the run's key user) and the secrets granted to the agent. Keys and
+//! secrets come over agent-svc's internal paths: they travel only between our services and into
+//! the runtime's environment.
 
 use std::collections::BTreeMap;
 
@@ -20,6 +21,34 @@ pub struct AgentEnv {
 #[derive(Deserialize, Default)]
 struct AgentConfig {
     model: Option<String>,
+}
+
+/// agent-svc's `GET /v1/agents/{agent}`: the persona files by name and the config.
+#[derive(Deserialize, Default)]
+struct AgentDetail {
+    #[serde(default)]
+    files: BTreeMap<String, Value>,
+    #[serde(default)]
+    config: AgentConfig,
+}
+
+#[derive(Deserialize, Default)]
+struct SecretEnv {
+    #[serde(default)]
+    env: BTreeMap<String, String>,
+}
+
+/// The persona files in the order the agent reads them (agent-svc's names).
+const PERSONA_FILES: [&str; 4] = ["IDENTITY.md", "SOUL.md", "AGENTS.md", "DECISION.md"];
+/// The most persona text a system prompt carries (each file is up to 1 MiB in agent-svc).
+const PERSONA_BUDGET: usize = 64 * 1024;
+
+/// Who the agent is, for its runtime.
+pub struct AgentProfile {
+    /// Its persona files, joined under their names (empty when it has none).
+    pub persona: String,
+    /// Its own model, else the tenant's default working model.
+    pub model: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -53,17 +82,22 @@ impl AgentEnv {
         }
     }
 
-    /// The model of `agent`: its own config's, else the tenant's default working model.
-    pub async fn model(&self, tenant: &TenantId, agent: &str) -> Result<Option<String>, ApiError> {
-        let config: AgentConfig = self
+    /// The agent's persona and model: its own config's model, else the tenant's default working
+    /// model.
+    pub async fn profile(&self, tenant: &TenantId, agent: &str) -> Result<AgentProfile, ApiError> {
+        let detail: AgentDetail = self
             .client
-            .get(format!("{}/v1/agents/{agent}/config", self.base_url))
+            .get(format!("{}/v1/agents/{agent}", self.base_url))
             .for_tenant(tenant)
             .send_json()
             .await
             .map_err(ApiError::from)?;
-        if let Some(model) = config.model.filter(|m| !m.trim().is_empty()) {
-            return Ok(Some(model));
+        let persona = persona(&detail.files);
+        if let Some(model) = detail.config.model.filter(|m| !m.trim().is_empty()) {
+            return Ok(AgentProfile {
+                persona,
+                model: Some(model),
+            });
         }
         let settings: Settings = self
             .client
@@ -72,9 +106,31 @@ impl AgentEnv {
             .send_json()
             .await
             .map_err(ApiError::from)?;
-        Ok(settings
-            .default_working_model
-            .filter(|m| !m.trim().is_empty()))
+        Ok(AgentProfile {
+            persona,
+            model: settings
+                .default_working_model
+                .filter(|m| !m.trim().is_empty()),
+        })
+    }
+
+    /// The variables of the secrets granted to `agent`, in clear.
+    pub async fn secret_env(
+        &self,
+        tenant: &TenantId,
+        agent: &str,
+    ) -> Result<BTreeMap<String, String>, ApiError> {
+        let secrets: SecretEnv = self
+            .client
+            .get(format!(
+                "{}/internal/agent/tenants/{tenant}/secrets/agents/{agent}/env",
+                self.base_url
+            ))
+            .internal()
+            .send_json()
+            .await
+            .map_err(ApiError::from)?;
+        Ok(secrets.env)
     }
 
     /// The provider keys of the run (`key_user`'s when the run has one, else the tenant's).
@@ -109,6 +165,28 @@ impl AgentEnv {
             .map_err(ApiError::from)?;
         Ok(provider_env(&resolved, key_user))
     }
+}
+
+/// The persona files under their names, in reading order, cut at [`PERSONA_BUDGET`].
+fn persona(files: &BTreeMap<String, Value>) -> String {
+    let mut text = String::new();
+    for name in PERSONA_FILES {
+        let Some(body) = files.get(name).and_then(Value::as_str) else {
+            continue;
+        };
+        if body.trim().is_empty() {
+            continue;
+        }
+        text.push_str(&format!("# {name}\n\n{}\n\n", body.trim()));
+    }
+    if text.len() > PERSONA_BUDGET {
+        let mut cut = PERSONA_BUDGET;
+        while !text.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        text.truncate(cut);
+    }
+    text.trim_end().to_owned()
 }
 
 /// `openai` → `OPENAI_API_KEY`, `custom-my-llm` → `CUSTOM_MY_LLM_API_KEY` (agent-svc's naming).
@@ -153,6 +231,23 @@ fn provider_env(resolved: &ResolvedKeys, key_user: Option<&str>) -> ProviderEnv 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_persona_is_read_in_order_and_bounded() {
+        let files = BTreeMap::from([
+            ("SOUL.md".to_owned(), json!("calm")),
+            ("IDENTITY.md".to_owned(), json!("Ada, an engineer")),
+            ("NOTES.md".to_owned(), json!("not a persona file")),
+            ("AGENTS.md".to_owned(), json!("  ")),
+        ]);
+        let text = persona(&files);
+        assert_eq!(
+            text,
+            "# IDENTITY.md\n\nAda, an engineer\n\n# SOUL.md\n\ncalm"
+        );
+        let huge = BTreeMap::from([("SOUL.md".to_owned(), json!("é".repeat(PERSONA_BUDGET)))]);
+        assert!(persona(&huge).len() <= PERSONA_BUDGET);
+    }
 
     #[test]
     fn provider_ids_name_their_variables() {

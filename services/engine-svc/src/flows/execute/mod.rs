@@ -9,6 +9,7 @@
 //! what a lost replica costs).
 
 pub mod agent_env;
+mod prepare;
 pub mod relay;
 mod takeover;
 mod watch;
@@ -18,9 +19,8 @@ use std::time::{Duration, Instant};
 
 use bus::lease::{Heartbeat, Lease};
 use kit::ApiError;
-use kit::db::TenantTx;
 use shared_schemas::events::EventEnvelope;
-use shared_schemas::ids::{AgentId, RunId, StepId, TenantId};
+use shared_schemas::ids::{RunId, StepId, TenantId};
 use shared_schemas::pipeline::OutputMethod;
 use shared_schemas::runtime::{
     Abort, AgentStep, RuntimeCommand, Shutdown, StructuredOutputRequest,
@@ -33,8 +33,8 @@ use crate::flows::steps::{self, Finished, StepWork};
 use crate::runtimes::RuntimeKind;
 use crate::runtimes::service::{Runtimes, StartRuntime};
 use crate::runtimes::session::{RuntimeSession, SessionError};
-use crate::store;
 use agent_env::AgentEnv;
+use prepare::Prepared;
 use relay::{Relayed, failure, relay};
 
 /// How long a run lease lasts unless renewed; renewed every third of it.
@@ -226,33 +226,7 @@ impl Executor {
     }
 
     async fn try_execute(&self, a: &Attempt, work: &StepWork) -> Result<StepResult, String> {
-        let agent = AgentId::parse(work.agent_id.clone()).map_err(|e| e.to_string())?;
-        let model = match &work.model {
-            Some(model) => Some(model.clone()),
-            None => self
-                .agents
-                .model(&a.tenant, agent.as_str())
-                .await
-                .map_err(|e| format!("agent-svc could not name the agent's model: {e}"))?,
-        };
-        let key_user = self.key_user(a).await.map_err(|e| e.to_string())?;
-        let providers = self
-            .agents
-            .provider_env(&a.tenant, key_user.as_deref())
-            .await
-            .map_err(|e| format!("agent-svc could not resolve provider keys: {e}"))?;
-        self.record_key_resolution(a, &providers.key_resolution)
-            .await
-            .map_err(|e| e.to_string())?;
-        let mut env = providers.env;
-        env.insert("DJINNBOT_API_URL".into(), self.api_url.clone());
-        env.insert(
-            "STEP_TIMEOUT_MS".into(),
-            (work.timeout_secs.saturating_mul(1000)).to_string(),
-        );
-        if !work.system_prompt.is_empty() {
-            env.insert("AGENT_SYSTEM_PROMPT".into(), work.system_prompt.clone());
-        }
+        let Prepared { agent, model, env } = self.prepare(a, work).await?;
         // A new runtime of the run starts on a fresh stream: the last one's `ready` and
         // messages must not be read as this one's.
         self.clear_stream(a).await.map_err(|e| e.to_string())?;
@@ -349,30 +323,6 @@ impl Executor {
                     .unwrap_or_else(|| "the runtime ended the request without a result".into()),
             )
         }))
-    }
-
-    /// Whose provider keys the run uses: its key user's when it was started with one (a
-    /// member's own keys, strictly), else the tenant's.
-    async fn key_user(&self, a: &Attempt) -> Result<Option<String>, ApiError> {
-        let mut tx = TenantTx::begin(self.app.platform.db.pool(), &a.tenant).await?;
-        let run = store::runs::get(&mut tx, a.run.as_str()).await?;
-        tx.commit().await?;
-        Ok(run.and_then(|r| r.key_user_id))
-    }
-
-    async fn record_key_resolution(
-        &self,
-        a: &Attempt,
-        resolution: &serde_json::Value,
-    ) -> Result<(), ApiError> {
-        let mut tx = TenantTx::begin(self.app.platform.db.pool(), &a.tenant).await?;
-        let patch = store::runs::Patch {
-            key_resolution: Some(resolution),
-            ..store::runs::Patch::default()
-        };
-        store::runs::patch(&mut tx, a.run.as_str(), &patch, self.now()).await?;
-        tx.commit().await?;
-        Ok(())
     }
 
     async fn clear_stream(&self, a: &Attempt) -> redis::RedisResult<()> {
