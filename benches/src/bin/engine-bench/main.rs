@@ -37,7 +37,16 @@ fn pct(samples: &[f64]) -> String {
     )
 }
 
-fn row(name: &str, replicas: usize, steps: usize, t: &Throughput) -> String {
+/// One measured batch: its name, engine replicas, steps per run and what it measured.
+struct Measured {
+    name: String,
+    replicas: usize,
+    steps: usize,
+    t: Throughput,
+}
+
+fn row(m: &Measured) -> String {
+    let (name, replicas, steps, t) = (&m.name, m.replicas, m.steps, &m.t);
     let per_sec = t.runs as f64 / t.secs;
     format!(
         "| {name} | {replicas} | {} | {} | {:.1} | {:.2} | {:.1} | {} | {} |",
@@ -88,7 +97,7 @@ async fn throughput_rows(
     replicas: usize,
     runs: usize,
     sequential: usize,
-) -> anyhow::Result<Vec<String>> {
+) -> anyhow::Result<Vec<Measured>> {
     let (stack, keys) = stack(fake, replicas, &[]).await;
     let redis = redis::Client::open(kit::testing::redis_url())?
         .get_connection_manager()
@@ -101,20 +110,28 @@ async fn throughput_rows(
     };
     let rows = async {
         let mut rows = Vec::new();
-        if sequential > 0 {
-            eprintln!("{replicas} replica(s): {sequential} single-step runs one at a time");
-            let t = bench.sequential(sequential).await?;
-            rows.push(row("1 step, one run at a time", replicas, 1, &t));
+        for steps in [1, 3] {
+            if sequential == 0 {
+                break;
+            }
+            eprintln!("{replicas} replica(s): {sequential} runs of {steps} step(s) one at a time");
+            let t = bench.sequential(steps, sequential).await?;
+            rows.push(Measured {
+                name: format!("{steps} step(s), one run at a time"),
+                replicas,
+                steps,
+                t,
+            });
         }
         for steps in [1, 3] {
             eprintln!("{replicas} replica(s): {runs} runs of {steps} step(s) at once");
             let t = bench.throughput(steps, runs).await?;
-            rows.push(row(
-                &format!("{steps} step(s), {runs} runs at once"),
+            rows.push(Measured {
+                name: format!("{steps} step(s), {runs} runs at once"),
                 replicas,
                 steps,
-                &t,
-            ));
+                t,
+            });
         }
         anyhow::Ok(rows)
     }
@@ -180,8 +197,27 @@ async fn main() -> anyhow::Result<()> {
         "| scenario | engine replicas | runs | failed | seconds | runs/s | steps/s | STEP_QUEUED → busy p50 / p99 ms | STEP_QUEUED → STEP_COMPLETE p50 / p99 ms |"
     );
     println!("|---|---:|---:|---:|---:|---:|---:|---|---|");
-    for r in &rows {
-        println!("{r}");
+    for m in &rows {
+        println!("{}", row(m));
+    }
+    println!("\nWhere a step's time goes, p50 / p99 ms ({build} build):\n");
+    let heads: Vec<String> = rows
+        .iter()
+        .map(|m| format!("{}, {} repl.", m.name, m.replicas))
+        .collect();
+    println!("| phase | {} |", heads.join(" | "));
+    println!("|---|{}", "---|".repeat(rows.len()));
+    for (key, what) in probe::PHASES {
+        let cells: Vec<String> = rows
+            .iter()
+            .map(|m| {
+                m.t.timings
+                    .phases
+                    .get(key)
+                    .map_or_else(|| "–".to_owned(), |s| pct(s))
+            })
+            .collect();
+        println!("| {what} | {} |", cells.join(" | "));
     }
     let mb = |kb: u64| kb as f64 / 1024.0;
     let mb_samples: Vec<f64> = h.runtime_kb.iter().map(|kb| kb / 1024.0).collect();
@@ -190,6 +226,10 @@ async fn main() -> anyhow::Result<()> {
     println!(
         "| runtime start: engine decides (registry `createdAt`) → `ready` on the runtime stream, p50 / p99 ms | {} |",
         pct(&h.start_ms)
+    );
+    println!(
+        "| runtime start: its process started (`/proc`, ±10 ms) → `ready`, p50 / p99 ms | {} |",
+        pct(&h.exec_ms)
     );
     println!(
         "| RSS per agent-runtime while its step waits on the LLM, p50 / p99 MB | {} |",

@@ -33,59 +33,130 @@ async fn entries(redis: &mut ConnectionManager, stream: &str) -> anyhow::Result<
     Ok(out)
 }
 
-/// Latencies of one run's steps, in ms.
+/// The phases of a step, in the order they happen; each a span between two timestamps in
+/// Redis. `(key, what)`.
+pub const PHASES: &[(&str, &str)] = &[
+    (
+        "admit",
+        "`RUN_CREATED` → first `STEP_QUEUED` (admission, outbox)",
+    ),
+    (
+        "claim_first",
+        "`STEP_QUEUED` → `STEP_STARTED`, first step (executor reads it, run lease, claim)",
+    ),
+    ("claim_next", "`STEP_QUEUED` → `STEP_STARTED`, later steps"),
+    (
+        "start",
+        "`STEP_STARTED` → runtime `ready` (agent-svc look-ups, registry, Redis user, spawn, connect)",
+    ),
+    (
+        "send",
+        "`ready` → `busy` (the step command sent and acknowledged)",
+    ),
+    (
+        "work",
+        "`busy` → `idle` (the agent loop: one LLM call answered at once, `complete`)",
+    ),
+    (
+        "finish",
+        "`idle` → `STEP_COMPLETE` (runtime shut down and reaped, result recorded)",
+    ),
+    (
+        "handoff",
+        "`STEP_COMPLETE` → next step's `STEP_QUEUED` (routing, outbox)",
+    ),
+];
+
+/// Latencies of runs' steps, in ms.
 #[derive(Debug, Default)]
 pub struct RunTimings {
     /// `STEP_QUEUED` (run stream) → the runtime's `busy` for that attempt (runtime stream).
     pub queued_to_busy: Vec<f64>,
     /// `STEP_QUEUED` → `STEP_COMPLETE` of the same step (both on the run stream).
     pub queued_to_complete: Vec<f64>,
+    /// The spans of [`PHASES`], by key.
+    pub phases: HashMap<&'static str, Vec<f64>>,
+}
+
+impl RunTimings {
+    fn phase(&mut self, key: &'static str, from: Option<i64>, to: Option<i64>) {
+        if let (Some(from), Some(to)) = (from, to) {
+            self.phases.entry(key).or_default().push((to - from) as f64);
+        }
+    }
+
+    pub fn extend(&mut self, other: Self) {
+        self.queued_to_busy.extend(other.queued_to_busy);
+        self.queued_to_complete.extend(other.queued_to_complete);
+        for (key, samples) in other.phases {
+            self.phases.entry(key).or_default().extend(samples);
+        }
+    }
 }
 
 /// Reads a run's timings after the fact. The engine clears the runtime stream when it starts a
-/// run's next runtime, so only the last step's `busy` is still there: multi-step runs give one
-/// `queued_to_busy` sample (their last step), every step a `queued_to_complete` one.
+/// run's next runtime, so only the last step's runtime messages are still there: the phases
+/// from `ready` to `idle` and `STEP_QUEUED` → `busy` come from each run's last step, the others
+/// from every step. Steps are assumed to run once each (no retries, no loops).
 pub async fn run_timings(
     redis: &mut ConnectionManager,
     keys: &Keys,
     tenant: &TenantId,
     run: &RunId,
 ) -> anyhow::Result<RunTimings> {
-    let mut queued: HashMap<(String, u64), i64> = HashMap::new();
-    let mut last_queued: HashMap<String, i64> = HashMap::new();
-    let mut timings = RunTimings::default();
+    let mut t = RunTimings::default();
+    let (mut created, mut queued, mut started, mut completed) =
+        (None, Vec::new(), HashMap::new(), HashMap::new());
     for (ms, event) in entries(redis, &keys.run_events(tenant, run)).await? {
         let step = event["stepId"].as_str().unwrap_or_default().to_owned();
         match event["type"].as_str() {
-            Some("STEP_QUEUED") => {
-                let attempt = event["attempt"].as_u64().unwrap_or(1);
-                queued.insert((step.clone(), attempt), ms);
-                last_queued.insert(step, ms);
+            Some("RUN_CREATED") => created = Some(ms),
+            Some("STEP_QUEUED") => queued.push((step, ms)),
+            Some("STEP_STARTED") => {
+                started.insert(step, ms);
             }
             Some("STEP_COMPLETE") => {
-                if let Some(at) = last_queued.get(&step) {
-                    timings.queued_to_complete.push((ms - at) as f64);
-                }
+                completed.insert(step, ms);
             }
             _ => {}
         }
     }
-    for (ms, message) in entries(redis, &keys.run_runtime(tenant, run)).await? {
-        if message["type"].as_str() != Some("busy") {
-            continue;
+    t.phase("admit", created, queued.first().map(|q| q.1));
+    for (i, (step, at)) in queued.iter().enumerate() {
+        let key = if i == 0 { "claim_first" } else { "claim_next" };
+        t.phase(key, Some(*at), started.get(step).copied());
+        if let Some(done) = completed.get(step) {
+            t.queued_to_complete.push((done - at) as f64);
         }
-        // The executor's request id is `{run}:{step}:{attempt}`.
-        let request = message["requestId"].as_str().unwrap_or_default();
-        let mut parts = request.rsplitn(3, ':');
-        let attempt = parts.next().and_then(|a| a.parse::<u64>().ok());
-        let step = parts.next();
-        if let (Some(attempt), Some(step)) = (attempt, step)
-            && let Some(at) = queued.get(&(step.to_owned(), attempt))
-        {
-            timings.queued_to_busy.push((ms - at) as f64);
+        if let Some((_, next)) = queued.get(i + 1) {
+            t.phase("handoff", completed.get(step).copied(), Some(*next));
         }
     }
-    Ok(timings)
+    let (mut ready, mut busy, mut idle, mut step) = (None, None, None, None);
+    for (ms, message) in entries(redis, &keys.run_runtime(tenant, run)).await? {
+        match message["type"].as_str() {
+            Some("ready") => ready = ready.or(Some(ms)),
+            Some("busy") => {
+                busy = busy.or(Some(ms));
+                // The executor's request id is `{run}:{step}:{attempt}`.
+                let request = message["requestId"].as_str().unwrap_or_default();
+                step = request.rsplit(':').nth(1).map(str::to_owned);
+            }
+            Some("idle") => idle = idle.or(Some(ms)),
+            _ => {}
+        }
+    }
+    if let Some(step) = step {
+        let queued_at = queued.iter().rev().find(|(s, _)| *s == step).map(|q| q.1);
+        if let (Some(q), Some(b)) = (queued_at, busy) {
+            t.queued_to_busy.push((b - q) as f64);
+        }
+        t.phase("start", started.get(&step).copied(), ready);
+        t.phase("send", ready, busy);
+        t.phase("work", busy, idle);
+        t.phase("finish", idle, completed.get(&step).copied());
+    }
+    Ok(t)
 }
 
 /// A runtime seen while its step is held open.
@@ -93,7 +164,8 @@ pub async fn run_timings(
 pub struct HeldRuntime {
     /// Registry `createdAt` (the engine decided to start it) → the runtime's `ready` entry.
     pub start_ms: f64,
-    pub pid: u32,
+    /// The process's start (`/proc`, 10 ms ticks) → its `ready` entry.
+    pub exec_ms: Option<f64>,
 }
 
 /// The run's runtime once it has sent `busy`: its start time and process id; `None` while it
@@ -124,10 +196,31 @@ pub async fn held_runtime(
     Ok(match (created, pid) {
         (Some(created), Some(pid)) => Some(HeldRuntime {
             start_ms: (ready - created) as f64,
-            pid,
+            exec_ms: started_ms(pid).map(|at| (ready - at) as f64),
         }),
         _ => None,
     })
+}
+
+/// When process `pid` started, in Unix ms (to the kernel's 10 ms tick): its start in ticks
+/// after boot (`/proc/<pid>/stat`), boot time from `/proc/uptime` and the clock.
+fn started_ms(pid: u32) -> Option<i64> {
+    const TICKS_PER_SEC: f64 = 100.0;
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let (_, rest) = stat.rsplit_once(')')?;
+    // After `comm`: state is field 3, starttime field 22.
+    let ticks: f64 = rest.split_whitespace().nth(19)?.parse().ok()?;
+    let uptime: f64 = std::fs::read_to_string("/proc/uptime")
+        .ok()?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()?;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()?
+        .as_secs_f64();
+    Some(((now - uptime + ticks / TICKS_PER_SEC) * 1000.0) as i64)
 }
 
 /// `VmRSS` of a process in kB.

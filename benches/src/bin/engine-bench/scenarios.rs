@@ -42,6 +42,8 @@ pub struct Held {
     pub engine_idle_kb: u64,
     pub engine_loaded_kb: u64,
     pub start_ms: Vec<f64>,
+    pub exec_ms: Vec<f64>,
+    /// RSS of every runtime alive at the sample.
     pub runtime_kb: Vec<f64>,
 }
 
@@ -69,9 +71,7 @@ impl Bench<'_> {
         let mut all = RunTimings::default();
         for run in runs {
             let run = RunId::parse(run.clone())?;
-            let t = probe::run_timings(&mut self.redis, &self.keys, &tenant_id, &run).await?;
-            all.queued_to_busy.extend(t.queued_to_busy);
-            all.queued_to_complete.extend(t.queued_to_complete);
+            all.extend(probe::run_timings(&mut self.redis, &self.keys, &tenant_id, &run).await?);
         }
         Ok(all)
     }
@@ -103,12 +103,12 @@ impl Bench<'_> {
         })
     }
 
-    /// `runs` single-step runs one after the other (each waits for the last to end): the
-    /// latencies of an idle engine.
-    pub async fn sequential(&mut self, runs: usize) -> anyhow::Result<Throughput> {
+    /// `runs` runs of a `steps`-step pipeline one after the other (each waits for the last to
+    /// end): the latencies of an idle engine.
+    pub async fn sequential(&mut self, steps: usize, runs: usize) -> anyhow::Result<Throughput> {
         let model = format!("fake-{}", uuid::Uuid::new_v4().simple());
         self.fake.auto_outputs(&model, json!({"summary": "done"}));
-        let (tenant, pipeline) = self.tenant_with_pipeline(1, &model).await?;
+        let (tenant, pipeline) = self.tenant_with_pipeline(steps, &model).await?;
         let started = Instant::now();
         let mut ids = Vec::with_capacity(runs);
         let mut failed = 0;
@@ -152,7 +152,7 @@ impl Bench<'_> {
             .iter()
             .map(|id| RunId::parse(id.clone()))
             .collect::<Result<_, _>>()?;
-        let (mut start_ms, mut runtime_kb) = (Vec::new(), Vec::new());
+        let (mut start_ms, mut exec_ms) = (Vec::new(), Vec::new());
         // Sample until every run's request reached the fake, or the first replies are due.
         let deadline = started + hold.mul_f64(0.9);
         while (!pending.is_empty() || self.fake.requests(&model).len() < runs)
@@ -163,9 +163,7 @@ impl Bench<'_> {
                 match probe::held_runtime(&mut self.redis, &self.keys, &tenant_id, &run).await? {
                     Some(rt) => {
                         start_ms.push(rt.start_ms);
-                        if let Some(kb) = probe::rss_kb(rt.pid) {
-                            runtime_kb.push(kb as f64);
-                        }
+                        exec_ms.extend(rt.exec_ms);
                     }
                     None => still.push(run),
                 }
@@ -174,7 +172,13 @@ impl Bench<'_> {
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
         let ramp_secs = started.elapsed().as_secs_f64();
-        let in_flight = probe::runtime_pids().len();
+        let runtimes = probe::runtime_pids();
+        let in_flight = runtimes.len();
+        let runtime_kb = runtimes
+            .iter()
+            .filter_map(|p| probe::rss_kb(*p))
+            .map(|kb| kb as f64)
+            .collect();
         let engine_loaded_kb = probe::engine_pids()
             .iter()
             .filter_map(|p| probe::rss_kb(*p))
@@ -189,6 +193,7 @@ impl Bench<'_> {
             engine_idle_kb,
             engine_loaded_kb,
             start_ms,
+            exec_ms,
             runtime_kb,
         })
     }
