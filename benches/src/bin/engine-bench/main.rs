@@ -124,6 +124,9 @@ async fn throughput_rows(
             });
         }
         for steps in [1, 3] {
+            if runs == 0 {
+                break;
+            }
             eprintln!("{replicas} replica(s): {runs} runs of {steps} step(s) at once");
             let t = bench.throughput(steps, runs).await?;
             rows.push(Measured {
@@ -187,8 +190,13 @@ async fn main() -> anyhow::Result<()> {
     let hold = Duration::from_secs(var("BENCH_HOLD_SECS", 60) as u64);
     let fake = LlmFake::start().await;
 
-    let mut rows = throughput_rows(&fake, 1, runs, sequential).await?;
-    rows.extend(throughput_rows(&fake, 3, runs, 0).await?);
+    let mut rows = Vec::new();
+    if runs + sequential > 0 {
+        rows.extend(throughput_rows(&fake, 1, runs, sequential).await?);
+    }
+    if runs > 0 {
+        rows.extend(throughput_rows(&fake, 3, runs, 0).await?);
+    }
     let h = held(&fake, hold_runs, hold).await?;
 
     let build = profile();

@@ -25,7 +25,8 @@ async fn entries(redis: &mut ConnectionManager, stream: &str) -> anyhow::Result<
     let mut out = Vec::with_capacity(reply.ids.len());
     for entry in reply.ids {
         let Some(ms) = id_ms(&entry.id) else { continue };
-        let data: Option<String> = entry.get("data");
+        // Events and runtime messages are both kept in the one `data` field.
+        let data: Option<String> = entry.get(bus::publish::DATA_FIELD);
         if let Some(json) = data.and_then(|d| serde_json::from_str(&d).ok()) {
             out.push((ms, json));
         }
