@@ -48,8 +48,9 @@ struct Measured {
 fn row(m: &Measured) -> String {
     let (name, replicas, steps, t) = (&m.name, m.replicas, m.steps, &m.t);
     let per_sec = t.runs as f64 / t.secs;
+    let total_steps = (t.runs * steps) as f64;
     format!(
-        "| {name} | {replicas} | {} | {} | {:.1} | {:.2} | {:.1} | {} | {} |",
+        "| {name} | {replicas} | {} | {} | {:.1} | {:.2} | {:.1} | {} | {} | {:.0} / {:.0} / {:.0} |",
         t.runs,
         t.failed,
         t.secs,
@@ -57,6 +58,9 @@ fn row(m: &Measured) -> String {
         per_sec * steps as f64,
         pct(&t.timings.queued_to_busy),
         pct(&t.timings.queued_to_complete),
+        t.cpu.engine / total_steps,
+        t.cpu.runtimes / total_steps,
+        t.cpu.others / total_steps,
     )
 }
 
@@ -202,9 +206,9 @@ async fn main() -> anyhow::Result<()> {
     let build = profile();
     println!("Engine ({build} build, {} cores)\n", num_cpus());
     println!(
-        "| scenario | engine replicas | runs | failed | seconds | runs/s | steps/s | STEP_QUEUED → busy p50 / p99 ms | STEP_QUEUED → STEP_COMPLETE p50 / p99 ms |"
+        "| scenario | engine replicas | runs | failed | seconds | runs/s | steps/s | STEP_QUEUED → busy p50 / p99 ms | STEP_QUEUED → STEP_COMPLETE p50 / p99 ms | CPU ms per step: engine / runtime / other services |"
     );
-    println!("|---|---:|---:|---:|---:|---:|---:|---|---|");
+    println!("|---|---:|---:|---:|---:|---:|---:|---|---|---|");
     for m in &rows {
         println!("{}", row(m));
     }

@@ -251,6 +251,58 @@ fn processes() -> Vec<(u32, u32, String)> {
         .collect()
 }
 
+/// CPU time the stack's processes used, in ms: engine-svc itself, the agent runtimes it
+/// reaped (its children's time), and every other process the bench started (the other
+/// services and HAProxy). Postgres and Redis are not ours and are not counted.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Cpu {
+    pub engine: f64,
+    pub runtimes: f64,
+    pub others: f64,
+}
+
+impl Cpu {
+    pub fn now() -> Self {
+        const MS_PER_TICK: f64 = 10.0;
+        let mut cpu = Self::default();
+        for (pid, ppid, comm) in processes() {
+            if ppid != std::process::id() {
+                continue;
+            }
+            let Some(t) = ticks(pid) else { continue };
+            if comm == "engine-svc" {
+                cpu.engine += (t[0] + t[1]) * MS_PER_TICK;
+                cpu.runtimes += (t[2] + t[3]) * MS_PER_TICK;
+            } else {
+                cpu.others += (t[0] + t[1] + t[2] + t[3]) * MS_PER_TICK;
+            }
+        }
+        cpu
+    }
+
+    pub fn since(self, before: Self) -> Self {
+        Self {
+            engine: self.engine - before.engine,
+            runtimes: self.runtimes - before.runtimes,
+            others: self.others - before.others,
+        }
+    }
+}
+
+/// utime, stime, cutime, cstime of a process, in ticks.
+fn ticks(pid: u32) -> Option<[f64; 4]> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let (_, rest) = stat.rsplit_once(')')?;
+    // After `comm`, field 3 (state) is index 0: utime is field 14.
+    let fields: Vec<f64> = rest
+        .split_whitespace()
+        .skip(11)
+        .take(4)
+        .filter_map(|v| v.parse().ok())
+        .collect();
+    fields.try_into().ok()
+}
+
 /// The processes named `name` whose parent is one of `parents`.
 pub fn children_named(parents: &[u32], name: &str) -> Vec<u32> {
     processes()

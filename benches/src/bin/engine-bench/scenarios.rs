@@ -11,7 +11,7 @@ use redis::aio::ConnectionManager;
 use serde_json::json;
 use shared_schemas::ids::{RunId, TenantId};
 
-use crate::probe::{self, RunTimings};
+use crate::probe::{self, Cpu, RunTimings};
 use crate::tenant::Tenant;
 
 /// The tenant limit the scenarios set (agent-svc's maximum for `maxRunningRuns`).
@@ -30,6 +30,8 @@ pub struct Throughput {
     pub failed: u64,
     pub secs: f64,
     pub timings: RunTimings,
+    /// CPU the stack used over the batch.
+    pub cpu: Cpu,
 }
 
 /// What the held-open scenario measured.
@@ -83,10 +85,12 @@ impl Bench<'_> {
         let model = format!("fake-{}", uuid::Uuid::new_v4().simple());
         self.fake.auto_outputs(&model, json!({"summary": "done"}));
         let (tenant, pipeline) = self.tenant_with_pipeline(steps, &model).await?;
+        let cpu = Cpu::now();
         let started = now_ms();
         let ids = self.start_all(&tenant, &pipeline, runs).await?;
         let within = Duration::from_secs(120 + 2 * (steps * runs) as u64);
         let (_, failed) = tenant.wait_ended(self.stack, runs as u64, within).await?;
+        let cpu = Cpu::now().since(cpu);
         let last = tenant
             .runs(self.stack)
             .await?
@@ -100,6 +104,7 @@ impl Bench<'_> {
             failed,
             secs: (last - started) as f64 / 1000.0,
             timings,
+            cpu,
         })
     }
 
@@ -109,6 +114,7 @@ impl Bench<'_> {
         let model = format!("fake-{}", uuid::Uuid::new_v4().simple());
         self.fake.auto_outputs(&model, json!({"summary": "done"}));
         let (tenant, pipeline) = self.tenant_with_pipeline(steps, &model).await?;
+        let cpu = Cpu::now();
         let started = Instant::now();
         let mut ids = Vec::with_capacity(runs);
         let mut failed = 0;
@@ -120,12 +126,14 @@ impl Bench<'_> {
                 .1;
         }
         let secs = started.elapsed().as_secs_f64();
+        let cpu = Cpu::now().since(cpu);
         let timings = self.timings_of(&tenant, &ids).await?;
         Ok(Throughput {
             runs,
             failed,
             secs,
             timings,
+            cpu,
         })
     }
 
