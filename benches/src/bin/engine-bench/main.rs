@@ -7,7 +7,8 @@
 //!
 //! Settings: `BENCH_RUNS` (100) runs per throughput batch, `BENCH_SEQUENTIAL` (20) runs one
 //! at a time for the idle latencies, `BENCH_HOLD_RUNS` (100) runs held open for
-//! `BENCH_HOLD_SECS` (60) each. The service binaries come from `DJB_BIN_DIR`.
+//! `BENCH_HOLD_SECS` (60) each; `BENCH_MAX_CONCURRENT_STEPS` sets the throughput stacks'
+//! per-replica cap. The service binaries come from `DJB_BIN_DIR`.
 
 mod probe;
 mod scenarios;
@@ -102,7 +103,11 @@ async fn throughput_rows(
     runs: usize,
     sequential: usize,
 ) -> anyhow::Result<Vec<Measured>> {
-    let (stack, keys) = stack(fake, replicas, &[]).await;
+    // `BENCH_MAX_CONCURRENT_STEPS` changes the per-replica cap of the throughput stacks.
+    let extra: Vec<(&str, String)> = std::env::var("BENCH_MAX_CONCURRENT_STEPS")
+        .map(|v| vec![("MAX_CONCURRENT_STEPS", v)])
+        .unwrap_or_default();
+    let (stack, keys) = stack(fake, replicas, &extra).await;
     let redis = redis::Client::open(kit::testing::redis_url())?
         .get_connection_manager()
         .await?;
