@@ -12,7 +12,7 @@ export DJB_TEST_PG_URL ?= postgres://postgres@127.0.0.1:$(PG_PORT)/postgres
 export DJB_TEST_REDIS_URL ?= redis://127.0.0.1:$(REDIS_PORT)/15
 export DJB_BIN_DIR ?= $(CARGO_TARGET_DIR)/debug
 
-.PHONY: up down status test lint keys-lint fmt bench fuzz build clean-test-dbs haproxy-check
+.PHONY: up down status test lint keys-lint fmt bench bench-engine fuzz build clean-test-dbs haproxy-check
 
 up: ## start Postgres, Redis, every service and HAProxy; print the URL
 	@$(STACK) up
@@ -60,3 +60,8 @@ fuzz: ## schemathesis against every running service's OpenAPI; fails on any 5xx 
 bench: ## run the benchmarks in benches/ against a running stack and print one table
 	@$(STACK) deps
 	@benches/run.sh
+
+bench-engine: ## the engine end to end (own stacks of release binaries, fake LLM); prints tables
+	@$(STACK) deps
+	@$(STACK) infra
+	@benches/engine.sh
