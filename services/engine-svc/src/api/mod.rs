@@ -4,6 +4,7 @@
 //! Here: pipelines, runs, steps, sessions and workspaces as the HTTP API shows them.
 
 pub mod pipelines;
+pub mod run_reads;
 pub mod runs;
 pub mod steps;
 pub mod workspaces;

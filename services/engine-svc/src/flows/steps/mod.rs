@@ -4,11 +4,11 @@
 //! no longer current. Both in one transaction each, with their events.
 
 pub mod effects;
+mod loop_state;
+mod prompt;
 pub mod sessions;
 pub mod state;
 pub mod vanished;
-
-use std::collections::BTreeMap;
 
 use kit::ApiError;
 use kit::db::{Db, TenantTx};
@@ -18,13 +18,14 @@ use serde_json::Value;
 use shared_schemas::events::Event;
 use shared_schemas::events::run::{StepComplete, StepFailed, StepStarted};
 use shared_schemas::ids::TenantId;
-use shared_schemas::pipeline::{OutputMethod, OutputSchema, PipelineConfig, StepConfig};
+use shared_schemas::pipeline::{OutputMethod, OutputSchema, PipelineConfig};
 
+use crate::domain::machine;
 pub use crate::domain::outputs::StepResult;
 use crate::domain::outputs::{Outcome, interpret};
-use crate::domain::{loops, machine, template};
 use crate::store::{self, runs::RunRow};
 use effects::{Applied, pipeline_of, run_id, step_id};
+use prompt::{prompt_for, system_prompt};
 
 /// Everything an executor needs to run one attempt.
 #[derive(Debug, Clone, Serialize)]
@@ -373,53 +374,4 @@ async fn record(
         }
     }
     Ok(())
-}
-
-/// The step's prompt: its template over the run's outputs, task, human context and loop
-/// variables, followed by the step's own human context (retry feedback, restart notes).
-async fn prompt_for(
-    tx: &mut TenantTx,
-    run: &RunRow,
-    config: &StepConfig,
-    step_context: Option<&str>,
-) -> Result<(String, Vec<String>), ApiError> {
-    let outputs = store::outputs::all(tx, &run.id).await?;
-    let loop_vars = match store::loop_state::get(tx, &run.id, config.id.as_str()).await? {
-        Some(state) => loops::variables(config.id.as_str(), &state),
-        None => BTreeMap::new(),
-    };
-    let vars = template::variables(
-        &outputs,
-        &run.task,
-        run.human_context.as_deref(),
-        &loop_vars,
-    );
-    let rendered = template::render(&config.input, &vars);
-    let mut prompt = rendered.text;
-    if let Some(extra) = step_context.filter(|c| !c.trim().is_empty()) {
-        prompt.push_str("\n\n");
-        prompt.push_str(extra);
-    }
-    Ok((prompt, rendered.missing))
-}
-
-/// What the agent is told about its place in the pipeline and how to hand back its outputs.
-fn system_prompt(pipeline: &PipelineConfig, config: &StepConfig) -> String {
-    let mut text = format!(
-        "You are running step {} of the pipeline \"{}\".",
-        config.id.as_str(),
-        pipeline.name
-    );
-    if let Some(description) = &config.description {
-        text.push_str(&format!(" The step: {description}."));
-    }
-    if config.output_schema.is_some() {
-        text.push_str(" Answer with JSON matching the given schema.");
-    } else if !config.outputs.is_empty() {
-        text.push_str(&format!(
-            " When done, call complete with the outputs {}.",
-            config.outputs.join(", ")
-        ));
-    }
-    text
 }
