@@ -52,6 +52,38 @@ end
 return 0
 ";
 
+const BREAK: &str = r"#!lua
+-- KEYS: lease. ARGV: the holder it is taken from.
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('DEL', KEYS[1])
+end
+return 0
+";
+
+/// Who holds the lease at `key` now, if anyone.
+pub async fn holder_of(conn: &ConnectionManager, key: &str) -> Result<Option<String>, BusError> {
+    Ok(redis::cmd("GET")
+        .arg(key)
+        .query_async(&mut conn.clone())
+        .await?)
+}
+
+/// Deletes the lease at `key` if `holder` still holds it, for a caller that knows the holder is
+/// gone (its liveness expired); `true` when it was broken. The fencing counter stays, so the
+/// next holder's token is higher and a holder that was only paused has its writes refused.
+pub async fn break_held_by(
+    conn: &ConnectionManager,
+    key: &str,
+    holder: &str,
+) -> Result<bool, BusError> {
+    let deleted: i64 = Script::new(BREAK)
+        .key(key)
+        .arg(holder)
+        .invoke_async(&mut conn.clone())
+        .await?;
+    Ok(deleted == 1)
+}
+
 /// A lease this process holds (or held: check with [`Lease::renew`]).
 #[derive(Clone)]
 pub struct Lease {

@@ -166,3 +166,43 @@ async fn a_heartbeat_signals_when_the_lease_changes_hands() {
     assert_eq!(holder_of(&redis, &key).await.as_deref(), Some("pod-b"));
     redis.cleanup().await;
 }
+
+#[tokio::test]
+async fn a_dead_holders_lease_is_broken_only_while_it_holds_it_and_fences_it_out() {
+    let redis = TestRedis::start().await;
+    let keys = &redis.keys;
+    let key = keys.run_lock(&RunId::generate());
+    let ttl = Duration::from_secs(30);
+    let dead = Lease::acquire(redis.conn(), keys, key.clone(), "pod-a".into(), ttl)
+        .await
+        .expect("redis")
+        .expect("free lease");
+    let conn = redis.conn();
+    assert_eq!(
+        bus::lease::holder_of(&conn, &key).await.expect("redis"),
+        Some("pod-a".to_owned())
+    );
+
+    assert!(
+        !bus::lease::break_held_by(&conn, &key, "pod-b")
+            .await
+            .expect("redis"),
+        "only the named holder's lease is broken"
+    );
+    assert!(
+        bus::lease::break_held_by(&conn, &key, "pod-a")
+            .await
+            .expect("redis")
+    );
+
+    let next = Lease::acquire(redis.conn(), keys, key.clone(), "pod-b".into(), ttl)
+        .await
+        .expect("redis")
+        .expect("the broken lease is free");
+    assert!(next.fencing_token() > dead.fencing_token());
+    assert!(
+        matches!(dead.renew().await, Err(BusError::LeaseLost { .. })),
+        "the old holder cannot renew"
+    );
+    redis.cleanup().await;
+}
