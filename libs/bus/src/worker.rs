@@ -11,32 +11,32 @@
 //!   to a dead-letter stream with the error, and an entry delivered more often than that (its
 //!   earlier handlers hung or their process died) goes there without running again, so one
 //!   poisonous event cannot circle forever;
-//! - a handler slower than `reclaim_idle` can be reclaimed while it still runs.
+//! - a handler slower than `reclaim_idle` can be reclaimed while it still runs, by another
+//!   worker (this one never starts an entry it already has in hand a second time);
+//! - handlers run one at a time by default; [`Worker::concurrency`] lets several run at once.
 //!
 //! Handlers must therefore be idempotent (run locks, conditional updates).
 //!
-//! The worker opens its own connection: a blocking `XREADGROUP` holds the connection it is sent
+//! The worker opens its own connections (one to read, one to acknowledge): a blocking `XREADGROUP` holds the connection it is sent
 //! on, so sharing a multiplexed connection would stall every other command queued behind it (and
 //! trip the default 500 ms response timeout).
 
+mod consume;
 mod entry;
 mod reclaim;
 
-use std::fmt::Display;
-use std::future::Future;
 use std::time::Duration;
 
 use redis::AsyncCommands;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::streams::{StreamReadOptions, StreamReadReply};
-use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
-use tracing::Instrument;
 
 pub use self::entry::StreamEntry;
 use crate::{BusError, Keys};
 
 const DEFAULT_BATCH: usize = 16;
+const DEFAULT_CONCURRENCY: usize = 1;
 const DEFAULT_BLOCK: Duration = Duration::from_secs(5);
 const DEFAULT_RECLAIM_IDLE: Duration = Duration::from_secs(60);
 const DEFAULT_MAX_DELIVERIES: u32 = 5;
@@ -75,6 +75,7 @@ pub struct Worker {
     reclaim_idle: Duration,
     reclaim_interval: Option<Duration>,
     max_deliveries: u32,
+    concurrency: usize,
 }
 
 /// An entry read for this worker together with how often the group has delivered it.
@@ -105,6 +106,7 @@ impl Worker {
             reclaim_idle: DEFAULT_RECLAIM_IDLE,
             reclaim_interval: None,
             max_deliveries: DEFAULT_MAX_DELIVERIES,
+            concurrency: DEFAULT_CONCURRENCY,
         }
     }
 
@@ -141,6 +143,14 @@ impl Worker {
         self
     }
 
+    /// How many handlers run at once (1 by default: entries are handled one after another, in
+    /// stream order). Above 1, order across entries is no longer kept, so use it only where
+    /// entries are independent (each carries its own claim, as a step attempt does).
+    pub fn concurrency(mut self, handlers: usize) -> Self {
+        self.concurrency = handlers.max(1);
+        self
+    }
+
     pub fn max_deliveries(mut self, deliveries: u32) -> Self {
         self.max_deliveries = deliveries.max(1);
         self
@@ -157,91 +167,6 @@ impl Worker {
 
     pub fn stream(&self) -> &str {
         &self.stream
-    }
-
-    /// Consumes the stream until `shutdown` is cancelled.
-    ///
-    /// Fails only when the first connection or the group cannot be set up; afterwards Redis
-    /// errors are logged and retried with backoff. On shutdown the entry in hand is finished and
-    /// acknowledged; entries read but not started stay pending and are reclaimed by the group.
-    pub async fn run<F, Fut, E>(
-        self,
-        mut handler: F,
-        shutdown: CancellationToken,
-    ) -> Result<(), BusError>
-    where
-        F: FnMut(StreamEntry) -> Fut,
-        Fut: Future<Output = Result<(), E>>,
-        E: Display,
-    {
-        let span = tracing::info_span!(
-            "worker",
-            stream = %self.stream,
-            group = %self.group,
-            consumer = %self.consumer
-        );
-        async move {
-            let mut conn = self.connect().await?;
-            self.ensure_group(&mut conn).await?;
-            tracing::info!("worker started");
-
-            let reclaim_every = self
-                .reclaim_interval
-                .unwrap_or(self.reclaim_idle / 2)
-                .max(MIN_RECLAIM_INTERVAL);
-            // Reclaim at once: a replica that died before us may have left entries pending.
-            let mut next_reclaim = Instant::now();
-            let mut reclaim_cursor = reclaim::START.to_owned();
-            let mut backoff = Backoff::default();
-
-            while !shutdown.is_cancelled() {
-                let now = Instant::now();
-                let batch = if now >= next_reclaim {
-                    let claimed = self.reclaim(&mut conn, &reclaim_cursor).await;
-                    match &claimed {
-                        Ok((cursor, _)) => {
-                            // An unfinished scan continues right after this batch.
-                            next_reclaim = if cursor == reclaim::START {
-                                now + reclaim_every
-                            } else {
-                                now
-                            };
-                            reclaim_cursor.clone_from(cursor);
-                        }
-                        Err(_) => reclaim::START.clone_into(&mut reclaim_cursor),
-                    }
-                    claimed.map(|(_, batch)| batch)
-                } else {
-                    let wait = (next_reclaim - now).min(self.block);
-                    tokio::select! {
-                        biased;
-                        () = shutdown.cancelled() => break,
-                        read = self.read_new(&mut conn, wait) => read,
-                    }
-                };
-                let batch = match batch {
-                    Ok(batch) => {
-                        backoff.reset();
-                        batch
-                    }
-                    Err(err) => {
-                        self.recover(&mut conn, err, &mut backoff, &shutdown).await;
-                        continue;
-                    }
-                };
-                for delivery in batch {
-                    if shutdown.is_cancelled() {
-                        break;
-                    }
-                    self.process(&mut conn, &mut handler, delivery).await;
-                }
-            }
-            self.leave(&mut conn).await;
-            tracing::info!("worker stopped");
-            Ok(())
-        }
-        .instrument(span)
-        .await
     }
 
     async fn connect(&self) -> Result<ConnectionManager, BusError> {
@@ -295,47 +220,6 @@ impl Worker {
                 deliveries: 1,
             })
             .collect())
-    }
-
-    async fn process<F, Fut, E>(
-        &self,
-        conn: &mut ConnectionManager,
-        handler: &mut F,
-        delivery: Delivery,
-    ) where
-        F: FnMut(StreamEntry) -> Fut,
-        Fut: Future<Output = Result<(), E>>,
-        E: Display,
-    {
-        let Delivery { entry, deliveries } = delivery;
-        let span = tracing::info_span!("entry", id = %entry.id, deliveries);
-        async {
-            if deliveries > u64::from(self.max_deliveries) {
-                // Earlier attempts never reported back (the handler hung or its process died).
-                self.bury(conn, &entry, deliveries, None).await;
-                return;
-            }
-            match handler(entry.clone()).await {
-                Ok(()) => {
-                    let acked: redis::RedisResult<usize> =
-                        conn.xack(&self.stream, &self.group, &[&entry.id]).await;
-                    if let Err(err) = acked {
-                        tracing::warn!(error = %err, "XACK failed; the entry will be redelivered");
-                    }
-                }
-                Err(err) if deliveries >= u64::from(self.max_deliveries) => {
-                    self.bury(conn, &entry, deliveries, Some(err.to_string()))
-                        .await;
-                }
-                Err(err) => tracing::warn!(
-                    error = %err,
-                    retry_after = ?self.reclaim_idle,
-                    "handler failed; the entry stays pending"
-                ),
-            }
-        }
-        .instrument(span)
-        .await;
     }
 
     async fn recover(

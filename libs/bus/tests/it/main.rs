@@ -7,3 +7,4 @@ mod lease;
 mod publish;
 mod publish_batch;
 mod worker;
+mod worker_concurrency;

@@ -3,6 +3,8 @@
 //! claimed (or found stale), not when the step ends: a step may take an hour, and the claimed
 //! attempt in Postgres (with its owner and fence) is what survives a crash from then on. Up to
 //! `MAX_CONCURRENT_STEPS` attempts run at once per replica; the next entry waits for a slot.
+//! Claims run concurrently too (as many as there are slots): a claim may wait for the run's lease
+//! while the previous step's holder records its result, and must not hold up other runs' steps.
 //! Entries a dead replica read but never claimed are reclaimed after [`RECLAIM_IDLE`].
 
 use std::sync::Arc;
@@ -44,7 +46,9 @@ pub async fn run(
     )
     .consumer(executor.runtimes.instance_id().to_owned())
     .reclaim_idle(RECLAIM_IDLE)
-    .max_deliveries(MAX_DELIVERIES);
+    .max_deliveries(MAX_DELIVERIES)
+    .concurrency(max_concurrent.max(1))
+    .batch_size(max_concurrent.max(1));
     let stop = shutdown.clone();
     worker
         .run(
