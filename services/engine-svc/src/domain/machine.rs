@@ -11,12 +11,8 @@ use serde_json::Value;
 use shared_schemas::pipeline::{PipelineConfig, ResultAction, StepConfig};
 
 use crate::domain::loops::{self, LoopItem, LoopState};
+use crate::domain::step_settings::DEFAULT_MAX_RETRIES;
 
-/// Retries when neither the step nor the pipeline says.
-pub const DEFAULT_MAX_RETRIES: u32 = 3;
-/// Seconds a step may run when neither the step nor the pipeline says.
-pub const DEFAULT_TIMEOUT_SECS: u64 = 300;
-pub const DEFAULT_MAX_TURNS: u32 = 999;
 /// How many transitions one decision may chain (an empty loop whose `onAllComplete` is another
 /// empty loop, …) before the run is failed instead of looping forever.
 const MAX_CHAIN: usize = 32;
@@ -382,39 +378,6 @@ fn active_loop(view: &RunView<'_>) -> Option<String> {
         .filter(|(_, state)| state.is_active())
         .max_by_key(|(step, state)| (state.updated_at, order(step)))
         .map(|(step, _)| step.clone())
-}
-
-/// The model of a step: run override, step, pipeline agent, pipeline default; `None` leaves it
-/// to the agent's own configuration.
-pub fn model_for(
-    run_override: Option<&str>,
-    pipeline: &PipelineConfig,
-    step: &StepConfig,
-) -> Option<String> {
-    run_override
-        .filter(|m| !m.is_empty())
-        .map(str::to_owned)
-        .or_else(|| step.model.clone())
-        .or_else(|| pipeline.agent(&step.agent).and_then(|a| a.model.clone()))
-        .or_else(|| pipeline.defaults.model.clone())
-}
-
-pub fn timeout_secs(pipeline: &PipelineConfig, step: &StepConfig) -> u64 {
-    step.timeout_seconds
-        .or(pipeline.defaults.timeout_seconds)
-        .unwrap_or(DEFAULT_TIMEOUT_SECS)
-}
-
-pub fn max_turns(pipeline: &PipelineConfig, step: &StepConfig) -> u32 {
-    step.max_turns
-        .or(pipeline.defaults.max_turns)
-        .unwrap_or(DEFAULT_MAX_TURNS)
-}
-
-pub fn max_retries(pipeline: &PipelineConfig, step: &StepConfig) -> u32 {
-    step.max_retries
-        .or(pipeline.defaults.max_retries)
-        .unwrap_or(DEFAULT_MAX_RETRIES)
 }
 
 #[cfg(test)]

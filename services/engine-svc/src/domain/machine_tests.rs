@@ -3,6 +3,7 @@ use std::collections::BTreeMap;
 use shared_schemas::pipeline::parse_pipeline;
 
 use super::*;
+use crate::domain::step_settings::{max_retries, max_turns, model_for, timeout_secs};
 
 struct Fixture {
     pipeline: PipelineConfig,

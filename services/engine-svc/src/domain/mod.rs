@@ -6,4 +6,5 @@ pub mod loops;
 pub mod machine;
 pub mod outputs;
 pub mod pipeline_check;
+pub mod step_settings;
 pub mod template;

@@ -159,3 +159,15 @@ pub async fn count_own(tx: &mut TenantTx) -> sqlx::Result<i64> {
         .fetch_one(&mut **tx)
         .await
 }
+
+/// Pipelines the tenant can start (its own and the global ones, an id counted once), for
+/// `GET /v1/status`.
+pub async fn pipeline_count(tx: &mut TenantTx) -> sqlx::Result<i64> {
+    let tenant = tx.tenant().clone();
+    sqlx::query_scalar(
+        "select count(distinct id) from engine.pipelines where tenant_id = $1 or tenant_id is null",
+    )
+    .bind(&tenant)
+    .fetch_one(&mut **tx)
+    .await
+}

@@ -1,7 +1,7 @@
 //! `engine.runs`: one row per run. Status changes are conditional (`where status = any(...)`):
 //! a caller learns whether its transition happened, so a redelivered event changes nothing.
 
-use kit::db::{LookupTx, TenantTx};
+use kit::db::TenantTx;
 use serde_json::Value;
 use shared_schemas::ids::TenantId;
 
@@ -386,33 +386,4 @@ pub async fn count_by_status(tx: &mut TenantTx) -> sqlx::Result<Vec<(String, i64
         .bind(&tenant)
         .fetch_all(&mut **tx)
         .await
-}
-
-/// Tenants with runs in `status` (the sweep's cross-tenant read under `engine-sweep`).
-pub async fn tenants_with(tx: &mut LookupTx, status: &str) -> sqlx::Result<Vec<TenantId>> {
-    sqlx::query_scalar("select distinct tenant_id from engine.runs where status = $1 limit 10000")
-        .bind(status)
-        .fetch_all(&mut **tx)
-        .await
-}
-
-/// Every running run (tenant, id): their slots are renewed by the sweep.
-pub async fn all_running(tx: &mut LookupTx) -> sqlx::Result<Vec<(TenantId, String)>> {
-    sqlx::query_as(
-        "select tenant_id, id from engine.runs where status in ('running', 'paused') limit 100000",
-    )
-    .fetch_all(&mut **tx)
-    .await
-}
-
-/// Pipelines the tenant can start (its own and the global ones, an id counted once), for
-/// `GET /v1/status`.
-pub async fn pipeline_count(tx: &mut TenantTx) -> sqlx::Result<i64> {
-    let tenant = tx.tenant().clone();
-    sqlx::query_scalar(
-        "select count(distinct id) from engine.pipelines where tenant_id = $1 or tenant_id is null",
-    )
-    .bind(&tenant)
-    .fetch_one(&mut **tx)
-    .await
 }

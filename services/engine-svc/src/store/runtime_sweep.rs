@@ -1,10 +1,11 @@
-//! The reconciler's look across tenants: which runs are still active. Read under
-//! `app.scope = 'engine-sweep'` (a read-only policy on `engine.runs`); nothing here writes.
+//! The sweeps' look across tenants: which runs are still active, which tenants have runs
+//! waiting or running. Read under `app.scope = 'engine-sweep'` (a read-only policy on
+//! `engine.runs`); nothing here writes.
 
 use std::collections::HashMap;
 
 use kit::db::LookupTx;
-use shared_schemas::ids::RunId;
+use shared_schemas::ids::{RunId, TenantId};
 
 /// The scope the `engine_sweep` policies check.
 pub const SCOPE: (&str, &str) = ("app.scope", "engine-sweep");
@@ -41,6 +42,23 @@ pub async fn running_attempts(tx: &mut LookupTx) -> Result<Vec<RunningAttempt>, 
     sqlx::query_as(
         "select tenant_id, run_id, step_id, attempt, instance_id from engine.step_attempts
           where status = 'running' and instance_id is not null",
+    )
+    .fetch_all(&mut **tx)
+    .await
+}
+
+/// Tenants with runs in `status` (the sweep's cross-tenant read under `engine-sweep`).
+pub async fn tenants_with(tx: &mut LookupTx, status: &str) -> sqlx::Result<Vec<TenantId>> {
+    sqlx::query_scalar("select distinct tenant_id from engine.runs where status = $1 limit 10000")
+        .bind(status)
+        .fetch_all(&mut **tx)
+        .await
+}
+
+/// Every running run (tenant, id): their slots are renewed by the sweep.
+pub async fn all_running(tx: &mut LookupTx) -> sqlx::Result<Vec<(TenantId, String)>> {
+    sqlx::query_as(
+        "select tenant_id, id from engine.runs where status in ('running', 'paused') limit 100000",
     )
     .fetch_all(&mut **tx)
     .await

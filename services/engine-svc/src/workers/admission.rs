@@ -31,8 +31,8 @@ pub async fn run(app: AppState, shutdown: CancellationToken) {
 /// One round; returns how many runs it started.
 pub async fn sweep(app: &AppState) -> Result<usize, ApiError> {
     let mut look = LookupTx::begin(app.platform.db.pool(), "app.scope", SCOPE).await?;
-    let running = store::runs::all_running(&mut look).await?;
-    let waiting = store::runs::tenants_with(&mut look, "queued").await?;
+    let running = store::runtime_sweep::all_running(&mut look).await?;
+    let waiting = store::runtime_sweep::tenants_with(&mut look, "queued").await?;
     look.commit().await?;
     let lease = admission::lease_ms(app);
     for (tenant, run) in &running {

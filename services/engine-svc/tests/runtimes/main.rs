@@ -5,6 +5,7 @@
 //! shell scripts or `/usr/bin/env` as the runtime program to observe what a child gets.
 
 mod acl;
+mod logs;
 mod process;
 mod reconcile;
 mod service;

@@ -182,7 +182,7 @@ pub async fn status(app: &AppState, tenant: &TenantId) -> Result<EngineStatus, A
         .await?
         .into_iter()
         .collect();
-    let pipelines = store::runs::pipeline_count(&mut tx).await?;
+    let pipelines = store::pipelines::pipeline_count(&mut tx).await?;
     tx.commit().await?;
     let limit = app
         .config

@@ -15,7 +15,7 @@ use shared_schemas::pipeline::{PipelineConfig, parse_pipeline};
 use shared_schemas::runs::StartRun;
 
 use crate::AppState;
-use crate::domain::machine;
+use crate::domain::step_settings;
 use crate::flows::runs::admission;
 use crate::flows::runs::agents::Lookup;
 use crate::store::{self, runs::RunRow};
@@ -252,7 +252,8 @@ async fn insert(
     let empty = Value::Object(Map::new());
     for step in &pipeline.steps {
         let agent_id = agents.get(&step.agent).and_then(Value::as_str);
-        let max_retries = i32::try_from(machine::max_retries(pipeline, step)).unwrap_or(i32::MAX);
+        let max_retries =
+            i32::try_from(step_settings::max_retries(pipeline, step)).unwrap_or(i32::MAX);
         let row = store::steps::NewStep {
             step_id: step.id.as_str(),
             agent_slug: &step.agent,

@@ -20,9 +20,9 @@ use shared_schemas::events::run::{StepComplete, StepFailed, StepStarted};
 use shared_schemas::ids::TenantId;
 use shared_schemas::pipeline::{OutputMethod, OutputSchema, PipelineConfig};
 
-use crate::domain::machine;
 pub use crate::domain::outputs::StepResult;
 use crate::domain::outputs::{Outcome, interpret};
+use crate::domain::{machine, step_settings};
 use crate::store::{self, runs::RunRow};
 use effects::{Applied, pipeline_of, run_id, step_id};
 use prompt::{prompt_for, system_prompt};
@@ -120,7 +120,7 @@ pub async fn begin_attempt(
     .await?;
     let agent_id = step_row.agent_id.clone().unwrap_or_default();
     let session_id = session_id(run, step, attempt);
-    let model = machine::model_for(run_row.model_override.as_deref(), &pipeline, config);
+    let model = step_settings::model_for(run_row.model_override.as_deref(), &pipeline, config);
     store::sessions::start(
         &mut tx,
         &session_id,
@@ -156,8 +156,8 @@ pub async fn begin_attempt(
         system_prompt: system_prompt(&pipeline, config),
         prompt,
         model,
-        timeout_secs: machine::timeout_secs(&pipeline, config),
-        max_turns: machine::max_turns(&pipeline, config),
+        timeout_secs: step_settings::timeout_secs(&pipeline, config),
+        max_turns: step_settings::max_turns(&pipeline, config),
         output_schema: config.output_schema.clone(),
         output_method: config.output_method,
         missing_variables: missing,
