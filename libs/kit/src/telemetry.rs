@@ -9,11 +9,13 @@
 
 use std::fmt;
 use std::sync::{Arc, OnceLock};
+use std::time::Duration;
 
 use axum::http::{HeaderMap, HeaderName, HeaderValue};
 use opentelemetry::propagation::{Extractor, Injector, TextMapPropagator as _};
 use opentelemetry::trace::{TraceContextExt as _, TracerProvider as _};
 use opentelemetry_otlp::WithExportConfig as _;
+use opentelemetry_otlp::WithHttpConfig as _;
 use opentelemetry_sdk::propagation::TraceContextPropagator;
 use opentelemetry_sdk::trace::SdkTracerProvider;
 use serde_json::{Map, Value};
@@ -70,14 +72,33 @@ pub fn tracer_provider(
             // OTEL_EXPORTER_OTLP_ENDPOINT is the collector's base URL; traces go to /v1/traces.
             // Headers and timeouts still come from the standard OTEL_* variables.
             crate::tls::install_provider();
-            let exporter = opentelemetry_otlp::SpanExporter::builder()
+            let mut exporter = opentelemetry_otlp::SpanExporter::builder()
                 .with_http()
-                .with_endpoint(format!("{}/v1/traces", endpoint.trim_end_matches('/')))
-                .build()?;
+                .with_endpoint(format!("{}/v1/traces", endpoint.trim_end_matches('/')));
+            // A collector behind a private CA is trusted like every other outbound HTTPS peer.
+            if let Some(ca) = &config.https_ca_cert {
+                exporter = exporter.with_http_client(crate::tls::blocking_http_client_trusting(
+                    ca,
+                    otlp_timeout(),
+                )?);
+            }
+            let exporter = exporter.build()?;
             Ok(builder.with_batch_exporter(exporter).build())
         }
         _ => Ok(builder.build()),
     }
+}
+
+/// `OTEL_EXPORTER_OTLP_TRACES_TIMEOUT` or `OTEL_EXPORTER_OTLP_TIMEOUT` (milliseconds), else the
+/// exporter's own default of 10 s: the exporter reads them only for the client it builds itself.
+fn otlp_timeout() -> Duration {
+    [
+        "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT",
+        "OTEL_EXPORTER_OTLP_TIMEOUT",
+    ]
+    .iter()
+    .find_map(|name| std::env::var(name).ok()?.trim().parse().ok())
+    .map_or(Duration::from_secs(10), Duration::from_millis)
 }
 
 /// The subscriber [`init`] installs, writing JSON lines to `writer`: tests install it for one

@@ -9,6 +9,7 @@
 
 use std::path::Path;
 use std::sync::Once;
+use std::time::Duration;
 
 use redis::TlsCertificates;
 
@@ -32,6 +33,8 @@ pub enum TlsError {
     },
     #[error("REDIS_URL: {0}")]
     Redis(#[from] redis::RedisError),
+    #[error("the HTTP client could not be built: {0}")]
+    Client(String),
 }
 
 /// Makes ring the process's rustls provider. Safe to call any number of times.
@@ -67,6 +70,34 @@ pub fn http_client_builder_trusting(
             source,
         })?;
     Ok(builder.tls_certs_merge(certs))
+}
+
+/// The blocking client the OTLP exporter sends spans with (it exports from a thread of its own),
+/// trusting the system store plus `extra_ca`.
+pub fn blocking_http_client_trusting(
+    extra_ca: &Path,
+    timeout: Duration,
+) -> Result<reqwest::blocking::Client, TlsError> {
+    install_provider();
+    let setting = "HTTPS_CA_CERT";
+    let pem = read_pem(setting, extra_ca)?;
+    let certs =
+        reqwest::Certificate::from_pem_bundle(&pem).map_err(|source| TlsError::Invalid {
+            setting,
+            path: extra_ca.display().to_string(),
+            source,
+        })?;
+    // reqwest's blocking client runs a runtime of its own, which must not be made (or dropped)
+    // on a thread of ours that may be inside tokio: build it on a thread of its own.
+    std::thread::spawn(move || {
+        reqwest::blocking::Client::builder()
+            .timeout(timeout)
+            .tls_certs_merge(certs)
+            .build()
+    })
+    .join()
+    .map_err(|_| TlsError::Client("the thread building it panicked".to_owned()))?
+    .map_err(|err| TlsError::Client(err.to_string()))
 }
 
 /// A Redis client for `REDIS_URL`. For `rediss://` with `REDIS_CA_CERT` set, that CA is the one

@@ -40,6 +40,12 @@ impl axum::serve::Listener for TlsListener {
 }
 
 async fn serve_https(pki: &Pki) -> u16 {
+    let app = Router::new().route("/hello", get(|| async { "hello over tls" }));
+    serve_https_app(pki, app).await
+}
+
+/// Serves `app` over TLS with the PKI's server certificate; returns the port.
+pub async fn serve_https_app(pki: &Pki, app: Router) -> u16 {
     kit::tls::install_provider();
     let certs = CertificateDer::pem_slice_iter(pki.server_cert_pem.as_bytes())
         .collect::<Result<Vec<_>, _>>()
@@ -56,7 +62,6 @@ async fn serve_https(pki: &Pki) -> u16 {
         tcp,
         acceptor: TlsAcceptor::from(Arc::new(config)),
     };
-    let app = Router::new().route("/hello", get(|| async { "hello over tls" }));
     tokio::spawn(async move { axum::serve(listener, app).await });
     port
 }

@@ -4,6 +4,7 @@
 //! installed (not running: each test starts its own on a free port).
 
 mod https;
+mod otlp;
 mod pki;
 mod platform;
 mod postgres;
