@@ -73,7 +73,12 @@ pub async fn verify_code(
     guard.check().await.map_err(ApiError::too_many_requests)?;
     let sealed = state.totp_secret.as_deref().ok_or_else(not_enabled)?;
     let secret = app.secrets.decrypt(sealed).map_err(ApiError::internal)?;
-    match totp::check(&secret, code, totp::now_secs(), state.totp_last_step)? {
+    match totp::check(
+        &secret,
+        code,
+        app.platform.clock.now_secs(),
+        state.totp_last_step,
+    )? {
         Check::Accepted(step) => Ok(step),
         Check::Replayed => {
             guard.failed().await;

@@ -243,7 +243,7 @@ async fn totp_users_get_the_second_factor_challenge() {
     let (status, _) = send(&app, "GET", "/v1/auth/me", pending, None).await;
     assert_eq!(status, 401, "a pending token is not an access token");
     // The second factor finishes the login as for a password login.
-    let code = crate::totp::code(&careful.secret, 0);
+    let code = crate::totp::code(&app, &careful.secret, 0);
     let (status, tokens) = crate::totp::login_totp(&app, pending, &code).await;
     assert_eq!(status, 200, "{tokens}");
     assert_eq!(tokens["user"]["id"], careful.user_id());

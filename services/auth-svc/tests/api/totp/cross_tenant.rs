@@ -27,15 +27,18 @@ async fn a_pending_token_signs_in_only_its_own_user() {
         std::time::Duration::from_secs(300),
     );
     moved.token_use = TokenUse::PendingTotp;
-    let (status, _) = login_totp(&app, &app.mint(&moved), &code(&ada.secret, 0)).await;
+    let (status, _) = login_totp(&app, &app.mint(&moved), &code(&app, &ada.secret, 0)).await;
     assert_eq!(status, 401);
     // Bob's code with Ada's pending token is just a wrong code.
     let p = pending(&app, "ada@a.io").await;
-    assert_eq!(login_totp(&app, &p, &code(&bob.secret, 0)).await.0, 401);
+    assert_eq!(
+        login_totp(&app, &p, &code(&app, &bob.secret, 0)).await.0,
+        401
+    );
     assert_eq!(login_recovery(&app, &p, &bob.codes[0]).await.0, 401);
     assert_eq!(unused_codes(&app, bob.user_id()).await, 10);
     // With Ada's own code it is Ada, in Ada's tenant.
-    let (status, tokens) = login_totp(&app, &p, &code(&ada.secret, 0)).await;
+    let (status, tokens) = login_totp(&app, &p, &code(&app, &ada.secret, 0)).await;
     assert_eq!(status, 200);
     assert_eq!(tokens["user"]["id"], ada.user_id());
     assert_eq!(tokens["tenantId"], ada.tenant_id());
@@ -49,10 +52,10 @@ async fn tenant_b_cannot_see_or_change_tenant_a_totp() {
     let bob = register(&app, "bob@b.io").await;
     let b_token = access(&bob);
     // B's admin with A's valid code acts on B only (who has no TOTP).
-    let with_a_code = json!({"totpCode": code(&ada.secret, 0)});
+    let with_a_code = json!({"totpCode": code(&app, &ada.secret, 0)});
     let (status, _) = send(&app, "DELETE", "/v1/auth/totp", &b_token, Some(with_a_code)).await;
     assert_eq!(status, 400);
-    let regen = json!({"code": code(&ada.secret, 0)});
+    let regen = json!({"code": code(&app, &ada.secret, 0)});
     let (status, _) = send(
         &app,
         "POST",

@@ -197,7 +197,9 @@ async fn bad_bodies_are_refused_and_change_nothing() {
     assert!(totp_enabled(&app, ada.user_id()).await);
     assert_eq!(unused_codes(&app, ada.user_id()).await, 10);
     assert_eq!(
-        login_totp(&app, &pending, &code(&ada.secret, 0)).await.0,
+        login_totp(&app, &pending, &code(&app, &ada.secret, 0))
+            .await
+            .0,
         200
     );
 }

@@ -16,7 +16,7 @@ async fn login_requires_a_code_and_issues_totp_verified_tokens() {
     // The pending token opens nothing else.
     assert_eq!(send(&app, "GET", "/v1/auth/me", pending, None).await.0, 401);
 
-    let (status, tokens) = login_totp(&app, pending, &code(&ada.secret, 0)).await;
+    let (status, tokens) = login_totp(&app, pending, &code(&app, &ada.secret, 0)).await;
     assert_eq!(status, 200, "{tokens}");
     assert_eq!(tokens["user"]["id"], ada.user_id());
     assert_eq!(tokens["user"]["totpEnabled"], true);
@@ -44,8 +44,8 @@ async fn a_code_is_accepted_once() {
     let second = pending(&app, "ada@example.com").await;
     // The code that confirmed the setup cannot sign in (a replay, or by now outside the window).
     assert_eq!(login_totp(&app, &first, &ada.confirmed_with).await.0, 401);
-    fresh_step().await;
-    let current = code(&ada.secret, 0);
+    pin_mid_step(&app);
+    let current = code(&app, &ada.secret, 0);
     assert_eq!(login_totp(&app, &first, &current).await.0, 200);
     // The same code again, within its step, with another pending token: refused as a replay.
     let (status, body) = login_totp(&app, &second, &current).await;
@@ -58,7 +58,9 @@ async fn a_code_is_accepted_once() {
     );
     // The next step's code is fine.
     assert_eq!(
-        login_totp(&app, &second, &code(&ada.secret, 1)).await.0,
+        login_totp(&app, &second, &code(&app, &ada.secret, 1))
+            .await
+            .0,
         200
     );
 }
@@ -71,10 +73,12 @@ async fn a_pending_token_completes_one_login_only() {
     // A typo does not burn the token.
     assert_eq!(login_totp(&app, &pending, "000000").await.0, 401);
     assert_eq!(
-        login_totp(&app, &pending, &code(&ada.secret, 0)).await.0,
+        login_totp(&app, &pending, &code(&app, &ada.secret, 0))
+            .await
+            .0,
         200
     );
-    let (status, body) = login_totp(&app, &pending, &code(&ada.secret, 1)).await;
+    let (status, body) = login_totp(&app, &pending, &code(&app, &ada.secret, 1)).await;
     assert_eq!(
         (status, body["detail"].as_str()),
         (401, Some("Invalid or expired pending token"))
@@ -87,14 +91,16 @@ async fn a_pending_token_completes_one_login_only() {
         "code not spent"
     );
     // An access token is not a pending token.
-    let (status, _) = login_totp(&app, &ada.access(), &code(&ada.secret, 1)).await;
+    let (status, _) = login_totp(&app, &ada.access(), &code(&app, &ada.secret, 1)).await;
     assert_eq!(status, 401);
     // Nor is a forged or expired one.
     let mut forged = pending.clone();
     forged.pop();
     forged.push('x');
     assert_eq!(
-        login_totp(&app, &forged, &code(&ada.secret, 1)).await.0,
+        login_totp(&app, &forged, &code(&app, &ada.secret, 1))
+            .await
+            .0,
         401
     );
     let tenant = shared_schemas::ids::TenantId::parse(ada.tenant_id()).expect("tenant");
@@ -106,10 +112,15 @@ async fn a_pending_token_completes_one_login_only() {
     );
     old.token_use = kit::auth::TokenUse::PendingTotp;
     old.exp = old.iat.saturating_sub(120);
-    let (status, _) = login_totp(&app, &app.mint(&old), &code(&ada.secret, 1)).await;
+    let (status, _) = login_totp(&app, &app.mint(&old), &code(&app, &ada.secret, 1)).await;
     assert_eq!(status, 401);
     let fresh = super::pending(&app, "ada@example.com").await;
-    assert_eq!(login_totp(&app, &fresh, &code(&ada.secret, 1)).await.0, 200);
+    assert_eq!(
+        login_totp(&app, &fresh, &code(&app, &ada.secret, 1))
+            .await
+            .0,
+        200
+    );
 }
 
 #[tokio::test]
@@ -137,13 +148,13 @@ async fn wrong_codes_count_towards_the_account_lockout() {
     let res = app
         .client
         .post("/v1/auth/login/totp")
-        .json(&json!({"pendingToken": kept, "code": code(&ada.secret, 0)}))
+        .json(&json!({"pendingToken": kept, "code": code(&app, &ada.secret, 0)}))
         .send()
         .await
         .expect("send");
     assert_eq!(res.status(), 429);
     assert!(res.headers().contains_key("retry-after"));
     app.clock.advance(std::time::Duration::from_millis(2200));
-    let (status, body) = login_totp(&app, &kept, &code(&ada.secret, 0)).await;
+    let (status, body) = login_totp(&app, &kept, &code(&app, &ada.secret, 0)).await;
     assert_eq!(status, 200, "{body}");
 }

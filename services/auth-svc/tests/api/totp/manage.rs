@@ -39,13 +39,13 @@ async fn setup_stores_an_encrypted_secret_and_confirm_enables_totp() {
     assert!(!totp_enabled(&app, user).await);
     assert!(login(&app, "ada@example.com", PASSWORD).await.1["accessToken"].is_string());
 
-    fresh_step().await;
+    pin_mid_step(&app);
     let (status, done) = send(
         &app,
         "POST",
         "/v1/auth/totp/confirm",
         &token,
-        Some(json!({"code": code(secret, 0)})),
+        Some(json!({"code": code(&app, secret, 0)})),
     )
     .await;
     assert_eq!(status, 200, "{done}");
@@ -107,13 +107,13 @@ async fn setup_and_confirm_refuse_the_wrong_state() {
     let (_, second) = send(&app, "POST", "/v1/auth/totp/setup", &token, None).await;
     assert_ne!(first["secret"], second["secret"]);
     let old = first["secret"].as_str().expect("secret");
-    fresh_step().await;
+    pin_mid_step(&app);
     let (status, body) = send(
         &app,
         "POST",
         "/v1/auth/totp/confirm",
         &token,
-        Some(json!({"code": code(old, 0)})),
+        Some(json!({"code": code(&app, old, 0)})),
     )
     .await;
     assert_eq!(
@@ -122,7 +122,7 @@ async fn setup_and_confirm_refuse_the_wrong_state() {
         "{body}"
     );
     let secret = second["secret"].as_str().expect("secret");
-    let ok = json!({"code": code(secret, 0)});
+    let ok = json!({"code": code(&app, secret, 0)});
     assert_eq!(
         send(&app, "POST", "/v1/auth/totp/confirm", &token, Some(ok))
             .await
@@ -134,7 +134,7 @@ async fn setup_and_confirm_refuse_the_wrong_state() {
         (status, body["code"].as_str()),
         (409, Some("totp_already_enabled"))
     );
-    let again = json!({"code": code(secret, 1)});
+    let again = json!({"code": code(&app, secret, 1)});
     let (status, body) = send(&app, "POST", "/v1/auth/totp/confirm", &token, Some(again)).await;
     assert_eq!(
         (status, body["code"].as_str()),
@@ -143,7 +143,10 @@ async fn setup_and_confirm_refuse_the_wrong_state() {
     // The secret of an enabled user was not replaced by the refused setup.
     let user = tokens["user"]["id"].as_str().expect("id");
     let pending = pending(&app, "ada@example.com").await;
-    assert_eq!(login_totp(&app, &pending, &code(secret, 1)).await.0, 200);
+    assert_eq!(
+        login_totp(&app, &pending, &code(&app, secret, 1)).await.0,
+        200
+    );
     assert!(totp_enabled(&app, user).await);
 }
 
@@ -210,7 +213,7 @@ async fn disable_with_password_then_with_code() {
         assert_eq!(status, 401);
     }
     assert!(totp_enabled(&app, ada.user_id()).await);
-    let body = json!({"totpCode": code(&secret, 0)});
+    let body = json!({"totpCode": code(&app, &secret, 0)});
     let (status, _) = send(&app, "DELETE", "/v1/auth/totp", &token, Some(body)).await;
     assert_eq!(status, 200);
     assert!(!totp_enabled(&app, ada.user_id()).await);
@@ -236,7 +239,7 @@ async fn regenerating_recovery_codes_invalidates_the_old_ones() {
         "POST",
         "/v1/auth/totp/recovery-codes",
         &token,
-        Some(json!({"code": code(&ada.secret, 0)})),
+        Some(json!({"code": code(&app, &ada.secret, 0)})),
     )
     .await;
     assert_eq!(status, 200, "{body}");
@@ -259,7 +262,7 @@ async fn regenerating_recovery_codes_invalidates_the_old_ones() {
 
     // Not enabled: nothing to regenerate.
     let bob = register(&app, "bob@example.com").await;
-    let body = json!({"code": code(&ada.secret, 0)});
+    let body = json!({"code": code(&app, &ada.secret, 0)});
     let (status, body) = send(
         &app,
         "POST",

@@ -6,8 +6,7 @@ mod login;
 mod manage;
 mod recovery;
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
-
+use kit::clock::Clock as _;
 use kit::testing::TestApp;
 use serde_json::{Value, json};
 use totp_rs::{Builder, Secret, Totp};
@@ -15,13 +14,6 @@ use totp_rs::{Builder, Secret, Totp};
 use crate::helpers::*;
 
 pub const STEP: u64 = 30;
-
-fn now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .expect("clock")
-        .as_secs()
-}
 
 /// An authenticator app holding `secret` (base32), as a phone would.
 pub fn app_for(secret: &str) -> Totp {
@@ -31,19 +23,23 @@ pub fn app_for(secret: &str) -> Totp {
         .expect("totp")
 }
 
-/// The code for the step `offset` steps from now (-1, 0 and +1 are inside the accepted window).
-pub fn code(secret: &str, offset: i64) -> String {
-    let at = now().checked_add_signed(offset * 30).expect("time");
+/// The code for the step `offset` steps from the service's now (-1, 0 and +1 are inside the
+/// accepted window).
+pub fn code(app: &TestApp, secret: &str, offset: i64) -> String {
+    let at = app
+        .clock
+        .now_secs()
+        .checked_add_signed(offset * 30)
+        .expect("time");
     app_for(secret).generate(at).to_string()
 }
 
-/// Waits for a new step if the current one is nearly over, so a test's codes stay inside the
-/// server's window for the rest of the step.
-pub async fn fresh_step() {
-    let left = STEP - now() % STEP;
-    if left < 5 {
-        tokio::time::sleep(Duration::from_millis(left * 1000 + 200)).await;
-    }
+/// Stops the service's clock in the middle of the current step, so the codes a test makes stay
+/// inside the server's window however long the test takes (no waiting for a fresh step).
+pub fn pin_mid_step(app: &TestApp) {
+    let step = app.clock.now_secs() / STEP;
+    let mid = (step * STEP + STEP / 2) * 1000;
+    app.clock.set(i64::try_from(mid).expect("epoch ms fit"));
 }
 
 /// A user's access token, secret and recovery codes after setup + confirm.
@@ -87,8 +83,8 @@ pub async fn enable(app: &TestApp, token: &str) -> (String, Vec<String>, String)
     let (status, setup) = send(app, "POST", "/v1/auth/totp/setup", token, None).await;
     assert_eq!(status, 200, "{setup}");
     let secret = setup["secret"].as_str().expect("secret").to_owned();
-    fresh_step().await;
-    let confirmed_with = code(&secret, -1);
+    pin_mid_step(app);
+    let confirmed_with = code(app, &secret, -1);
     let (status, done) = send(
         app,
         "POST",
