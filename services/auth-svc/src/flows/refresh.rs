@@ -18,6 +18,7 @@ use shared_schemas::ids::TenantId;
 use crate::AppState;
 use crate::api::TokenResponse;
 use crate::api::client::ClientInfo;
+use crate::domain::crypto::bound;
 use crate::domain::throttle::{self, Scope};
 use crate::domain::tokens::sha256_hex;
 use crate::flows::ensure_tenant_active;
@@ -97,7 +98,9 @@ pub async fn refresh(
     };
     let (tokens, successor) =
         session::issue_in_family(app, &mut tx, &user, client, &family).await?;
-    let sealed = app.secrets.encrypt(&tokens.refresh_token);
+    let sealed = app
+        .secrets
+        .encrypt_bound(&tokens.refresh_token, &bound::successor_token(&session.id));
     sessions::mark_rotated(&mut tx, &session.id, &successor, &sealed, now).await?;
     sessions::wipe_successor_tokens(&mut tx, &session.family_id, now - grace_ms(app)).await?;
     tx.commit().await?;
@@ -141,7 +144,11 @@ async fn retry(
     if !live {
         return Err(invalid());
     }
-    let refresh = app.secrets.decrypt(sealed).map_err(ApiError::internal)?;
+    let refresh = app
+        .secrets
+        .decrypt_bound(sealed, &bound::successor_token(&session.id))
+        .map_err(ApiError::internal)?
+        .plaintext;
     session::token_response(app, user, refresh)
 }
 

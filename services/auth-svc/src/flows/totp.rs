@@ -18,6 +18,7 @@ use crate::api::client::ClientInfo;
 use crate::api::totp::{
     RecoveryCodesResponse, TotpDisableRequest, TotpEnabledResponse, TotpSetupResponse,
 };
+use crate::domain::crypto::bound;
 use crate::domain::lockout::Guard;
 use crate::domain::tokens::now_ms;
 use crate::domain::totp::{self, Check};
@@ -72,7 +73,12 @@ pub async fn verify_code(
 ) -> Result<i64, ApiError> {
     guard.check().await.map_err(ApiError::too_many_requests)?;
     let sealed = state.totp_secret.as_deref().ok_or_else(not_enabled)?;
-    let secret = app.secrets.decrypt(sealed).map_err(ApiError::internal)?;
+    let context = bound::totp_secret(&state.tenant_id, &state.id);
+    let secret = app
+        .secrets
+        .decrypt_bound(sealed, &context)
+        .map_err(ApiError::internal)?
+        .plaintext;
     match totp::check(
         &secret,
         code,
@@ -99,7 +105,9 @@ pub async fn setup(app: &AppState, ctx: &TenantContext) -> Result<TotpSetupRespo
     }
     let secret = totp::new_secret();
     let uri = totp::provisioning_uri(&secret, &app.config.auth_totp_issuer, &state.email)?;
-    let sealed = app.secrets.encrypt(&secret);
+    let sealed = app
+        .secrets
+        .encrypt_bound(&secret, &bound::totp_secret(&state.tenant_id, &state.id));
     store::set_pending_secret(&mut tx, ctx.subject(), &sealed, now_ms()).await?;
     tx.commit().await?;
     Ok(TotpSetupResponse {

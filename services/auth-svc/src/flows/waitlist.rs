@@ -16,6 +16,7 @@ use secrecy::{ExposeSecret, SecretString};
 use sqlx::PgConnection;
 
 use crate::AppState;
+use crate::domain::crypto::bound;
 use crate::domain::mail::{self, SmtpSettings};
 use crate::domain::tokens::{now_ms, random_secret, sha256_hex};
 use crate::flows::tenancy::require_platform_admin;
@@ -117,8 +118,9 @@ async fn smtp_settings(app: &AppState, conn: &mut PgConnection) -> Result<SmtpSe
         String::new()
     } else {
         app.secrets
-            .decrypt(&row.smtp_password)
+            .decrypt_bound(&row.smtp_password, bound::SMTP_PASSWORD)
             .map_err(|e| ApiError::internal(anyhow::anyhow!("SMTP password: {e}")))?
+            .plaintext
     };
     Ok(SmtpSettings {
         host: row.smtp_host,
@@ -211,7 +213,7 @@ pub async fn save_email_settings(
             .map(|row| row.smtp_password)
             .unwrap_or_default(),
         (false, "") => String::new(),
-        (false, plain) => app.secrets.encrypt(plain),
+        (false, plain) => app.secrets.encrypt_bound(plain, bound::SMTP_PASSWORD),
     };
     let row = EmailSettingsRow {
         smtp_host: new.host,

@@ -7,6 +7,9 @@ use sqlx::FromRow;
 /// What the second-factor flows need of a user, read with the row locked.
 #[derive(Debug, Clone, FromRow)]
 pub struct TotpState {
+    /// The user's row: what its sealed secret is bound to.
+    pub tenant_id: String,
+    pub id: String,
     pub email: String,
     pub password_hash: Option<String>,
     pub is_active: bool,
@@ -21,7 +24,7 @@ pub struct TotpState {
 pub async fn lock(tx: &mut TenantTx, user: &str) -> Result<Option<TotpState>, ApiError> {
     let tenant = tx.tenant().clone();
     Ok(sqlx::query_as(
-        "select email, password_hash, is_active, totp_secret, totp_enabled, totp_last_step
+        "select tenant_id, id, email, password_hash, is_active, totp_secret, totp_enabled, totp_last_step
            from auth.users where tenant_id = $1 and id = $2 for update",
     )
     .bind(tenant.as_str())

@@ -30,7 +30,15 @@ async fn email_settings_are_stored_encrypted_and_shown_masked() {
     let cipher = stored().await;
     assert!(!cipher.contains(SMTP_PASSWORD), "{cipher}");
     let key = SecretBox::from_hex(KEY).expect("key");
-    assert_eq!(key.decrypt(&cipher).as_deref(), Ok(SMTP_PASSWORD));
+    // Sealed for its row and column (security review L11), not as a free-floating secret.
+    assert!(key.decrypt(&cipher).is_err(), "bound, not a legacy value");
+    let opened = key
+        .decrypt_bound(&cipher, "auth.email_settings.smtp_password")
+        .expect("opens where it belongs");
+    assert_eq!(
+        (opened.plaintext.as_str(), opened.legacy),
+        (SMTP_PASSWORD, false)
+    );
 
     let (_, shown) = send(&app, "GET", path, &admin, None).await;
     assert_eq!(
@@ -64,7 +72,9 @@ async fn email_settings_are_stored_encrypted_and_shown_masked() {
         200
     );
     assert_eq!(
-        key.decrypt(&stored().await).as_deref(),
+        key.decrypt_bound(&stored().await, "auth.email_settings.smtp_password")
+            .map(|opened| opened.plaintext)
+            .as_deref(),
         Ok("a-new-one-entirely")
     );
     form["smtpPassword"] = json!("");

@@ -7,7 +7,7 @@ use sqlx::PgConnection;
 
 use crate::AppState;
 use crate::api::providers::{DiscoveryReport, ProviderOut};
-use crate::domain::crypto::mask;
+use crate::domain::crypto::{bound, mask};
 use crate::domain::oidc::{
     self, CreateProvider, DEFAULT_SCOPES, ProviderScope, UpdateProvider, merge_optional,
 };
@@ -19,7 +19,8 @@ use crate::store::oidc::{self as store, Provider};
 /// The stored client secret in clear (for the token exchange and for masking).
 pub fn reveal(app: &AppState, p: &Provider) -> Result<String, ApiError> {
     app.secrets
-        .decrypt(&p.client_secret)
+        .decrypt_bound(&p.client_secret, &bound::oidc_client_secret(&p.id))
+        .map(|opened| opened.plaintext)
         .map_err(ApiError::internal)
 }
 
@@ -182,14 +183,18 @@ pub async fn create(
     let mut tx = OwnerTx::open(app, ctx, req.scope).await?;
     let now = now_ms();
     let clean = |v: Option<String>| merge_optional(None, v.as_deref());
+    let id = oidc::new_provider_id();
+    let client_secret = app
+        .secrets
+        .encrypt_bound(&req.client_secret, &bound::oidc_client_secret(&id));
     let row = Provider {
-        id: oidc::new_provider_id(),
+        id,
         tenant_id: tx.owner(),
         slug: req.slug,
         name: req.name.trim().to_owned(),
         issuer_url: req.issuer_url,
         client_id: req.client_id,
-        client_secret: app.secrets.encrypt(&req.client_secret),
+        client_secret,
         authorization_endpoint: clean(req.authorization_endpoint),
         token_endpoint: clean(req.token_endpoint),
         userinfo_endpoint: clean(req.userinfo_endpoint),
@@ -239,7 +244,9 @@ pub async fn update(
     if let Some(secret) = req.client_secret.as_deref()
         && secret != mask(&reveal(app, &p)?)
     {
-        p.client_secret = app.secrets.encrypt(secret);
+        p.client_secret = app
+            .secrets
+            .encrypt_bound(secret, &bound::oidc_client_secret(&p.id));
     }
     p.name = req.name.map_or(p.name, |n| n.trim().to_owned());
     p.issuer_url = req.issuer_url.unwrap_or(p.issuer_url);

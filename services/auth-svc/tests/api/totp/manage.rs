@@ -28,13 +28,13 @@ async fn setup_stores_an_encrypted_secret_and_confirm_enables_totp() {
         .await
         .expect("stored");
     assert!(!stored.contains(secret), "{stored}");
-    assert_eq!(
-        SecretBox::from_hex(KEY)
-            .expect("key")
-            .decrypt(&stored)
-            .as_deref(),
-        Ok(secret)
-    );
+    // Sealed for this user's row (security review L11).
+    let tenant = tokens["tenantId"].as_str().expect("tenant");
+    let opened = SecretBox::from_hex(KEY)
+        .expect("key")
+        .decrypt_bound(&stored, &format!("auth.users.totp_secret:{tenant}:{user}"))
+        .expect("opens for its row");
+    assert_eq!((opened.plaintext.as_str(), opened.legacy), (secret, false));
     // Not on until confirmed: the password alone still signs in.
     assert!(!totp_enabled(&app, user).await);
     assert!(login(&app, "ada@example.com", PASSWORD).await.1["accessToken"].is_string());

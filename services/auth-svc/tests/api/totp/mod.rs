@@ -5,6 +5,7 @@ mod input;
 mod login;
 mod manage;
 mod recovery;
+mod sealed;
 
 use kit::clock::Clock as _;
 use kit::testing::TestApp;
