@@ -28,6 +28,7 @@ pub mod middleware;
 pub mod openapi;
 pub mod outbound;
 pub mod outbox;
+pub mod page;
 pub mod paths;
 pub mod platform;
 pub mod ratelimit;

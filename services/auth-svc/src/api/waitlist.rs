@@ -2,6 +2,7 @@
 
 use kit::error::FieldError;
 use kit::extract::Validate;
+use kit::page::{MAX_LIMIT, Page};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -32,9 +33,14 @@ pub struct JoinResponse {
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct ListFilter {
     /// `waiting`, `invited` or `registered`.
     pub status: Option<String>,
+    #[param(minimum = 1, maximum = 500)]
+    pub limit: Option<i64>,
+    #[param(minimum = 0)]
+    pub offset: Option<i64>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -71,16 +77,23 @@ impl ListFilter {
     pub fn status(&self) -> Option<&str> {
         self.status.as_deref().filter(|s| !s.is_empty())
     }
+
+    pub fn page(&self) -> Page {
+        Page::new(self.limit, self.offset, MAX_LIMIT)
+    }
 }
 
 impl Validate for ListFilter {
     fn validate(&self) -> Result<(), Vec<FieldError>> {
-        match self.status() {
-            Some(s) if !STATUSES.contains(&s) => Err(vec![invalid(
-                "status",
-                "must be waiting, invited or registered",
-            )]),
-            _ => Ok(()),
+        let mut errors = Vec::new();
+        if self.status().is_some_and(|s| !STATUSES.contains(&s)) {
+            errors.push(invalid("status", "must be waiting, invited or registered"));
+        }
+        Page::check(self.limit, self.offset, &mut errors);
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors)
         }
     }
 }

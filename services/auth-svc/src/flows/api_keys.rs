@@ -5,6 +5,7 @@
 use kit::auth::TokenKind;
 use kit::db::TenantTx;
 use kit::error::OrNotFound;
+use kit::page::Page;
 use kit::{ApiError, TenantContext};
 
 use crate::AppState;
@@ -57,20 +58,28 @@ pub async fn create(
     })
 }
 
-/// The caller's own user keys.
-pub async fn list_mine(app: &AppState, ctx: &TenantContext) -> Result<Vec<ApiKey>, ApiError> {
+/// A page of the caller's own user keys and their total.
+pub async fn list_mine(
+    app: &AppState,
+    ctx: &TenantContext,
+    page: Page,
+) -> Result<(Vec<ApiKey>, i64), ApiError> {
     ctx.require_user()?;
     let mut tx = app.platform.db.begin_tenant(ctx).await?;
-    let keys = store::list_by_user(&mut tx, ctx.subject()).await?;
+    let keys = store::list_by_user(&mut tx, ctx.subject(), page).await?;
     tx.commit().await?;
     Ok(keys)
 }
 
-/// Every key of the tenant (tenant administrators).
-pub async fn list_all(app: &AppState, ctx: &TenantContext) -> Result<Vec<ApiKey>, ApiError> {
+/// A page of every key of the tenant and their total (tenant administrators).
+pub async fn list_all(
+    app: &AppState,
+    ctx: &TenantContext,
+    page: Page,
+) -> Result<(Vec<ApiKey>, i64), ApiError> {
     let mut tx = app.platform.db.begin_tenant(ctx).await?;
     require_admin(&mut tx, ctx).await?;
-    let keys = store::list_all(&mut tx).await?;
+    let keys = store::list_all(&mut tx, page).await?;
     tx.commit().await?;
     Ok(keys)
 }

@@ -4,6 +4,7 @@ use axum::http::StatusCode;
 use kit::auth::status::{self, TenantState};
 use kit::db::{LookupTx, TenantTx};
 use kit::error::{FieldError, OrNotFound};
+use kit::page::Page;
 use kit::{ApiError, TenantContext, outbox};
 use shared_schemas::events::Event;
 use shared_schemas::events::platform::{TenantDeleted, TenantStatus, TenantStatusChanged};
@@ -80,11 +81,15 @@ pub async fn update_mine(
     Ok(tenant)
 }
 
-/// Every tenant of the installation (platform administrators).
-pub async fn list_all(app: &AppState, ctx: &TenantContext) -> Result<Vec<Tenant>, ApiError> {
+/// A page of the installation's tenants and their total (platform administrators).
+pub async fn list_all(
+    app: &AppState,
+    ctx: &TenantContext,
+    page: Page,
+) -> Result<(Vec<Tenant>, i64), ApiError> {
     require_platform_admin(app, ctx).await?;
     let mut tx = LookupTx::begin(app.platform.db.pool(), "app.scope", "platform").await?;
-    let all = tenants::list_all(&mut tx).await?;
+    let all = tenants::page(&mut tx, page).await?;
     tx.commit().await?;
     Ok(all)
 }

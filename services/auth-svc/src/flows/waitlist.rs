@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use axum::http::StatusCode;
 use kit::error::OrNotFound;
+use kit::page::Page;
 use kit::{ApiError, TenantContext};
 use secrecy::{ExposeSecret, SecretString};
 use sqlx::PgConnection;
@@ -93,10 +94,11 @@ pub async fn list(
     app: &AppState,
     ctx: &TenantContext,
     status: Option<&str>,
-) -> Result<Vec<Entry>, ApiError> {
+    page: Page,
+) -> Result<(Vec<Entry>, i64), ApiError> {
     require_platform_admin(app, ctx).await?;
     let mut conn = app.platform.db.pool().acquire().await?;
-    store::list(&mut conn, status).await
+    store::list(&mut conn, status, page).await
 }
 
 pub async fn delete(app: &AppState, ctx: &TenantContext, id: &str) -> Result<(), ApiError> {

@@ -2,10 +2,11 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use kit::ApiError;
 use kit::auth::scope::AnyCaller;
-use kit::extract::ValidJson;
+use kit::extract::{ValidJson, ValidQuery};
+use kit::page::PageQuery;
 use shared_schemas::ids::ApiKeyId;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -31,12 +32,15 @@ pub fn routes() -> OpenApiRouter<AppState> {
 
 /// The caller's own keys (masked).
 #[utoipa::path(get, path = "/v1/auth/api-keys", tag = "api-keys", security(("bearer" = [])),
-    responses((status = 200, body = [ApiKeyOut])))]
+    params(PageQuery), responses((status = 200, body = [ApiKeyOut])))]
 async fn list_mine(
     State(app): State<AppState>,
     UserContext(ctx): UserContext,
-) -> Result<Json<Vec<ApiKeyOut>>, ApiError> {
-    Ok(listed(flow::list_mine(&app, &ctx).await?))
+    ValidQuery(q): ValidQuery<PageQuery>,
+) -> Result<(HeaderMap, Json<Vec<ApiKeyOut>>), ApiError> {
+    let page = q.page();
+    let (keys, total) = flow::list_mine(&app, &ctx, page).await?;
+    Ok((page.headers("/v1/auth/api-keys", &[], total), listed(keys)))
 }
 
 /// A new key acting as the caller; shown once. Needs a signed-in session.
@@ -83,12 +87,19 @@ async fn create_service(
 
 /// Every key of the tenant (masked; tenant administrators).
 #[utoipa::path(get, path = "/v1/auth/api-keys/all", tag = "api-keys", security(("bearer" = [])),
+    params(PageQuery),
     responses((status = 200, body = [ApiKeyOut]), (status = 403, body = kit::error::ErrorBody)))]
 async fn list_all(
     State(app): State<AppState>,
     UserContext(ctx): UserContext,
-) -> Result<Json<Vec<ApiKeyOut>>, ApiError> {
-    Ok(listed(flow::list_all(&app, &ctx).await?))
+    ValidQuery(q): ValidQuery<PageQuery>,
+) -> Result<(HeaderMap, Json<Vec<ApiKeyOut>>), ApiError> {
+    let page = q.page();
+    let (keys, total) = flow::list_all(&app, &ctx, page).await?;
+    Ok((
+        page.headers("/v1/auth/api-keys/all", &[], total),
+        listed(keys),
+    ))
 }
 
 /// Ensures an agent has a key (idempotent): 201 with the key when one was created (or rotated),

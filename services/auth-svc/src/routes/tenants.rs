@@ -2,8 +2,10 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
+use axum::http::HeaderMap;
 use kit::ApiError;
-use kit::extract::ValidJson;
+use kit::extract::{ValidJson, ValidQuery};
+use kit::page::PageQuery;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -61,12 +63,15 @@ async fn delete_mine(
 
 /// Every tenant of the installation (platform administrators).
 #[utoipa::path(get, path = "/v1/tenants/", tag = "tenants", security(("bearer" = [])),
-    responses((status = 200, body = [Tenant])))]
+    params(PageQuery), responses((status = 200, body = [Tenant])))]
 async fn list_all(
     State(app): State<AppState>,
     UserContext(ctx): UserContext,
-) -> Result<Json<Vec<Tenant>>, ApiError> {
-    Ok(Json(tenancy::list_all(&app, &ctx).await?))
+    ValidQuery(q): ValidQuery<PageQuery>,
+) -> Result<(HeaderMap, Json<Vec<Tenant>>), ApiError> {
+    let page = q.page();
+    let (tenants, total) = tenancy::list_all(&app, &ctx, page).await?;
+    Ok((page.headers("/v1/tenants/", &[], total), Json(tenants)))
 }
 
 /// Suspends or reactivates a tenant (platform administrators). A suspended tenant cannot sign

@@ -3,6 +3,7 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
+use axum::http::HeaderMap;
 use kit::ApiError;
 use kit::extract::{ValidJson, ValidQuery};
 use utoipa_axum::router::OpenApiRouter;
@@ -50,8 +51,15 @@ async fn list(
     State(app): State<AppState>,
     UserContext(ctx): UserContext,
     ValidQuery(filter): ValidQuery<ListFilter>,
-) -> Result<Json<Vec<Entry>>, ApiError> {
-    Ok(Json(flow::list(&app, &ctx, filter.status()).await?))
+) -> Result<(HeaderMap, Json<Vec<Entry>>), ApiError> {
+    let page = filter.page();
+    let (entries, total) = flow::list(&app, &ctx, filter.status(), page).await?;
+    let status: Vec<String> = filter
+        .status()
+        .map(|s| format!("status={s}"))
+        .into_iter()
+        .collect();
+    Ok((page.headers("/v1/waitlist/", &status, total), Json(entries)))
 }
 
 /// Emails the entry a single-use registration link (platform administrators).

@@ -3,6 +3,7 @@
 
 use kit::ApiError;
 use kit::db::TenantTx;
+use kit::page::Page;
 use shared_schemas::ids::ApiKeyId;
 use sqlx::{FromRow, PgConnection};
 
@@ -94,26 +95,45 @@ async fn run_insert(
     )
 }
 
-pub async fn list_by_user(tx: &mut TenantTx, user_id: &str) -> Result<Vec<ApiKey>, ApiError> {
+/// A page of the user's keys, newest first, and how many there are.
+pub async fn list_by_user(
+    tx: &mut TenantTx,
+    user_id: &str,
+    page: Page,
+) -> Result<(Vec<ApiKey>, i64), ApiError> {
+    page_of(tx, Some(user_id), page).await
+}
+
+/// A page of every key of the tenant, newest first, and how many there are.
+pub async fn list_all(tx: &mut TenantTx, page: Page) -> Result<(Vec<ApiKey>, i64), ApiError> {
+    page_of(tx, None, page).await
+}
+
+async fn page_of(
+    tx: &mut TenantTx,
+    user_id: Option<&str>,
+    page: Page,
+) -> Result<(Vec<ApiKey>, i64), ApiError> {
     let tenant = tx.tenant().clone();
-    Ok(sqlx::query_as(&format!(
-        "select {COLUMNS} from auth.api_keys where tenant_id = $1 and user_id = $2
-          order by created_at desc, id"
+    let filter = "tenant_id = $1 and ($2::text is null or user_id = $2)";
+    let total: i64 = sqlx::query_scalar(&format!(
+        "select count(*) from auth.api_keys where {filter}"
     ))
     .bind(tenant.as_str())
     .bind(user_id)
-    .fetch_all(&mut **tx)
-    .await?)
-}
-
-pub async fn list_all(tx: &mut TenantTx) -> Result<Vec<ApiKey>, ApiError> {
-    let tenant = tx.tenant().clone();
-    Ok(sqlx::query_as(&format!(
-        "select {COLUMNS} from auth.api_keys where tenant_id = $1 order by created_at desc, id"
+    .fetch_one(&mut **tx)
+    .await?;
+    let rows = sqlx::query_as(&format!(
+        "select {COLUMNS} from auth.api_keys where {filter}
+          order by created_at desc, id limit $3 offset $4"
     ))
     .bind(tenant.as_str())
+    .bind(user_id)
+    .bind(page.limit)
+    .bind(page.offset)
     .fetch_all(&mut **tx)
-    .await?)
+    .await?;
+    Ok((rows, total))
 }
 
 pub async fn get(tx: &mut TenantTx, id: &str) -> Result<Option<ApiKey>, ApiError> {

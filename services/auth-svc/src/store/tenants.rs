@@ -1,6 +1,7 @@
 use kit::ApiError;
 use kit::db::TenantTx;
 use kit::error::OnConstraint;
+use kit::page::Page;
 use serde::Serialize;
 use shared_schemas::ids::{TenantId, UserId};
 use sqlx::{FromRow, PgConnection};
@@ -81,12 +82,28 @@ pub async fn update(
 }
 
 /// Every tenant (platform scope only: the status sync and platform administrators).
+/// Every tenant (the status sync's walk over all of them).
 pub async fn list_all(conn: &mut PgConnection) -> Result<Vec<Tenant>, ApiError> {
     Ok(sqlx::query_as(&format!(
-        "select {COLUMNS} from auth.tenants order by created_at"
+        "select {COLUMNS} from auth.tenants order by created_at, id"
     ))
     .fetch_all(conn)
     .await?)
+}
+
+/// A page of the tenants, oldest first, and how many there are.
+pub async fn page(conn: &mut PgConnection, page: Page) -> Result<(Vec<Tenant>, i64), ApiError> {
+    let total: i64 = sqlx::query_scalar("select count(*) from auth.tenants")
+        .fetch_one(&mut *conn)
+        .await?;
+    let rows = sqlx::query_as(&format!(
+        "select {COLUMNS} from auth.tenants order by created_at, id limit $1 offset $2"
+    ))
+    .bind(page.limit)
+    .bind(page.offset)
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok((rows, total))
 }
 
 pub async fn set_status(

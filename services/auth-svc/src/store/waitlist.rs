@@ -2,6 +2,7 @@
 //! functions take a plain connection; callers check platform administration first.
 
 use kit::ApiError;
+use kit::page::Page;
 use serde::Serialize;
 use sqlx::{FromRow, PgConnection};
 use utoipa::ToSchema;
@@ -41,15 +42,29 @@ pub async fn join(
     Ok(())
 }
 
-pub async fn list(conn: &mut PgConnection, status: Option<&str>) -> Result<Vec<Entry>, ApiError> {
-    Ok(sqlx::query_as(&format!(
+/// A page of the entries (of one status, or all), newest first, and how many there are.
+pub async fn list(
+    conn: &mut PgConnection,
+    status: Option<&str>,
+    page: Page,
+) -> Result<(Vec<Entry>, i64), ApiError> {
+    let total: i64 = sqlx::query_scalar(
+        "select count(*) from auth.waitlist_entries where $1::text is null or status = $1",
+    )
+    .bind(status)
+    .fetch_one(&mut *conn)
+    .await?;
+    let rows = sqlx::query_as(&format!(
         "select {COLUMNS} from auth.waitlist_entries
           where $1::text is null or status = $1
-          order by created_at desc, id"
+          order by created_at desc, id limit $2 offset $3"
     ))
     .bind(status)
-    .fetch_all(conn)
-    .await?)
+    .bind(page.limit)
+    .bind(page.offset)
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok((rows, total))
 }
 
 /// Locks an entry for a read-modify-write.

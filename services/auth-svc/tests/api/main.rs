@@ -14,6 +14,7 @@ mod idempotent_secrets;
 mod invitations;
 mod key_auth;
 mod key_cross_tenant;
+mod list_pages;
 mod login;
 mod oidc;
 mod openapi;
