@@ -8,6 +8,7 @@ pub mod agent_config;
 pub mod agents;
 pub mod catalog;
 pub mod channels;
+pub mod fleet;
 pub mod inbox;
 pub mod lifecycle;
 pub mod llm_calls;

@@ -7,6 +7,7 @@ mod channels;
 mod channels_cross_tenant;
 mod creds;
 mod cross_tenant;
+mod fleet;
 mod helpers;
 mod inbox;
 mod lifecycle;
