@@ -12,7 +12,11 @@ use crate::store::skills::Skill;
 /// `is_global`. Paths accept the id or the slug.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct SkillResponse {
+    /// The skill's slug: the contract's id, which the dashboard titles skills with and puts in
+    /// grant and revoke URLs. Every path takes it (or `skill_id`).
     pub id: String,
+    /// The internal id (`skl_…`), kept across reseeds of the library.
+    pub skill_id: String,
     pub slug: String,
     pub name: String,
     pub description: String,
@@ -33,7 +37,8 @@ pub struct SkillResponse {
 impl From<Skill> for SkillResponse {
     fn from(s: Skill) -> Self {
         Self {
-            id: s.id,
+            id: s.slug.clone(),
+            skill_id: s.id,
             slug: s.slug,
             name: s.name,
             description: s.description,

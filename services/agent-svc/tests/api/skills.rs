@@ -35,11 +35,17 @@ async fn tenant_skills_round_trip_and_stay_in_their_tenant() {
     assert_eq!(skill["slug"], "release-notes");
     assert_eq!(skill["is_global"], false);
     assert_eq!(skill["created_by"], a.user.as_str());
-    let id = skill["id"].as_str().expect("id");
+    // The contract's id is the slug; the internal id stays as `skill_id`, and both name it.
+    assert_eq!(skill["id"], "release-notes");
+    let id = skill["skill_id"].as_str().expect("skill_id");
+    assert!(id.starts_with("skl_"), "{skill}");
 
     for key in [id, "release-notes"] {
         let (status, got) = send(&app, "GET", &format!("/v1/skills/{key}"), &a.token, None).await;
-        assert_eq!((status, &got["id"]), (200, &j!(id)));
+        assert_eq!(
+            (status, &got["id"], &got["skill_id"]),
+            (200, &j!("release-notes"), &j!(id))
+        );
     }
     let (status, updated) = send(
         &app,
