@@ -30,6 +30,9 @@ pub struct SkillResponse {
     /// True for the platform's skills: read-only for tenants.
     pub is_global: bool,
     pub created_by: String,
+    /// `pending` (written by a member: no agent loads it until an administrator approves it),
+    /// `approved` or `rejected`.
+    pub approval_status: String,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -50,6 +53,7 @@ impl From<Skill> for SkillResponse {
             has_files: s.has_files,
             is_global: s.is_global,
             created_by: s.created_by,
+            approval_status: s.approval_status,
             created_at: s.created_at,
             updated_at: s.updated_at,
         }

@@ -4,6 +4,7 @@
 
 pub mod access;
 pub mod activity;
+pub mod admin;
 pub mod agent_config;
 pub mod agents;
 pub mod catalog;

@@ -197,6 +197,15 @@ async fn loadable(
             format!("skill `{}` is disabled", skill.slug),
         ));
     }
+    if skill.approval_status != "approved" {
+        return Err(ApiError::conflict(
+            "skill_not_approved",
+            format!(
+                "skill `{}` is {} (an administrator approves it first)",
+                skill.slug, skill.approval_status
+            ),
+        ));
+    }
     if !granted {
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,

@@ -23,9 +23,11 @@ pub async fn list(
 }
 
 /// Creates a tenant skill; an agent-scoped one is granted to its owner in the same transaction.
+/// An administrator's skill is approved at once; a member's waits for an administrator.
 pub async fn create(
     platform: &Platform,
     ctx: &TenantContext,
+    admin: bool,
     body: CreateSkillRequest,
 ) -> Result<SkillResponse, ApiError> {
     let mut tx = platform.db.begin_tenant(ctx).await?;
@@ -41,6 +43,7 @@ pub async fn create(
         enabled: body.enabled,
         owner_agent_id: body.owner_agent_id,
         created_by: ctx.subject().to_owned(),
+        approval_status: if admin { "approved" } else { "pending" },
     };
     let now = store::now_ms();
     let skill = store::skills::insert(&mut tx, &new, now).await?;

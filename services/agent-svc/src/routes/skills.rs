@@ -18,6 +18,7 @@ use crate::api::skills::{
     UpdateSkillRequest,
 };
 use crate::domain::validate;
+use crate::extract::UserRights;
 use crate::flows;
 
 /// Every route of this file, declared once with its OpenAPI operation.
@@ -44,10 +45,12 @@ async fn list(
     responses((status = 200, body = SkillResponse), (status = 404), (status = 409), (status = 422)))]
 async fn create(
     State(platform): State<Platform>,
-    UserOnly(ctx): UserOnly,
+    UserRights { ctx, admin }: UserRights,
     ValidJson(body): ValidJson<CreateSkillRequest>,
 ) -> Result<Json<SkillResponse>, ApiError> {
-    Ok(Json(flows::skills::create(&platform, &ctx, body).await?))
+    Ok(Json(
+        flows::skills::create(&platform, &ctx, admin, body).await?,
+    ))
 }
 
 /// One skill by id (`skl_…`) or slug.

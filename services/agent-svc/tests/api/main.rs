@@ -1,5 +1,6 @@
 //! agent-svc against real Postgres and Redis.
 
+mod admin;
 mod admin_rights;
 mod agents;
 mod auth_matrix;

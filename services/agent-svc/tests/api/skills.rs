@@ -6,8 +6,10 @@ use serde_json::{Value, json as j};
 
 use crate::helpers::{Tenant, assert_error, send, spawn, tenant};
 
+/// A skill written by the tenant's owner as an administrator (approved at once).
 pub async fn create_skill(app: &TestApp, t: &Tenant, body: Value) -> Value {
-    let (status, skill) = send(app, "POST", "/v1/skills/", &t.token, Some(body)).await;
+    let admin = crate::secrets::admin_token(app, t, &t.user);
+    let (status, skill) = send(app, "POST", "/v1/skills/", &admin, Some(body)).await;
     assert_eq!(status, 200, "{skill}");
     skill
 }
