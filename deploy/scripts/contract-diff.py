@@ -53,6 +53,7 @@ RULES = [
                         "/v1/admin/usage", "/v1/admin/tts-settings", "/v1/admin/tts-sharing",
                         "/v1/admin/tts-calls", "/v1/users/me/secrets"]), None),
     ("engine-svc", (), re.compile(r"^/v1/agents/[^/]+/sessions$")),
+    ("project-svc", (), re.compile(r"^/v1/agents/[^/]+/projects(/[^/]+/tasks)?/?$")),
     ("memory-svc", (), re.compile(r"^/v1/agents/[^/]+/memory")),
     ("mcp-svc", segs(["/v1/admin/mcp", "/v1/mcp"]), None),
     ("auth-svc", segs(["/v1/auth", "/v1/users", "/v1/tenants", "/v1/waitlist", "/v1/admin"]), None),
