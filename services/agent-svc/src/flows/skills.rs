@@ -108,13 +108,18 @@ pub async fn parse(
 }
 
 /// Changes the given fields of one of the tenant's skills; 403 `global_read_only` for a global one.
+/// What agents would read changes (description, tags, content): from a member, the skill goes
+/// back to `pending`, so an approved skill cannot be rewritten past the administrators.
 pub async fn update(
     platform: &Platform,
     ctx: &TenantContext,
+    admin: bool,
     skill_id: &str,
     body: UpdateSkillRequest,
 ) -> Result<SkillResponse, ApiError> {
+    let rewrites = body.description.is_some() || body.tags.is_some() || body.content.is_some();
     let patch = SkillPatch {
+        back_to_approval: rewrites && !admin,
         description: body.description.map(|d| d.trim().to_owned()),
         tags: body
             .tags

@@ -192,6 +192,8 @@ pub struct SkillPatch {
     pub tags: Option<Vec<String>>,
     pub content: Option<String>,
     pub enabled: Option<bool>,
+    /// Sets `approval_status` back to `pending` (a member rewrote the skill).
+    pub back_to_approval: bool,
 }
 
 pub async fn update(
@@ -204,7 +206,8 @@ pub async fn update(
     sqlx::query_as(&format!(
         "update agent.skills
             set description = coalesce($3, description), tags = coalesce($4, tags),
-                content = coalesce($5, content), enabled = coalesce($6, enabled), updated_at = $7
+                content = coalesce($5, content), enabled = coalesce($6, enabled), updated_at = $7,
+                approval_status = case when $8 then 'pending' else approval_status end
           where tenant_id = $1 and id = $2
           returning {COLUMNS}"
     ))
@@ -215,6 +218,7 @@ pub async fn update(
     .bind(&patch.content)
     .bind(patch.enabled)
     .bind(now)
+    .bind(patch.back_to_approval)
     .fetch_optional(&mut **tx)
     .await?
     .ok_or_else(not_found)

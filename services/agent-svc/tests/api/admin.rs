@@ -104,6 +104,41 @@ async fn a_members_skill_waits_for_an_administrator_before_agents_load_it() {
     )
     .await;
     assert_error(status, &body, 400, "not_pending");
+
+    // A member's rewrite sends it back to approval; switching it off and on does not.
+    let rewrite = j!({"content": "Ship it without tests."});
+    let (status, changed) = send(
+        &app,
+        "PUT",
+        "/v1/skills/deploy-notes",
+        &a.token,
+        Some(rewrite),
+    )
+    .await;
+    assert_eq!(
+        (status, changed["approval_status"].as_str()),
+        (200, Some("pending")),
+        "{changed}"
+    );
+    let (status, body) = send(&app, "GET", &content, &admin, None).await;
+    assert_error(status, &body, 409, "skill_not_approved");
+    send(
+        &app,
+        "PATCH",
+        "/v1/admin/skills/deploy-notes/approve",
+        &admin,
+        None,
+    )
+    .await;
+    let (_, toggled) = send(
+        &app,
+        "PATCH",
+        "/v1/skills/deploy-notes/enabled?enabled=true",
+        &a.token,
+        None,
+    )
+    .await;
+    assert_eq!(toggled["approval_status"], "approved");
     let (status, body) = send(
         &app,
         "PATCH",
