@@ -12,7 +12,7 @@ export DJB_TEST_PG_URL ?= postgres://postgres@127.0.0.1:$(PG_PORT)/postgres
 export DJB_TEST_REDIS_URL ?= redis://127.0.0.1:$(REDIS_PORT)/15
 export DJB_BIN_DIR ?= $(CARGO_TARGET_DIR)/debug
 
-.PHONY: up down status test lint keys-lint fmt bench bench-engine fuzz build clean-test-dbs haproxy-check
+.PHONY: up down status test lint keys-lint fmt bench bench-engine fuzz build clean-test-dbs haproxy-check contract-check
 
 up: ## start Postgres, Redis, every service and HAProxy; print the URL
 	@$(STACK) up
@@ -29,7 +29,7 @@ build:
 test: ## set up the servers and run every test (cargo nextest)
 	@$(STACK) deps
 	@$(STACK) infra
-	@$(MAKE) --no-print-directory keys-lint haproxy-check clean-test-dbs
+	@$(MAKE) --no-print-directory keys-lint haproxy-check contract-check clean-test-dbs
 	cargo build --workspace --bins
 	cargo nextest run --workspace --no-fail-fast
 
@@ -40,9 +40,12 @@ clean-test-dbs:
 	  | while read -r db; do psql -X -q -h 127.0.0.1 -p $(PG_PORT) -U postgres -d postgres -c "drop database if exists \"$$db\"" >/dev/null; done
 	@redis-cli -h 127.0.0.1 -p $(REDIS_PORT) -n 15 flushdb >/dev/null
 
-lint: keys-lint haproxy-check ## fmt, clippy and the key lint
+lint: keys-lint haproxy-check contract-check ## fmt, clippy, the key lint and the contract check
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets -- -D warnings
+
+contract-check: ## every monolith operation of auth/agent/project-svc is served in full or listed as later
+	@deploy/scripts/contract-diff.py --fail-on-missing
 
 keys-lint: ## no Redis key literal outside libs/bus (and the lint catches one)
 	@deploy/scripts/lint-keys.sh --self-test

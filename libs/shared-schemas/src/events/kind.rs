@@ -133,6 +133,7 @@ events! {
     TenantDeleted(TenantDeleted) = "TENANT_DELETED",
     TenantStatusChanged(TenantStatusChanged) = "TENANT_STATUS_CHANGED",
     AgentDeleted(AgentDeleted) = "AGENT_DELETED",
+    AdminNotificationCreated(AdminNotificationCreated) = "ADMIN_NOTIFICATION_CREATED",
 }
 
 #[cfg(test)]

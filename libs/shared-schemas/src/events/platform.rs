@@ -104,3 +104,13 @@ pub struct TenantStatusChanged {
 pub struct AgentDeleted {
     pub agent_id: AgentId,
 }
+
+/// A notification for the envelope's tenant's administrators was recorded (the dashboard's Admin
+/// panel refreshes its list).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AdminNotificationCreated {
+    pub notification_id: String,
+    pub level: String,
+    pub title: String,
+}

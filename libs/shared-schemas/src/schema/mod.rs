@@ -114,6 +114,7 @@ use crate::runtime::*;
     TenantStatus,
     TenantStatusChanged,
     AgentDeleted,
+    AdminNotificationCreated,
     PipelineConfig,
     PipelineDefaults,
     PipelineAgent,

@@ -296,5 +296,9 @@ pub fn all() -> Vec<Value> {
         global("TENANT_DELETED", json!({})),
         global("TENANT_STATUS_CHANGED", json!({"status": "suspended"})),
         global("AGENT_DELETED", json!({"agentId": AGENT})),
+        global(
+            "ADMIN_NOTIFICATION_CREATED",
+            json!({"notificationId": "ntf_1", "level": "error", "title": "Run failed"}),
+        ),
     ]
 }

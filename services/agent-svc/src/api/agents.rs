@@ -19,6 +19,9 @@ pub struct AgentSummary {
     pub description: String,
     pub persona_files: Vec<String>,
     pub slack_connected: bool,
+    /// Notes in the agent's memory vault. memory-svc owns the vaults and does not report a
+    /// count to agent-svc yet, so this is 0 until it does.
+    pub memory_count: i64,
     pub model: Option<String>,
     pub thinking_level: String,
     pub pulse_enabled: bool,
@@ -33,6 +36,7 @@ impl From<ListedAgent> for AgentSummary {
         Self {
             persona_files: a.persona_files(),
             slack_connected: a.slack_connected,
+            memory_count: 0,
             id: a.id,
             slug: a.slug,
             name: a.name,
@@ -66,6 +70,7 @@ impl From<&Agent> for AgentSummary {
                 .collect(),
             // Set by the handlers that read channel credentials; a new agent has none.
             slack_connected: false,
+            memory_count: 0,
             model: a.model.clone(),
             thinking_level: a.thinking_level.clone(),
             pulse_enabled: a.pulse_enabled,

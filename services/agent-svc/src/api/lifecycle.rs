@@ -12,17 +12,44 @@ pub struct FleetAgent {
     pub slug: String,
     pub name: String,
     pub emoji: Option<String>,
+    pub role: Option<String>,
     /// The last state the runtime reported (`idle` when it never reported one).
     pub state: String,
+    /// The newest live work lock: `{runId, step}`; absent when the agent holds none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub current_work: Option<Value>,
+    /// Items waiting in the agent's work queue.
+    pub queue_length: i64,
+    /// Inbox messages not read yet.
+    pub unread_count: i64,
+    /// Programs the agent installed in its sandbox (`bin`, `.local/bin`).
+    pub installed_tools: usize,
     pub last_active: Option<i64>,
+    /// When one of its pulse routines last ran (epoch ms), if ever.
+    pub last_pulse: Option<i64>,
     pub pulse_enabled: bool,
+    pub slack_connected: bool,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct FleetSummary {
+    pub total: usize,
+    pub idle: usize,
+    pub working: usize,
+    pub thinking: usize,
+    /// Queued items of every agent together.
+    pub total_queued: i64,
+    /// Agents per reported state, including states other than the three above.
+    pub by_state: std::collections::BTreeMap<String, usize>,
+    pub pulse_enabled: usize,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Fleet {
     pub agents: Vec<FleetAgent>,
-    #[schema(value_type = Object)]
-    pub summary: Value,
+    pub summary: FleetSummary,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]

@@ -1,6 +1,7 @@
 //! Request and response types of agent-svc's HTTP API (serde + utoipa `ToSchema`), one module
 //! per resource. Types other services also use live in shared-schemas.
 
+pub mod admin;
 pub mod agent_config;
 pub mod agents;
 pub mod channels;

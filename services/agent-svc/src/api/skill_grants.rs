@@ -8,7 +8,11 @@ use crate::store::skills::Skill;
 /// A skill granted to an agent (contract `SkillGrantResponse`, plus `slug` and `name`).
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct SkillGrantResponse {
+    /// The skill's slug: the contract's id, which the dashboard titles skills with and puts in
+    /// grant and revoke URLs. Every path takes it (or `skill_id`).
     pub id: String,
+    /// The internal id (`skl_…`), kept across reseeds of the library.
+    pub skill_id: String,
     pub slug: String,
     pub name: String,
     pub description: String,
@@ -24,7 +28,8 @@ pub struct SkillGrantResponse {
 impl SkillGrantResponse {
     pub fn new(s: Skill, granted_by: String, granted_at: i64) -> Self {
         Self {
-            id: s.id,
+            id: s.slug.clone(),
+            skill_id: s.id,
             slug: s.slug,
             name: s.name,
             description: s.description,
@@ -47,7 +52,10 @@ impl From<GrantedSkill> for SkillGrantResponse {
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ManifestEntry {
+    /// The skill's slug (the contract's id).
     pub id: String,
+    /// The internal id (`skl_…`).
+    pub skill_id: String,
     /// What the agent passes to `load_skill`.
     pub slug: String,
     pub description: String,
@@ -70,7 +78,11 @@ pub struct FileQuery {
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct SkillContent {
+    /// The skill's slug: the contract's id, which the dashboard titles skills with and puts in
+    /// grant and revoke URLs. Every path takes it (or `skill_id`).
     pub id: String,
+    /// The internal id (`skl_…`), kept across reseeds of the library.
+    pub skill_id: String,
     pub slug: String,
     pub description: String,
     pub content: String,
@@ -84,7 +96,11 @@ pub struct SkillContent {
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct SkillFiles {
+    /// The skill's slug: the contract's id, which the dashboard titles skills with and puts in
+    /// grant and revoke URLs. Every path takes it (or `skill_id`).
     pub id: String,
+    /// The internal id (`skl_…`), kept across reseeds of the library.
+    pub skill_id: String,
     pub slug: String,
     pub files: Vec<String>,
 }

@@ -12,7 +12,11 @@ use crate::store::skills::Skill;
 /// `is_global`. Paths accept the id or the slug.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct SkillResponse {
+    /// The skill's slug: the contract's id, which the dashboard titles skills with and puts in
+    /// grant and revoke URLs. Every path takes it (or `skill_id`).
     pub id: String,
+    /// The internal id (`skl_…`), kept across reseeds of the library.
+    pub skill_id: String,
     pub slug: String,
     pub name: String,
     pub description: String,
@@ -26,6 +30,9 @@ pub struct SkillResponse {
     /// True for the platform's skills: read-only for tenants.
     pub is_global: bool,
     pub created_by: String,
+    /// `pending` (written by a member: no agent loads it until an administrator approves it),
+    /// `approved` or `rejected`.
+    pub approval_status: String,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -33,7 +40,8 @@ pub struct SkillResponse {
 impl From<Skill> for SkillResponse {
     fn from(s: Skill) -> Self {
         Self {
-            id: s.id,
+            id: s.slug.clone(),
+            skill_id: s.id,
             slug: s.slug,
             name: s.name,
             description: s.description,
@@ -45,6 +53,7 @@ impl From<Skill> for SkillResponse {
             has_files: s.has_files,
             is_global: s.is_global,
             created_by: s.created_by,
+            approval_status: s.approval_status,
             created_at: s.created_at,
             updated_at: s.updated_at,
         }

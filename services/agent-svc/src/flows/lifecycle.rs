@@ -12,51 +12,10 @@ use serde_json::Value;
 use shared_schemas::ids::AgentId;
 
 use crate::api::lifecycle::{
-    ActivityQuery, ActivityStats, AgentStatus, Fleet, FleetAgent, Lifecycle, Timeline, WakeStats,
-    WorkLedger,
+    ActivityQuery, ActivityStats, AgentStatus, Lifecycle, Timeline, WakeStats, WorkLedger,
 };
 use crate::flows::access::open_agent;
 use crate::store;
-
-pub async fn fleet(platform: &Platform, ctx: &TenantContext) -> Result<Fleet, ApiError> {
-    let mut tx = platform.db.begin_tenant(ctx).await?;
-    let agents = store::agents::list(&mut tx).await?;
-    let states: HashMap<_, _> = store::activity::latest_states(&mut tx)
-        .await?
-        .into_iter()
-        .map(|(id, state, _)| (id, state))
-        .collect();
-    let active: HashMap<_, _> = store::activity::last_active(&mut tx)
-        .await?
-        .into_iter()
-        .collect();
-    tx.commit().await?;
-    let agents: Vec<FleetAgent> = agents
-        .into_iter()
-        .map(|a| FleetAgent {
-            state: states
-                .get(&a.id)
-                .cloned()
-                .unwrap_or_else(|| "idle".to_owned()),
-            last_active: active.get(&a.id).copied(),
-            pulse_enabled: a.pulse_enabled,
-            id: a.id,
-            slug: a.slug,
-            name: a.name,
-            emoji: a.emoji,
-        })
-        .collect();
-    let mut by_state: HashMap<&str, usize> = HashMap::new();
-    for a in &agents {
-        *by_state.entry(a.state.as_str()).or_default() += 1;
-    }
-    let summary = serde_json::json!({
-        "total": agents.len(),
-        "byState": by_state,
-        "pulseEnabled": agents.iter().filter(|a| a.pulse_enabled).count(),
-    });
-    Ok(Fleet { agents, summary })
-}
 
 pub async fn status(
     platform: &Platform,
@@ -197,7 +156,11 @@ async fn locks(
     let key = platform.keys.agent_work_locks(&ctx.tenant_id, &agent);
     let mut redis = platform.redis.clone();
     let raw: HashMap<String, String> = redis.hgetall(key).await?;
-    let now = store::now_ms();
+    Ok(live_locks(raw, store::now_ms()))
+}
+
+/// The live locks of one agent's lock hash (lock id → JSON), newest first.
+pub(crate) fn live_locks(raw: HashMap<String, String>, now: i64) -> Vec<Value> {
     let mut locks: Vec<Value> = raw
         .into_iter()
         .filter_map(|(id, json)| {
@@ -209,7 +172,7 @@ async fn locks(
         })
         .collect();
     locks.sort_by_key(|l| std::cmp::Reverse(l["acquiredAt"].as_i64().unwrap_or(0)));
-    Ok(locks)
+    locks
 }
 
 /// The agent's id, its last reported state and when it was last active.

@@ -4,10 +4,12 @@
 
 pub mod access;
 pub mod activity;
+pub mod admin;
 pub mod agent_config;
 pub mod agents;
 pub mod catalog;
 pub mod channels;
+pub mod fleet;
 pub mod inbox;
 pub mod lifecycle;
 pub mod llm_calls;

@@ -53,7 +53,8 @@ pub async fn manifest(
     let skills = granted
         .into_iter()
         .map(|g| ManifestEntry {
-            id: g.skill.id,
+            id: g.skill.slug.clone(),
+            skill_id: g.skill.id,
             slug: g.skill.slug,
             description: g.skill.description,
             tags: g.skill.tags.0,
@@ -109,7 +110,8 @@ pub async fn content(
     let skill = loadable(platform, ctx, agent_id, skill_id).await?;
     let Some(file) = q.file.filter(|f| !f.is_empty()) else {
         return Ok(SkillContent {
-            id: skill.id,
+            id: skill.slug.clone(),
+            skill_id: skill.id,
             slug: skill.slug,
             description: skill.description,
             content: skill.content,
@@ -131,7 +133,8 @@ pub async fn content(
             .await
             .map_err(ApiError::internal)??;
     Ok(SkillContent {
-        id: skill.id,
+        id: skill.slug.clone(),
+        skill_id: skill.id,
         slug: skill.slug,
         description: skill.description,
         content: text,
@@ -160,7 +163,8 @@ pub async fn files(
         Vec::new()
     };
     Ok(SkillFiles {
-        id: skill.id,
+        id: skill.slug.clone(),
+        skill_id: skill.id,
         slug: skill.slug,
         files,
     })
@@ -191,6 +195,15 @@ async fn loadable(
         return Err(ApiError::conflict(
             "skill_disabled",
             format!("skill `{}` is disabled", skill.slug),
+        ));
+    }
+    if skill.approval_status != "approved" {
+        return Err(ApiError::conflict(
+            "skill_not_approved",
+            format!(
+                "skill `{}` is {} (an administrator approves it first)",
+                skill.slug, skill.approval_status
+            ),
         ));
     }
     if !granted {

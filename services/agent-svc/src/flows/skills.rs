@@ -23,9 +23,11 @@ pub async fn list(
 }
 
 /// Creates a tenant skill; an agent-scoped one is granted to its owner in the same transaction.
+/// An administrator's skill is approved at once; a member's waits for an administrator.
 pub async fn create(
     platform: &Platform,
     ctx: &TenantContext,
+    admin: bool,
     body: CreateSkillRequest,
 ) -> Result<SkillResponse, ApiError> {
     let mut tx = platform.db.begin_tenant(ctx).await?;
@@ -41,6 +43,7 @@ pub async fn create(
         enabled: body.enabled,
         owner_agent_id: body.owner_agent_id,
         created_by: ctx.subject().to_owned(),
+        approval_status: if admin { "approved" } else { "pending" },
     };
     let now = store::now_ms();
     let skill = store::skills::insert(&mut tx, &new, now).await?;
@@ -105,13 +108,18 @@ pub async fn parse(
 }
 
 /// Changes the given fields of one of the tenant's skills; 403 `global_read_only` for a global one.
+/// What agents would read changes (description, tags, content): from a member, the skill goes
+/// back to `pending`, so an approved skill cannot be rewritten past the administrators.
 pub async fn update(
     platform: &Platform,
     ctx: &TenantContext,
+    admin: bool,
     skill_id: &str,
     body: UpdateSkillRequest,
 ) -> Result<SkillResponse, ApiError> {
+    let rewrites = body.description.is_some() || body.tags.is_some() || body.content.is_some();
     let patch = SkillPatch {
+        back_to_approval: rewrites && !admin,
         description: body.description.map(|d| d.trim().to_owned()),
         tags: body
             .tags

@@ -29,11 +29,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
 
 #[utoipa::path(get, path = "/v1/agents/status", tag = "lifecycle",
     responses((status = 200, body = Fleet)))]
-async fn fleet(
-    State(platform): State<Platform>,
-    ctx: TenantContext,
-) -> Result<Json<Fleet>, ApiError> {
-    Ok(Json(flows::lifecycle::fleet(&platform, &ctx).await?))
+async fn fleet(State(state): State<AppState>, ctx: TenantContext) -> Result<Json<Fleet>, ApiError> {
+    Ok(Json(flows::fleet::fleet(&state, &ctx).await?))
 }
 
 #[utoipa::path(get, path = "/v1/agents/{agent_id}/status", tag = "lifecycle",

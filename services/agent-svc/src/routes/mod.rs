@@ -1,5 +1,6 @@
 //! One module per resource; each declares its routes with their OpenAPI (`routes()`), merged here.
 
+pub mod admin;
 pub mod agent_config;
 pub mod agents;
 pub mod channels;
@@ -53,5 +54,6 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(skill_grants::routes())
         .merge(secrets::routes())
         .merge(secret_grants::routes())
+        .merge(admin::routes())
         .merge(internal::routes())
 }

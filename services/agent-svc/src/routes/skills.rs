@@ -18,6 +18,7 @@ use crate::api::skills::{
     UpdateSkillRequest,
 };
 use crate::domain::validate;
+use crate::extract::UserRights;
 use crate::flows;
 
 /// Every route of this file, declared once with its OpenAPI operation.
@@ -44,10 +45,12 @@ async fn list(
     responses((status = 200, body = SkillResponse), (status = 404), (status = 409), (status = 422)))]
 async fn create(
     State(platform): State<Platform>,
-    UserOnly(ctx): UserOnly,
+    UserRights { ctx, admin }: UserRights,
     ValidJson(body): ValidJson<CreateSkillRequest>,
 ) -> Result<Json<SkillResponse>, ApiError> {
-    Ok(Json(flows::skills::create(&platform, &ctx, body).await?))
+    Ok(Json(
+        flows::skills::create(&platform, &ctx, admin, body).await?,
+    ))
 }
 
 /// One skill by id (`skl_…`) or slug.
@@ -64,17 +67,18 @@ async fn get_one(
 }
 
 /// Changes the given fields of one of the tenant's skills; 403 `global_read_only` for a global one.
+/// A member's change of its text sends it back to approval.
 #[utoipa::path(put, path = "/v1/skills/{skill_id}", tag = "skills",
     request_body = UpdateSkillRequest,
     responses((status = 200, body = SkillResponse), (status = 403), (status = 404), (status = 422)))]
 async fn update(
     State(platform): State<Platform>,
-    UserOnly(ctx): UserOnly,
+    UserRights { ctx, admin }: UserRights,
     Path(skill_id): Path<String>,
     ValidJson(body): ValidJson<UpdateSkillRequest>,
 ) -> Result<Json<SkillResponse>, ApiError> {
     Ok(Json(
-        flows::skills::update(&platform, &ctx, &skill_id, body).await?,
+        flows::skills::update(&platform, &ctx, admin, &skill_id, body).await?,
     ))
 }
 

@@ -5,6 +5,7 @@
 pub mod activity;
 pub mod agents;
 pub mod channels;
+pub mod fleet;
 pub mod inbox;
 pub mod llm_calls;
 pub mod messaging;

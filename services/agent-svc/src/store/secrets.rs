@@ -70,6 +70,62 @@ pub async fn list_for_agent(tx: &mut TenantTx, agent_id: &str) -> Result<Vec<Sec
     .await?)
 }
 
+/// The secrets an administrator granted to one user of the tenant (masked view), by name.
+pub async fn list_for_user(tx: &mut TenantTx, user_id: &str) -> Result<Vec<Secret>, ApiError> {
+    let tenant = tx.tenant().to_string();
+    Ok(sqlx::query_as(&format!(
+        "{SELECT} where s.tenant_id = $1 and exists (
+             select 1 from agent.secret_user_grants u
+              where u.tenant_id = s.tenant_id and u.secret_id = s.id and u.user_id = $2)
+          group by s.id order by s.name limit 500"
+    ))
+    .bind(tenant)
+    .bind(user_id)
+    .fetch_all(&mut **tx)
+    .await?)
+}
+
+/// Grants a secret of the tenant to one of its users; false when it already was.
+pub async fn grant_user(
+    tx: &mut TenantTx,
+    secret_id: &str,
+    user_id: &str,
+    granted_by: &str,
+    now: i64,
+) -> Result<bool, ApiError> {
+    let tenant = tx.tenant().to_string();
+    let done = sqlx::query(
+        "insert into agent.secret_user_grants (tenant_id, secret_id, user_id, granted_by, granted_at)
+         values ($1, $2, $3, $4, $5) on conflict do nothing",
+    )
+    .bind(tenant)
+    .bind(secret_id)
+    .bind(user_id)
+    .bind(granted_by)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// Takes a user's grant away; false when there was none.
+pub async fn revoke_user(
+    tx: &mut TenantTx,
+    secret_id: &str,
+    user_id: &str,
+) -> Result<bool, ApiError> {
+    let tenant = tx.tenant().to_string();
+    let done = sqlx::query(
+        "delete from agent.secret_user_grants where tenant_id = $1 and secret_id = $2 and user_id = $3",
+    )
+    .bind(tenant)
+    .bind(secret_id)
+    .bind(user_id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(done.rows_affected() > 0)
+}
+
 pub async fn get(tx: &mut TenantTx, id: &str) -> Result<Secret, ApiError> {
     let tenant = tx.tenant().to_string();
     sqlx::query_as(&format!(

@@ -16,7 +16,8 @@ pub struct GrantedSkill {
     pub granted_at: i64,
 }
 
-/// The skills granted to the agent, by slug; `only_enabled` for what the agent can load now.
+/// The skills granted to the agent, by slug; `only_enabled` for what the agent can load now
+/// (enabled and approved).
 pub async fn list(
     tx: &mut TenantTx,
     agent_id: &str,
@@ -34,7 +35,7 @@ pub async fn list(
            join agent.skills s on s.id = g.skill_id
           where g.tenant_id = $1 and g.agent_id = $2 and g.granted
             and (s.tenant_id = $1 or s.tenant_id is null)
-            and (s.enabled or not $3)
+            and ((s.enabled and s.approval_status = 'approved') or not $3)
           order by s.slug, s.is_global, s.id"
     ))
     .bind(tenant)

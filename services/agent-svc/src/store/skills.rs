@@ -28,12 +28,14 @@ pub struct Skill {
     pub owner_agent_id: Option<String>,
     pub has_files: bool,
     pub created_by: String,
+    /// `pending` (written by a member, not loadable yet), `approved` or `rejected`.
+    pub approval_status: String,
     pub created_at: i64,
     pub updated_at: i64,
 }
 
 pub const COLUMNS: &str = "id, is_global, slug, name, description, tags, content, enabled, \
-    scope, owner_agent_id, has_files, created_by, created_at, updated_at";
+    scope, owner_agent_id, has_files, created_by, approval_status, created_at, updated_at";
 
 /// `agent.skills` as a global catalog: named by slug, ids `skl_…`.
 pub const SKILLS: Catalog = Catalog {
@@ -106,6 +108,8 @@ pub struct NewSkill {
     pub enabled: bool,
     pub owner_agent_id: Option<String>,
     pub created_by: String,
+    /// `approved` when an administrator writes it, `pending` otherwise.
+    pub approval_status: &'static str,
 }
 
 /// 409 `skill_exists` when the tenant or the global library already has the slug.
@@ -121,8 +125,9 @@ pub async fn insert(tx: &mut TenantTx, new: &NewSkill, now: i64) -> Result<Skill
     };
     sqlx::query_as(&format!(
         "insert into agent.skills (id, tenant_id, is_global, slug, name, description, tags,
-             content, enabled, scope, owner_agent_id, has_files, created_by, created_at, updated_at)
-         values ($1, $2, false, $3, $4, $5, $6, $7, $8, $9, $10, false, $11, $12, $12)
+             content, enabled, scope, owner_agent_id, has_files, created_by, approval_status,
+             created_at, updated_at)
+         values ($1, $2, false, $3, $4, $5, $6, $7, $8, $9, $10, false, $11, $13, $12, $12)
          returning {COLUMNS}"
     ))
     .bind(SKILLS.new_id())
@@ -137,10 +142,47 @@ pub async fn insert(tx: &mut TenantTx, new: &NewSkill, now: i64) -> Result<Skill
     .bind(&new.owner_agent_id)
     .bind(&new.created_by)
     .bind(now)
+    .bind(new.approval_status)
     .fetch_one(&mut **tx)
     .await
     // Two concurrent creates of one slug: the second meets the unique constraint.
     .on_constraint("skills_tenant_slug_key", || skill_exists(&new.slug))
+}
+
+/// The tenant's skills waiting for approval, oldest first (at most `limit`).
+pub async fn pending(tx: &mut TenantTx, limit: i64) -> Result<Vec<Skill>, ApiError> {
+    let tenant = tx.tenant().to_string();
+    Ok(sqlx::query_as(&format!(
+        "select {COLUMNS} from agent.skills
+          where tenant_id = $1 and approval_status = 'pending'
+          order by created_at, id limit $2"
+    ))
+    .bind(tenant)
+    .bind(limit)
+    .fetch_all(&mut **tx)
+    .await?)
+}
+
+/// Decides a pending skill of the tenant (`approved` or `rejected`); None when it is not
+/// pending (already decided), so two administrators deciding at once cannot both win.
+pub async fn decide(
+    tx: &mut TenantTx,
+    id: &str,
+    decision: &str,
+    now: i64,
+) -> Result<Option<Skill>, ApiError> {
+    let tenant = tx.tenant().to_string();
+    Ok(sqlx::query_as(&format!(
+        "update agent.skills set approval_status = $3, updated_at = $4
+          where tenant_id = $1 and id = $2 and approval_status = 'pending'
+          returning {COLUMNS}"
+    ))
+    .bind(tenant)
+    .bind(id)
+    .bind(decision)
+    .bind(now)
+    .fetch_optional(&mut **tx)
+    .await?)
 }
 
 /// Only the fields given change.
@@ -150,6 +192,8 @@ pub struct SkillPatch {
     pub tags: Option<Vec<String>>,
     pub content: Option<String>,
     pub enabled: Option<bool>,
+    /// Sets `approval_status` back to `pending` (a member rewrote the skill).
+    pub back_to_approval: bool,
 }
 
 pub async fn update(
@@ -162,7 +206,8 @@ pub async fn update(
     sqlx::query_as(&format!(
         "update agent.skills
             set description = coalesce($3, description), tags = coalesce($4, tags),
-                content = coalesce($5, content), enabled = coalesce($6, enabled), updated_at = $7
+                content = coalesce($5, content), enabled = coalesce($6, enabled), updated_at = $7,
+                approval_status = case when $8 then 'pending' else approval_status end
           where tenant_id = $1 and id = $2
           returning {COLUMNS}"
     ))
@@ -173,6 +218,7 @@ pub async fn update(
     .bind(&patch.content)
     .bind(patch.enabled)
     .bind(now)
+    .bind(patch.back_to_approval)
     .fetch_optional(&mut **tx)
     .await?
     .ok_or_else(not_found)

@@ -17,7 +17,7 @@ use crate::pulses::in_future;
 
 /// Path parameters that name a tenant's row (or, on the internal paths, the tenant); the others
 /// name catalog entries or files.
-const ID_PARAMS: [&str; 10] = [
+const ID_PARAMS: [&str; 11] = [
     "tenant_id",
     "agent_id",
     "source_id",
@@ -28,6 +28,7 @@ const ID_PARAMS: [&str; 10] = [
     "skill_id",
     "secret_id",
     "grant_id",
+    "user_id",
 ];
 
 /// Every (method, path template) of the service's API that takes an id.
@@ -146,6 +147,7 @@ async fn tenant_a_rows(app: &TestApp, a: &Tenant) -> Vec<(&'static str, String)>
         ("skill_id", skill),
         ("secret_id", secret),
         ("grant_id", grant),
+        ("user_id", crate::helpers::add_user(app, a, false).await),
         ("channel", "telegram".to_owned()),
         ("filename", "SOUL".to_owned()),
         ("tool_name", "bash".to_owned()),

@@ -1,5 +1,6 @@
 //! agent-svc against real Postgres and Redis.
 
+mod admin;
 mod admin_rights;
 mod agents;
 mod auth_matrix;
@@ -7,6 +8,7 @@ mod channels;
 mod channels_cross_tenant;
 mod creds;
 mod cross_tenant;
+mod fleet;
 mod helpers;
 mod inbox;
 mod lifecycle;

@@ -7,7 +7,7 @@ use serde_json::json as j;
 
 use crate::helpers::{agent, assert_error, send, spawn_with, tenant};
 
-fn scratch() -> PathBuf {
+pub fn scratch() -> PathBuf {
     std::env::temp_dir().join(format!("djb-sbx-{}", shared_schemas::ids::random_body()))
 }
 

@@ -11,7 +11,7 @@ use crate::skills::{create_skill, slugs};
 async fn global_id(app: &TestApp, t: &Tenant, slug: &str) -> String {
     let (status, skill) = send(app, "GET", &format!("/v1/skills/{slug}"), &t.token, None).await;
     assert_eq!(status, 200, "{skill}");
-    skill["id"].as_str().expect("id").to_owned()
+    skill["skill_id"].as_str().expect("skill_id").to_owned()
 }
 
 #[tokio::test]
@@ -35,7 +35,13 @@ async fn the_repository_library_is_seeded_as_global_skills() {
     assert_eq!(review["scope"], "global");
     assert_eq!(review["has_files"], true);
     assert_eq!(review["enabled"], true);
-    assert!(review["id"].as_str().expect("id").starts_with("skl_"));
+    assert!(
+        review["skill_id"]
+            .as_str()
+            .expect("skill_id")
+            .starts_with("skl_")
+    );
+    assert_eq!(review["id"], "code-review", "the contract's id is the slug");
     assert!(
         review["tags"]
             .as_array()
@@ -148,7 +154,7 @@ async fn a_tenant_transaction_cannot_write_global_rows() {
         .await
         .expect("tx");
     let touched = sqlx::query("update agent.skills set content = 'x' where id = $1")
-        .bind(own["id"].as_str())
+        .bind(own["skill_id"].as_str())
         .execute(&mut *tx)
         .await
         .expect("update runs");
@@ -206,7 +212,7 @@ async fn reseeding_updates_in_place_and_removes_skills_whose_folder_is_gone() {
         ["alpha-skill"],
         "beta removed, broken skipped"
     );
-    assert_eq!(list[0]["id"], j!(alpha), "ids survive a reseed");
+    assert_eq!(list[0]["skill_id"], j!(alpha), "ids survive a reseed");
     assert_eq!(list[0]["content"], "one, revised");
     let grants: i64 = sqlx::query_scalar("select count(*) from agent.agent_skills")
         .fetch_one(&app.db.admin)

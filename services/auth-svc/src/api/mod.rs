@@ -1,6 +1,7 @@
 //! Request and response bodies of auth-svc. Field names follow the reference contract
 //! (camelCase); multi-tenancy adds `tenantId` where a client needs it.
 
+pub mod admin;
 pub mod api_keys;
 pub mod client;
 pub mod internal;

@@ -1,6 +1,7 @@
 //! The account flows: what happens between a validated request and the store.
 
 pub mod account;
+pub mod admin;
 pub mod api_keys;
 pub mod first_run;
 pub mod introspect;

@@ -1,5 +1,6 @@
 //! HTTP routes of auth-svc, one file per resource.
 
+mod admin;
 mod api_keys;
 mod auth;
 mod internal;
@@ -17,6 +18,7 @@ use crate::AppState;
 /// Every route with its OpenAPI operation, each declared once beside its handler.
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
+        .merge(admin::routes())
         .merge(auth::routes())
         .merge(oidc::routes())
         .merge(providers::routes())

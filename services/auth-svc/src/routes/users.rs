@@ -4,21 +4,42 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use kit::ApiError;
+use kit::auth::scope::AnyCaller;
 use kit::extract::ValidJson;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
+use crate::api::admin::SlackUser;
 use crate::api::client::UserContext;
 use crate::api::users::{CreateUser, UpdateUser, UserResponse};
 use crate::api::{Done, OK};
-use crate::flows::users;
+use crate::flows::{admin, users};
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list, create))
         .routes(routes!(profile, update_profile))
         .routes(routes!(read, update, remove))
+        .routes(routes!(by_slack_id))
+}
+
+/// The tenant's active account with this Slack member id: for the tenant's services (the Slack
+/// bridge), its administrators, and the user whose id it is.
+#[utoipa::path(get, path = "/v1/users/by-slack-id/{slack_id}", tag = "users", security(("bearer" = [])),
+    responses((status = 200, body = SlackUser), (status = 403, body = kit::error::ErrorBody),
+        (status = 404, body = kit::error::ErrorBody)))]
+async fn by_slack_id(
+    State(app): State<AppState>,
+    AnyCaller(ctx): AnyCaller,
+    Path(slack_id): Path<String>,
+) -> Result<Json<SlackUser>, ApiError> {
+    let user = admin::by_slack_id(&app, &ctx, &slack_id).await?;
+    Ok(Json(SlackUser {
+        user_id: user.id,
+        email: user.email,
+        display_name: user.display_name,
+    }))
 }
 
 /// Accounts of the caller's tenant.

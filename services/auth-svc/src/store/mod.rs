@@ -3,6 +3,7 @@
 
 pub mod api_keys;
 pub mod installation;
+pub mod notifications;
 pub mod oidc;
 pub mod sessions;
 pub mod tenants;

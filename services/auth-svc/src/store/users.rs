@@ -121,6 +121,20 @@ pub async fn list(tx: &mut TenantTx) -> Result<Vec<User>, ApiError> {
     .await?)
 }
 
+/// The tenant's active account with this Slack member id (the oldest, should two claim it).
+pub async fn by_slack_id(tx: &mut TenantTx, slack_id: &str) -> Result<Option<User>, ApiError> {
+    let tenant = tx.tenant().clone();
+    Ok(sqlx::query_as(&format!(
+        "select {COLUMNS} from auth.users
+          where tenant_id = $1 and slack_id = $2 and is_active
+          order by created_at, id limit 1"
+    ))
+    .bind(tenant.as_str())
+    .bind(slack_id)
+    .fetch_optional(&mut **tx)
+    .await?)
+}
+
 #[derive(Debug, Default)]
 pub struct Changes<'a> {
     pub display_name: Option<&'a str>,

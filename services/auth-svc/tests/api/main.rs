@@ -1,5 +1,6 @@
 //! auth-svc against real Postgres and Redis.
 
+mod admin;
 mod admin_guard;
 mod api_keys;
 mod auth_matrix;

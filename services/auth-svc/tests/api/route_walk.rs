@@ -69,6 +69,18 @@ async fn tenant_a(app: &TestApp) -> (TenantId, Vec<(&'static str, String)>) {
     let a_token = access(&a);
     let member = json!({"email": "member@alpha.io", "password": PASSWORD});
     let user = id_of(app, &a_token, "/v1/users/", member).await;
+    let slack = json!({"slackId": "UALPHA42"});
+    let (status, body) = send(
+        app,
+        "PUT",
+        &format!("/v1/users/{user}"),
+        &a_token,
+        Some(slack),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let note = json!({"title": "disk almost full"});
+    let notification = id_of(app, &a_token, "/v1/admin/notifications", note).await;
     let key = id_of(app, &a_token, "/v1/auth/api-keys", json!({"name": "ci"})).await;
     let provider = json!({
         "name": "Alpha IdP", "slug": "alpha-idp", "issuerUrl": "https://idp.alpha.io",
@@ -87,6 +99,8 @@ async fn tenant_a(app: &TestApp) -> (TenantId, Vec<(&'static str, String)>) {
         ("provider_id", provider),
         ("tenant_id", tenant.as_str().to_owned()),
         ("entry_id", entry),
+        ("notification_id", notification),
+        ("slack_id", "UALPHA42".to_owned()),
     ];
     (tenant, ids)
 }

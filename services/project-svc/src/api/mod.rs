@@ -1,6 +1,7 @@
 //! Request and response types of project-svc's HTTP API, one module per resource. Types other
 //! services use too live in `shared_schemas`.
 
+pub mod agent_work;
 pub mod columns;
 pub mod dependencies;
 pub mod execution;

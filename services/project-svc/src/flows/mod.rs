@@ -4,6 +4,7 @@
 
 pub mod agent_cleanup;
 pub mod agent_routines;
+pub mod agent_work;
 pub mod columns;
 pub mod dependencies;
 pub mod execution;

@@ -1,5 +1,6 @@
 //! One module per resource; each declares its routes with their OpenAPI in `routes()`.
 
+pub mod agent_work;
 pub mod columns;
 pub mod dependencies;
 pub mod execution;
@@ -34,4 +35,5 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(execution::routes())
         .merge(templates::routes())
         .merge(onboarding::routes())
+        .merge(agent_work::routes())
 }

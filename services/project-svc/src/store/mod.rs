@@ -1,6 +1,7 @@
 //! SQL, one module per resource. Every function runs inside a tenant transaction and filters
 //! by its tenant explicitly (row-level security would hide other tenants' rows anyway).
 
+pub mod agent_work;
 pub mod board;
 pub mod columns;
 pub mod dependencies;

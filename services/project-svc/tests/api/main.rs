@@ -1,6 +1,7 @@
 //! project-svc against real Postgres and Redis.
 
 mod agent_cleanup;
+mod agent_work;
 mod auth_matrix;
 mod board_positions;
 mod bounds;
