@@ -10,6 +10,7 @@ use super::platform::*;
 use super::project::*;
 use super::run::*;
 use super::run_admin::*;
+use super::usage::*;
 use crate::runs::StartRun;
 
 macro_rules! events {
@@ -133,6 +134,8 @@ events! {
     TenantDeleted(TenantDeleted) = "TENANT_DELETED",
     TenantStatusChanged(TenantStatusChanged) = "TENANT_STATUS_CHANGED",
     AgentDeleted(AgentDeleted) = "AGENT_DELETED",
+    // Tenant stream: usage.
+    LlmCallRecorded(LlmCallRecorded) = "LLM_CALL_RECORDED",
 }
 
 #[cfg(test)]

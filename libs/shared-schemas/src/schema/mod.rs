@@ -12,6 +12,7 @@ use crate::events::platform::*;
 use crate::events::project::*;
 use crate::events::run::*;
 use crate::events::run_admin::*;
+use crate::events::usage::*;
 use crate::events::{Event, EventEnvelope, RawEnvelope};
 use crate::ids::*;
 use crate::pipeline::*;
@@ -114,6 +115,7 @@ use crate::runtime::*;
     TenantStatus,
     TenantStatusChanged,
     AgentDeleted,
+    LlmCallRecorded,
     PipelineConfig,
     PipelineDefaults,
     PipelineAgent,
