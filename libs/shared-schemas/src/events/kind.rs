@@ -135,7 +135,8 @@ events! {
     TenantStatusChanged(TenantStatusChanged) = "TENANT_STATUS_CHANGED",
     AgentDeleted(AgentDeleted) = "AGENT_DELETED",
     // Tenant stream: usage.
-    LlmCallRecorded(LlmCallRecorded) = "LLM_CALL_RECORDED",
+    // Boxed: the full record is several times the size of any other payload.
+    LlmCallRecorded(Box<LlmCallRecorded>) = "LLM_CALL_RECORDED",
 }
 
 #[cfg(test)]

@@ -43,7 +43,7 @@ pub async fn record(
     body.agent_id = agent_id;
     let now = store::now_ms();
     let id = store::llm_calls::insert(&mut tx, &body, now).await?;
-    let event = Event::LlmCallRecorded(body.recorded_event(&id, now));
+    let event = Event::LlmCallRecorded(Box::new(body.recorded_event(&id, now)));
     match body.run_id.as_deref().and_then(|r| RunId::parse(r).ok()) {
         Some(run) => kit::outbox::append_for_run(&mut tx, &run, event).await?,
         None => kit::outbox::append(&mut tx, event).await?,
