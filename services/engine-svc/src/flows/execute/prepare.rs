@@ -1,12 +1,15 @@
 //! What a step's runtime is started with: the agent, its model, and a cleared environment
 //! holding only the granted secrets, the provider keys the run may use, the system prompt (the
-//! agent's persona, then its place in the pipeline) and the engine's own few variables.
+//! agent's persona, then its place in the pipeline), the agent's own token for this run and the
+//! engine's own few variables.
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
-use kit::ApiError;
+use kit::auth::JwtKeys;
 use kit::db::TenantTx;
-use shared_schemas::ids::AgentId;
+use kit::{ApiError, Claims, TokenKind};
+use shared_schemas::ids::{AgentId, RunId, TenantId};
 
 use super::{Attempt, Executor};
 use crate::flows::steps::StepWork;
@@ -54,6 +57,8 @@ impl Executor {
                         "AGENT_MODEL"
                             | "AGENT_SYSTEM_PROMPT"
                             | "DJINNBOT_API_URL"
+                            | "AGENT_SVC_URL"
+                            | "AGENT_API_TOKEN"
                             | "STEP_TIMEOUT_MS"
                             | "AGENT_SECRET_NAMES"
                     );
@@ -72,6 +77,21 @@ impl Executor {
             env.insert("AGENT_SECRET_NAMES".into(), names);
         }
         env.insert("DJINNBOT_API_URL".into(), self.api_url.clone());
+        // The runtime records its LLM calls in agent-svc's internal API, which HAProxy does not
+        // serve, as the agent itself: a token good for this agent and run only.
+        env.insert(
+            "AGENT_SVC_URL".into(),
+            self.app.config.runtime_agent_svc_url(),
+        );
+        let token = runtime_token(
+            &self.app.platform.jwt,
+            &a.tenant,
+            &agent,
+            &a.run,
+            work.timeout_secs,
+        )
+        .map_err(|e| format!("the runtime's agent token could not be made: {e}"))?;
+        env.insert("AGENT_API_TOKEN".into(), token);
         env.insert(
             "STEP_TIMEOUT_MS".into(),
             work.timeout_secs.saturating_mul(1000).to_string(),
@@ -109,5 +129,46 @@ impl Executor {
         store::runs::patch(&mut tx, a.run.as_str(), &patch, self.now()).await?;
         tx.commit().await?;
         Ok(())
+    }
+}
+
+/// How long a runtime's token outlives its step's timeout: the last call's record is sent after
+/// the model answers, and a step without a timeout still gets a bounded token.
+const TOKEN_MARGIN: Duration = Duration::from_secs(300);
+
+/// The agent token a step's runtime gets (`AGENT_API_TOKEN`): kind `agent`, the tenant, the
+/// platform agent id and the run, valid for the step's timeout plus [`TOKEN_MARGIN`]. kit scopes
+/// it to its agent everywhere; agent-svc's call log also to its run.
+pub(super) fn runtime_token(
+    jwt: &JwtKeys,
+    tenant: &TenantId,
+    agent: &AgentId,
+    run: &RunId,
+    timeout_secs: u64,
+) -> Result<String, ApiError> {
+    let ttl = Duration::from_secs(timeout_secs).saturating_add(TOKEN_MARGIN);
+    let mut claims = Claims::access(agent.as_str(), tenant.clone(), TokenKind::Agent, ttl);
+    claims.agent_id = Some(agent.as_str().to_owned());
+    claims.run_id = Some(run.as_str().to_owned());
+    jwt.mint(&claims)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_runtime_token_is_its_agents_for_its_run_until_the_step_times_out() {
+        let jwt = JwtKeys::new("k1", b"a-test-secret-of-at-least-32-bytes!!");
+        let (tenant, agent, run) = (TenantId::generate(), AgentId::generate(), RunId::generate());
+        let token = runtime_token(&jwt, &tenant, &agent, &run, 600).expect("minted");
+        let claims = jwt.verify(&token).expect("verifies");
+        assert_eq!(claims.kind, TokenKind::Agent);
+        assert_eq!(claims.tenant_id, tenant);
+        assert_eq!(claims.agent_id.as_deref(), Some(agent.as_str()));
+        assert_eq!(claims.run_id.as_deref(), Some(run.as_str()));
+        assert_eq!(claims.exp - claims.iat, 600 + TOKEN_MARGIN.as_secs());
+        let other = JwtKeys::new("k1", b"another-secret-of-at-least-32-bytes!");
+        assert!(other.verify(&token).is_err());
     }
 }
