@@ -19,6 +19,7 @@ use shared_schemas::runtime::{
 };
 use tokio::task::JoinHandle;
 
+use crate::calls::CallLog;
 use crate::config::RuntimeConfig;
 use crate::domain::protocol;
 use crate::emit::{self, Emitter, now_ms};
@@ -99,22 +100,51 @@ pub async fn run(cfg: RuntimeConfig) -> anyhow::Result<i32> {
         .await?;
     let stream = cfg.keys.run_runtime(&cfg.tenant, &cfg.run);
     let (out, mut writer) = emit::spawn_writer(conn, stream, cfg.run.clone());
+    let (calls, calls_task) = call_log(&cfg);
     let runtime = Arc::new(Runtime {
         llm: Llm::new(RetryPolicy::default(), cfg.outbound_allow.clone())?,
         tools: Toolbox::new(&cfg.workspace, cfg.home.clone(), &cfg.tool_env)?,
         history: Mutex::new(Vec::new()),
         out: out.clone(),
+        calls,
         cfg,
     });
     let code = serve(&runtime, pubsub, &mut writer).await;
-    // Let the writer drain what is queued (`exiting` included) before the process ends.
+    // Let the writer drain what is queued (`exiting` included) before the process ends, and
+    // the call log send its last records (bounded: it never holds the exit up for long).
     drop(runtime);
     drop(out);
+    if let Some(task) = calls_task
+        && tokio::time::timeout(CALL_LOG_DRAIN, task).await.is_err()
+    {
+        tracing::warn!("LLM call records still queued at exit are dropped");
+    }
     let code = code?;
     match tokio::time::timeout(Duration::from_secs(5), writer).await {
         Ok(Ok(Ok(()))) => Ok(code),
         Ok(Ok(Err(e))) => Err(e.context("writing the runtime stream")),
         _ => anyhow::bail!("the runtime stream writer did not finish"),
+    }
+}
+
+/// How long the call log may take to send what is queued when the runtime stops.
+const CALL_LOG_DRAIN: Duration = Duration::from_secs(5);
+
+/// The call log of `cfg`'s target: disabled (with a line saying why) when the engine gave none
+/// or the runtime has no agent, or when the target is unusable — recording never stops a run.
+fn call_log(cfg: &RuntimeConfig) -> (CallLog, Option<JoinHandle<()>>) {
+    let Some(target) = cfg.call_log.clone().filter(|_| cfg.agent.is_some()) else {
+        tracing::info!(
+            "LLM calls are not recorded: AGENT_SVC_URL, AGENT_API_TOKEN or AGENT_ID is unset"
+        );
+        return (CallLog::disabled(), None);
+    };
+    match CallLog::start(target) {
+        Ok((log, task)) => (log, Some(task)),
+        Err(err) => {
+            tracing::error!(error = format!("{err:#}"), "LLM calls are not recorded");
+            (CallLog::disabled(), None)
+        }
     }
 }
 
