@@ -213,6 +213,7 @@ impl Runtime {
             msgs.push(Msg::Assistant {
                 text: reply.text.clone(),
                 tool_calls: reply.tool_calls.clone(),
+                thinking: reply.thinking_blocks.clone(),
             });
             if reply.tool_calls.is_empty() {
                 if nudges_allowed && nudges < self.cfg.max_auto_continuations {
