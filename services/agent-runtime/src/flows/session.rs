@@ -109,7 +109,10 @@ pub async fn run(cfg: RuntimeConfig) -> anyhow::Result<i32> {
         calls,
         cfg,
     });
-    let code = serve(&runtime, pubsub, &mut writer).await;
+    // SIGTERM (the engine stopping the runtime, right after `shutdown`) ends it like `shutdown`:
+    // the request is aborted with its stepEnd, and the queues drain, instead of dying mid-write.
+    let term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    let code = serve(&runtime, pubsub, term, &mut writer).await;
     // Let the writer drain what is queued (`exiting` included) before the process ends, and
     // the call log send its last records (bounded: it never holds the exit up for long).
     drop(runtime);
@@ -139,8 +142,12 @@ fn call_log(cfg: &RuntimeConfig) -> (CallLog, Option<JoinHandle<()>>) {
         );
         return (CallLog::disabled(), None);
     };
+    let url = target.agent_svc_url.clone();
     match CallLog::start(target) {
-        Ok((log, task)) => (log, Some(task)),
+        Ok((log, task)) => {
+            tracing::info!(agent_svc = url, "LLM calls are recorded in agent-svc");
+            (log, Some(task))
+        }
         Err(err) => {
             tracing::error!(error = format!("{err:#}"), "LLM calls are not recorded");
             (CallLog::disabled(), None)
@@ -151,6 +158,7 @@ fn call_log(cfg: &RuntimeConfig) -> (CallLog, Option<JoinHandle<()>>) {
 async fn serve(
     rt: &Arc<Runtime>,
     pubsub: redis::aio::PubSub,
+    mut term: tokio::signal::unix::Signal,
     writer: &mut JoinHandle<anyhow::Result<()>>,
 ) -> anyhow::Result<i32> {
     let out = &rt.out;
@@ -177,14 +185,7 @@ async fn serve(
                     }
                 };
                 match command {
-                    RuntimeCommand::Shutdown(_) => {
-                        if let Some(cur) = current.take() {
-                            let outcome = cancel(cur.task, "aborted").await;
-                            end(out, cur.request_id, cur.step_number, outcome);
-                        }
-                        out.send(protocol::exiting(&run_id, 0, now_ms()));
-                        return Ok(0);
-                    }
+                    RuntimeCommand::Shutdown(_) => return Ok(stop(out, current.take()).await),
                     RuntimeCommand::Abort(abort) => {
                         match current.take() {
                             Some(cur) if cur.request_id == abort.request_id => {
@@ -249,6 +250,10 @@ async fn serve(
                     end(out, cur.request_id, cur.step_number, outcome);
                 }
             }
+            _ = term.recv() => {
+                tracing::info!("SIGTERM: stopping as for shutdown");
+                return Ok(stop(out, current.take()).await);
+            }
             result = &mut *writer => {
                 let reason = match result {
                     Ok(Err(e)) => format!("{e:#}"),
@@ -258,6 +263,16 @@ async fn serve(
             }
         }
     }
+}
+
+/// Ends the request in flight (with its `stepEnd` and `idle`) and says `exiting`; the exit code.
+async fn stop(out: &Emitter, current: Option<Current>) -> i32 {
+    if let Some(cur) = current {
+        let outcome = cancel(cur.task, "aborted").await;
+        end(out, cur.request_id, cur.step_number, outcome);
+    }
+    out.send(protocol::exiting(&out.run, 0, now_ms()));
+    0
 }
 
 /// The request's work, bounded by the step timeout.
