@@ -10,6 +10,7 @@ mod cross_tenant;
 mod helpers;
 mod inbox;
 mod lifecycle;
+mod llm_call_events;
 mod llm_calls;
 mod openapi_doc;
 mod outbox;
