@@ -32,6 +32,15 @@ const BACKOFF: Duration = Duration::from_millis(250);
 /// One try, until the answer.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// The key sources agent-svc takes; any other is left out of a record (it would be refused).
+const KEY_SOURCES: &[&str] = &[
+    "personal",
+    "admin_shared",
+    "instance",
+    "executing_user",
+    "system",
+];
+
 /// One call as agent-svc's `RecordLlmCall` takes it (snake_case, as the reference contract).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct CallRecord {
@@ -43,6 +52,8 @@ pub struct CallRecord {
     pub request_id: String,
     pub provider: String,
     pub model: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key_source: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub key_masked: Option<String>,
     pub input_tokens: u64,
@@ -79,6 +90,11 @@ impl CallRecord {
             request_id: request_id.to_owned(),
             provider: ep.provider.clone(),
             model: ep.model.clone(),
+            key_source: cfg
+                .key_sources
+                .get(&ep.provider)
+                .filter(|s| KEY_SOURCES.contains(&s.as_str()))
+                .cloned(),
             key_masked: ep.api_key.as_ref().map(|k| mask(k.expose_secret())),
             duration_ms: u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX),
             context_window_tokens: cfg.context_window,

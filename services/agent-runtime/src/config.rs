@@ -50,6 +50,9 @@ pub struct RuntimeConfig {
     /// `AGENT_SVC_URL` and `AGENT_API_TOKEN`: where and as whom the runtime records its LLM
     /// calls; none (nothing recorded) unless both are set.
     pub call_log: Option<CallLogTarget>,
+    /// `AGENT_KEY_SOURCES` (`provider=source,…`): where the run's key of each provider came
+    /// from, for the call records.
+    pub key_sources: BTreeMap<String, String>,
 }
 
 impl RuntimeConfig {
@@ -104,6 +107,12 @@ impl RuntimeConfig {
                     token: SecretString::from(token),
                 },
             ),
+            key_sources: get("AGENT_KEY_SOURCES")
+                .unwrap_or_default()
+                .split(',')
+                .filter_map(|pair| pair.split_once('='))
+                .map(|(p, s)| (p.trim().to_owned(), s.trim().to_owned()))
+                .collect(),
         })
     }
 }
@@ -119,6 +128,7 @@ fn secret_vars(vars: &BTreeMap<String, String>) -> Vec<(String, String)> {
         // The agent's own token: a command it runs (or a prompt injected into it) never holds it.
         "AGENT_API_TOKEN",
         "AGENT_SVC_URL",
+        "AGENT_KEY_SOURCES",
     ];
     let Some(names) = vars.get("AGENT_SECRET_NAMES") else {
         return Vec::new();
@@ -176,6 +186,14 @@ mod tests {
         ]))
         .expect("cfg");
         let target = cfg.call_log.as_ref().expect("a call log");
+        assert!(cfg.key_sources.is_empty());
+        let sourced = RuntimeConfig::from_vars(vars(&[(
+            "AGENT_KEY_SOURCES",
+            "openai=personal, custom-fake=instance,junk",
+        )]))
+        .expect("cfg");
+        assert_eq!(sourced.key_sources["custom-fake"], "instance");
+        assert_eq!(sourced.key_sources.len(), 2);
         assert_eq!(target.agent_svc_url, "http://127.0.0.1:8030");
         let shown = format!("{cfg:?}");
         assert!(

@@ -109,6 +109,7 @@ async fn every_model_turn_of_a_run_is_recorded_and_only_its_tenant_sees_it() {
                 .is_some_and(|k| !k.contains("sk-fake-key")),
             "{c}"
         );
+        assert_eq!(c["key_source"], "instance", "the run's key resolution: {c}");
         requests.insert(c["request_id"].as_str().expect("request id").to_owned());
     }
     assert_eq!(requests.len(), 2, "one request per step: {requests:?}");

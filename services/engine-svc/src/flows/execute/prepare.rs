@@ -37,6 +37,7 @@ impl Executor {
             .provider_env(&a.tenant, key_user.as_deref())
             .await
             .map_err(|e| format!("agent-svc could not resolve provider keys: {e}"))?;
+        let key_sources = key_sources(&providers.key_resolution);
         self.record_key_resolution(a, &providers.key_resolution)
             .await
             .map_err(|e| e.to_string())?;
@@ -59,6 +60,7 @@ impl Executor {
                             | "DJINNBOT_API_URL"
                             | "AGENT_SVC_URL"
                             | "AGENT_API_TOKEN"
+                            | "AGENT_KEY_SOURCES"
                             | "STEP_TIMEOUT_MS"
                             | "AGENT_SECRET_NAMES"
                     );
@@ -92,6 +94,9 @@ impl Executor {
         )
         .map_err(|e| format!("the runtime's agent token could not be made: {e}"))?;
         env.insert("AGENT_API_TOKEN".into(), token);
+        if !key_sources.is_empty() {
+            env.insert("AGENT_KEY_SOURCES".into(), key_sources);
+        }
         env.insert(
             "STEP_TIMEOUT_MS".into(),
             work.timeout_secs.saturating_mul(1000).to_string(),
@@ -132,6 +137,27 @@ impl Executor {
     }
 }
 
+/// `provider=source,…` of the run's key resolution (`providerSources`): where each provider's
+/// key came from, which the runtime writes on its call records. Only plain names pass.
+fn key_sources(resolution: &serde_json::Value) -> String {
+    let plain = |s: &str| {
+        !s.is_empty()
+            && s.len() <= 64
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.')
+    };
+    resolution["providerSources"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter_map(|(provider, entry)| {
+            let source = entry["source"].as_str()?;
+            (plain(provider) && plain(source)).then(|| format!("{provider}={source}"))
+        })
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
 /// How long a runtime's token outlives its step's timeout: the last call's record is sent after
 /// the model answers, and a step without a timeout still gets a bounded token.
 const TOKEN_MARGIN: Duration = Duration::from_secs(300);
@@ -170,5 +196,21 @@ mod tests {
         assert_eq!(claims.exp - claims.iat, 600 + TOKEN_MARGIN.as_secs());
         let other = JwtKeys::new("k1", b"another-secret-of-at-least-32-bytes!");
         assert!(other.verify(&token).is_err());
+    }
+
+    #[test]
+    fn key_sources_name_each_providers_source_and_nothing_else() {
+        let resolution = serde_json::json!({"providerSources": {
+            "custom-fake": {"source": "instance", "masked_key": "sk-…1"},
+            "openai": {"source": "personal"},
+            "bad=name": {"source": "instance"},
+            "anthropic": {"source": "x,y"},
+            "groq": {},
+        }});
+        assert_eq!(
+            key_sources(&resolution),
+            "custom-fake=instance,openai=personal"
+        );
+        assert_eq!(key_sources(&serde_json::json!({})), "");
     }
 }
