@@ -29,58 +29,18 @@
 
 use std::fs::File;
 use std::io::{self, Read};
-use std::os::fd::OwnedFd;
 
-use rustix::fs::{AtFlags, FileType, Mode, OFlags};
-use rustix::io::Errno;
+use beneath::{Dir, OFlags, WalkError};
+
+pub use beneath::{Entry, Kind};
 
 use crate::paths::{Area, DataPaths, PathError, components, segment};
 
-/// An open directory that request paths are resolved beneath.
+/// An open directory that request paths are resolved beneath (the walking is `libs/beneath`'s,
+/// shared with agent-runtime's workspace tools).
 #[derive(Debug)]
 pub struct Beneath {
-    fd: OwnedFd,
-}
-
-/// What a directory entry is, read without following it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    File,
-    Directory,
-    Symlink,
-    /// A FIFO, socket or device: listed, never opened.
-    Other,
-}
-
-impl Kind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::File => "file",
-            Self::Directory => "directory",
-            Self::Symlink => "symlink",
-            Self::Other => "other",
-        }
-    }
-
-    fn of(mode: u32) -> Self {
-        match FileType::from_raw_mode(mode) {
-            FileType::RegularFile => Self::File,
-            FileType::Directory => Self::Directory,
-            FileType::Symlink => Self::Symlink,
-            _ => Self::Other,
-        }
-    }
-}
-
-/// One entry of a directory, as `fstatat(AT_SYMLINK_NOFOLLOW)` saw it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Entry {
-    pub name: String,
-    pub kind: Kind,
-    /// Bytes for a regular file, 0 otherwise.
-    pub size: u64,
-    /// Epoch milliseconds.
-    pub modified_ms: i64,
+    dir: Dir,
 }
 
 /// A whole regular file read through its handle.
@@ -103,43 +63,31 @@ pub enum ReadError {
     TooLarge { size: u64, limit: u64 },
 }
 
-const DIR_FLAGS: OFlags = OFlags::RDONLY
-    .union(OFlags::DIRECTORY)
-    .union(OFlags::NOFOLLOW)
-    .union(OFlags::CLOEXEC);
-// NONBLOCK: opening a FIFO planted by the tenant must not hang the thread; NOCTTY: nor may a
-// terminal device become ours. Either is refused after the fstat anyway.
-const FILE_FLAGS: OFlags = OFlags::RDONLY
-    .union(OFlags::NOFOLLOW)
-    .union(OFlags::CLOEXEC)
-    .union(OFlags::NONBLOCK)
-    .union(OFlags::NOCTTY);
-
-fn path_error(errno: Errno) -> PathError {
-    match errno {
-        // O_NOFOLLOW on a symlink answers ELOOP.
-        Errno::LOOP => PathError::Symlink,
-        // A file where a directory was expected: nothing is there to read.
-        Errno::NOTDIR | Errno::NOENT => {
-            PathError::Io(io::Error::new(io::ErrorKind::NotFound, "not found"))
+impl From<WalkError> for PathError {
+    fn from(e: WalkError) -> Self {
+        match e {
+            WalkError::Symlink => PathError::Symlink,
+            // A file where a directory was expected: nothing is there to read.
+            WalkError::NotFound => {
+                PathError::Io(io::Error::new(io::ErrorKind::NotFound, "not found"))
+            }
+            WalkError::Io(e) => PathError::Io(e),
         }
-        other => PathError::Io(other.into()),
     }
 }
 
-// The field types of `stat` differ between architectures (and backends), hence the casts.
-#[allow(clippy::unnecessary_cast)]
-fn modified_ms(stat: &rustix::fs::Stat) -> i64 {
-    let (secs, nanos) = (stat.st_mtime as i64, stat.st_mtime_nsec as i64);
-    secs.saturating_mul(1000).saturating_add(nanos / 1_000_000)
+impl From<WalkError> for ReadError {
+    fn from(e: WalkError) -> Self {
+        Self::Path(e.into())
+    }
 }
 
 impl Beneath {
     /// Opens `dir` by path (following symlinks: an operator's configuration, not a tenant's).
     pub fn open(dir: &std::path::Path) -> Result<Self, PathError> {
-        let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
-        let fd = rustix::fs::open(dir, flags, Mode::empty()).map_err(path_error)?;
-        Ok(Self { fd })
+        Ok(Self {
+            dir: Dir::open(dir)?,
+        })
     }
 
     /// `DATA_PATH/tenants/{tenant}/{area}/{owner}`, every component below `DATA_PATH` opened
@@ -156,47 +104,17 @@ impl Beneath {
         if create {
             std::fs::create_dir_all(paths.root())?;
         }
-        let mut dir = Self::open(paths.root())?;
-        for name in names {
-            if create {
-                match rustix::fs::mkdirat(&dir.fd, name, Mode::from_raw_mode(0o777)) {
-                    Ok(()) | Err(Errno::EXIST) => {}
-                    Err(e) => return Err(path_error(e)),
-                }
-            }
-            dir = dir.child_dir(name)?;
-        }
-        Ok(dir)
-    }
-
-    fn child_dir(&self, name: &str) -> Result<Self, PathError> {
-        match rustix::fs::openat(&self.fd, name, DIR_FLAGS, Mode::empty()) {
-            Ok(fd) => Ok(Self { fd }),
-            // O_DIRECTORY|O_NOFOLLOW on a symlink answers ENOTDIR, like a file does; look again
-            // only to name the refusal (the open already failed, nothing is decided on it).
-            Err(Errno::NOTDIR) => {
-                match rustix::fs::statat(&self.fd, name, AtFlags::SYMLINK_NOFOLLOW) {
-                    Ok(stat) if Kind::of(stat.st_mode) == Kind::Symlink => Err(PathError::Symlink),
-                    _ => Err(path_error(Errno::NOTDIR)),
-                }
-            }
-            Err(e) => Err(path_error(e)),
-        }
+        let root = Self::open(paths.root())?;
+        Ok(Self {
+            dir: root.dir.walk(&names, create.then_some(0o777))?,
+        })
     }
 
     /// The directory `rel` (empty or `.` is this one), walked without following symlinks.
     pub fn open_dir(&self, rel: &str) -> Result<Self, PathError> {
         let parts = components(rel)?;
-        let mut dir = self.try_clone()?;
-        for part in parts {
-            dir = dir.child_dir(part)?;
-        }
-        Ok(dir)
-    }
-
-    fn try_clone(&self) -> Result<Self, PathError> {
         Ok(Self {
-            fd: self.fd.try_clone()?,
+            dir: self.dir.walk(&parts, None)?,
         })
     }
 
@@ -205,16 +123,13 @@ impl Beneath {
         let parts = components(rel)?;
         let Some((last, dirs)) = parts.split_last() else {
             // The base itself.
-            return Ok((File::from(self.fd.try_clone()?), Kind::Directory));
+            return Ok((File::from(self.dir.to_owned_fd()?), Kind::Directory));
         };
-        let mut dir = self.try_clone()?;
-        for part in dirs {
-            dir = dir.child_dir(part)?;
-        }
-        let fd =
-            rustix::fs::openat(&dir.fd, *last, FILE_FLAGS, Mode::empty()).map_err(path_error)?;
-        let stat = rustix::fs::fstat(&fd).map_err(path_error)?;
-        Ok((File::from(fd), Kind::of(stat.st_mode)))
+        let dir = self.dir.walk(dirs, None)?;
+        let (fd, stat) = dir
+            .open_at(last, OFlags::RDONLY, 0)
+            .map_err(WalkError::from)?;
+        Ok((File::from(fd), Kind::of(&stat)))
     }
 
     /// A whole regular file, refused when larger than `limit` (by `fstat` on the handle, and
@@ -226,7 +141,7 @@ impl Beneath {
             Kind::Directory => return Err(ReadError::IsADirectory),
             Kind::Symlink | Kind::Other => return Err(ReadError::NotAFile),
         }
-        let stat = rustix::fs::fstat(&file).map_err(path_error)?;
+        let stat = beneath::stat(&file)?;
         let size = u64::try_from(stat.st_size).unwrap_or(0);
         if size > limit {
             return Err(ReadError::TooLarge { size, limit });
@@ -243,48 +158,21 @@ impl Beneath {
         }
         Ok(FileRead {
             bytes,
-            modified_ms: modified_ms(&stat),
+            modified_ms: beneath::modified_ms(&stat),
         })
     }
 
     /// Up to `limit` entries of this directory (no order), each stat'ed without following it.
     /// An entry removed while listing is skipped.
     pub fn entries(&self, limit: usize) -> Result<Vec<Entry>, PathError> {
-        let mut out = Vec::new();
-        let dir = rustix::fs::Dir::read_from(&self.fd).map_err(path_error)?;
-        for entry in dir {
-            if out.len() >= limit {
-                break;
-            }
-            let entry = entry.map_err(path_error)?;
-            let name = entry.file_name().to_bytes();
-            if name == b"." || name == b".." {
-                continue;
-            }
-            let stat =
-                match rustix::fs::statat(&self.fd, entry.file_name(), AtFlags::SYMLINK_NOFOLLOW) {
-                    Ok(stat) => stat,
-                    Err(Errno::NOENT) => continue,
-                    Err(e) => return Err(path_error(e)),
-                };
-            let kind = Kind::of(stat.st_mode);
-            out.push(Entry {
-                name: String::from_utf8_lossy(name).into_owned(),
-                kind,
-                size: if kind == Kind::File {
-                    u64::try_from(stat.st_size).unwrap_or(0)
-                } else {
-                    0
-                },
-                modified_ms: modified_ms(&stat),
-            });
-        }
-        Ok(out)
+        Ok(self.dir.entries(limit)?)
     }
 
     /// The child directory `name` of this one (one plain name), not following a symlink.
     pub fn child(&self, name: &str) -> Result<Self, PathError> {
-        self.child_dir(segment(name)?)
+        Ok(Self {
+            dir: self.dir.child(segment(name)?)?,
+        })
     }
 }
 

@@ -86,8 +86,10 @@ fn tool_id(exchange: &Exchange, index: usize, scripted: Option<&String>) -> Stri
         .unwrap_or_else(|| format!("toolu_fake{}_{index}", exchange.id))
 }
 
-fn signature(exchange: &Exchange) -> String {
-    format!("fake-signature-{}", exchange.id)
+fn signature(turn: &Turn, exchange: &Exchange) -> String {
+    turn.signature
+        .clone()
+        .unwrap_or_else(|| format!("fake-signature-{}", exchange.id))
 }
 
 /// The non-streamed `message`.
@@ -95,8 +97,11 @@ fn message(turn: &Turn, exchange: &Exchange, id: &str) -> Value {
     let mut content = Vec::new();
     if let Some(thinking) = &turn.thinking {
         content.push(
-            json!({"type": "thinking", "thinking": thinking, "signature": signature(exchange)}),
+            json!({"type": "thinking", "thinking": thinking, "signature": signature(turn, exchange)}),
         );
+    }
+    if let Some(data) = &turn.redacted {
+        content.push(json!({"type": "redacted_thinking", "data": data}));
     }
     if let Some(text) = &turn.text {
         content.push(json!({"type": "text", "text": text}));
@@ -158,10 +163,17 @@ fn events(turn: &Turn, exchange: &Exchange, id: &str) -> Vec<Bytes> {
             .into_iter()
             .map(|piece| json!({"type": "thinking_delta", "thinking": piece}))
             .collect();
-        deltas.push(json!({"type": "signature_delta", "signature": signature(exchange)}));
+        deltas.push(json!({"type": "signature_delta", "signature": signature(turn, exchange)}));
         blocks.push(
             json!({"type": "thinking", "thinking": "", "signature": ""}),
             deltas,
+        );
+    }
+    if let Some(data) = &turn.redacted {
+        // Arrives whole in its start event; no deltas follow.
+        blocks.push(
+            json!({"type": "redacted_thinking", "data": data}),
+            Vec::new(),
         );
     }
     if let Some(text) = &turn.text {

@@ -23,6 +23,14 @@ pub struct Reply {
     /// End as if `max_tokens` was reached (`finish_reason: length`, `stop_reason: max_tokens`).
     #[serde(default, skip_serializing_if = "is_false")]
     pub max_tokens: bool,
+    /// Anthropic: the `signature` of the thinking block (its `signature_delta` when streamed)
+    /// instead of the generated `fake-signature-{n}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thinking_signature: Option<String>,
+    /// Anthropic: a `redacted_thinking` block with this `data`, after the thinking block. A
+    /// client must send both back unchanged with the next turn of a tool exchange.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub redacted_thinking: Option<String>,
 }
 
 /// What the model answers, or the HTTP error the API answers instead.
@@ -86,6 +94,8 @@ impl Reply {
             chunk_delay_ms: 0,
             disconnect_after: None,
             max_tokens: false,
+            thinking_signature: None,
+            redacted_thinking: None,
         }
     }
 
@@ -187,6 +197,18 @@ impl Reply {
             }
             ReplyBody::Json { .. } | ReplyBody::Error { .. } => {}
         }
+        self
+    }
+
+    /// The thinking block's signature (Anthropic), instead of the generated one.
+    pub fn with_signature(mut self, signature: impl Into<String>) -> Self {
+        self.thinking_signature = Some(signature.into());
+        self
+    }
+
+    /// A `redacted_thinking` block with `data` after the thinking (Anthropic).
+    pub fn with_redacted_thinking(mut self, data: impl Into<String>) -> Self {
+        self.redacted_thinking = Some(data.into());
         self
     }
 

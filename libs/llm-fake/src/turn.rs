@@ -10,6 +10,10 @@ use crate::wire::WireError;
 #[derive(Debug, Clone)]
 pub(crate) struct Turn {
     pub thinking: Option<String>,
+    /// The thinking block's signature when scripted (Anthropic generates one otherwise).
+    pub signature: Option<String>,
+    /// The `data` of a `redacted_thinking` block (Anthropic only).
+    pub redacted: Option<String>,
     pub text: Option<String>,
     pub calls: Vec<Call>,
     pub stop: Stop,
@@ -39,6 +43,8 @@ impl Turn {
     pub fn partial() -> Self {
         Self {
             thinking: None,
+            signature: None,
+            redacted: None,
             text: Some(PARTIAL_TEXT.to_owned()),
             calls: Vec::new(),
             stop: Stop::End,
@@ -50,6 +56,8 @@ impl Turn {
         let mut turn = match body {
             ReplyBody::Text { text, thinking } => Self {
                 thinking,
+                signature: None,
+                redacted: None,
                 text: Some(text),
                 calls: Vec::new(),
                 stop: Stop::End,
@@ -60,6 +68,8 @@ impl Turn {
                 thinking,
             } => Self {
                 thinking,
+                signature: None,
+                redacted: None,
                 text,
                 calls: calls
                     .into_iter()
@@ -73,6 +83,8 @@ impl Turn {
             },
             ReplyBody::Json { value } => Self {
                 thinking: None,
+                signature: None,
+                redacted: None,
                 text: Some(value.to_string()),
                 calls: Vec::new(),
                 stop: Stop::End,

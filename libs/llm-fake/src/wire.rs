@@ -157,7 +157,12 @@ async fn respond(wire: Wire, reply: Reply, exchange: &Exchange) -> Response {
         } if exchange.stream => Some(*after),
         _ => None,
     };
-    match (Turn::from_body(reply.body, reply.max_tokens), mid_stream) {
+    let turn = Turn::from_body(reply.body, reply.max_tokens).map(|mut turn| {
+        turn.signature = reply.thinking_signature;
+        turn.redacted = reply.redacted_thinking;
+        turn
+    });
+    match (turn, mid_stream) {
         (Ok(turn), _) => match wire {
             Wire::Openai => openai::render(&turn, exchange, None),
             Wire::Anthropic => anthropic::render(&turn, exchange, None),

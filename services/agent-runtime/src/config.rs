@@ -9,6 +9,7 @@ use bus::Keys;
 use secrecy::SecretString;
 use shared_schemas::ids::{AgentId, RunId, TenantId};
 
+use crate::calls::CallLogTarget;
 use crate::llm::provider::Providers;
 
 /// `MAX_AUTO_CONTINUATIONS` when unset: nudges after the model stops without `complete`.
@@ -46,6 +47,12 @@ pub struct RuntimeConfig {
     /// them; no other variable of the runtime, provider keys and Redis URL included, reaches a
     /// command).
     pub tool_env: Vec<(String, String)>,
+    /// `AGENT_SVC_URL` and `AGENT_API_TOKEN`: where and as whom the runtime records its LLM
+    /// calls; none (nothing recorded) unless both are set.
+    pub call_log: Option<CallLogTarget>,
+    /// `AGENT_KEY_SOURCES` (`provider=source,…`): where the run's key of each provider came
+    /// from, for the call records.
+    pub key_sources: BTreeMap<String, String>,
 }
 
 impl RuntimeConfig {
@@ -94,6 +101,18 @@ impl RuntimeConfig {
             outbound_allow: egress::AllowList::parse(&get("OUTBOUND_ALLOW").unwrap_or_default())?,
             redis_ca_cert: get("REDIS_CA_CERT").map(PathBuf::from),
             tool_env: secret_vars(&vars),
+            call_log: get("AGENT_SVC_URL").zip(get("AGENT_API_TOKEN")).map(
+                |(agent_svc_url, token)| CallLogTarget {
+                    agent_svc_url,
+                    token: SecretString::from(token),
+                },
+            ),
+            key_sources: get("AGENT_KEY_SOURCES")
+                .unwrap_or_default()
+                .split(',')
+                .filter_map(|pair| pair.split_once('='))
+                .map(|(p, s)| (p.trim().to_owned(), s.trim().to_owned()))
+                .collect(),
         })
     }
 }
@@ -106,6 +125,10 @@ fn secret_vars(vars: &BTreeMap<String, String>) -> Vec<(String, String)> {
         "OUTBOUND_ALLOW",
         "REDIS_CA_CERT",
         "AGENT_SECRET_NAMES",
+        // The agent's own token: a command it runs (or a prompt injected into it) never holds it.
+        "AGENT_API_TOKEN",
+        "AGENT_SVC_URL",
+        "AGENT_KEY_SOURCES",
     ];
     let Some(names) = vars.get("AGENT_SECRET_NAMES") else {
         return Vec::new();
@@ -153,9 +176,30 @@ mod tests {
         assert_eq!(cfg.step_timeout, Some(Duration::from_millis(1500)));
         assert_eq!(cfg.max_auto_continuations, DEFAULT_AUTO_CONTINUATIONS);
         assert!(cfg.redis_url.expose_secret().contains("hunter2"));
+        assert!(
+            cfg.call_log.is_none(),
+            "nothing is recorded without a token"
+        );
+        let cfg = RuntimeConfig::from_vars(vars(&[
+            ("AGENT_SVC_URL", "http://127.0.0.1:8030"),
+            ("AGENT_API_TOKEN", "eyJ.agent-secret"),
+        ]))
+        .expect("cfg");
+        let target = cfg.call_log.as_ref().expect("a call log");
+        assert!(cfg.key_sources.is_empty());
+        let sourced = RuntimeConfig::from_vars(vars(&[(
+            "AGENT_KEY_SOURCES",
+            "openai=personal, custom-fake=instance,junk",
+        )]))
+        .expect("cfg");
+        assert_eq!(sourced.key_sources["custom-fake"], "instance");
+        assert_eq!(sourced.key_sources.len(), 2);
+        assert_eq!(target.agent_svc_url, "http://127.0.0.1:8030");
         let shown = format!("{cfg:?}");
         assert!(
-            !shown.contains("hunter2") && !shown.contains("sk-secret"),
+            !shown.contains("hunter2")
+                && !shown.contains("sk-secret")
+                && !shown.contains("agent-secret"),
             "{shown}"
         );
     }
@@ -198,9 +242,10 @@ mod tests {
         let cfg = RuntimeConfig::from_vars(vars(&[
             ("GITHUB_TOKEN", "ghp_1"),
             ("DEPLOY_KEY", "d"),
+            ("AGENT_API_TOKEN", "eyJ.agent.token"),
             (
                 "AGENT_SECRET_NAMES",
-                "GITHUB_TOKEN,OPENAI_API_KEY,REDIS_URL,MISSING",
+                "GITHUB_TOKEN,OPENAI_API_KEY,REDIS_URL,MISSING,AGENT_API_TOKEN",
             ),
         ]))
         .expect("config");

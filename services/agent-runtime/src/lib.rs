@@ -5,9 +5,10 @@
 //! stream `…:t:{tenant}:run:{run}:runtime`. Its rooms follow the services' (ARCHITECTURE §3)
 //! where they apply: `config` (what the engine hands it), `domain/` (the protocol, pure),
 //! `flows/` (the session with the engine, the agent loop), `llm/` (the two provider wires),
-//! `tools/` (the workspace tools), `emit` (the one ordered writer of the stream), `tls` (the
-//! Redis client and its CA). It serves no HTTP. See docs/agent-runtime.md.
+//! `tools/` (the workspace tools), `emit` (the one ordered writer of the stream), `calls` (the
+//! LLM call log in agent-svc), `tls` (the Redis client and its CA). It serves no HTTP. See docs/agent-runtime.md.
 
+pub mod calls;
 pub mod config;
 pub mod domain;
 pub mod emit;

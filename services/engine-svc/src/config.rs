@@ -39,6 +39,11 @@ pub struct EngineConfig {
     /// `DJINNBOT_API_URL`: where a runtime reaches the platform's API (HAProxy), handed to it.
     #[serde(default)]
     pub djinnbot_api_url: Option<String>,
+    /// `RUNTIME_AGENT_SVC_URL`: where a runtime reaches agent-svc's internal API directly (it
+    /// records its LLM calls there; HAProxy refuses `/v1/internal`), handed to it as
+    /// `AGENT_SVC_URL`. Default: `AGENT_SVC_URL`, right when runtimes run beside the engine.
+    #[serde(default)]
+    pub runtime_agent_svc_url: Option<String>,
     /// `MAX_CONCURRENT_STEPS`: step attempts one replica runs at once (default 16); the next
     /// queued step waits on the stream for a free place (or for another replica).
     #[serde(default)]
@@ -61,6 +66,7 @@ impl Default for EngineConfig {
             run_slot_lease_secs: default_slot_lease(),
             run_sweep_secs: default_sweep(),
             djinnbot_api_url: None,
+            runtime_agent_svc_url: None,
             max_concurrent_steps: None,
             data_path: None,
         }
@@ -124,6 +130,15 @@ impl EngineConfig {
         self.djinnbot_api_url
             .clone()
             .unwrap_or_else(|| "http://127.0.0.1:8000".to_owned())
+    }
+
+    pub fn runtime_agent_svc_url(&self) -> String {
+        self.runtime_agent_svc_url
+            .clone()
+            .filter(|url| !url.trim().is_empty())
+            .unwrap_or_else(|| self.agent_svc_url.clone())
+            .trim_end_matches('/')
+            .to_owned()
     }
 
     pub fn max_concurrent_steps(&self) -> usize {

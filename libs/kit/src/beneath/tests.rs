@@ -30,8 +30,14 @@ fn race(base: &Path, read: impl Fn() -> Option<Vec<u8>>) -> (usize, usize) {
         let base = Beneath::open(base).expect("base");
         std::thread::spawn(move || {
             for _ in 0..FLIPS {
-                rustix::fs::renameat_with(&base.fd, "d", &base.fd, "other", RenameFlags::EXCHANGE)
-                    .expect("exchange");
+                rustix::fs::renameat_with(
+                    &base.dir,
+                    "d",
+                    &base.dir,
+                    "other",
+                    RenameFlags::EXCHANGE,
+                )
+                .expect("exchange");
             }
             done.store(true, Ordering::SeqCst);
         })

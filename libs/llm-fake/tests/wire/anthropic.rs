@@ -14,6 +14,8 @@ pub(crate) struct Block {
     pub text: String,
     pub thinking: String,
     pub signature: String,
+    /// A `redacted_thinking` block's data (whole in its start event).
+    pub data: String,
     pub json_fragments: Vec<String>,
     pub deltas: usize,
     pub stopped: bool,
@@ -57,6 +59,7 @@ pub(crate) fn assemble(stream: &Stream) -> Assembled {
                     kind: head["type"].as_str().unwrap_or_default().to_owned(),
                     id: head["id"].as_str().unwrap_or_default().to_owned(),
                     name: head["name"].as_str().unwrap_or_default().to_owned(),
+                    data: head["data"].as_str().unwrap_or_default().to_owned(),
                     ..Block::default()
                 });
             }
@@ -173,6 +176,37 @@ async fn streamed_thinking_then_text_and_max_tokens() {
     );
     assert_eq!(message.blocks[1].text, "Done.");
     assert_eq!(message.stop_reason.as_deref(), Some("max_tokens"));
+}
+
+#[tokio::test]
+async fn scripted_signatures_and_redacted_thinking_stream_and_come_whole() {
+    let fake = LlmFake::start().await;
+    let m = model();
+    let scripted = || {
+        Reply::tool_call("bash", json!({"command": "ls"}))
+            .with_thinking("Look first.")
+            .with_signature("sig-Zm9v")
+            .with_redacted_thinking("ENCRYPTED-bytes")
+    };
+    fake.script(&m, vec![scripted(), scripted()]);
+    let streamed = assemble(&stream(&fake, &request(&m, true)).await);
+    let kinds: Vec<&str> = streamed.blocks.iter().map(|b| b.kind.as_str()).collect();
+    assert_eq!(kinds, ["thinking", "redacted_thinking", "tool_use"]);
+    assert_eq!(streamed.blocks[0].signature, "sig-Zm9v");
+    assert_eq!(streamed.blocks[1].data, "ENCRYPTED-bytes");
+    assert_eq!(
+        streamed.blocks[1].deltas, 0,
+        "redacted thinking has no deltas"
+    );
+    let (_, body) = message(&fake, &request(&m, false)).await;
+    assert_eq!(
+        body["content"][0],
+        json!({"type": "thinking", "thinking": "Look first.", "signature": "sig-Zm9v"})
+    );
+    assert_eq!(
+        body["content"][1],
+        json!({"type": "redacted_thinking", "data": "ENCRYPTED-bytes"})
+    );
 }
 
 #[tokio::test]

@@ -10,6 +10,7 @@ use super::platform::*;
 use super::project::*;
 use super::run::*;
 use super::run_admin::*;
+use super::usage::*;
 use crate::runs::StartRun;
 
 macro_rules! events {
@@ -134,6 +135,9 @@ events! {
     TenantStatusChanged(TenantStatusChanged) = "TENANT_STATUS_CHANGED",
     AgentDeleted(AgentDeleted) = "AGENT_DELETED",
     AdminNotificationCreated(AdminNotificationCreated) = "ADMIN_NOTIFICATION_CREATED",
+    // Tenant stream: usage.
+    // Boxed: the full record is several times the size of any other payload.
+    LlmCallRecorded(Box<LlmCallRecorded>) = "LLM_CALL_RECORDED",
 }
 
 #[cfg(test)]

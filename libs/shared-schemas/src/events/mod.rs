@@ -6,8 +6,8 @@
 //! an event type it does not know and skip it.
 //!
 //! Payload structs are grouped by who publishes them: [`run`] (run stream), [`container`],
-//! [`run_admin`], [`project`], [`onboarding`] and [`platform`]. A payload never has a field named
-//! like a header field, since both share one object.
+//! [`run_admin`], [`project`], [`onboarding`], [`platform`] and [`usage`]. A payload never has
+//! a field named like a header field, since both share one object.
 
 pub mod container;
 mod envelope;
@@ -17,6 +17,7 @@ pub mod platform;
 pub mod project;
 pub mod run;
 pub mod run_admin;
+pub mod usage;
 
 pub use envelope::{Decoded, EventEnvelope, EventError, RawEnvelope, decode};
 pub use kind::Event;

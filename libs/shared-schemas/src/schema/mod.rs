@@ -12,6 +12,7 @@ use crate::events::platform::*;
 use crate::events::project::*;
 use crate::events::run::*;
 use crate::events::run_admin::*;
+use crate::events::usage::*;
 use crate::events::{Event, EventEnvelope, RawEnvelope};
 use crate::ids::*;
 use crate::pipeline::*;
@@ -115,6 +116,7 @@ use crate::runtime::*;
     TenantStatusChanged,
     AgentDeleted,
     AdminNotificationCreated,
+    LlmCallRecorded,
     PipelineConfig,
     PipelineDefaults,
     PipelineAgent,

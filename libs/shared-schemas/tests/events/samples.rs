@@ -300,5 +300,15 @@ pub fn all() -> Vec<Value> {
             "ADMIN_NOTIFICATION_CREATED",
             json!({"notificationId": "ntf_1", "level": "error", "title": "Run failed"}),
         ),
+        run(
+            "LLM_CALL_RECORDED",
+            json!({"callId": "llm_0a1b2c3d4e5f6g7h", "agentId": AGENT, "requestId": "req_1",
+                "provider": "anthropic", "model": "claude-sonnet-4", "keySource": "instance",
+                "keyMasked": "sk-a...wxyz", "inputTokens": 120, "outputTokens": 40,
+                "cacheReadTokens": 0, "cacheWriteTokens": 0, "totalTokens": 160,
+                "costApproximate": false, "durationMs": 850, "toolCallCount": 1,
+                "hasThinking": true, "stopReason": "tool_use", "contextUsedTokens": 120,
+                "contextWindowTokens": 200000, "contextPercent": 0, "createdAt": 1_712_345_678_901_i64}),
+        ),
     ]
 }

@@ -13,6 +13,7 @@ use shared_schemas::runtime::{
     ToolEnd, ToolStart,
 };
 
+use crate::calls::{CallLog, CallRecord};
 use crate::config::RuntimeConfig;
 use crate::emit::{Emitter, now_ms};
 use crate::llm::provider::Endpoint;
@@ -33,6 +34,8 @@ pub struct Runtime {
     /// aborted request leaves it as it was, never half a tool exchange).
     pub history: Mutex<Vec<Msg>>,
     pub out: Emitter,
+    /// Where every model turn's record goes (agent-svc's call log), off the request's path.
+    pub calls: CallLog,
 }
 
 /// How a request ended: the fields of its `stepEnd`.
@@ -108,7 +111,8 @@ impl Runtime {
         ((system + msgs) / 4) as u64
     }
 
-    /// One streamed call whose text and reasoning go out as `stdout` and `thinking`.
+    /// One streamed call whose text and reasoning go out as `stdout` and `thinking`; its record
+    /// is queued for the call log whether it succeeded or not.
     pub(super) async fn call(
         &self,
         ep: &Endpoint,
@@ -124,7 +128,19 @@ impl Runtime {
                 timestamp: now_ms(),
             })),
         };
-        self.llm.chat(ep, req, &mut on_delta).await
+        let started = Instant::now();
+        let result = self.llm.chat(ep, req, &mut on_delta).await;
+        let turn = CallRecord::of_turn(
+            &self.cfg,
+            ep,
+            request_id,
+            started.elapsed(),
+            result.as_ref(),
+        );
+        if let Some(record) = turn {
+            self.calls.record(record);
+        }
+        result
     }
 
     async fn run_tool(
@@ -197,6 +213,7 @@ impl Runtime {
             msgs.push(Msg::Assistant {
                 text: reply.text.clone(),
                 tool_calls: reply.tool_calls.clone(),
+                thinking: reply.thinking_blocks.clone(),
             });
             if reply.tool_calls.is_empty() {
                 if nudges_allowed && nudges < self.cfg.max_auto_continuations {

@@ -19,6 +19,7 @@ use shared_schemas::runtime::{
 };
 use tokio::task::JoinHandle;
 
+use crate::calls::CallLog;
 use crate::config::RuntimeConfig;
 use crate::domain::protocol;
 use crate::emit::{self, Emitter, now_ms};
@@ -99,17 +100,28 @@ pub async fn run(cfg: RuntimeConfig) -> anyhow::Result<i32> {
         .await?;
     let stream = cfg.keys.run_runtime(&cfg.tenant, &cfg.run);
     let (out, mut writer) = emit::spawn_writer(conn, stream, cfg.run.clone());
+    let (calls, calls_task) = call_log(&cfg);
     let runtime = Arc::new(Runtime {
         llm: Llm::new(RetryPolicy::default(), cfg.outbound_allow.clone())?,
         tools: Toolbox::new(&cfg.workspace, cfg.home.clone(), &cfg.tool_env)?,
         history: Mutex::new(Vec::new()),
         out: out.clone(),
+        calls,
         cfg,
     });
-    let code = serve(&runtime, pubsub, &mut writer).await;
-    // Let the writer drain what is queued (`exiting` included) before the process ends.
+    // SIGTERM (the engine stopping the runtime, right after `shutdown`) ends it like `shutdown`:
+    // the request is aborted with its stepEnd, and the queues drain, instead of dying mid-write.
+    let term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    let code = serve(&runtime, pubsub, term, &mut writer).await;
+    // Let the writer drain what is queued (`exiting` included) before the process ends, and
+    // the call log send its last records (bounded: it never holds the exit up for long).
     drop(runtime);
     drop(out);
+    if let Some(task) = calls_task
+        && tokio::time::timeout(CALL_LOG_DRAIN, task).await.is_err()
+    {
+        tracing::warn!("LLM call records still queued at exit are dropped");
+    }
     let code = code?;
     match tokio::time::timeout(Duration::from_secs(5), writer).await {
         Ok(Ok(Ok(()))) => Ok(code),
@@ -118,9 +130,35 @@ pub async fn run(cfg: RuntimeConfig) -> anyhow::Result<i32> {
     }
 }
 
+/// How long the call log may take to send what is queued when the runtime stops.
+const CALL_LOG_DRAIN: Duration = Duration::from_secs(5);
+
+/// The call log of `cfg`'s target: disabled (with a line saying why) when the engine gave none
+/// or the runtime has no agent, or when the target is unusable — recording never stops a run.
+fn call_log(cfg: &RuntimeConfig) -> (CallLog, Option<JoinHandle<()>>) {
+    let Some(target) = cfg.call_log.clone().filter(|_| cfg.agent.is_some()) else {
+        tracing::info!(
+            "LLM calls are not recorded: AGENT_SVC_URL, AGENT_API_TOKEN or AGENT_ID is unset"
+        );
+        return (CallLog::disabled(), None);
+    };
+    let url = target.agent_svc_url.clone();
+    match CallLog::start(target) {
+        Ok((log, task)) => {
+            tracing::info!(agent_svc = url, "LLM calls are recorded in agent-svc");
+            (log, Some(task))
+        }
+        Err(err) => {
+            tracing::error!(error = format!("{err:#}"), "LLM calls are not recorded");
+            (CallLog::disabled(), None)
+        }
+    }
+}
+
 async fn serve(
     rt: &Arc<Runtime>,
     pubsub: redis::aio::PubSub,
+    mut term: tokio::signal::unix::Signal,
     writer: &mut JoinHandle<anyhow::Result<()>>,
 ) -> anyhow::Result<i32> {
     let out = &rt.out;
@@ -147,14 +185,7 @@ async fn serve(
                     }
                 };
                 match command {
-                    RuntimeCommand::Shutdown(_) => {
-                        if let Some(cur) = current.take() {
-                            let outcome = cancel(cur.task, "aborted").await;
-                            end(out, cur.request_id, cur.step_number, outcome);
-                        }
-                        out.send(protocol::exiting(&run_id, 0, now_ms()));
-                        return Ok(0);
-                    }
+                    RuntimeCommand::Shutdown(_) => return Ok(stop(out, current.take()).await),
                     RuntimeCommand::Abort(abort) => {
                         match current.take() {
                             Some(cur) if cur.request_id == abort.request_id => {
@@ -219,6 +250,10 @@ async fn serve(
                     end(out, cur.request_id, cur.step_number, outcome);
                 }
             }
+            _ = term.recv() => {
+                tracing::info!("SIGTERM: stopping as for shutdown");
+                return Ok(stop(out, current.take()).await);
+            }
             result = &mut *writer => {
                 let reason = match result {
                     Ok(Err(e)) => format!("{e:#}"),
@@ -228,6 +263,16 @@ async fn serve(
             }
         }
     }
+}
+
+/// Ends the request in flight (with its `stepEnd` and `idle`) and says `exiting`; the exit code.
+async fn stop(out: &Emitter, current: Option<Current>) -> i32 {
+    if let Some(cur) = current {
+        let outcome = cancel(cur.task, "aborted").await;
+        end(out, cur.request_id, cur.step_number, outcome);
+    }
+    out.send(protocol::exiting(&out.run, 0, now_ms()));
+    0
 }
 
 /// The request's work, bounded by the step timeout.

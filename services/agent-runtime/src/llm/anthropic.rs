@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use super::provider::Endpoint;
 use super::sse::SseEvent;
-use super::{ChatRequest, Delta, LlmError, Msg, Reply, StreamParser, ToolCall};
+use super::{ChatRequest, Delta, LlmError, Msg, Reply, StreamParser, ThinkingBlock, ToolCall};
 
 pub const API_VERSION: &str = "2023-06-01";
 
@@ -18,8 +18,24 @@ fn messages(msgs: &[Msg]) -> Vec<Value> {
     for msg in msgs {
         let (role, blocks) = match msg {
             Msg::User(text) => ("user", vec![json!({"type": "text", "text": text})]),
-            Msg::Assistant { text, tool_calls } => {
-                let mut blocks = Vec::new();
+            Msg::Assistant {
+                text,
+                tool_calls,
+                thinking,
+            } => {
+                // Reasoning first, as it came, byte for byte: the API checks the signatures.
+                let mut blocks: Vec<Value> = thinking
+                    .iter()
+                    .map(|block| match block {
+                        ThinkingBlock::Thinking {
+                            thinking,
+                            signature,
+                        } => json!({"type": "thinking", "thinking": thinking, "signature": signature}),
+                        ThinkingBlock::Redacted { data } => {
+                            json!({"type": "redacted_thinking", "data": data})
+                        }
+                    })
+                    .collect();
                 if !text.is_empty() {
                     blocks.push(json!({"type": "text", "text": text}));
                 }
@@ -97,6 +113,8 @@ pub fn request(
 pub struct Parser {
     reply: Reply,
     calls: BTreeMap<u64, ToolCall>,
+    /// `thinking` and `redacted_thinking` blocks by index, filled by their deltas.
+    thinking: BTreeMap<u64, ThinkingBlock>,
 }
 
 impl StreamParser for Parser {
@@ -124,7 +142,21 @@ impl StreamParser for Parser {
             }
             "content_block_start" => {
                 let block = &data["content_block"];
-                if block["type"] == "tool_use" {
+                let text = |name: &str| block[name].as_str().unwrap_or_default().to_owned();
+                if block["type"] == "thinking" {
+                    let (thinking, signature) = (text("thinking"), text("signature"));
+                    self.thinking.insert(
+                        index,
+                        ThinkingBlock::Thinking {
+                            thinking,
+                            signature,
+                        },
+                    );
+                } else if block["type"] == "redacted_thinking" {
+                    let data = text("data");
+                    self.thinking
+                        .insert(index, ThinkingBlock::Redacted { data });
+                } else if block["type"] == "tool_use" {
                     self.calls.insert(
                         index,
                         ToolCall {
@@ -144,9 +176,21 @@ impl StreamParser for Parser {
                         on_delta(Delta::Text(text));
                     }
                     "thinking_delta" => {
-                        let thinking = delta["thinking"].as_str().unwrap_or("");
-                        self.reply.thinking.push_str(thinking);
-                        on_delta(Delta::Thinking(thinking));
+                        let piece = delta["thinking"].as_str().unwrap_or("");
+                        self.reply.thinking.push_str(piece);
+                        if let Some(ThinkingBlock::Thinking { thinking, .. }) =
+                            self.thinking.get_mut(&index)
+                        {
+                            thinking.push_str(piece);
+                        }
+                        on_delta(Delta::Thinking(piece));
+                    }
+                    "signature_delta" => {
+                        if let Some(ThinkingBlock::Thinking { signature, .. }) =
+                            self.thinking.get_mut(&index)
+                        {
+                            signature.push_str(delta["signature"].as_str().unwrap_or(""));
+                        }
                     }
                     "input_json_delta" => {
                         if let Some(call) = self.calls.get_mut(&index) {
@@ -193,6 +237,15 @@ impl StreamParser for Parser {
                 call
             })
             .collect();
+        // An unsigned thinking block would be refused if sent back; only signed ones are kept.
+        self.reply.thinking_blocks = self
+            .thinking
+            .into_values()
+            .filter(|block| match block {
+                ThinkingBlock::Thinking { signature, .. } => !signature.is_empty(),
+                ThinkingBlock::Redacted { data } => !data.is_empty(),
+            })
+            .collect();
         self.reply.usage.calls = 1;
         Ok(self.reply)
     }
@@ -208,6 +261,7 @@ mod tests {
             Msg::User("go".into()),
             Msg::Assistant {
                 text: String::new(),
+                thinking: vec![ThinkingBlock::Redacted { data: "r".into() }],
                 tool_calls: vec![ToolCall {
                     id: "t1".into(),
                     name: "read".into(),
@@ -224,7 +278,11 @@ mod tests {
         ];
         let turns = messages(&msgs);
         assert_eq!(turns.len(), 3);
-        assert_eq!(turns[1]["content"][0]["input"]["path"], "a");
+        assert_eq!(
+            turns[1]["content"][0],
+            json!({"type": "redacted_thinking", "data": "r"})
+        );
+        assert_eq!(turns[1]["content"][1]["input"]["path"], "a");
         assert_eq!(turns[2]["content"].as_array().map(Vec::len), Some(2));
 
         let mut parser = Parser::default();

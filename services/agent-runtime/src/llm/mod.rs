@@ -29,6 +29,25 @@ pub struct ToolSpec {
     pub parameters: Value,
 }
 
+/// A reasoning block of an Anthropic answer, kept exactly as it came. With extended thinking
+/// the API wants every such block of the last assistant turn back, unchanged, when the turn
+/// ended in tool use: the signature proves the reasoning is the model's own, and a redacted
+/// block carries reasoning only the API can read.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ThinkingBlock {
+    Thinking { thinking: String, signature: String },
+    Redacted { data: String },
+}
+
+impl ThinkingBlock {
+    fn chars(&self) -> usize {
+        match self {
+            Self::Thinking { thinking, .. } => thinking.len(),
+            Self::Redacted { data } => data.len(),
+        }
+    }
+}
+
 /// One entry of the conversation, wire-neutral.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Msg {
@@ -36,6 +55,8 @@ pub enum Msg {
     Assistant {
         text: String,
         tool_calls: Vec<ToolCall>,
+        /// The signed reasoning blocks of the answer (Anthropic; empty on the other wire).
+        thinking: Vec<ThinkingBlock>,
     },
     ToolResult {
         call_id: String,
@@ -50,12 +71,17 @@ impl Msg {
     pub fn chars(&self) -> usize {
         match self {
             Self::User(text) => text.len(),
-            Self::Assistant { text, tool_calls } => {
+            Self::Assistant {
+                text,
+                tool_calls,
+                thinking,
+            } => {
                 text.len()
                     + tool_calls
                         .iter()
                         .map(|c| c.name.len() + c.arguments.len())
                         .sum::<usize>()
+                    + thinking.iter().map(ThinkingBlock::chars).sum::<usize>()
             }
             Self::ToolResult { content, .. } => content.len(),
         }
@@ -96,6 +122,8 @@ pub enum Delta<'a> {
 pub struct Reply {
     pub text: String,
     pub thinking: String,
+    /// The reasoning blocks to send back with the next turn, in the order they came.
+    pub thinking_blocks: Vec<ThinkingBlock>,
     pub tool_calls: Vec<ToolCall>,
     pub usage: TokenUsage,
     pub stop_reason: Option<String>,

@@ -13,7 +13,9 @@ use super::{ChatRequest, Delta, LlmError, Msg, Reply, StreamParser, ToolCall};
 fn message(msg: &Msg) -> Value {
     match msg {
         Msg::User(text) => json!({"role": "user", "content": text}),
-        Msg::Assistant { text, tool_calls } => {
+        Msg::Assistant {
+            text, tool_calls, ..
+        } => {
             let mut out = json!({"role": "assistant", "content": text});
             if !tool_calls.is_empty() {
                 out["tool_calls"] = tool_calls

@@ -1,19 +1,16 @@
 //! The workspace as the file tools see it: every path is walked one component at a time from an
-//! open handle of `WORKSPACE_PATH` with `openat(…, O_NOFOLLOW)`, so no symlink is followed (not
-//! even one pointing inside: bash can re-point it at any moment), `..` and NUL are refused
-//! before any system call, and an absolute path is taken only when it lies in the workspace.
+//! open handle of `WORKSPACE_PATH` without following any symlink (not even one pointing inside:
+//! bash can re-point it at any moment), `..` and NUL are refused before any system call, and an
+//! absolute path is taken only when it lies in the workspace.
 //!
-//! The rules are kit::beneath's (security review H1); kit itself is not a dependency here (it
-//! brings sqlx, axum and OpenTelemetry into a binary started per run step) and its handle is
-//! read-only, while these tools create, truncate and edit files.
+//! The walking is `libs/beneath`'s, which kit's tenant-file reads share; kit itself is not a
+//! dependency here (it brings sqlx, axum and OpenTelemetry into a binary started per run step).
 
 use std::fs::File;
 use std::io::{Read, Write};
-use std::os::fd::OwnedFd;
 use std::path::{Path, PathBuf};
 
-use rustix::fs::{AtFlags, FileType, Mode, OFlags};
-use rustix::io::Errno;
+use beneath::{Dir, Errno, Kind, OFlags, WalkError};
 use shared_schemas::runtime::FileChangeType;
 
 /// The largest file `read` and `edit` load.
@@ -41,41 +38,42 @@ pub enum FsError {
     Io(#[from] std::io::Error),
 }
 
-fn fs_error(errno: Errno) -> FsError {
-    match errno {
-        Errno::LOOP => FsError::Symlink,
-        Errno::NOENT | Errno::NOTDIR => FsError::NotFound,
-        other => FsError::Io(other.into()),
+impl From<WalkError> for FsError {
+    fn from(e: WalkError) -> Self {
+        match e {
+            WalkError::Symlink => Self::Symlink,
+            WalkError::NotFound => Self::NotFound,
+            WalkError::Io(e) => Self::Io(e),
+        }
     }
 }
 
-const DIR_FLAGS: OFlags = OFlags::RDONLY
-    .union(OFlags::DIRECTORY)
-    .union(OFlags::NOFOLLOW)
-    .union(OFlags::CLOEXEC);
-const FILE_BASE: OFlags = OFlags::NOFOLLOW
-    .union(OFlags::CLOEXEC)
-    .union(OFlags::NONBLOCK)
-    .union(OFlags::NOCTTY);
+fn fs_error(errno: Errno) -> FsError {
+    WalkError::from(errno).into()
+}
 
 /// The open workspace directory.
 #[derive(Debug)]
 pub struct Workspace {
     root: PathBuf,
-    fd: OwnedFd,
+    dir: Dir,
 }
 
 impl Workspace {
     /// Opens `root` (operator configuration, so symlinks in it are followed, once).
     pub fn open(root: &Path) -> Result<Self, FsError> {
         let root = root.canonicalize()?;
-        let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
-        let fd = rustix::fs::open(&root, flags, Mode::empty()).map_err(fs_error)?;
-        Ok(Self { root, fd })
+        let dir = Dir::open(&root)?;
+        Ok(Self { root, dir })
     }
 
     pub fn root(&self) -> &Path {
         &self.root
+    }
+
+    /// The open workspace directory, for walks of the whole tree.
+    pub fn dir(&self) -> &Dir {
+        &self.dir
     }
 
     /// The components of `path` below the workspace, refusing anything that leaves it.
@@ -108,46 +106,18 @@ impl Workspace {
         Ok(self.components(path)?.join("/"))
     }
 
-    fn dir(&self, parts: &[&str], create: bool) -> Result<OwnedFd, FsError> {
-        let mut dir = self.fd.try_clone()?;
-        for part in parts {
-            if create {
-                match rustix::fs::mkdirat(&dir, *part, Mode::from_raw_mode(0o755)) {
-                    Ok(()) | Err(Errno::EXIST) => {}
-                    Err(e) => return Err(fs_error(e)),
-                }
-            }
-            dir = match rustix::fs::openat(&dir, *part, DIR_FLAGS, Mode::empty()) {
-                Ok(fd) => fd,
-                // O_DIRECTORY|O_NOFOLLOW on a symlink answers ENOTDIR: name the refusal.
-                Err(Errno::NOTDIR) => {
-                    return match rustix::fs::statat(&dir, *part, AtFlags::SYMLINK_NOFOLLOW) {
-                        Ok(st) if FileType::from_raw_mode(st.st_mode) == FileType::Symlink => {
-                            Err(FsError::Symlink)
-                        }
-                        _ => Err(FsError::NotFound),
-                    };
-                }
-                Err(e) => return Err(fs_error(e)),
-            };
-        }
-        Ok(dir)
-    }
-
-    fn split<'a>(&self, path: &'a str) -> Result<(Vec<&'a str>, &'a str), FsError> {
+    /// The directory holding `path`'s last component (made when `create`), and that name.
+    fn parent<'a>(&self, path: &'a str, create: bool) -> Result<(Dir, &'a str), FsError> {
         let mut parts = self.components(path)?;
         let last = parts.pop().ok_or(FsError::Empty)?;
-        Ok((parts, last))
+        Ok((self.dir.walk(&parts, create.then_some(0o755))?, last))
     }
 
     /// A whole regular file.
     pub fn read(&self, path: &str) -> Result<Vec<u8>, FsError> {
-        let (dirs, name) = self.split(path)?;
-        let dir = self.dir(&dirs, false)?;
-        let fd = rustix::fs::openat(&dir, name, FILE_BASE | OFlags::RDONLY, Mode::empty())
-            .map_err(fs_error)?;
-        let stat = rustix::fs::fstat(&fd).map_err(fs_error)?;
-        if FileType::from_raw_mode(stat.st_mode) != FileType::RegularFile {
+        let (dir, name) = self.parent(path, false)?;
+        let (fd, stat) = dir.open_at(name, OFlags::RDONLY, 0).map_err(fs_error)?;
+        if Kind::of(&stat) != Kind::File {
             return Err(FsError::NotAFile);
         }
         let mut bytes = Vec::new();
@@ -162,21 +132,17 @@ impl Workspace {
 
     /// Writes `bytes` to `path`, creating missing directories; says whether it created the file.
     pub fn write(&self, path: &str, bytes: &[u8]) -> Result<FileChangeType, FsError> {
-        let (dirs, name) = self.split(path)?;
-        let dir = self.dir(&dirs, true)?;
-        let mode = Mode::from_raw_mode(0o644);
-        let create = FILE_BASE | OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL;
-        let (fd, change) = match rustix::fs::openat(&dir, name, create, mode) {
-            Ok(fd) => (fd, FileChangeType::Create),
+        let (dir, name) = self.parent(path, true)?;
+        let create = OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL;
+        let ((fd, stat), change) = match dir.open_at(name, create, 0o644) {
+            Ok(opened) => (opened, FileChangeType::Create),
             Err(Errno::EXIST) => {
-                let flags = FILE_BASE | OFlags::WRONLY;
-                let fd = rustix::fs::openat(&dir, name, flags, mode).map_err(fs_error)?;
-                (fd, FileChangeType::Modify)
+                let opened = dir.open_at(name, OFlags::WRONLY, 0).map_err(fs_error)?;
+                (opened, FileChangeType::Modify)
             }
             Err(e) => return Err(fs_error(e)),
         };
-        let stat = rustix::fs::fstat(&fd).map_err(fs_error)?;
-        if FileType::from_raw_mode(stat.st_mode) != FileType::RegularFile {
+        if Kind::of(&stat) != Kind::File {
             return Err(FsError::NotAFile);
         }
         rustix::fs::ftruncate(&fd, 0).map_err(fs_error)?;

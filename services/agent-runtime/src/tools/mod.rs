@@ -1,8 +1,11 @@
 //! The agent's tools: `read`, `write`, `edit` and `bash` confined to the workspace ([`fs`],
 //! [`bash`]), and `complete` / `fail`, which end the step with structured outputs or an error.
+//! Every file a tool creates, modifies or deletes is reported as a `fileChange`: write and edit
+//! report their own, bash's are found by comparing the workspace before and after ([`snapshot`]).
 
 pub mod bash;
 pub mod fs;
+pub mod snapshot;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -14,6 +17,7 @@ use shared_schemas::runtime::{FileChange, OutputSource, RuntimeMessage};
 use crate::emit::{Emitter, now_ms};
 use crate::llm::ToolSpec;
 use fs::{FsError, Workspace};
+use snapshot::Snapshot;
 
 /// Lines `read` returns when the model names no limit.
 const DEFAULT_READ_LINES: usize = 2000;
@@ -264,7 +268,20 @@ impl Toolbox {
             out.output(request_id, data, OutputSource::Tool, stderr);
         };
         let root = self.workspace.root().to_path_buf();
-        match bash::run(&root, &self.bash_env, command, timeout, &mut on_output).await {
+        let before = self.snapshot().await;
+        let ran = bash::run(&root, &self.bash_env, command, timeout, &mut on_output).await;
+        if ran.is_ok() {
+            let after = self.snapshot().await;
+            if before.cut || after.cut {
+                tracing::info!(
+                    "the workspace is larger than one listing: this command's file changes are not reported"
+                );
+            }
+            for (path, change) in before.changes(&after) {
+                self.changed(out, &path, change);
+            }
+        }
+        match ran {
             Err(e) => ToolResult::err(format!("could not start bash: {e}")),
             Ok(o) if o.timed_out => ToolResult {
                 content: cap(format!(
@@ -289,6 +306,18 @@ impl Toolbox {
                 }
             }
         }
+    }
+}
+
+impl Toolbox {
+    /// The workspace's files as they are now, listed off the async thread.
+    async fn snapshot(&self) -> Snapshot {
+        let Ok(dir) = self.workspace.dir().try_clone() else {
+            return Snapshot::unknown();
+        };
+        tokio::task::spawn_blocking(move || Snapshot::take(&dir))
+            .await
+            .unwrap_or_else(|_| Snapshot::unknown())
     }
 }
 

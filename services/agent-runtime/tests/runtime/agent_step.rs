@@ -218,3 +218,29 @@ async fn fail_ends_the_step_unsuccessfully_and_max_steps_bounds_the_loop() {
     assert_eq!(end.step_number, 2);
     rt.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_call_log_that_cannot_be_reached_never_fails_the_step() {
+    let fake = LlmFake::start().await;
+    fake.script(
+        "m-unlogged",
+        vec![Reply::tool_call("complete", json!({"outputs": {"a": "1"}}))],
+    );
+    let mut env = openai_env(&fake);
+    // Nothing listens on port 9: every record fails at connect and is retried, then dropped.
+    env.push(("AGENT_SVC_URL", "http://127.0.0.1:9".to_owned()));
+    env.push(("AGENT_API_TOKEN", "eyJ.not-a-real-token".to_owned()));
+    let mut rt = Harness::start("custom-fake/m-unlogged", &env).await;
+    let started = std::time::Instant::now();
+    rt.send(json!({"type": "agentStep", "requestId": "r1", "prompt": "go", "timestamp": 1}))
+        .await;
+    let end = check_order(&rt.until_idle("r1").await, "r1");
+    assert!(end.success, "{end:?}");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(2),
+        "the step waited for its call record: {:?}",
+        started.elapsed()
+    );
+    // The exit waits for the queued record at most a few seconds, then exits 0.
+    rt.shutdown().await;
+}

@@ -1,6 +1,6 @@
 //! The real `agent-runtime` binary, started the way the engine's process backend starts it (a
-//! cleared environment): it boots, works, exits 0 on `shutdown`, and exits non-zero when its
-//! Redis connection is lost.
+//! cleared environment): it boots, works, exits 0 on `shutdown` and on SIGTERM, and exits
+//! non-zero when its Redis connection is lost.
 
 use std::process::Stdio;
 use std::sync::{Arc, Mutex};
@@ -62,6 +62,39 @@ async fn the_binary_boots_runs_a_tool_and_exits_zero_on_shutdown() {
         .expect("exits")
         .expect("status");
     assert_eq!(status.code(), Some(0));
+    rt.cleanup().await;
+}
+
+#[tokio::test]
+async fn sigterm_ends_the_request_in_flight_and_exits_zero() {
+    let (mut rt, mut child) = boot(redis_url()).await;
+    rt.send(
+        json!({"type": "tool", "requestId": "t1", "toolName": "bash",
+        "args": {"command": "sleep 30"}}),
+    )
+    .await;
+    while !matches!(rt.next().await, RuntimeMessage::ToolStart(_)) {}
+    let pid = child.id().expect("pid");
+    let pid = rustix::process::Pid::from_raw(i32::try_from(pid).expect("pid")).expect("pid");
+    rustix::process::kill_process(pid, rustix::process::Signal::TERM).expect("SIGTERM");
+    let messages = rt.until_idle("t1").await;
+    let ends: Vec<_> = messages
+        .iter()
+        .filter_map(|m| match m {
+            RuntimeMessage::StepEnd(end) => Some(end),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        ends.len() == 1 && !ends[0].success && ends[0].result == "aborted",
+        "{messages:?}"
+    );
+    assert!(matches!(rt.next().await, RuntimeMessage::Exiting(_)));
+    let status = tokio::time::timeout(Duration::from_secs(10), child.wait())
+        .await
+        .expect("exits")
+        .expect("status");
+    assert_eq!(status.code(), Some(0), "SIGTERM is a shutdown, not a crash");
     rt.cleanup().await;
 }
 

@@ -3,6 +3,7 @@
 //! `rediss://` test starts its own `redis-server` serving TLS (it must be built with TLS).
 
 mod agent_step;
+mod bash_changes;
 mod binary;
 mod common;
 mod control;
@@ -10,4 +11,5 @@ mod egress;
 mod escape;
 mod protocol;
 mod structured_output;
+mod thinking;
 mod tls_redis;

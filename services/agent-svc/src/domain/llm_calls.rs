@@ -4,6 +4,7 @@
 use kit::crypto::mask;
 use kit::error::FieldError;
 use serde::Deserialize;
+use shared_schemas::events::usage::LlmCallRecorded;
 
 use crate::domain::validate::{err, finish};
 
@@ -146,6 +147,41 @@ impl RecordLlmCall {
                 .saturating_add(self.output_tokens)
                 .saturating_add(self.cache_read_tokens)
                 .saturating_add(self.cache_write_tokens)
+        }
+    }
+}
+
+impl RecordLlmCall {
+    /// The event announcing this call once stored as `id` at `now`: the row as stored (the key
+    /// only as its mask, the total filled in).
+    pub fn recorded_event(&self, id: &str, now: i64) -> LlmCallRecorded {
+        LlmCallRecorded {
+            call_id: id.to_owned(),
+            agent_id: self.agent_id.clone(),
+            session_id: self.session_id.clone(),
+            request_id: self.request_id.clone(),
+            user_id: self.user_id.clone(),
+            provider: self.provider.clone(),
+            model: self.model.clone(),
+            key_source: self.key_source.clone(),
+            key_masked: self.stored_key_mask(),
+            input_tokens: self.input_tokens,
+            output_tokens: self.output_tokens,
+            cache_read_tokens: self.cache_read_tokens,
+            cache_write_tokens: self.cache_write_tokens,
+            total_tokens: self.total(),
+            cost_input: self.cost_input,
+            cost_output: self.cost_output,
+            cost_total: self.cost_total,
+            cost_approximate: self.cost_approximate,
+            duration_ms: self.duration_ms,
+            tool_call_count: self.tool_call_count,
+            has_thinking: self.has_thinking,
+            stop_reason: self.stop_reason.clone(),
+            context_used_tokens: self.context_used_tokens,
+            context_window_tokens: self.context_window_tokens,
+            context_percent: self.context_percent,
+            created_at: now,
         }
     }
 }

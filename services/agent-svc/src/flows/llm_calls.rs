@@ -4,6 +4,8 @@
 //! The use cases behind `routes::llm_calls`.
 
 use kit::{ApiError, Platform, TenantContext, TokenKind};
+use shared_schemas::events::Event;
+use shared_schemas::ids::RunId;
 
 use crate::api::llm_calls::{
     AdminListQuery, ListQuery, LlmCallListResponse, Recorded, UsageQuery, UserUsageResponse,
@@ -14,7 +16,9 @@ use crate::flows::access::open_agent;
 use crate::store;
 
 /// Records one call of an agent of the caller's tenant: the engine (service credential) for any
-/// of its agents, an agent credential only for itself; users 403, unknown agents 404.
+/// of its agents, an agent credential only for itself (and, when the token is a run's, only for
+/// that run); users 403, unknown agents 404. `LLM_CALL_RECORDED` leaves through the outbox with
+/// the row, for the tenant's live call log.
 pub async fn record(
     platform: &Platform,
     ctx: &TenantContext,
@@ -25,9 +29,25 @@ pub async fn record(
             "calls are recorded by runtimes and services",
         ));
     }
+    if let Some(run) = &ctx.claims.run_id
+        && ctx.kind() == TokenKind::Agent
+        && body.run_id.as_ref() != Some(run)
+    {
+        return Err(ApiError::new(
+            axum::http::StatusCode::FORBIDDEN,
+            "run_scope",
+            "this credential records calls of its own run only",
+        ));
+    }
     let (mut tx, agent_id) = open_agent(platform, ctx, &body.agent_id).await?;
     body.agent_id = agent_id;
-    let id = store::llm_calls::insert(&mut tx, &body, store::now_ms()).await?;
+    let now = store::now_ms();
+    let id = store::llm_calls::insert(&mut tx, &body, now).await?;
+    let event = Event::LlmCallRecorded(Box::new(body.recorded_event(&id, now)));
+    match body.run_id.as_deref().and_then(|r| RunId::parse(r).ok()) {
+        Some(run) => kit::outbox::append_for_run(&mut tx, &run, event).await?,
+        None => kit::outbox::append(&mut tx, event).await?,
+    };
     tx.commit().await?;
     Ok(Recorded { id, ok: true })
 }

@@ -6,7 +6,7 @@ use serde_json::{Value, json as j};
 use crate::creds;
 use crate::helpers::{agent, assert_error, send, set_up, spawn, tenant};
 
-fn call(agent_id: &str, extra: Value) -> Value {
+pub(crate) fn call(agent_id: &str, extra: Value) -> Value {
     let mut base = j!({"agent_id": agent_id, "provider": "anthropic", "model": "claude-x",
         "input_tokens": 10, "output_tokens": 5, "cost_total": 0.5, "duration_ms": 100});
     if let (Some(b), Some(e)) = (base.as_object_mut(), extra.as_object()) {
@@ -15,7 +15,7 @@ fn call(agent_id: &str, extra: Value) -> Value {
     base
 }
 
-async fn count(app: &kit::testing::TestApp) -> i64 {
+pub(crate) async fn count(app: &kit::testing::TestApp) -> i64 {
     sqlx::query_scalar("select count(*) from agent.llm_call_logs")
         .fetch_one(&app.db.admin)
         .await

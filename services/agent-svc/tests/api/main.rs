@@ -12,6 +12,7 @@ mod fleet;
 mod helpers;
 mod inbox;
 mod lifecycle;
+mod llm_call_events;
 mod llm_calls;
 mod openapi_doc;
 mod outbox;
