@@ -94,7 +94,14 @@ pub fn service_rules(keys: &Keys, service: &str) -> Vec<String> {
             "+acl|setuser",
             "+acl|deluser",
         ],
-        "sse-relay" => &["&{p}:t:*"],
+        // Reads only: the streams it serves beyond the event streams every service reads.
+        "sse-relay" => &[
+            "&{p}:t:*",
+            "%R~{p}:t:*:sessions:*",
+            "%R~{p}:t:*:swarm:*",
+            "%R~{p}:t:*:mcp:logs",
+            "%R~{p}:logs:*",
+        ],
         "mcp-svc" => &["~{p}:mcp:*", "&{p}:t:*:mcp:grants-changed"],
         "slack-svc" => &[
             "~{p}:slack:*",

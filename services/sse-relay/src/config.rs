@@ -1,13 +1,92 @@
 //! sse-relay's own settings on top of kit's common ones, read from the same layered sources
 //! (defaults, `DJB_CONFIG_FILE`, then the environment).
 
+use std::time::Duration;
+
 use serde::Deserialize;
 
-#[derive(Debug, Clone, Default, Deserialize)]
-pub struct RelayConfig {}
+use crate::workers::hub::HubSettings;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct RelayConfig {
+    /// `AGENT_SVC_URL`: agent ids (and slugs) in stream paths are looked up there, for the
+    /// caller's tenant, before anything is streamed.
+    pub agent_svc_url: String,
+    /// `SSE_HEARTBEAT_SECS`: a heartbeat frame at least this often (HAProxy cuts a client idle
+    /// for 60 s).
+    pub sse_heartbeat_secs: u64,
+    /// `SSE_STATUS_CHECK_MS`: how often an open stream re-reads its tenant's status, so a
+    /// suspension or deletion closes it within seconds.
+    pub sse_status_check_ms: u64,
+    /// `SSE_READER_SHARDS`: blocking reader connections of the hub.
+    pub sse_reader_shards: usize,
+    /// `SSE_BUFFER`: entries a subscriber may fall behind before it is closed (it resumes).
+    pub sse_buffer: usize,
+    /// `SSE_READ_BLOCK_MS`: longest wait of one hub `XREAD`.
+    pub sse_read_block_ms: u64,
+    /// `SSE_MAX_STREAMS_PER_USER`: open streams one caller (token subject) may hold on a replica.
+    pub sse_max_streams_per_user: usize,
+    /// `SSE_MAX_STREAMS_PER_TENANT`: open streams one tenant may hold on a replica.
+    pub sse_max_streams_per_tenant: usize,
+}
+
+impl Default for RelayConfig {
+    fn default() -> Self {
+        Self {
+            agent_svc_url: "http://127.0.0.1:8030".to_owned(),
+            sse_heartbeat_secs: 15,
+            sse_status_check_ms: 2000,
+            sse_reader_shards: 8,
+            sse_buffer: 1024,
+            sse_read_block_ms: 250,
+            sse_max_streams_per_user: 64,
+            sse_max_streams_per_tenant: 2000,
+        }
+    }
+}
 
 impl RelayConfig {
     pub fn load() -> Result<Self, kit::config::ConfigError> {
-        kit::config::load()
+        let config: Self = kit::config::load()?;
+        config.check()?;
+        Ok(config)
+    }
+
+    /// Zeros would stream nothing or spin: typos, refused at start.
+    pub fn check(&self) -> Result<(), kit::config::ConfigError> {
+        let bad = |name: &'static str| kit::config::ConfigError::Invalid {
+            name,
+            reason: "must be at least 1".to_owned(),
+        };
+        let checks: [(&'static str, u64); 7] = [
+            ("SSE_HEARTBEAT_SECS", self.sse_heartbeat_secs),
+            ("SSE_STATUS_CHECK_MS", self.sse_status_check_ms),
+            ("SSE_READER_SHARDS", self.sse_reader_shards as u64),
+            ("SSE_BUFFER", self.sse_buffer as u64),
+            ("SSE_READ_BLOCK_MS", self.sse_read_block_ms),
+            ("SSE_MAX_STREAMS_PER_USER", self.sse_max_streams_per_user as u64),
+            ("SSE_MAX_STREAMS_PER_TENANT", self.sse_max_streams_per_tenant as u64),
+        ];
+        match checks.iter().find(|(_, v)| *v == 0) {
+            Some((name, _)) => Err(bad(name)),
+            None => Ok(()),
+        }
+    }
+
+    pub fn hub(&self) -> HubSettings {
+        HubSettings {
+            shards: self.sse_reader_shards,
+            capacity: self.sse_buffer,
+            block: Duration::from_millis(self.sse_read_block_ms),
+        }
+    }
+
+    pub fn heartbeat(&self) -> Duration {
+        Duration::from_secs(self.sse_heartbeat_secs)
+    }
+
+    pub fn status_check(&self) -> Duration {
+        Duration::from_millis(self.sse_status_check_ms)
     }
 }

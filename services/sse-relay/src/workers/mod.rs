@@ -1,3 +1,5 @@
-//! Workers: consumer-group handlers and background loops, each calling flows.
+//! Workers: background loops.
 //!
-//! Here: stream readers shared by the connections of one instance.
+//! Here: the hub, this replica's shared blocking readers of the streams clients watch.
+
+pub mod hub;
