@@ -94,9 +94,10 @@ pub fn service_rules(keys: &Keys, service: &str) -> Vec<String> {
             "+acl|setuser",
             "+acl|deluser",
         ],
-        // Reads only: the streams it serves beyond the event streams every service reads.
+        // Reads only: the streams it serves beyond the event streams every service reads. It
+        // subscribes to no channel (every source is a stream), so it has no channel rule, which
+        // would also open every tenant key to it.
         "sse-relay" => &[
-            "&{p}:t:*",
             "%R~{p}:t:*:sessions:*",
             "%R~{p}:t:*:swarm:*",
             "%R~{p}:t:*:mcp:logs",

@@ -65,8 +65,14 @@ impl RelayConfig {
             ("SSE_READER_SHARDS", self.sse_reader_shards as u64),
             ("SSE_BUFFER", self.sse_buffer as u64),
             ("SSE_READ_BLOCK_MS", self.sse_read_block_ms),
-            ("SSE_MAX_STREAMS_PER_USER", self.sse_max_streams_per_user as u64),
-            ("SSE_MAX_STREAMS_PER_TENANT", self.sse_max_streams_per_tenant as u64),
+            (
+                "SSE_MAX_STREAMS_PER_USER",
+                self.sse_max_streams_per_user as u64,
+            ),
+            (
+                "SSE_MAX_STREAMS_PER_TENANT",
+                self.sse_max_streams_per_tenant as u64,
+            ),
         ];
         match checks.iter().find(|(_, v)| *v == 0) {
             Some((name, _)) => Err(bad(name)),

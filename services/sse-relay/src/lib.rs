@@ -53,7 +53,12 @@ impl AppState {
         redis: redis::Client,
         shutdown: CancellationToken,
     ) -> Self {
-        let hub = Hub::start(redis, platform.redis.clone(), config.hub(), shutdown.clone());
+        let hub = Hub::start(
+            redis,
+            platform.redis.clone(),
+            config.hub(),
+            shutdown.clone(),
+        );
         let caps = Caps::new(
             config.sse_max_streams_per_user,
             config.sse_max_streams_per_tenant,

@@ -174,7 +174,9 @@ const TABLE: &[(&str, Scope, Build)] = &[
     ("session_stream", Scope::Tenant, |k, t| {
         k.session_stream(t, "chat_eric_1")
     }),
-    ("swarm_state", Scope::Tenant, |k, t| k.swarm_state(t, "sw_1")),
+    ("swarm_state", Scope::Tenant, |k, t| {
+        k.swarm_state(t, "sw_1")
+    }),
     ("swarm_progress", Scope::Tenant, |k, t| {
         k.swarm_progress(t, "sw_1")
     }),

@@ -18,7 +18,8 @@ impl EntryId {
             Some((ms, seq)) => (ms, seq),
             None => (raw, "0"),
         };
-        let digits = |s: &str| !s.is_empty() && s.len() <= 20 && s.bytes().all(|b| b.is_ascii_digit());
+        let digits =
+            |s: &str| !s.is_empty() && s.len() <= 20 && s.bytes().all(|b| b.is_ascii_digit());
         if !digits(ms) || !digits(seq) {
             return None;
         }
@@ -76,8 +77,32 @@ impl Cursor {
     }
 }
 
-/// Whether entries after `after` were trimmed away: Redis reports the highest id it ever
-/// deleted from the stream, so a client whose last id is below it missed something.
-pub fn missed_by_trim(after: EntryId, max_deleted: EntryId) -> bool {
-    after < max_deleted
+/// What a stream still holds, as `XINFO STREAM` tells it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Kept {
+    /// The oldest retained entry.
+    pub first: Option<EntryId>,
+    /// The id of the newest entry ever added.
+    pub last_generated: EntryId,
+    /// The highest id removed with `XDEL` (Redis does not count trimming here).
+    pub max_deleted: EntryId,
+    /// Whether entries were ever removed (more were added than remain).
+    pub lost_some: bool,
+}
+
+/// Whether a client whose last id is `after` missed entries that are gone: trimming removes the
+/// oldest entries, so when the stream lost some, a client behind its oldest retained entry may
+/// have missed them (one that saw exactly the last trimmed entry is reset too: it reloads once,
+/// which is harmless, where guessing would risk a silent gap).
+pub fn missed_by_trim(after: EntryId, kept: Kept) -> bool {
+    if after < kept.max_deleted {
+        return true;
+    }
+    if !kept.lost_some {
+        return false;
+    }
+    match kept.first {
+        Some(first) => after < first,
+        None => after < kept.last_generated,
+    }
 }

@@ -149,7 +149,10 @@ impl Shape {
 }
 
 fn rename(names: &[(&str, &'static str)], kind: &str) -> Option<&'static str> {
-    names.iter().find(|(from, _)| *from == kind).map(|(_, to)| *to)
+    names
+        .iter()
+        .find(|(from, _)| *from == kind)
+        .map(|(_, to)| *to)
 }
 
 /// Whether `json` is about `agent`: its `agentId`, or (for the activity feed) the sender or

@@ -31,7 +31,10 @@ fn agent_scope() -> ApiError {
 
 fn unavailable(err: impl std::fmt::Display) -> ApiError {
     tracing::warn!(error = %err, "stream source unavailable");
-    ApiError::unavailable("stream_unavailable", "the event source is unavailable; retry")
+    ApiError::unavailable(
+        "stream_unavailable",
+        "the event source is unavailable; retry",
+    )
 }
 
 /// Tenant-wide streams (every run, every agent's lifecycle, …): users and services only.
@@ -80,7 +83,9 @@ pub async fn swarm(
     );
     let redis = &app.platform.redis;
     let found = streams::exists(redis, &state).await.map_err(unavailable)?
-        || streams::exists(redis, &progress).await.map_err(unavailable)?;
+        || streams::exists(redis, &progress)
+            .await
+            .map_err(unavailable)?;
     if !found {
         return Err(not_found("swarm"));
     }

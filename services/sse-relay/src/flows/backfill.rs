@@ -17,7 +17,10 @@ const SCAN_LIMIT: usize = 10_000;
 
 fn unavailable(err: redis::RedisError) -> ApiError {
     tracing::warn!(error = %err, "stream source unavailable");
-    ApiError::unavailable("stream_unavailable", "the event source is unavailable; retry")
+    ApiError::unavailable(
+        "stream_unavailable",
+        "the event source is unavailable; retry",
+    )
 }
 
 fn continue_after(top: Option<EntryId>) -> Cursor {
@@ -38,7 +41,11 @@ pub async fn tail(
     if n == 0 {
         newest_first.clear();
     }
-    let frames = newest_first.iter().rev().filter_map(|e| shape.frame(e)).collect();
+    let frames = newest_first
+        .iter()
+        .rev()
+        .filter_map(|e| shape.frame(e))
+        .collect();
     Ok((frames, continue_after(top)))
 }
 

@@ -63,7 +63,11 @@ impl Caps {
 
 impl Drop for CapGuard {
     fn drop(&mut self) {
-        let mut open = self.caps.open.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut open = self
+            .caps
+            .open
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         for key in &self.keys {
             if let Some(n) = open.get_mut(key) {
                 *n = n.saturating_sub(1);

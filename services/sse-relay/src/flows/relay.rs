@@ -71,14 +71,18 @@ impl Plan {
 
 /// Where the stream starts, decided before the response: the id after which entries are
 /// replayed, and a `stream_reset` frame when the client's id is older than what is retained.
-async fn starting_point(app: &AppState, key: &str, cursor: Cursor) -> redis::RedisResult<(EntryId, Option<Frame>)> {
+async fn starting_point(
+    app: &AppState,
+    key: &str,
+    cursor: Cursor,
+) -> redis::RedisResult<(EntryId, Option<Frame>)> {
     let redis = &app.platform.redis;
     match cursor {
         Cursor::Start => Ok((EntryId::ZERO, None)),
         Cursor::Live => Ok((streams::last_id(redis, key).await?, None)),
         Cursor::After(id) => {
             let kept = streams::retention(redis, key).await?;
-            if !missed_by_trim(id, kept.max_deleted) {
+            if !missed_by_trim(id, kept) {
                 return Ok((id, None));
             }
             // The client missed trimmed entries: it reloads from the REST API, then follows
@@ -104,7 +108,10 @@ pub async fn open(
     let guard = app.caps.acquire(ctx)?;
     let unavailable = |err: redis::RedisError| {
         tracing::warn!(error = %err, "stream source unavailable");
-        ApiError::unavailable("stream_unavailable", "the event source is unavailable; retry")
+        ApiError::unavailable(
+            "stream_unavailable",
+            "the event source is unavailable; retry",
+        )
     };
     let sub = app.hub.subscribe(&plan.key).await.map_err(unavailable)?;
     let (after, reset) = starting_point(app, &plan.key, plan.cursor)
@@ -123,11 +130,16 @@ pub async fn open(
     };
     tokio::spawn(pump.run(sub));
     let body = Body::from_stream(futures_util::stream::unfold(rx, |mut rx| async move {
-        rx.recv().await.map(|b| (Ok::<_, std::convert::Infallible>(b), rx))
+        rx.recv()
+            .await
+            .map(|b| (Ok::<_, std::convert::Infallible>(b), rx))
     }));
     let mut res = (StatusCode::OK, body).into_response();
     let headers = res.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/event-stream"));
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/event-stream"),
+    );
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     headers.insert("x-accel-buffering", HeaderValue::from_static("no"));
     Ok(res)
@@ -158,7 +170,10 @@ impl Pump {
     async fn run(mut self, mut sub: Subscription) {
         let end = self.relay(&mut sub).await;
         let notice = match end {
-            End::Expired => Some(("token_expired", "the token expired; reconnect with a fresh one")),
+            End::Expired => Some((
+                "token_expired",
+                "the token expired; reconnect with a fresh one",
+            )),
             End::TenantClosed => Some(("tenant_closed", "this tenant is suspended or deleted")),
             End::Lagged => Some(("lagged", "the client fell behind; resume from the last id")),
             End::SourceFailed => Some(("stream_unavailable", "the event source failed; resume")),

@@ -44,8 +44,15 @@ async fn run_stream(
 ) -> Result<Response, ApiError> {
     let key = access::run(&app, &ctx, &run_id).await?;
     let cursor = cursor(&headers, q.since.as_deref(), Cursor::Start)?;
-    let mut plan = Plan::new(key, Shape::new(Some("message"), Select::All, Addition::None), cursor);
-    plan.beat = Beat::Named("heartbeat", json!({"run_id": run_id, "status": "connected"}).to_string());
+    let mut plan = Plan::new(
+        key,
+        Shape::new(Some("message"), Select::All, Addition::None),
+        cursor,
+    );
+    plan.beat = Beat::Named(
+        "heartbeat",
+        json!({"run_id": run_id, "status": "connected"}).to_string(),
+    );
     relay::open(&app, &ctx, plan, Vec::new()).await
 }
 
@@ -115,7 +122,11 @@ async fn work_locks(
     let agent = access::agent(&app, &ctx, &agent_id).await?;
     let cursor = cursor(&headers, q.since.as_deref(), Cursor::Live)?;
     let key = app.platform.keys.tenant_events(&ctx.tenant_id);
-    let shape = Shape::new(None, Select::RenamedForAgent(WORK_LOCKS, agent), Addition::None);
+    let shape = Shape::new(
+        None,
+        Select::RenamedForAgent(WORK_LOCKS, agent),
+        Addition::None,
+    );
     relay::open(&app, &ctx, Plan::new(key, shape, cursor), Vec::new()).await
 }
 
@@ -141,6 +152,8 @@ async fn activity(
     };
     let shape = Shape::new(None, Select::Agent(agent.clone()), Addition::LivePhase);
     let mut plan = Plan::new(key, shape, cursor);
-    plan.connected.push(Frame::data(json!({"type": "connected", "agentId": agent}).to_string()));
+    plan.connected.push(Frame::data(
+        json!({"type": "connected", "agentId": agent}).to_string(),
+    ));
     relay::open(&app, &ctx, plan, frames).await
 }

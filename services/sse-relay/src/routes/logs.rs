@@ -58,7 +58,9 @@ async fn container(
 ) -> Result<Response, ApiError> {
     access::platform_admin(&ctx)?;
     let key = app.platform.keys.container_logs(&container_name);
-    let known = streams::exists(&app.platform.redis, &key).await.unwrap_or(false);
+    let known = streams::exists(&app.platform.redis, &key)
+        .await
+        .unwrap_or(false);
     if !known {
         return Err(ApiError::not_found("container not found"));
     }
@@ -94,7 +96,11 @@ async fn mcp(
 ) -> Result<Response, ApiError> {
     access::tenant_wide(&ctx)?;
     let cursor = cursor(&headers, q.since.as_deref(), Cursor::Live)?;
-    let mut plan = Plan::new(app.platform.keys.mcp_logs(&ctx.tenant_id), log_shape(), cursor);
+    let mut plan = Plan::new(
+        app.platform.keys.mcp_logs(&ctx.tenant_id),
+        log_shape(),
+        cursor,
+    );
     plan.first.push(Frame::named("connected", "{}"));
     relay::open(&app, &ctx, plan, Vec::new()).await
 }

@@ -30,7 +30,10 @@ fn cursor(headers: &HeaderMap, since: Option<&str>, default: Cursor) -> Result<C
     Cursor::resolve(last, since, default).map_err(|bad| {
         ApiError::bad_request(
             "invalid_last_event_id",
-            format!("`{}` is not a stream entry id", bad.0.chars().take(64).collect::<String>()),
+            format!(
+                "`{}` is not a stream entry id",
+                bad.0.chars().take(64).collect::<String>()
+            ),
         )
     })
 }

@@ -68,7 +68,14 @@ async fn agent_sessions(
     ValidQuery(q): ValidQuery<SinceQuery>,
 ) -> Result<Response, ApiError> {
     let agent = access::agent(&app, &ctx, &agent_id).await?;
-    list(&app, &ctx, &headers, &q, Select::RenamedForAgent(SESSIONS, agent)).await
+    list(
+        &app,
+        &ctx,
+        &headers,
+        &q,
+        Select::RenamedForAgent(SESSIONS, agent),
+    )
+    .await
 }
 
 async fn list(
@@ -145,7 +152,11 @@ async fn chat(
     session_id: &str,
 ) -> Result<Response, ApiError> {
     let cursor = cursor(headers, q.since.as_deref(), Cursor::Start)?;
-    let mut plan = Plan::new(key, Shape::new(None, Select::All, Addition::StreamId), cursor);
+    let mut plan = Plan::new(
+        key,
+        Shape::new(None, Select::All, Addition::StreamId),
+        cursor,
+    );
     let connected = json!({"type": "connected", "session_id": session_id});
     plan.connected.push(Frame::data(connected.to_string()));
     relay::open(app, ctx, plan, Vec::new()).await

@@ -38,9 +38,19 @@ async fn swarm_stream(
 ) -> Result<Response, ApiError> {
     let (state, progress) = access::swarm(&app, &ctx, &swarm_id).await?;
     let cursor = cursor(&headers, q.since.as_deref(), Cursor::Live)?;
-    let snapshot = streams::get(&app.platform.redis, &state).await.ok().flatten();
-    let mut plan = Plan::new(progress, Shape::new(None, Select::All, Addition::None), cursor);
-    plan.first.push(Frame::named("state", snapshot.unwrap_or_else(|| "{}".to_owned())));
+    let snapshot = streams::get(&app.platform.redis, &state)
+        .await
+        .ok()
+        .flatten();
+    let mut plan = Plan::new(
+        progress,
+        Shape::new(None, Select::All, Addition::None),
+        cursor,
+    );
+    plan.first.push(Frame::named(
+        "state",
+        snapshot.unwrap_or_else(|| "{}".to_owned()),
+    ));
     plan.ends = Some(ends_swarm);
     relay::open(&app, &ctx, plan, Vec::new()).await
 }

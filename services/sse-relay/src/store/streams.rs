@@ -8,7 +8,7 @@ use redis::streams::{StreamId, StreamRangeReply};
 use redis::{FromRedisValue, Value as RedisValue};
 use serde_json::{Map, Value};
 
-use crate::domain::cursor::EntryId;
+use crate::domain::cursor::{EntryId, Kept};
 use crate::domain::shape::Entry;
 
 /// The JSON of an entry: its `data` field (what `bus::publish` writes), or the flat fields of
@@ -48,7 +48,10 @@ pub async fn exists(conn: &ConnectionManager, key: &str) -> redis::RedisResult<b
 }
 
 pub async fn get(conn: &ConnectionManager, key: &str) -> redis::RedisResult<Option<String>> {
-    redis::cmd("GET").arg(key).query_async(&mut conn.clone()).await
+    redis::cmd("GET")
+        .arg(key)
+        .query_async(&mut conn.clone())
+        .await
 }
 
 /// Up to `count` entries after `after` (exclusive), oldest first.
@@ -110,15 +113,8 @@ pub async fn last_id(conn: &ConnectionManager, key: &str) -> redis::RedisResult<
         .unwrap_or(EntryId::ZERO))
 }
 
-/// What a stream has lost to trimming: the highest id Redis ever deleted from it (`0-0` when
-/// nothing, or when the stream does not exist) and its oldest retained entry.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Retention {
-    pub max_deleted: EntryId,
-    pub first: Option<EntryId>,
-}
-
-pub async fn retention(conn: &ConnectionManager, key: &str) -> redis::RedisResult<Retention> {
+/// What the stream still holds (all defaults when it does not exist: nothing was lost).
+pub async fn retention(conn: &ConnectionManager, key: &str) -> redis::RedisResult<Kept> {
     let reply: redis::RedisResult<HashMap<String, RedisValue>> = redis::cmd("XINFO")
         .arg("STREAM")
         .arg(key)
@@ -126,17 +122,21 @@ pub async fn retention(conn: &ConnectionManager, key: &str) -> redis::RedisResul
         .await;
     let info = match reply {
         Ok(info) => info,
-        // "ERR no such key": nothing was ever trimmed from a stream that is not there.
-        Err(err) if err.code() == Some("ERR") => {
-            return Ok(Retention::default());
-        }
+        // "ERR no such key": nothing was lost from a stream that is not there.
+        Err(err) if err.code() == Some("ERR") => return Ok(Kept::default()),
         Err(err) => return Err(err),
     };
-    let max_deleted = info
-        .get("max-deleted-entry-id")
-        .and_then(|v| String::from_redis_value_ref(v).ok())
-        .and_then(|s| EntryId::parse(&s))
-        .unwrap_or(EntryId::ZERO);
+    let id_of = |name: &str| {
+        info.get(name)
+            .and_then(|v| String::from_redis_value_ref(v).ok())
+            .and_then(|s| EntryId::parse(&s))
+            .unwrap_or(EntryId::ZERO)
+    };
+    let number = |name: &str| {
+        info.get(name)
+            .and_then(|v| i64::from_redis_value_ref(v).ok())
+            .unwrap_or(0)
+    };
     let first = info
         .get("first-entry")
         .and_then(|v| match v {
@@ -145,5 +145,10 @@ pub async fn retention(conn: &ConnectionManager, key: &str) -> redis::RedisResul
         })
         .and_then(|id| String::from_redis_value_ref(id).ok())
         .and_then(|id| EntryId::parse(&id));
-    Ok(Retention { max_deleted, first })
+    Ok(Kept {
+        first,
+        last_generated: id_of("last-generated-id"),
+        max_deleted: id_of("max-deleted-entry-id"),
+        lost_some: number("entries-added") > number("length"),
+    })
 }

@@ -69,7 +69,10 @@ impl Drop for Feed {
     fn drop(&mut self) {
         // A newer feed of the same key may have replaced this one: remove only our own.
         let mut members = lock(&self.shard.members);
-        if members.get(&self.key).is_some_and(|m| m.generation == self.generation) {
+        if members
+            .get(&self.key)
+            .is_some_and(|m| m.generation == self.generation)
+        {
             members.remove(&self.key);
         }
         drop(members);
@@ -184,7 +187,11 @@ impl Hub {
 
     /// Streams read live right now (one reader each, whatever the number of subscribers).
     pub fn feeds(&self) -> usize {
-        self.inner.shards.iter().map(|s| lock(&s.members).len()).sum()
+        self.inner
+            .shards
+            .iter()
+            .map(|s| lock(&s.members).len())
+            .sum()
     }
 
     /// Redis connections the readers hold (one per shard).
