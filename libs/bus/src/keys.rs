@@ -366,6 +366,12 @@ impl Keys {
         self.global(&format!("logs:{}", segment(container)))
     }
 
+    /// SCAN pattern of every tenant's event streams (tenant and run streams), which sse-relay
+    /// trims by age.
+    pub fn tenant_event_streams_pattern(&self) -> String {
+        self.global("t:*:events:*")
+    }
+
     /// Every platform container's log lines merged in one stream (administrators only).
     pub fn merged_logs(&self) -> String {
         self.global("logs:merged")

@@ -29,6 +29,10 @@ pub struct RelayConfig {
     pub sse_max_streams_per_user: usize,
     /// `SSE_MAX_STREAMS_PER_TENANT`: open streams one tenant may hold on a replica.
     pub sse_max_streams_per_tenant: usize,
+    /// `SSE_RETENTION_HOURS`: tenant and run event streams keep entries this long.
+    pub sse_retention_hours: u64,
+    /// `SSE_TRIM_INTERVAL_SECS`: how often this replica trims them by age.
+    pub sse_trim_interval_secs: u64,
 }
 
 impl Default for RelayConfig {
@@ -42,6 +46,8 @@ impl Default for RelayConfig {
             sse_read_block_ms: 250,
             sse_max_streams_per_user: 64,
             sse_max_streams_per_tenant: 2000,
+            sse_retention_hours: 24,
+            sse_trim_interval_secs: 300,
         }
     }
 }
@@ -59,7 +65,9 @@ impl RelayConfig {
             name,
             reason: "must be at least 1".to_owned(),
         };
-        let checks: [(&'static str, u64); 7] = [
+        let checks: [(&'static str, u64); 9] = [
+            ("SSE_RETENTION_HOURS", self.sse_retention_hours),
+            ("SSE_TRIM_INTERVAL_SECS", self.sse_trim_interval_secs),
             ("SSE_HEARTBEAT_SECS", self.sse_heartbeat_secs),
             ("SSE_STATUS_CHECK_MS", self.sse_status_check_ms),
             ("SSE_READER_SHARDS", self.sse_reader_shards as u64),
@@ -86,6 +94,14 @@ impl RelayConfig {
             capacity: self.sse_buffer,
             block: Duration::from_millis(self.sse_read_block_ms),
         }
+    }
+
+    pub fn retention(&self) -> Duration {
+        Duration::from_secs(self.sse_retention_hours.saturating_mul(3600))
+    }
+
+    pub fn trim_interval(&self) -> Duration {
+        Duration::from_secs(self.sse_trim_interval_secs)
     }
 
     pub fn heartbeat(&self) -> Duration {

@@ -100,6 +100,8 @@ pub async fn run(
     let redis = kit::tls::redis_client(&config)?;
     let streams = shutdown.clone();
     kit::run_service(SERVICE, config, listener, shutdown, move |platform| {
+        let (age, every) = (own.retention(), own.trim_interval());
+        workers::retention::spawn(platform.clone(), age, every, streams.clone());
         router(AppState::new(platform, own, redis, streams))
     })
     .await

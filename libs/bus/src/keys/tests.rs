@@ -185,6 +185,9 @@ const TABLE: &[(&str, Scope, Build)] = &[
         k.container_logs("engine-1")
     }),
     ("merged_logs", Scope::Global, |k, _| k.merged_logs()),
+    ("tenant_event_streams_pattern", Scope::Global, |k, _| {
+        k.tenant_event_streams_pattern()
+    }),
 ];
 
 /// Methods of `Keys` that build no name.
@@ -349,6 +352,7 @@ fn sse_relay_stream_names() {
     assert_eq!(keys.mcp_logs(&t), "djinnbot:t:ten_alpha:mcp:logs");
     assert_eq!(keys.container_logs("engine-1"), "djinnbot:logs:engine-1");
     assert_eq!(keys.merged_logs(), "djinnbot:logs:merged");
+    assert_eq!(keys.tenant_event_streams_pattern(), "djinnbot:t:*:events:*");
     // A session id is free-form (chat ids carry the agent slug): it cannot leave its segment.
     assert_eq!(
         keys.session_stream(&t, "x:*"),

@@ -154,3 +154,41 @@ async fn a_malformed_resume_point_is_a_clear_4xx() {
     assert_eq!(s.status, 400);
     assert_eq!(s.error_body().await["code"], "invalid_last_event_id");
 }
+
+#[tokio::test]
+async fn event_streams_are_trimmed_by_age_and_a_client_behind_them_is_reset() {
+    let r = relay().await;
+    let a = r.app.tenant("a").await;
+    let key = r.app.platform.keys.tenant_events(&a.id);
+    let run_key = r
+        .app
+        .platform
+        .keys
+        .run_events(&a.id, &"run_old".parse().expect("run"));
+    // Entries from long ago (explicit ids; many, since `MINID ~` trims whole radix-tree
+    // nodes), then a fresh one.
+    for stream in [&key, &run_key] {
+        for n in 1..300 {
+            let _: String = redis::cmd("XADD")
+                .arg(stream)
+                .arg(format!("{n}000-0"))
+                .arg("data")
+                .arg("{}")
+                .query_async(&mut r.producer.clone())
+                .await
+                .expect("old entry");
+        }
+    }
+    let fresh = r
+        .publish(&a.id, None, json!({"type": "PROJECT_UPDATED"}))
+        .await;
+    let removed =
+        sse_relay::workers::retention::trim_once(&r.app.platform, Duration::from_secs(24 * 3600))
+            .await
+            .expect("trim");
+    assert!(removed >= 400, "removed {removed}");
+    let mut s = open_with(&r.url("/v1/events/stream"), Some(&a.token), Some("1000-0")).await;
+    let first = s.next(WAIT).await.expect("first frame");
+    assert_eq!(first.json()["type"], "stream_reset", "{first:?}");
+    assert_eq!(r.last_id(&key).await, fresh, "the fresh entry is kept");
+}
