@@ -192,6 +192,25 @@ async fn a_run_streams_live_through_haproxy_resumes_and_stays_in_its_tenant() {
             "{path}"
         );
     }
+    // HAProxy sends every stream path of the relay there: the chat alias under /v1/agents, the
+    // platform logs under /v1/admin (refused by the relay itself), the MCP logs under /v1/mcp.
+    let chat = open(
+        &stack,
+        "/v1/agents/engineer/chat/chat_nowhere_1/stream",
+        &a.token,
+        None,
+    )
+    .await;
+    assert_eq!(chat.status, 404);
+    let logs = open(&stack, "/v1/admin/logs/stream/merged", &a.token, None).await;
+    assert_eq!(logs.status, 403);
+    let body: Value = logs.res.json().await.expect("json");
+    assert_eq!(body["code"], "platform_admin_only");
+    let mut mcp = open(&stack, "/v1/mcp/logs/stream", &a.token, None).await;
+    assert_eq!(mcp.status, 200);
+    let connected = mcp.next(Duration::from_secs(5)).await.and_then(|f| f.event);
+    assert_eq!(connected.as_deref(), Some("connected"));
+
     let mut activity = open(
         &stack,
         "/v1/events/activity/engineer?limit=200",

@@ -238,8 +238,9 @@ async fn run(
     let connected = streams - refused;
     let expected = published as f64 * connected as f64 / runs as f64;
     let cores = std::thread::available_parallelism().map_or(0, std::num::NonZero::get);
+    let profile = std::env::var("BENCH_PROFILE").unwrap_or_else(|_| "release".into());
     println!(
-        "sse-relay (release build, direct to the relay, {shards} reader shards, {cores} cores)\n"
+        "sse-relay ({profile} build, direct to the relay, {shards} reader shards, {cores} cores)\n"
     );
     println!("| measure | value |\n|---|---|");
     println!(
