@@ -25,6 +25,8 @@ pub struct RelayConfig {
     pub sse_buffer: usize,
     /// `SSE_READ_BLOCK_MS`: longest wait of one hub `XREAD`.
     pub sse_read_block_ms: u64,
+    /// `SSE_READ_COALESCE_MS`: pause of a hub reader after a read that returned entries (0: none).
+    pub sse_read_coalesce_ms: u64,
     /// `SSE_MAX_STREAMS_PER_USER`: open streams one caller (token subject) may hold on a replica.
     pub sse_max_streams_per_user: usize,
     /// `SSE_MAX_STREAMS_PER_TENANT`: open streams one tenant may hold on a replica.
@@ -44,6 +46,7 @@ impl Default for RelayConfig {
             sse_reader_shards: 8,
             sse_buffer: 1024,
             sse_read_block_ms: 250,
+            sse_read_coalesce_ms: 5,
             sse_max_streams_per_user: 64,
             sse_max_streams_per_tenant: 2000,
             sse_retention_hours: 24,
@@ -93,6 +96,7 @@ impl RelayConfig {
             shards: self.sse_reader_shards,
             capacity: self.sse_buffer,
             block: Duration::from_millis(self.sse_read_block_ms),
+            coalesce: Duration::from_millis(self.sse_read_coalesce_ms),
         }
     }
 

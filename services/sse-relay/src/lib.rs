@@ -53,15 +53,27 @@ impl AppState {
         redis: redis::Client,
         shutdown: CancellationToken,
     ) -> Self {
+        let readers = gauge(
+            &platform,
+            "sse_live_readers",
+            "Redis streams read live by this replica's hub (one reader each)",
+        );
+        let open = gauge(
+            &platform,
+            "sse_streams_open",
+            "SSE streams open on this replica",
+        );
         let hub = Hub::start(
             redis,
             platform.redis.clone(),
             config.hub(),
+            readers,
             shutdown.clone(),
         );
         let caps = Caps::new(
             config.sse_max_streams_per_user,
             config.sse_max_streams_per_tenant,
+            open,
         );
         let agents = AgentSvc::new(platform.client.clone(), &config.agent_svc_url);
         Self {
@@ -73,6 +85,20 @@ impl AppState {
             shutdown,
         }
     }
+}
+
+/// A gauge on the service's `/metrics`.
+fn gauge(platform: &Platform, name: &str, help: &str) -> prometheus::IntGauge {
+    // Only an invalid metric name fails, and these names are constants.
+    let gauge = prometheus::IntGauge::new(name, help).expect("a valid metric name");
+    if let Err(err) = platform
+        .metrics
+        .registry()
+        .register(Box::new(gauge.clone()))
+    {
+        tracing::warn!(error = %err, name, "metric not registered");
+    }
+    gauge
 }
 
 pub fn openapi() -> utoipa::openapi::OpenApi {

@@ -195,6 +195,21 @@ async fn run(
     tokio::time::sleep(Duration::from_secs(2)).await;
     let rss_streams = proc::rss_kib(pid);
     let redis_conns = proc::connections_to(pid, redis_port);
+    let metrics = http
+        .get(format!("http://{addr}/metrics"))
+        .send()
+        .await?
+        .text()
+        .await?;
+    let gauge = |name: &str| {
+        metrics
+            .lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.rsplit(' ').next())
+            .unwrap_or("?")
+            .to_owned()
+    };
+    let (readers, open) = (gauge("sse_live_readers"), gauge("sse_streams_open"));
 
     // Load: `rate` events per second, in 10 ms ticks, round-robin over the runs.
     measuring.store(true, Ordering::Relaxed);
@@ -272,6 +287,9 @@ async fn run(
     println!(
         "| relay RSS per 1 000 streams | {:.2} MiB |",
         (rss_streams.saturating_sub(rss_idle)) as f64 / 1024.0 / (connected.max(1) as f64 / 1000.0)
+    );
+    println!(
+        "| live readers (`sse_live_readers`) / streams open (`sse_streams_open`) | {readers} / {open} (run streams: {runs}) |"
     );
     println!(
         "| Redis connections held by the relay | {redis_conns} (readers: {shards} shards + the shared connection) |"

@@ -12,6 +12,8 @@ pub struct Caps {
     per_user: usize,
     per_tenant: usize,
     open: Mutex<HashMap<String, usize>>,
+    /// Streams open on this replica (`sse_streams_open`).
+    gauge: prometheus::IntGauge,
 }
 
 /// Held for as long as a stream is open.
@@ -22,11 +24,12 @@ pub struct CapGuard {
 }
 
 impl Caps {
-    pub fn new(per_user: usize, per_tenant: usize) -> Arc<Self> {
+    pub fn new(per_user: usize, per_tenant: usize, gauge: prometheus::IntGauge) -> Arc<Self> {
         Arc::new(Self {
             per_user,
             per_tenant,
             open: Mutex::default(),
+            gauge,
         })
     }
 
@@ -45,6 +48,7 @@ impl Caps {
         for key in [&tenant, &user] {
             *open.entry(key.clone()).or_default() += 1;
         }
+        self.gauge.inc();
         Ok(CapGuard {
             caps: self.clone(),
             keys: [tenant, user],
@@ -63,6 +67,7 @@ impl Caps {
 
 impl Drop for CapGuard {
     fn drop(&mut self) {
+        self.caps.gauge.dec();
         let mut open = self
             .caps
             .open

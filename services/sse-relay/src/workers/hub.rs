@@ -42,6 +42,8 @@ struct Inner {
     capacity: usize,
     generation: AtomicU64,
     conn: ConnectionManager,
+    /// Streams read live right now (`sse_live_readers`).
+    readers: prometheus::IntGauge,
 }
 
 #[derive(Default)]
@@ -101,6 +103,10 @@ pub struct HubSettings {
     pub shards: usize,
     pub capacity: usize,
     pub block: Duration,
+    /// Pause after a read that returned entries, so a busy shard gathers what arrives for a
+    /// moment into one `XREAD` instead of one call per entry (each call costs Redis a look at
+    /// every stream of the shard).
+    pub coalesce: Duration,
 }
 
 impl Hub {
@@ -109,6 +115,7 @@ impl Hub {
         client: redis::Client,
         conn: ConnectionManager,
         settings: HubSettings,
+        readers: prometheus::IntGauge,
         shutdown: CancellationToken,
     ) -> Self {
         let shards: Vec<Arc<Shard>> = (0..settings.shards.max(1))
@@ -119,6 +126,7 @@ impl Hub {
                 client: client.clone(),
                 shard: shard.clone(),
                 block: settings.block,
+                coalesce: settings.coalesce,
             };
             let stop = shutdown.clone();
             tokio::spawn(async move { reader.run(n, stop).await });
@@ -131,6 +139,7 @@ impl Hub {
                 capacity: settings.capacity.max(1),
                 generation: AtomicU64::new(0),
                 conn,
+                readers,
             }),
         }
     }
@@ -171,6 +180,7 @@ impl Hub {
             );
             was_empty
         };
+        inner.readers.inc();
         if was_empty {
             shard.wake.notify_one();
         }
@@ -209,6 +219,7 @@ struct Reader {
     client: redis::Client,
     shard: Arc<Shard>,
     block: Duration,
+    coalesce: Duration,
 }
 
 impl Reader {
@@ -250,7 +261,12 @@ impl Reader {
                 reply = read => reply,
             };
             match reply {
-                Ok(Some(reply)) => self.deliver(reply),
+                Ok(Some(reply)) => {
+                    self.deliver(reply);
+                    if !self.coalesce.is_zero() {
+                        tokio::time::sleep(self.coalesce).await;
+                    }
+                }
                 Ok(None) => {}
                 Err(err) => {
                     tracing::warn!(shard = n, error = %err, "hub read failed");

@@ -177,3 +177,27 @@ async fn shutdown_ends_every_stream_promptly() {
         "the stream ended"
     );
 }
+
+#[tokio::test]
+async fn metrics_count_open_streams_and_live_readers() {
+    let r = relay().await;
+    let a = r.app.tenant("a").await;
+    r.publish(&a.id, Some("run_m"), json!({"type": "RUN_CREATED"}))
+        .await;
+    let _one = open(&r.url("/v1/events/stream/run_m"), &a.token).await;
+    let _two = open(&r.url("/v1/events/stream/run_m"), &a.token).await;
+    let text = reqwest::get(r.url("/metrics"))
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("text");
+    let value = |name: &str| {
+        text.lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.rsplit(' ').next())
+            .map(str::to_owned)
+    };
+    assert_eq!(value("sse_streams_open").as_deref(), Some("2"), "{text}");
+    assert_eq!(value("sse_live_readers").as_deref(), Some("1"), "{text}");
+}
