@@ -94,7 +94,15 @@ pub fn service_rules(keys: &Keys, service: &str) -> Vec<String> {
             "+acl|setuser",
             "+acl|deluser",
         ],
-        "sse-relay" => &["&{p}:t:*"],
+        // Reads only: the streams it serves beyond the event streams every service reads. It
+        // subscribes to no channel (every source is a stream), so it has no channel rule, which
+        // would also open every tenant key to it.
+        "sse-relay" => &[
+            "%R~{p}:t:*:sessions:*",
+            "%R~{p}:t:*:swarm:*",
+            "%R~{p}:t:*:mcp:logs",
+            "%R~{p}:logs:*",
+        ],
         "mcp-svc" => &["~{p}:mcp:*", "&{p}:t:*:mcp:grants-changed"],
         "slack-svc" => &[
             "~{p}:slack:*",

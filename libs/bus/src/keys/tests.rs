@@ -170,6 +170,24 @@ const TABLE: &[(&str, Scope, Build)] = &[
     ("engine_reports_group", Scope::Global, |k, _| {
         k.engine_reports_group()
     }),
+    // live streams read by sse-relay
+    ("session_stream", Scope::Tenant, |k, t| {
+        k.session_stream(t, "chat_eric_1")
+    }),
+    ("swarm_state", Scope::Tenant, |k, t| {
+        k.swarm_state(t, "sw_1")
+    }),
+    ("swarm_progress", Scope::Tenant, |k, t| {
+        k.swarm_progress(t, "sw_1")
+    }),
+    ("mcp_logs", Scope::Tenant, |k, t| k.mcp_logs(t)),
+    ("container_logs", Scope::Global, |k, _| {
+        k.container_logs("engine-1")
+    }),
+    ("merged_logs", Scope::Global, |k, _| k.merged_logs()),
+    ("tenant_event_streams_pattern", Scope::Global, |k, _| {
+        k.tenant_event_streams_pattern()
+    }),
 ];
 
 /// Methods of `Keys` that build no name.
@@ -313,4 +331,31 @@ fn free_segments_cannot_inject_separators() {
         "p:mcp:lease:ten_alpha:a%3Ab%2Ac"
     );
     assert_eq!(keys.slack_heartbeat("x:y"), "p:slack:heartbeat:x%3Ay");
+}
+
+#[test]
+fn sse_relay_stream_names() {
+    let keys = Keys::default();
+    let t = tenant();
+    assert_eq!(
+        keys.session_stream(&t, "chat_eric_1"),
+        "djinnbot:t:ten_alpha:sessions:chat_eric_1:stream"
+    );
+    assert_eq!(
+        keys.swarm_state(&t, "sw_1"),
+        "djinnbot:t:ten_alpha:swarm:sw_1:state"
+    );
+    assert_eq!(
+        keys.swarm_progress(&t, "sw_1"),
+        "djinnbot:t:ten_alpha:swarm:sw_1:progress"
+    );
+    assert_eq!(keys.mcp_logs(&t), "djinnbot:t:ten_alpha:mcp:logs");
+    assert_eq!(keys.container_logs("engine-1"), "djinnbot:logs:engine-1");
+    assert_eq!(keys.merged_logs(), "djinnbot:logs:merged");
+    assert_eq!(keys.tenant_event_streams_pattern(), "djinnbot:t:*:events:*");
+    // A session id is free-form (chat ids carry the agent slug): it cannot leave its segment.
+    assert_eq!(
+        keys.session_stream(&t, "x:*"),
+        "djinnbot:t:ten_alpha:sessions:x%3A%2A:stream"
+    );
 }

@@ -1,4 +1,9 @@
-//! Flows: the use cases: open the `TenantTx`, call store and domain, append events to the outbox
-//! (`kit::outbox`), commit. The only layer that decides what happens.
+//! Flows: the use cases. sse-relay has no tables, so no transaction is ever open here.
 //!
-//! Here: opening a tenant's stream at a resume point and relaying it.
+//! Here: who may watch what (`access`), how many streams a caller holds (`caps`), and opening a
+//! stream at its resume point and relaying it (`relay`).
+
+pub mod access;
+pub mod backfill;
+pub mod caps;
+pub mod relay;

@@ -1,3 +1,3 @@
-//! Store: SQL for one table family per file: functions taking `&mut TenantTx`.
-//!
-//! Here: no tables: this room stays empty unless the relay needs one.
+//! Store: reads of the Redis streams sse-relay serves (it has no tables).
+
+pub mod streams;

@@ -1,3 +1,7 @@
-//! Workers: consumer-group handlers and background loops, each calling flows.
+//! Workers: background loops.
 //!
-//! Here: stream readers shared by the connections of one instance.
+//! Here: the hub, this replica's shared blocking readers of the streams clients watch, and the
+//! trimming of event streams by age.
+
+pub mod hub;
+pub mod retention;

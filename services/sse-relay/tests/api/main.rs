@@ -1,7 +1,15 @@
-//! sse-relay against real Postgres and Redis.
+//! sse-relay against real Redis (and Postgres through kit): every stream's frames, resume,
+//! tenant walls, and how streams end.
+
+mod endpoints;
+mod lifetime;
+mod resume;
+mod sse;
+mod support;
+mod walls;
 
 use kit::testing::TestApp;
-use sse_relay::{AppState, SERVICE};
+use sse_relay::SERVICE;
 
 #[test]
 fn openapi_document_matches_the_committed_file() {
@@ -10,10 +18,7 @@ fn openapi_document_matches_the_committed_file() {
 
 #[tokio::test]
 async fn serves_health_and_its_document() {
-    let app = TestApp::spawn(SERVICE, |platform| {
-        let config = Default::default();
-        sse_relay::router(AppState { platform, config })
-    })
-    .await;
-    kit::testing::openapi::assert_serves_its_document(&app).await;
+    let relay = support::relay().await;
+    let app: &TestApp = &relay.app;
+    kit::testing::openapi::assert_serves_its_document(app).await;
 }
