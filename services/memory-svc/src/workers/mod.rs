@@ -1,3 +1,3 @@
-//! Workers: consumer-group handlers and background loops, each calling flows.
-//!
-//! Here: ingest and re-index consumers.
+//! Workers: background loops, each calling flows.
+
+pub mod scan;
