@@ -2,5 +2,6 @@
 //! field names.
 
 pub mod graph;
+pub mod scores;
 pub mod search;
 pub mod vaults;

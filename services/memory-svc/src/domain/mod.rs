@@ -3,3 +3,4 @@
 pub mod graph;
 pub mod note;
 pub mod paths;
+pub mod scores;

@@ -4,6 +4,7 @@
 pub mod files;
 pub mod graph;
 pub mod index;
+pub mod scores;
 pub mod search;
 pub mod shared;
 pub mod vault;

@@ -7,6 +7,7 @@
 
 pub mod agent_memory;
 pub mod graph;
+pub mod scores;
 pub mod search;
 pub mod vaults;
 
@@ -21,6 +22,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(agent_memory::routes())
         .merge(search::routes())
         .merge(graph::routes())
+        .merge(scores::routes())
 }
 
 /// Registers `route` with its last path parameter as a catch-all for axum, documented as it is.

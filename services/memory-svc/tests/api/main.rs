@@ -3,6 +3,7 @@
 mod files;
 mod graph;
 mod paths;
+mod scores;
 mod search;
 mod support;
 mod tenancy;
