@@ -144,6 +144,21 @@ impl Beneath {
         self.empty(0)
     }
 
+    /// Removes the child directory `name` with everything in it (nothing when it is missing);
+    /// the number of entries removed, the directory included.
+    pub fn remove_child_tree(&self, name: &str) -> Result<u64, PathError> {
+        let child = match self.child(name) {
+            Ok(child) => child,
+            Err(PathError::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+            Err(e) => return Err(e),
+        };
+        let removed = child.remove_tree()?;
+        match rustix::fs::unlinkat(&self.fd, name, AtFlags::REMOVEDIR) {
+            Ok(()) | Err(Errno::NOENT) => Ok(removed + 1),
+            Err(e) => Err(path_error(e)),
+        }
+    }
+
     fn empty(&self, depth: usize) -> Result<u64, PathError> {
         if depth > MAX_DEPTH {
             return Err(PathError::Io(std::io::Error::other(
