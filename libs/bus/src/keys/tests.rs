@@ -170,6 +170,9 @@ const TABLE: &[(&str, Scope, Build)] = &[
     ("engine_reports_group", Scope::Global, |k, _| {
         k.engine_reports_group()
     }),
+    ("memory_cleanup_group", Scope::Global, |k, _| {
+        k.memory_cleanup_group()
+    }),
 ];
 
 /// Methods of `Keys` that build no name.
