@@ -74,10 +74,16 @@ pub async fn run(
 ) -> anyhow::Result<()> {
     // Settings fail here, before anything is connected.
     let own = MemoryConfig::load()?;
-    let scan_stop = shutdown.clone();
+    let (scan_stop, cleanup_stop) = (shutdown.clone(), shutdown.clone());
     kit::run_service(SERVICE, config, listener, shutdown, |platform| {
         let state = AppState::new(platform, own);
         tokio::spawn(workers::scan::run(state.clone(), scan_stop));
+        let cleaner = state.clone();
+        tokio::spawn(async move {
+            if let Err(err) = workers::cleanup::run(cleaner, cleanup_stop).await {
+                tracing::error!(error = %err, "the vault clean-up stopped");
+            }
+        });
         router(state)
     })
     .await

@@ -1,6 +1,7 @@
 //! Use cases: the only layer that decides what happens. File work runs off the async threads,
 //! through directory handles (`kit::beneath`); index changes run in one tenant transaction.
 
+pub mod cleanup;
 pub mod files;
 pub mod graph;
 pub mod index;

@@ -1,3 +1,4 @@
 //! Workers: background loops, each calling flows.
 
+pub mod cleanup;
 pub mod scan;

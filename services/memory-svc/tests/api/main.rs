@@ -1,5 +1,6 @@
 //! memory-svc against real Postgres, Redis, files and the real agent-svc.
 
+mod cleanup;
 mod files;
 mod graph;
 mod paths;
