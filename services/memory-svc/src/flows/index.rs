@@ -21,6 +21,8 @@ use crate::store::notes::{self, IndexedFile};
 
 /// How deep a scan walks into a vault.
 const MAX_DEPTH: usize = 16;
+/// Notes read and indexed per transaction.
+const CHUNK: usize = 250;
 
 /// What a sync did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -152,8 +154,16 @@ pub async fn index_written(
     Ok(())
 }
 
-/// Brings the index of one vault in line with its files.
+/// Brings the index of one vault in line with its files. The work runs as a task of its own:
+/// a caller that goes away (a timed-out request) does not cut it short.
 pub async fn sync(app: &AppState, tenant: &TenantId, vault_name: &str) -> Result<Synced, ApiError> {
+    let (app, tenant, vault_name) = (app.clone(), tenant.clone(), vault_name.to_owned());
+    tokio::spawn(async move { sync_now(&app, &tenant, &vault_name).await })
+        .await
+        .map_err(ApiError::internal)?
+}
+
+async fn sync_now(app: &AppState, tenant: &TenantId, vault_name: &str) -> Result<Synced, ApiError> {
     let Some(root) = vault::root(app, tenant, vault_name, false).await? else {
         let mut tx = TenantTx::begin(app.platform.db.pool(), tenant).await?;
         let removed = notes::delete_vault(&mut tx, vault_name).await?;
@@ -196,31 +206,40 @@ pub async fn sync(app: &AppState, tenant: &TenantId, vault_name: &str) -> Result
         });
     }
     let limit = app.config.max_note_bytes;
-    let reads = blocking(move || {
-        Ok(moved
-            .iter()
-            .filter_map(|p| read_note(&root, p, limit))
-            .collect::<Vec<_>>())
-    })
-    .await?;
-
-    let now = now_ms();
     let mut synced = Synced {
         files,
         ..Synced::default()
     };
-    let mut tx = TenantTx::begin(app.platform.db.pool(), tenant).await?;
-    for read in &reads {
-        match known.get(&read.path) {
-            Some((_, _, hash)) if *hash == read.hash => {
-                notes::touch(&mut tx, vault_name, &read.path, read.modified_ms).await?;
-            }
-            _ => {
-                upsert(&mut tx, vault_name, read, now).await?;
-                synced.indexed += 1;
+    // In chunks, each committed: a large first index makes progress that survives a cut-off
+    // request, and no transaction stays open for long.
+    let mut root = root;
+    for chunk in moved.chunks(CHUNK) {
+        let chunk = chunk.to_vec();
+        let (back, reads) = blocking(move || {
+            let reads: Vec<Read> = chunk
+                .iter()
+                .filter_map(|p| read_note(&root, p, limit))
+                .collect();
+            Ok((root, reads))
+        })
+        .await?;
+        root = back;
+        let now = now_ms();
+        let mut tx = TenantTx::begin(app.platform.db.pool(), tenant).await?;
+        for read in &reads {
+            match known.get(&read.path) {
+                Some((_, _, hash)) if *hash == read.hash => {
+                    notes::touch(&mut tx, vault_name, &read.path, read.modified_ms).await?;
+                }
+                _ => {
+                    upsert(&mut tx, vault_name, read, now).await?;
+                    synced.indexed += 1;
+                }
             }
         }
+        tx.commit().await?;
     }
+    let mut tx = TenantTx::begin(app.platform.db.pool(), tenant).await?;
     for path in &gone {
         if notes::delete(&mut tx, vault_name, path).await? {
             synced.removed += 1;

@@ -308,7 +308,7 @@ pub async fn search(
                  order by score desc, n.vault, n.path
                  limit $4)
          select top.vault, top.path, top.title, top.score,
-                ts_headline('english', left(top.body, 100000), q.query,
+                ts_headline('english', left(top.body, 20000), q.query,
                             'MaxWords=35, MinWords=12, MaxFragments=2, StartSel=**, StopSel=**')
                   as snippet
            from top, q
