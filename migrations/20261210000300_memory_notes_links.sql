@@ -36,7 +36,16 @@ create table memory.notes (
     ) stored,
     primary key (tenant_id, vault, path)
 );
-create index notes_tsv on memory.notes using gin (tsv);
+-- One GIN index over (tenant_id, tsv) (btree_gin, a contrib extension shipped with Postgres and
+-- allowed on the managed services): a search reads only the matching notes of its tenant. With a
+-- GIN index on tsv alone the planner preferred the tenant's primary-key range and tested every
+-- note's vector (measured: 190 ms instead of 10 ms over 10,000 notes).
+create extension if not exists btree_gin;
+create index notes_tenant_tsv on memory.notes using gin (tenant_id, tsv);
+-- The planner picks that index only with fresh statistics: analyze after 200 changed rows plus
+-- 1 % (instead of 50 plus 10 %), so a vault indexed in bulk is searched through it within
+-- autovacuum's next round (`autovacuum_naptime`, a minute by default).
+alter table memory.notes set (autovacuum_analyze_threshold = 200, autovacuum_analyze_scale_factor = 0.01);
 select djb.enable_tenant_rls('memory.notes');
 
 -- The wiki-links written in a note, as written: they are resolved against the vault's notes

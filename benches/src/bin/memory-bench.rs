@@ -63,7 +63,11 @@ fn note(rng: &mut Lcg, i: usize, total: usize) -> String {
     while body.len() < target {
         let w = rng.word();
         body.push_str(&w);
-        body.push(if rng.next().is_multiple_of(12) { '\n' } else { ' ' });
+        body.push(if rng.next().is_multiple_of(12) {
+            '\n'
+        } else {
+            ' '
+        });
         if rng.next().is_multiple_of(60) {
             body.push_str(&format!("[[note-{}]] ", rng.next() as usize % total));
         }
@@ -81,28 +85,62 @@ fn token(keys: &JwtKeys, tenant: &TenantId) -> String {
     keys.mint(&claims).unwrap_or_default()
 }
 
+/// `VmRSS` of the process listening on `port` (found with `ss`), in kB.
 fn memory_svc_rss_kb(port: &str) -> Option<u64> {
-    let needle = format!("PORT={port}");
-    for entry in std::fs::read_dir("/proc").ok()?.flatten() {
-        let pid = entry.file_name().to_string_lossy().to_string();
-        if std::fs::read_to_string(format!("/proc/{pid}/comm"))
-            .ok()?
-            .trim()
-            != "memory-svc"
-        {
-            continue;
-        }
-        let environ = std::fs::read(format!("/proc/{pid}/environ")).unwrap_or_default();
-        if environ.split(|b| *b == 0).any(|v| v == needle.as_bytes()) {
-            let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-            return status
-                .lines()
-                .find_map(|l| l.strip_prefix("VmRSS:"))
-                .and_then(|v| v.split_whitespace().next())
-                .and_then(|v| v.parse().ok());
+    let out = std::process::Command::new("ss")
+        .args(["-ltnpH", &format!("sport = :{port}")])
+        .output()
+        .ok()?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let pid = text.split("pid=").nth(1)?.split(',').next()?.to_owned();
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+}
+
+/// Runs the search query of `memory_svc::store::notes::search` (warm, best of three) and
+/// returns its execution time as Postgres reports it.
+async fn sql_ms(stack: &Stack, tenant: &TenantId, q: &str) -> anyhow::Result<f64> {
+    let sql = "explain (analyze, format json)
+        with top as (select n.vault, n.path, n.title,
+                            ts_rank(n.tsv, websearch_to_tsquery('english', $2), 1) as score
+                       from memory.notes n
+                      where n.tenant_id = $1 and n.tsv @@ websearch_to_tsquery('english', $2)
+                      order by score desc, n.vault, n.path limit 20)
+        select top.path, ts_headline('english', left(n.body, 20000),
+               websearch_to_tsquery('english', $2), 'MaxWords=35, MinWords=12, MaxFragments=2')
+          from top join memory.notes n
+            on n.tenant_id = $1 and n.vault = top.vault and n.path = top.path";
+    let mut best = f64::MAX;
+    for _ in 0..3 {
+        let plan: serde_json::Value = sqlx::query_scalar(sql)
+            .bind(tenant.as_str())
+            .bind(q)
+            .fetch_one(&stack.db.admin)
+            .await?;
+        best = best.min(plan[0]["Execution Time"].as_f64().unwrap_or(0.0));
+        if std::env::var_os("BENCH_EXPLAIN").is_some() {
+            print_plan(&plan[0]["Plan"], 0);
         }
     }
-    None
+    Ok(best)
+}
+
+fn print_plan(node: &Value, depth: usize) {
+    println!(
+        "{}{} {} rows={} ms={}",
+        "  ".repeat(depth),
+        node["Node Type"].as_str().unwrap_or_default(),
+        node["Index Name"].as_str().unwrap_or_default(),
+        node["Actual Rows"],
+        node["Actual Total Time"]
+    );
+    for child in node["Plans"].as_array().into_iter().flatten() {
+        print_plan(child, depth + 1);
+    }
 }
 
 async fn search_run(
@@ -196,7 +234,28 @@ async fn main() -> anyhow::Result<()> {
         .timeout(Duration::from_secs(600))
         .send()
         .await?;
-    let rebuilt: Value = res.json().await?;
+    let rebuilt: Value = res.json().await.unwrap_or_default();
+    // A rebuild longer than the request timeout goes on after the answer: wait for all of it.
+    loop {
+        let vaults: Value = http
+            .get(format!("{}/v1/memory/vaults", stack.base))
+            .bearer_auth(&owner)
+            .send()
+            .await?
+            .json()
+            .await?;
+        let indexed = vaults
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|v| v["agent_id"] == agent.as_str())
+            .and_then(|v| v["file_count"].as_u64())
+            .unwrap_or(0);
+        if indexed as usize >= notes {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
     let reindex = started.elapsed();
     println!(
         "re-index of {notes} notes ({:.1} MB) through `graph/rebuild`: {:.2} s ({})",
@@ -220,6 +279,26 @@ async fn main() -> anyhow::Result<()> {
             }
         })
         .collect();
+    // Steady state: autovacuum has analyzed the freshly loaded table (the planner needs its
+    // statistics to choose the (tenant_id, tsv) index).
+    for _ in 0..300 {
+        let analyzed: Option<i64> = sqlx::query_scalar(
+            "select coalesce(analyze_count, 0) + coalesce(autoanalyze_count, 0)
+               from pg_stat_user_tables where schemaname = 'memory' and relname = 'notes'",
+        )
+        .fetch_optional(&stack.db.admin)
+        .await?;
+        if analyzed.unwrap_or(0) > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+    // The database's own time for one query of each kind (no HTTP, no service).
+    let first = queries[0].clone();
+    for q in [first.as_str(), &word_of(0)] {
+        let ms = sql_ms(&stack, &tenant, q).await?;
+        println!("search SQL alone for {q:?}: {ms:.1} ms");
+    }
     let typical = search_run(&settings, &http, &owner, queries).await;
     // The worst case: the 5 most frequent words, each in most notes.
     let common = search_run(&settings, &http, &owner, (0..5).map(word_of).collect()).await;

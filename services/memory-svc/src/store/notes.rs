@@ -298,20 +298,24 @@ pub async fn search(
     limit: i64,
 ) -> sqlx::Result<Vec<Hit>> {
     sqlx::query_as::<_, Hit>(
-        "with q as (select websearch_to_tsquery('english', $2) as query),
-              top as (
-                select n.vault, n.path, n.title, n.body,
-                       ts_rank(n.tsv, q.query, 1) as score
-                  from memory.notes n, q
-                 where n.tenant_id = $1 and n.tsv @@ q.query
+        // The tsquery is written inline (not joined from a CTE) so the planner sees a value
+        // and takes the GIN index: only matching notes are read and ranked.
+        // The bodies are fetched for the `limit` best only, not carried through the sort.
+        "with top as (
+                select n.vault, n.path, n.title,
+                       ts_rank(n.tsv, websearch_to_tsquery('english', $2), 1) as score
+                  from memory.notes n
+                 where n.tenant_id = $1 and n.tsv @@ websearch_to_tsquery('english', $2)
                    and ($3::text[] is null or n.vault = any($3))
                  order by score desc, n.vault, n.path
                  limit $4)
          select top.vault, top.path, top.title, top.score,
-                ts_headline('english', left(top.body, 20000), q.query,
+                ts_headline('english', left(n.body, 20000), websearch_to_tsquery('english', $2),
                             'MaxWords=35, MinWords=12, MaxFragments=2, StartSel=**, StopSel=**')
                   as snippet
-           from top, q
+           from top
+           join memory.notes n
+             on n.tenant_id = $1 and n.vault = top.vault and n.path = top.path
           order by top.score desc, top.vault, top.path",
     )
     .bind(tx.tenant().as_str().to_owned())
