@@ -323,6 +323,14 @@ impl Keys {
         self.global("cg:engine-reports")
     }
 
+    // ── memory (memory-svc) ─────────────────────────────────────────────────────────────────────
+
+    /// Consumer group of memory-svc's clean-up of deleted agents' and tenants' vaults on the
+    /// global stream.
+    pub fn memory_cleanup_group(&self) -> String {
+        self.global("cg:memory-cleanup")
+    }
+
     /// Hash of an agent's live work locks: lock id → JSON `{runId, stepId, summary, acquiredAt,
     /// expiresAt}`, one per parallel instance working for the agent.
     pub fn agent_work_locks(&self, tenant: &TenantId, agent: &AgentId) -> String {

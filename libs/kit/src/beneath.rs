@@ -176,5 +176,8 @@ impl Beneath {
     }
 }
 
+mod write;
+pub use write::WriteError;
+
 #[cfg(test)]
 mod tests;

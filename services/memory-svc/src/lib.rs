@@ -1,9 +1,10 @@
 //! memory-svc: agents' memory vaults: files, search, link graph, scores and ingest.
 //!
-//! The rooms are those of every service (ARCHITECTURE §3): `api/`, `routes/`, `flows/`,
-//! `store/`, `domain/`, `workers/`. Today it serves what kit gives every service (health,
-//! metrics, OpenAPI, the outbox relay); its own routes arrive with the issue that owns them.
+//! The files under `DATA_PATH/tenants/{t}/vaults/{agent|shared}` are the source of truth
+//! (runtimes read and write them); Postgres holds a tenant-scoped index of them for ranked
+//! search and the link graph. See docs/memory.md.
 
+pub mod agents;
 pub mod api;
 pub mod config;
 pub mod domain;
@@ -16,10 +17,12 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::FromRef;
+use kit::paths::DataPaths;
 use kit::{CommonConfig, Platform, ServiceInfo};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
+use crate::agents::AgentDirectory;
 use crate::config::MemoryConfig;
 
 pub const SERVICE: ServiceInfo = ServiceInfo {
@@ -32,6 +35,21 @@ pub const SERVICE: ServiceInfo = ServiceInfo {
 pub struct AppState {
     pub platform: Platform,
     pub config: Arc<MemoryConfig>,
+    pub paths: DataPaths,
+    /// Which agents exist (agent-svc).
+    pub agents: AgentDirectory,
+}
+
+impl AppState {
+    pub fn new(platform: Platform, config: MemoryConfig) -> Self {
+        let agents = AgentDirectory::new(platform.client.clone(), &config.agent_svc_url);
+        Self {
+            paths: config.data_paths(),
+            platform,
+            config: Arc::new(config),
+            agents,
+        }
+    }
 }
 
 pub fn openapi() -> utoipa::openapi::OpenApi {
@@ -55,12 +73,18 @@ pub async fn run(
     shutdown: CancellationToken,
 ) -> anyhow::Result<()> {
     // Settings fail here, before anything is connected.
-    let own = Arc::new(MemoryConfig::load()?);
+    let own = MemoryConfig::load()?;
+    let (scan_stop, cleanup_stop) = (shutdown.clone(), shutdown.clone());
     kit::run_service(SERVICE, config, listener, shutdown, |platform| {
-        router(AppState {
-            platform,
-            config: own,
-        })
+        let state = AppState::new(platform, own);
+        tokio::spawn(workers::scan::run(state.clone(), scan_stop));
+        let cleaner = state.clone();
+        tokio::spawn(async move {
+            if let Err(err) = workers::cleanup::run(cleaner, cleanup_stop).await {
+                tracing::error!(error = %err, "the vault clean-up stopped");
+            }
+        });
+        router(state)
     })
     .await
 }

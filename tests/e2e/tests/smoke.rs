@@ -43,6 +43,11 @@ const ROUTES: &[(&str, &str)] = &[
     ("/v1/memory/vaults", "memory-svc"),
     ("/v1/ingest/x", "memory-svc"),
     ("/v1/memory-scores/x", "memory-svc"),
+    // An agent's memory files are memory-svc's, whatever the file is called.
+    ("/v1/agents/agt_x/memory", "memory-svc"),
+    ("/v1/agents/agt_x/memory/notes/a.md", "memory-svc"),
+    ("/v1/agents/agt_x/memory/stream", "memory-svc"),
+    ("/v1/agents/agt_x/memoryx", "agent-svc"),
     ("/v1/runs/", "engine-svc"),
     ("/v1/pipelines/", "engine-svc"),
     ("/v1/sessions", "engine-svc"),

@@ -188,6 +188,9 @@ const TABLE: &[(&str, Scope, Build)] = &[
     ("tenant_event_streams_pattern", Scope::Global, |k, _| {
         k.tenant_event_streams_pattern()
     }),
+    ("memory_cleanup_group", Scope::Global, |k, _| {
+        k.memory_cleanup_group()
+    }),
 ];
 
 /// Methods of `Keys` that build no name.

@@ -1,4 +1,7 @@
-//! API: request and response types of this service's HTTP API (serde + utoipa `ToSchema`); types other
-//! services also use live in `shared-schemas`.
-//!
-//! Here: vault files, search results, graph and score types of the HTTP API.
+//! Request and response types of memory-svc's HTTP API (serde + utoipa), in the contract's
+//! field names.
+
+pub mod graph;
+pub mod scores;
+pub mod search;
+pub mod vaults;

@@ -1,3 +1,6 @@
-//! Domain: pure rules: no IO, no store, no routes, no flows.
-//!
-//! Here: parsing, wiki links, ranking and scoring, without IO.
+//! Pure rules: no IO, no store, no routes, no flows.
+
+pub mod graph;
+pub mod note;
+pub mod paths;
+pub mod scores;

@@ -1,3 +1,4 @@
-//! Workers: consumer-group handlers and background loops, each calling flows.
-//!
-//! Here: ingest and re-index consumers.
+//! Workers: background loops, each calling flows.
+
+pub mod cleanup;
+pub mod scan;

@@ -1,7 +1,15 @@
-//! memory-svc against real Postgres and Redis.
+//! memory-svc against real Postgres, Redis, files and the real agent-svc.
 
-use kit::testing::TestApp;
-use memory_svc::{AppState, SERVICE};
+mod cleanup;
+mod files;
+mod graph;
+mod paths;
+mod scores;
+mod search;
+mod support;
+mod tenancy;
+
+use memory_svc::SERVICE;
 
 #[test]
 fn openapi_document_matches_the_committed_file() {
@@ -10,10 +18,6 @@ fn openapi_document_matches_the_committed_file() {
 
 #[tokio::test]
 async fn serves_health_and_its_document() {
-    let app = TestApp::spawn(SERVICE, |platform| {
-        let config = Default::default();
-        memory_svc::router(AppState { platform, config })
-    })
-    .await;
-    kit::testing::openapi::assert_serves_its_document(&app).await;
+    let m = support::spawn().await;
+    kit::testing::openapi::assert_serves_its_document(&m.app).await;
 }
