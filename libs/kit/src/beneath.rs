@@ -168,12 +168,31 @@ impl Beneath {
         Ok(self.dir.entries(limit)?)
     }
 
+    /// Another handle of this directory (walks move a handle along).
+    fn duplicate(&self) -> Result<Self, PathError> {
+        Ok(Self {
+            dir: self.dir.try_clone()?,
+        })
+    }
+
+    /// The child directory `name` (already one checked component), not following a symlink.
+    fn child_dir(&self, name: &str) -> Result<Self, PathError> {
+        Ok(Self {
+            dir: self.dir.child(name)?,
+        })
+    }
+
     /// The child directory `name` of this one (one plain name), not following a symlink.
     pub fn child(&self, name: &str) -> Result<Self, PathError> {
         Ok(Self {
             dir: self.dir.child(segment(name)?)?,
         })
     }
+}
+
+/// A refused system call, worded as the walk words it.
+fn path_error(e: rustix::io::Errno) -> PathError {
+    WalkError::from(e).into()
 }
 
 mod write;

@@ -45,9 +45,9 @@ const MAX_DEPTH: usize = 64;
 impl Beneath {
     /// The directory `rel`, made (like `mkdir -p`, mode 0777 less the umask) where missing.
     pub fn create_dirs(&self, rel: &str) -> Result<Self, PathError> {
-        let mut dir = self.try_clone()?;
+        let mut dir = self.duplicate()?;
         for part in components(rel)? {
-            match rustix::fs::mkdirat(&dir.fd, part, Mode::from_raw_mode(0o777)) {
+            match rustix::fs::mkdirat(&dir.dir, part, Mode::from_raw_mode(0o777)) {
                 Ok(()) | Err(Errno::EXIST) => {}
                 Err(e) => return Err(path_error(e)),
             }
@@ -62,10 +62,10 @@ impl Beneath {
         let Some((last, dirs)) = parts.split_last() else {
             return Err(PathError::BadSegment(String::new()));
         };
-        let mut dir = self.try_clone()?;
+        let mut dir = self.duplicate()?;
         for part in dirs {
             if create {
-                match rustix::fs::mkdirat(&dir.fd, *part, Mode::from_raw_mode(0o777)) {
+                match rustix::fs::mkdirat(&dir.dir, *part, Mode::from_raw_mode(0o777)) {
                     Ok(()) | Err(Errno::EXIST) => {}
                     Err(e) => return Err(path_error(e)),
                 }
@@ -79,7 +79,7 @@ impl Beneath {
     /// anything, a symlink included, already has that name.
     pub fn create_file(&self, rel: &str, bytes: &[u8]) -> Result<(), WriteError> {
         let (dir, name) = self.parent(rel, true)?;
-        let fd = match rustix::fs::openat(&dir.fd, name, NEW_FILE, Mode::from_raw_mode(0o644)) {
+        let fd = match rustix::fs::openat(&dir.dir, name, NEW_FILE, Mode::from_raw_mode(0o644)) {
             Ok(fd) => fd,
             Err(Errno::EXIST) => return Err(WriteError::Exists),
             Err(e) => return Err(path_error(e).into()),
@@ -87,7 +87,7 @@ impl Beneath {
         let mut file = File::from(fd);
         if let Err(e) = file.write_all(bytes).and_then(|()| file.sync_data()) {
             // Leave no half-written file behind under the name that was just claimed.
-            let _ = rustix::fs::unlinkat(&dir.fd, name, AtFlags::empty());
+            let _ = rustix::fs::unlinkat(&dir.dir, name, AtFlags::empty());
             return Err(PathError::from(e).into());
         }
         Ok(())
@@ -98,25 +98,30 @@ impl Beneath {
     /// exist, [`WriteError::NotAFile`] for a directory or a symlink.
     pub fn replace_file(&self, rel: &str, bytes: &[u8]) -> Result<(), WriteError> {
         let (dir, name) = self.parent(rel, false).map_err(not_found)?;
-        match rustix::fs::statat(&dir.fd, name, AtFlags::SYMLINK_NOFOLLOW) {
-            Ok(stat) if Kind::of(stat.st_mode) == Kind::File => {}
+        match rustix::fs::statat(&dir.dir, name, AtFlags::SYMLINK_NOFOLLOW) {
+            Ok(stat) if Kind::of(&stat) == Kind::File => {}
             Ok(_) => return Err(WriteError::NotAFile),
             Err(Errno::NOENT) => return Err(WriteError::NotFound),
             Err(e) => return Err(path_error(e).into()),
         }
         let temp = format!(".{name}.{}.tmp", uuid::Uuid::new_v4().simple());
-        let fd = rustix::fs::openat(&dir.fd, temp.as_str(), NEW_FILE, Mode::from_raw_mode(0o644))
-            .map_err(path_error)?;
+        let fd = rustix::fs::openat(
+            &dir.dir,
+            temp.as_str(),
+            NEW_FILE,
+            Mode::from_raw_mode(0o644),
+        )
+        .map_err(path_error)?;
         let mut file = File::from(fd);
         let written = file
             .write_all(bytes)
             .and_then(|()| file.sync_data())
             .map_err(PathError::from)
             .and_then(|()| {
-                rustix::fs::renameat(&dir.fd, temp.as_str(), &dir.fd, name).map_err(path_error)
+                rustix::fs::renameat(&dir.dir, temp.as_str(), &dir.dir, name).map_err(path_error)
             });
         if let Err(e) = written {
-            let _ = rustix::fs::unlinkat(&dir.fd, temp.as_str(), AtFlags::empty());
+            let _ = rustix::fs::unlinkat(&dir.dir, temp.as_str(), AtFlags::empty());
             return Err(e.into());
         }
         Ok(())
@@ -125,13 +130,13 @@ impl Beneath {
     /// Removes the regular file `rel`.
     pub fn remove_file(&self, rel: &str) -> Result<(), WriteError> {
         let (dir, name) = self.parent(rel, false).map_err(not_found)?;
-        match rustix::fs::statat(&dir.fd, name, AtFlags::SYMLINK_NOFOLLOW) {
-            Ok(stat) if Kind::of(stat.st_mode) == Kind::File => {}
+        match rustix::fs::statat(&dir.dir, name, AtFlags::SYMLINK_NOFOLLOW) {
+            Ok(stat) if Kind::of(&stat) == Kind::File => {}
             Ok(_) => return Err(WriteError::NotAFile),
             Err(Errno::NOENT) => return Err(WriteError::NotFound),
             Err(e) => return Err(path_error(e).into()),
         }
-        match rustix::fs::unlinkat(&dir.fd, name, AtFlags::empty()) {
+        match rustix::fs::unlinkat(&dir.dir, name, AtFlags::empty()) {
             Ok(()) => Ok(()),
             Err(Errno::NOENT) => Err(WriteError::NotFound),
             Err(e) => Err(path_error(e).into()),
@@ -153,7 +158,7 @@ impl Beneath {
             Err(e) => return Err(e),
         };
         let removed = child.remove_tree()?;
-        match rustix::fs::unlinkat(&self.fd, name, AtFlags::REMOVEDIR) {
+        match rustix::fs::unlinkat(&self.dir, name, AtFlags::REMOVEDIR) {
             Ok(()) | Err(Errno::NOENT) => Ok(removed + 1),
             Err(e) => Err(path_error(e)),
         }
@@ -174,12 +179,12 @@ impl Beneath {
             for entry in batch {
                 if entry.kind == Kind::Directory {
                     removed += self.child_dir(&entry.name)?.empty(depth + 1)?;
-                    match rustix::fs::unlinkat(&self.fd, entry.name.as_str(), AtFlags::REMOVEDIR) {
+                    match rustix::fs::unlinkat(&self.dir, entry.name.as_str(), AtFlags::REMOVEDIR) {
                         Ok(()) | Err(Errno::NOENT) => {}
                         Err(e) => return Err(path_error(e)),
                     }
                 } else {
-                    match rustix::fs::unlinkat(&self.fd, entry.name.as_str(), AtFlags::empty()) {
+                    match rustix::fs::unlinkat(&self.dir, entry.name.as_str(), AtFlags::empty()) {
                         Ok(()) | Err(Errno::NOENT) => {}
                         Err(e) => return Err(path_error(e)),
                     }
