@@ -150,13 +150,14 @@ pub async fn cancel_open(
     run: &str,
     step: Option<&str>,
     now: i64,
-) -> sqlx::Result<Vec<(String, i32)>> {
+) -> sqlx::Result<Vec<(String, i32, bool)>> {
     let tenant = tx.tenant().clone();
+    // `started_at` is set when an attempt starts running: says which were running.
     sqlx::query_as(
         "update engine.step_attempts set status = 'cancelled', ended_at = $4
           where tenant_id = $1 and run_id = $2 and ($3::text is null or step_id = $3)
             and status in ('queued', 'running')
-          returning step_id, attempt",
+          returning step_id, attempt, started_at is not null",
     )
     .bind(&tenant)
     .bind(run)

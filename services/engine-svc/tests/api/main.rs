@@ -1,6 +1,7 @@
 //! engine-svc against real Postgres and Redis.
 
 mod admission;
+mod agent_state;
 mod control;
 mod fixtures;
 mod pipelines;

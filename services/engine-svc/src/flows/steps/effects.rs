@@ -301,7 +301,7 @@ pub async fn cancel_open(
     let open = store::attempts::cancel_open(tx, &run.id, step, now).await?;
     let rid = run_id(run)?;
     let mut touched = Vec::new();
-    for (step, attempt) in open {
+    for (step, attempt, was_running) in open {
         let from = ["queued", "running", "retrying"];
         store::steps::transition(tx, &run.id, &step, Some(attempt), &from, "cancelled", now)
             .await?;
@@ -312,6 +312,9 @@ pub async fn cancel_open(
             reason: reason.to_owned(),
         };
         append_for_run(tx, &rid, Event::StepCancelled(event)).await?;
+        if was_running {
+            super::agent_state::stopped(tx, &rid, &step).await?;
+        }
         touched.push(step);
     }
     Ok(touched)

@@ -3,6 +3,7 @@
 //! records its result and moves the run on, refusing a result from an attempt or fence that is
 //! no longer current. Both in one transaction each, with their events.
 
+pub mod agent_state;
 pub mod effects;
 mod loop_state;
 mod prompt;
@@ -24,6 +25,7 @@ pub use crate::domain::outputs::StepResult;
 use crate::domain::outputs::{Outcome, interpret};
 use crate::domain::{machine, step_settings};
 use crate::store::{self, runs::RunRow};
+use agent_state::AgentState;
 use effects::{Applied, pipeline_of, run_id, step_id};
 use prompt::{prompt_for, system_prompt};
 
@@ -137,6 +139,14 @@ pub async fn begin_attempt(
         session_id: session_id.clone(),
     };
     append_for_run(&mut tx, &run_id(&run_row)?, Event::StepStarted(started)).await?;
+    agent_state::changed(
+        &mut tx,
+        &run_id(&run_row)?,
+        step,
+        &agent_id,
+        AgentState::Working,
+    )
+    .await?;
     tx.commit().await?;
     if !missing.is_empty() {
         tracing::warn!(
@@ -373,5 +383,6 @@ async fn record(
             append_for_run(tx, &run_id(run)?, Event::StepFailed(event)).await?;
         }
     }
+    agent_state::stopped(tx, &run_id(run)?, step).await?;
     Ok(())
 }
