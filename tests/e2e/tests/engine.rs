@@ -221,4 +221,56 @@ async fn a_pipeline_runs_in_real_runtimes_against_the_fake_llm() {
         std::fs::read_to_string(&file).expect("the agent's file"),
         "hello"
     );
+
+    // The engine's AGENT_STATE_CHANGED reached agent-svc's activity (through the outbox and the
+    // global stream): each step made the agent working, then idle again.
+    let mut changes = Vec::new();
+    for _ in 0..100 {
+        let (_, activity) = call(
+            &stack,
+            &t.token,
+            "GET",
+            "/v1/agents/engineer/activity",
+            None,
+        )
+        .await;
+        changes = activity["timeline"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|e| e["type"] == "AGENT_STATE_CHANGED")
+            .filter_map(|e| e["summary"].as_str().map(str::to_owned))
+            .collect();
+        if changes
+            .iter()
+            .filter(|c| c.as_str() == "working → idle")
+            .count()
+            >= 2
+        {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(
+        changes
+            .iter()
+            .filter(|c| c.as_str() == "idle → working")
+            .count()
+            >= 2
+            && changes
+                .iter()
+                .filter(|c| c.as_str() == "working → idle")
+                .count()
+                >= 2,
+        "{changes:?}"
+    );
+    let (_, fleet) = call(&stack, &t.token, "GET", "/v1/agents/status", None).await;
+    assert_eq!(
+        (
+            fleet["summary"]["total"].as_i64(),
+            fleet["summary"]["idle"].as_i64()
+        ),
+        (Some(1), Some(1)),
+        "{fleet}"
+    );
 }
