@@ -10,6 +10,7 @@ use super::platform::*;
 use super::project::*;
 use super::run::*;
 use super::run_admin::*;
+use super::sessions::*;
 use super::usage::*;
 use crate::runs::StartRun;
 
@@ -138,6 +139,12 @@ events! {
     // Tenant stream: usage.
     // Boxed: the full record is several times the size of any other payload.
     LlmCallRecorded(Box<LlmCallRecorded>) = "LLM_CALL_RECORDED",
+    // Tenant stream: activity sessions.
+    SessionCreated(SessionChanged) = "SESSION_CREATED",
+    SessionStatusChanged(SessionChanged) = "SESSION_STATUS_CHANGED",
+    SessionEvent(SessionEventAdded) = "SESSION_EVENT",
+    SessionCompleted(SessionChanged) = "SESSION_COMPLETED",
+    SessionFailed(SessionChanged) = "SESSION_FAILED",
 }
 
 #[cfg(test)]

@@ -17,6 +17,7 @@ pub mod platform;
 pub mod project;
 pub mod run;
 pub mod run_admin;
+pub mod sessions;
 pub mod usage;
 
 pub use envelope::{Decoded, EventEnvelope, EventError, RawEnvelope, decode};

@@ -12,6 +12,7 @@ use crate::events::platform::*;
 use crate::events::project::*;
 use crate::events::run::*;
 use crate::events::run_admin::*;
+use crate::events::sessions::*;
 use crate::events::usage::*;
 use crate::events::{Event, EventEnvelope, RawEnvelope};
 use crate::ids::*;
@@ -117,6 +118,8 @@ use crate::runtime::*;
     AgentDeleted,
     AdminNotificationCreated,
     LlmCallRecorded,
+    SessionChanged,
+    SessionEventAdded,
     PipelineConfig,
     PipelineDefaults,
     PipelineAgent,

@@ -310,5 +310,27 @@ pub fn all() -> Vec<Value> {
                 "hasThinking": true, "stopReason": "tool_use", "contextUsedTokens": 120,
                 "contextWindowTokens": 200000, "contextPercent": 0, "createdAt": 1_712_345_678_901_i64}),
         ),
+        run(
+            "SESSION_CREATED",
+            json!({"sessionId": "run_1_A_1", "agentId": AGENT, "status": "running"}),
+        ),
+        run(
+            "SESSION_STATUS_CHANGED",
+            json!({"sessionId": "run_1_A_1", "agentId": AGENT, "status": "cancelled",
+                "error": "cancelled by a person"}),
+        ),
+        run(
+            "SESSION_EVENT",
+            json!({"sessionId": "pulse_1", "agentId": AGENT, "eventType": "tool_start",
+                "data": {"tool": "read"}}),
+        ),
+        run(
+            "SESSION_COMPLETED",
+            json!({"sessionId": "run_1_A_1", "agentId": AGENT, "status": "completed"}),
+        ),
+        run(
+            "SESSION_FAILED",
+            json!({"sessionId": "run_1_A_1", "agentId": AGENT, "status": "failed", "error": "boom"}),
+        ),
     ]
 }

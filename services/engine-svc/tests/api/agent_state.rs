@@ -84,4 +84,13 @@ async fn cancelling_a_running_step_makes_its_agent_idle_and_a_queued_one_changes
             (a, "A".to_owned(), "working → idle".to_owned()),
         ]
     );
+    let events = e.events(&running).await;
+    let ended = events
+        .iter()
+        .find(|e| e["type"] == "SESSION_STATUS_CHANGED")
+        .expect("the running session's end");
+    assert_eq!(
+        (ended["sessionId"].as_str(), ended["status"].as_str()),
+        (Some(format!("{running}_A_1").as_str()), Some("cancelled"))
+    );
 }

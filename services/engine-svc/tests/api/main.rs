@@ -14,6 +14,7 @@ mod pipelines_walls;
 mod reports;
 mod requests;
 mod routing;
+mod session_events;
 mod session_stop;
 mod sessions;
 mod support;

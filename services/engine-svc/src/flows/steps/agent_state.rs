@@ -53,10 +53,12 @@ pub async fn changed(
 }
 
 /// The running attempt of `step` ended (completed, failed or cancelled): its agent is idle.
-pub async fn stopped(tx: &mut TenantTx, run: &RunId, step: &str) -> Result<(), ApiError> {
+/// Returns the agent's id (empty when the step had none).
+pub async fn stopped(tx: &mut TenantTx, run: &RunId, step: &str) -> Result<String, ApiError> {
     let agent = store::steps::get(tx, run.as_str(), step)
         .await?
         .and_then(|row| row.agent_id)
         .unwrap_or_default();
-    changed(tx, run, step, &agent, AgentState::Idle).await
+    changed(tx, run, step, &agent, AgentState::Idle).await?;
+    Ok(agent)
 }

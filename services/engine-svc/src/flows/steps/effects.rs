@@ -313,7 +313,11 @@ pub async fn cancel_open(
         };
         append_for_run(tx, &rid, Event::StepCancelled(event)).await?;
         if was_running {
-            super::agent_state::stopped(tx, &rid, &step).await?;
+            let agent = super::agent_state::stopped(tx, &rid, &step).await?;
+            let ids = (session.as_str(), agent.as_str());
+            let ended = super::session_events::Change::Ended;
+            super::session_events::changed(tx, Some(&rid), ended, ids, "cancelled", Some(reason))
+                .await?;
         }
         touched.push(step);
     }

@@ -7,6 +7,7 @@ pub mod agent_state;
 pub mod effects;
 mod loop_state;
 mod prompt;
+pub mod session_events;
 pub mod sessions;
 pub mod state;
 pub mod vanished;
@@ -28,6 +29,7 @@ use crate::store::{self, runs::RunRow};
 use agent_state::AgentState;
 use effects::{Applied, pipeline_of, run_id, step_id};
 use prompt::{prompt_for, system_prompt};
+use session_events::Change;
 
 /// Everything an executor needs to run one attempt.
 #[derive(Debug, Clone, Serialize)]
@@ -139,14 +141,10 @@ pub async fn begin_attempt(
         session_id: session_id.clone(),
     };
     append_for_run(&mut tx, &run_id(&run_row)?, Event::StepStarted(started)).await?;
-    agent_state::changed(
-        &mut tx,
-        &run_id(&run_row)?,
-        step,
-        &agent_id,
-        AgentState::Working,
-    )
-    .await?;
+    let rid = run_id(&run_row)?;
+    agent_state::changed(&mut tx, &rid, step, &agent_id, AgentState::Working).await?;
+    let ids = (session_id.as_str(), agent_id.as_str());
+    session_events::changed(&mut tx, Some(&rid), Change::Created, ids, "running", None).await?;
     tx.commit().await?;
     if !missing.is_empty() {
         tracing::warn!(
@@ -383,6 +381,13 @@ async fn record(
             append_for_run(tx, &run_id(run)?, Event::StepFailed(event)).await?;
         }
     }
-    agent_state::stopped(tx, &run_id(run)?, step).await?;
+    let rid = run_id(run)?;
+    let agent = agent_state::stopped(tx, &rid, step).await?;
+    let (status, error) = match outcome {
+        Outcome::Completed(_) => ("completed", None),
+        Outcome::Failed(error) => ("failed", Some(error.as_str())),
+    };
+    let ids = (session.as_str(), agent.as_str());
+    session_events::changed(tx, Some(&rid), Change::Ended, ids, status, error).await?;
     Ok(())
 }

@@ -6,6 +6,7 @@ use shared_schemas::ids::TenantId;
 
 use crate::AppState;
 use crate::flows::runs::agents::Lookup;
+use crate::flows::steps::session_events::{self, Change};
 use crate::store::{self, sessions::SessionEventRow, sessions::SessionRow};
 
 pub fn session_not_found() -> ApiError {
@@ -73,6 +74,7 @@ pub async fn create(
     let row = store::sessions::get(&mut tx, new.id)
         .await?
         .ok_or_else(session_not_found)?;
+    session_events::row_changed(&mut tx, Change::Created, &row).await?;
     tx.commit().await?;
     Ok(row)
 }
@@ -99,6 +101,7 @@ pub async fn set_status(
     let row = store::sessions::get(&mut tx, id)
         .await?
         .ok_or_else(session_not_found)?;
+    session_events::row_changed(&mut tx, Change::Status, &row).await?;
     tx.commit().await?;
     Ok(row)
 }
@@ -137,6 +140,7 @@ pub async fn complete(
     let row = store::sessions::get(&mut tx, id)
         .await?
         .ok_or_else(session_not_found)?;
+    session_events::row_changed(&mut tx, Change::Ended, &row).await?;
     tx.commit().await?;
     Ok(row)
 }
@@ -151,11 +155,12 @@ pub async fn add_event(
 ) -> Result<i64, ApiError> {
     let now = app.platform.clock.now_ms();
     let mut tx = TenantTx::begin(app.platform.db.pool(), tenant).await?;
-    store::sessions::get(&mut tx, id)
+    let row = store::sessions::get(&mut tx, id)
         .await?
         .ok_or_else(session_not_found)?;
     let event =
         store::sessions::add_event(&mut tx, id, event_type, timestamp.unwrap_or(now), data).await?;
+    session_events::event_added(&mut tx, &row, event_type, data).await?;
     tx.commit().await?;
     Ok(event)
 }
