@@ -2,6 +2,7 @@
 //! other services (project-svc drops memberships and assignments, ...). Its sandbox files go
 //! after the commit, so a rolled-back delete loses nothing.
 
+use kit::page::Page;
 use kit::paths::Area;
 use kit::{ApiError, Platform, TenantContext};
 use shared_schemas::events::Event;
@@ -14,11 +15,16 @@ use crate::flows::access::open_agent;
 use crate::store;
 
 /// The tenant's agents, oldest first.
-pub async fn list(platform: &Platform, ctx: &TenantContext) -> Result<Vec<AgentSummary>, ApiError> {
+/// A page of the tenant's agents and how many there are.
+pub async fn list(
+    platform: &Platform,
+    ctx: &TenantContext,
+    page: Page,
+) -> Result<(Vec<AgentSummary>, i64), ApiError> {
     let mut tx = platform.db.begin_tenant(ctx).await?;
-    let agents = store::agents::list(&mut tx).await?;
+    let (agents, total) = store::agents::page(&mut tx, page).await?;
     tx.commit().await?;
-    Ok(agents.into_iter().map(AgentSummary::from).collect())
+    Ok((agents.into_iter().map(AgentSummary::from).collect(), total))
 }
 
 /// 409 `slug_taken` when the tenant already has the slug.

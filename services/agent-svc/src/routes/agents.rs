@@ -3,9 +3,10 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use kit::auth::scope::UserOnly;
-use kit::extract::ValidJson;
+use kit::extract::{ValidJson, ValidQuery};
+use kit::page::PageQuery;
 use kit::{ApiError, Platform, TenantContext};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -22,13 +23,16 @@ pub fn routes() -> OpenApiRouter<AppState> {
 }
 
 /// The tenant's agents, oldest first.
-#[utoipa::path(get, path = "/v1/agents/", tag = "agents",
-    responses((status = 200, body = [AgentSummary])))]
+#[utoipa::path(get, path = "/v1/agents/", tag = "agents", params(PageQuery),
+    responses((status = 200, body = [AgentSummary]), (status = 422)))]
 async fn list(
     State(platform): State<Platform>,
     ctx: TenantContext,
-) -> Result<Json<Vec<AgentSummary>>, ApiError> {
-    Ok(Json(flows::agents::list(&platform, &ctx).await?))
+    ValidQuery(q): ValidQuery<PageQuery>,
+) -> Result<(HeaderMap, Json<Vec<AgentSummary>>), ApiError> {
+    let page = q.page();
+    let (agents, total) = flows::agents::list(&platform, &ctx, page).await?;
+    Ok((page.headers("/v1/agents/", &[], total), Json(agents)))
 }
 
 /// Creates an agent; 409 `slug_taken` when the tenant already has the slug.

@@ -4,6 +4,7 @@
 use kit::ApiError;
 use kit::db::TenantTx;
 use kit::error::OnConstraint;
+use kit::page::Page;
 use sqlx::FromRow;
 
 use crate::domain::agent_config::AgentRuntimeConfig;
@@ -122,9 +123,21 @@ impl ListedAgent {
 }
 
 /// The tenant's agents, oldest first, in one statement.
+/// Every agent of the tenant, oldest first (the fleet status reads them all).
 pub async fn list(tx: &mut TenantTx) -> Result<Vec<ListedAgent>, ApiError> {
+    Ok(page(tx, Page::new(Some(i64::MAX), Some(0), i64::MAX))
+        .await?
+        .0)
+}
+
+/// A page of the tenant's agents, oldest first, and how many there are.
+pub async fn page(tx: &mut TenantTx, page: Page) -> Result<(Vec<ListedAgent>, i64), ApiError> {
     let tenant = tx.tenant().to_string();
-    Ok(sqlx::query_as(
+    let total: i64 = sqlx::query_scalar("select count(*) from agent.agents where tenant_id = $1")
+        .bind(&tenant)
+        .fetch_one(&mut **tx)
+        .await?;
+    let rows = sqlx::query_as(
         "select a.id, a.name, a.slug, a.emoji, a.role, a.description, a.model, a.thinking_level,
                 a.pulse_enabled, a.status, a.template_id, a.created_at, a.updated_at,
                 a.identity_md is not null as has_identity, a.soul_md is not null as has_soul,
@@ -136,11 +149,15 @@ pub async fn list(tx: &mut TenantTx) -> Result<Vec<ListedAgent>, ApiError> {
                     as slack_connected
            from agent.agents a
           where a.tenant_id = $1
-          order by a.created_at, a.id",
+          order by a.created_at, a.id
+          limit $2 offset $3",
     )
-    .bind(tenant)
+    .bind(&tenant)
+    .bind(page.limit)
+    .bind(page.offset)
     .fetch_all(&mut **tx)
-    .await?)
+    .await?;
+    Ok((rows, total))
 }
 
 /// What a new agent starts with; the row fills in ids and times.

@@ -2,6 +2,7 @@
 
 mod admin;
 mod admin_rights;
+mod agent_pages;
 mod agents;
 mod auth_matrix;
 mod channels;
