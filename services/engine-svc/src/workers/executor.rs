@@ -48,7 +48,9 @@ pub async fn run(
     .reclaim_idle(RECLAIM_IDLE)
     .max_deliveries(MAX_DELIVERIES)
     .concurrency(max_concurrent.max(1))
-    .batch_size(max_concurrent.max(1));
+    // One entry per read: the relay publishes several steps at once, and a replica that read
+    // them all would hold steps its idle peers could start (each read is one round trip).
+    .batch_size(1);
     let stop = shutdown.clone();
     worker
         .run(
