@@ -3,13 +3,13 @@
 //!
 //! A file path may hold slashes, so three routes end in an axum catch-all (`{*path}`) while the
 //! OpenAPI document names the parameter plainly (`{path}`): [`wildcard`] registers each both
-//! ways. Static segments win over a catch-all in axum's router, so `git/…` is never read as a
-//! file path.
+//! ways (`kit::openapi::wildcard`).
 
 use axum::Json;
 use axum::extract::{Path, State};
+use kit::openapi::wildcard;
 use kit::{ApiError, TenantContext};
-use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouter};
+use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
@@ -19,26 +19,6 @@ use crate::flows::workspaces as flow;
 pub fn routes() -> OpenApiRouter<AppState> {
     let router = OpenApiRouter::new().routes(routes!(list));
     wildcard(router, routes!(read_file))
-}
-
-/// Registers `route` with its last path parameter as a catch-all for axum, documented as it is.
-pub fn wildcard(
-    router: OpenApiRouter<AppState>,
-    (schemas, paths, method): UtoipaMethodRouter<AppState>,
-) -> OpenApiRouter<AppState> {
-    let mut router = router;
-    for path in paths.paths.keys() {
-        if let Some(at) = path.rfind("/{") {
-            let axum_path = format!("{}/{{*{}", &path[..at], &path[at + 2..]);
-            router = router.route(&axum_path, method.clone());
-        }
-    }
-    let mut doc = utoipa::openapi::OpenApi::default();
-    doc.paths = paths;
-    let mut components = utoipa::openapi::Components::new();
-    components.schemas.extend(schemas);
-    doc.components = Some(components);
-    router.merge(OpenApiRouter::with_openapi(doc))
 }
 
 /// Every file and directory of the run's workspace (not `.git`; at most 5000 entries and 20

@@ -8,13 +8,13 @@ use kit::{ApiError, TenantContext};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::workspaces::wildcard;
 use crate::AppState;
 use crate::api::workspaces::{
     CommitDiff, FileHistory, GitStatus, History, HistoryQuery, MergeRequest, MergeResponse,
     PushRequest, PushResponse, ShownFile,
 };
 use crate::flows::workspaces::{self as ws, git_read, git_write};
+use kit::openapi::wildcard;
 
 pub fn routes() -> OpenApiRouter<AppState> {
     let router = OpenApiRouter::new()

@@ -11,7 +11,7 @@ use utoipa_axum::routes;
 use crate::AppState;
 use crate::api::vaults::{AgentFile, FileDeleted, FileInfo, Page};
 use crate::flows;
-use crate::routes::wildcard;
+use kit::openapi::wildcard;
 
 pub fn routes() -> OpenApiRouter<AppState> {
     let router = OpenApiRouter::new().routes(routes!(list));

@@ -9,7 +9,7 @@ use utoipa_axum::routes;
 use crate::AppState;
 use crate::api::graph::{GraphDoc, Neighborhood, NeighborsQuery, Rebuilt};
 use crate::flows;
-use crate::routes::wildcard;
+use kit::openapi::wildcard;
 
 pub fn routes() -> OpenApiRouter<AppState> {
     let router = OpenApiRouter::new()

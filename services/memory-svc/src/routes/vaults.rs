@@ -14,7 +14,7 @@ use crate::api::vaults::{
     FileContent, FileCreate, FileInfo, FileUpdate, FileWritten, Page, VaultSummary,
 };
 use crate::flows;
-use crate::routes::wildcard;
+use kit::openapi::wildcard;
 
 pub fn routes() -> OpenApiRouter<AppState> {
     let router = OpenApiRouter::new()
