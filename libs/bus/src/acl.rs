@@ -88,6 +88,11 @@ pub fn service_rules(keys: &Keys, service: &str) -> Vec<String> {
             "~{p}:pipeline-cache:*",
             "~{p}:engine:*",
             "~{p}:t:*:engine:*",
+            // chat sessions: inbox, lease, state and the session streams sse-relay serves
+            "~{p}:t:*:chat:*",
+            "~{p}:t:*:sessions:*",
+            "~{p}:t:*:pulse:*",
+            "~{p}:t:*:agent:*:wakes:*",
             "&{p}:t:*:run:*",
             "&{p}:pipeline:invalidate",
             // It makes and removes the users of the runs it spawns (create_run_user).

@@ -400,5 +400,7 @@ fn segment(raw: &str) -> String {
     out
 }
 
+mod chat;
+
 #[cfg(test)]
 mod tests;

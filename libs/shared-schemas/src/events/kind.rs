@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::chat::*;
 use super::container::*;
 use super::onboarding::*;
 use super::platform::*;
@@ -145,6 +146,19 @@ events! {
     SessionEvent(SessionEventAdded) = "SESSION_EVENT",
     SessionCompleted(SessionChanged) = "SESSION_COMPLETED",
     SessionFailed(SessionChanged) = "SESSION_FAILED",
+    // Tenant stream: chat sessions (agent-svc's outbox).
+    ChatSessionCreated(ChatSessionChanged) = "CHAT_SESSION_CREATED",
+    ChatSessionStatusChanged(ChatSessionChanged) = "CHAT_SESSION_STATUS_CHANGED",
+    ChatSessionDeleted(ChatSessionChanged) = "CHAT_SESSION_DELETED",
+    // Global stream: chat commands for engine-svc (agent-svc's outbox).
+    ChatStartRequested(ChatStartRequested) = "CHAT_START_REQUESTED",
+    ChatMessageSent(ChatMessageSent) = "CHAT_MESSAGE_SENT",
+    ChatStopRequested(ChatSessionCommand) = "CHAT_STOP_REQUESTED",
+    ChatEndRequested(ChatSessionCommand) = "CHAT_END_REQUESTED",
+    ChatModelChanged(ChatModelChanged) = "CHAT_MODEL_CHANGED",
+    // Tenant stream: work locks.
+    WorkLockAcquired(WorkLockChanged) = "WORK_LOCK_ACQUIRED",
+    WorkLockReleased(WorkLockChanged) = "WORK_LOCK_RELEASED",
 }
 
 #[cfg(test)]

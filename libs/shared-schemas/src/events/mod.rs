@@ -6,9 +6,10 @@
 //! an event type it does not know and skip it.
 //!
 //! Payload structs are grouped by who publishes them: [`run`] (run stream), [`container`],
-//! [`run_admin`], [`project`], [`onboarding`], [`platform`] and [`usage`]. A payload never has
-//! a field named like a header field, since both share one object.
+//! [`run_admin`], [`project`], [`onboarding`], [`platform`], [`usage`], [`sessions`] and
+//! [`chat`]. A payload never has a field named like a header field, since both share one object.
 
+pub mod chat;
 pub mod container;
 mod envelope;
 mod kind;
