@@ -347,6 +347,11 @@ pub fn all() -> Vec<Value> {
             json!({"sessionId": "chat_1", "agentId": AGENT, "status": "deleted"}),
         ),
         global(
+            "CHAT_MESSAGE_COMPLETED",
+            json!({"sessionId": "chat_1", "agentId": AGENT, "messageId": "msg_2",
+                "sessionType": "onboarding", "content": "Hello!", "aborted": false}),
+        ),
+        global(
             "CHAT_START_REQUESTED",
             json!({"sessionId": "chat_1", "agentId": AGENT, "model": "openai/gpt-4o",
                 "sessionType": "pulse", "userId": "usr_0123456789ab",
