@@ -74,6 +74,34 @@ pub struct ProviderEnv {
     pub key_resolution: Value,
 }
 
+impl ProviderEnv {
+    /// Keeps only the key (and settings) of `model`'s provider: a runtime never holds keys it
+    /// does not use. No key for that provider is an error naming it, recorded as the reason.
+    pub fn narrow_to(&mut self, model: Option<&str>) -> Result<(), String> {
+        let Some(model) = model else {
+            return Err(
+                "no model to run: set the agent's model or the tenant's default \
+                        working model"
+                    .to_owned(),
+            );
+        };
+        let provider = model.split('/').next().unwrap_or_default();
+        let Some(key_var) = key_variable(provider) else {
+            return Err(format!("`{model}` names no known provider"));
+        };
+        let prefix = key_var.trim_end_matches("API_KEY").to_owned();
+        if !self.env.contains_key(&key_var) {
+            return Err(format!(
+                "no API key for provider `{provider}`: add one in the provider settings (the \
+                 tenant's, or the key user's own)"
+            ));
+        }
+        self.env.retain(|name, _| name.starts_with(&prefix));
+        self.key_resolution["modelProvider"] = Value::from(provider);
+        Ok(())
+    }
+}
+
 impl AgentEnv {
     pub fn new(client: ServiceClient, base_url: &str) -> Self {
         Self {
@@ -247,6 +275,37 @@ mod tests {
         );
         let huge = BTreeMap::from([("SOUL.md".to_owned(), json!("é".repeat(PERSONA_BUDGET)))]);
         assert!(persona(&huge).len() <= PERSONA_BUDGET);
+    }
+
+    #[test]
+    fn a_runtime_gets_the_key_of_its_model_provider_only() {
+        let resolved = ResolvedKeys {
+            keys: BTreeMap::from([
+                ("openai".to_owned(), "sk-o".to_owned()),
+                ("anthropic".to_owned(), "sk-a".to_owned()),
+                ("custom-fake".to_owned(), "sk-f".to_owned()),
+            ]),
+            extra: BTreeMap::from([(
+                "CUSTOM_FAKE_BASE_URL".to_owned(),
+                "http://127.0.0.1:1".to_owned(),
+            )]),
+            key_sources: BTreeMap::new(),
+        };
+        let mut fake = provider_env(&resolved, None);
+        fake.narrow_to(Some("custom-fake/m")).expect("a key");
+        assert_eq!(
+            fake.env.keys().collect::<Vec<_>>(),
+            ["CUSTOM_FAKE_API_KEY", "CUSTOM_FAKE_BASE_URL"]
+        );
+        assert_eq!(fake.key_resolution["modelProvider"], "custom-fake");
+        let mut open = provider_env(&resolved, None);
+        open.narrow_to(Some("openai/gpt-4o")).expect("a key");
+        assert_eq!(open.env.keys().collect::<Vec<_>>(), ["OPENAI_API_KEY"]);
+        let err = provider_env(&resolved, None)
+            .narrow_to(Some("groq/llama"))
+            .expect_err("no groq key");
+        assert!(err.contains("`groq`"), "{err}");
+        assert!(provider_env(&resolved, None).narrow_to(None).is_err());
     }
 
     #[test]

@@ -32,15 +32,20 @@ impl Executor {
             .map_err(|e| format!("agent-svc could not describe the agent: {e}"))?;
         let model = work.model.clone().or(profile.model);
         let key_user = self.key_user(a).await.map_err(|e| e.to_string())?;
-        let providers = self
+        let mut providers = self
             .agents
             .provider_env(&a.tenant, key_user.as_deref())
             .await
             .map_err(|e| format!("agent-svc could not resolve provider keys: {e}"))?;
+        let narrowed = providers.narrow_to(model.as_deref());
+        if let Err(reason) = &narrowed {
+            providers.key_resolution["error"] = serde_json::Value::from(reason.as_str());
+        }
         let key_sources = key_sources(&providers.key_resolution);
         self.record_key_resolution(a, &providers.key_resolution)
             .await
             .map_err(|e| e.to_string())?;
+        narrowed?;
         let secrets = self
             .agents
             .secret_env(&a.tenant, agent.as_str())
