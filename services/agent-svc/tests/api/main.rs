@@ -37,3 +37,4 @@ mod slugs;
 mod templates;
 mod tokens;
 mod user_keys;
+mod work_locks;
