@@ -44,6 +44,16 @@ pub struct EngineConfig {
     /// `AGENT_SVC_URL`. Default: `AGENT_SVC_URL`, right when runtimes run beside the engine.
     #[serde(default)]
     pub runtime_agent_svc_url: Option<String>,
+    /// `RUNTIME_MEMORY_SVC_URL` (default `MEMORY_SVC_URL`) and `RUNTIME_PROJECT_SVC_URL` (default
+    /// `PROJECT_SVC_URL`): memory-svc and project-svc as a runtime reaches them, for its memory
+    /// and task tools (`MEMORY_SVC_URL`, `PROJECT_SVC_URL` in its environment). Without a
+    /// memory-svc address the runtime offers no memory tools.
+    #[serde(default)]
+    pub runtime_memory_svc_url: Option<String>,
+    #[serde(default)]
+    pub memory_svc_url: Option<String>,
+    #[serde(default)]
+    pub runtime_project_svc_url: Option<String>,
     /// `MAX_CONCURRENT_STEPS`: step attempts one replica runs at once (default 16); the next
     /// queued step waits on the stream for a free place (or for another replica).
     #[serde(default)]
@@ -67,6 +77,9 @@ impl Default for EngineConfig {
             run_sweep_secs: default_sweep(),
             djinnbot_api_url: None,
             runtime_agent_svc_url: None,
+            runtime_memory_svc_url: None,
+            memory_svc_url: None,
+            runtime_project_svc_url: None,
             max_concurrent_steps: None,
             data_path: None,
         }
@@ -137,6 +150,23 @@ impl EngineConfig {
             .clone()
             .filter(|url| !url.trim().is_empty())
             .unwrap_or_else(|| self.agent_svc_url.clone())
+            .trim_end_matches('/')
+            .to_owned()
+    }
+
+    pub fn runtime_memory_svc_url(&self) -> Option<String> {
+        [&self.runtime_memory_svc_url, &self.memory_svc_url]
+            .into_iter()
+            .flatten()
+            .find(|url| !url.trim().is_empty())
+            .map(|url| url.trim_end_matches('/').to_owned())
+    }
+
+    pub fn runtime_project_svc_url(&self) -> String {
+        self.runtime_project_svc_url
+            .clone()
+            .filter(|url| !url.trim().is_empty())
+            .unwrap_or_else(|| self.project_svc_url.clone())
             .trim_end_matches('/')
             .to_owned()
     }
