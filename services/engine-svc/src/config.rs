@@ -46,12 +46,11 @@ pub struct EngineConfig {
     pub runtime_agent_svc_url: Option<String>,
     /// `RUNTIME_MEMORY_SVC_URL` (default `MEMORY_SVC_URL`) and `RUNTIME_PROJECT_SVC_URL` (default
     /// `PROJECT_SVC_URL`): memory-svc and project-svc as a runtime reaches them, for its memory
-    /// and task tools (`MEMORY_SVC_URL`, `PROJECT_SVC_URL` in its environment). Without a
-    /// memory-svc address the runtime offers no memory tools.
+    /// and task tools (`MEMORY_SVC_URL`, `PROJECT_SVC_URL` in its environment).
     #[serde(default)]
     pub runtime_memory_svc_url: Option<String>,
-    #[serde(default)]
-    pub memory_svc_url: Option<String>,
+    #[serde(default = "default_memory_svc_url")]
+    pub memory_svc_url: String,
     #[serde(default)]
     pub runtime_project_svc_url: Option<String>,
     /// `MAX_CONCURRENT_STEPS`: step attempts one replica runs at once (default 16); the next
@@ -78,7 +77,7 @@ impl Default for EngineConfig {
             djinnbot_api_url: None,
             runtime_agent_svc_url: None,
             runtime_memory_svc_url: None,
-            memory_svc_url: None,
+            memory_svc_url: default_memory_svc_url(),
             runtime_project_svc_url: None,
             max_concurrent_steps: None,
             data_path: None,
@@ -92,6 +91,10 @@ fn default_agent_svc_url() -> String {
 
 fn default_project_svc_url() -> String {
     "http://127.0.0.1:8020".to_owned()
+}
+
+fn default_memory_svc_url() -> String {
+    "http://127.0.0.1:8050".to_owned()
 }
 
 fn default_running_cap() -> i64 {
@@ -154,12 +157,13 @@ impl EngineConfig {
             .to_owned()
     }
 
-    pub fn runtime_memory_svc_url(&self) -> Option<String> {
-        [&self.runtime_memory_svc_url, &self.memory_svc_url]
-            .into_iter()
-            .flatten()
-            .find(|url| !url.trim().is_empty())
-            .map(|url| url.trim_end_matches('/').to_owned())
+    pub fn runtime_memory_svc_url(&self) -> String {
+        self.runtime_memory_svc_url
+            .clone()
+            .filter(|url| !url.trim().is_empty())
+            .unwrap_or_else(|| self.memory_svc_url.clone())
+            .trim_end_matches('/')
+            .to_owned()
     }
 
     pub fn runtime_project_svc_url(&self) -> String {

@@ -29,7 +29,7 @@ pub fn spec(name: &str) -> Option<(&'static str, Value)> {
     })
 }
 
-fn locks<'a>(team: &'a Team) -> [&'a str; 4] {
+fn locks(team: &Team) -> [&str; 4] {
     ["v1", "agents", team.agent.as_str(), "work-locks"]
 }
 

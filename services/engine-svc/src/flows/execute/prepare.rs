@@ -88,9 +88,10 @@ impl Executor {
             self.app.config.runtime_agent_svc_url(),
         );
         // The team tools (memory, tasks) call these as the agent, with the same token.
-        if let Some(memory) = self.app.config.runtime_memory_svc_url() {
-            env.insert("MEMORY_SVC_URL".into(), memory);
-        }
+        env.insert(
+            "MEMORY_SVC_URL".into(),
+            self.app.config.runtime_memory_svc_url(),
+        );
         env.insert(
             "PROJECT_SVC_URL".into(),
             self.app.config.runtime_project_svc_url(),
