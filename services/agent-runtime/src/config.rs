@@ -255,9 +255,11 @@ mod tests {
             ("GITHUB_TOKEN", "ghp_1"),
             ("DEPLOY_KEY", "d"),
             ("AGENT_API_TOKEN", "eyJ.agent.token"),
+            ("MEMORY_SVC_URL", "http://127.0.0.1:8050"),
+            ("PROJECT_SVC_URL", "http://127.0.0.1:8020"),
             (
                 "AGENT_SECRET_NAMES",
-                "GITHUB_TOKEN,OPENAI_API_KEY,REDIS_URL,MISSING,AGENT_API_TOKEN",
+                "GITHUB_TOKEN,OPENAI_API_KEY,REDIS_URL,MISSING,AGENT_API_TOKEN,MEMORY_SVC_URL,PROJECT_SVC_URL",
             ),
         ]))
         .expect("config");
@@ -265,6 +267,12 @@ mod tests {
             cfg.tool_env,
             [("GITHUB_TOKEN".to_owned(), "ghp_1".to_owned())]
         );
+        assert_eq!(cfg.memory_svc_url.as_deref(), Some("http://127.0.0.1:8050"));
+        assert_eq!(
+            cfg.project_svc_url.as_deref(),
+            Some("http://127.0.0.1:8020")
+        );
+        assert!(cfg.agent_token.is_some() && !format!("{cfg:?}").contains("eyJ.agent.token"));
         let none = RuntimeConfig::from_vars(vars(&[("GITHUB_TOKEN", "ghp_1")])).expect("config");
         assert!(none.tool_env.is_empty());
     }

@@ -206,3 +206,20 @@ impl EngineConfig {
             .clamp(1, self.max_running_runs_cap)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn runtimes_get_the_service_urls_or_their_runtime_overrides() {
+        let mut cfg = EngineConfig::default();
+        assert_eq!(cfg.runtime_memory_svc_url(), "http://127.0.0.1:8050");
+        assert_eq!(cfg.runtime_project_svc_url(), "http://127.0.0.1:8020");
+        cfg.runtime_memory_svc_url = Some("http://memory-svc:8050/".into());
+        cfg.runtime_project_svc_url = Some(" ".into());
+        cfg.project_svc_url = "http://project-svc:8020".into();
+        assert_eq!(cfg.runtime_memory_svc_url(), "http://memory-svc:8050");
+        assert_eq!(cfg.runtime_project_svc_url(), "http://project-svc:8020");
+    }
+}
