@@ -53,6 +53,12 @@ pub struct RuntimeConfig {
     /// `AGENT_KEY_SOURCES` (`provider=source,…`): where the run's key of each provider came
     /// from, for the call records.
     pub key_sources: BTreeMap<String, String>,
+    /// `AGENT_API_TOKEN` and the services the team tools call with it (`AGENT_SVC_URL`,
+    /// `MEMORY_SVC_URL`, `PROJECT_SVC_URL`); a tool is offered only when its service is set.
+    pub agent_token: Option<SecretString>,
+    pub agent_svc_url: Option<String>,
+    pub memory_svc_url: Option<String>,
+    pub project_svc_url: Option<String>,
 }
 
 impl RuntimeConfig {
@@ -113,6 +119,10 @@ impl RuntimeConfig {
                 .filter_map(|pair| pair.split_once('='))
                 .map(|(p, s)| (p.trim().to_owned(), s.trim().to_owned()))
                 .collect(),
+            agent_token: get("AGENT_API_TOKEN").map(SecretString::from),
+            agent_svc_url: get("AGENT_SVC_URL"),
+            memory_svc_url: get("MEMORY_SVC_URL"),
+            project_svc_url: get("PROJECT_SVC_URL"),
         })
     }
 }
@@ -128,6 +138,8 @@ fn secret_vars(vars: &BTreeMap<String, String>) -> Vec<(String, String)> {
         // The agent's own token: a command it runs (or a prompt injected into it) never holds it.
         "AGENT_API_TOKEN",
         "AGENT_SVC_URL",
+        "MEMORY_SVC_URL",
+        "PROJECT_SVC_URL",
         "AGENT_KEY_SOURCES",
     ];
     let Some(names) = vars.get("AGENT_SECRET_NAMES") else {
@@ -243,9 +255,11 @@ mod tests {
             ("GITHUB_TOKEN", "ghp_1"),
             ("DEPLOY_KEY", "d"),
             ("AGENT_API_TOKEN", "eyJ.agent.token"),
+            ("MEMORY_SVC_URL", "http://127.0.0.1:8050"),
+            ("PROJECT_SVC_URL", "http://127.0.0.1:8020"),
             (
                 "AGENT_SECRET_NAMES",
-                "GITHUB_TOKEN,OPENAI_API_KEY,REDIS_URL,MISSING,AGENT_API_TOKEN",
+                "GITHUB_TOKEN,OPENAI_API_KEY,REDIS_URL,MISSING,AGENT_API_TOKEN,MEMORY_SVC_URL,PROJECT_SVC_URL",
             ),
         ]))
         .expect("config");
@@ -253,6 +267,12 @@ mod tests {
             cfg.tool_env,
             [("GITHUB_TOKEN".to_owned(), "ghp_1".to_owned())]
         );
+        assert_eq!(cfg.memory_svc_url.as_deref(), Some("http://127.0.0.1:8050"));
+        assert_eq!(
+            cfg.project_svc_url.as_deref(),
+            Some("http://127.0.0.1:8020")
+        );
+        assert!(cfg.agent_token.is_some() && !format!("{cfg:?}").contains("eyJ.agent.token"));
         let none = RuntimeConfig::from_vars(vars(&[("GITHUB_TOKEN", "ghp_1")])).expect("config");
         assert!(none.tool_env.is_empty());
     }

@@ -44,6 +44,15 @@ pub struct EngineConfig {
     /// `AGENT_SVC_URL`. Default: `AGENT_SVC_URL`, right when runtimes run beside the engine.
     #[serde(default)]
     pub runtime_agent_svc_url: Option<String>,
+    /// `RUNTIME_MEMORY_SVC_URL` (default `MEMORY_SVC_URL`) and `RUNTIME_PROJECT_SVC_URL` (default
+    /// `PROJECT_SVC_URL`): memory-svc and project-svc as a runtime reaches them, for its memory
+    /// and task tools (`MEMORY_SVC_URL`, `PROJECT_SVC_URL` in its environment).
+    #[serde(default)]
+    pub runtime_memory_svc_url: Option<String>,
+    #[serde(default = "default_memory_svc_url")]
+    pub memory_svc_url: String,
+    #[serde(default)]
+    pub runtime_project_svc_url: Option<String>,
     /// `MAX_CONCURRENT_STEPS`: step attempts one replica runs at once (default 16); the next
     /// queued step waits on the stream for a free place (or for another replica).
     #[serde(default)]
@@ -67,6 +76,9 @@ impl Default for EngineConfig {
             run_sweep_secs: default_sweep(),
             djinnbot_api_url: None,
             runtime_agent_svc_url: None,
+            runtime_memory_svc_url: None,
+            memory_svc_url: default_memory_svc_url(),
+            runtime_project_svc_url: None,
             max_concurrent_steps: None,
             data_path: None,
         }
@@ -79,6 +91,10 @@ fn default_agent_svc_url() -> String {
 
 fn default_project_svc_url() -> String {
     "http://127.0.0.1:8020".to_owned()
+}
+
+fn default_memory_svc_url() -> String {
+    "http://127.0.0.1:8050".to_owned()
 }
 
 fn default_running_cap() -> i64 {
@@ -141,6 +157,24 @@ impl EngineConfig {
             .to_owned()
     }
 
+    pub fn runtime_memory_svc_url(&self) -> String {
+        self.runtime_memory_svc_url
+            .clone()
+            .filter(|url| !url.trim().is_empty())
+            .unwrap_or_else(|| self.memory_svc_url.clone())
+            .trim_end_matches('/')
+            .to_owned()
+    }
+
+    pub fn runtime_project_svc_url(&self) -> String {
+        self.runtime_project_svc_url
+            .clone()
+            .filter(|url| !url.trim().is_empty())
+            .unwrap_or_else(|| self.project_svc_url.clone())
+            .trim_end_matches('/')
+            .to_owned()
+    }
+
     pub fn max_concurrent_steps(&self) -> usize {
         self.max_concurrent_steps.unwrap_or(16).max(1)
     }
@@ -170,5 +204,22 @@ impl EngineConfig {
         setting
             .unwrap_or(self.default_max_running_runs)
             .clamp(1, self.max_running_runs_cap)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn runtimes_get_the_service_urls_or_their_runtime_overrides() {
+        let mut cfg = EngineConfig::default();
+        assert_eq!(cfg.runtime_memory_svc_url(), "http://127.0.0.1:8050");
+        assert_eq!(cfg.runtime_project_svc_url(), "http://127.0.0.1:8020");
+        cfg.runtime_memory_svc_url = Some("http://memory-svc:8050/".into());
+        cfg.runtime_project_svc_url = Some(" ".into());
+        cfg.project_svc_url = "http://project-svc:8020".into();
+        assert_eq!(cfg.runtime_memory_svc_url(), "http://memory-svc:8050");
+        assert_eq!(cfg.runtime_project_svc_url(), "http://project-svc:8020");
     }
 }

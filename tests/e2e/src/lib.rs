@@ -176,6 +176,7 @@ impl Stack {
                 .env("AUTH_SVC_URL", url_of("auth-svc"))
                 .env("AGENT_SVC_URL", url_of("agent-svc"))
                 .env("PROJECT_SVC_URL", url_of("project-svc"))
+                .env("MEMORY_SVC_URL", url_of("memory-svc"))
                 .env("ENGINE_SVC_URL", url_of("engine-svc"))
                 .env("DJINNBOT_API_URL", format!("http://127.0.0.1:{http_port}"))
                 .env("DATA_PATH", &data)

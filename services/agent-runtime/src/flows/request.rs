@@ -104,6 +104,26 @@ impl Runtime {
         }
     }
 
+    /// The step's system prompt (else the runtime's), with the agent's skills listed when
+    /// `load_skill` is offered.
+    async fn system_prompt(
+        &self,
+        own: Option<String>,
+        specs: &[crate::llm::ToolSpec],
+    ) -> Option<String> {
+        let base = own.or_else(|| self.cfg.system_prompt.clone());
+        let skills = match &self.tools.team {
+            Some(team) if specs.iter().any(|s| s.name == "load_skill") => {
+                team.skills_prompt().await
+            }
+            _ => None,
+        };
+        match (base, skills) {
+            (Some(base), Some(skills)) => Some(format!("{base}\n\n{skills}")),
+            (base, skills) => base.or_else(|| skills.map(str::to_owned)),
+        }
+    }
+
     /// An estimate of the tokens the next call would send (4 characters a token).
     pub fn used_tokens(&self) -> u64 {
         let system = self.cfg.system_prompt.as_ref().map_or(0, String::len);
@@ -178,11 +198,8 @@ impl Runtime {
             Ok(ep) => ep,
             Err(e) => return Outcome::failed("the model cannot be used", e),
         };
-        let system = step
-            .system_prompt
-            .clone()
-            .or_else(|| self.cfg.system_prompt.clone());
-        let specs = tools::specs(&step.tools);
+        let specs = tools::specs(&step.tools, self.tools.team.as_ref());
+        let system = self.system_prompt(step.system_prompt.clone(), &specs).await;
         let nudges_allowed = self.cfg.chat_session.is_none();
         let mut msgs = self.history();
         msgs.push(Msg::User(prompt_with_attachments(&step)));

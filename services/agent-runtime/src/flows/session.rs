@@ -27,6 +27,8 @@ use crate::flows::request::{Outcome, Runtime};
 use crate::llm::{Llm, RetryPolicy};
 use crate::tls;
 use crate::tools::Toolbox;
+use crate::tools::services::Services;
+use crate::tools::team::Team;
 
 /// The request in flight.
 struct Current {
@@ -101,9 +103,11 @@ pub async fn run(cfg: RuntimeConfig) -> anyhow::Result<i32> {
     let stream = cfg.keys.run_runtime(&cfg.tenant, &cfg.run);
     let (out, mut writer) = emit::spawn_writer(conn, stream, cfg.run.clone());
     let (calls, calls_task) = call_log(&cfg);
+    let mut tools = Toolbox::new(&cfg.workspace, cfg.home.clone(), &cfg.tool_env)?;
+    tools.team = team(&cfg)?;
     let runtime = Arc::new(Runtime {
         llm: Llm::new(RetryPolicy::default(), cfg.outbound_allow.clone())?,
-        tools: Toolbox::new(&cfg.workspace, cfg.home.clone(), &cfg.tool_env)?,
+        tools,
         history: Mutex::new(Vec::new()),
         out: out.clone(),
         calls,
@@ -128,6 +132,25 @@ pub async fn run(cfg: RuntimeConfig) -> anyhow::Result<i32> {
         Ok(Ok(Err(e))) => Err(e.context("writing the runtime stream")),
         _ => anyhow::bail!("the runtime stream writer did not finish"),
     }
+}
+
+/// The team tools of `cfg`: none without an agent, its token or any service URL (with a line
+/// saying so); an unusable URL stops the runtime, as any wrong configuration does.
+fn team(cfg: &RuntimeConfig) -> anyhow::Result<Option<Team>> {
+    let services = Services::new(
+        cfg.agent_token.as_ref(),
+        cfg.agent_svc_url.as_deref(),
+        cfg.memory_svc_url.as_deref(),
+        cfg.project_svc_url.as_deref(),
+    )?;
+    let (Some(services), Some(agent)) = (services, cfg.agent.clone()) else {
+        tracing::info!("no team tools: AGENT_API_TOKEN or AGENT_ID is unset");
+        return Ok(None);
+    };
+    let team = Team::new(services, agent, cfg.run.clone(), cfg.chat_session.clone());
+    let offered: Vec<&str> = team.available().collect();
+    tracing::info!(tools = offered.join(","), "team tools");
+    Ok(Some(team))
 }
 
 /// How long the call log may take to send what is queued when the runtime stops.

@@ -5,7 +5,14 @@
 
 pub mod bash;
 pub mod fs;
+pub mod memory;
+pub mod messages;
+pub mod services;
+pub mod skills;
 pub mod snapshot;
+pub mod tasks;
+pub mod team;
+pub mod work_locks;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -18,6 +25,7 @@ use crate::emit::{Emitter, now_ms};
 use crate::llm::ToolSpec;
 use fs::{FsError, Workspace};
 use snapshot::Snapshot;
+use team::Team;
 
 /// Lines `read` returns when the model names no limit.
 const DEFAULT_READ_LINES: usize = 2000;
@@ -116,16 +124,24 @@ fn spec(name: &str) -> ToolSpec {
     }
 }
 
-/// The specs offered for a step: the named tools (all when `names` is empty), and always
-/// `complete` and `fail`, without which the step could not end on purpose.
-pub fn specs(names: &[String]) -> Vec<ToolSpec> {
-    NAMES
+/// The specs offered for a step: the named tools (all when `names` is empty, as for a chat),
+/// and always `complete` and `fail`, without which the step could not end on purpose. The team
+/// tools are among them when `team` serves them (their service is configured).
+pub fn specs(names: &[String], team: Option<&Team>) -> Vec<ToolSpec> {
+    let wanted = |n: &str| names.is_empty() || names.iter().any(|m| m == n);
+    let mut specs: Vec<ToolSpec> = NAMES
         .iter()
-        .filter(|n| {
-            names.is_empty() || matches!(**n, "complete" | "fail") || names.iter().any(|m| m == *n)
-        })
+        .filter(|n| matches!(**n, "complete" | "fail") || wanted(n))
         .map(|n| spec(n))
-        .collect()
+        .collect();
+    if let Some(team) = team {
+        specs.extend(
+            team.available()
+                .filter(|n| wanted(n))
+                .filter_map(Team::spec),
+        );
+    }
+    specs
 }
 
 /// The tools of one runtime, bound to its workspace.
@@ -133,6 +149,8 @@ pub fn specs(names: &[String]) -> Vec<ToolSpec> {
 pub struct Toolbox {
     pub workspace: Workspace,
     bash_env: Vec<(String, String)>,
+    /// The team tools, when the runtime has an agent, its token and a service to call.
+    pub team: Option<Team>,
 }
 
 fn str_arg<'a>(args: &'a Value, name: &str) -> Result<&'a str, String> {
@@ -164,6 +182,7 @@ impl Toolbox {
         Ok(Self {
             workspace,
             bash_env,
+            team: None,
         })
     }
 
@@ -192,7 +211,13 @@ impl Toolbox {
                     control: Some(Control::Fail { error }),
                 };
             }
-            other => Err(format!("unknown tool `{other}`")),
+            other => match &self.team {
+                Some(team) => match team.run(other, args, request_id).await {
+                    Some(result) => return result,
+                    None => Err(format!("unknown tool `{other}`")),
+                },
+                None => Err(format!("unknown tool `{other}`")),
+            },
         };
         result.map_or_else(ToolResult::err, ToolResult::ok)
     }

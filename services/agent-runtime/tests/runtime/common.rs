@@ -117,7 +117,16 @@ pub fn vars(
 impl Harness {
     /// A runtime on `model` with `extra` variables, started in-process, past its `ready`.
     pub async fn start(model: &str, extra: &[(&str, String)]) -> Self {
-        let (tenant, run_id) = (TenantId::generate(), RunId::generate());
+        Self::start_as(TenantId::generate(), RunId::generate(), model, extra).await
+    }
+
+    /// [`Harness::start`] for `tenant` and `run` (a run of a tenant the services know).
+    pub async fn start_as(
+        tenant: TenantId,
+        run_id: RunId,
+        model: &str,
+        extra: &[(&str, String)],
+    ) -> Self {
         let prefix = format!("test-{}", uuid::Uuid::new_v4().simple());
         let keys = Keys::new(prefix.clone());
         let workspace = temp_dir("ws");
@@ -263,4 +272,25 @@ pub fn check_order(messages: &[RuntimeMessage], request_id: &str) -> StepEnd {
         RuntimeMessage::StepEnd(end) => end.clone(),
         other => panic!("stepEnd expected, got {other:?}"),
     }
+}
+
+/// `(tool, result, success)` of every `toolEnd` among `messages`, in order.
+pub fn tool_ends(messages: &[RuntimeMessage]) -> Vec<(String, String, bool)> {
+    messages
+        .iter()
+        .filter_map(|m| match m {
+            RuntimeMessage::ToolEnd(t) => Some((t.tool_name.clone(), t.result.clone(), t.success)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The tool names the model was offered in its `i`-th request of `model`.
+pub fn offered(fake: &llm_fake::LlmFake, model: &str, i: usize) -> Vec<String> {
+    fake.requests(model)[i].body["tools"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|t| t["function"]["name"].as_str().map(str::to_owned))
+        .collect()
 }

@@ -25,3 +25,4 @@ pub mod support;
 pub mod templates;
 pub mod tools;
 pub mod user_providers;
+pub mod work_locks;

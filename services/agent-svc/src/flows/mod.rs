@@ -31,3 +31,4 @@ pub mod skills;
 pub mod templates;
 pub mod tools;
 pub mod user_providers;
+pub mod work_locks;

@@ -24,6 +24,7 @@ pub mod skills;
 pub mod templates;
 pub mod tools;
 pub mod user_providers;
+pub mod work_locks;
 
 use utoipa_axum::router::OpenApiRouter;
 
@@ -56,4 +57,5 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(secret_grants::routes())
         .merge(admin::routes())
         .merge(internal::routes())
+        .merge(work_locks::routes())
 }

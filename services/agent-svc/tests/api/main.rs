@@ -38,3 +38,4 @@ mod slugs;
 mod templates;
 mod tokens;
 mod user_keys;
+mod work_locks;

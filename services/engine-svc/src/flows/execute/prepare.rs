@@ -64,6 +64,8 @@ impl Executor {
                             | "AGENT_SYSTEM_PROMPT"
                             | "DJINNBOT_API_URL"
                             | "AGENT_SVC_URL"
+                            | "MEMORY_SVC_URL"
+                            | "PROJECT_SVC_URL"
                             | "AGENT_API_TOKEN"
                             | "AGENT_KEY_SOURCES"
                             | "STEP_TIMEOUT_MS"
@@ -89,6 +91,15 @@ impl Executor {
         env.insert(
             "AGENT_SVC_URL".into(),
             self.app.config.runtime_agent_svc_url(),
+        );
+        // The team tools (memory, tasks) call these as the agent, with the same token.
+        env.insert(
+            "MEMORY_SVC_URL".into(),
+            self.app.config.runtime_memory_svc_url(),
+        );
+        env.insert(
+            "PROJECT_SVC_URL".into(),
+            self.app.config.runtime_project_svc_url(),
         );
         let token = runtime_token(
             &self.app.platform.jwt,
