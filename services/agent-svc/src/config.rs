@@ -23,6 +23,9 @@ pub struct AgentConfig {
     /// Largest sandbox file `GET /sandbox/file` returns in full; longer ones are truncated.
     #[serde(default = "default_sandbox_read_limit")]
     pub sandbox_read_limit_bytes: u64,
+    /// Largest file a chat attachment upload accepts (413 above it).
+    #[serde(default = "default_attachment_max")]
+    pub attachment_max_bytes: u64,
 }
 
 fn default_data_path() -> PathBuf {
@@ -36,6 +39,9 @@ fn default_templates_dir() -> PathBuf {
 }
 fn default_sandbox_read_limit() -> u64 {
     1024 * 1024
+}
+fn default_attachment_max() -> u64 {
+    20 * 1024 * 1024
 }
 
 impl AgentConfig {
