@@ -287,7 +287,10 @@ impl Validate for UpdateSessionRequest {
         if let Some(k) = &self.key_resolution
             && (k.len() > 16 * 1024 || serde_json::from_str::<Value>(k).is_err())
         {
-            errors.push(err("key_resolution", "must be a JSON document of at most 16 KiB"));
+            errors.push(err(
+                "key_resolution",
+                "must be a JSON document of at most 16 KiB",
+            ));
         }
         finish(errors)
     }

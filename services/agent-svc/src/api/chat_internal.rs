@@ -82,7 +82,10 @@ impl Validate for EnsureSessionRequest {
             errors.push(err("agent_id", "must be an agent id or slug"));
         }
         if !chat::is_model(&self.model) {
-            errors.push(err("model", "must be a model name (provider/model, no spaces)"));
+            errors.push(err(
+                "model",
+                "must be a model name (provider/model, no spaces)",
+            ));
         }
         if self.status.as_deref().is_some_and(|s| !chat::is_status(s)) {
             errors.push(err("status", status_rule()));
@@ -118,7 +121,10 @@ impl Validate for AddMessageRequest {
         }
         recorded_text(&self.content, self.thinking.as_deref(), &mut errors);
         if self.model.as_deref().is_some_and(|m| !chat::is_model(m)) {
-            errors.push(err("model", "must be a model name (provider/model, no spaces)"));
+            errors.push(err(
+                "model",
+                "must be a model name (provider/model, no spaces)",
+            ));
         }
         finish(errors)
     }
@@ -126,10 +132,16 @@ impl Validate for AddMessageRequest {
 
 fn recorded_text(content: &str, thinking: Option<&str>, errors: &mut Vec<FieldError>) {
     if content.len() > MAX_RECORDED {
-        errors.push(err("content", format!("must be at most {MAX_RECORDED} bytes")));
+        errors.push(err(
+            "content",
+            format!("must be at most {MAX_RECORDED} bytes"),
+        ));
     }
     if thinking.is_some_and(|t| t.len() > MAX_RECORDED) {
-        errors.push(err("thinking", format!("must be at most {MAX_RECORDED} bytes")));
+        errors.push(err(
+            "thinking",
+            format!("must be at most {MAX_RECORDED} bytes"),
+        ));
     }
 }
 

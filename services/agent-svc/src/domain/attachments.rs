@@ -151,17 +151,30 @@ mod tests {
     #[test]
     fn names_lose_their_paths_and_odd_characters() {
         assert_eq!(sanitize_filename("../../etc/passwd"), "passwd");
-        assert_eq!(sanitize_filename("C:\\x\\report \"q1\".pdf"), "report q1.pdf");
+        assert_eq!(
+            sanitize_filename("C:\\x\\report \"q1\".pdf"),
+            "report q1.pdf"
+        );
         assert_eq!(sanitize_filename("..."), "file");
         assert_eq!(sanitize_filename("a\u{0}b\nc.txt"), "abc.txt");
     }
 
     #[test]
     fn only_text_json_pdf_and_four_image_types_are_allowed() {
-        for ok in ["text/plain", "text/csv", "application/json", "application/pdf", "image/webp"] {
+        for ok in [
+            "text/plain",
+            "text/csv",
+            "application/json",
+            "application/pdf",
+            "image/webp",
+        ] {
             assert!(is_allowed(ok), "{ok}");
         }
-        for refused in ["application/zip", "image/svg+xml", "application/octet-stream"] {
+        for refused in [
+            "application/zip",
+            "image/svg+xml",
+            "application/octet-stream",
+        ] {
             assert!(!is_allowed(refused), "{refused}");
         }
         assert_eq!(essence("Text/Plain; charset=utf-8"), "text/plain");

@@ -314,7 +314,15 @@ pub async fn restart(
             "the session is still active; end it before restarting it",
         ));
     }
-    sessions::set_status(&mut tx, &session.id, "starting", None, None, store::now_ms()).await?;
+    sessions::set_status(
+        &mut tx,
+        &session.id,
+        "starting",
+        None,
+        None,
+        store::now_ms(),
+    )
+    .await?;
     if ctx.kind() == TokenKind::User {
         // The member restarting it is the one whose keys it now uses.
         session.user_id = Some(ctx.subject().to_owned());

@@ -58,7 +58,10 @@ pub async fn insert(tx: &mut TenantTx, a: &Attachment) -> Result<(), ApiError> {
     .execute(&mut **tx)
     .await
     // The session was deleted since the upload began.
-    .on_constraint("chat_attachments_session_fk", super::chat_sessions::not_found)?;
+    .on_constraint(
+        "chat_attachments_session_fk",
+        super::chat_sessions::not_found,
+    )?;
     Ok(())
 }
 
