@@ -284,8 +284,11 @@ impl Validate for UpdateSessionRequest {
         if self.status.as_deref().is_some_and(|s| !chat::is_status(s)) {
             errors.push(err("status", status_rule()));
         }
+        // Postgres' jsonb holds no NUL, not even escaped.
         if let Some(k) = &self.key_resolution
-            && (k.len() > 16 * 1024 || serde_json::from_str::<Value>(k).is_err())
+            && (k.len() > 16 * 1024
+                || serde_json::from_str::<Value>(k).is_err()
+                || k.contains("\\u0000"))
         {
             errors.push(err(
                 "key_resolution",

@@ -7,6 +7,8 @@ use shared_schemas::ids::random_body;
 
 /// Images the runtime passes to a vision model as they are.
 const IMAGES: [&str; 4] = ["image/png", "image/jpeg", "image/gif", "image/webp"];
+/// Longest media type stored (the column holds 128).
+const MAX_MIME: usize = 100;
 /// Longest stored file name, in characters.
 const MAX_FILENAME: usize = 255;
 
@@ -50,10 +52,12 @@ pub fn guess(filename: &str) -> Option<&'static str> {
 
 /// Text of any kind, JSON, PDF and the four image formats; everything else is refused (415).
 pub fn is_allowed(mime: &str) -> bool {
-    mime.starts_with("text/")
-        || mime == "application/json"
-        || mime == "application/pdf"
-        || is_image(mime)
+    let text = mime.starts_with("text/")
+        && mime.len() <= MAX_MIME
+        && mime
+            .bytes()
+            .all(|b| b.is_ascii_graphic() && b != b'"' && b != b'\\');
+    text || mime == "application/json" || mime == "application/pdf" || is_image(mime)
 }
 
 pub fn is_image(mime: &str) -> bool {
@@ -108,6 +112,14 @@ pub fn extract(mime: &str, bytes: &[u8]) -> Extracted {
     } else {
         None
     };
+    // Postgres text cannot hold NUL; a binary-ish text file loses them, nothing else.
+    let text = text.map(|t| {
+        if t.contains('\0') {
+            t.replace('\0', "")
+        } else {
+            t
+        }
+    });
     let pages = text
         .as_ref()
         .filter(|_| mime == "application/pdf")
@@ -183,7 +195,7 @@ mod tests {
 
     #[test]
     fn text_is_read_lossily_and_a_broken_pdf_fails() {
-        let text = extract("text/plain", b"hello world, \xff!");
+        let text = extract("text/plain", b"hello world, \xff!\0");
         assert_eq!(text.status, "processed");
         assert_eq!(text.text.as_deref(), Some("hello world, \u{fffd}!"));
         assert_eq!(text.estimated_tokens, Some(3));

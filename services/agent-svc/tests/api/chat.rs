@@ -333,8 +333,8 @@ async fn lists_detail_patch_and_delete_of_sessions() {
         ids.push(start(&app, &a.token, &agent_id, j!({})).await);
     }
     start(&app, &a.token, &other, j!({})).await;
-    let path = format!("/v1/agents/coder/chat/sessions?limit=2");
-    let (status, page) = send(&app, "GET", &path, &a.token, None).await;
+    let path = "/v1/agents/coder/chat/sessions?limit=2";
+    let (status, page) = send(&app, "GET", path, &a.token, None).await;
     assert_eq!(status, 200, "{page}");
     assert_eq!(
         (page["total"].clone(), page["has_more"].clone()),
