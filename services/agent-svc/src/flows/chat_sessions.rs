@@ -119,6 +119,17 @@ pub async fn update(
     req: UpdateSessionRequest,
 ) -> Result<ChatSessionView, ApiError> {
     let (mut tx, session) = open(platform, ctx, session_id).await?;
+    if let Some(to) = req.status.as_deref()
+        && !chat::may_move(&session.status, to)
+    {
+        return Err(ApiError::conflict(
+            "invalid_status_change",
+            format!(
+                "a {} session cannot become {to}; restart it to start it again",
+                session.status
+            ),
+        ));
+    }
     if let Some(model) = &req.model {
         set_model(&mut tx, &session, model).await?;
     }

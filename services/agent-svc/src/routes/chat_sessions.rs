@@ -38,7 +38,8 @@ async fn detail(
 /// recorded key resolution.
 #[utoipa::path(patch, path = "/v1/chat/sessions/{session_id}", tag = "chat_sessions",
     params(("session_id" = String, Path)), request_body = UpdateSessionRequest,
-    responses((status = 200, body = ChatSessionView), (status = 404), (status = 422)))]
+    responses((status = 200, body = ChatSessionView), (status = 404), (status = 409),
+        (status = 422)))]
 async fn update(
     State(platform): State<Platform>,
     ctx: TenantContext,

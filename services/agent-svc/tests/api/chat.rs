@@ -395,6 +395,16 @@ async fn lists_detail_patch_and_delete_of_sessions() {
     )
     .await;
     assert_eq!(out["total"], 1);
+    let revive = j!({"status": "running"});
+    let (status, out) = send(
+        &app,
+        "PATCH",
+        &format!("/v1/chat/sessions/{session}"),
+        &a.token,
+        Some(revive),
+    )
+    .await;
+    assert_error(status, &out, 409, "invalid_status_change");
     let bad = j!({"key_resolution": "not json"});
     let (status, out) = send(
         &app,
