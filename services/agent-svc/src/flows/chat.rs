@@ -189,8 +189,12 @@ pub async fn send(
             format!("{MAX_PENDING} messages are waiting for an answer; wait for one first"),
         ));
     }
-    let mut ids = req.attachment_ids.clone();
-    ids.dedup();
+    let mut ids: Vec<String> = Vec::with_capacity(req.attachment_ids.len());
+    for id in &req.attachment_ids {
+        if !ids.contains(id) {
+            ids.push(id.clone());
+        }
+    }
     let attached = chat_attachments::of_session(&mut tx, &session.id, &ids).await?;
     if attached.len() != ids.len() {
         return Err(ApiError::validation(vec![err(
@@ -300,14 +304,15 @@ pub async fn finish(tx: &mut TenantTx, s: &Session, status: &str) -> Result<(), 
     announce_status(tx, s, status, None).await
 }
 
-/// Starts an ended or failed session again; the engine re-injects its stored conversation.
+/// Starts an ended or failed session again; the engine re-injects its stored conversation. The
+/// session keeps the member whose keys it uses.
 pub async fn restart(
     platform: &Platform,
     ctx: &TenantContext,
     agent_ref: &str,
     session_id: &str,
 ) -> Result<ChatSessionStarted, ApiError> {
-    let (mut tx, mut session) = open_session(platform, ctx, agent_ref, session_id).await?;
+    let (mut tx, session) = open_session(platform, ctx, agent_ref, session_id).await?;
     if chat::is_active(&session.status) {
         return Err(ApiError::bad_request(
             "session_active",
@@ -323,10 +328,6 @@ pub async fn restart(
         store::now_ms(),
     )
     .await?;
-    if ctx.kind() == TokenKind::User {
-        // The member restarting it is the one whose keys it now uses.
-        session.user_id = Some(ctx.subject().to_owned());
-    }
     kit::outbox::append(&mut tx, start_command(&session, true)?).await?;
     announce_status(&mut tx, &session, "starting", None).await?;
     tx.commit().await?;
