@@ -19,6 +19,8 @@ pub enum Area {
     Workspaces,
     Runs,
     Mcp,
+    /// Files uploaded to chat sessions (agent-svc), one directory per session.
+    Attachments,
 }
 
 impl Area {
@@ -29,6 +31,7 @@ impl Area {
             Self::Workspaces => "workspaces",
             Self::Runs => "runs",
             Self::Mcp => "mcp",
+            Self::Attachments => "attachments",
         }
     }
 }

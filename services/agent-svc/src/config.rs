@@ -26,6 +26,9 @@ pub struct AgentConfig {
     /// Seconds between two ticks of the pulse clock; 0 turns scheduled pulses off.
     #[serde(default = "default_pulse_clock_tick")]
     pub pulse_clock_tick_secs: u64,
+    /// Largest file a chat attachment upload accepts (413 above it).
+    #[serde(default = "default_attachment_max")]
+    pub attachment_max_bytes: u64,
 }
 
 fn default_data_path() -> PathBuf {
@@ -42,6 +45,9 @@ fn default_pulse_clock_tick() -> u64 {
 }
 fn default_sandbox_read_limit() -> u64 {
     1024 * 1024
+}
+fn default_attachment_max() -> u64 {
+    20 * 1024 * 1024
 }
 
 impl AgentConfig {

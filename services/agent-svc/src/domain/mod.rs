@@ -2,8 +2,10 @@
 
 pub mod agent_config;
 pub mod agents;
+pub mod attachments;
 pub mod channel_catalog;
 pub mod channels;
+pub mod chat;
 pub mod inbox;
 pub mod key_resolution;
 pub mod llm_calls;

@@ -4,6 +4,10 @@ pub mod admin;
 pub mod agent_config;
 pub mod agents;
 pub mod channels;
+pub mod chat;
+pub mod chat_attachments;
+pub mod chat_internal;
+pub mod chat_sessions;
 pub mod inbox;
 pub mod internal;
 pub mod lifecycle;
@@ -58,4 +62,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(admin::routes())
         .merge(internal::routes())
         .merge(work_locks::routes())
+        .merge(chat::routes())
+        .merge(chat_sessions::routes())
+        .merge(chat_attachments::routes())
+        .merge(chat_internal::routes())
 }

@@ -5,6 +5,9 @@
 pub mod activity;
 pub mod agents;
 pub mod channels;
+pub mod chat_attachments;
+pub mod chat_messages;
+pub mod chat_sessions;
 pub mod fleet;
 pub mod inbox;
 pub mod llm_calls;

@@ -11,13 +11,13 @@ use kit::testing::{TestApp, walk};
 use serde_json::{Value, json as j};
 
 use crate::creds;
-use crate::helpers::{Tenant, agent, send, spawn, tenant};
+use crate::helpers::{Tenant, agent, send, spawn_with_common, tenant};
 use crate::pulse_routines::routine;
 use crate::pulses::in_future;
 
 /// Path parameters that name a tenant's row (or, on the internal paths, the tenant); the others
 /// name catalog entries or files.
-const ID_PARAMS: [&str; 11] = [
+const ID_PARAMS: [&str; 13] = [
     "tenant_id",
     "agent_id",
     "source_id",
@@ -29,6 +29,8 @@ const ID_PARAMS: [&str; 11] = [
     "secret_id",
     "grant_id",
     "user_id",
+    "session_id",
+    "attachment_id",
 ];
 
 /// Every (method, path template) of the service's API that takes an id.
@@ -136,6 +138,14 @@ async fn tenant_a_rows(app: &TestApp, a: &Tenant) -> Vec<(&'static str, String)>
     .await;
     let path = format!("/v1/pulses/agents/{agent_id}/schedule/one-off");
     let one_off = created(app, &a.token, "POST", &path, j!({"time": in_future(2)})).await;
+    // A chat session with a message and an attachment.
+    let session = crate::chat::start(app, &a.token, &agent_id, j!({})).await;
+    let path = format!("{base}/chat/{session}/upload");
+    let file = crate::chat_attachments::form("notes.txt", "text/plain", b"private");
+    let (status, attachment) = crate::chat_attachments::upload(app, &a.token, &path, file).await;
+    assert_eq!(status, 200, "{attachment}");
+    let path = format!("{base}/chat/{session}/message");
+    created(app, &a.token, "POST", &path, j!({"message": "private"})).await;
     vec![
         ("tenant_id", a.id.to_string()),
         ("agent_id", agent_id.clone()),
@@ -148,6 +158,8 @@ async fn tenant_a_rows(app: &TestApp, a: &Tenant) -> Vec<(&'static str, String)>
         ("secret_id", secret),
         ("grant_id", grant),
         ("user_id", crate::helpers::add_user(app, a, false).await),
+        ("session_id", session),
+        ("attachment_id", id(&attachment)),
         ("channel", "telegram".to_owned()),
         ("filename", "SOUL".to_owned()),
         ("tool_name", "bash".to_owned()),
@@ -180,7 +192,8 @@ async fn outbox_settled(app: &TestApp, a: &Tenant) {
 
 #[tokio::test]
 async fn tenant_b_learns_nothing_and_changes_nothing_on_any_route_with_an_id() {
-    let app = spawn().await;
+    // The walk makes well over the default 1,200 calls a minute with B's credentials.
+    let app = spawn_with_common(j!({}), |c| c.tenant_rate_limit = 100_000).await;
     let a = tenant(&app, "Alpha").await;
     let b = tenant(&app, "Beta").await;
     let real = tenant_a_rows(&app, &a).await;

@@ -47,6 +47,14 @@ pub async fn spawn() -> TestApp {
 /// With agent-svc settings overridden, e.g. `{"sandbox_read_limit_bytes": 10}`. A real auth-svc
 /// runs beside it on the same database (agent-svc asks it whether an admin is still one).
 pub async fn spawn_with(extra: Value) -> TestApp {
+    spawn_with_common(extra, |_| {}).await
+}
+
+/// `spawn_with`, with kit's common settings changed too (e.g. the tenant rate limit).
+pub async fn spawn_with_common(
+    extra: Value,
+    common: impl FnOnce(&mut kit::CommonConfig),
+) -> TestApp {
     let config = agent_config(extra);
     let seed_config = config.clone();
     let auth_listener = TcpListener::bind("127.0.0.1:0")
@@ -55,7 +63,10 @@ pub async fn spawn_with(extra: Value) -> TestApp {
     let auth_url = format!("http://{}", auth_listener.local_addr().expect("auth addr"));
     let app = TestApp::spawn_with(
         SERVICE,
-        |common| common.auth_svc_url = auth_url,
+        |c| {
+            c.auth_svc_url = auth_url;
+            common(c);
+        },
         move |platform| router(AppState::new(platform, config).expect("state")),
     )
     .await;
