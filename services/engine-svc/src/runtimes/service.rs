@@ -186,10 +186,11 @@ impl Runtimes {
         }
         let workspace = self.workspace(&req.tenant, &req.run)?;
         prepare_workspace(&workspace)?;
-        let (step_id, attempt) = match &req.kind {
+        let (step_id, attempt, session_id) = match &req.kind {
             RuntimeKind::PipelineStep { step_id, attempt } => {
-                (Some(step_id.clone()), Some(*attempt))
+                (Some(step_id.clone()), Some(*attempt), None)
             }
+            RuntimeKind::ChatSession { session_id } => (None, None, Some(session_id.clone())),
         };
         let entry = Entry {
             run: req.run.clone(),
@@ -203,6 +204,7 @@ impl Runtimes {
             created_at: now_ms(),
             step_id,
             attempt,
+            session_id,
             exit_code: None,
             exited_at: None,
             last_stream_id: None,

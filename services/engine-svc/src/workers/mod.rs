@@ -4,6 +4,7 @@
 //! readers, the reconciler and lease heartbeats.
 
 pub mod admission;
+pub mod chat;
 pub mod executor;
 pub mod heartbeat;
 pub mod pipeline_seed;

@@ -165,7 +165,7 @@ const TOKEN_MARGIN: Duration = Duration::from_secs(300);
 /// The agent token a step's runtime gets (`AGENT_API_TOKEN`): kind `agent`, the tenant, the
 /// platform agent id and the run, valid for the step's timeout plus [`TOKEN_MARGIN`]. kit scopes
 /// it to its agent everywhere; agent-svc's call log also to its run.
-pub(super) fn runtime_token(
+pub(crate) fn runtime_token(
     jwt: &JwtKeys,
     tenant: &TenantId,
     agent: &AgentId,
