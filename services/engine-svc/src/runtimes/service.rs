@@ -168,6 +168,14 @@ impl Runtimes {
             .cloned()
     }
 
+    /// How many runtimes this instance runs now.
+    pub fn active_count(&self) -> usize {
+        self.active
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .len()
+    }
+
     /// Starts `req.run`'s runtime, replacing one this or a dead instance left for the run (the
     /// caller holds the run's lease, so no live owner can be running it).
     pub async fn start(self: &Arc<Self>, req: StartRuntime) -> Result<RuntimeHandle, RuntimeError> {

@@ -1,0 +1,128 @@
+//! A restarted session, and one whose engine went away, continue the conversation: the new
+//! runtime starts from the stored messages.
+
+use std::time::Duration;
+
+use llm_fake::Reply;
+use serde_json::json;
+use shared_schemas::events::Event;
+use shared_schemas::events::chat::ChatStartRequested;
+
+use crate::support::{harness, until};
+
+#[tokio::test]
+async fn a_restart_after_end_continues_the_conversation() {
+    let h = harness(json!({})).await;
+    let t = h.app.tenant("a").await;
+    h.fake.script(
+        "restart-1",
+        vec![
+            Reply::text("nice to meet you"),
+            Reply::text("you said hello"),
+        ],
+    );
+    let agent = h.start(&t, "chat_again", "restart-1").await;
+    let first = h.say(&t, "chat_again", &agent, "hello, I am Bo").await;
+    until("the answer", || async {
+        h.answer(&t.id, "chat_again", &first).is_some()
+    })
+    .await;
+    h.command(&t, "chat_again", &agent, "end").await;
+    until("the end", || async { h.runtimes_running() == 0 }).await;
+
+    h.publish(
+        &t.id,
+        Event::ChatStartRequested(ChatStartRequested {
+            session_id: "chat_again".into(),
+            agent_id: agent.clone(),
+            model: "custom-fake/restart-1".into(),
+            session_type: Default::default(),
+            user_id: None,
+            system_prompt_supplement: None,
+            thinking_level: None,
+            restart: true,
+        }),
+    )
+    .await;
+    let second = h.say(&t, "chat_again", &agent, "what did I say?").await;
+
+    until("the second answer", || async {
+        h.answer(&t.id, "chat_again", &second).is_some()
+    })
+    .await;
+    let requests = h.fake.requests("restart-1");
+    let last = requests.last().expect("a request").body.to_string();
+    assert!(
+        last.contains("hello, I am Bo") && last.contains("nice to meet you"),
+        "{last}"
+    );
+    assert_eq!(
+        last.matches("what did I say?").count(),
+        1,
+        "the new message is sent once"
+    );
+}
+
+#[tokio::test]
+async fn another_engine_takes_a_session_over_and_continues_the_conversation() {
+    let mut h = harness(json!({})).await;
+    h.add_engine().await;
+    let t = h.app.tenant("a").await;
+    h.fake.script(
+        "takeover-1",
+        vec![Reply::text("noted"), Reply::text("it was blue")],
+    );
+    let agent = h.start(&t, "chat_move", "takeover-1").await;
+    let first = h.say(&t, "chat_move", &agent, "my colour is blue").await;
+    until("the answer", || async {
+        h.answer(&t.id, "chat_move", &first).is_some()
+    })
+    .await;
+    let lease = h.app.platform.keys.chat_lease(&t.id, "chat_move");
+    let holder = bus::lease::holder_of(&h.app.platform.redis, &lease)
+        .await
+        .expect("holder")
+        .expect("held");
+    let (gone, survivor) = if h.engines[0].chat.runtimes.instance_id() == holder {
+        (0, 1)
+    } else {
+        (1, 0)
+    };
+
+    // The driving engine goes away (drains: its runtime stops, its lease is let go).
+    h.engines[gone].stop.cancel();
+
+    until("the survivor's runtime", || async {
+        h.engines[survivor].chat.runtimes.active_count() == 1
+            && h.engines[gone].chat.runtimes.active_count() == 0
+    })
+    .await;
+    let second = h.say(&t, "chat_move", &agent, "which colour?").await;
+    until("the answer after the take-over", || async {
+        h.answer(&t.id, "chat_move", &second).is_some()
+    })
+    .await;
+    assert_eq!(
+        h.answer(&t.id, "chat_move", &second).expect("answer").0,
+        "it was blue"
+    );
+    let last = h
+        .fake
+        .requests("takeover-1")
+        .last()
+        .expect("request")
+        .body
+        .to_string();
+    assert!(
+        last.contains("my colour is blue") && last.contains("noted"),
+        "{last}"
+    );
+    let now = bus::lease::holder_of(&h.app.platform.redis, &lease)
+        .await
+        .expect("holder");
+    assert_eq!(
+        now.as_deref(),
+        Some(h.engines[survivor].chat.runtimes.instance_id())
+    );
+    tokio::time::sleep(Duration::from_millis(200)).await;
+}
