@@ -51,7 +51,7 @@ async fn a_chat_answers_with_its_tokens_streamed_in_order_and_completes_the_mess
         frames.last().expect("frames")["data"],
         json!({"success": true})
     );
-    let completion = &h.svc.completions.lock().expect("lock")[0].2;
+    let completion = h.svc.completions.lock().expect("lock")[0].2.clone();
     assert_eq!(completion["thinking"], "let me see");
     // The model got the persona with the session's supplement, and the message.
     let request = &h.fake.requests("answers-1")[0].body;
