@@ -138,7 +138,8 @@ impl Chat {
     }
 
     /// The take-over pass: every active session with work left (commands not done, or a
-    /// runtime that was running) and no live lease holder gets a driver here.
+    /// runtime that was running) and no live lease holder gets a driver here. Returns how many
+    /// sessions it tried to take.
     pub async fn take_over(&self) -> Result<usize, bus::BusError> {
         let mut started = 0;
         for tenant in self.inbox.tenants().await? {
@@ -159,7 +160,10 @@ impl Chat {
                 }
                 let key = self.app.platform.keys.chat_lease(&tenant, &session);
                 let held = bus::lease::holder_of(&self.app.platform.redis, &key).await?;
-                if held.as_deref() == Some(self.runtimes.instance_id()) {
+                if let Some(holder) = held
+                    && (holder == self.runtimes.instance_id()
+                        || self.runtimes.liveness().is_alive(&holder).await?)
+                {
                     continue;
                 }
                 self.ensure_driver(&tenant, &session).await?;
