@@ -22,7 +22,9 @@ pub async fn run(chat: Chat, shutdown: CancellationToken) -> anyhow::Result<()> 
         keys.global_events(),
         keys.engine_chat_group(),
     )
-    .consumer(chat.runtimes.instance_id().to_owned());
+    .consumer(chat.runtimes.instance_id().to_owned())
+    // Appending is idempotent: the entries a dead replica read are taken over soon.
+    .reclaim_idle(Duration::from_secs(10));
     let handler = chat.clone();
     worker
         .run(

@@ -126,3 +126,42 @@ async fn another_engine_takes_a_session_over_and_continues_the_conversation() {
     );
     tokio::time::sleep(Duration::from_millis(200)).await;
 }
+
+#[tokio::test]
+async fn a_message_right_behind_end_is_not_lost() {
+    let h = harness(json!({})).await;
+    let t = h.app.tenant("a").await;
+    h.fake.script(
+        "behind-1",
+        vec![Reply::text("first"), Reply::text("after the end")],
+    );
+    let agent = h.start(&t, "chat_behind", "behind-1").await;
+    let first = h.say(&t, "chat_behind", &agent, "hello").await;
+    until("the answer", || async {
+        h.answer(&t.id, "chat_behind", &first).is_some()
+    })
+    .await;
+
+    h.command(&t, "chat_behind", &agent, "end").await;
+    let second = h.say(&t, "chat_behind", &agent, "one more thing").await;
+
+    until("the answer after the end", || async {
+        h.answer(&t.id, "chat_behind", &second).is_some()
+    })
+    .await;
+    assert_eq!(
+        h.answer(&t.id, "chat_behind", &second).expect("answer").0,
+        "after the end"
+    );
+    let last = h
+        .fake
+        .requests("behind-1")
+        .last()
+        .expect("request")
+        .body
+        .to_string();
+    assert!(
+        last.contains("hello") && last.contains("first"),
+        "the conversation goes on: {last}"
+    );
+}

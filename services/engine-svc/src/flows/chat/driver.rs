@@ -117,7 +117,10 @@ impl Driver {
                 .await?;
             if let Some(entry) = next.into_iter().next() {
                 self.last_activity = Instant::now();
-                if let Some(exit) = self.handle(&entry).await? {
+                let exit = self.handle(&entry).await?;
+                // Idle counts from the end of the last command (an answer may take minutes).
+                self.last_activity = Instant::now();
+                if let Some(exit) = exit {
                     return Ok(exit);
                 }
                 continue;
@@ -205,6 +208,7 @@ impl Driver {
                 }
             }
             kind::END => {
+                self.state.done.clone_from(&entry.id);
                 self.finish("completed", "the session ended").await?;
                 return Ok(Some(Exit::Ended));
             }
@@ -271,9 +275,10 @@ impl Driver {
             .collect()
     }
 
-    /// Shuts the runtime down and forgets the session's keys (`end`, or idle): the session is
-    /// `completed` for agent-svc; a later message or `/restart` starts a runtime again with
-    /// the stored conversation (the monolith's reaped sessions behaved the same).
+    /// Shuts the runtime down and forgets the session's commands done so far (`end`, or idle):
+    /// the session is `completed` for agent-svc; a later message or `/restart` starts a runtime
+    /// again with the stored conversation (the monolith's reaped sessions behaved the same).
+    /// A command that arrived meanwhile stays in the inbox for the take-over pass.
     async fn finish(&mut self, why: &str, message: &str) -> Result<(), anyhow::Error> {
         if let Some(live) = self.live.take() {
             self.frames.status("container_exiting", message).await;
@@ -286,10 +291,17 @@ impl Driver {
             )
             .await;
         self.report(None, "completed", None).await;
-        if self.lost.is_cancelled() {
-            return Ok(());
+        self.state.run_id = None;
+        let fields = self.state.fields();
+        self.save(&fields).await?;
+        let left = self
+            .chat
+            .inbox
+            .forget_through(&self.tenant, &self.session, &self.state.done)
+            .await?;
+        if left > 0 {
+            tracing::info!(session = %self.session, left, "commands arrived after the session ended; a new driver takes them");
         }
-        self.chat.inbox.forget(&self.tenant, &self.session).await?;
         Ok(())
     }
 

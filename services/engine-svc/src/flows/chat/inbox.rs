@@ -40,6 +40,20 @@ redis.call('SADD', KEYS[2], ARGV[7])
 return id
 ";
 
+/// Drops the inbox entries up to `ARGV[1]` (done); when nothing is left, the inbox, the state
+/// and the session's place in the active set go too. Returns the entries left.
+const FORGET_THROUGH: &str = r"#!lua
+-- KEYS: inbox, state, active set. ARGV: last id done, session.
+local ms, seq = string.match(ARGV[1], '^(%d+)-(%d+)$')
+if ms then redis.call('XTRIM', KEYS[1], 'MINID', ms .. '-' .. (tonumber(seq) + 1)) end
+local left = redis.call('XLEN', KEYS[1])
+if left == 0 then
+  redis.call('DEL', KEYS[1], KEYS[2])
+  redis.call('SREM', KEYS[3], ARGV[2])
+end
+return left
+";
+
 /// One inbox entry.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InboxEntry {
@@ -144,7 +158,26 @@ impl Inbox {
             .await
     }
 
-    /// Forgets an ended session: its inbox, state and place in the active set.
+    /// Forgets an ended session's commands up to `through` (the last one done). Commands that
+    /// arrived after it stay, with the state, for the next driver; with none, the inbox, state
+    /// and place in the active set go. Returns how many commands are left.
+    pub async fn forget_through(
+        &self,
+        tenant: &TenantId,
+        session: &str,
+        through: &str,
+    ) -> redis::RedisResult<usize> {
+        Script::new(FORGET_THROUGH)
+            .key(self.keys.chat_inbox(tenant, session))
+            .key(self.keys.chat_state(tenant, session))
+            .key(self.keys.chat_active(tenant))
+            .arg(through)
+            .arg(session)
+            .invoke_async(&mut self.conn.clone())
+            .await
+    }
+
+    /// Forgets a session entirely: its inbox, state and place in the active set.
     pub async fn forget(&self, tenant: &TenantId, session: &str) -> redis::RedisResult<()> {
         redis::pipe()
             .del(self.keys.chat_inbox(tenant, session))
