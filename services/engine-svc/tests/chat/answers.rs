@@ -153,3 +153,52 @@ async fn a_model_change_applies_to_the_next_answer() {
         "from b"
     );
 }
+
+#[tokio::test]
+async fn tool_calls_stream_as_frames_see_the_agents_secrets_and_are_kept_on_the_answer() {
+    let h = harness(json!({})).await;
+    *h.svc.secrets.lock().expect("lock") = json!({"CHAT_TEST_SECRET": "open-sesame"});
+    let t = h.app.tenant("a").await;
+    h.fake.script(
+        "tools-1",
+        vec![
+            Reply::tool_call("bash", json!({"command": "echo $CHAT_TEST_SECRET"})),
+            Reply::text("the door is open"),
+        ],
+    );
+    let agent = h.start(&t, "chat_tools", "tools-1").await;
+    let answer = h.say(&t, "chat_tools", &agent, "open the door").await;
+
+    until("the answer", || async {
+        h.answer(&t.id, "chat_tools", &answer).is_some()
+    })
+    .await;
+
+    assert_eq!(
+        h.answer(&t.id, "chat_tools", &answer).expect("answer").0,
+        "the door is open"
+    );
+    let frames = h.frames(&t.id, "chat_tools").await;
+    let start = frames
+        .iter()
+        .find(|f| f["type"] == "tool_start")
+        .expect("tool_start");
+    assert_eq!(start["data"]["toolName"], "bash");
+    let end = frames
+        .iter()
+        .find(|f| f["type"] == "tool_end")
+        .expect("tool_end");
+    assert!(
+        end["data"]["result"]
+            .as_str()
+            .is_some_and(|r| r.contains("open-sesame")),
+        "{end}"
+    );
+    let completion = h.svc.completions.lock().expect("lock")[0].2.clone();
+    let calls = completion["tool_calls"].as_array().expect("tool calls");
+    assert_eq!(calls.len(), 1);
+    assert_eq!(
+        (calls[0]["name"].as_str(), calls[0]["success"].as_bool()),
+        (Some("bash"), Some(true))
+    );
+}

@@ -41,6 +41,8 @@ pub struct ChatAgentSvc {
     pub settings: Arc<Mutex<Value>>,
     /// `keys/all`'s answer (the fake LLM's provider).
     pub keys: Arc<Mutex<Value>>,
+    /// The secrets granted to every agent (`secrets/agents/{a}/env`).
+    pub secrets: Arc<Mutex<Value>>,
 }
 
 impl ChatAgentSvc {
@@ -101,6 +103,10 @@ impl ChatAgentSvc {
             .route(
                 "/internal/agent/tenants/{t}/settings/providers/keys/all",
                 get(keys),
+            )
+            .route(
+                "/internal/agent/tenants/{t}/secrets/agents/{a}/env",
+                get(secrets),
             )
             .with_state(self.clone())
     }
@@ -210,4 +216,9 @@ async fn settings(State(f): State<ChatAgentSvc>) -> Json<Value> {
 
 async fn keys(State(f): State<ChatAgentSvc>) -> Json<Value> {
     Json(f.keys.lock().expect("lock").clone())
+}
+
+async fn secrets(State(f): State<ChatAgentSvc>) -> Json<Value> {
+    let env = f.secrets.lock().expect("lock").clone();
+    Json(json!({"env": if env.is_null() { json!({}) } else { env }}))
 }

@@ -3,7 +3,7 @@
 //! agent's token for that run, and the stored conversation when there is one (a restart or a
 //! take-over), then waiting for `ready`.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 
 use serde_json::{Value, json};
 use shared_schemas::ids::{AgentId, RunId, TenantId};
@@ -12,7 +12,7 @@ use super::Chat;
 use super::agent_svc::StoredMessage;
 use super::inbox::SESSION_TTL;
 use crate::flows::execute::agent_env::key_variable;
-use crate::flows::execute::prepare::runtime_token;
+use crate::flows::execute::prepare::{granted_secrets, runtime_token};
 use crate::runtimes::RuntimeKind;
 use crate::runtimes::service::StartRuntime;
 use crate::runtimes::session::RuntimeSession;
@@ -105,8 +105,16 @@ impl Chat {
             .ok_or("the session no longer exists")?;
         let history = history(&stored.messages, pending);
 
+        let secrets = self
+            .agents
+            .secret_env(tenant, agent.as_str())
+            .await
+            .map_err(|e| format!("agent-svc could not hand over the agent's secrets: {e}"))?;
+
         let run = RunId::generate();
-        let mut env: BTreeMap<String, String> = providers.env.clone();
+        // Secrets first: provider keys and the engine's variables win over a secret's name.
+        let mut env = granted_secrets(secrets, &run);
+        env.extend(providers.env.clone());
         env.insert("CHAT_SESSION_ID".into(), session.to_owned());
         env.insert("DJINNBOT_API_URL".into(), self.api_url.clone());
         env.insert(

@@ -49,33 +49,10 @@ impl Executor {
 
         // Secrets first: the run's provider keys and the engine's variables win over a secret
         // of the same name, and a secret can never set what only the engine sets.
-        let mut env: BTreeMap<String, String> = secrets
-            .into_iter()
-            .filter(|(name, _)| {
-                let engine_owned = RESERVED.contains(&name.as_str())
-                    || matches!(
-                        name.as_str(),
-                        "AGENT_MODEL"
-                            | "AGENT_SYSTEM_PROMPT"
-                            | "DJINNBOT_API_URL"
-                            | "AGENT_SVC_URL"
-                            | "AGENT_API_TOKEN"
-                            | "AGENT_KEY_SOURCES"
-                            | "STEP_TIMEOUT_MS"
-                            | "AGENT_SECRET_NAMES"
-                    );
-                if engine_owned {
-                    tracing::warn!(run = %a.run, secret = %name,
-                        "a granted secret names an engine variable and is not passed on");
-                }
-                !engine_owned
-            })
-            .collect();
-        // The runtime passes exactly these on to the agent's commands (and nothing else).
-        let names: Vec<&str> = env.keys().map(String::as_str).collect();
-        let names = names.join(",");
+        let mut env = granted_secrets(secrets, &a.run);
+        let names = env.remove("AGENT_SECRET_NAMES");
         env.extend(providers.env);
-        if !names.is_empty() {
+        if let Some(names) = names {
             env.insert("AGENT_SECRET_NAMES".into(), names);
         }
         env.insert("DJINNBOT_API_URL".into(), self.api_url.clone());
@@ -135,6 +112,44 @@ impl Executor {
         tx.commit().await?;
         Ok(())
     }
+}
+
+/// The agent's granted secrets a runtime may get, with `AGENT_SECRET_NAMES` listing them (the
+/// runtime passes exactly these on to the agent's commands). A secret named like a variable the
+/// engine sets is dropped (and logged).
+pub(crate) fn granted_secrets(
+    secrets: BTreeMap<String, String>,
+    run: &RunId,
+) -> BTreeMap<String, String> {
+    let mut env: BTreeMap<String, String> = secrets
+        .into_iter()
+        .filter(|(name, _)| {
+            let engine_owned = RESERVED.contains(&name.as_str())
+                || matches!(
+                    name.as_str(),
+                    "AGENT_MODEL"
+                        | "AGENT_SYSTEM_PROMPT"
+                        | "DJINNBOT_API_URL"
+                        | "AGENT_SVC_URL"
+                        | "AGENT_API_TOKEN"
+                        | "AGENT_KEY_SOURCES"
+                        | "STEP_TIMEOUT_MS"
+                        | "AGENT_SECRET_NAMES"
+                        | "CHAT_SESSION_ID"
+                        | "AGENT_CHAT_HISTORY"
+                );
+            if engine_owned {
+                tracing::warn!(run = %run, secret = %name,
+                    "a granted secret names an engine variable and is not passed on");
+            }
+            !engine_owned
+        })
+        .collect();
+    let names = env.keys().cloned().collect::<Vec<_>>().join(",");
+    if !names.is_empty() {
+        env.insert("AGENT_SECRET_NAMES".into(), names);
+    }
+    env
 }
 
 /// `provider=source,…` of the run's key resolution (`providerSources`): where each provider's
