@@ -214,6 +214,23 @@ mod tests {
     }
 
     #[test]
+    fn granted_secrets_never_set_an_engine_variable_and_are_listed_by_name() {
+        let secrets = BTreeMap::from([
+            ("GITHUB_TOKEN".to_owned(), "ghp".to_owned()),
+            ("RUN_ID".to_owned(), "run_forged".to_owned()),
+            ("AGENT_CHAT_HISTORY".to_owned(), "[]".to_owned()),
+            ("NPM_TOKEN".to_owned(), "npm".to_owned()),
+        ]);
+        let env = granted_secrets(secrets, &RunId::generate());
+        assert_eq!(
+            env.keys().map(String::as_str).collect::<Vec<_>>(),
+            ["AGENT_SECRET_NAMES", "GITHUB_TOKEN", "NPM_TOKEN"]
+        );
+        assert_eq!(env["AGENT_SECRET_NAMES"], "GITHUB_TOKEN,NPM_TOKEN");
+        assert!(granted_secrets(BTreeMap::new(), &RunId::generate()).is_empty());
+    }
+
+    #[test]
     fn key_sources_name_each_providers_source_and_nothing_else() {
         let resolution = serde_json::json!({"providerSources": {
             "custom-fake": {"source": "instance", "masked_key": "sk-…1"},
