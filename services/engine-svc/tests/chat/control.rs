@@ -150,3 +150,32 @@ async fn a_hard_timeout_aborts_a_turn_that_takes_too_long() {
                 .is_some_and(|m| m.contains("longer than 1 s"))
     }));
 }
+
+#[tokio::test]
+async fn deleting_a_session_ends_its_runtime() {
+    let h = harness(json!({})).await;
+    let t = h.app.tenant("a").await;
+    h.fake.script("deleted-1", vec![Reply::text("hi")]);
+    let agent = h.start(&t, "chat_deleted", "deleted-1").await;
+    let answer = h.say(&t, "chat_deleted", &agent, "hello").await;
+    until("the answer", || async {
+        h.answer(&t.id, "chat_deleted", &answer).is_some()
+    })
+    .await;
+
+    h.publish(
+        &t.id,
+        shared_schemas::events::Event::ChatSessionDeleted(
+            shared_schemas::events::chat::ChatSessionChanged {
+                session_id: "chat_deleted".into(),
+                agent_id: agent.clone(),
+                status: "deleted".into(),
+                model: None,
+                error: None,
+            },
+        ),
+    )
+    .await;
+
+    until("the runtime's end", || async { h.runtimes_running() == 0 }).await;
+}

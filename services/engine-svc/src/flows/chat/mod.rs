@@ -19,6 +19,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bus::lease::Lease;
+use shared_schemas::events::chat::ChatSessionCommand;
 use shared_schemas::events::{Decoded, Event, EventEnvelope, decode};
 use shared_schemas::ids::TenantId;
 use tokio_util::sync::CancellationToken;
@@ -184,6 +185,14 @@ fn command_of(
         Event::ChatStopRequested(e) => (&e.session_id, kind::STOP, serde_json::to_string(e)?),
         Event::ChatEndRequested(e) => (&e.session_id, kind::END, serde_json::to_string(e)?),
         Event::ChatModelChanged(e) => (&e.session_id, kind::MODEL, serde_json::to_string(e)?),
+        // A deleted session's runtime ends like an ended one's.
+        Event::ChatSessionDeleted(e) => {
+            let end = ChatSessionCommand {
+                session_id: e.session_id.clone(),
+                agent_id: e.agent_id.clone(),
+            };
+            (&e.session_id, kind::END, serde_json::to_string(&end)?)
+        }
         _ => return Ok(None),
     };
     Ok(Some((session.clone(), kind, payload)))
