@@ -165,3 +165,70 @@ async fn a_message_right_behind_end_is_not_lost() {
         "the conversation goes on: {last}"
     );
 }
+
+#[tokio::test]
+async fn a_session_whose_engine_is_killed_is_taken_over_with_its_conversation() {
+    let mut h = crate::support::bare_harness(json!({})).await;
+    let (doomed, own) = h.add_killable_engine();
+    let t = h.app.tenant("a").await;
+    h.fake.script(
+        "killed-1",
+        vec![Reply::text("noted, 42"), Reply::text("you said 42")],
+    );
+    let agent = h.start(&t, "chat_killed", "killed-1").await;
+    let first = h.say(&t, "chat_killed", &agent, "remember 42").await;
+    until("the answer", || async {
+        h.answer(&t.id, "chat_killed", &first).is_some()
+    })
+    .await;
+    let lease = h.app.platform.keys.chat_lease(&t.id, "chat_killed");
+    let doomed_id = h.engines[doomed].chat.runtimes.instance_id().to_owned();
+    let holder = bus::lease::holder_of(&h.app.platform.redis, &lease)
+        .await
+        .expect("holder");
+    assert_eq!(holder.as_deref(), Some(doomed_id.as_str()));
+    let survivor = h.add_engine().await;
+
+    // Killed: its tasks vanish mid-flight; its lease and liveness key are left to expire.
+    own.shutdown_background();
+
+    until("the survivor's new runtime", || async {
+        h.engines[survivor].chat.runtimes.active_count() == 1
+    })
+    .await;
+    let second = h.say(&t, "chat_killed", &agent, "what number?").await;
+    until("the answer after the kill", || async {
+        h.answer(&t.id, "chat_killed", &second).is_some()
+    })
+    .await;
+    assert_eq!(
+        h.answer(&t.id, "chat_killed", &second).expect("answer").0,
+        "you said 42"
+    );
+    let last = h
+        .fake
+        .requests("killed-1")
+        .last()
+        .expect("request")
+        .body
+        .to_string();
+    assert!(
+        last.contains("remember 42") && last.contains("noted, 42"),
+        "{last}"
+    );
+    // The dead replica's registry entry is cleaned up by the survivor's reconciler, and the
+    // survivor's own chat runtime is left alone.
+    let rt = &h.engines[survivor].chat.runtimes;
+    let report = engine_svc::runtimes::reconcile::reconcile_once(
+        rt,
+        &engine_svc::runtimes::reconcile::LogVanished,
+    )
+    .await
+    .expect("reconcile");
+    let cleaned = report.finished.len() + report.vanished.len();
+    assert_eq!(cleaned, 1, "{report:?}");
+    assert_eq!(rt.active_count(), 1);
+    let entries = rt.registry().scan().await.expect("scan").0;
+    assert_eq!(entries.len(), 1);
+    assert_eq!(entries[0].instance, rt.instance_id());
+}

@@ -68,8 +68,15 @@ fn runtime_bin() -> PathBuf {
     bin
 }
 
-/// A harness whose tenants' settings are `settings` (chat timeouts).
+/// A harness whose tenants' settings are `settings` (chat timeouts), with one engine.
 pub async fn harness(settings: Value) -> Harness {
+    let mut h = bare_harness(settings).await;
+    h.add_engine().await;
+    h
+}
+
+/// A harness with no engine yet.
+pub async fn bare_harness(settings: Value) -> Harness {
     let fake = LlmFake::start().await;
     let svc = ChatAgentSvc::default();
     *svc.settings.lock().expect("lock") = settings;
@@ -97,21 +104,44 @@ pub async fn harness(settings: Value) -> Harness {
     .await;
     let state = AppState::new(app.platform.clone(), config);
     let data = std::env::temp_dir().join(format!("djb-chat-{}", uuid::Uuid::new_v4().simple()));
-    let mut h = Harness {
+    Harness {
         app,
         state,
         fake,
         svc,
         data,
         engines: Vec::new(),
-    };
-    h.add_engine().await;
-    h
+    }
 }
 
 impl Harness {
     /// Starts one more engine replica; returns its index.
     pub async fn add_engine(&mut self) -> usize {
+        let (chat, stop) = self.engine_parts();
+        spawn_engine(&chat, &stop);
+        self.engines.push(Engine { chat, stop });
+        self.engines.len() - 1
+    }
+
+    /// Starts an engine replica on a Tokio runtime of its own: dropping that runtime
+    /// (`shutdown_background`) kills the replica as `kill -9` would, with no clean-up of any
+    /// kind (no lease released, no state written; its runtimes die with their handles).
+    pub fn add_killable_engine(&mut self) -> (usize, tokio::runtime::Runtime) {
+        let own = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let (chat, stop) = self.engine_parts();
+        {
+            let _inside = own.enter();
+            spawn_engine(&chat, &stop);
+        }
+        self.engines.push(Engine { chat, stop });
+        (self.engines.len() - 1, own)
+    }
+
+    fn engine_parts(&self) -> (Chat, CancellationToken) {
         let platform = &self.app.platform;
         let config = RuntimesConfig {
             data_path: self.data.join("data"),
@@ -134,20 +164,9 @@ impl Harness {
             db: platform.db.clone(),
         });
         let stop = CancellationToken::new();
-        tokio::spawn(workers::heartbeat::run(rt.clone(), stop.clone()));
         let mut chat = Chat::new(self.state.clone(), rt, stop.clone());
         chat.lease_ttl = Duration::from_secs(3);
-        let (c, s) = (chat.clone(), stop.clone());
-        tokio::spawn(async move {
-            let _ = workers::chat::run(c, s).await;
-        });
-        tokio::spawn(workers::chat::take_over(
-            chat.clone(),
-            Duration::from_millis(500),
-            stop.clone(),
-        ));
-        self.engines.push(Engine { chat, stop });
-        self.engines.len() - 1
+        (chat, stop)
     }
 
     pub async fn publish(&self, tenant: &TenantId, event: Event) {
@@ -271,6 +290,20 @@ impl Harness {
             .map(|e| e.chat.runtimes.active_count())
             .sum()
     }
+}
+
+/// The heartbeat, chat consumer and take-over pass of an engine, on the current runtime.
+fn spawn_engine(chat: &Chat, stop: &CancellationToken) {
+    tokio::spawn(workers::heartbeat::run(chat.runtimes.clone(), stop.clone()));
+    let (c, s) = (chat.clone(), stop.clone());
+    tokio::spawn(async move {
+        let _ = workers::chat::run(c, s).await;
+    });
+    tokio::spawn(workers::chat::take_over(
+        chat.clone(),
+        Duration::from_millis(500),
+        stop.clone(),
+    ));
 }
 
 /// Polls `check` until it is true or [`WAIT`] passes.
