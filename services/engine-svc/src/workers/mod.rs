@@ -1,7 +1,7 @@
 //! Workers: consumer-group handlers and background loops, each calling flows.
 //!
 //! Here: the run-request consumer, the run-end reports, the admission sweep, the runtime stream
-//! readers, the reconciler and lease heartbeats.
+//! readers, the reconciler, lease heartbeats, and the chat consumer with its take-over pass.
 
 pub mod admission;
 pub mod chat;
