@@ -23,6 +23,9 @@ pub struct AgentConfig {
     /// Largest sandbox file `GET /sandbox/file` returns in full; longer ones are truncated.
     #[serde(default = "default_sandbox_read_limit")]
     pub sandbox_read_limit_bytes: u64,
+    /// Seconds between two ticks of the pulse clock; 0 turns scheduled pulses off.
+    #[serde(default = "default_pulse_clock_tick")]
+    pub pulse_clock_tick_secs: u64,
 }
 
 fn default_data_path() -> PathBuf {
@@ -33,6 +36,9 @@ fn default_skills_dir() -> PathBuf {
 }
 fn default_templates_dir() -> PathBuf {
     PathBuf::from("agent-templates")
+}
+fn default_pulse_clock_tick() -> u64 {
+    30
 }
 fn default_sandbox_read_limit() -> u64 {
     1024 * 1024

@@ -73,6 +73,7 @@ pub async fn run(
     let paths = own.data_paths();
     let own = Arc::new(own);
     let recorder_stop = shutdown.clone();
+    let clock_stop = shutdown.clone();
     kit::run_service(SERVICE, config, listener, shutdown, |platform| {
         let recorder = platform.clone();
         tokio::spawn(async move {
@@ -80,6 +81,14 @@ pub async fn run(
                 tracing::error!(error = %err, "the activity recorder stopped");
             }
         });
+        if own.pulse_clock_tick_secs > 0 {
+            let every = std::time::Duration::from_secs(own.pulse_clock_tick_secs);
+            tokio::spawn(workers::pulse_clock::run(
+                platform.clone(),
+                every,
+                clock_stop.clone(),
+            ));
+        }
         let (seed_platform, seed_config) = (platform.clone(), own.clone());
         tokio::spawn(async move {
             if let Err(err) = flows::catalog::seed(&seed_platform, &seed_config).await {

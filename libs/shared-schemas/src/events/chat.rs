@@ -2,7 +2,8 @@
 //! appends these events through its outbox; engine-svc owns the runtimes that answer them.
 //!
 //! - `CHAT_SESSION_CREATED | _STATUS_CHANGED | _DELETED` ([`ChatSessionChanged`]) feed the
-//!   tenant's chat-session list stream (sse-relay's `/v1/events/chat-sessions`).
+//!   tenant's chat-session list stream (sse-relay's `/v1/events/chat-sessions`);
+//!   `CHAT_MESSAGE_COMPLETED` ([`ChatMessageCompleted`]) reports each finished answer.
 //! - `CHAT_START_REQUESTED`, `CHAT_MESSAGE_SENT`, `CHAT_STOP_REQUESTED`, `CHAT_END_REQUESTED`
 //!   and `CHAT_MODEL_CHANGED` are commands for engine-svc. They are durable (outbox, then the
 //!   global stream): a message sent while the session's runtime is still starting waits for it.
@@ -103,6 +104,22 @@ pub struct ChatMessageSent {
 pub struct ChatSessionCommand {
     pub session_id: String,
     pub agent_id: AgentId,
+}
+
+/// An assistant message was completed (the turn ended, or was stopped: `aborted`). agent-svc
+/// appends it with the completion, so a service with a stake in the conversation (project-svc's
+/// onboarding) copies the reply without asking.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ChatMessageCompleted {
+    pub session_id: String,
+    pub agent_id: AgentId,
+    pub message_id: String,
+    #[serde(default)]
+    pub session_type: ChatSessionType,
+    pub content: String,
+    #[serde(default)]
+    pub aborted: bool,
 }
 
 /// Use `model` for the session's next answers.

@@ -150,6 +150,7 @@ events! {
     ChatSessionCreated(ChatSessionChanged) = "CHAT_SESSION_CREATED",
     ChatSessionStatusChanged(ChatSessionChanged) = "CHAT_SESSION_STATUS_CHANGED",
     ChatSessionDeleted(ChatSessionChanged) = "CHAT_SESSION_DELETED",
+    ChatMessageCompleted(ChatMessageCompleted) = "CHAT_MESSAGE_COMPLETED",
     // Global stream: chat commands for engine-svc (agent-svc's outbox).
     ChatStartRequested(ChatStartRequested) = "CHAT_START_REQUESTED",
     ChatMessageSent(ChatMessageSent) = "CHAT_MESSAGE_SENT",

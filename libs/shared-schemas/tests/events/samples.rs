@@ -332,5 +332,58 @@ pub fn all() -> Vec<Value> {
             "SESSION_FAILED",
             json!({"sessionId": "run_1_A_1", "agentId": AGENT, "status": "failed", "error": "boom"}),
         ),
+        global(
+            "CHAT_SESSION_CREATED",
+            json!({"sessionId": "chat_1", "agentId": AGENT, "status": "starting",
+                "model": "openai/gpt-4o"}),
+        ),
+        global(
+            "CHAT_SESSION_STATUS_CHANGED",
+            json!({"sessionId": "chat_1", "agentId": AGENT, "status": "failed",
+                "error": "no key for openai"}),
+        ),
+        global(
+            "CHAT_SESSION_DELETED",
+            json!({"sessionId": "chat_1", "agentId": AGENT, "status": "deleted"}),
+        ),
+        global(
+            "CHAT_MESSAGE_COMPLETED",
+            json!({"sessionId": "chat_1", "agentId": AGENT, "messageId": "msg_2",
+                "sessionType": "onboarding", "content": "Hello!", "aborted": false}),
+        ),
+        global(
+            "CHAT_START_REQUESTED",
+            json!({"sessionId": "chat_1", "agentId": AGENT, "model": "openai/gpt-4o",
+                "sessionType": "pulse", "userId": "usr_0123456789ab",
+                "systemPromptSupplement": "be brief", "thinkingLevel": "low", "restart": true}),
+        ),
+        global(
+            "CHAT_MESSAGE_SENT",
+            json!({"sessionId": "chat_1", "agentId": AGENT, "messageId": "msg_1",
+                "assistantMessageId": "msg_2", "content": "hello", "model": "openai/gpt-4o",
+                "attachments": [{"id": "att_1", "filename": "a.pdf", "mimeType": "application/pdf",
+                    "sizeBytes": 10, "isImage": false, "estimatedTokens": 3}]}),
+        ),
+        global(
+            "CHAT_STOP_REQUESTED",
+            json!({"sessionId": "chat_1", "agentId": AGENT}),
+        ),
+        global(
+            "CHAT_END_REQUESTED",
+            json!({"sessionId": "chat_1", "agentId": AGENT}),
+        ),
+        global(
+            "CHAT_MODEL_CHANGED",
+            json!({"sessionId": "chat_1", "agentId": AGENT, "model": "anthropic/claude"}),
+        ),
+        global(
+            "WORK_LOCK_ACQUIRED",
+            json!({"agentId": AGENT, "lockId": "task-42", "summary": "fixing the login",
+                "stepId": "IMPLEMENT", "sessionId": "chat_1", "expiresAt": 1767225600000_i64}),
+        ),
+        global(
+            "WORK_LOCK_RELEASED",
+            json!({"agentId": AGENT, "lockId": "task-42"}),
+        ),
     ]
 }

@@ -16,6 +16,7 @@ pub mod llm_calls;
 pub mod messaging;
 pub mod notices;
 pub mod providers;
+pub mod pulse_clock;
 pub mod pulse_routines;
 pub mod pulse_schedules;
 pub mod pulses;

@@ -10,6 +10,7 @@ pub mod inbox;
 pub mod llm_calls;
 pub mod messaging;
 pub mod providers;
+pub mod pulse_fires;
 pub mod pulse_routines;
 pub mod pulses;
 pub mod queue;

@@ -22,6 +22,7 @@ mod plaintext_access;
 mod provider_masks;
 mod providers;
 mod pulse_access;
+mod pulse_clock;
 mod pulse_routines;
 mod pulses;
 mod queue;

@@ -8,6 +8,7 @@ pub mod execute;
 pub mod pipeline_cache;
 pub mod pipeline_seed;
 pub mod pipelines;
+pub mod pulses;
 pub mod runs;
 pub mod steps;
 pub mod workspaces;

@@ -38,14 +38,27 @@ pub async fn acquire(
     limit: i64,
     lease_ms: i64,
 ) -> Result<Slot, ApiError> {
+    let key = platform.keys.tenant_run_slots(tenant);
+    acquire_in(platform, &key, run, limit, lease_ms).await
+}
+
+/// Takes (or renews) a slot for `member` in the slot set `key` (the same rules for every
+/// bounded set: runs, pulse sessions).
+pub async fn acquire_in(
+    platform: &Platform,
+    key: &str,
+    member: &str,
+    limit: i64,
+    lease_ms: i64,
+) -> Result<Slot, ApiError> {
     let now = platform.clock.now_ms();
     let mut conn = platform.redis.clone();
     let got: i64 = Script::new(ACQUIRE)
-        .key(platform.keys.tenant_run_slots(tenant))
+        .key(key)
         .arg(now)
         .arg(now + lease_ms)
         .arg(limit)
-        .arg(run)
+        .arg(member)
         .invoke_async(&mut conn)
         .await
         .map_err(ApiError::internal)?;
@@ -58,10 +71,15 @@ pub async fn acquire(
 
 /// Gives the run's slot back.
 pub async fn release(platform: &Platform, tenant: &TenantId, run: &str) -> Result<(), ApiError> {
+    release_in(platform, &platform.keys.tenant_run_slots(tenant), run).await
+}
+
+/// Gives `member`'s slot in `key` back.
+pub async fn release_in(platform: &Platform, key: &str, member: &str) -> Result<(), ApiError> {
     let mut conn = platform.redis.clone();
     redis::cmd("ZREM")
-        .arg(platform.keys.tenant_run_slots(tenant))
-        .arg(run)
+        .arg(key)
+        .arg(member)
         .query_async::<i64>(&mut conn)
         .await
         .map(drop)
