@@ -38,6 +38,10 @@ pub struct RuntimeConfig {
     pub context_window: u64,
     /// Set for chat sessions: the model may stop without `complete`, no nudge follows.
     pub chat_session: Option<String>,
+    /// `AGENT_CHAT_HISTORY`: a chat's stored conversation (`[{role, content}]`, capped to the
+    /// last [`CHAT_HISTORY_MESSAGES`] messages and [`CHAT_HISTORY_CHARS`] characters), the
+    /// history a restarted or taken-over chat runtime starts from.
+    pub chat_history: Vec<HistoryMessage>,
     pub providers: Providers,
     /// `OUTBOUND_ALLOW`: the internal addresses provider base URLs may reach (none when unset).
     pub outbound_allow: egress::AllowList,
@@ -103,6 +107,7 @@ impl RuntimeConfig {
                 }),
             context_window: number("AGENT_CONTEXT_WINDOW")?.unwrap_or(DEFAULT_CONTEXT_WINDOW),
             chat_session: get("CHAT_SESSION_ID"),
+            chat_history: chat_history(get("AGENT_CHAT_HISTORY").as_deref())?,
             providers: Providers::from_vars(&vars),
             outbound_allow: egress::AllowList::parse(&get("OUTBOUND_ALLOW").unwrap_or_default())?,
             redis_ca_cert: get("REDIS_CA_CERT").map(PathBuf::from),
@@ -125,6 +130,43 @@ impl RuntimeConfig {
             project_svc_url: get("PROJECT_SVC_URL"),
         })
     }
+}
+
+/// The most messages `AGENT_CHAT_HISTORY` contributes (the newest ones).
+pub const CHAT_HISTORY_MESSAGES: usize = 200;
+/// The most characters of history kept, newest first, so a long chat still starts.
+pub const CHAT_HISTORY_CHARS: usize = 400_000;
+
+/// One message of a stored chat conversation.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+pub struct HistoryMessage {
+    /// `user` or `assistant` (others are skipped).
+    pub role: String,
+    pub content: String,
+}
+
+/// The capped conversation of `AGENT_CHAT_HISTORY`: user and assistant messages with text, the
+/// newest [`CHAT_HISTORY_MESSAGES`] within [`CHAT_HISTORY_CHARS`], oldest first.
+fn chat_history(raw: Option<&str>) -> anyhow::Result<Vec<HistoryMessage>> {
+    let Some(raw) = raw else {
+        return Ok(Vec::new());
+    };
+    let all: Vec<HistoryMessage> = serde_json::from_str(raw)
+        .context("AGENT_CHAT_HISTORY must be a JSON array of {role, content}")?;
+    let mut kept = Vec::new();
+    let mut chars = 0usize;
+    for m in all.into_iter().rev() {
+        if !matches!(m.role.as_str(), "user" | "assistant") || m.content.trim().is_empty() {
+            continue;
+        }
+        chars += m.content.len();
+        if kept.len() == CHAT_HISTORY_MESSAGES || chars > CHAT_HISTORY_CHARS {
+            break;
+        }
+        kept.push(m);
+    }
+    kept.reverse();
+    Ok(kept)
 }
 
 /// The variables `AGENT_SECRET_NAMES` names, with their values; names the runtime itself owns
@@ -180,6 +222,28 @@ mod tests {
             vars.insert((*k).to_owned(), (*v).to_owned());
         }
         vars
+    }
+
+    #[test]
+    fn the_chat_history_is_read_capped_and_kept_in_order() {
+        let history = r#"[{"role":"user","content":"hi"},{"role":"system","content":"x"},
+            {"role":"assistant","content":"hello"},{"role":"assistant","content":" "}]"#;
+        let cfg = RuntimeConfig::from_vars(vars(&[("AGENT_CHAT_HISTORY", history)])).expect("cfg");
+        let roles: Vec<(&str, &str)> = cfg
+            .chat_history
+            .iter()
+            .map(|m| (m.role.as_str(), m.content.as_str()))
+            .collect();
+        assert_eq!(roles, [("user", "hi"), ("assistant", "hello")]);
+        let long: Vec<serde_json::Value> = (0..500)
+            .map(|i| serde_json::json!({"role": "user", "content": format!("m{i}")}))
+            .collect();
+        let long = serde_json::Value::from(long).to_string();
+        let cfg = RuntimeConfig::from_vars(vars(&[("AGENT_CHAT_HISTORY", &long)])).expect("cfg");
+        assert_eq!(cfg.chat_history.len(), CHAT_HISTORY_MESSAGES);
+        assert_eq!(cfg.chat_history[0].content, "m300");
+        assert_eq!(cfg.chat_history[199].content, "m499");
+        assert!(RuntimeConfig::from_vars(vars(&[("AGENT_CHAT_HISTORY", "{")])).is_err());
     }
 
     #[test]

@@ -119,6 +119,10 @@ pub async fn run(
             runtimes: runtimes.clone(),
             app: state.clone(),
         };
+        workers::chat::spawn(
+            flows::chat::Chat::new(state.clone(), runtimes.clone(), worker_stop.clone()),
+            worker_stop.clone(),
+        );
         let steps = state.config.max_concurrent_steps();
         tokio::spawn(async move {
             if let Err(err) = workers::executor::run(executor, steps, worker_stop).await {

@@ -81,6 +81,22 @@ fn prompt_with_attachments(step: &AgentStep) -> String {
     format!("{}\n\nAttached files:\n{}", step.prompt, listed.join("\n"))
 }
 
+/// The conversation a chat runtime starts from: its stored messages (`AGENT_CHAT_HISTORY`,
+/// already capped by the configuration) as plain user and assistant turns.
+pub fn initial_history(cfg: &RuntimeConfig) -> Vec<Msg> {
+    cfg.chat_history
+        .iter()
+        .map(|m| match m.role.as_str() {
+            "assistant" => Msg::Assistant {
+                text: m.content.clone(),
+                tool_calls: Vec::new(),
+                thinking: Vec::new(),
+            },
+            _ => Msg::User(m.content.clone()),
+        })
+        .collect()
+}
+
 impl Runtime {
     /// The endpoint of the request's model, else the runtime's current one.
     pub(super) fn endpoint(

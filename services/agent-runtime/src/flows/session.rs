@@ -23,7 +23,7 @@ use crate::calls::CallLog;
 use crate::config::RuntimeConfig;
 use crate::domain::protocol;
 use crate::emit::{self, Emitter, now_ms};
-use crate::flows::request::{Outcome, Runtime};
+use crate::flows::request::{Outcome, Runtime, initial_history};
 use crate::llm::{Llm, RetryPolicy};
 use crate::tls;
 use crate::tools::Toolbox;
@@ -108,7 +108,7 @@ pub async fn run(cfg: RuntimeConfig) -> anyhow::Result<i32> {
     let runtime = Arc::new(Runtime {
         llm: Llm::new(RetryPolicy::default(), cfg.outbound_allow.clone())?,
         tools,
-        history: Mutex::new(Vec::new()),
+        history: Mutex::new(initial_history(&cfg)),
         out: out.clone(),
         calls,
         cfg,

@@ -3,6 +3,7 @@
 //!
 //! Here: starting, advancing, retrying and cancelling runs; every transition a conditional update plus an outbox event.
 
+pub mod chat;
 pub mod execute;
 pub mod pipeline_cache;
 pub mod pipeline_seed;

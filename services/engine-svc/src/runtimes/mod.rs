@@ -35,13 +35,16 @@ use shared_schemas::ids::{AgentId, RunId, TenantId};
 pub use config::{DeploymentMode, RuntimesConfig};
 pub use service::Runtimes;
 
-/// What a runtime is started for. Chat sessions get their own variant with the chat issue.
+/// What a runtime is started for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum RuntimeKind {
     /// One attempt of one pipeline step; the registry keeps both so a vanished runtime can be
     /// traced to the attempt that must be retried or failed.
     PipelineStep { step_id: String, attempt: i32 },
+    /// A chat session's runtime (`flows::chat`): alive while the replica that started it holds
+    /// the session's lease; each start gets a fresh run id, kept in the session's driver state.
+    ChatSession { session_id: String },
 }
 
 /// Everything a backend needs to start one runtime.

@@ -140,6 +140,7 @@ impl ContainerBackend for ProcessBackend {
             line_bytes: self.line_bytes,
             step: match &spec.kind {
                 RuntimeKind::PipelineStep { step_id, attempt } => Some((step_id.clone(), *attempt)),
+                RuntimeKind::ChatSession { .. } => None,
             },
         };
         let mut pumps = Vec::new();

@@ -1,7 +1,8 @@
 //! The reconciler's pass over the registry (spec §3.8.3B, digest §1.6 "Scaling/HA" (a)).
 //!
 //! For every entry:
-//! - its run is no longer active in Postgres (ended or deleted): the runtime is stopped and the
+//! - its run is no longer active in Postgres (ended or deleted), or, for a chat session's
+//!   runtime, its owner no longer holds the session's lease: the runtime is stopped and the
 //!   entry and the run's Redis user deleted. Entries of another live instance are left to it.
 //! - it belongs to this instance and its runtime ended (crashed, or never started) and the flow
 //!   that ran it has not cleaned up within the vanish grace: it is reported as vanished, then
@@ -150,9 +151,12 @@ pub async fn reconcile_once(
     let mut alive: HashMap<String, bool> = HashMap::new();
     let me = rt.instance_id().to_owned();
     for entry in &entries {
-        let active = statuses
-            .get(&entry.run)
-            .is_some_and(|s| runtime_sweep::ACTIVE.contains(&s.as_str()));
+        let active = match &entry.session_id {
+            Some(session) => chat_alive(rt, entry, session).await?,
+            None => statuses
+                .get(&entry.run)
+                .is_some_and(|s| runtime_sweep::ACTIVE.contains(&s.as_str())),
+        };
         let owner_alive = is_alive(rt, &entry.instance, &mut alive).await?;
         if !active && (entry.instance == me || !owner_alive) {
             if entry.instance == me || claim(rt, entry, &mut alive).await? {
@@ -212,6 +216,16 @@ pub async fn reconcile_once(
         report.orphans.push(handle.run.clone());
     }
     Ok(report)
+}
+
+/// A chat runtime has no run row: it is alive while the instance that started it still holds
+/// its session's lease (the session's driver runs there).
+async fn chat_alive(rt: &Runtimes, entry: &Entry, session: &str) -> Result<bool, ReconcileError> {
+    let key = rt.keys.chat_lease(&entry.tenant, session);
+    let holder = bus::lease::holder_of(&rt.redis, &key)
+        .await
+        .map_err(|e| ReconcileError::Runtime(RuntimeError::Bus(e)))?;
+    Ok(holder.as_deref() == Some(entry.instance.as_str()))
 }
 
 /// What the reconciler sees of an entry.

@@ -2,7 +2,7 @@
 //! TTL, so every replica can see which runtime serves a run, which instance owns it, and which
 //! step attempt it was started for. Field names are the spec's (`containerId`, `status`,
 //! `agentId`, `tenantId`, `runId`, `createdAt`, `instanceId`) plus `pid`, `backend`, `stepId`,
-//! `attempt`, `exitCode`, `exitedAt`, `lastStreamId` (how far the runtime's stream was read)
+//! `attempt`, `sessionId` (a chat runtime's session), `exitCode`, `exitedAt`, `lastStreamId` (how far the runtime's stream was read)
 //! and `reaper` (the instance cleaning a dead owner's entry up).
 
 use std::collections::HashMap;
@@ -37,6 +37,8 @@ pub struct Entry {
     pub created_at: u64,
     pub step_id: Option<String>,
     pub attempt: Option<i32>,
+    /// Set for a chat session's runtime (`RuntimeKind::ChatSession`).
+    pub session_id: Option<String>,
     pub exit_code: Option<i32>,
     pub exited_at: Option<u64>,
     pub last_stream_id: Option<String>,
@@ -59,6 +61,7 @@ impl Entry {
             ("pid", self.pid.map(|p| p.to_string())),
             ("stepId", self.step_id.clone()),
             ("attempt", self.attempt.map(|a| a.to_string())),
+            ("sessionId", self.session_id.clone()),
             ("exitCode", self.exit_code.map(|c| c.to_string())),
             ("exitedAt", self.exited_at.map(|t| t.to_string())),
             ("lastStreamId", self.last_stream_id.clone()),
@@ -87,6 +90,7 @@ impl Entry {
             created_at: take("createdAt").and_then(|v| v.parse().ok()).unwrap_or(0),
             step_id: take("stepId"),
             attempt: take("attempt").and_then(|v| v.parse().ok()),
+            session_id: take("sessionId"),
             exit_code: take("exitCode").and_then(|v| v.parse().ok()),
             exited_at: take("exitedAt").and_then(|v| v.parse().ok()),
             last_stream_id: take("lastStreamId"),

@@ -168,6 +168,14 @@ impl Runtimes {
             .cloned()
     }
 
+    /// How many runtimes this instance runs now.
+    pub fn active_count(&self) -> usize {
+        self.active
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .len()
+    }
+
     /// Starts `req.run`'s runtime, replacing one this or a dead instance left for the run (the
     /// caller holds the run's lease, so no live owner can be running it).
     pub async fn start(self: &Arc<Self>, req: StartRuntime) -> Result<RuntimeHandle, RuntimeError> {
@@ -186,10 +194,11 @@ impl Runtimes {
         }
         let workspace = self.workspace(&req.tenant, &req.run)?;
         prepare_workspace(&workspace)?;
-        let (step_id, attempt) = match &req.kind {
+        let (step_id, attempt, session_id) = match &req.kind {
             RuntimeKind::PipelineStep { step_id, attempt } => {
-                (Some(step_id.clone()), Some(*attempt))
+                (Some(step_id.clone()), Some(*attempt), None)
             }
+            RuntimeKind::ChatSession { session_id } => (None, None, Some(session_id.clone())),
         };
         let entry = Entry {
             run: req.run.clone(),
@@ -203,6 +212,7 @@ impl Runtimes {
             created_at: now_ms(),
             step_id,
             attempt,
+            session_id,
             exit_code: None,
             exited_at: None,
             last_stream_id: None,

@@ -119,6 +119,13 @@ impl RuntimeSession {
         Err(SessionError::NotAcknowledged(request))
     }
 
+    /// Publishes `command` without waiting for an acknowledgement (an `abort` of a request in
+    /// flight: its answer is the request's own `stepEnd` and `idle`).
+    pub async fn send_now(&mut self, command: &RuntimeCommand) -> Result<(), SessionError> {
+        let payload = serde_json::to_string(command)?;
+        self.publish(&payload).await
+    }
+
     async fn publish(&mut self, payload: &str) -> Result<(), SessionError> {
         redis::cmd("PUBLISH")
             .arg(&self.commands)

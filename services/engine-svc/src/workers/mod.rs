@@ -1,9 +1,11 @@
 //! Workers: consumer-group handlers and background loops, each calling flows.
 //!
-//! Here: the run-request consumer, the run-end reports, the pulses, the admission sweep, the runtime stream
-//! readers, the reconciler and lease heartbeats.
+//! Here: the run-request consumer, the run-end reports, the pulses, the admission sweep, the
+//! runtime stream readers, the reconciler, lease heartbeats, and the chat consumer with its
+//! take-over pass.
 
 pub mod admission;
+pub mod chat;
 pub mod executor;
 pub mod heartbeat;
 pub mod pipeline_seed;

@@ -52,6 +52,7 @@ fn entry(tenant: &TenantId, run: &RunId, instance: &str) -> Entry {
         created_at: 1,
         step_id: Some("review".into()),
         attempt: Some(2),
+        session_id: None,
         exit_code: None,
         exited_at: None,
         last_stream_id: None,

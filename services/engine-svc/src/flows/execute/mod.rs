@@ -9,9 +9,9 @@
 //! what a lost replica costs).
 
 pub mod agent_env;
-mod prepare;
+pub(crate) mod prepare;
 pub mod relay;
-mod takeover;
+pub mod takeover;
 mod watch;
 
 use std::sync::Arc;

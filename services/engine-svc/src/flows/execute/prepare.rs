@@ -54,35 +54,10 @@ impl Executor {
 
         // Secrets first: the run's provider keys and the engine's variables win over a secret
         // of the same name, and a secret can never set what only the engine sets.
-        let mut env: BTreeMap<String, String> = secrets
-            .into_iter()
-            .filter(|(name, _)| {
-                let engine_owned = RESERVED.contains(&name.as_str())
-                    || matches!(
-                        name.as_str(),
-                        "AGENT_MODEL"
-                            | "AGENT_SYSTEM_PROMPT"
-                            | "DJINNBOT_API_URL"
-                            | "AGENT_SVC_URL"
-                            | "MEMORY_SVC_URL"
-                            | "PROJECT_SVC_URL"
-                            | "AGENT_API_TOKEN"
-                            | "AGENT_KEY_SOURCES"
-                            | "STEP_TIMEOUT_MS"
-                            | "AGENT_SECRET_NAMES"
-                    );
-                if engine_owned {
-                    tracing::warn!(run = %a.run, secret = %name,
-                        "a granted secret names an engine variable and is not passed on");
-                }
-                !engine_owned
-            })
-            .collect();
-        // The runtime passes exactly these on to the agent's commands (and nothing else).
-        let names: Vec<&str> = env.keys().map(String::as_str).collect();
-        let names = names.join(",");
+        let mut env = granted_secrets(secrets, &a.run);
+        let names = env.remove("AGENT_SECRET_NAMES");
         env.extend(providers.env);
-        if !names.is_empty() {
+        if let Some(names) = names {
             env.insert("AGENT_SECRET_NAMES".into(), names);
         }
         env.insert("DJINNBOT_API_URL".into(), self.api_url.clone());
@@ -153,6 +128,46 @@ impl Executor {
     }
 }
 
+/// The agent's granted secrets a runtime may get, with `AGENT_SECRET_NAMES` listing them (the
+/// runtime passes exactly these on to the agent's commands). A secret named like a variable the
+/// engine sets is dropped (and logged).
+pub(crate) fn granted_secrets(
+    secrets: BTreeMap<String, String>,
+    run: &RunId,
+) -> BTreeMap<String, String> {
+    let mut env: BTreeMap<String, String> = secrets
+        .into_iter()
+        .filter(|(name, _)| {
+            let engine_owned = RESERVED.contains(&name.as_str())
+                || matches!(
+                    name.as_str(),
+                    "AGENT_MODEL"
+                        | "AGENT_SYSTEM_PROMPT"
+                        | "DJINNBOT_API_URL"
+                        | "AGENT_SVC_URL"
+                        | "MEMORY_SVC_URL"
+                        | "PROJECT_SVC_URL"
+                        | "AGENT_API_TOKEN"
+                        | "AGENT_KEY_SOURCES"
+                        | "STEP_TIMEOUT_MS"
+                        | "AGENT_SECRET_NAMES"
+                        | "CHAT_SESSION_ID"
+                        | "AGENT_CHAT_HISTORY"
+                );
+            if engine_owned {
+                tracing::warn!(run = %run, secret = %name,
+                    "a granted secret names an engine variable and is not passed on");
+            }
+            !engine_owned
+        })
+        .collect();
+    let names = env.keys().cloned().collect::<Vec<_>>().join(",");
+    if !names.is_empty() {
+        env.insert("AGENT_SECRET_NAMES".into(), names);
+    }
+    env
+}
+
 /// `provider=source,…` of the run's key resolution (`providerSources`): where each provider's
 /// key came from, which the runtime writes on its call records. Only plain names pass.
 fn key_sources(resolution: &serde_json::Value) -> String {
@@ -181,7 +196,7 @@ const TOKEN_MARGIN: Duration = Duration::from_secs(300);
 /// The agent token a step's runtime gets (`AGENT_API_TOKEN`): kind `agent`, the tenant, the
 /// platform agent id and the run, valid for the step's timeout plus [`TOKEN_MARGIN`]. kit scopes
 /// it to its agent everywhere; agent-svc's call log also to its run.
-pub(super) fn runtime_token(
+pub(crate) fn runtime_token(
     jwt: &JwtKeys,
     tenant: &TenantId,
     agent: &AgentId,
@@ -212,6 +227,23 @@ mod tests {
         assert_eq!(claims.exp - claims.iat, 600 + TOKEN_MARGIN.as_secs());
         let other = JwtKeys::new("k1", b"another-secret-of-at-least-32-bytes!");
         assert!(other.verify(&token).is_err());
+    }
+
+    #[test]
+    fn granted_secrets_never_set_an_engine_variable_and_are_listed_by_name() {
+        let secrets = BTreeMap::from([
+            ("GITHUB_TOKEN".to_owned(), "ghp".to_owned()),
+            ("RUN_ID".to_owned(), "run_forged".to_owned()),
+            ("AGENT_CHAT_HISTORY".to_owned(), "[]".to_owned()),
+            ("NPM_TOKEN".to_owned(), "npm".to_owned()),
+        ]);
+        let env = granted_secrets(secrets, &RunId::generate());
+        assert_eq!(
+            env.keys().map(String::as_str).collect::<Vec<_>>(),
+            ["AGENT_SECRET_NAMES", "GITHUB_TOKEN", "NPM_TOKEN"]
+        );
+        assert_eq!(env["AGENT_SECRET_NAMES"], "GITHUB_TOKEN,NPM_TOKEN");
+        assert!(granted_secrets(BTreeMap::new(), &RunId::generate()).is_empty());
     }
 
     #[test]
