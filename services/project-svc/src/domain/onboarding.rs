@@ -70,6 +70,17 @@ pub fn can_abandon(status: &str) -> Result<bool, ApiError> {
     }
 }
 
+/// Finalizing turns a session into a project once: a completed session has its project.
+pub fn can_finalize(status: &str) -> Result<(), ApiError> {
+    if status == "completed" {
+        return Err(ApiError::bad_request(
+            "session_completed",
+            "the session is completed and has its project already",
+        ));
+    }
+    Ok(())
+}
+
 /// `update`'s keys replace the context's (a shallow merge, as the reference does); 422 when the
 /// result would exceed [`MAX_CONTEXT`].
 pub fn merge_context(context: &Value, update: Map<String, Value>) -> Result<Value, ApiError> {
@@ -147,6 +158,8 @@ mod tests {
         assert!(can_resume("paused").is_ok() && can_resume("active").is_err());
         assert_eq!(can_abandon("abandoned").ok(), Some(false));
         assert!(can_abandon("completed").is_err());
+        assert!(can_finalize("active").is_ok() && can_finalize("abandoned").is_ok());
+        assert!(can_finalize("completed").is_err());
     }
 
     #[test]
