@@ -1,5 +1,5 @@
 //! Onboarding sessions: which states allow what, and how context and the landing page change.
-//! Talking to an agent happens in engine-svc; project-svc keeps what the API receives.
+//! The agent answers through its agent-svc chat; project-svc keeps the conversation.
 
 use kit::ApiError;
 use serde_json::{Map, Value};

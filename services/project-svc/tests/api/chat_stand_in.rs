@@ -34,7 +34,12 @@ struct ChatRow {
     tenant: String,
     agent: String,
     ended: bool,
+    /// Messages taken; nothing answers here, so each stays pending.
+    pending: u32,
 }
+
+/// agent-svc's limit of unanswered messages per chat.
+const MAX_PENDING: u32 = 5;
 
 #[derive(Clone, Default)]
 pub struct ChatStandIn {
@@ -137,6 +142,7 @@ async fn start(
         tenant,
         agent,
         ended: false,
+        pending: 0,
     };
     s.chats.lock().expect("chats").insert(id.clone(), row);
     let answer = j!({"sessionId": id, "status": "starting", "message": "starting"});
@@ -163,7 +169,9 @@ async fn command(
     };
     match what.as_str() {
         "message" if row.ended => error(StatusCode::BAD_REQUEST, "session_not_active"),
+        "message" if row.pending >= MAX_PENDING => error(StatusCode::CONFLICT, "chat_queue_full"),
         "message" => {
+            row.pending += 1;
             let n = s.calls.lock().expect("calls").len();
             let answer = j!({"sessionId": chat, "status": "queued",
                 "userMessageId": format!("msg_u{n}"), "assistantMessageId": format!("msg_a{n}")});

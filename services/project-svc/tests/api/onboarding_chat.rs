@@ -223,3 +223,22 @@ async fn agent_svc_down_answers_503_and_keeps_the_message() {
     assert_eq!(kept.len(), 1);
     assert_eq!(kept[0]["content"], "Anyone?");
 }
+
+#[tokio::test]
+async fn a_full_chat_queue_is_409_and_keeps_the_message() {
+    let (app, chat) = spawn_with_chat().await;
+    let a = tenant(&app, "Alpha").await;
+    let s = led_session(&app, &a).await;
+    for i in 0..5 {
+        let (status, res) = say(&app, &a, &s, &format!("m{i}")).await;
+        assert_eq!(status, 201, "{res}");
+    }
+    let (status, res) = say(&app, &a, &s, "one too many").await;
+    assert_error(status, &res, 409, "chat_queue_full");
+    assert_eq!(messages(&app, &a, &s).await.len(), 6, "the message is kept");
+    assert_eq!(
+        chat.calls_of("start").len(),
+        1,
+        "a full queue is no reason for a new chat"
+    );
+}
