@@ -9,7 +9,8 @@ pub struct ProjectConfig {
     /// The built-in project templates (`project-templates/<slug>.yml`), loaded at every start.
     #[serde(default = "default_templates_dir")]
     pub project_templates_dir: PathBuf,
-    /// agent-svc, asked which agent a slug in a path names (`AGENT_SVC_URL`).
+    /// agent-svc (`AGENT_SVC_URL`): asked which agent a slug in a path names, and the chat API
+    /// that answers onboarding conversations.
     #[serde(default = "default_agent_svc_url")]
     pub agent_svc_url: String,
     /// Tasks one project may hold (`MAX_TASKS_PER_PROJECT`): every view of a project that needs

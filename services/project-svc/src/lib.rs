@@ -1,7 +1,9 @@
 //! project-svc: projects, their kanban boards, tasks, dependencies, workflows, templates and
 //! onboarding sessions, per tenant. Runs are requested from engine-svc through the outbox
-//! (`RUN_REQUESTED`), never by a call. See docs/projects.md.
+//! (`RUN_REQUESTED`), never by a call. Onboarding conversations are answered by the leading
+//! agent's agent-svc chat. See docs/projects.md.
 
+pub mod agent_chat;
 pub mod agent_directory;
 pub mod api;
 pub mod config;
@@ -19,6 +21,7 @@ use kit::{CommonConfig, Platform, ServiceInfo};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
+use crate::agent_chat::AgentChat;
 use crate::agent_directory::{AgentDirectory, HttpAgentDirectory};
 use crate::config::ProjectConfig;
 
@@ -34,6 +37,8 @@ pub struct AppState {
     pub config: Arc<ProjectConfig>,
     /// Which agent a slug names (agent-svc).
     pub agents: Arc<dyn AgentDirectory>,
+    /// The agents' chats that answer onboarding conversations (agent-svc).
+    pub agent_chat: Arc<AgentChat>,
 }
 
 impl AppState {
@@ -44,10 +49,12 @@ impl AppState {
 
     fn from_shared(platform: Platform, config: Arc<ProjectConfig>) -> Self {
         let agents = HttpAgentDirectory::new(platform.client.clone(), &config.agent_svc_url);
+        let agent_chat = AgentChat::new(platform.client.clone(), &config.agent_svc_url);
         Self {
             platform,
             config,
             agents: Arc::new(agents),
+            agent_chat: Arc::new(agent_chat),
         }
     }
 }
@@ -71,11 +78,18 @@ pub async fn run(
     // Everything that can fail on settings fails here, before anything is connected.
     let own = Arc::new(ProjectConfig::load()?);
     let cleanup_stop = shutdown.clone();
+    let replies_stop = shutdown.clone();
     kit::run_service(SERVICE, config, listener, shutdown, |platform| {
         let cleaner = platform.clone();
         tokio::spawn(async move {
             if let Err(err) = workers::agent_cleanup::run(cleaner, cleanup_stop).await {
                 tracing::error!(error = %err, "the deleted-agent clean-up stopped");
+            }
+        });
+        let recorder = platform.clone();
+        tokio::spawn(async move {
+            if let Err(err) = workers::onboarding_replies::run(recorder, replies_stop).await {
+                tracing::error!(error = %err, "the onboarding reply recorder stopped");
             }
         });
         // The built-in template catalog is rewritten from its files at every start; a failure

@@ -17,6 +17,12 @@ impl Keys {
         self.global("cg:engine-pulses")
     }
 
+    /// Consumer group of project-svc's onboarding reply recorder on the global stream
+    /// (`CHAT_MESSAGE_COMPLETED` of onboarding chats becomes the session's assistant message).
+    pub fn project_onboarding_group(&self) -> String {
+        self.global("cg:project-onboarding")
+    }
+
     /// A session's commands in order (`message`, `stop`, `end`, `model`), a stream the driver
     /// reads from the last id it finished.
     pub fn chat_inbox(&self, tenant: &TenantId, session: &str) -> String {

@@ -9,7 +9,7 @@ use shared_schemas::ids::AgentId;
 use crate::domain::onboarding::{
     self as rules, MAX_CAPTION, MAX_HIGHLIGHTS, MAX_LANDING_HTML, STATUSES,
 };
-use crate::domain::validate::{self, MAX_DESCRIPTION, finish};
+use crate::domain::validate::{self, MAX_DESCRIPTION, MAX_NAME, finish};
 use crate::store::onboarding::{Message, Session};
 
 /// A stored message (the reference's `OnboardingMessageResponse`).
@@ -184,19 +184,78 @@ impl Validate for SendMessageRequest {
     }
 }
 
-/// What happened to a message: stored, and no agent reply (`agentReply: "unavailable"`,
-/// `assistantMessageId: null`) because replies come from engine-svc.
+/// What happened to a message: stored, then sent to the leading agent's chat (`status:
+/// "queued"`, `agentReply: "pending"`, the reply arrives later as an `assistant` message), or,
+/// with no agent leading the session, only stored (`"stored"`, `"unavailable"`).
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct MessageStored {
     pub session_id: String,
     pub user_message_id: String,
-    /// Always `stored`.
+    /// `queued` (an agent answers) or `stored` (no agent leads the session).
     pub status: &'static str,
-    /// Always `unavailable`: project-svc does not run agents.
+    /// `pending` or `unavailable`.
     pub agent_reply: &'static str,
+    /// The agent-svc chat message that will hold the answer.
     pub assistant_message_id: Option<String>,
+    /// The leading agent's agent-svc chat session.
     pub chat_session_id: Option<String>,
+}
+
+/// Turns the session into a project.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FinalizeRequest {
+    /// 1 to 256 characters.
+    pub project_name: String,
+    pub description: Option<String>,
+    pub repository: Option<String>,
+    /// Merged over the session's context; the result is the project's onboarding context.
+    #[schema(value_type = Option<Object>)]
+    pub context: Option<Map<String, Value>>,
+    /// A template (id or slug) for the board; the session's template when absent.
+    #[serde(rename = "templateId")]
+    pub template_id: Option<String>,
+}
+
+impl Validate for FinalizeRequest {
+    fn validate(&self) -> Result<(), Vec<FieldError>> {
+        let mut errors = Vec::new();
+        validate::name("project_name", &self.project_name, MAX_NAME, &mut errors);
+        validate::text(
+            "description",
+            self.description.as_deref(),
+            MAX_DESCRIPTION,
+            &mut errors,
+        );
+        crate::domain::board::repository("repository", self.repository.as_deref(), &mut errors);
+        if self
+            .template_id
+            .as_ref()
+            .is_some_and(|t| t.is_empty() || t.len() > 128)
+        {
+            errors.push(validate::err("templateId", "must be 1 to 128 characters"));
+        }
+        finish(errors)
+    }
+}
+
+/// The finalized session: its project, and the planning run requested for it (`planningRunId`
+/// null with `planningError` when the request failed; the project exists either way).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Finalized {
+    pub session_id: String,
+    pub project_id: String,
+    pub project_name: String,
+    pub planning_run_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub planning_error: Option<String>,
+    /// Always `completed`.
+    pub status: &'static str,
+    /// Always null: no workspace is set up here.
+    #[schema(value_type = Option<Object>)]
+    pub workspace_setup: Option<Value>,
 }
 
 /// A JSON object whose keys replace the session context's.

@@ -1,5 +1,5 @@
 //! Onboarding sessions: which states allow what, and how context and the landing page change.
-//! Talking to an agent happens in engine-svc; project-svc keeps what the API receives.
+//! The agent answers through its agent-svc chat; project-svc keeps the conversation.
 
 use kit::ApiError;
 use serde_json::{Map, Value};
@@ -68,6 +68,17 @@ pub fn can_abandon(status: &str) -> Result<bool, ApiError> {
             format!("a {other} session cannot be abandoned"),
         )),
     }
+}
+
+/// Finalizing turns a session into a project once: a completed session has its project.
+pub fn can_finalize(status: &str) -> Result<(), ApiError> {
+    if status == "completed" {
+        return Err(ApiError::bad_request(
+            "session_completed",
+            "the session is completed and has its project already",
+        ));
+    }
+    Ok(())
 }
 
 /// `update`'s keys replace the context's (a shallow merge, as the reference does); 422 when the
@@ -147,6 +158,8 @@ mod tests {
         assert!(can_resume("paused").is_ok() && can_resume("active").is_err());
         assert_eq!(can_abandon("abandoned").ok(), Some(false));
         assert!(can_abandon("completed").is_err());
+        assert!(can_finalize("active").is_ok() && can_finalize("abandoned").is_ok());
+        assert!(can_finalize("completed").is_err());
     }
 
     #[test]

@@ -1,5 +1,5 @@
-//! Onboarding sessions: start, list, read, abandon, resume, delete. The agents' side of the
-//! conversation runs in engine-svc, so no reply is ever produced here.
+//! Onboarding sessions: start, list, read, abandon, resume, delete. The conversation is in
+//! `onboarding_conversation` and `onboarding_chat`, finalizing in `onboarding_finalize`.
 
 use kit::db::TenantTx;
 use kit::{ApiError, Platform, TenantContext};

@@ -1,6 +1,6 @@
 //! The conversation of an onboarding session as the API receives it: user messages, context,
 //! landing page, handoffs between agents. Every change needs an active session the caller may
-//! write to.
+//! write to. The agent's replies come through its agent-svc chat (`flows::onboarding_chat`).
 
 use kit::db::TenantTx;
 use kit::{ApiError, Platform, TenantContext, TokenKind};
@@ -11,18 +11,23 @@ use shared_schemas::events::onboarding::{
 };
 use shared_schemas::ids::AgentId;
 
+use crate::agent_chat::AgentChat;
 use crate::api::onboarding::{
     ContextUpdate, HandoffRequest, MessageStored, SendMessageRequest, UpdateLandingPageRequest,
 };
 use crate::domain::onboarding as rules;
 use crate::domain::validate;
-use crate::flows::commit_with;
+use crate::flows::{commit_with, onboarding_chat};
 use crate::store::now_ms;
 use crate::store::onboarding::{self as store, NewMessage, Session, SessionPatch};
 
-/// Stores the user's message; no agent answers here (replies come from engine-svc).
+/// Stores the user's message and commits; then, when an agent leads the session, sends it to
+/// that agent's chat (`agentReply: "pending"`; the reply arrives as CHAT_MESSAGE_COMPLETED).
+/// Without a leading agent nobody answers (`"unavailable"`). agent-svc down: 503
+/// `agent_unavailable`, the message stays stored.
 pub async fn message(
     platform: &Platform,
+    agent_chat: &AgentChat,
     ctx: &TenantContext,
     session_id: &str,
     req: SendMessageRequest,
@@ -40,15 +45,34 @@ pub async fn message(
         model: req.model,
         ..SessionPatch::default()
     };
-    store::update(&mut tx, &session.id, patch, now).await?;
+    let session = store::update(&mut tx, &session.id, patch, now).await?;
+    let current = onboarding_chat::current_chat(&mut tx, &session).await?;
     tx.commit().await?;
+    let Some(agent) = session.current_agent_id.clone() else {
+        return Ok(MessageStored {
+            session_id: session.id,
+            user_message_id: stored.id,
+            status: "stored",
+            agent_reply: "unavailable",
+            assistant_message_id: None,
+            chat_session_id: session.chat_session_id,
+        });
+    };
+    let out = onboarding_chat::Outgoing {
+        session: &session,
+        current,
+        agent: &agent,
+        user_message_id: &stored.id,
+        message: &req.message,
+    };
+    let delivered = onboarding_chat::deliver(platform, agent_chat, ctx, out).await?;
     Ok(MessageStored {
         session_id: session.id,
         user_message_id: stored.id,
-        status: "stored",
-        agent_reply: "unavailable",
-        assistant_message_id: None,
-        chat_session_id: session.chat_session_id,
+        status: "queued",
+        agent_reply: "pending",
+        assistant_message_id: delivered.assistant_message_id,
+        chat_session_id: Some(delivered.chat_session_id),
     })
 }
 

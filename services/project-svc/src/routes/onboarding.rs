@@ -1,8 +1,7 @@
 //! `/v1/onboarding/sessions…`: guided onboarding conversations, per tenant (contract §1.2).
 //! project-svc keeps the sessions and what the API receives (user messages, context, landing
-//! page, handoffs); the agents' side of the conversation runs in engine-svc, so no reply is
-//! ever produced here. `finalize` and `stop` are not served: both need the engine.
-//! Users create and manage sessions; the conversation endpoints are in [`conversation`].
+//! page, handoffs); the leading agent answers through its agent-svc chat. Users create, manage
+//! and finalize sessions; the conversation endpoints are in [`conversation`].
 
 mod conversation;
 
@@ -16,9 +15,14 @@ use serde_json::Value;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use std::sync::Arc;
+
 use crate::AppState;
-use crate::api::onboarding::{CreateSessionRequest, ListQuery, SessionResponse, SessionSummary};
-use crate::flows::onboarding as flow;
+use crate::agent_chat::AgentChat;
+use crate::api::onboarding::{
+    CreateSessionRequest, FinalizeRequest, Finalized, ListQuery, SessionResponse, SessionSummary,
+};
+use crate::flows::{onboarding as flow, onboarding_finalize};
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -26,6 +30,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(get_one, delete))
         .routes(routes!(abandon))
         .routes(routes!(resume))
+        .routes(routes!(finalize))
         .merge(conversation::routes())
 }
 
@@ -95,6 +100,25 @@ async fn resume(
     Path(session_id): Path<String>,
 ) -> Result<Json<SessionResponse>, ApiError> {
     Ok(Json(flow::resume(&platform, &ctx, &session_id).await?))
+}
+
+/// Turns the session into a project: creates it (board from `templateId`, else the session's
+/// template; onboarding context = the session's context merged with `context`), completes the
+/// session (PROJECT_CREATED, ONBOARDING_COMPLETED), then requests the project's planning run
+/// and ends the agent's chat. A completed session: 400 `session_completed`.
+#[utoipa::path(post, path = "/v1/onboarding/sessions/{session_id}/finalize", tag = "onboarding",
+    params(("session_id" = String, Path)), request_body = FinalizeRequest,
+    responses((status = 200, body = Finalized), (status = 400), (status = 404), (status = 422)))]
+async fn finalize(
+    State(platform): State<Platform>,
+    State(agent_chat): State<Arc<AgentChat>>,
+    UserOnly(ctx): UserOnly,
+    Path(session_id): Path<String>,
+    ValidJson(body): ValidJson<FinalizeRequest>,
+) -> Result<Json<Finalized>, ApiError> {
+    let done =
+        onboarding_finalize::finalize(&platform, &agent_chat, &ctx, &session_id, body).await?;
+    Ok(Json(done))
 }
 
 /// Deletes a session and all its messages.

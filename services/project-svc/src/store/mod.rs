@@ -7,6 +7,7 @@ pub mod columns;
 pub mod dependencies;
 pub mod import;
 pub mod onboarding;
+pub mod onboarding_chats;
 pub mod project_agents;
 pub mod projects;
 pub mod task_board;

@@ -126,6 +126,9 @@ pub struct SessionPatch {
     pub context: Option<Value>,
     pub landing_page_state: Option<Value>,
     pub current_agent_id: Option<String>,
+    /// Set when the session completes (finalize), with `completed_at`.
+    pub project_id: Option<String>,
+    pub completed_at: Option<i64>,
 }
 
 pub async fn update(
@@ -140,7 +143,9 @@ pub async fn update(
             set status = coalesce($3, status), model = coalesce($4, model),
                 context = coalesce($5, context),
                 landing_page_state = coalesce($6, landing_page_state),
-                current_agent_id = coalesce($7, current_agent_id), updated_at = $8
+                current_agent_id = coalesce($7, current_agent_id), updated_at = $8,
+                project_id = coalesce($9, project_id),
+                completed_at = coalesce($10, completed_at)
           where tenant_id = $1 and id = $2
           returning {SESSION}"
     ))
@@ -152,6 +157,8 @@ pub async fn update(
     .bind(p.landing_page_state.map(Json))
     .bind(p.current_agent_id)
     .bind(now)
+    .bind(p.project_id)
+    .bind(p.completed_at)
     .fetch_optional(&mut **tx)
     .await?
     .ok_or_else(not_found)
@@ -171,7 +178,8 @@ pub async fn delete(tx: &mut TenantTx, id: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// A message as received: the user's words, or a system note; never an invented reply.
+/// A message as received: the user's words, a system note, or an agent's reply as agent-svc
+/// reported it.
 pub struct NewMessage<'a> {
     pub role: &'static str,
     pub content: &'a str,

@@ -156,6 +156,24 @@ pub async fn insert(tx: &mut TenantTx, new: &NewProject, now: i64) -> Result<(),
     Ok(())
 }
 
+/// The context an onboarding session gathered for the project (JSON text, as the reference).
+pub async fn set_onboarding_context(
+    tx: &mut TenantTx,
+    project_id: &str,
+    context: &str,
+) -> Result<(), ApiError> {
+    let tenant = tx.tenant().clone();
+    sqlx::query(
+        "update project.projects set onboarding_context = $3 where tenant_id = $1 and id = $2",
+    )
+    .bind(tenant)
+    .bind(project_id)
+    .bind(context)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
 /// Writes the fields the project routes change (read with `lock`, changed, saved).
 pub async fn save(tx: &mut TenantTx, p: &Project) -> Result<(), ApiError> {
     let tenant = tx.tenant().clone();

@@ -1,15 +1,16 @@
 //! Tenant B's credentials on every onboarding route, aimed at tenant A's session: 404, and A's
-//! session, messages and events unchanged.
+//! session, messages, events and agent chat unchanged.
 
 use kit::testing::Method;
 use serde_json::json as j;
 
-use crate::helpers::{assert_error, send, spawn, tenant};
+use crate::chat_stand_in::spawn_with_chat;
+use crate::helpers::{assert_error, send, tenant};
 use crate::onboarding::{LEAD, NEXT, agent_token, events, led_template, start};
 
 #[tokio::test]
 async fn tenant_b_cannot_see_or_touch_tenant_a_sessions() {
-    let app = spawn().await;
+    let (app, chat) = spawn_with_chat().await;
     let a = tenant(&app, "Alpha").await;
     let b = tenant(&app, "Beta").await;
     let template = led_template(&app, &a).await;
@@ -32,12 +33,15 @@ async fn tenant_b_cannot_see_or_touch_tenant_a_sessions() {
     )
     .await;
     let events_before = events(&app, &a).await.len();
+    let calls_before = chat.calls().len();
 
     // B's user, and B's agent claiming to be A's lead agent.
     let b_agent = agent_token(&app, &b, LEAD);
     let routes = [
         ("GET", "", None),
         ("POST", "/message", Some(j!({"message": "sneak"}))),
+        ("POST", "/stop", None),
+        ("POST", "/finalize", Some(j!({"project_name": "Stolen"}))),
         ("PATCH", "/context", Some(j!({"stolen": true}))),
         ("PATCH", "/landing-page", Some(j!({"html": "<p>x</p>"}))),
         ("POST", "/handoff", Some(j!({"next_agent_id": NEXT}))),
@@ -83,5 +87,15 @@ async fn tenant_b_cannot_see_or_touch_tenant_a_sessions() {
     .await;
     assert_eq!(after, before);
     assert_eq!(events(&app, &a).await.len(), events_before);
+    assert_eq!(
+        chat.calls().len(),
+        calls_before,
+        "agent-svc was never asked for B"
+    );
+    let projects: i64 = sqlx::query_scalar("select count(*) from project.projects")
+        .fetch_one(&app.db.admin)
+        .await
+        .expect("count");
+    assert_eq!(projects, 0);
     assert!(events(&app, &b).await.is_empty());
 }
