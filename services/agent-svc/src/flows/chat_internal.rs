@@ -6,7 +6,7 @@ use kit::page::Page;
 use kit::{ApiError, Platform, TenantContext};
 use serde_json::Value;
 use shared_schemas::events::Event;
-use shared_schemas::events::chat::ChatSessionChanged;
+use shared_schemas::events::chat::{ChatMessageCompleted, ChatSessionChanged};
 
 use crate::api::chat::ChatSessionList;
 use crate::api::chat_internal::{
@@ -209,6 +209,16 @@ pub async fn complete(
     )
     .await?;
     sessions::update_fields(&mut tx, &session.id, None, None, now).await?;
+    // Services with a stake in the conversation (project-svc's onboarding) copy the answer.
+    let completed = ChatMessageCompleted {
+        session_id: session.id.clone(),
+        agent_id: agent_of(&session)?,
+        message_id: message.id.clone(),
+        session_type: chat::session_type(&session.session_type).unwrap_or_default(),
+        content: req.content,
+        aborted: req.aborted,
+    };
+    kit::outbox::append(&mut tx, Event::ChatMessageCompleted(completed)).await?;
     tx.commit().await?;
     Ok(MessageCompleted {
         ok: true,

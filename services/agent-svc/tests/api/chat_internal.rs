@@ -267,4 +267,20 @@ async fn ensure_records_and_completes_messages() {
     assert_eq!(contents, [j!("Hi!"), j!("transcribed"), j!("The answer.")]);
     assert_eq!(messages[0]["tool_calls"], j!([{"name": "recall"}]));
     assert_eq!(messages[2]["thinking"], "hmm");
+
+    // The finished answer is announced once (the second complete changed nothing).
+    let completed: Vec<_> = crate::chat::events(&app, &a)
+        .await
+        .into_iter()
+        .filter(|e| e["type"] == "CHAT_MESSAGE_COMPLETED")
+        .collect();
+    assert_eq!(completed.len(), 1, "{completed:?}");
+    assert_eq!(
+        (
+            &completed[0]["messageId"],
+            &completed[0]["content"],
+            &completed[0]["sessionType"]
+        ),
+        (&j!(answer), &j!("The answer."), &j!("chat"))
+    );
 }
