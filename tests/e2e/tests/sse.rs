@@ -5,96 +5,12 @@ mod engine_support;
 
 use std::time::Duration;
 
+use engine_support::sse::{Frame, open};
 use engine_support::{
     create_pipeline, model, pipeline, slow_completes, stack, start_run, tenant, wait_end,
 };
 use llm_fake::LlmFake;
 use serde_json::Value;
-
-/// One SSE frame.
-#[derive(Debug, Clone, PartialEq)]
-struct Frame {
-    id: Option<String>,
-    event: Option<String>,
-    data: String,
-}
-
-impl Frame {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.data).unwrap_or(Value::Null)
-    }
-}
-
-struct Sse {
-    status: u16,
-    res: reqwest::Response,
-    buf: String,
-}
-
-/// Opens `path` through HAProxy with `?token=` (as EventSource does) and an optional
-/// `Last-Event-ID`.
-async fn open(stack: &e2e::Stack, path: &str, token: &str, last: Option<&str>) -> Sse {
-    let sep = if path.contains('?') { '&' } else { '?' };
-    let mut req = stack
-        .http
-        .get(format!("{}{path}{sep}token={token}", stack.base));
-    if let Some(id) = last {
-        req = req.header("last-event-id", id);
-    }
-    let res = req.send().await.expect("send");
-    Sse {
-        status: res.status().as_u16(),
-        res,
-        buf: String::new(),
-    }
-}
-
-impl Sse {
-    /// The next data frame (comments and heartbeats skipped), `None` after `wait`.
-    async fn next(&mut self, wait: Duration) -> Option<Frame> {
-        let deadline = tokio::time::Instant::now() + wait;
-        loop {
-            while let Some(at) = self.buf.find("\n\n") {
-                let raw: String = self.buf.drain(..at + 2).collect();
-                let mut frame = Frame {
-                    id: None,
-                    event: None,
-                    data: String::new(),
-                };
-                for line in raw.lines() {
-                    if let Some(v) = line.strip_prefix("id: ") {
-                        frame.id = Some(v.to_owned());
-                    } else if let Some(v) = line.strip_prefix("event: ") {
-                        frame.event = Some(v.to_owned());
-                    } else if let Some(v) = line.strip_prefix("data: ") {
-                        frame.data.push_str(v);
-                    }
-                }
-                if !frame.data.is_empty() && frame.event.as_deref() != Some("heartbeat") {
-                    return Some(frame);
-                }
-            }
-            let chunk = tokio::time::timeout_at(deadline, self.res.chunk())
-                .await
-                .ok()?;
-            self.buf.push_str(&String::from_utf8_lossy(&chunk.ok()??));
-        }
-    }
-
-    /// Frames until one whose type is `last` (included).
-    async fn until(&mut self, last: &str) -> Vec<Frame> {
-        let mut frames = Vec::new();
-        loop {
-            let frame = self.next(Duration::from_secs(60)).await;
-            let frame = frame.unwrap_or_else(|| panic!("no {last} after {frames:?}"));
-            let done = frame.json()["type"] == last;
-            frames.push(frame);
-            if done {
-                return frames;
-            }
-        }
-    }
-}
 
 #[tokio::test]
 async fn a_run_streams_live_through_haproxy_resumes_and_stays_in_its_tenant() {

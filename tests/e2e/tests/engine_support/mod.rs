@@ -3,6 +3,8 @@
 //! of what really happened (step attempts in Postgres, runtime processes in /proc).
 #![allow(dead_code)]
 
+pub mod sse;
+
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -115,6 +117,21 @@ pub async fn tenant(stack: &Stack, email: &str, fake: &LlmFake, slugs: &[&str]) 
         t.agents.push(((*slug).to_owned(), id));
     }
     t
+}
+
+/// Shares the tenant's fake provider key with all its users (key resolution for a user is
+/// strict: their own key, else an admin's share), as an admin does before people chat.
+pub async fn share_fake_key(stack: &Stack, t: &Tenant) {
+    let share = json!({"providerId": "custom-fake"});
+    let (status, body) = call(
+        stack,
+        &t.token,
+        "POST",
+        "/v1/admin/shared-providers",
+        Some(share),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
 }
 
 /// A fresh model name: the fake queues replies per model.
