@@ -4,79 +4,13 @@
 
 mod engine_support;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use engine_support::chat::{answered, chat_stream, say, start_chat};
 use engine_support::sse::{Frame, open};
-use engine_support::{Tenant, call, model, share_fake_key, stack, tenant};
+use engine_support::{call, model, share_fake_key, stack, tenant};
 use llm_fake::{LlmFake, Reply};
-use serde_json::{Value, json};
-
-/// Starts a chat with `agent` on the fake model `m`; the session id.
-pub async fn start_chat(stack: &e2e::Stack, t: &Tenant, agent: &str, m: &str) -> String {
-    let body = json!({"model": format!("custom-fake/{m}")});
-    let path = format!("/v1/agents/{agent}/chat/start");
-    let (status, started) = call(stack, &t.token, "POST", &path, Some(body)).await;
-    assert_eq!(status, 200, "{started}");
-    started["sessionId"]
-        .as_str()
-        .expect("session id")
-        .to_owned()
-}
-
-/// Sends `text`; the assistant message that will hold the answer.
-async fn say(stack: &e2e::Stack, t: &Tenant, agent: &str, session: &str, text: &str) -> String {
-    let path = format!("/v1/agents/{agent}/chat/{session}/message");
-    let (status, sent) = call(
-        stack,
-        &t.token,
-        "POST",
-        &path,
-        Some(json!({"message": text})),
-    )
-    .await;
-    assert_eq!(status, 200, "{sent}");
-    sent["assistantMessageId"]
-        .as_str()
-        .expect("answer id")
-        .to_owned()
-}
-
-/// The session's transcript once `answer` is completed.
-async fn answered(stack: &e2e::Stack, t: &Tenant, session: &str, answer: &str) -> Vec<Value> {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let path = format!("/v1/chat/sessions/{session}");
-        let (status, detail) = call(stack, &t.token, "GET", &path, None).await;
-        assert_eq!(status, 200, "{detail}");
-        let messages = detail["messages"].as_array().cloned().unwrap_or_default();
-        if messages
-            .iter()
-            .any(|m| m["id"] == answer && !m["completed_at"].is_null())
-        {
-            return messages;
-        }
-        assert!(Instant::now() < deadline, "no answer: {detail}");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-}
-
-/// The session stream (the dashboard's chat stream), once the engine has written to it.
-async fn chat_stream(
-    stack: &e2e::Stack,
-    t: &Tenant,
-    agent: &str,
-    session: &str,
-) -> engine_support::sse::Sse {
-    let path = format!("/v1/agents/{agent}/chat/{session}/stream");
-    for _ in 0..100 {
-        let s = open(stack, &path, &t.token, None).await;
-        if s.status == 200 {
-            return s;
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    panic!("the session stream never opened");
-}
+use serde_json::json;
 
 fn text_of(frames: &[Frame]) -> String {
     frames
@@ -140,6 +74,25 @@ async fn a_chat_streams_its_answer_keeps_the_transcript_and_restarts_with_its_hi
             (json!("user"), json!("How is the build?")),
             (json!("assistant"), json!("Hello Ada, the build is green.")),
         ]
+    );
+
+    // Where the answer's key came from is on the session: the shared tenant key, masked.
+    let (_, detail) = call(
+        &stack,
+        &a.token,
+        "GET",
+        &format!("/v1/chat/sessions/{session}"),
+        None,
+    )
+    .await;
+    let resolution = detail["key_resolution"].to_string();
+    assert!(
+        resolution.contains("custom-fake") && resolution.contains("admin_shared"),
+        "{detail}"
+    );
+    assert!(
+        !resolution.contains("sk-fake-key"),
+        "never the key itself: {resolution}"
     );
 
     // Tenant B: not its session, whatever the path or the stream.

@@ -3,6 +3,7 @@
 //! of what really happened (step attempts in Postgres, runtime processes in /proc).
 #![allow(dead_code)]
 
+pub mod chat;
 pub mod sse;
 
 use std::path::Path;

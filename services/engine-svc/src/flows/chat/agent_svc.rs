@@ -139,6 +139,28 @@ impl ChatAgentSvc {
         answered(res)
     }
 
+    /// Records on the session where its provider key came from (masked keys only).
+    pub async fn key_resolution(
+        &self,
+        tenant: &TenantId,
+        session: &str,
+        resolution: &Value,
+    ) -> Result<(), ApiError> {
+        let body = serde_json::json!({"key_resolution": resolution.to_string()});
+        let res = self
+            .client
+            .request(
+                Method::PATCH,
+                format!("{}/v1/chat/sessions/{}", self.base_url, segment(session)?),
+            )
+            .for_tenant(tenant)
+            .json(&body)
+            .send()
+            .await
+            .map_err(ApiError::from)?;
+        answered(res)
+    }
+
     /// Completes an assistant message (idempotent in agent-svc).
     pub async fn complete(
         &self,

@@ -245,6 +245,13 @@ impl Driver {
                 self.save(&fields).await.map_err(|e| e.to_string())?;
                 self.frames.status("container_ready", "ready").await;
                 self.report(Some(&live.container), "running", None).await;
+                let recorded =
+                    self.chat
+                        .svc
+                        .key_resolution(&self.tenant, &self.session, &live.key_resolution);
+                if let Err(err) = recorded.await {
+                    tracing::warn!(session = %self.session, error = %err, "the key resolution was not recorded on the session");
+                }
                 self.live = Some(live);
                 Ok(())
             }
