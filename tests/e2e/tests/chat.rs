@@ -157,4 +157,58 @@ async fn a_chat_streams_its_answer_keeps_the_transcript_and_restarts_with_its_hi
         sent.contains("How is the build?") && sent.contains("the build is green"),
         "the restarted runtime had the earlier conversation: {sent}"
     );
+
+    // A model of another provider: the runtime holding the first provider's key is replaced by
+    // one holding the new provider's key (and the conversation so far).
+    let other = json!({"name": "Fake two", "slug": "fake2", "baseUrl": fake.openai_base_url(),
+        "apiKey": "sk-second-key"});
+    let (status, body) = call(
+        &stack,
+        &a.token,
+        "POST",
+        "/v1/settings/providers",
+        Some(other),
+    )
+    .await;
+    assert!(status == 201 || status == 200, "{status} {body}");
+    let share = json!({"providerId": "custom-fake2"});
+    let (status, body) = call(
+        &stack,
+        &a.token,
+        "POST",
+        "/v1/admin/shared-providers",
+        Some(share),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    let m2 = model();
+    fake.script(&m2, vec![Reply::text("Now on the second provider.")]);
+    let change = format!("/v1/agents/engineer/chat/{session}/model?model=custom-fake2/{m2}");
+    let (status, body) = call(&stack, &a.token, "PATCH", &change, None).await;
+    assert_eq!(status, 200, "{body}");
+    let third = say(&stack, &a, "engineer", &session, "Switch please.").await;
+    let transcript = answered(&stack, &a, &session, &third).await;
+    assert_eq!(
+        transcript.last().map(|m| m["content"].clone()),
+        Some(json!("Now on the second provider."))
+    );
+    let request = fake
+        .requests(&m2)
+        .pop()
+        .expect("a request on the second provider");
+    let auth = request
+        .headers
+        .get("authorization")
+        .cloned()
+        .unwrap_or_default();
+    assert!(
+        auth.ends_with("sk-second-key"),
+        "the new provider's key: {auth:?}"
+    );
+    assert!(
+        request.body["messages"]
+            .to_string()
+            .contains("How is the build?"),
+        "the new runtime has the conversation"
+    );
 }

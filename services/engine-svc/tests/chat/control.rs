@@ -58,7 +58,7 @@ async fn stop_aborts_the_answer_mid_stream_and_keeps_the_partial_text() {
 }
 
 #[tokio::test]
-async fn end_shuts_the_runtime_down_and_completes_the_session() {
+async fn end_shuts_the_runtime_down_and_forgets_the_session() {
     let h = harness(json!({})).await;
     let t = h.app.tenant("a").await;
     h.fake.script("end-1", vec![Reply::text("hi")]);
@@ -80,8 +80,11 @@ async fn end_shuts_the_runtime_down_and_completes_the_session() {
             .any(|k| k == "session_complete")
     })
     .await;
+    // agent-svc marks the session ended when it is asked to end it (the stand-in publishes the
+    // command only); the engine does not report it again, which could end a restart asked for
+    // meanwhile (e2e chat.rs restarts right after an end).
     let session = h.svc.session(&t.id, "chat_end").expect("session");
-    assert_eq!(session.status, "completed");
+    assert_eq!(session.status, "running");
     let keys = &h.app.platform.keys;
     let exists: i64 = redis::cmd("EXISTS")
         .arg(keys.chat_state(&t.id, "chat_end"))

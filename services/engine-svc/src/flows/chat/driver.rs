@@ -197,6 +197,17 @@ impl Driver {
             kind::MODEL => {
                 let change: ChatModelChanged = serde_json::from_str(&entry.data)?;
                 self.state.model = Some(change.model.clone());
+                // A runtime holds its model provider's key only: another provider needs a new
+                // runtime, started now with the conversation so far.
+                let provider = change.model.split('/').next().unwrap_or_default();
+                let same = self
+                    .live
+                    .as_ref()
+                    .is_some_and(|l| l.key_resolution["modelProvider"] == provider);
+                if self.live.is_some() && !same {
+                    self.drop_runtime().await?;
+                    let _ = self.ensure_runtime().await;
+                }
                 if let Some(live) = &mut self.live {
                     let command = RuntimeCommand::ChangeModel(ChangeModel {
                         model: change.model,
@@ -297,7 +308,11 @@ impl Driver {
                 json!({"message": message, "reason": why}),
             )
             .await;
-        self.report(None, "completed", None).await;
+        // An `end` came from agent-svc, which marked the session ended itself; telling it again
+        // could end a restart the user asked for meanwhile. Only the reaper's decision is news.
+        if why == "idle" {
+            self.report(None, "completed", None).await;
+        }
         self.state.run_id = None;
         let fields = self.state.fields();
         self.save(&fields).await?;
