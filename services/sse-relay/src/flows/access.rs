@@ -152,6 +152,51 @@ impl AgentSvc {
             status => Err(unavailable(format!("agent-svc answered {status}"))),
         }
     }
+
+    /// Whether `session` is a chat session of the tenant's agent `agent` (agent-svc answers 404
+    /// for another agent's session under this agent's path).
+    async fn has_chat(
+        &self,
+        ctx: &TenantContext,
+        agent: &str,
+        session: &str,
+    ) -> Result<bool, ApiError> {
+        if !session
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        {
+            return Ok(false);
+        }
+        let res = self
+            .client
+            .get(format!(
+                "{}/v1/agents/{agent}/chat/{session}/status",
+                self.base_url
+            ))
+            .for_tenant(&ctx.tenant_id)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        match res.status() {
+            StatusCode::NOT_FOUND => Ok(false),
+            status if status.is_success() => Ok(true),
+            status => Err(unavailable(format!("agent-svc answered {status}"))),
+        }
+    }
+}
+
+/// The chat session's stream key, when the session is a chat of the agent `agent` (an `agt_`
+/// id the caller may watch): an agent's path never opens another agent's chat.
+pub async fn agent_chat(
+    app: &AppState,
+    ctx: &TenantContext,
+    agent: &str,
+    raw: &str,
+) -> Result<String, ApiError> {
+    if !app.agents.has_chat(ctx, agent, raw).await? {
+        return Err(not_found("session"));
+    }
+    session(app, ctx, raw).await
 }
 
 /// The `agt_` id of the tenant's agent `raw`, when the caller may watch it.

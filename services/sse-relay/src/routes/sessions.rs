@@ -138,8 +138,8 @@ async fn chat_stream(
     Path((agent_id, session_id)): Path<(String, String)>,
     ValidQuery(q): ValidQuery<SinceQuery>,
 ) -> Result<Response, ApiError> {
-    access::agent(&app, &ctx, &agent_id).await?;
-    let key = access::session(&app, &ctx, &session_id).await?;
+    let agent = access::agent(&app, &ctx, &agent_id).await?;
+    let key = access::agent_chat(&app, &ctx, &agent, &session_id).await?;
     chat(&app, &ctx, &headers, &q, key, &session_id).await
 }
 

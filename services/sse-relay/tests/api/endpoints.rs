@@ -212,6 +212,7 @@ async fn session_streams_replay_with_stream_ids_then_connect() {
     let r = relay().await;
     let a = r.app.tenant("a").await;
     r.agents.add(&a.id, "agt_eric", "eric");
+    r.agents.chat(&a.id, "agt_eric", "chat_eric_2");
     for (session, path) in [
         ("chat_eric_1", "/v1/events/sessions/chat_eric_1/events"),
         ("chat_eric_2", "/v1/agents/eric/chat/chat_eric_2/stream"),

@@ -17,15 +17,57 @@ use sse_relay::config::RelayConfig;
 use sse_relay::{AppState, SERVICE};
 use tokio_util::sync::CancellationToken;
 
-/// Agents known to the agent-svc stand-in: `(tenant, id or slug)` → `agt_` id.
+/// Agents known to the agent-svc stand-in: `(tenant, id or slug)` → `agt_` id; and their chat
+/// sessions: `(tenant, session)` → `agt_` id.
 #[derive(Clone, Default)]
-pub struct Agents(Arc<Mutex<HashMap<(String, String), String>>>);
+pub struct Agents(
+    Arc<Mutex<HashMap<(String, String), String>>>,
+    Arc<Mutex<HashMap<(String, String), String>>>,
+);
 
 impl Agents {
     pub fn add(&self, tenant: &TenantId, id: &str, slug: &str) {
         let mut map = self.0.lock().expect("agents");
         map.insert((tenant.to_string(), id.to_owned()), id.to_owned());
         map.insert((tenant.to_string(), slug.to_owned()), id.to_owned());
+    }
+
+    /// `session` is a chat of the agent `id`.
+    pub fn chat(&self, tenant: &TenantId, id: &str, session: &str) {
+        let mut map = self.1.lock().expect("chats");
+        map.insert((tenant.to_string(), session.to_owned()), id.to_owned());
+    }
+}
+
+/// agent-svc's `GET /v1/agents/{a}/chat/{s}/status`: 404 unless `s` is a chat of `a` in the
+/// caller's tenant.
+async fn chat_status(
+    State((agents, keys)): State<(Agents, Arc<kit::auth::JwtKeys>)>,
+    headers: HeaderMap,
+    Path((agent, session)): Path<(String, String)>,
+) -> Result<Json<Value>, StatusCode> {
+    let token = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .ok_or(StatusCode::UNAUTHORIZED)?;
+    let claims = keys.verify(token).map_err(|_| StatusCode::UNAUTHORIZED)?;
+    let tenant = claims.tenant_id.to_string();
+    let owner = agents
+        .1
+        .lock()
+        .expect("chats")
+        .get(&(tenant.clone(), session))
+        .cloned();
+    let asked = agents
+        .0
+        .lock()
+        .expect("agents")
+        .get(&(tenant, agent))
+        .cloned();
+    match (owner, asked) {
+        (Some(owner), Some(asked)) if owner == asked => Ok(Json(json!({"status": "running"}))),
+        _ => Err(StatusCode::NOT_FOUND),
     }
 }
 
@@ -89,6 +131,7 @@ pub async fn relay_with(adjust: impl FnOnce(&mut RelayConfig)) -> Relay {
     .await;
     let fake = axum::Router::new()
         .route("/v1/agents/{id}", get(agent))
+        .route("/v1/agents/{a}/chat/{s}/status", get(chat_status))
         .with_state((agents.clone(), app.platform.jwt.clone()));
     tokio::spawn(async move {
         let _ = axum::serve(listener, fake).await;

@@ -242,3 +242,28 @@ async fn platform_logs_refuse_everyone_but_platform_admins() {
         404
     );
 }
+
+#[tokio::test]
+async fn an_agents_chat_path_never_opens_another_agents_chat() {
+    let r = relay().await;
+    let a = r.app.tenant("a").await;
+    r.agents.add(&a.id, "agt_aaa", "alice");
+    r.agents.add(&a.id, "agt_bbb", "bob");
+    r.agents.chat(&a.id, "agt_aaa", "chat_alice_1");
+    r.xadd(
+        &r.app.platform.keys.session_stream(&a.id, "chat_alice_1"),
+        &json!({"type": "turn_end"}),
+    )
+    .await;
+    let own = open(
+        &r.url("/v1/agents/alice/chat/chat_alice_1/stream"),
+        &a.token,
+    )
+    .await;
+    assert_eq!(own.status, 200);
+    let other = open(&r.url("/v1/agents/bob/chat/chat_alice_1/stream"), &a.token).await;
+    assert_eq!(other.status, 404, "alice's chat under bob's path");
+    let bob = r.agent_token(&a.id, "agt_bbb", None);
+    let as_bob = open(&r.url("/v1/agents/bob/chat/chat_alice_1/stream"), &bob).await;
+    assert_eq!(as_bob.status, 404, "bob's own token on alice's chat");
+}
