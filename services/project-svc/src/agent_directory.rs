@@ -5,8 +5,7 @@
 use async_trait::async_trait;
 use axum::http::StatusCode;
 use kit::ApiError;
-use kit::client::{CallError, ServiceClient};
-use serde::Deserialize;
+use kit::client::{AgentLookup, ServiceClient};
 use shared_schemas::ids::{TenantId, validate_slug};
 
 /// The tenant's agents as agent-svc knows them.
@@ -38,52 +37,22 @@ pub fn not_found() -> ApiError {
     ApiError::new(StatusCode::NOT_FOUND, "agent_not_found", "agent not found")
 }
 
-/// agent-svc over HTTP (`GET /v1/agents/{slug}`), through kit's service client.
+/// agent-svc over HTTP (`GET /v1/agents/{slug}`), through kit's agent lookup.
 pub struct HttpAgentDirectory {
-    client: ServiceClient,
-    base_url: String,
+    lookup: AgentLookup,
 }
 
 impl HttpAgentDirectory {
     pub fn new(client: ServiceClient, base_url: &str) -> Self {
         Self {
-            client,
-            base_url: base_url.trim_end_matches('/').to_owned(),
+            lookup: AgentLookup::new(client, base_url),
         }
     }
-}
-
-#[derive(Deserialize)]
-struct AgentAnswer {
-    id: String,
 }
 
 #[async_trait]
 impl AgentDirectory for HttpAgentDirectory {
     async fn id_of_slug(&self, tenant: &TenantId, slug: &str) -> Result<String, ApiError> {
-        let res = self
-            .client
-            .get(format!("{}/v1/agents/{slug}", self.base_url))
-            .for_tenant(tenant)
-            .send()
-            .await?;
-        if res.status() == StatusCode::NOT_FOUND {
-            return Err(not_found());
-        }
-        let status = res.status();
-        let unexpected = |detail: String| CallError::Unexpected {
-            target: "agent-svc".to_owned(),
-            status: Some(status),
-            detail,
-        };
-        // Any other refusal (401, 403, …) is agent-svc failing us, not the caller's mistake.
-        if !status.is_success() {
-            return Err(unexpected("unexpected status".to_owned()).into());
-        }
-        let answer: AgentAnswer = res
-            .json()
-            .await
-            .map_err(|e| unexpected(format!("unreadable answer: {}", e.without_url())))?;
-        Ok(answer.id)
+        self.lookup.find(tenant, slug).await?.ok_or_else(not_found)
     }
 }

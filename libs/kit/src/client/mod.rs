@@ -10,6 +10,7 @@
 //! target fails calls fast while a target keeps failing. Every failure converts into a 503
 //! `unavailable` with `Retry-After` ([`CallError`] into [`ApiError`]).
 
+mod agents;
 mod breaker;
 mod error;
 mod settings;
@@ -23,6 +24,7 @@ use serde::de::DeserializeOwned;
 use shared_schemas::ids::TenantId;
 use tracing::Instrument as _;
 
+pub use self::agents::AgentLookup;
 pub use self::breaker::{Admission, Breakers};
 pub use self::error::CallError;
 pub use self::settings::ClientSettings;

@@ -9,9 +9,8 @@
 //! stream is for users and services. Platform logs are for platform administrators only.
 
 use axum::http::StatusCode;
-use kit::client::ServiceClient;
+use kit::client::{AgentLookup, ServiceClient};
 use kit::{ApiError, TenantContext, TokenKind};
-use serde::Deserialize;
 use shared_schemas::ids::{AgentId, RunId, validate_slug};
 
 use crate::AppState;
@@ -104,15 +103,11 @@ pub fn platform_admin(ctx: &TenantContext) -> Result<(), ApiError> {
     ))
 }
 
-/// agent-svc's answer about one agent.
-#[derive(Deserialize)]
-struct AgentAnswer {
-    id: String,
-}
-
-/// Looks agents up in agent-svc (for the caller's tenant, with a service token of it).
+/// Looks agents and their chats up in agent-svc (for the caller's tenant, with a service token
+/// of it).
 #[derive(Clone)]
 pub struct AgentSvc {
+    lookup: AgentLookup,
     client: ServiceClient,
     base_url: String,
 }
@@ -120,6 +115,7 @@ pub struct AgentSvc {
 impl AgentSvc {
     pub fn new(client: ServiceClient, base_url: &str) -> Self {
         Self {
+            lookup: AgentLookup::new(client.clone(), base_url),
             client,
             base_url: base_url.trim_end_matches('/').to_owned(),
         }
@@ -136,21 +132,10 @@ impl AgentSvc {
         if !well_formed {
             return Ok(None);
         }
-        let res = self
-            .client
-            .get(format!("{}/v1/agents/{raw}", self.base_url))
-            .for_tenant(&ctx.tenant_id)
-            .send()
+        self.lookup
+            .find(&ctx.tenant_id, raw)
             .await
-            .map_err(unavailable)?;
-        match res.status() {
-            StatusCode::NOT_FOUND => Ok(None),
-            status if status.is_success() => {
-                let answer: AgentAnswer = res.json().await.map_err(unavailable)?;
-                Ok(Some(answer.id))
-            }
-            status => Err(unavailable(format!("agent-svc answered {status}"))),
-        }
+            .map_err(unavailable)
     }
 
     /// Whether `session` is a chat session of the tenant's agent `agent` (agent-svc answers 404

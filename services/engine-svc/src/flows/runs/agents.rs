@@ -2,9 +2,8 @@
 //! slug names (`GET /v1/agents/{slug}`) and the tenant's `maxRunningRuns` setting
 //! (`GET /v1/settings/`), with a service token of the tenant. Never inside a transaction.
 
-use axum::http::StatusCode;
 use kit::ApiError;
-use kit::client::{CallError, ServiceClient};
+use kit::client::{AgentLookup, ServiceClient};
 use serde::Deserialize;
 use shared_schemas::ids::{AgentId, TenantId, validate_slug};
 
@@ -12,11 +11,7 @@ use shared_schemas::ids::{AgentId, TenantId, validate_slug};
 pub struct AgentSvc {
     client: ServiceClient,
     base_url: String,
-}
-
-#[derive(Deserialize)]
-struct AgentAnswer {
-    id: String,
+    lookup: AgentLookup,
 }
 
 #[derive(Deserialize)]
@@ -35,6 +30,7 @@ pub enum Lookup {
 impl AgentSvc {
     pub fn new(client: ServiceClient, base_url: &str) -> Self {
         Self {
+            lookup: AgentLookup::new(client.clone(), base_url),
             client,
             base_url: base_url.trim_end_matches('/').to_owned(),
         }
@@ -51,24 +47,8 @@ impl AgentSvc {
         if malformed {
             return Ok(Lookup::Missing);
         }
-        let res = self
-            .client
-            .get(format!("{}/v1/agents/{slug}", self.base_url))
-            .for_tenant(tenant)
-            .send()
-            .await?;
-        let status = res.status();
-        if status == StatusCode::NOT_FOUND {
-            return Ok(Lookup::Missing);
-        }
-        if !status.is_success() {
-            return Err(unexpected(status, "unexpected status".to_owned()));
-        }
-        let answer: AgentAnswer = res
-            .json()
-            .await
-            .map_err(|e| unexpected(status, format!("unreadable answer: {}", e.without_url())))?;
-        Ok(Lookup::Found(answer.id))
+        let found = self.lookup.find(tenant, slug).await?;
+        Ok(found.map_or(Lookup::Missing, Lookup::Found))
     }
 
     /// The tenant's `maxRunningRuns`; `None` when agent-svc cannot say (the engine's default
@@ -88,13 +68,4 @@ impl AgentSvc {
             }
         }
     }
-}
-
-fn unexpected(status: StatusCode, detail: String) -> ApiError {
-    CallError::Unexpected {
-        target: "agent-svc".to_owned(),
-        status: Some(status),
-        detail,
-    }
-    .into()
 }
