@@ -15,6 +15,7 @@
 pub mod config;
 mod drain;
 pub mod env;
+mod handles;
 pub mod instance;
 pub mod logs;
 pub mod process;

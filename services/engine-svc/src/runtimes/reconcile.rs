@@ -24,8 +24,9 @@ use async_trait::async_trait;
 use kit::db::LookupTx;
 use shared_schemas::ids::{AgentId, RunId, TenantId};
 
+use super::handles::old_handle;
 use super::registry::{Entry, status};
-use super::service::{RuntimeError, Runtimes, old_handle};
+use super::service::{RuntimeError, Runtimes};
 use super::{BackendError, RuntimeStatus, now_ms};
 use crate::store::runtime_sweep;
 

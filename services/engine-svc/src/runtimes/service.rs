@@ -16,10 +16,11 @@ use shared_schemas::ids::{AgentId, RunId, TenantId};
 use tokio_util::sync::CancellationToken;
 
 use super::env::{EnvInput, runtime_env, with_credentials};
+use super::handles::{old_handle, process_pid};
 use super::instance::Liveness;
 use super::process::ProcessBackend;
 use super::registry::{Entry, Registry, status};
-use super::{BackendError, BackendKind, ContainerBackend, RuntimeHandle, RuntimeKind};
+use super::{BackendError, ContainerBackend, RuntimeHandle, RuntimeKind};
 use super::{RuntimeSpec, RuntimeStatus, RuntimesConfig, now_ms};
 
 /// What a flow asks for; [`Runtimes::start`] adds the workspace and the engine's variables.
@@ -381,27 +382,6 @@ impl Runtimes {
             .cloned()
             .collect()
     }
-}
-
-/// The handle a registry entry describes, if it names a started runtime.
-pub(crate) fn old_handle(entry: &Entry) -> Option<RuntimeHandle> {
-    let backend = match entry.backend.as_str() {
-        "process" => BackendKind::Process,
-        _ => return None,
-    };
-    (!entry.container_id.is_empty()).then(|| RuntimeHandle {
-        id: entry.container_id.clone(),
-        backend,
-        tenant: entry.tenant.clone(),
-        run: entry.run.clone(),
-    })
-}
-
-fn process_pid(handle: &RuntimeHandle) -> Option<u32> {
-    (handle.backend == BackendKind::Process)
-        .then(|| handle.id.rsplit_once(':'))
-        .flatten()
-        .and_then(|(_, pid)| pid.parse().ok())
 }
 
 /// Creates the run's directory (and missing parents) with mode 0700; refuses a symlink or a
